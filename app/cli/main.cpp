@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+// `cxr`: the command-line front of CXR Studio. Wiring only: each subcommand lives in its own file.
+#include "commands.h"
+
+#include "core/common/allocator_tuning.h"
+#include "cxr/version.h"
+
+int main(int argc, char **argv)
+{
+    cxr::tuneAllocatorForLargeBuffers();
+    CLI::App app{"CXR Studio command line: chest X-ray datasets, training, evaluation and Grad-CAM",
+                 "cxr"};
+    app.set_version_flag("--version", std::string("cxr ") + cxr::kVersionString);
+    app.require_subcommand(1);
+    std::vector<std::pair<CLI::App *, cxr::cli::Action>> actions;
+    auto add = [&](auto adder) {
+        const std::size_t before = app.get_subcommands({}).size();
+        cxr::cli::Action action = adder(app);
+        actions.emplace_back(app.get_subcommands({}).at(before), std::move(action));
+    };
+    add(cxr::cli::addScanCommand);
+    add(cxr::cli::addTrainCommand);
+    add(cxr::cli::addEvaluateCommand);
+    add(cxr::cli::addExplainCommand);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : cxr::cli::kUsage;
+    }
+    for (auto &[command, action] : actions) {
+        if (command->parsed()) {
+            return action();
+        }
+    }
+    return cxr::cli::kUsage;
+}

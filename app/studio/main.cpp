@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// `cxr-studio`: the desktop workstation. Wiring only: build the window, hand it the command line.
+#include "core/common/allocator_tuning.h"
+#include "cxr/version.h"
+#include "ui/dataset/dataset_page.h"
+#include "ui/main_window.h"
+#include "ui/viewer/viewer_page.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+int main(int argc, char **argv)
+{
+    cxr::tuneAllocatorForLargeBuffers();
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("CXR Studio"));
+    QApplication::setOrganizationName(QStringLiteral("CXR Studio"));
+    QApplication::setApplicationVersion(QString::fromLatin1(cxr::kVersionString));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Chest X-ray workstation"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("dataset"),
+                                 QStringLiteral("dataset folder to open (optional)"));
+    QCommandLineOption imageOption(QStringLiteral("image"),
+                                   QStringLiteral("image to open in the Viewer"),
+                                   QStringLiteral("file"));
+    parser.addOption(imageOption);
+    parser.process(app);
+
+    cxr::ui::MainWindow window;
+    window.show();
+    if (!parser.positionalArguments().isEmpty()) {
+        window.datasetPage()->openDataset(parser.positionalArguments().first());
+    }
+    if (parser.isSet(imageOption)) {
+        window.showPage(cxr::ui::MainWindow::ViewerPageIndex);
+        window.viewerPage()->openImage(parser.value(imageOption));
+    }
+    return QApplication::exec();
+}

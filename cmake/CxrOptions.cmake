@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+# Build options, each listed in the feature summary at the end of configuration.
+option(CXR_ML_ONLY "Build only core/ml and the tools that need LibTorch alone (GPU nodes)" OFF)
+option(CXR_BUILD_TESTS "Build the Qt Test executables and register them with CTest" ON)
+option(CXR_BUILD_BENCHMARKS "Build the benchmarks under tests/bench" ON)
+option(CXR_TORCH_PCH "Precompile the LibTorch headers of core/ml" ON)
+
+add_feature_info(MlOnly CXR_ML_ONLY "build core/ml and its tools only")
+add_feature_info(Tests CXR_BUILD_TESTS "Qt Test executables registered with CTest")
+add_feature_info(Benchmarks CXR_BUILD_BENCHMARKS "benchmarks under tests/bench")
+add_feature_info(TorchPch CXR_TORCH_PCH "precompiled LibTorch headers")
+
+if(CXR_ML_ONLY)
+    set(CXR_BUILD_TESTS OFF)
+    set(CXR_BUILD_BENCHMARKS OFF)
+endif()

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/common/result.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+namespace cxr {
+
+// Writes content to path through a temporary file in the same folder and a rename, so a crash
+// or a full disk never leaves a half-written file where a good one was.
+inline Status writeFileAtomically(const std::filesystem::path &path, const std::string &content)
+{
+    const std::filesystem::path temporary = path.string() + ".partial";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out) {
+            return makeError(ErrorCode::WriteFailed, "cannot write " + path.string());
+        }
+        out.write(content.data(), std::streamsize(content.size()));
+        out.flush();
+        if (!out) {
+            std::error_code ignored;
+            std::filesystem::remove(temporary, ignored);
+            return makeError(ErrorCode::WriteFailed,
+                             "writing " + path.string() + " failed (disk full?)");
+        }
+    }
+    std::error_code error;
+    std::filesystem::rename(temporary, path, error);
+    if (error) {
+        std::filesystem::remove(temporary, error);
+        return makeError(ErrorCode::WriteFailed, "cannot replace " + path.string());
+    }
+    return Ok{};
+}
+
+} // namespace cxr

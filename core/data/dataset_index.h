@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/imaging/image.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cxr::data {
+
+// How the files were laid out on disk.
+enum class DatasetLayout {
+    SplitClass, // root/split/CLASS/files (Kermany: train|val|test/NORMAL|PNEUMONIA)
+    ClassOnly,  // root/CLASS/files, no split: every file is in split "all"
+};
+
+struct DatasetFile {
+    std::filesystem::path path; // absolute
+    std::string split;          // "train", "val", "test", or "all"
+    int label = -1;             // index into DatasetIndex::classes
+    std::int64_t bytes = 0;
+    imaging::FileFormat format = imaging::FileFormat::Unknown;
+};
+
+// A file the scan skipped, with the reason ("not an image", "truncated JPEG", ...).
+struct DatasetProblem {
+    std::filesystem::path path;
+    std::string reason;
+};
+
+struct DatasetIndex {
+    std::filesystem::path root;
+    DatasetLayout layout = DatasetLayout::SplitClass;
+    std::vector<std::string> classes; // sorted by name; a binary set's positive class is last
+    std::vector<std::string> splits;  // train, val, test first, then any others by name
+    std::vector<DatasetFile> files;   // sorted by split, class, path
+    std::vector<DatasetProblem> problems;
+
+    bool hasSplit(const std::string &split) const;
+    std::int64_t count(const std::string &split, int label) const;
+    std::int64_t count(const std::string &split) const;
+    std::vector<const DatasetFile *> filesOf(const std::string &split) const;
+    // Stable fingerprint of the usable files (relative path, size, split, label): recorded in
+    // run configs so a run names exactly the data it saw.
+    std::string fingerprint() const;
+};
+
+} // namespace cxr::data

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+#include "core/data/dataset_scanner.h"
+
+#include "core/imaging/file_sniffer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace cxr::data {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lowercase(std::string text)
+{
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    return text;
+}
+
+// Split folder names people use, mapped to our three names.
+std::string canonicalSplit(const std::string &folderName)
+{
+    const std::string name = lowercase(folderName);
+    if (name == "train" || name == "training") {
+        return "train";
+    }
+    if (name == "val" || name == "valid" || name == "validation") {
+        return "val";
+    }
+    if (name == "test" || name == "testing") {
+        return "test";
+    }
+    return {};
+}
+
+bool isHidden(const fs::path &path)
+{
+    const std::string name = path.filename().string();
+    return !name.empty() && name[0] == '.';
+}
+
+std::vector<fs::path> subfolders(const fs::path &folder)
+{
+    std::vector<fs::path> result;
+    std::error_code error;
+    for (const auto &entry : fs::directory_iterator(folder, error)) {
+        std::error_code typeError;
+        if (entry.is_directory(typeError) && !entry.is_symlink(typeError) &&
+            !isHidden(entry.path())) {
+            result.push_back(entry.path());
+        }
+    }
+    std::sort(result.begin(), result.end());
+    return result;
+}
+
+int splitRank(const std::string &split)
+{
+    static const std::vector<std::string> order = {"train", "val", "test"};
+    const auto it = std::find(order.begin(), order.end(), split);
+    return it == order.end() ? int(order.size()) : int(it - order.begin());
+}
+
+class Scanner {
+public:
+    Scanner(DatasetIndex &index, ProgressObserver *observer) : m_index(index), m_observer(observer) {}
+
+    // Adds the images under classFolder (recursively) to split with the class of the folder name.
+    void scanClassFolder(const std::string &split, const fs::path &classFolder)
+    {
+        const std::string className = classFolder.filename().string();
+        std::error_code error;
+        auto options = fs::directory_options::skip_permission_denied;
+        for (fs::recursive_directory_iterator it(classFolder, options, error), end;
+             !error && it != end; it.increment(error)) {
+            const fs::path &path = it->path();
+            std::error_code typeError;
+            if (isHidden(path)) {
+                if (it->is_directory(typeError)) {
+                    it.disable_recursion_pending();
+                }
+                continue;
+            }
+            if (!it->is_regular_file(typeError)) {
+                continue; // folders are walked; symlinked folders are not followed
+            }
+            addFile(split, className, path);
+        }
+        if (error) {
+            m_index.problems.push_back({classFolder, "folder could not be read completely (" +
+                                                         error.message() + ")"});
+        }
+    }
+
+    std::map<std::pair<std::string, std::string>, std::vector<DatasetFile>> &pending()
+    {
+        return m_pending;
+    }
+
+private:
+    void addFile(const std::string &split, const std::string &className, const fs::path &path)
+    {
+        std::error_code error;
+        const auto bytes = std::int64_t(fs::file_size(path, error));
+        if (error) {
+            m_index.problems.push_back({path, "cannot read file size (" + error.message() + ")"});
+            return;
+        }
+        if (bytes == 0) {
+            m_index.problems.push_back({path, "empty file"});
+            return;
+        }
+        const imaging::FileFormat format = imaging::sniffFormat(path);
+        if (format == imaging::FileFormat::Unknown) {
+            m_index.problems.push_back(
+                {path, imaging::hasImageExtension(path)
+                           ? "unreadable or not an image (content does not match its extension)"
+                           : "not an image file"});
+            return;
+        }
+        if (format == imaging::FileFormat::Jpeg && !imaging::jpegFileLooksComplete(path)) {
+            m_index.problems.push_back({path, "truncated JPEG (no end-of-image marker)"});
+            return;
+        }
+        DatasetFile file;
+        file.path = path;
+        file.split = split;
+        file.bytes = bytes;
+        file.format = format;
+        m_pending[{split, className}].push_back(std::move(file));
+    }
+
+    DatasetIndex &m_index;
+    ProgressObserver *m_observer;
+    std::map<std::pair<std::string, std::string>, std::vector<DatasetFile>> m_pending;
+};
+
+} // namespace
+
+Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *observer)
+{
+    std::error_code error;
+    const fs::path root = fs::absolute(rootIn, error).lexically_normal();
+    if (!fs::exists(root, error)) {
+        return makeError(ErrorCode::NotFound, rootIn.string() + ": folder not found");
+    }
+    if (!fs::is_directory(root, error)) {
+        return makeError(ErrorCode::InvalidDataset, rootIn.string() + ": not a folder");
+    }
+    DatasetIndex index;
+    index.root = root;
+    const std::vector<fs::path> top = subfolders(root);
+    const bool hasSplits = std::any_of(top.begin(), top.end(), [](const fs::path &p) {
+        return !canonicalSplit(p.filename().string()).empty();
+    });
+    index.layout = hasSplits ? DatasetLayout::SplitClass : DatasetLayout::ClassOnly;
+
+    // (split, class folder) pairs to walk.
+    std::vector<std::pair<std::string, fs::path>> classFolders;
+    if (hasSplits) {
+        for (const fs::path &splitFolder : top) {
+            const std::string split = canonicalSplit(splitFolder.filename().string());
+            if (split.empty()) {
+                index.problems.push_back({splitFolder, "folder ignored: not a split name "
+                                                       "(expected train, val or test)"});
+                continue;
+            }
+            for (const fs::path &classFolder : subfolders(splitFolder)) {
+                classFolders.emplace_back(split, classFolder);
+            }
+        }
+    } else {
+        for (const fs::path &classFolder : top) {
+            classFolders.emplace_back("all", classFolder);
+        }
+    }
+
+    Scanner scanner(index, observer);
+    for (std::size_t i = 0; i < classFolders.size(); ++i) {
+        if (cancelled(observer)) {
+            return makeError(ErrorCode::Cancelled, "scan of " + root.string() + " cancelled");
+        }
+        scanner.scanClassFolder(classFolders[i].first, classFolders[i].second);
+        if (observer) {
+            observer->progress(std::int64_t(i + 1), std::int64_t(classFolders.size()));
+        }
+    }
+
+    // Classes are the class folders that hold at least one usable image, sorted by name.
+    std::vector<std::string> classes;
+    std::vector<std::string> splits;
+    for (const auto &[key, files] : scanner.pending()) {
+        if (std::find(classes.begin(), classes.end(), key.second) == classes.end()) {
+            classes.push_back(key.second);
+        }
+        if (std::find(splits.begin(), splits.end(), key.first) == splits.end()) {
+            splits.push_back(key.first);
+        }
+    }
+    if (classes.empty()) {
+        return makeError(ErrorCode::InvalidDataset,
+                         root.string() + ": no class folders with images found (expected "
+                                         "CLASS/ or train|val|test/CLASS/ subfolders)");
+    }
+    std::sort(classes.begin(), classes.end());
+    std::sort(splits.begin(), splits.end(), [](const std::string &a, const std::string &b) {
+        return std::make_pair(splitRank(a), a) < std::make_pair(splitRank(b), b);
+    });
+    index.classes = classes;
+    index.splits = splits;
+    for (const std::string &split : splits) {
+        for (std::size_t label = 0; label < classes.size(); ++label) {
+            auto found = scanner.pending().find({split, classes[label]});
+            if (found == scanner.pending().end()) {
+                continue;
+            }
+            std::sort(found->second.begin(), found->second.end(),
+                      [](const DatasetFile &a, const DatasetFile &b) { return a.path < b.path; });
+            for (DatasetFile &file : found->second) {
+                file.label = int(label);
+                index.files.push_back(std::move(file));
+            }
+        }
+    }
+    return index;
+}
+
+} // namespace cxr::data

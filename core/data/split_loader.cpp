@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#include "core/data/split_loader.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace cxr::data {
+
+Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &split,
+                              const imaging::ModelInputSpec &spec, LoadReport &report,
+                              ProgressObserver *observer)
+{
+    const std::vector<const DatasetFile *> files = index.filesOf(split);
+    if (files.empty()) {
+        return makeError(ErrorCode::InvalidDataset,
+                         index.root.string() + ": split '" + split + "' is missing or empty");
+    }
+    ImageArrays arrays;
+    arrays.channels = spec.channels;
+    arrays.height = spec.size;
+    arrays.width = spec.size;
+    const std::size_t imageSize = arrays.imageSize();
+    std::vector<float> pixels(files.size() * imageSize);
+    std::vector<char> decoded(files.size(), 0);
+    std::vector<Error> errors(files.size());
+
+    // Workers take the next file index; each writes only its own slot.
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::int64_t> done{0};
+    std::mutex progressMutex;
+    auto work = [&] {
+        for (std::size_t i = next++; i < files.size(); i = next++) {
+            if (cancelled(observer)) {
+                return;
+            }
+            auto input = imaging::loadModelInput(files[i]->path, spec);
+            if (input) {
+                std::copy(input->begin(), input->end(), pixels.begin() + std::ptrdiff_t(i * imageSize));
+                decoded[i] = 1;
+            } else {
+                errors[i] = input.error();
+            }
+            const std::int64_t finished = ++done;
+            if (observer) {
+                std::lock_guard<std::mutex> lock(progressMutex);
+                observer->progress(finished, std::int64_t(files.size()));
+            }
+        }
+    };
+    const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                             unsigned(files.size())));
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (std::thread &thread : pool) {
+        thread.join();
+    }
+    if (cancelled(observer)) {
+        return makeError(ErrorCode::Cancelled, "loading the " + split + " split was cancelled");
+    }
+
+    arrays.pixels.reserve(pixels.size());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        if (!decoded[i]) {
+            // Loader messages start with the path; the problem keeps the path separately.
+            const std::string prefix = files[i]->path.string() + ": ";
+            std::string reason = errors[i].message;
+            if (reason.compare(0, prefix.size(), prefix) == 0) {
+                reason.erase(0, prefix.size());
+            }
+            report.failures.push_back({files[i]->path, reason});
+            continue;
+        }
+        const auto begin = pixels.begin() + std::ptrdiff_t(i * imageSize);
+        arrays.pixels.insert(arrays.pixels.end(), begin, begin + std::ptrdiff_t(imageSize));
+        arrays.labels.push_back(files[i]->label);
+        arrays.paths.push_back(files[i]->path.string());
+    }
+    return arrays;
+}
+
+} // namespace cxr::data

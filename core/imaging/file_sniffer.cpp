@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#include "core/imaging/file_sniffer.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <fstream>
+
+namespace cxr::imaging {
+
+namespace {
+// Encoders may append a little padding or metadata after the end-of-image marker.
+constexpr std::size_t kJpegTailBytes = 4096;
+} // namespace
+
+const char *formatName(FileFormat format)
+{
+    switch (format) {
+    case FileFormat::Jpeg: return "JPEG";
+    case FileFormat::Png: return "PNG";
+    case FileFormat::Bmp: return "BMP";
+    case FileFormat::Tiff: return "TIFF";
+    case FileFormat::Dicom: return "DICOM";
+    case FileFormat::Unknown: break;
+    }
+    return "unknown";
+}
+
+FileFormat sniffFormat(const std::filesystem::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::array<unsigned char, 132> head{};
+    in.read(reinterpret_cast<char *>(head.data()), head.size());
+    const auto got = std::size_t(in.gcount());
+    if (got >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) {
+        return FileFormat::Jpeg;
+    }
+    if (got >= 8 && std::memcmp(head.data(), "\x89PNG\r\n\x1a\n", 8) == 0) {
+        return FileFormat::Png;
+    }
+    if (got >= 2 && head[0] == 'B' && head[1] == 'M') {
+        return FileFormat::Bmp;
+    }
+    if (got >= 4 && (std::memcmp(head.data(), "II*\0", 4) == 0 ||
+                     std::memcmp(head.data(), "MM\0*", 4) == 0)) {
+        return FileFormat::Tiff;
+    }
+    if (got >= 132 && std::memcmp(head.data() + 128, "DICM", 4) == 0) {
+        return FileFormat::Dicom;
+    }
+    return FileFormat::Unknown;
+}
+
+bool hasImageExtension(const std::filesystem::path &path)
+{
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    static const std::array<const char *, 8> known = {".jpg", ".jpeg", ".png", ".bmp",
+                                                      ".tif", ".tiff", ".dcm", ".dicom"};
+    return std::any_of(known.begin(), known.end(), [&](const char *k) { return ext == k; });
+}
+
+namespace {
+bool containsJpegEndMarker(const unsigned char *tail, std::size_t size)
+{
+    for (std::size_t i = 0; i + 1 < size; ++i) {
+        if (tail[i] == 0xFF && tail[i + 1] == 0xD9) {
+            return true;
+        }
+    }
+    return false;
+}
+} // namespace
+
+bool jpegFileLooksComplete(const std::filesystem::path &path)
+{
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    const std::streamoff size = in.tellg();
+    const std::streamoff tail = std::min<std::streamoff>(size, kJpegTailBytes);
+    std::array<unsigned char, kJpegTailBytes> bytes{};
+    in.seekg(size - tail);
+    in.read(reinterpret_cast<char *>(bytes.data()), tail);
+    return in && containsJpegEndMarker(bytes.data(), std::size_t(tail));
+}
+
+ImageSize jpegSize(const std::filesystem::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    auto byte = [&in]() { return in.get(); };
+    if (byte() != 0xFF || byte() != 0xD8) {
+        return {};
+    }
+    // Walk the marker segments up to the first start-of-frame (SOF0..SOF15 except DHT/JPG/DAC).
+    while (in) {
+        int marker = byte();
+        if (marker != 0xFF) {
+            return {};
+        }
+        while (marker == 0xFF) {
+            marker = byte();
+        }
+        if (marker < 0 || marker == 0xD9 || marker == 0xDA) {
+            return {};
+        }
+        if (marker >= 0xD0 && marker <= 0xD7) {
+            continue; // restart markers carry no length
+        }
+        const int length = (byte() << 8) | byte();
+        if (length < 2) {
+            return {};
+        }
+        const bool startOfFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 &&
+                                  marker != 0xC8 && marker != 0xCC;
+        if (startOfFrame) {
+            byte(); // sample precision
+            const int height = (byte() << 8) | byte();
+            const int width = (byte() << 8) | byte();
+            return in ? ImageSize{width, height} : ImageSize{};
+        }
+        in.seekg(length - 2, std::ios::cur);
+    }
+    return {};
+}
+
+} // namespace cxr::imaging

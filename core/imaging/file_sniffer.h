@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/imaging/image.h"
+
+#include <filesystem>
+
+namespace cxr::imaging {
+
+// Identifies a file by its leading bytes, not its extension (a .jpg may be a PNG).
+// Unknown for anything that is not one of our formats, empty or unreadable.
+FileFormat sniffFormat(const std::filesystem::path &path);
+
+// True for extensions a dataset scan considers (.jpg .jpeg .png .bmp .tif .tiff .dcm .dicom),
+// case-insensitive.
+bool hasImageExtension(const std::filesystem::path &path);
+
+// libjpeg fills a truncated JPEG with grey and carries on; a missing end-of-image marker in the
+// last bytes of the file is how we notice instead of training on half an image.
+bool jpegFileLooksComplete(const std::filesystem::path &path);
+
+struct ImageSize {
+    int width = 0;
+    int height = 0;
+};
+
+// Reads the frame size from a JPEG's SOF marker without decoding; {0,0} when none is found.
+ImageSize jpegSize(const std::filesystem::path &path);
+
+} // namespace cxr::imaging

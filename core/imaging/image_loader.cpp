@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#include "core/imaging/image_loader.h"
+
+#include "core/imaging/file_sniffer.h"
+#include "core/imaging/loaders.h"
+
+namespace cxr::imaging {
+
+namespace fs = std::filesystem;
+
+Error fileError(ErrorCode code, const fs::path &path, const std::string &problem)
+{
+    return makeError(code, path.string() + ": " + problem);
+}
+
+Status checkImageSize(const fs::path &path, long long width, long long height)
+{
+    if (width <= 0 || height <= 0) {
+        return fileError(ErrorCode::Corrupt, path, "image has zero size");
+    }
+    if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxPixels) {
+        return fileError(ErrorCode::Unsupported, path,
+                         "image is " + std::to_string(width) + "x" + std::to_string(height) +
+                             " pixels, larger than CXR Studio accepts (" +
+                             std::to_string(kMaxImageSide) + " a side)");
+    }
+    return Ok{};
+}
+
+Result<Image> loadImage(const fs::path &path, const LoadOptions &options)
+{
+    std::error_code error;
+    if (!fs::exists(path, error)) {
+        return fileError(ErrorCode::NotFound, path, "file not found");
+    }
+    if (!fs::is_regular_file(path, error)) {
+        return fileError(ErrorCode::NotReadable, path, "not a regular file");
+    }
+    if (fs::file_size(path, error) == 0) {
+        return fileError(ErrorCode::Corrupt, path, "file is empty");
+    }
+    const FileFormat format = sniffFormat(path);
+    switch (format) {
+    case FileFormat::Dicom:
+        return loadDicomImage(path, options);
+    case FileFormat::Jpeg:
+    case FileFormat::Png:
+    case FileFormat::Bmp:
+    case FileFormat::Tiff:
+        return loadRasterImage(path, format, options);
+    case FileFormat::Unknown:
+        break;
+    }
+    return fileError(ErrorCode::Unsupported, path,
+                     "not an image CXR Studio can read (expected JPEG, PNG, BMP, TIFF or DICOM)");
+}
+
+} // namespace cxr::imaging

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/common/result.h"
+#include "core/imaging/image.h"
+
+#include <filesystem>
+
+namespace cxr::imaging {
+
+// Images larger than this on either side, or with more pixels than kMaxPixels, are refused
+// from the header, before any pixel memory is allocated.
+inline constexpr int kMaxImageSide = 32768;
+inline constexpr long long kMaxPixels = 400LL * 1000 * 1000;
+
+struct LoadOptions {
+    int frame = 0; // multi-frame DICOM: which frame, 0-based
+    // When > 0, a JPEG may be decoded at 1/2, 1/4 or 1/8 size (libjpeg DCT scaling) as long as
+    // its shorter side stays >= reduceTo. Much faster for large radiographs going to 224 px.
+    int reduceTo = 0;
+};
+
+// Decodes JPEG, PNG, BMP, TIFF (OpenCV) or DICOM (DCMTK), chosen by the file's leading bytes.
+// Errors name the file and the problem (missing, empty, truncated, unsupported, too large).
+Result<Image> loadImage(const std::filesystem::path &path, const LoadOptions &options = {});
+
+} // namespace cxr::imaging

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/common/result.h"
+#include "core/imaging/image.h"
+
+#include <filesystem>
+#include <vector>
+
+namespace cxr::imaging {
+
+// How an image reaches the model's square input. Squash stretches the whole image to
+// size x size (what the thesis and most Kermany pipelines do); the model card records it.
+enum class ResizeMode { Squash };
+
+struct ModelInputSpec {
+    int size = 224;
+    int channels = 1; // 1: grey; 3: grey replicated to three channels, or colour as RGB
+    ResizeMode resize = ResizeMode::Squash;
+};
+
+// THE model-input function, shared by training, evaluation, prediction and Grad-CAM, so that
+// the same file always gives the same tensor:
+//   1. decode with loadImage (JPEGs at reduced size when still >= spec.size: same class of
+//      output, several times faster for large radiographs), DICOM through its display pipeline;
+//   2. convert to spec.channels (grey or RGB);
+//   3. resize to spec.size x spec.size (squash, area interpolation);
+//   4. scale to [0, 1] (pixel / 255), laid out CHW, float32.
+Result<std::vector<float>> loadModelInput(const std::filesystem::path &path,
+                                          const ModelInputSpec &spec);
+
+// Steps 2-4 on an already decoded image; also the 8-bit picture of exactly what the model sees.
+std::vector<float> toModelInput(const Image &image, const ModelInputSpec &spec);
+cv::Mat modelInputPicture(const Image &image, const ModelInputSpec &spec);
+
+} // namespace cxr::imaging

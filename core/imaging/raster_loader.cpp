@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#include "core/imaging/file_sniffer.h"
+#include "core/imaging/loaders.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+namespace cxr::imaging {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The largest DCT reduction (8, 4 or 2) that keeps the shorter side at or above target.
+int reductionFactor(ImageSize size, int target)
+{
+    const int shorter = std::min(size.width, size.height);
+    for (int factor : {8, 4, 2}) {
+        if (shorter / factor >= target) {
+            return factor;
+        }
+    }
+    return 1;
+}
+
+int reducedReadFlag(int factor)
+{
+    switch (factor) {
+    case 8: return cv::IMREAD_REDUCED_COLOR_8;
+    case 4: return cv::IMREAD_REDUCED_COLOR_4;
+    case 2: return cv::IMREAD_REDUCED_COLOR_2;
+    default: return cv::IMREAD_UNCHANGED;
+    }
+}
+
+// Colour JPEGs of grey radiographs are common; keep one channel when all three agree.
+cv::Mat collapseGreyColour(const cv::Mat &bgr)
+{
+    std::vector<cv::Mat> planes;
+    cv::split(bgr, planes);
+    const double tolerance = 2.0 * double(bgr.total()); // JPEG chroma noise, a grey level or two
+    if (cv::norm(planes[0], planes[1], cv::NORM_L1) <= tolerance &&
+        cv::norm(planes[1], planes[2], cv::NORM_L1) <= tolerance) {
+        return planes[1];
+    }
+    return bgr;
+}
+
+} // namespace
+
+Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const LoadOptions &options)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return fileError(ErrorCode::NotReadable, path, "cannot open file (permissions?)");
+    }
+    const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                           std::istreambuf_iterator<char>());
+    Image image;
+    image.meta.format = format;
+    int readFlag = cv::IMREAD_UNCHANGED;
+    int factor = 1;
+    if (format == FileFormat::Jpeg) {
+        const ImageSize size = jpegSize(path);
+        if (auto checked = checkImageSize(path, size.width, size.height); !checked) {
+            return checked.error();
+        }
+        if (!jpegFileLooksComplete(path)) {
+            return fileError(ErrorCode::Corrupt, path, "truncated JPEG (no end-of-image marker)");
+        }
+        image.meta.originalWidth = size.width;
+        image.meta.originalHeight = size.height;
+        if (options.reduceTo > 0) {
+            factor = reductionFactor(size, options.reduceTo);
+            readFlag = reducedReadFlag(factor);
+        }
+    }
+    cv::Mat decoded;
+    try {
+        decoded = cv::imdecode(bytes, readFlag);
+    } catch (const cv::Exception &e) {
+        return fileError(ErrorCode::Corrupt, path, std::string("cannot decode: ") + e.err);
+    }
+    if (decoded.empty()) {
+        return fileError(ErrorCode::Corrupt, path,
+                         std::string("cannot decode ") + formatName(format) +
+                             " data (corrupt or unsupported variant)");
+    }
+    if (image.meta.originalWidth == 0) {
+        image.meta.originalWidth = decoded.cols;
+        image.meta.originalHeight = decoded.rows;
+    }
+    if (auto checked = checkImageSize(path, decoded.cols, decoded.rows); !checked) {
+        return checked.error();
+    }
+    if (factor > 1) {
+        image.appliedSteps.push_back("decoded at 1/" + std::to_string(factor) + " size");
+    }
+    image.meta.bitsStored = decoded.depth() == CV_16U ? 16 : 8;
+
+    // To the display form: 8-bit, grey or BGR.
+    if (decoded.channels() == 4) {
+        cv::cvtColor(decoded, decoded, cv::COLOR_BGRA2BGR);
+    } else if (decoded.channels() == 2) {
+        cv::extractChannel(decoded, decoded, 0);
+    }
+    if (decoded.depth() != CV_8U) {
+        double low = 0;
+        double high = 0;
+        cv::minMaxLoc(decoded.reshape(1), &low, &high);
+        const double scale = high > low ? 255.0 / (high - low) : 1.0;
+        decoded.convertTo(decoded, CV_8U, scale, -low * scale);
+        image.appliedSteps.push_back("scaled " + std::to_string(int(low)) + ".." +
+                                     std::to_string(int(high)) + " to 8 bits");
+    }
+    if (decoded.channels() == 3) {
+        decoded = collapseGreyColour(decoded);
+    }
+    image.display = decoded;
+    image.meta.width = decoded.cols;
+    image.meta.height = decoded.rows;
+    image.meta.channels = decoded.channels();
+    image.meta.photometric = decoded.channels() == 1 ? "MONOCHROME2" : "RGB";
+    return image;
+}
+
+} // namespace cxr::imaging

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/classifier.h"
+
+#include "core/ml/device.h"
+#include "core/ml/gradcam.h"
+#include "core/ml/models.h"
+#include "core/ml/run_folder.h"
+#include "core/ml/tensor_batches.h"
+#include "core/ml/torch_includes.h"
+
+namespace cxr::ml {
+
+namespace fs = std::filesystem;
+
+struct Classifier::Impl {
+    ModelCard card;
+    fs::path modelDir;
+    ClassifierNet net;
+    torch::Device device{torch::kCPU};
+};
+
+Classifier::Classifier(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Classifier::Classifier(Classifier &&) noexcept = default;
+Classifier &Classifier::operator=(Classifier &&) noexcept = default;
+Classifier::~Classifier() = default;
+
+const ModelCard &Classifier::card() const { return m_impl->card; }
+const fs::path &Classifier::modelDir() const { return m_impl->modelDir; }
+
+Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::string &device)
+{
+    auto modelDir = findModelDir(runOrModelDir);
+    if (!modelDir) {
+        return modelDir.error();
+    }
+    auto card = readModelCard(*modelDir / "model.json");
+    if (!card) {
+        return card.error();
+    }
+    auto resolved = resolveDevice(device);
+    if (!resolved) {
+        return resolved.error();
+    }
+    useAllCpuCores();
+    auto impl = std::make_unique<Impl>();
+    impl->card = std::move(*card);
+    impl->modelDir = *modelDir;
+    impl->device = torch::Device(*resolved);
+    const fs::path weights = *modelDir / "weights.pt";
+    if (!fs::is_regular_file(weights)) {
+        return makeError(ErrorCode::NotFound, weights.string() + ": model weights missing");
+    }
+    try {
+        impl->net = makeClassifierNet(impl->card.spec);
+        torch::serialize::InputArchive archive;
+        archive.load_from(weights.string());
+        impl->net->load(archive);
+        impl->net->to(impl->device);
+        impl->net->eval();
+    } catch (const c10::Error &e) {
+        return makeError(ErrorCode::Incompatible,
+                         weights.string() + ": weights do not fit a " +
+                             impl->card.spec.architecture + " model for this card (" +
+                             std::string(e.what_without_backtrace()).substr(0, 160) + ")");
+    }
+    return Classifier(std::move(impl));
+}
+
+Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObserver *observer)
+{
+    const ModelSpec &spec = m_impl->card.spec;
+    if (arrays.channels != spec.channels || arrays.height != spec.inputSize ||
+        arrays.width != spec.inputSize) {
+        return makeError(ErrorCode::Incompatible, "images are " + std::to_string(arrays.channels) +
+                                                      "x" + std::to_string(arrays.height) + "x" +
+                                                      std::to_string(arrays.width) +
+                                                      " but the model takes " +
+                                                      std::to_string(spec.channels) + "x" +
+                                                      std::to_string(spec.inputSize) + "x" +
+                                                      std::to_string(spec.inputSize));
+    }
+    torch::NoGradGuard noGrad;
+    m_impl->net->eval();
+    const torch::Tensor images = imagesTensor(arrays);
+    Predictions predictions;
+    predictions.classCount = int(std::max<std::size_t>(2, spec.classNames.size()));
+    predictions.probabilities.reserve(arrays.count() * std::size_t(predictions.classCount));
+    constexpr std::int64_t kBatch = 32;
+    for (std::int64_t start = 0; start < images.size(0); start += kBatch) {
+        if (cancelled(observer)) {
+            return makeError(ErrorCode::Cancelled, "prediction cancelled");
+        }
+        const auto x = images.slice(0, start, start + kBatch).to(m_impl->device);
+        const auto p = probabilitiesFromLogits(m_impl->net->forward(x)).to(torch::kCPU).contiguous();
+        predictions.probabilities.insert(predictions.probabilities.end(), p.data_ptr<float>(),
+                                         p.data_ptr<float>() + p.numel());
+        if (observer) {
+            observer->progress(std::min<std::int64_t>(start + kBatch, images.size(0)), images.size(0));
+        }
+    }
+    return predictions;
+}
+
+Result<CamMap> Classifier::gradCam(const std::vector<float> &image, CamTarget target)
+{
+    const ModelSpec &spec = m_impl->card.spec;
+    const std::size_t expected = std::size_t(spec.channels) * spec.inputSize * spec.inputSize;
+    if (image.size() != expected) {
+        return makeError(ErrorCode::Incompatible,
+                         "image does not match the model input (" + std::to_string(spec.channels) +
+                             "x" + std::to_string(spec.inputSize) + "x" +
+                             std::to_string(spec.inputSize) + ")");
+    }
+    const torch::Tensor input =
+        torch::from_blob(const_cast<float *>(image.data()),
+                         {1, spec.channels, spec.inputSize, spec.inputSize}, torch::kFloat32)
+            .to(m_impl->device);
+    return computeGradCam(*m_impl->net, input, target);
+}
+
+} // namespace cxr::ml

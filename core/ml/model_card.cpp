@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/model_card.h"
+
+#include "core/common/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace cxr::ml {
+
+using nlohmann::json;
+
+Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
+{
+    const ModelSpec &s = card.spec;
+    json j = {
+        {"format", "cxr-studio-model-card/1"},
+        {"name", card.name},
+        {"created_with", card.createdWith},
+        {"trained_on", card.trainedOn},
+        {"best_epoch", card.bestEpoch},
+        {"saw_test_split", card.sawTestSplit},
+        {"validation_metrics", card.validationMetrics},
+        {"architecture", s.architecture},
+        {"input", {{"size", s.inputSize}, {"channels", s.channels}, {"resize", s.resize},
+                   {"normalisation", s.normalisation}}},
+        {"class_names", s.classNames},
+        {"threshold", s.threshold},
+        {"weights", "weights.pt"},
+    };
+    return writeFileAtomically(file, j.dump(2) + "\n");
+}
+
+Result<ModelCard> readModelCard(const std::filesystem::path &file)
+{
+    std::ifstream in(file);
+    if (!in) {
+        return makeError(ErrorCode::NotFound, file.string() + ": model card not found");
+    }
+    try {
+        const json j = json::parse(in);
+        ModelCard card;
+        card.name = j.value("name", "");
+        card.createdWith = j.value("created_with", "");
+        card.trainedOn = j.value("trained_on", "");
+        card.bestEpoch = j.value("best_epoch", 0);
+        card.sawTestSplit = j.value("saw_test_split", false);
+        card.validationMetrics =
+            j.value("validation_metrics", std::map<std::string, double>{});
+        ModelSpec &s = card.spec;
+        s.architecture = j.at("architecture").get<std::string>();
+        const json &input = j.at("input");
+        s.inputSize = input.at("size").get<int>();
+        s.channels = input.at("channels").get<int>();
+        s.resize = input.value("resize", "squash");
+        s.normalisation = input.value("normalisation", "scale01");
+        s.classNames = j.at("class_names").get<std::vector<std::string>>();
+        s.threshold = j.value("threshold", 0.5);
+        if (!isKnownArchitecture(s.architecture)) {
+            return makeError(ErrorCode::Incompatible, file.string() + ": unknown architecture '" +
+                                                          s.architecture + "'");
+        }
+        if (s.inputSize < 16 || s.inputSize > 4096 || (s.channels != 1 && s.channels != 3) ||
+            s.classNames.size() < 2) {
+            return makeError(ErrorCode::Corrupt,
+                             file.string() + ": input size, channels or classes out of range");
+        }
+        return card;
+    } catch (const json::exception &e) {
+        return makeError(ErrorCode::Corrupt,
+                         file.string() + ": not a valid model card (" + e.what() + ")");
+    }
+}
+
+} // namespace cxr::ml

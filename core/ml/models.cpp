@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/models.h"
+
+#include "core/ml/torch_includes.h"
+
+#include <stdexcept>
+
+namespace cxr::ml {
+namespace {
+
+namespace nn = torch::nn;
+
+// conv3x3 -> batch norm -> ReLU -> 2x2 max pool: halves the resolution each block.
+void appendConvBlock(nn::Sequential &body, int inChannels, int outChannels)
+{
+    body->push_back(
+        nn::Conv2d(nn::Conv2dOptions(inChannels, outChannels, 3).padding(1).bias(false)));
+    body->push_back(nn::BatchNorm2d(outChannels));
+    body->push_back(nn::ReLU());
+    body->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
+}
+
+// A compact CNN that trains in seconds on a CPU: four conv blocks (16-32-64-128 filters),
+// global average pooling, dropout and one linear layer.
+class SmallCnnImpl : public ClassifierNetImpl {
+public:
+    SmallCnnImpl(int channels, int logits)
+    {
+        nn::Sequential body;
+        int inChannels = channels;
+        for (int filters : {16, 32, 64, 128}) {
+            appendConvBlock(body, inChannels, filters);
+            inChannels = filters;
+        }
+        m_body = register_module("body", body);
+        m_dropout = register_module("dropout", nn::Dropout(0.3));
+        m_classifier = register_module("classifier", nn::Linear(128, logits));
+    }
+    torch::Tensor features(const torch::Tensor &input) override { return m_body->forward(input); }
+    torch::Tensor head(const torch::Tensor &featureMap) override
+    {
+        auto pooled = torch::adaptive_avg_pool2d(featureMap, {1, 1}).flatten(1);
+        return m_classifier->forward(m_dropout->forward(pooled));
+    }
+
+private:
+    nn::Sequential m_body{nullptr};
+    nn::Dropout m_dropout{nullptr};
+    nn::Linear m_classifier{nullptr};
+};
+
+// LeNet-5 as the thesis adapted it to 224 px input: 5x5 convolutions with 6 and 16 filters,
+// average pooling, then 120-84 fully connected layers. The flattened size follows the input.
+class LeNet5Impl : public ClassifierNetImpl {
+public:
+    LeNet5Impl(int channels, int inputSize, int logits)
+    {
+        m_conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(channels, 6, 5)));
+        m_conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(6, 16, 5)));
+        const int side = ((inputSize - 4) / 2 - 4) / 2;
+        m_fc1 = register_module("fc1", nn::Linear(16 * side * side, 120));
+        m_fc2 = register_module("fc2", nn::Linear(120, 84));
+        m_fc3 = register_module("fc3", nn::Linear(84, logits));
+    }
+    torch::Tensor features(const torch::Tensor &input) override
+    {
+        auto x = torch::avg_pool2d(torch::relu(m_conv1->forward(input)), 2);
+        return torch::relu(m_conv2->forward(x));
+    }
+    torch::Tensor head(const torch::Tensor &featureMap) override
+    {
+        auto x = torch::avg_pool2d(featureMap, 2).flatten(1);
+        x = torch::relu(m_fc1->forward(x));
+        x = torch::relu(m_fc2->forward(x));
+        return m_fc3->forward(x);
+    }
+
+private:
+    nn::Conv2d m_conv1{nullptr};
+    nn::Conv2d m_conv2{nullptr};
+    nn::Linear m_fc1{nullptr};
+    nn::Linear m_fc2{nullptr};
+    nn::Linear m_fc3{nullptr};
+};
+
+} // namespace
+
+std::vector<std::string> knownArchitectures()
+{
+    return {"small-cnn", "lenet5"};
+}
+
+bool isKnownArchitecture(const std::string &name)
+{
+    for (const auto &known : knownArchitectures()) {
+        if (known == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int logitCount(std::size_t classCount)
+{
+    return classCount <= 2 ? 1 : int(classCount);
+}
+
+ClassifierNet makeClassifierNet(const ModelSpec &spec)
+{
+    const int logits = logitCount(spec.classNames.size());
+    if (spec.architecture == "small-cnn") {
+        return std::make_shared<SmallCnnImpl>(spec.channels, logits);
+    }
+    if (spec.architecture == "lenet5") {
+        return std::make_shared<LeNet5Impl>(spec.channels, spec.inputSize, logits);
+    }
+    throw std::invalid_argument("unknown architecture " + spec.architecture);
+}
+
+} // namespace cxr::ml

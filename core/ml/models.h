@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// LibTorch models of the zoo. Internal to core/ml: includes LibTorch.
+
+#include "core/ml/model_spec.h"
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <memory>
+
+namespace cxr::ml {
+
+// Every classifier splits into features(x) -> feature map and head(f) -> logits, because
+// LibTorch has no module hooks: Grad-CAM takes the feature map and its gradient between them.
+// A binary model returns one logit per image (sigmoid gives P(class 1)).
+class ClassifierNetImpl : public torch::nn::Module {
+public:
+    virtual torch::Tensor features(const torch::Tensor &input) = 0;
+    virtual torch::Tensor head(const torch::Tensor &featureMap) = 0;
+    torch::Tensor forward(const torch::Tensor &input) { return head(features(input)); }
+};
+
+using ClassifierNet = std::shared_ptr<ClassifierNetImpl>;
+
+// Builds an untrained network for spec; throws std::invalid_argument for an unknown
+// architecture (callers validate with isKnownArchitecture first).
+ClassifierNet makeClassifierNet(const ModelSpec &spec);
+
+// Number of logits a model for classCount classes outputs (1 for binary).
+int logitCount(std::size_t classCount);
+
+} // namespace cxr::ml

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/tensor_batches.h"
+
+#include "core/ml/torch_includes.h"
+
+namespace cxr::ml {
+
+torch::Tensor imagesTensor(const ImageArrays &arrays)
+{
+    const auto n = std::int64_t(arrays.count());
+    if (n == 0) {
+        return torch::empty({0, arrays.channels, arrays.height, arrays.width});
+    }
+    // from_blob does not own the memory: clone so the tensor outlives arrays.
+    return torch::from_blob(const_cast<float *>(arrays.pixels.data()),
+                            {n, arrays.channels, arrays.height, arrays.width}, torch::kFloat32)
+        .clone();
+}
+
+torch::Tensor labelsTensor(const ImageArrays &arrays)
+{
+    std::vector<std::int64_t> labels(arrays.labels.begin(), arrays.labels.end());
+    return torch::tensor(labels, torch::kInt64);
+}
+
+BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels)
+{
+    BatchOutcome outcome;
+    if (logits.size(1) == 1) {
+        const auto scores = logits.squeeze(1);
+        outcome.loss = torch::binary_cross_entropy_with_logits(scores, labels.to(torch::kFloat32));
+        outcome.correct = (scores.ge(0).to(torch::kInt64) == labels).sum().item<std::int64_t>();
+    } else {
+        outcome.loss = torch::nn::functional::cross_entropy(logits, labels);
+        outcome.correct = (logits.argmax(1) == labels).sum().item<std::int64_t>();
+    }
+    return outcome;
+}
+
+torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits)
+{
+    if (logits.size(1) == 1) {
+        const auto p = torch::sigmoid(logits);
+        return torch::cat({1 - p, p}, 1);
+    }
+    return torch::softmax(logits, 1);
+}
+
+} // namespace cxr::ml

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to core/ml: plain ImageArrays to tensors, and the loss and accuracy of one batch.
+
+#include "core/common/image_arrays.h"
+
+#include <torch/types.h>
+
+namespace cxr::ml {
+
+// Copies arrays into a [N, C, H, W] float tensor (and labels into [N] int64) on the CPU.
+torch::Tensor imagesTensor(const ImageArrays &arrays);
+torch::Tensor labelsTensor(const ImageArrays &arrays);
+
+struct BatchOutcome {
+    torch::Tensor loss; // mean over the batch, differentiable
+    std::int64_t correct = 0;
+};
+
+// Binary models (one logit) use sigmoid cross-entropy, others softmax cross-entropy.
+BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels);
+
+// Class probabilities [N, K] from logits: [1 - p, p] for a binary model.
+torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits);
+
+} // namespace cxr::ml

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+#include "core/pipeline/evaluation_job.h"
+
+#include "core/common/atomic_file.h"
+#include "core/data/dataset_scanner.h"
+#include "core/data/split_loader.h"
+#include "core/ml/classifier.h"
+#include "core/pipeline/input_spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+namespace cxr::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string joined(const std::vector<std::string> &names)
+{
+    std::string text;
+    for (const auto &name : names) {
+        text += (text.empty() ? "" : ", ") + name;
+    }
+    return text;
+}
+
+Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
+                    const ImageArrays &images, const std::vector<float> &positive,
+                    const fs::path &datasetRoot)
+{
+    std::error_code error;
+    fs::create_directories(folder, error);
+    if (error) {
+        return makeError(ErrorCode::WriteFailed, folder.string() + ": cannot create folder");
+    }
+    // Paths relative to the dataset: file names may carry patient ids, but no other identifier
+    // is written.
+    std::ostringstream csv;
+    csv << "file,label,probability\n";
+    for (std::size_t i = 0; i < images.count(); ++i) {
+        char probability[32];
+        std::snprintf(probability, sizeof probability, "%.6f", positive[i]);
+        csv << fs::path(images.paths[i]).lexically_relative(datasetRoot).generic_string() << ','
+            << result.classNames[std::size_t(images.labels[i])] << ',' << probability << '\n';
+    }
+    if (auto written = writeFileAtomically(folder / "predictions.csv", csv.str()); !written) {
+        return written;
+    }
+    const ml::BinaryMetrics &m = result.metrics;
+    const nlohmann::json metrics = {
+        {"model", result.modelName},
+        {"split", result.split},
+        {"positive_class", result.classNames[1]},
+        {"threshold", m.threshold},
+        {"images", m.counts.total()},
+        {"accuracy", m.accuracy},
+        {"precision", m.precision},
+        {"recall", m.recall},
+        {"specificity", m.specificity},
+        {"f1", m.f1},
+        {"confusion", {{"tp", m.counts.truePositive}, {"fp", m.counts.falsePositive},
+                       {"tn", m.counts.trueNegative}, {"fn", m.counts.falseNegative}}},
+    };
+    return writeFileAtomically(folder / "metrics.json", metrics.dump(2) + "\n");
+}
+
+} // namespace
+
+Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserver *observer)
+{
+    auto classifier = ml::Classifier::open(job.run, job.device);
+    if (!classifier) {
+        return classifier.error();
+    }
+    const ml::ModelSpec &spec = classifier->card().spec;
+    if (spec.classNames.size() != 2) {
+        return makeError(ErrorCode::Unsupported,
+                         "evaluation reports binary metrics; this model has " +
+                             std::to_string(spec.classNames.size()) + " classes");
+    }
+    auto index = data::scanDataset(job.datasetDir, observer);
+    if (!index) {
+        return index.error();
+    }
+    if (index->classes != spec.classNames) {
+        return makeError(ErrorCode::Incompatible,
+                         index->root.string() + ": classes (" + joined(index->classes) +
+                             ") do not match the model's (" + joined(spec.classNames) + ")");
+    }
+    if (observer) {
+        observer->stage("Decoding " + job.split + " images");
+    }
+    data::LoadReport report;
+    auto images = data::loadSplit(*index, job.split, inputSpecFor(spec), report, observer);
+    if (!images) {
+        return images.error();
+    }
+    if (!report.failures.empty()) {
+        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " +
+                                                 report.failures.front().reason);
+    }
+    if (observer) {
+        observer->stage("Predicting");
+    }
+    auto predictions = classifier->predict(*images, observer);
+    if (!predictions) {
+        return predictions.error();
+    }
+    std::vector<float> positive(images->count());
+    for (std::size_t i = 0; i < positive.size(); ++i) {
+        positive[i] = predictions->probability(i, 1);
+    }
+
+    EvaluationResult result;
+    result.modelName = classifier->card().name;
+    result.classNames = spec.classNames;
+    result.split = job.split;
+    result.metrics = ml::computeBinaryMetrics(images->labels, positive, spec.threshold);
+    result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
+    if (auto written = writeOutputs(result.outputFolder, result, *images, positive, index->root);
+        !written) {
+        return written.error();
+    }
+    return result;
+}
+
+} // namespace cxr::pipeline

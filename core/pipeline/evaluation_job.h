@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/common/progress.h"
+#include "core/common/result.h"
+#include "core/ml/metrics.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cxr::pipeline {
+
+struct EvaluationJob {
+    std::filesystem::path run;        // run folder or model folder
+    std::filesystem::path datasetDir;
+    std::string split = "test";
+    std::string device = "auto";
+};
+
+struct EvaluationResult {
+    std::string modelName;
+    std::vector<std::string> classNames;
+    std::string split;
+    ml::BinaryMetrics metrics;           // class 1 (e.g. PNEUMONIA) is the positive class
+    std::filesystem::path outputFolder;  // RUN/evaluations/<split>/ with predictions.csv, metrics.json
+};
+
+// Predicts every image of the split with the run's model and computes the metrics at the
+// model card's threshold. Saves predictions.csv and metrics.json into the run folder.
+// Errors: missing run or split, classes or input that do not match the model, images that fail
+// to decode (named).
+Result<EvaluationResult> runEvaluation(const EvaluationJob &job,
+                                       ProgressObserver *observer = nullptr);
+
+} // namespace cxr::pipeline

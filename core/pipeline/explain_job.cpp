@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include "core/pipeline/explain_job.h"
+
+#include "core/imaging/image_loader.h"
+#include "core/imaging/model_input.h"
+#include "core/pipeline/input_spec.h"
+
+#include <opencv2/imgcodecs.hpp>
+
+namespace cxr::pipeline {
+
+namespace fs = std::filesystem;
+
+Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path &path, bool explain,
+                                     ml::CamTarget target, imaging::Image *imageOut)
+{
+    const ml::ModelSpec &spec = classifier.card().spec;
+    const imaging::ModelInputSpec inputSpec = inputSpecFor(spec);
+    imaging::LoadOptions options;
+    options.reduceTo = inputSpec.size; // exactly as loadModelInput decodes for training
+    auto image = imaging::loadImage(path, options);
+    if (!image) {
+        return image.error();
+    }
+    ImageArrays arrays;
+    arrays.channels = inputSpec.channels;
+    arrays.height = arrays.width = inputSpec.size;
+    arrays.pixels = imaging::toModelInput(*image, inputSpec);
+    arrays.labels = {-1};
+    auto predictions = classifier.predict(arrays);
+    if (!predictions) {
+        return predictions.error();
+    }
+    ImagePrediction prediction;
+    prediction.modelName = classifier.card().name;
+    prediction.threshold = spec.threshold;
+    prediction.positiveClass = spec.classNames.at(1);
+    prediction.probability = predictions->probability(0, 1);
+    prediction.predictedClass = spec.classNames.at(prediction.probability >= spec.threshold ? 1 : 0);
+    if (explain) {
+        auto cam = classifier.gradCam(arrays.pixels, target);
+        if (!cam) {
+            return cam.error();
+        }
+        prediction.cam = std::move(*cam);
+    }
+    if (imageOut) {
+        *imageOut = std::move(*image);
+    }
+    return prediction;
+}
+
+Result<ImagePrediction> runExplain(const ExplainJob &job)
+{
+    auto classifier = ml::Classifier::open(job.model, job.device);
+    if (!classifier) {
+        return classifier.error();
+    }
+    imaging::Image image;
+    auto prediction = predictImage(*classifier, job.image, true, job.target, &image);
+    if (!prediction) {
+        return prediction.error();
+    }
+    const ml::CamMap &cam = prediction->cam;
+    const cv::Mat overlay = imaging::renderHeatmapOverlay(image.display, cam.values, cam.width,
+                                                          cam.height, job.opacity, job.colormap);
+    bool written = false;
+    try {
+        written = cv::imwrite(job.output.string(), overlay);
+    } catch (const cv::Exception &) {
+        written = false;
+    }
+    if (!written) {
+        return makeError(ErrorCode::WriteFailed,
+                         job.output.string() + ": cannot write the overlay (folder missing or "
+                                               "not writable, or not a .png/.jpg name)");
+    }
+    return prediction;
+}
+
+} // namespace cxr::pipeline

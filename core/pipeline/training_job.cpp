@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#include "core/pipeline/training_job.h"
+
+#include "core/data/dataset_scanner.h"
+#include "core/data/split_loader.h"
+#include "core/ml/run_folder.h"
+#include "core/pipeline/input_spec.h"
+
+namespace cxr::pipeline {
+
+namespace {
+
+Error describeBadImages(const std::vector<data::DatasetProblem> &failures)
+{
+    const data::DatasetProblem &first = failures.front();
+    std::string message = first.path.string() + ": " + first.reason;
+    if (failures.size() > 1) {
+        message += " (and " + std::to_string(failures.size() - 1) + " more bad images)";
+    }
+    return makeError(ErrorCode::Corrupt,
+                     message + "; fix or remove them, or skip them with --skip-bad-images");
+}
+
+} // namespace
+
+Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *observer)
+{
+    ml::TrainSettings settings = job.settings;
+    if (const std::string problem = ml::validateSettings(settings); !problem.empty()) {
+        return makeError(ErrorCode::InvalidArgument, problem);
+    }
+    if (observer) {
+        observer->stage("Scanning " + job.datasetDir.string());
+    }
+    auto index = data::scanDataset(job.datasetDir, observer);
+    if (!index) {
+        return index.error();
+    }
+    for (const char *split : {"train", "val"}) {
+        if (!index->hasSplit(split)) {
+            return makeError(ErrorCode::InvalidDataset,
+                             index->root.string() + ": no " + split +
+                                 "/ split with images (expected train/ and val/ folders, each "
+                                 "with one folder per class)");
+        }
+    }
+    if (index->classes.size() < 2) {
+        return makeError(ErrorCode::InvalidDataset,
+                         index->root.string() + ": only one class (" + index->classes.front() +
+                             ") found; training needs at least two class folders");
+    }
+    settings.model.classNames = index->classes;
+    settings.datasetPath = index->root.string();
+    settings.datasetHash = index->fingerprint();
+
+    TrainJobResult result;
+    result.classNames = index->classes;
+    result.skipped = index->problems;
+    const imaging::ModelInputSpec spec = inputSpecFor(settings.model);
+    data::LoadReport report;
+    if (observer) {
+        observer->stage("Decoding training images");
+    }
+    auto train = data::loadSplit(*index, "train", spec, report, observer);
+    if (!train) {
+        return train.error();
+    }
+    if (observer) {
+        observer->stage("Decoding validation images");
+    }
+    auto val = data::loadSplit(*index, "val", spec, report, observer);
+    if (!val) {
+        return val.error();
+    }
+    if (!report.failures.empty()) {
+        if (job.badImages == BadImages::Refuse) {
+            return describeBadImages(report.failures);
+        }
+        result.skipped.insert(result.skipped.end(), report.failures.begin(), report.failures.end());
+    }
+    result.trainImages = std::int64_t(train->count());
+    result.valImages = std::int64_t(val->count());
+
+    if (auto prepared = ml::prepareRunFolder(
+            job.runDir, job.overwrite ? ml::ExistingRun::Overwrite : ml::ExistingRun::Refuse);
+        !prepared) {
+        return prepared.error();
+    }
+    auto summary = ml::trainClassifier(*train, *val, settings, job.runDir, observer);
+    if (!summary) {
+        return summary.error();
+    }
+    result.summary = std::move(*summary);
+    return result;
+}
+
+} // namespace cxr::pipeline

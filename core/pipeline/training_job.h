@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/common/result.h"
+#include "core/data/dataset_index.h"
+#include "core/ml/trainer.h"
+
+#include <filesystem>
+#include <vector>
+
+namespace cxr::pipeline {
+
+enum class BadImages { Refuse, Skip };
+
+struct TrainJob {
+    std::filesystem::path datasetDir;
+    std::filesystem::path runDir;
+    ml::TrainSettings settings; // model.classNames and dataset fields are filled from the scan
+    bool overwrite = false;
+    BadImages badImages = BadImages::Refuse;
+};
+
+struct TrainJobResult {
+    ml::TrainSummary summary;
+    std::vector<std::string> classNames;
+    std::int64_t trainImages = 0;
+    std::int64_t valImages = 0;
+    std::vector<data::DatasetProblem> skipped; // scan problems and images that failed to decode
+};
+
+// Scans the dataset, loads its train and val splits (never test), creates the run folder and
+// trains. Refuses a dataset without train or val split, with fewer than two classes, or with
+// images that fail to decode (unless BadImages::Skip), naming the files.
+Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *observer = nullptr);
+
+} // namespace cxr::pipeline

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+#include "ui/dataset/dataset_page.h"
+
+#include "core/common/progress.h"
+#include "core/data/dataset_scanner.h"
+#include "ui/dataset/class_count_chart.h"
+#include "ui/dataset/thumbnail_model.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListView>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace cxr::ui {
+
+// Written by the scan on its worker thread, read by the page's timer: no signal per file.
+struct DatasetPage::ScanState : ProgressObserver {
+    std::atomic<std::int64_t> done{0};
+    std::atomic<std::int64_t> total{0};
+    std::atomic<bool> cancelRequested{false};
+    void progress(std::int64_t d, std::int64_t t) override
+    {
+        done = d;
+        total = t;
+    }
+    bool isCancelled() const override { return cancelRequested.load(); }
+};
+
+DatasetPage::DatasetPage(QWidget *parent)
+    : QWidget(parent), m_openButton(new QPushButton(tr("Open dataset folder…"))),
+      m_cancelButton(new QPushButton(tr("Cancel"))), m_pathLabel(new QLabel(tr("No dataset open"))),
+      m_summaryLabel(new QLabel), m_progress(new QProgressBar), m_countTable(new QTableWidget),
+      m_chart(new ClassCountChart), m_splitFilter(new QComboBox), m_grid(new QListView),
+      m_problems(new QListWidget), m_thumbnails(new ThumbnailModel(this)),
+      m_progressTimer(new QTimer(this))
+{
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_openButton);
+    top->addWidget(m_pathLabel, 1);
+    top->addWidget(m_progress);
+    top->addWidget(m_cancelButton);
+    m_progress->setVisible(false);
+    m_cancelButton->setVisible(false);
+    m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_countTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_countTable->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_countTable->setMaximumHeight(160);
+    m_summaryLabel->setWordWrap(true);
+
+    auto *left = new QWidget;
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(new QLabel(tr("<b>Images per split and class</b>")));
+    leftLayout->addWidget(m_countTable);
+    leftLayout->addWidget(m_summaryLabel);
+    leftLayout->addWidget(m_chart, 1);
+    leftLayout->addWidget(new QLabel(tr("<b>Problems</b> (files skipped by the scan)")));
+    leftLayout->addWidget(m_problems);
+    m_problems->setMaximumHeight(120);
+
+    m_grid->setViewMode(QListView::IconMode);
+    m_grid->setResizeMode(QListView::Adjust);
+    m_grid->setMovement(QListView::Static);
+    m_grid->setUniformItemSizes(true);
+    m_grid->setIconSize(QSize(ThumbnailModel::kThumbnailSide, ThumbnailModel::kThumbnailSide));
+    m_grid->setGridSize(QSize(ThumbnailModel::kThumbnailSide + 16, ThumbnailModel::kThumbnailSide + 28));
+    m_grid->setTextElideMode(Qt::ElideMiddle);
+    m_grid->setLayoutMode(QListView::Batched); // lays out large sets without blocking
+    m_grid->setModel(m_thumbnails);
+
+    auto *right = new QWidget;
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    auto *filterRow = new QHBoxLayout;
+    filterRow->addWidget(new QLabel(tr("Show split:")));
+    filterRow->addWidget(m_splitFilter);
+    filterRow->addStretch();
+    filterRow->addWidget(new QLabel(tr("Double-click an image to open it in the Viewer")));
+    rightLayout->addLayout(filterRow);
+    rightLayout->addWidget(m_grid, 1);
+
+    auto *splitter = new QSplitter;
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(splitter, 1);
+
+    connect(m_openButton, &QPushButton::clicked, this, &DatasetPage::chooseFolder);
+    connect(m_cancelButton, &QPushButton::clicked, this, [this] {
+        if (m_scanState) {
+            m_scanState->cancelRequested = true;
+        }
+    });
+    connect(&m_scanWatcher, &QFutureWatcher<ScanOutcome>::finished, this,
+            &DatasetPage::onScanFinished);
+    connect(m_progressTimer, &QTimer::timeout, this, &DatasetPage::updateProgress);
+    connect(m_splitFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
+    connect(m_grid, &QListView::activated, this, [this](const QModelIndex &index) {
+        Q_EMIT imageActivated(index.data(ThumbnailModel::PathRole).toString());
+    });
+}
+
+DatasetPage::~DatasetPage()
+{
+    // The scan reads only its own copies; cancel it and wait so it never outlives the page.
+    if (m_scanState) {
+        m_scanState->cancelRequested = true;
+    }
+    m_scanWatcher.waitForFinished();
+}
+
+bool DatasetPage::isScanning() const
+{
+    return m_scanWatcher.isRunning();
+}
+
+void DatasetPage::chooseFolder()
+{
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Open dataset folder"));
+    if (!folder.isEmpty()) {
+        openDataset(folder);
+    }
+}
+
+void DatasetPage::openDataset(const QString &folder)
+{
+    if (isScanning()) {
+        return;
+    }
+    m_pathLabel->setText(tr("Scanning %1…").arg(folder));
+    m_progress->setRange(0, 0);
+    m_progress->setVisible(true);
+    m_cancelButton->setVisible(true);
+    m_openButton->setEnabled(false);
+    m_scanState = std::make_shared<ScanState>();
+    m_progressTimer->start(100);
+    auto state = m_scanState;
+    const std::string path = folder.toStdString();
+    m_scanWatcher.setFuture(QtConcurrent::run([state, path]() {
+        ScanOutcome outcome;
+        auto index = data::scanDataset(path, state.get());
+        if (index) {
+            outcome.index = std::move(*index);
+        } else {
+            outcome.error = QString::fromStdString(index.error().message);
+        }
+        return outcome;
+    }));
+}
+
+void DatasetPage::updateProgress()
+{
+    if (!m_scanState) {
+        return;
+    }
+    const auto total = m_scanState->total.load();
+    if (total > 0) {
+        m_progress->setRange(0, int(total));
+        m_progress->setValue(int(m_scanState->done.load()));
+    }
+}
+
+void DatasetPage::onScanFinished()
+{
+    m_progressTimer->stop();
+    m_progress->setVisible(false);
+    m_cancelButton->setVisible(false);
+    m_openButton->setEnabled(true);
+    ScanOutcome outcome = m_scanWatcher.result();
+    m_scanState.reset();
+    if (!outcome.index) {
+        m_pathLabel->setText(tr("Could not open dataset: %1").arg(outcome.error));
+        Q_EMIT scanFailed(outcome.error);
+        return;
+    }
+    m_index = std::move(outcome.index);
+    showDataset();
+    Q_EMIT datasetLoaded(QString::fromStdString(m_index->root.string()));
+}
+
+void DatasetPage::showDataset()
+{
+    const data::DatasetIndex &index = *m_index;
+    m_pathLabel->setText(QString::fromStdString(index.root.string()));
+
+    const int classCount = int(index.classes.size());
+    m_countTable->clear();
+    m_countTable->setRowCount(int(index.splits.size()));
+    m_countTable->setColumnCount(classCount + 1);
+    QStringList headers;
+    for (const auto &cls : index.classes) {
+        headers << QString::fromStdString(cls);
+    }
+    headers << tr("Total");
+    m_countTable->setHorizontalHeaderLabels(headers);
+    QStringList rows;
+    for (int s = 0; s < int(index.splits.size()); ++s) {
+        const std::string &split = index.splits[std::size_t(s)];
+        rows << QString::fromStdString(split);
+        for (int c = 0; c < classCount; ++c) {
+            auto *item = new QTableWidgetItem(QString::number(index.count(split, c)));
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_countTable->setItem(s, c, item);
+        }
+        auto *total = new QTableWidgetItem(QString::number(index.count(split)));
+        total->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        m_countTable->setItem(s, classCount, total);
+    }
+    m_countTable->setVerticalHeaderLabels(rows);
+    m_countTable->resizeColumnsToContents();
+
+    m_summaryLabel->setText(tr("%n images in %1 classes; %2 problem files.", nullptr,
+                               int(index.files.size()))
+                                .arg(classCount)
+                                .arg(index.problems.size()));
+    m_chart->showCounts(index);
+
+    m_problems->clear();
+    for (const auto &problem : index.problems) {
+        m_problems->addItem(QStringLiteral("%1: %2").arg(QString::fromStdString(problem.path.string()),
+                                                         QString::fromStdString(problem.reason)));
+    }
+
+    const QSignalBlocker blocker(m_splitFilter);
+    m_splitFilter->clear();
+    m_splitFilter->addItem(tr("All splits"), QString());
+    for (const auto &split : index.splits) {
+        m_splitFilter->addItem(QString::fromStdString(split), QString::fromStdString(split));
+    }
+    applyFilter();
+}
+
+void DatasetPage::applyFilter()
+{
+    if (m_index) {
+        m_thumbnails->setDataset(*m_index, m_splitFilter->currentData().toString());
+    }
+}
+
+} // namespace cxr::ui

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/data/dataset_index.h"
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QListView;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QTableWidget;
+class QTimer;
+
+namespace cxr::ui {
+
+class ClassCountChart;
+class ThumbnailModel;
+
+// Open a dataset folder, see its class counts per split and browse its images.
+class DatasetPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit DatasetPage(QWidget *parent = nullptr);
+    ~DatasetPage() override;
+
+    // Scans folder off the UI thread; datasetLoaded or scanFailed follow.
+    void openDataset(const QString &folder);
+    const std::optional<data::DatasetIndex> &dataset() const { return m_index; }
+    bool isScanning() const;
+    ThumbnailModel *thumbnailModel() const { return m_thumbnails; }
+
+Q_SIGNALS:
+    void datasetLoaded(const QString &root);
+    void scanFailed(const QString &message);
+    void imageActivated(const QString &path);
+
+private:
+    struct ScanOutcome {
+        std::optional<data::DatasetIndex> index;
+        QString error;
+    };
+    struct ScanState; // progress and cancel flag shared with the worker
+
+    void chooseFolder();
+    void onScanFinished();
+    void showDataset();
+    void updateProgress();
+    void applyFilter();
+
+    QPushButton *m_openButton;
+    QPushButton *m_cancelButton;
+    QLabel *m_pathLabel;
+    QLabel *m_summaryLabel;
+    QProgressBar *m_progress;
+    QTableWidget *m_countTable;
+    ClassCountChart *m_chart;
+    QComboBox *m_splitFilter;
+    QListView *m_grid;
+    QListWidget *m_problems;
+    ThumbnailModel *m_thumbnails;
+    QTimer *m_progressTimer;
+    QFutureWatcher<ScanOutcome> m_scanWatcher;
+    std::shared_ptr<ScanState> m_scanState;
+    std::optional<data::DatasetIndex> m_index;
+};
+
+} // namespace cxr::ui

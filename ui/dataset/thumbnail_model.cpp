@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+#include "ui/dataset/thumbnail_model.h"
+
+#include "ui/dataset/thumbnail_loader.h"
+
+#include <QFileInfo>
+#include <QPainter>
+
+namespace cxr::ui {
+
+namespace {
+constexpr int kCachedThumbnails = 1500; // about 25 MB of 128 px thumbnails
+}
+
+ThumbnailModel::ThumbnailModel(QObject *parent)
+    : QAbstractListModel(parent), m_cache(kCachedThumbnails),
+      m_loader(new ThumbnailLoader(kThumbnailSide))
+{
+    m_placeholder = QPixmap(kThumbnailSide, kThumbnailSide);
+    m_placeholder.fill(QColor(40, 40, 40));
+    m_loader->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_loader, &QObject::deleteLater);
+    connect(m_loader, &ThumbnailLoader::loaded, this, &ThumbnailModel::onLoaded,
+            Qt::QueuedConnection);
+    m_thread.setObjectName(QStringLiteral("thumbnails"));
+    m_thread.start(QThread::LowPriority);
+}
+
+ThumbnailModel::~ThumbnailModel()
+{
+    m_loader->clearQueue();
+    m_thread.requestInterruption();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &split)
+{
+    beginResetModel();
+    m_loader->clearQueue();
+    ++m_generation;
+    m_entries.clear();
+    m_cache.clear();
+    m_requested.clear();
+    m_errors.clear();
+    for (const data::DatasetFile &file : index.files) {
+        const QString fileSplit = QString::fromStdString(file.split);
+        if (!split.isEmpty() && fileSplit != split) {
+            continue;
+        }
+        m_entries.append({QString::fromStdString(file.path.string()), fileSplit,
+                          QString::fromStdString(index.classes[std::size_t(file.label)])});
+    }
+    endResetModel();
+}
+
+int ThumbnailModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_entries.size());
+}
+
+QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_entries.size()) {
+        return {};
+    }
+    const int row = index.row();
+    const Entry &entry = m_entries[row];
+    switch (role) {
+    case Qt::DisplayRole:
+        return QFileInfo(entry.path).fileName();
+    case Qt::ToolTipRole: {
+        QString tip = QStringLiteral("%1\n%2 / %3").arg(entry.path, entry.split, entry.className);
+        if (m_errors.contains(row)) {
+            tip += QStringLiteral("\n") + m_errors.value(row);
+        }
+        return tip;
+    }
+    case Qt::DecorationRole:
+        if (QPixmap *cached = m_cache.object(row)) {
+            return *cached;
+        }
+        if (!m_requested.contains(row) && !m_errors.contains(row)) {
+            m_requested.insert(row);
+            m_loader->enqueue(m_generation, row, entry.path);
+        }
+        return m_placeholder;
+    case PathRole:
+        return entry.path;
+    case SplitRole:
+        return entry.split;
+    case ClassRole:
+        return entry.className;
+    default:
+        return {};
+    }
+}
+
+void ThumbnailModel::onLoaded(int generation, int row, const QImage &image, const QString &error)
+{
+    if (generation != m_generation) {
+        return;
+    }
+    m_requested.remove(row);
+    if (image.isNull()) {
+        m_errors.insert(row, error);
+    } else {
+        // Draw onto a fixed square so the grid stays aligned whatever the aspect ratio.
+        QPixmap tile(kThumbnailSide, kThumbnailSide);
+        tile.fill(Qt::black);
+        QPainter painter(&tile);
+        const QImage scaled = image.scaled(kThumbnailSide, kThumbnailSide, Qt::KeepAspectRatio,
+                                           Qt::SmoothTransformation);
+        painter.drawImage((kThumbnailSide - scaled.width()) / 2,
+                          (kThumbnailSide - scaled.height()) / 2, scaled);
+        painter.end();
+        m_cache.insert(row, new QPixmap(tile));
+    }
+    const QModelIndex changed = index(row);
+    Q_EMIT dataChanged(changed, changed, {Qt::DecorationRole, Qt::ToolTipRole});
+    Q_EMIT thumbnailLoaded(row);
+}
+
+} // namespace cxr::ui

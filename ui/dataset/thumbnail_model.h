@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/data/dataset_index.h"
+
+#include <QAbstractListModel>
+#include <QCache>
+#include <QPixmap>
+#include <QSet>
+#include <QThread>
+
+namespace cxr::ui {
+
+class ThumbnailLoader;
+
+// The images of a dataset as a list model for a QListView in icon mode. Thumbnails are decoded
+// lazily, only for rows the view asks to paint, on a thread this model owns; a bounded cache
+// keeps memory flat however large the dataset is.
+class ThumbnailModel : public QAbstractListModel {
+    Q_OBJECT
+public:
+    enum Role { PathRole = Qt::UserRole + 1, SplitRole, ClassRole };
+    static constexpr int kThumbnailSide = 128;
+
+    explicit ThumbnailModel(QObject *parent = nullptr);
+    ~ThumbnailModel() override;
+
+    // Shows the files of index in split ("" for all splits).
+    void setDataset(const data::DatasetIndex &index, const QString &split);
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+
+    int loadedThumbnailCount() const { return m_cache.count(); }
+
+Q_SIGNALS:
+    void thumbnailLoaded(int row);
+
+private:
+    void onLoaded(int generation, int row, const QImage &image, const QString &error);
+
+    struct Entry {
+        QString path;
+        QString split;
+        QString className;
+    };
+    QVector<Entry> m_entries;
+    mutable QCache<int, QPixmap> m_cache;
+    mutable QSet<int> m_requested;
+    QHash<int, QString> m_errors;
+    QPixmap m_placeholder;
+    QThread m_thread;
+    ThumbnailLoader *m_loader; // lives on m_thread
+    int m_generation = 0;      // bumped on setDataset: late results of an old dataset are dropped
+};
+
+} // namespace cxr::ui

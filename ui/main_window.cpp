@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#include "ui/main_window.h"
+
+#include "cxr/version.h"
+#include "ui/common/placeholder_page.h"
+#include "ui/dataset/dataset_page.h"
+#include "ui/viewer/viewer_page.h"
+
+#include <QApplication>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace cxr::ui {
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_pageList(new QListWidget), m_pages(new QStackedWidget),
+      m_datasetPage(new DatasetPage), m_viewerPage(new ViewerPage)
+{
+    setWindowTitle(tr("CXR Studio"));
+    resize(1280, 800);
+
+    m_pages->addWidget(m_datasetPage);
+    m_pages->addWidget(new PlaceholderPage(
+        tr("Augment"),
+        tr("Preview augmentations (flip, zoom, rotation, brightness, contrast, noise) on your "
+           "images exactly as the model will see them, and choose class balancing."),
+        QStringLiteral("cxr train DATASET --out RUN   # trains without augmentation for now")));
+    m_pages->addWidget(new PlaceholderPage(
+        tr("Train"),
+        tr("Set up a training run, watch live loss and accuracy curves, pause, resume and "
+           "compare runs."),
+        QStringLiteral("cxr train DATASET --model small-cnn --epochs 10 --out RUN")));
+    m_pages->addWidget(new PlaceholderPage(
+        tr("Evaluate"),
+        tr("Test-set metrics with confidence intervals, ROC and PR curves, confusion matrix and "
+           "a threshold slider. The test split is never used for training or tuning."),
+        QStringLiteral("cxr evaluate RUN DATASET --split test")));
+    m_pages->addWidget(m_viewerPage);
+
+    const QStringList names = {tr("Dataset"), tr("Augment"), tr("Train"), tr("Evaluate"),
+                               tr("Viewer")};
+    m_pageList->addItems(names);
+    m_pageList->setFixedWidth(140);
+    m_pageList->setCurrentRow(0);
+    connect(m_pageList, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    auto *central = new QWidget;
+    auto *layout = new QHBoxLayout(central);
+    layout->addWidget(m_pageList);
+    layout->addWidget(m_pages, 1);
+    setCentralWidget(central);
+
+    connect(m_datasetPage, &DatasetPage::imageActivated, this, &MainWindow::openImageInViewer);
+    connect(m_datasetPage, &DatasetPage::datasetLoaded, this, [this](const QString &root) {
+        statusBar()->showMessage(tr("Dataset %1 loaded").arg(root), 5000);
+    });
+    createMenus();
+    statusBar()->showMessage(tr("CXR Studio %1").arg(QString::fromLatin1(kVersionString)));
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("Open &dataset folder…"), this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Open dataset folder"));
+        if (!folder.isEmpty()) {
+            showPage(DatasetPageIndex);
+            m_datasetPage->openDataset(folder);
+        }
+    });
+    file->addAction(tr("Open &image…"), QKeySequence::Open, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open image"), QString(),
+            tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)"));
+        if (!path.isEmpty()) {
+            openImageInViewer(path);
+        }
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About CXR Studio"), this, [this] {
+        QMessageBox::about(this, tr("About CXR Studio"),
+                           tr("<h3>CXR Studio %1</h3><p>Chest X-ray datasets, training, "
+                              "evaluation and Grad-CAM review.</p><p>Not a medical device: "
+                              "predictions support, and never replace, a radiologist's "
+                              "reading.</p>")
+                               .arg(QString::fromLatin1(kVersionString)));
+    });
+}
+
+void MainWindow::showPage(Page page)
+{
+    m_pageList->setCurrentRow(int(page));
+}
+
+MainWindow::Page MainWindow::currentPage() const
+{
+    return Page(m_pages->currentIndex());
+}
+
+void MainWindow::openImageInViewer(const QString &path)
+{
+    showPage(ViewerPageIndex);
+    m_viewerPage->openImage(path);
+}
+
+} // namespace cxr::ui

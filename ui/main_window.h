@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QMainWindow>
+
+class QListWidget;
+class QStackedWidget;
+
+namespace cxr::ui {
+
+class DatasetPage;
+class ViewerPage;
+
+// The workstation's frame: a page list on the left (Dataset, Augment, Train, Evaluate,
+// Viewer) and the chosen page on the right.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum Page { DatasetPageIndex, AugmentPageIndex, TrainPageIndex, EvaluatePageIndex, ViewerPageIndex };
+
+    explicit MainWindow(QWidget *parent = nullptr);
+
+    void showPage(Page page);
+    Page currentPage() const;
+    DatasetPage *datasetPage() const { return m_datasetPage; }
+    ViewerPage *viewerPage() const { return m_viewerPage; }
+
+private:
+    void createMenus();
+    void openImageInViewer(const QString &path);
+
+    QListWidget *m_pageList;
+    QStackedWidget *m_pages;
+    DatasetPage *m_datasetPage;
+    ViewerPage *m_viewerPage;
+};
+
+} // namespace cxr::ui
