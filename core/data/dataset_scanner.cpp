@@ -113,7 +113,10 @@ private:
             m_index.problems.push_back({path, "empty file"});
             return;
         }
-        const imaging::FileFormat format = imaging::sniffFormat(path);
+        imaging::FileFormat format = imaging::sniffFormat(path);
+        if (format == imaging::FileFormat::Unknown && imaging::hasDicomExtension(path)) {
+            format = imaging::FileFormat::Dicom; // old DICOM without preamble: DCMTK decides
+        }
         if (format == imaging::FileFormat::Unknown) {
             m_index.problems.push_back(
                 {path, imaging::hasImageExtension(path)

@@ -33,6 +33,10 @@ FileFormat sniffFormat(const std::filesystem::path &path)
     std::array<unsigned char, 132> head{};
     in.read(reinterpret_cast<char *>(head.data()), head.size());
     const auto got = std::size_t(in.gcount());
+    // First: a DICOM preamble is free-form and is sometimes itself a TIFF header.
+    if (got >= 132 && std::memcmp(head.data() + 128, "DICM", 4) == 0) {
+        return FileFormat::Dicom;
+    }
     if (got >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) {
         return FileFormat::Jpeg;
     }
@@ -46,17 +50,28 @@ FileFormat sniffFormat(const std::filesystem::path &path)
                      std::memcmp(head.data(), "MM\0*", 4) == 0)) {
         return FileFormat::Tiff;
     }
-    if (got >= 132 && std::memcmp(head.data() + 128, "DICM", 4) == 0) {
-        return FileFormat::Dicom;
-    }
     return FileFormat::Unknown;
 }
 
-bool hasImageExtension(const std::filesystem::path &path)
+namespace {
+std::string lowercaseExtension(const std::filesystem::path &path)
 {
     std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return char(std::tolower(c)); });
+    return ext;
+}
+} // namespace
+
+bool hasDicomExtension(const std::filesystem::path &path)
+{
+    const std::string ext = lowercaseExtension(path);
+    return ext == ".dcm" || ext == ".dicom";
+}
+
+bool hasImageExtension(const std::filesystem::path &path)
+{
+    const std::string ext = lowercaseExtension(path);
     static const std::array<const char *, 8> known = {".jpg", ".jpeg", ".png", ".bmp",
                                                       ".tif", ".tiff", ".dcm", ".dicom"};
     return std::any_of(known.begin(), known.end(), [&](const char *k) { return ext == k; });

@@ -19,6 +19,9 @@ bool hasImageExtension(const std::filesystem::path &path);
 // last bytes of the file is how we notice instead of training on half an image.
 bool jpegFileLooksComplete(const std::filesystem::path &path);
 
+// True for .dcm and .dicom, case-insensitive.
+bool hasDicomExtension(const std::filesystem::path &path);
+
 struct ImageSize {
     int width = 0;
     int height = 0;

@@ -49,6 +49,10 @@ Result<Image> loadImage(const fs::path &path, const LoadOptions &options)
     case FileFormat::Tiff:
         return loadRasterImage(path, format, options);
     case FileFormat::Unknown:
+        // Old DICOM files may lack the preamble and "DICM" marker; let DCMTK try those.
+        if (hasDicomExtension(path)) {
+            return loadDicomImage(path, options);
+        }
         break;
     }
     return fileError(ErrorCode::Unsupported, path,

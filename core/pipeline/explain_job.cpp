@@ -12,20 +12,18 @@ namespace cxr::pipeline {
 namespace fs = std::filesystem;
 
 Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path &path, bool explain,
-                                     ml::CamTarget target, imaging::Image *imageOut)
+                                     ml::CamTarget target)
 {
     const ml::ModelSpec &spec = classifier.card().spec;
     const imaging::ModelInputSpec inputSpec = inputSpecFor(spec);
-    imaging::LoadOptions options;
-    options.reduceTo = inputSpec.size; // exactly as loadModelInput decodes for training
-    auto image = imaging::loadImage(path, options);
-    if (!image) {
-        return image.error();
+    auto input = imaging::loadModelInput(path, inputSpec); // exactly what training saw
+    if (!input) {
+        return input.error();
     }
     ImageArrays arrays;
     arrays.channels = inputSpec.channels;
     arrays.height = arrays.width = inputSpec.size;
-    arrays.pixels = imaging::toModelInput(*image, inputSpec);
+    arrays.pixels = std::move(*input);
     arrays.labels = {-1};
     auto predictions = classifier.predict(arrays);
     if (!predictions) {
@@ -44,9 +42,6 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
         }
         prediction.cam = std::move(*cam);
     }
-    if (imageOut) {
-        *imageOut = std::move(*image);
-    }
     return prediction;
 }
 
@@ -56,13 +51,16 @@ Result<ImagePrediction> runExplain(const ExplainJob &job)
     if (!classifier) {
         return classifier.error();
     }
-    imaging::Image image;
-    auto prediction = predictImage(*classifier, job.image, true, job.target, &image);
+    auto prediction = predictImage(*classifier, job.image, true, job.target);
     if (!prediction) {
         return prediction.error();
     }
+    auto image = imaging::loadImage(job.image); // full resolution for the overlay
+    if (!image) {
+        return image.error();
+    }
     const ml::CamMap &cam = prediction->cam;
-    const cv::Mat overlay = imaging::renderHeatmapOverlay(image.display, cam.values, cam.width,
+    const cv::Mat overlay = imaging::renderHeatmapOverlay(image->display, cam.values, cam.width,
                                                           cam.height, job.opacity, job.colormap);
     bool written = false;
     try {

@@ -22,10 +22,9 @@ struct ImagePrediction {
 };
 
 // Loads path through the model-input function and predicts it; with explain, also computes
-// Grad-CAM for target. image receives the decoded display image (for overlays).
+// Grad-CAM for target.
 Result<ImagePrediction> predictImage(ml::Classifier &classifier, const std::filesystem::path &path,
-                                     bool explain, ml::CamTarget target,
-                                     imaging::Image *image = nullptr);
+                                     bool explain, ml::CamTarget target);
 
 struct ExplainJob {
     std::filesystem::path model; // run or model folder
@@ -37,7 +36,8 @@ struct ExplainJob {
     std::string device = "auto";
 };
 
-// Writes a Grad-CAM overlay over the full image to output (PNG) and returns the prediction.
+// Writes a Grad-CAM overlay over the full-resolution image to output (PNG) and returns the
+// prediction.
 Result<ImagePrediction> runExplain(const ExplainJob &job);
 
 } // namespace cxr::pipeline

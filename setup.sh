@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# One entry point for developers and CI. Installs what is missing, builds in Release, then:
+#   ./setup.sh demo    open CXR Studio on the demo dataset, or without a display run the
+#                      headless pipeline (scan, train, evaluate, Grad-CAM) and print the metrics
+#   ./setup.sh test    run the whole test suite through CTest
+#   ./setup.sh bench   run the benchmarks under tests/bench
+#   ./setup.sh build   only install and build
+# Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure arguments),
+#              CXR_SKIP_INSTALL=1 (never call apt-get).
+set -euo pipefail
+cd "$(dirname "$0")"
+mode="${1:-demo}"
+build_dir="${BUILD_DIR:-build}"
+
+# Debian 12 / Ubuntu 24.04 package names.
+packages=(
+    cmake ninja-build g++ git ccache
+    qt6-base-dev qt6-base-dev-tools libgl-dev
+    libqcustomplot-dev libqcustomplot2.1-qt6
+    libtorch-dev libopencv-dev libdcmtk-dev
+    nlohmann-json3-dev libcli11-dev
+)
+
+print_other_systems() {
+    cat >&2 <<'TEXT'
+On other systems install the equivalent packages, then run this script with CXR_SKIP_INSTALL=1:
+  Fedora:   sudo dnf install cmake ninja-build gcc-c++ ccache qt6-qtbase-devel qcustomplot-qt6-devel \
+                opencv-devel dcmtk-devel json-devel cli11-devel   (LibTorch: download from pytorch.org)
+  macOS:    brew install cmake ninja ccache qt opencv dcmtk nlohmann-json cli11 pytorch qcustomplot
+  Windows:  vcpkg install qtbase opencv4 dcmtk nlohmann-json cli11 (LibTorch: download from pytorch.org)
+  With a LibTorch from pytorch.org (CPU or CUDA):
+            CMAKE_ARGS="-DCMAKE_PREFIX_PATH=/path/to/libtorch" ./setup.sh build
+TEXT
+}
+
+install_packages() {
+    [ "${CXR_SKIP_INSTALL:-0}" = 1 ] && return 0
+    if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+        echo "setup: not a Debian/Ubuntu system; skipping package installation." >&2
+        print_other_systems
+        return 0
+    fi
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "setup: installing ${missing[*]}" >&2
+    local sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${missing[@]}"
+}
+
+build() {
+    local start=$SECONDS
+    # shellcheck disable=SC2086
+    cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-}
+    cmake --build "$build_dir" --parallel
+    echo "setup: build finished in $((SECONDS - start)) s" >&2
+}
+
+run_headless_demo() {
+    local cxr="$build_dir/app/cli/cxr"
+    local run="runs/demo-$(date +%Y%m%d-%H%M%S)"
+    "$cxr" scan resources/demo
+    "$cxr" train resources/demo --model small-cnn --epochs 10 --batch 16 --out "$run"
+    "$cxr" evaluate "$run" resources/demo --split test
+    mkdir -p "$run/overlays"
+    for image in resources/demo/test/NORMAL/*.jpeg resources/demo/test/PNEUMONIA/*.jpeg; do
+        "$cxr" explain "$run" "$image" --out "$run/overlays/$(basename "${image%.*}").png" \
+            | head -n 1
+    done
+    echo "Grad-CAM overlays written to $run/overlays/"
+}
+
+install_packages
+case "$mode" in
+    build)
+        build
+        ;;
+    demo)
+        build
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            exec "$build_dir/app/studio/cxr-studio" resources/demo
+        fi
+        echo "setup: no display; running the headless pipeline on the demo dataset" >&2
+        run_headless_demo
+        ;;
+    test)
+        build
+        start=$SECONDS
+        ctest --test-dir "$build_dir" --output-on-failure --timeout 1200
+        echo "setup: tests finished in $((SECONDS - start)) s" >&2
+        ;;
+    bench)
+        build
+        "$build_dir/tests/bench/run_benchmarks.sh" "$build_dir"
+        ;;
+    *)
+        echo "usage: $0 demo|test|bench|build" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+#include "core/imaging/file_sniffer.h"
+#include "core/imaging/heatmap_overlay.h"
+#include "core/imaging/image_loader.h"
+#include "core/imaging/model_input.h"
+#include "core/imaging/thumbnail.h"
+#include "tests/common/test_paths.h"
+
+#include <QDirIterator>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <opencv2/core.hpp>
+
+using namespace cxr;
+using namespace cxr::imaging;
+
+namespace {
+
+std::string firstDemoImage(const char *split, const char *cls)
+{
+    QDirIterator it(test::demoDataset() + "/" + split + "/" + cls, QDir::Files);
+    return it.next().toStdString();
+}
+
+} // namespace
+
+class TestImaging : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void loadsDemoJpegAsGrey()
+    {
+        auto image = loadImage(firstDemoImage("train", "NORMAL"));
+        QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
+        QCOMPARE(image->meta.format, FileFormat::Jpeg);
+        QCOMPARE(image->meta.width, 224);
+        QCOMPARE(image->meta.height, 224);
+        // Kermany's 224 px files are RGB JPEGs of grey pictures: kept as one channel.
+        QCOMPARE(image->display.channels(), 1);
+    }
+
+    void sniffsByContentNotExtension()
+    {
+        QTemporaryDir dir;
+        const QString fake = dir.filePath("notes.jpg");
+        QFile file(fake);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("this is not a picture");
+        file.close();
+        QCOMPARE(sniffFormat(fake.toStdString()), FileFormat::Unknown);
+        auto image = loadImage(fake.toStdString());
+        QVERIFY(!image.ok());
+        QCOMPARE(image.error().code, ErrorCode::Unsupported);
+        QVERIFY(QString::fromStdString(image.error().message).contains("notes.jpg"));
+    }
+
+    void badFilesGiveErrorsNamingTheFile_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<int>("code");
+        QTest::newRow("missing") << "missing" << int(ErrorCode::NotFound);
+        QTest::newRow("empty") << "empty" << int(ErrorCode::Corrupt);
+        QTest::newRow("truncated jpeg") << "truncated" << int(ErrorCode::Corrupt);
+        QTest::newRow("huge jpeg header") << "huge" << int(ErrorCode::Unsupported);
+        QTest::newRow("folder") << "folder" << int(ErrorCode::NotReadable);
+    }
+
+    void badFilesGiveErrorsNamingTheFile()
+    {
+        QFETCH(QString, kind);
+        QFETCH(int, code);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(kind + ".jpeg");
+        QFile source(QString::fromStdString(firstDemoImage("train", "NORMAL")));
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        QByteArray bytes = source.readAll();
+        if (kind == "empty") {
+            bytes.clear();
+        } else if (kind == "truncated") {
+            bytes.truncate(bytes.size() / 2);
+        } else if (kind == "huge") {
+            // Rewrite the SOF0 frame size to 60000 x 60000: must be refused from the header.
+            const int sof = bytes.indexOf(QByteArray("\xFF\xC0", 2));
+            QVERIFY(sof > 0);
+            bytes[sof + 5] = char(0xEA);
+            bytes[sof + 6] = char(0x60);
+            bytes[sof + 7] = char(0xEA);
+            bytes[sof + 8] = char(0x60);
+        }
+        if (kind == "folder") {
+            QVERIFY(QDir(dir.path()).mkdir(kind + ".jpeg"));
+        } else if (kind != "missing") {
+            QFile out(path);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(bytes);
+        }
+        auto image = loadImage(path.toStdString());
+        QVERIFY(!image.ok());
+        QCOMPARE(int(image.error().code), code);
+        QVERIFY2(QString::fromStdString(image.error().message).contains(kind + ".jpeg"),
+                 image.error().message.c_str());
+    }
+
+    void reducedDecodeOfFullResolutionRadiographs()
+    {
+        const QString folder = test::sharedData("chest_xray_fullres_sample");
+        if (!QDir(folder).exists()) {
+            QSKIP("../shared/data/chest_xray_fullres_sample not present");
+        }
+        int checked = 0;
+        QDirIterator it(folder, {"*.jpeg", "*.jpg"}, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const std::string path = it.next().toStdString();
+            auto full = loadImage(path);
+            QVERIFY2(full.ok(), path.c_str());
+            LoadOptions reduced;
+            reduced.reduceTo = 224;
+            auto small = loadImage(path, reduced);
+            QVERIFY2(small.ok(), path.c_str());
+            QVERIFY(std::min(small->meta.width, small->meta.height) >= 224);
+            QVERIFY(small->meta.width < full->meta.width);
+            QCOMPARE(small->meta.originalWidth, full->meta.width);
+            ++checked;
+        }
+        QCOMPARE(checked, 40);
+    }
+
+    void dicomChestRadiograph()
+    {
+        auto image = loadImage(test::dicomFile("chest_cr_mono2.dcm").toStdString());
+        QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
+        QCOMPARE(image->meta.format, FileFormat::Dicom);
+        QCOMPARE(image->meta.width, 1024);
+        QCOMPARE(image->meta.height, 1024);
+        QCOMPARE(image->meta.photometric, std::string("MONOCHROME2"));
+        QVERIFY(!image->appliedSteps.empty());
+    }
+
+    // The twin differs only in PhotometricInterpretation: same stored pixels, opposite polarity.
+    // Shown correctly, each is the other's negative.
+    void monochrome1IsDisplayedInverted()
+    {
+        auto mono2 = loadImage(test::dicomFile("chest_cr_mono2.dcm").toStdString());
+        auto mono1 = loadImage(test::dicomFile("chest_cr_mono1.dcm").toStdString());
+        QVERIFY(mono2.ok() && mono1.ok());
+        QCOMPARE(mono1->meta.photometric, std::string("MONOCHROME1"));
+        cv::Mat inverted = 255 - mono2->display;
+        const double maxDifference = cv::norm(inverted, mono1->display, cv::NORM_INF);
+        QVERIFY2(maxDifference <= 1.0, QByteArray::number(maxDifference));
+        bool said = false;
+        for (const auto &step : mono1->appliedSteps) {
+            said = said || step.find("MONOCHROME1") != std::string::npos;
+        }
+        QVERIFY(said);
+    }
+
+    // The same MR image stored in three transfer syntaxes must decode to the same pixels.
+    void losslessTransferSyntaxesAgree()
+    {
+        auto reference = loadImage(test::dicomFile("MR_small.dcm").toStdString());
+        QVERIFY(reference.ok());
+        for (const char *name : {"MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm"}) {
+            auto other = loadImage(test::dicomFile(name).toStdString());
+            QVERIFY2(other.ok(), other.ok() ? name : other.error().message.c_str());
+            QCOMPARE(cv::norm(reference->display, other->display, cv::NORM_INF), 0.0);
+        }
+    }
+
+    void unsupportedAndBrokenDicom_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("jpeg 2000") << "JPEG2000.dcm" << "JPEG 2000";
+        QTest::newRow("no pixel data") << "rtplan.dcm" << "no pixel data";
+        QTest::newRow("truncated") << "MR_truncated.dcm" << "MR_truncated.dcm";
+    }
+
+    void unsupportedAndBrokenDicom()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, expected);
+        auto image = loadImage(test::dicomFile(file).toStdString());
+        QVERIFY(!image.ok());
+        const QString message = QString::fromStdString(image.error().message);
+        QVERIFY2(message.contains(expected), qPrintable(message));
+        QVERIFY(message.contains(file));
+    }
+
+    void modelInputIsScaledChw()
+    {
+        ModelInputSpec spec;
+        spec.size = 64;
+        spec.channels = 3;
+        auto input = loadModelInput(firstDemoImage("val", "PNEUMONIA"), spec);
+        QVERIFY(input.ok());
+        QCOMPARE(input->size(), std::size_t(3 * 64 * 64));
+        const auto [low, high] = std::minmax_element(input->begin(), input->end());
+        QVERIFY(*low >= 0.0f && *high <= 1.0f && *high > *low);
+    }
+
+    // Training and the viewer reach the model through the same function: same file, same tensor.
+    void modelInputIsIdenticalFromEveryEntryPoint()
+    {
+        const std::string path = test::dicomFile("chest_cr_mono2.dcm").toStdString();
+        ModelInputSpec spec;
+        auto viaFile = loadModelInput(path, spec);
+        LoadOptions options;
+        options.reduceTo = spec.size;
+        auto image = loadImage(path, options);
+        QVERIFY(viaFile.ok() && image.ok());
+        QVERIFY(*viaFile == toModelInput(*image, spec));
+    }
+
+    void thumbnailKeepsAspect()
+    {
+        auto thumbnail = loadThumbnail(test::dicomFile("CT_small.dcm").toStdString(), 32);
+        QVERIFY(thumbnail.ok());
+        QCOMPARE(std::max(thumbnail->cols, thumbnail->rows), 32);
+    }
+
+    void overlayBlendsColourOverImage()
+    {
+        const cv::Mat base(4, 4, CV_8UC1, cv::Scalar(100));
+        const std::vector<float> hot(16, 1.0f);
+        // Opacity 0: the image unchanged; opacity 1: the colour map's top colour everywhere.
+        const cv::Mat none = renderHeatmapOverlay(base, hot, 4, 4, 0.0, Colormap::Jet);
+        QCOMPARE(none.at<cv::Vec3b>(2, 2), cv::Vec3b(100, 100, 100));
+        const cv::Mat full = renderHeatmapOverlay(base, hot, 4, 4, 1.0, Colormap::Jet);
+        const cv::Vec3b top = full.at<cv::Vec3b>(1, 1);
+        QVERIFY2(top[2] > 100 && top[0] < 50, "jet's maximum is dark red"); // BGR
+        const cv::Mat half = renderHeatmapOverlay(base, hot, 4, 4, 0.5, Colormap::Jet);
+        for (int c = 0; c < 3; ++c) {
+            QVERIFY(std::abs(int(half.at<cv::Vec3b>(0, 0)[c]) - (100 + top[c]) / 2) <= 1);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestImaging)
+#include "test_imaging.moc"

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+// core/ml through its torch-free facade, on the demo chest X-rays at reduced input size.
+#include "core/ml/classifier.h"
+#include "core/ml/device.h"
+#include "core/ml/model_card.h"
+#include "core/ml/run_folder.h"
+#include "core/pipeline/evaluation_job.h"
+#include "core/pipeline/training_job.h"
+#include "tests/common/test_paths.h"
+
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+
+using namespace cxr;
+
+namespace {
+
+pipeline::TrainJob smallJob(const QString &runDir, const std::string &model = "small-cnn")
+{
+    pipeline::TrainJob job;
+    job.datasetDir = test::demoDataset().toStdString();
+    job.runDir = runDir.toStdString();
+    job.settings.model.architecture = model;
+    job.settings.model.inputSize = 64;
+    job.settings.epochs = 3;
+    job.settings.batchSize = 16;
+    job.settings.device = "cpu";
+    job.settings.seed = 7;
+    return job;
+}
+
+// Cancels after the first reported batch.
+class CancelAfterFirstBatch : public ml::TrainObserver {
+public:
+    void progress(std::int64_t done, std::int64_t) override { m_seen = done; }
+    bool isCancelled() const override { return m_seen > 0; }
+
+private:
+    std::int64_t m_seen = 0;
+};
+
+} // namespace
+
+class TestMl : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void trainsAndWritesRunFolder()
+    {
+        const QString run = m_dir.filePath("run");
+        auto result = pipeline::runTrainJob(smallJob(run));
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+        const auto &epochs = result->summary.epochs;
+        QCOMPARE(epochs.size(), std::size_t(3));
+        QVERIFY2(epochs.back().trainLoss < epochs.front().trainLoss, "training loss went down");
+        QCOMPARE(result->trainImages, 120);
+        QCOMPARE(result->valImages, 30);
+
+        const ml::RunPaths paths{run.toStdString()};
+        for (const auto &file : {paths.config(), paths.metrics(), paths.lastCheckpoint(),
+                                 paths.weights(), paths.modelCard()}) {
+            QVERIFY2(std::filesystem::is_regular_file(file), file.c_str());
+        }
+        QFile config(QString::fromStdString(paths.config().string()));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        const QJsonObject json = QJsonDocument::fromJson(config.readAll()).object();
+        QCOMPARE(json["test_split_used"].toBool(true), false);
+        QVERIFY(json["dataset"].toObject()["hash"].toString().startsWith("fnv1a64:"));
+
+        auto card = ml::readModelCard(paths.modelCard());
+        QVERIFY(card.ok());
+        QCOMPARE(card->spec.classNames, (std::vector<std::string>{"NORMAL", "PNEUMONIA"}));
+        QCOMPARE(card->spec.inputSize, 64);
+        QVERIFY(!card->sawTestSplit);
+    }
+
+    void reopensModelAndPredictsDeterministically()
+    {
+        auto classifier = ml::Classifier::open(m_dir.filePath("run").toStdString(), "cpu");
+        QVERIFY2(classifier.ok(), classifier.ok() ? "" : classifier.error().message.c_str());
+        ImageArrays arrays;
+        arrays.channels = 1;
+        arrays.height = arrays.width = 64;
+        arrays.pixels.assign(2 * 64 * 64, 0.5f);
+        std::fill(arrays.pixels.begin() + 64 * 64, arrays.pixels.end(), 0.1f);
+        arrays.labels = {-1, -1};
+        auto first = classifier->predict(arrays);
+        auto second = classifier->predict(arrays);
+        QVERIFY(first.ok() && second.ok());
+        QCOMPARE(first->probabilities, second->probabilities);
+        for (float p : first->probabilities) {
+            QVERIFY(p >= 0.0f && p <= 1.0f);
+        }
+        QCOMPARE(first->probability(0, 0) + first->probability(0, 1), 1.0f);
+
+        arrays.height = arrays.width = 32;
+        QVERIFY(!classifier->predict(arrays).ok()); // wrong input size is refused
+    }
+
+    void gradCamTargetsAndRange()
+    {
+        auto classifier = ml::Classifier::open(m_dir.filePath("run").toStdString(), "cpu");
+        QVERIFY(classifier.ok());
+        std::vector<float> image(64 * 64);
+        for (std::size_t i = 0; i < image.size(); ++i) {
+            image[i] = float((i * 37) % 101) / 100.0f;
+        }
+        auto positive = classifier->gradCam(image, ml::CamTarget::Positive);
+        auto negative = classifier->gradCam(image, ml::CamTarget::Negative);
+        auto predicted = classifier->gradCam(image, ml::CamTarget::Predicted);
+        QVERIFY(positive.ok() && negative.ok() && predicted.ok());
+        QCOMPARE(positive->explainedClass, 1);
+        QCOMPARE(negative->explainedClass, 0);
+        QCOMPARE(predicted->explainedClass, predicted->probability >= 0.5 ? 1 : 0);
+        for (const ml::CamMap *cam : {&*positive, &*negative}) {
+            QCOMPARE(cam->width, 64);
+            QCOMPARE(cam->values.size(), std::size_t(64 * 64));
+            for (float v : cam->values) {
+                QVERIFY(std::isfinite(v) && v >= 0.0f && v <= 1.0f);
+            }
+        }
+        // +logit and -logit have opposite gradients: the maps cannot both be the same.
+        QVERIFY(positive->values != negative->values || positive->flat || negative->flat);
+        QVERIFY(!classifier->gradCam(std::vector<float>(10), ml::CamTarget::Predicted).ok());
+    }
+
+    void evaluatesTestSplit()
+    {
+        pipeline::EvaluationJob job;
+        job.run = m_dir.filePath("run").toStdString();
+        job.datasetDir = test::demoDataset().toStdString();
+        job.device = "cpu";
+        auto result = pipeline::runEvaluation(job);
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+        QCOMPARE(result->metrics.counts.total(), 50);
+        QVERIFY(std::filesystem::is_regular_file(result->outputFolder / "predictions.csv"));
+        QVERIFY(std::filesystem::is_regular_file(result->outputFolder / "metrics.json"));
+    }
+
+    void lenet5Trains()
+    {
+        auto job = smallJob(m_dir.filePath("lenet"), "lenet5");
+        job.settings.epochs = 1;
+        auto result = pipeline::runTrainJob(job);
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+        QVERIFY(ml::Classifier::open(m_dir.filePath("lenet").toStdString(), "cpu").ok());
+    }
+
+    void refusesExistingRunUnlessOverwrite()
+    {
+        auto job = smallJob(m_dir.filePath("run"));
+        auto refused = pipeline::runTrainJob(job);
+        QVERIFY(!refused.ok());
+        QVERIFY(QString::fromStdString(refused.error().message).contains("--overwrite"));
+    }
+
+    void invalidSettingsAreRefused_data()
+    {
+        QTest::addColumn<QString>("setting");
+        QTest::newRow("epochs") << "epochs";
+        QTest::newRow("model") << "model";
+        QTest::newRow("lr") << "lr";
+        QTest::newRow("device") << "device";
+    }
+
+    void invalidSettingsAreRefused()
+    {
+        QFETCH(QString, setting);
+        auto job = smallJob(m_dir.filePath("invalid-" + setting));
+        if (setting == "epochs") job.settings.epochs = 0;
+        if (setting == "model") job.settings.model.architecture = "resnet-9000";
+        if (setting == "lr") job.settings.learningRate = -1;
+        if (setting == "device") job.settings.device = "tpu";
+        auto result = pipeline::runTrainJob(job);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().code, ErrorCode::InvalidArgument);
+        QVERIFY(!QDir(m_dir.filePath("invalid-" + setting)).exists()); // nothing was created
+    }
+
+    void cancellationStopsTraining()
+    {
+        CancelAfterFirstBatch observer;
+        auto result = pipeline::runTrainJob(smallJob(m_dir.filePath("cancelled")), &observer);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().code, ErrorCode::Cancelled);
+    }
+
+    void corruptOrForeignWeightsAreRefused()
+    {
+        const QString run = m_dir.filePath("broken");
+        QVERIFY(QDir().mkpath(run + "/model"));
+        QVERIFY(QFile::copy(m_dir.filePath("run/model/model.json"), run + "/model/model.json"));
+        QFile weights(run + "/model/weights.pt");
+        QVERIFY(weights.open(QIODevice::WriteOnly));
+        weights.write("not a torch archive");
+        weights.close();
+        auto opened = ml::Classifier::open(run.toStdString(), "cpu");
+        QVERIFY(!opened.ok());
+        QVERIFY(QString::fromStdString(opened.error().message).contains("weights.pt"));
+
+        // LeNet weights under a small-cnn card: a foreign architecture.
+        QFile::remove(run + "/model/weights.pt");
+        QVERIFY(QFile::copy(m_dir.filePath("lenet/model/weights.pt"), run + "/model/weights.pt"));
+        QVERIFY(!ml::Classifier::open(run.toStdString(), "cpu").ok());
+
+        QVERIFY(!ml::Classifier::open(m_dir.filePath("nowhere").toStdString()).ok());
+    }
+
+    void cudaRequestWithoutGpuIsAnError()
+    {
+        auto device = ml::resolveDevice("auto");
+        QVERIFY(device.ok());
+        if (*device != "cpu") {
+            QSKIP("a CUDA device is present");
+        }
+        QVERIFY(!ml::resolveDevice("cuda").ok());
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestMl)
+#include "test_ml.moc"

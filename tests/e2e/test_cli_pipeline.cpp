@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+// End to end: the `cxr` executable on the demo data, as a user runs it, and its bad-input paths.
+#include "tests/common/test_paths.h"
+
+#include <QDirIterator>
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace cxr;
+
+namespace {
+
+struct Outcome {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Outcome runCli(const QStringList &arguments, int timeoutMs = 600000)
+{
+    QProcess process;
+    process.start(QStringLiteral(CXR_CLI_PATH), arguments);
+    Outcome outcome;
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        outcome.err = QStringLiteral("timed out");
+        return outcome;
+    }
+    outcome.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
+    outcome.out = QString::fromUtf8(process.readAllStandardOutput());
+    outcome.err = QString::fromUtf8(process.readAllStandardError());
+    return outcome;
+}
+
+QString firstDemoImage()
+{
+    return QDirIterator(test::demoDataset() + "/test/PNEUMONIA", QDir::Files).next();
+}
+
+} // namespace
+
+class TestCliPipeline : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void version()
+    {
+        const Outcome o = runCli({"--version"});
+        QCOMPARE(o.exitCode, 0);
+        QVERIFY(o.out.startsWith("cxr 0."));
+    }
+
+    void scanJson()
+    {
+        const Outcome o = runCli({"scan", test::demoDataset(), "--json"});
+        QCOMPARE(o.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(o.out.toUtf8()).object();
+        QCOMPARE(json["images"].toInt(), 200);
+        QCOMPARE(json["classes"].toArray().size(), 2);
+        QCOMPARE(json["splits"].toObject()["train"].toObject()["counts"].toObject()["NORMAL"].toInt(), 60);
+    }
+
+    void trainEvaluateExplain()
+    {
+        const QString run = m_dir.filePath("run");
+        const Outcome trained = runCli({"train", test::demoDataset(), "--model", "small-cnn",
+                                        "--epochs", "4", "--batch", "16", "--input-size", "96",
+                                        "--device", "cpu", "--out", run});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        QCOMPARE(trained.out.count(QRegularExpression("^epoch ", QRegularExpression::MultilineOption)), 4);
+
+        // The loss went down: first against last epoch's training loss in metrics.csv.
+        QFile metrics(run + "/metrics.csv");
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        const QStringList rows = QString::fromUtf8(metrics.readAll()).trimmed().split('\n');
+        QCOMPARE(rows.size(), 5);
+        const double firstLoss = rows[1].split(',')[1].toDouble();
+        const double lastLoss = rows[4].split(',')[1].toDouble();
+        QVERIFY2(lastLoss < firstLoss, qPrintable(QString("%1 -> %2").arg(firstLoss).arg(lastLoss)));
+        for (const char *artefact : {"config.json", "checkpoints/last.pt", "model/weights.pt",
+                                     "model/model.json"}) {
+            QVERIFY2(QFile::exists(run + "/" + artefact), artefact);
+        }
+
+        const Outcome evaluated = runCli({"evaluate", run, test::demoDataset(), "--device", "cpu"});
+        QVERIFY2(evaluated.exitCode == 0, qPrintable(evaluated.err));
+        for (const char *metric : {"accuracy", "precision", "recall", "specificity", "F1",
+                                   "Confusion matrix"}) {
+            QVERIFY2(evaluated.out.contains(metric), metric);
+        }
+        QVERIFY(evaluated.out.contains("50 images"));
+        QVERIFY(QFile::exists(run + "/evaluations/test/predictions.csv"));
+
+        const QString overlay = m_dir.filePath("overlay.png");
+        const Outcome explained = runCli({"explain", run, firstDemoImage(), "--out", overlay,
+                                          "--colormap", "inferno", "--device", "cpu"});
+        QVERIFY2(explained.exitCode == 0, qPrintable(explained.err));
+        QVERIFY(explained.out.contains("probability"));
+        QVERIFY(explained.out.contains("small-cnn"));
+        const QImage image(overlay);
+        QCOMPARE(image.size(), QSize(224, 224));
+        QVERIFY(!image.allGray());
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("expected");
+        const QString d = m_dir.path();
+        QTest::newRow("missing folder") << QStringList{"scan", d + "/absent"} << 1 << "absent: folder not found";
+        QTest::newRow("empty folder") << QStringList{"scan", d + "/empty"} << 1 << "no class folders";
+        QTest::newRow("no class folders") << QStringList{"scan", d + "/flat"} << 1 << "no class folders";
+        QTest::newRow("corrupt jpeg") << QStringList{"scan", d + "/corrupt"} << 3 << "broken.jpeg: truncated JPEG";
+        QTest::newRow("non-image") << QStringList{"scan", d + "/corrupt"} << 3 << "notes.txt: not an image";
+        QTest::newRow("explain non-image") << QStringList{"explain", d + "/run", d + "/corrupt/A/notes.txt", "--out", d + "/x.png"} << 1 << "notes.txt: not an image";
+        QTest::newRow("explain corrupt jpeg") << QStringList{"explain", d + "/run", d + "/corrupt/A/broken.jpeg", "--out", d + "/x.png"} << 1 << "broken.jpeg: truncated JPEG";
+        QTest::newRow("unwritable run folder") << QStringList{"train", test::demoDataset(), "--epochs", "1", "--out", d + "/afile/run"} << 1 << "afile/run";
+        QTest::newRow("unwritable overlay") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/afile/o.png"} << 1 << "afile/o.png";
+        QTest::newRow("train without val") << QStringList{"train", d + "/corrupt", "--out", d + "/r2"} << 1 << "no train/ split";
+        QTest::newRow("not a run") << QStringList{"evaluate", d + "/empty", test::demoDataset()} << 1 << "not a run folder";
+        QTest::newRow("bad option value") << QStringList{"train", test::demoDataset(), "--epochs", "0", "--out", d + "/r3"} << 1 << "epochs must be";
+    }
+
+    void badInput()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(int, exitCode);
+        QFETCH(QString, expected);
+        prepareBadInputs();
+        const Outcome o = runCli(arguments, 60000);
+        QVERIFY2(o.exitCode == exitCode, qPrintable(QString("exit %1: %2").arg(o.exitCode).arg(o.err)));
+        QVERIFY2(o.err.contains(expected), qPrintable(o.err));
+        QVERIFY2(!o.err.contains("terminate called") && !o.err.contains("Exception raised from"),
+                 qPrintable(o.err));
+    }
+
+private:
+    void prepareBadInputs()
+    {
+        const QString d = m_dir.path();
+        if (QDir(d + "/corrupt").exists()) {
+            return;
+        }
+        QDir().mkpath(d + "/empty");
+        QDir().mkpath(d + "/flat");
+        QFile::copy(firstDemoImage(), d + "/flat/image.jpeg");
+        QDir().mkpath(d + "/corrupt/A");
+        QDir().mkpath(d + "/corrupt/B");
+        QFile source(firstDemoImage());
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        const QByteArray bytes = source.readAll();
+        QFile broken(d + "/corrupt/A/broken.jpeg");
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write(bytes.left(bytes.size() / 3));
+        broken.close();
+        QFile::copy(firstDemoImage(), d + "/corrupt/A/good.jpeg");
+        QFile::copy(firstDemoImage(), d + "/corrupt/B/good.jpeg");
+        QFile notes(d + "/corrupt/A/notes.txt");
+        QVERIFY(notes.open(QIODevice::WriteOnly));
+        notes.write("radiologist's notes");
+        notes.close();
+        QFile file(d + "/afile");
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("x");
+    }
+
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestCliPipeline)
+#include "test_cli_pipeline.moc"

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+// Offscreen smoke test of the main window: pages, the demo dataset, thumbnails, the viewer.
+#include "tests/common/test_paths.h"
+#include "ui/dataset/dataset_page.h"
+#include "ui/dataset/thumbnail_model.h"
+#include "ui/main_window.h"
+#include "ui/viewer/viewer_page.h"
+
+#include <QApplication>
+#include <QDirIterator>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+
+using namespace cxr;
+using namespace cxr::ui;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void hasTheFivePages()
+    {
+        MainWindow window;
+        window.show();
+        auto *pages = window.findChild<QListWidget *>();
+        QVERIFY(pages);
+        QStringList names;
+        for (int i = 0; i < pages->count(); ++i) {
+            names << pages->item(i)->text();
+        }
+        QCOMPARE(names, (QStringList{"Dataset", "Augment", "Train", "Evaluate", "Viewer"}));
+        window.showPage(MainWindow::EvaluatePageIndex);
+        QCOMPARE(window.currentPage(), MainWindow::EvaluatePageIndex);
+    }
+
+    void opensDemoDatasetWithCountsAndThumbnails()
+    {
+        MainWindow window;
+        window.show();
+        DatasetPage *page = window.datasetPage();
+        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
+        page->openDataset(test::demoDataset());
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QVERIFY(page->dataset().has_value());
+
+        auto *table = page->findChild<QTableWidget *>();
+        QVERIFY(table);
+        QCOMPARE(table->rowCount(), 3);
+        QCOMPARE(table->horizontalHeaderItem(1)->text(), QString("PNEUMONIA"));
+        QCOMPARE(table->item(0, 0)->text(), QString("60")); // train NORMAL
+        QCOMPARE(table->item(2, 2)->text(), QString("50")); // test total
+
+        ThumbnailModel *model = page->thumbnailModel();
+        QCOMPARE(model->rowCount(), 200);
+        // Painting the grid asks for thumbnails; they arrive from the loader thread.
+        QTRY_VERIFY_WITH_TIMEOUT(model->loadedThumbnailCount() > 0, 10000);
+    }
+
+    void badDatasetFolderShowsTheReason()
+    {
+        MainWindow window;
+        QSignalSpy failed(window.datasetPage(), &DatasetPage::scanFailed);
+        window.datasetPage()->openDataset(QStringLiteral("/no/such/dataset"));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
+        QVERIFY(failed.first().first().toString().contains("/no/such/dataset"));
+    }
+
+    void opensImagesInTheViewer()
+    {
+        MainWindow window;
+        window.show();
+        ViewerPage *viewer = window.viewerPage();
+        QSignalSpy loaded(viewer, &ViewerPage::imageLoaded);
+        QSignalSpy failed(viewer, &ViewerPage::loadFailed);
+        viewer->openImage(test::dicomFile("chest_cr_mono2.dcm"));
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QCOMPARE(viewer->image()->meta.width, 1024);
+
+        viewer->openImage(test::dicomFile("JPEG2000.dcm"));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
+        QVERIFY(failed.first().first().toString().contains("JPEG 2000"));
+    }
+
+    // Double-clicking a thumbnail opens the Viewer on that image.
+    void thumbnailActivationOpensViewer()
+    {
+        MainWindow window;
+        window.show();
+        QSignalSpy loaded(window.datasetPage(), &DatasetPage::datasetLoaded);
+        window.datasetPage()->openDataset(test::demoDataset());
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QSignalSpy viewed(window.viewerPage(), &ViewerPage::imageLoaded);
+        const QString path = window.datasetPage()->thumbnailModel()->index(5).data(
+            ThumbnailModel::PathRole).toString();
+        Q_EMIT window.datasetPage()->imageActivated(path);
+        QCOMPARE(window.currentPage(), MainWindow::ViewerPageIndex);
+        QTRY_COMPARE_WITH_TIMEOUT(viewed.count(), 1, 10000);
+        QCOMPARE(viewed.first().first().toString(), path);
+    }
+
+    // Closing the window while a scan and thumbnail loads are running must neither crash nor hang.
+    void destroyWhileWorking()
+    {
+        for (int i = 0; i < 3; ++i) {
+            auto *window = new MainWindow;
+            window->show();
+            window->datasetPage()->openDataset(test::demoDataset());
+            window->viewerPage()->openImage(test::dicomFile("chest_cr_mono2.dcm"));
+            QTest::qWait(i * 20);
+            delete window;
+        }
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"
