@@ -20,6 +20,8 @@ ClassCountChart::ClassCountChart(QWidget *parent) : QWidget(parent), m_plot(new 
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_plot);
     m_plot->legend->setVisible(true);
+    // Top right, above the bars: the y range leaves headroom for it.
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     m_plot->yAxis->setLabel(tr("Images"));
     setMinimumHeight(200);
 }
@@ -56,7 +58,7 @@ void ClassCountChart::showCounts(const data::DatasetIndex &index)
         bars->setData(keys, values);
     }
     m_plot->xAxis->setRange(0.4, double(index.splits.size()) + 0.6);
-    m_plot->yAxis->setRange(0, highest * 1.15 + 1);
+    m_plot->yAxis->setRange(0, highest * 1.4 + 1);
     m_plot->replot();
 }
 

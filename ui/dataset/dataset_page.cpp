@@ -56,7 +56,6 @@ DatasetPage::DatasetPage(QWidget *parent)
 
     m_countTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_countTable->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_countTable->setMaximumHeight(160);
     m_summaryLabel->setWordWrap(true);
 
     auto *left = new QWidget;
@@ -223,6 +222,12 @@ void DatasetPage::showDataset()
     }
     m_countTable->setVerticalHeaderLabels(rows);
     m_countTable->resizeColumnsToContents();
+    // Exactly as tall as its rows: no empty grey area under a three-split table.
+    int height = m_countTable->horizontalHeader()->height() + 2 * m_countTable->frameWidth();
+    for (int r = 0; r < m_countTable->rowCount(); ++r) {
+        height += m_countTable->rowHeight(r);
+    }
+    m_countTable->setFixedHeight(height);
 
     m_summaryLabel->setText(tr("%n images in %1 classes; %2 problem files.", nullptr,
                                int(index.files.size()))
