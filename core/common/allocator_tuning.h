@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdlib> // defines __GLIBC__ on glibc systems, which the test below needs
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -13,7 +15,9 @@ namespace cxr {
 inline void tuneAllocatorForLargeBuffers()
 {
 #if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    // M_MMAP_THRESHOLD cannot go above 32 MiB, and one batch of activations is larger than
+    // that, so serve every allocation from the heap and never trim it back.
+    mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 }

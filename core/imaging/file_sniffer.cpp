@@ -100,7 +100,7 @@ bool jpegFileLooksComplete(const std::filesystem::path &path)
     return in && containsJpegEndMarker(bytes.data(), std::size_t(tail));
 }
 
-ImageSize jpegSize(const std::filesystem::path &path)
+JpegHeader readJpegHeader(const std::filesystem::path &path)
 {
     std::ifstream in(path, std::ios::binary);
     auto byte = [&in]() { return in.get(); };
@@ -132,7 +132,8 @@ ImageSize jpegSize(const std::filesystem::path &path)
             byte(); // sample precision
             const int height = (byte() << 8) | byte();
             const int width = (byte() << 8) | byte();
-            return in ? ImageSize{width, height} : ImageSize{};
+            const int components = byte();
+            return in ? JpegHeader{width, height, components} : JpegHeader{};
         }
         in.seekg(length - 2, std::ios::cur);
     }

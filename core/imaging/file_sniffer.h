@@ -22,12 +22,13 @@ bool jpegFileLooksComplete(const std::filesystem::path &path);
 // True for .dcm and .dicom, case-insensitive.
 bool hasDicomExtension(const std::filesystem::path &path);
 
-struct ImageSize {
+struct JpegHeader {
     int width = 0;
     int height = 0;
+    int components = 0; // 1 grey, 3 colour
 };
 
-// Reads the frame size from a JPEG's SOF marker without decoding; {0,0} when none is found.
-ImageSize jpegSize(const std::filesystem::path &path);
+// Reads the frame header (SOF marker) of a JPEG without decoding; all zero when none is found.
+JpegHeader readJpegHeader(const std::filesystem::path &path);
 
 } // namespace cxr::imaging

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // The largest DCT reduction (8, 4 or 2) that keeps the shorter side at or above target.
-int reductionFactor(ImageSize size, int target)
+int reductionFactor(const JpegHeader &size, int target)
 {
     const int shorter = std::min(size.width, size.height);
     for (int factor : {8, 4, 2}) {
@@ -28,12 +28,13 @@ int reductionFactor(ImageSize size, int target)
     return 1;
 }
 
-int reducedReadFlag(int factor)
+// Grey JPEGs (most radiographs) decode straight to one channel: no colour conversion work.
+int reducedReadFlag(int factor, bool grey)
 {
     switch (factor) {
-    case 8: return cv::IMREAD_REDUCED_COLOR_8;
-    case 4: return cv::IMREAD_REDUCED_COLOR_4;
-    case 2: return cv::IMREAD_REDUCED_COLOR_2;
+    case 8: return grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
+    case 4: return grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
+    case 2: return grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
     default: return cv::IMREAD_UNCHANGED;
     }
 }
@@ -66,7 +67,7 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
     int readFlag = cv::IMREAD_UNCHANGED;
     int factor = 1;
     if (format == FileFormat::Jpeg) {
-        const ImageSize size = jpegSize(path);
+        const JpegHeader size = readJpegHeader(path);
         if (auto checked = checkImageSize(path, size.width, size.height); !checked) {
             return checked.error();
         }
@@ -77,7 +78,7 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
         image.meta.originalHeight = size.height;
         if (options.reduceTo > 0) {
             factor = reductionFactor(size, options.reduceTo);
-            readFlag = reducedReadFlag(factor);
+            readFlag = reducedReadFlag(factor, size.components == 1);
         }
     }
     cv::Mat decoded;
