@@ -11,12 +11,15 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmimage/diregist.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
+#include <dcmtk/dcmimgle/dipixel.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <mutex>
 
 namespace cxr::imaging {
@@ -52,6 +55,13 @@ double doubleTag(DcmDataset &data, const DcmTagKey &tag, unsigned long position 
     return data.findAndGetFloat64(tag, value, position).good() ? value : 0.0;
 }
 
+std::string formatNumber(double value)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
 bool isJpeg2000(E_TransferSyntax syntax)
 {
     return syntax == EXS_JPEG2000LosslessOnly || syntax == EXS_JPEG2000 ||
@@ -80,9 +90,109 @@ void readMetadata(DcmDataset &data, Image &image)
         meta.windows.push_back({doubleTag(data, DCM_WindowCenter, i),
                                 doubleTag(data, DCM_WindowWidth, i), name.c_str()});
     }
+    meta.presentationLutShape = stringTag(data, DCM_PresentationLUTShape);
+    meta.rescaleSlope = data.tagExists(DCM_RescaleSlope) ? doubleTag(data, DCM_RescaleSlope) : 1.0;
+    meta.rescaleIntercept = doubleTag(data, DCM_RescaleIntercept);
+    meta.rescaleType = stringTag(data, DCM_RescaleType);
+    if (meta.rescaleType.empty() && meta.modality == "CT") {
+        meta.rescaleType = "HU";
+    }
     image.patient.name = stringTag(data, DCM_PatientName);
     image.patient.id = stringTag(data, DCM_PatientID);
     image.patient.birthDate = stringTag(data, DCM_PatientBirthDate);
+}
+
+
+// Modality values of the loaded frame (after rescale slope/intercept or modality LUT) as float.
+Result<cv::Mat> modalityValues(const DicomImage &dicom)
+{
+    const DiPixel *inter = dicom.getInterData();
+    const int width = int(dicom.getWidth());
+    const int height = int(dicom.getHeight());
+    if (inter == nullptr || inter->getData() == nullptr ||
+        inter->getCount() < static_cast<unsigned long>(width) * static_cast<unsigned long>(height)) {
+        return makeError(ErrorCode::Corrupt, "pixel data could not be decoded");
+    }
+    void *data = const_cast<void *>(inter->getData());
+    int type = -1;
+    switch (inter->getRepresentation()) {
+    case EPR_Uint8: type = CV_8U; break;
+    case EPR_Sint8: type = CV_8S; break;
+    case EPR_Uint16: type = CV_16U; break;
+    case EPR_Sint16: type = CV_16S; break;
+    case EPR_Sint32: type = CV_32S; break;
+    case EPR_Uint32: break;
+    }
+    cv::Mat values;
+    if (type >= 0) {
+        cv::Mat(height, width, type, data).convertTo(values, CV_32F);
+    } else {
+        values.create(height, width, CV_32F);
+        const auto *source = static_cast<const Uint32 *>(data);
+        std::transform(source, source + std::size_t(width) * height, values.ptr<float>(),
+                       [](Uint32 v) { return float(v); });
+    }
+    return values;
+}
+
+// Modality LUT -> VOI -> polarity, for one grey frame. A linear window (from the file, or the
+// min-max window computed from the values) is rendered by renderWindow so that the viewer's
+// window/level gives the same picture for the same window; a VOI LUT from the file is rendered
+// by DCMTK.
+Status renderMonochrome(DicomImage &dicom, DcmDataset &data, const LoadOptions &options,
+                        Image &image)
+{
+    ImageMetadata &meta = image.meta;
+    auto values = modalityValues(dicom);
+    if (!values) {
+        return values.error();
+    }
+    if (data.tagExists(DCM_ModalityLUTSequence)) {
+        image.appliedSteps.push_back("modality LUT from file");
+    } else if (meta.rescaleSlope != 1 || meta.rescaleIntercept != 0) {
+        image.appliedSteps.push_back("modality LUT (slope " + formatNumber(meta.rescaleSlope) +
+                                     ", intercept " + formatNumber(meta.rescaleIntercept) + ")");
+    }
+    // MONOCHROME1 (low values bright) and Presentation LUT Shape INVERSE both mean the same
+    // inversion of the VOI output; they do not cancel each other.
+    const bool inverse = meta.photometric == "MONOCHROME1" || meta.presentationLutShape == "INVERSE";
+    image.polarity = inverse ? Polarity::Inverted : Polarity::Normal;
+
+    if (!meta.windows.empty() && meta.windows.front().width >= 1) {
+        image.window = {meta.windows.front().center, meta.windows.front().width};
+        image.appliedSteps.push_back("VOI window from file (centre " +
+                                     formatNumber(image.window.center) + ", width " +
+                                     formatNumber(image.window.width) + ")");
+    } else if (dicom.getVoiLutCount() > 0 && dicom.setVoiLut(0)) {
+        image.windowIsLinear = false;
+        image.appliedSteps.push_back("VOI LUT from file");
+    } else {
+        image.window = minMaxWindow(*values);
+        image.appliedSteps.push_back("VOI window computed (min-max: centre " +
+                                     formatNumber(image.window.center) + ", width " +
+                                     formatNumber(image.window.width) + ")");
+    }
+    if (image.windowIsLinear) {
+        image.display = renderWindow(*values, image.window, image.polarity);
+    } else {
+        dicom.setPresentationLutShape(inverse ? ESP_Inverse : ESP_Identity);
+        const void *pixels = dicom.getOutputData(8, 0, 0);
+        if (pixels == nullptr) {
+            return makeError(ErrorCode::Corrupt, "pixel data could not be rendered");
+        }
+        image.display = cv::Mat(int(dicom.getHeight()), int(dicom.getWidth()), CV_8UC1,
+                                const_cast<void *>(pixels)).clone();
+    }
+    if (inverse) {
+        image.appliedSteps.push_back(meta.photometric == "MONOCHROME1"
+                                         ? "MONOCHROME1: inverted for display"
+                                         : "Presentation LUT Shape INVERSE: inverted");
+    }
+    if (options.keepValues) {
+        image.values = std::move(*values);
+    }
+    meta.channels = 1;
+    return Ok{};
 }
 
 } // namespace
@@ -140,45 +250,29 @@ Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
                              image.meta.transferSyntax + ")");
     }
 
-    if (dicom.isMonochrome()) {
-        if (data.tagExists(DCM_RescaleSlope) || data.tagExists(DCM_ModalityLUTSequence)) {
-            image.appliedSteps.push_back("modality LUT");
-        }
-        if (dicom.getWindowCount() > 0 && dicom.setWindow(0)) {
-            const WindowPreset &w = image.meta.windows.front();
-            image.appliedSteps.push_back("VOI window from file (centre " +
-                                         std::to_string(int(w.center)) + ", width " +
-                                         std::to_string(int(w.width)) + ")");
-        } else if (dicom.getVoiLutCount() > 0 && dicom.setVoiLut(0)) {
-            image.appliedSteps.push_back("VOI LUT from file");
-        } else {
-            dicom.setMinMaxWindow();
-            image.appliedSteps.push_back("VOI window computed (min-max)");
-        }
-        if (image.meta.photometric == "MONOCHROME1") {
-            // dcmimgle renders MONOCHROME1 so that low stored values come out bright.
-            image.appliedSteps.push_back("MONOCHROME1 inverted for display");
-        }
-    }
-
     const int width = int(dicom.getWidth());
     const int height = int(dicom.getHeight());
-    const int channels = dicom.isMonochrome() ? 1 : 3;
-    const void *pixels = dicom.getOutputData(8, 0, 0);
-    if (pixels == nullptr) {
-        return fileError(ErrorCode::Corrupt, path, "pixel data could not be rendered");
-    }
-    cv::Mat rendered(height, width, channels == 1 ? CV_8UC1 : CV_8UC3, const_cast<void *>(pixels));
-    if (channels == 3) {
-        cv::cvtColor(rendered, image.display, cv::COLOR_RGB2BGR);
-    } else {
-        image.display = rendered.clone();
-    }
     image.meta.width = width;
     image.meta.height = height;
     image.meta.originalWidth = width;
     image.meta.originalHeight = height;
-    image.meta.channels = channels;
+    if (dicom.isMonochrome()) {
+        if (auto rendered = renderMonochrome(dicom, data, options, image); !rendered) {
+            return fileError(rendered.error().code, path, rendered.error().message);
+        }
+        return image;
+    }
+    // Colour (RGB, YBR, palette): DCMTK converts to RGB; no VOI or polarity applies.
+    const void *pixels = dicom.getOutputData(8, 0, 0);
+    if (pixels == nullptr) {
+        return fileError(ErrorCode::Corrupt, path, "pixel data could not be rendered");
+    }
+    const cv::Mat rgb(height, width, CV_8UC3, const_cast<void *>(pixels));
+    cv::cvtColor(rgb, image.display, cv::COLOR_RGB2BGR);
+    image.meta.channels = 3;
+    if (image.meta.photometric != "RGB") {
+        image.appliedSteps.push_back(image.meta.photometric + " converted to RGB");
+    }
     return image;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/imaging/display_window.h"
+
 #include <opencv2/core/mat.hpp>
 
 #include <string>
@@ -38,6 +40,10 @@ struct ImageMetadata {
     std::string transferSyntax;
     int frameCount = 1;
     int frame = 0;
+    std::string presentationLutShape; // DICOM (2050,0020): IDENTITY, INVERSE or empty
+    double rescaleSlope = 1;          // DICOM modality LUT, as stored
+    double rescaleIntercept = 0;
+    std::string rescaleType;          // e.g. "HU"; empty when unknown
 };
 
 struct PatientIdentifiers {
@@ -46,12 +52,20 @@ struct PatientIdentifiers {
     std::string birthDate;
 };
 
-// A decoded image: `display` is what a radiologist sees and what the model is fed (8-bit,
+// A decoded image. `display` is what a radiologist sees and what the model is fed (8-bit,
 // CV_8UC1 or CV_8UC3 in BGR order), after every step in `appliedSteps`.
+// For grey images `values` keeps the original values (CV_32F; DICOM: after the modality LUT,
+// e.g. Hounsfield units; raster: as stored, 8 or 16 bit), and `display` equals
+// renderWindow(values, window, polarity) unless `windowIsLinear` is false (a VOI LUT from the
+// file was used). The viewer re-renders from `values` for window/level.
 struct Image {
     ImageMetadata meta;
     PatientIdentifiers patient;
     cv::Mat display;
+    cv::Mat values;              // empty for colour images
+    DisplayWindow window;        // the window that produced display
+    bool windowIsLinear = true;
+    Polarity polarity = Polarity::Normal;
     std::vector<std::string> appliedSteps; // e.g. "modality LUT", "VOI window 40/400", "inverted"
 };
 

@@ -18,6 +18,9 @@ struct LoadOptions {
     // When > 0, a JPEG may be decoded at 1/2, 1/4 or 1/8 size (libjpeg DCT scaling) as long as
     // its shorter side stays >= reduceTo. Much faster for large radiographs going to 224 px.
     int reduceTo = 0;
+    // Keep Image::values (original grey values as float) for window/level and pixel readout.
+    // Model input and thumbnails need only the display image and turn this off.
+    bool keepValues = true;
 };
 
 // Decodes JPEG, PNG, BMP, TIFF (OpenCV) or DICOM (DCMTK), chosen by the file's leading bytes.

@@ -49,6 +49,7 @@ Result<std::vector<float>> loadModelInput(const std::filesystem::path &path,
 {
     LoadOptions options;
     options.reduceTo = spec.size;
+    options.keepValues = false;
     auto image = loadImage(path, options);
     if (!image) {
         return image.error();

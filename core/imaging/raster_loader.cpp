@@ -110,17 +110,27 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
     } else if (decoded.channels() == 2) {
         cv::extractChannel(decoded, decoded, 0);
     }
-    if (decoded.depth() != CV_8U) {
-        double low = 0;
-        double high = 0;
-        cv::minMaxLoc(decoded.reshape(1), &low, &high);
-        const double scale = high > low ? 255.0 / (high - low) : 1.0;
-        decoded.convertTo(decoded, CV_8U, scale, -low * scale);
-        image.appliedSteps.push_back("scaled " + std::to_string(int(low)) + ".." +
-                                     std::to_string(int(high)) + " to 8 bits");
-    }
     if (decoded.channels() == 3) {
         decoded = collapseGreyColour(decoded);
+    }
+    if (decoded.channels() == 1) {
+        if (options.keepValues || decoded.depth() != CV_8U) {
+            decoded.convertTo(image.values, CV_32F);
+        }
+        if (decoded.depth() == CV_8U) {
+            image.window = DisplayWindow{128, 256}; // identity: display = stored values
+        } else {
+            image.window = minMaxWindow(image.values);
+            decoded = renderWindow(image.values, image.window, Polarity::Normal);
+            image.appliedSteps.push_back("window computed (min-max) over the " +
+                                         std::to_string(image.meta.bitsStored) + "-bit values");
+        }
+        if (!options.keepValues) {
+            image.values.release();
+        }
+    } else if (decoded.depth() != CV_8U) {
+        decoded.convertTo(decoded, CV_8U, 1.0 / 257.0); // 16-bit colour: keep the full range
+        image.appliedSteps.push_back("16-bit colour scaled to 8 bits");
     }
     image.display = decoded;
     image.meta.width = decoded.cols;

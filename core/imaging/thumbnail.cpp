@@ -13,6 +13,7 @@ Result<cv::Mat> loadThumbnail(const std::filesystem::path &path, int maxSide)
 {
     LoadOptions options;
     options.reduceTo = maxSide;
+    options.keepValues = false;
     auto image = loadImage(path, options);
     if (!image) {
         return image.error();

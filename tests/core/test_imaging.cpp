@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/imaging/display_window.h"
 #include "core/imaging/file_sniffer.h"
 #include "core/imaging/heatmap_overlay.h"
 #include "core/imaging/image_loader.h"
@@ -12,6 +13,7 @@
 #include <QTest>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 using namespace cxr;
 using namespace cxr::imaging;
@@ -185,6 +187,124 @@ private Q_SLOTS:
         const QString message = QString::fromStdString(image.error().message);
         QVERIFY2(message.contains(expected), qPrintable(message));
         QVERIFY(message.contains(file));
+    }
+
+    // Our modality LUT -> VOI -> polarity rendering against DCMTK's dcm2pnm, run once to make
+    // the golden files (commands in tests/data/README.md).
+    void renderingMatchesDcm2pnm_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("golden");
+        QTest::newRow("window from file") << "MR_small.dcm" << "MR_small_window1.pgm";
+        QTest::newRow("rescale + min-max window") << "CT_small.dcm" << "CT_small_minmax.pgm";
+    }
+
+    void renderingMatchesDcm2pnm()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, golden);
+        auto image = loadImage(test::dicomFile(file).toStdString());
+        QVERIFY(image.ok());
+        const cv::Mat expected = cv::imread(
+            test::sourcePath("tests/data/golden/" + golden).toStdString(), cv::IMREAD_GRAYSCALE);
+        QVERIFY(!expected.empty());
+        QCOMPARE(image->display.size(), expected.size());
+        QVERIFY2(cv::norm(image->display, expected, cv::NORM_INF) <= 1.0,
+                 QByteArray::number(cv::norm(image->display, expected, cv::NORM_INF)));
+    }
+
+    void presentationLutShapeInverse()
+    {
+        auto inverse = loadImage(test::dicomFile("chest_cr_mono2_inverse.dcm").toStdString());
+        auto mono1 = loadImage(test::dicomFile("chest_cr_mono1.dcm").toStdString());
+        QVERIFY(inverse.ok() && mono1.ok());
+        QCOMPARE(inverse->meta.presentationLutShape, std::string("INVERSE"));
+        QCOMPARE(inverse->polarity, Polarity::Inverted);
+        QCOMPARE(cv::norm(inverse->display, mono1->display, cv::NORM_INF), 0.0);
+    }
+
+    void linearWindowFunction()
+    {
+        const cv::Mat values = (cv::Mat_<float>(1, 5) << 0, 49.5f, 100, 149.6f, 200);
+        const DisplayWindow window{100, 101}; // edges at 49.5 and 149.5
+        const cv::Mat normal = renderWindow(values, window, Polarity::Normal);
+        QCOMPARE(normal.at<unsigned char>(0), (unsigned char)0);
+        QCOMPARE(normal.at<unsigned char>(1), (unsigned char)0);   // x <= lower edge
+        QCOMPARE(normal.at<unsigned char>(2), (unsigned char)129); // (0.5/100 + 0.5) * 255
+        QCOMPARE(normal.at<unsigned char>(3), (unsigned char)255); // x > upper edge
+        const cv::Mat inverted = renderWindow(values, window, Polarity::Inverted);
+        QCOMPARE(inverted.at<unsigned char>(2), (unsigned char)126);
+        QCOMPARE(inverted.at<unsigned char>(4), (unsigned char)0);
+        const DisplayWindow whole = minMaxWindow(values);
+        const cv::Mat full = renderWindow(values, whole, Polarity::Normal);
+        QCOMPARE(full.at<unsigned char>(0), (unsigned char)0);
+        QCOMPARE(full.at<unsigned char>(4), (unsigned char)255);
+    }
+
+    // Hounsfield units survive: values are stored value * slope + intercept, not 8-bit levels.
+    void keepsModalityValues()
+    {
+        auto ct = loadImage(test::dicomFile("CT_small.dcm").toStdString());
+        QVERIFY(ct.ok());
+        QCOMPARE(ct->meta.rescaleType, std::string("HU"));
+        QCOMPARE(ct->meta.rescaleIntercept, -1024.0);
+        QCOMPARE(ct->values.type(), CV_32F);
+        double low = 0;
+        double high = 0;
+        cv::minMaxLoc(ct->values, &low, &high);
+        QVERIFY2(low < -500 && high > 255, qPrintable(QString("%1..%2").arg(low).arg(high)));
+        QCOMPARE(cv::norm(renderWindow(ct->values, ct->window, ct->polarity), ct->display,
+                          cv::NORM_INF), 0.0);
+    }
+
+    // A 16-bit PNG keeps its 16-bit values and is windowed for display, not truncated.
+    void sixteenBitPng()
+    {
+        auto ct = loadImage(test::dicomFile("CT_small.dcm").toStdString());
+        QVERIFY(ct.ok());
+        cv::Mat stored;
+        ct->values.convertTo(stored, CV_16U, 1.0, 1024.0); // back to stored values
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("ct16.png").toStdString();
+        QVERIFY(cv::imwrite(path, stored));
+        auto png = loadImage(path);
+        QVERIFY(png.ok());
+        QCOMPARE(png->meta.bitsStored, 16);
+        QCOMPARE(cv::norm(png->values, ct->values + 1024.0f, cv::NORM_INF), 0.0);
+        double low = 0;
+        double high = 0;
+        cv::minMaxLoc(png->display, &low, &high);
+        QCOMPARE(low, 0.0);
+        QCOMPARE(high, 255.0);
+    }
+
+    // Every pydicom test file either decodes or fails with a message naming it; none crashes.
+    void everyPydicomFileDecodesOrFailsClearly()
+    {
+        const QString folder = test::sharedData("dicom/pydicom");
+        if (!QDir(folder).exists()) {
+            QSKIP("../shared/data/dicom/pydicom not present");
+        }
+        int decoded = 0;
+        int refused = 0;
+        QDirIterator it(folder, {"*.dcm"}, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString path = it.next();
+            auto image = loadImage(path.toStdString());
+            if (image.ok()) {
+                QVERIFY2(!image->display.empty(), qPrintable(path));
+                QCOMPARE(image->display.cols, image->meta.width);
+                QCOMPARE(image->display.rows, image->meta.height);
+                ++decoded;
+            } else {
+                const QString message = QString::fromStdString(image.error().message);
+                QVERIFY2(message.contains(QFileInfo(path).fileName()), qPrintable(message));
+                QVERIFY2(message.size() > path.size() + 10, qPrintable(message));
+                ++refused;
+            }
+        }
+        qInfo("pydicom files: %d decoded, %d refused with a reason", decoded, refused);
+        QVERIFY(decoded >= 40);
     }
 
     void modelInputIsScaledChw()
