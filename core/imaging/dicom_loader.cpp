@@ -202,8 +202,12 @@ Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
     registerDicomCodecs();
     DcmFileFormat file;
     // Read everything but large element values first: the header decides whether to go on.
-    OFCondition status = file.loadFile(path.string().c_str(), EXS_Unknown, EGL_noChange,
+    const OFCondition status = file.loadFile(path.string().c_str(), EXS_Unknown, EGL_noChange,
                                        DCM_MaxReadLength, ERM_autoDetect);
+    if (status == EC_StreamNotifyClient) {
+        return fileError(ErrorCode::Corrupt, path,
+                         "DICOM file is truncated or malformed (its data ends early)");
+    }
     if (status.bad()) {
         return fileError(ErrorCode::Corrupt, path,
                          std::string("not a readable DICOM file (") + status.text() + ")");
@@ -221,6 +225,10 @@ Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
     Uint16 columns = 0;
     data.findAndGetUint16(DCM_Rows, rows);
     data.findAndGetUint16(DCM_Columns, columns);
+    if (rows == 0 || columns == 0) {
+        return fileError(ErrorCode::Corrupt, path,
+                         "DICOM file has pixel data but no image size (Rows/Columns missing)");
+    }
     if (auto checked = checkImageSize(path, columns, rows); !checked) {
         return checked.error();
     }
