@@ -18,5 +18,7 @@ Action addScanCommand(CLI::App &app);
 Action addTrainCommand(CLI::App &app);
 Action addEvaluateCommand(CLI::App &app);
 Action addExplainCommand(CLI::App &app);
+Action addInfoCommand(CLI::App &app);
+Action addConvertCommand(CLI::App &app);
 
 } // namespace cxr::cli

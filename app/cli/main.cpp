@@ -22,6 +22,8 @@ int main(int argc, char **argv)
     add(cxr::cli::addTrainCommand);
     add(cxr::cli::addEvaluateCommand);
     add(cxr::cli::addExplainCommand);
+    add(cxr::cli::addInfoCommand);
+    add(cxr::cli::addConvertCommand);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

@@ -2,10 +2,10 @@
 #include "core/pipeline/explain_job.h"
 
 #include "core/imaging/image_loader.h"
+#include "core/imaging/image_writer.h"
 #include "core/imaging/model_input.h"
 #include "core/pipeline/input_spec.h"
 
-#include <opencv2/imgcodecs.hpp>
 
 namespace cxr::pipeline {
 
@@ -62,16 +62,8 @@ Result<ImagePrediction> runExplain(const ExplainJob &job)
     const ml::CamMap &cam = prediction->cam;
     const cv::Mat overlay = imaging::renderHeatmapOverlay(image->display, cam.values, cam.width,
                                                           cam.height, job.opacity, job.colormap);
-    bool written = false;
-    try {
-        written = cv::imwrite(job.output.string(), overlay);
-    } catch (const cv::Exception &) {
-        written = false;
-    }
-    if (!written) {
-        return makeError(ErrorCode::WriteFailed,
-                         job.output.string() + ": cannot write the overlay (folder missing or "
-                                               "not writable, or not a .png/.jpg name)");
+    if (auto written = imaging::writeImage(job.output, overlay); !written) {
+        return written.error();
     }
     return prediction;
 }

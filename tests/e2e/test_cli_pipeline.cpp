@@ -110,6 +110,31 @@ private Q_SLOTS:
         QVERIFY(!image.allGray());
     }
 
+    void infoHidesPatientUnlessAsked()
+    {
+        const QString file = test::dicomFile("chest_cr_mono1.dcm");
+        const Outcome hidden = runCli({"info", file, "--json"});
+        QCOMPARE(hidden.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(hidden.out.toUtf8()).object();
+        QCOMPARE(json["photometric"].toString(), QString("MONOCHROME1"));
+        QCOMPARE(json["inverted"].toBool(), true);
+        QVERIFY(!json.contains("patient"));
+        QVERIFY(json["applied"].toArray().size() >= 2);
+        const Outcome shown = runCli({"info", file, "--json", "--show-patient"});
+        QVERIFY(QJsonDocument::fromJson(shown.out.toUtf8()).object().contains("patient"));
+    }
+
+    void convertWritesTheDisplayedImage()
+    {
+        const QString out = m_dir.filePath("ct.png");
+        const Outcome o = runCli({"convert", test::dicomFile("CT_small.dcm"), out, "--window",
+                                  "40", "400"});
+        QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+        const QImage image(out);
+        QCOMPARE(image.size(), QSize(128, 128));
+        QCOMPARE(image.format(), QImage::Format_Grayscale8);
+    }
+
     void badInput_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -127,6 +152,10 @@ private Q_SLOTS:
         QTest::newRow("unwritable overlay") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/afile/o.png"} << 1 << "afile/o.png";
         QTest::newRow("train without val") << QStringList{"train", d + "/corrupt", "--out", d + "/r2"} << 1 << "no train/ split";
         QTest::newRow("not a run") << QStringList{"evaluate", d + "/empty", test::demoDataset()} << 1 << "not a run folder";
+        QTest::newRow("info missing file") << QStringList{"info", d + "/none.dcm"} << 1 << "none.dcm: file not found";
+        QTest::newRow("info unsupported dicom") << QStringList{"info", test::dicomFile("JPEG2000.dcm")} << 1 << "JPEG 2000";
+        QTest::newRow("convert to unwritable") << QStringList{"convert", test::dicomFile("CT_small.dcm"), d + "/afile/ct.png"} << 1 << "afile/ct.png";
+        QTest::newRow("frame out of range") << QStringList{"info", test::dicomFile("MR_small.dcm"), "--frame", "2"} << 1 << "frame 2 does not exist";
         QTest::newRow("bad option value") << QStringList{"train", test::demoDataset(), "--epochs", "0", "--out", d + "/r3"} << 1 << "epochs must be";
     }
 
