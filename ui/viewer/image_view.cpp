@@ -3,7 +3,10 @@
 
 #include <QGraphicsPixmapItem>
 #include <QGraphicsScene>
+#include <QMouseEvent>
 #include <QWheelEvent>
+
+#include <cmath>
 
 namespace cxr::ui {
 
@@ -14,6 +17,8 @@ ImageView::ImageView(QWidget *parent) : QGraphicsView(parent)
     setDragMode(QGraphicsView::ScrollHandDrag);
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setRenderHint(QPainter::SmoothPixmapTransform);
+    setMouseTracking(true);
+    viewport()->setMouseTracking(true);
 }
 
 void ImageView::setImage(const QImage &image)
@@ -23,6 +28,15 @@ void ImageView::setImage(const QImage &image)
     m_item->setTransformationMode(Qt::SmoothTransformation);
     scene()->setSceneRect(m_item->boundingRect());
     fitToWindow();
+}
+
+void ImageView::replaceImage(const QImage &image)
+{
+    if (!m_item) {
+        setImage(image);
+        return;
+    }
+    m_item->setPixmap(QPixmap::fromImage(image));
 }
 
 void ImageView::clearImage()
@@ -65,6 +79,53 @@ void ImageView::resizeEvent(QResizeEvent *event)
     if (m_fitting) {
         fitToWindow();
     }
+}
+
+void ImageView::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() == Qt::RightButton && m_item) {
+        m_windowing = true;
+        m_lastWindowPos = event->position().toPoint();
+        viewport()->setCursor(Qt::SizeAllCursor);
+        event->accept();
+        return;
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void ImageView::mouseMoveEvent(QMouseEvent *event)
+{
+    const QPoint position = event->position().toPoint();
+    if (m_windowing) {
+        Q_EMIT windowDragged(position - m_lastWindowPos);
+        m_lastWindowPos = position;
+        event->accept();
+    } else {
+        QGraphicsView::mouseMoveEvent(event);
+    }
+    if (m_item) {
+        const QPointF scenePoint = mapToScene(position);
+        const QPoint pixel(int(std::floor(scenePoint.x())), int(std::floor(scenePoint.y())));
+        const bool inside = m_item->boundingRect().contains(scenePoint);
+        Q_EMIT cursorMoved(inside ? pixel : QPoint(-1, -1));
+    }
+}
+
+void ImageView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (m_windowing && event->button() == Qt::RightButton) {
+        m_windowing = false;
+        viewport()->unsetCursor();
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
+}
+
+void ImageView::leaveEvent(QEvent *event)
+{
+    Q_EMIT cursorMoved(QPoint(-1, -1));
+    QGraphicsView::leaveEvent(event);
 }
 
 } // namespace cxr::ui

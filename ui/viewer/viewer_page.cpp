@@ -1,52 +1,125 @@
 // SPDX-License-Identifier: MIT
 #include "ui/viewer/viewer_page.h"
 
+#include "core/imaging/display_window.h"
 #include "core/imaging/image_loader.h"
 #include "ui/common/image_conversion.h"
 #include "ui/viewer/image_view.h"
 
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
+#include <QMimeData>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <opencv2/core.hpp>
+
 namespace cxr::ui {
+
+namespace {
+
+constexpr int kMaxRecentFiles = 10;
+const QString kRecentKey = QStringLiteral("viewer/recentFiles");
+
+QString number(double value)
+{
+    return QString::number(value, 'g', 6);
+}
+
+const QString kImageFilter = QObject::tr(
+    "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)");
+
+} // namespace
 
 ViewerPage::ViewerPage(QWidget *parent)
     : QWidget(parent), m_openButton(new QPushButton(tr("Open image…"))),
-      m_fitButton(new QPushButton(tr("Fit to window"))),
-      m_titleLabel(new QLabel(tr("Open a chest X-ray (JPEG, PNG, BMP, TIFF or DICOM)"))),
-      m_view(new ImageView), m_metadata(new QLabel)
+      m_recentButton(new QToolButton), m_fitButton(new QPushButton(tr("Fit to window"))),
+      m_presets(new QComboBox), m_invert(new QCheckBox(tr("Invert"))),
+      m_frameLabel(new QLabel(tr("Frame:"))), m_frame(new QSpinBox),
+      m_titleLabel(new QLabel(tr("Open a chest X-ray (JPEG, PNG, BMP, TIFF or DICOM), or drop "
+                                 "one here"))),
+      m_view(new ImageView), m_pixelLabel(new QLabel), m_metadata(new QLabel),
+      m_showPatient(new QCheckBox(tr("Show patient identifiers"))), m_renderTimer(new QTimer(this))
 {
+    setAcceptDrops(true);
+    m_recentButton->setText(tr("Recent"));
+    m_recentButton->setPopupMode(QToolButton::InstantPopup);
+    m_recentButton->setMenu(new QMenu(m_recentButton));
+    m_presets->setToolTip(tr("Window/level presets; right-drag on the image to adjust "
+                             "(horizontal: width, vertical: centre)"));
+    m_presets->setMinimumContentsLength(22);
+    m_frame->setMinimum(1);
+
     auto *toolbar = new QHBoxLayout;
     toolbar->addWidget(m_openButton);
+    toolbar->addWidget(m_recentButton);
     toolbar->addWidget(m_fitButton);
-    toolbar->addWidget(m_titleLabel, 1);
+    toolbar->addSpacing(12);
+    toolbar->addWidget(new QLabel(tr("Window:")));
+    toolbar->addWidget(m_presets);
+    toolbar->addWidget(m_invert);
+    toolbar->addWidget(m_frameLabel);
+    toolbar->addWidget(m_frame);
+    toolbar->addStretch();
 
     m_metadata->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_metadata->setWordWrap(true);
     m_metadata->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_metadata->setMinimumWidth(260);
+    auto *sideContent = new QWidget;
+    auto *sideLayout = new QVBoxLayout(sideContent);
+    sideLayout->addWidget(m_metadata);
+    sideLayout->addWidget(m_showPatient);
+    sideLayout->addStretch();
     auto *side = new QScrollArea;
-    side->setWidget(m_metadata);
+    side->setWidget(sideContent);
     side->setWidgetResizable(true);
-    side->setMaximumWidth(340);
+    side->setMaximumWidth(360);
 
+    auto *centre = new QVBoxLayout;
+    centre->addWidget(m_titleLabel);
+    centre->addWidget(m_view, 1);
+    centre->addWidget(m_pixelLabel);
     auto *body = new QHBoxLayout;
-    body->addWidget(m_view, 1);
+    body->addLayout(centre, 1);
     body->addWidget(side);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(toolbar);
     layout->addLayout(body, 1);
 
+    m_renderTimer->setSingleShot(true);
+    m_renderTimer->setInterval(16);
+    connect(m_renderTimer, &QTimer::timeout, this, &ViewerPage::render);
     connect(m_openButton, &QPushButton::clicked, this, &ViewerPage::chooseFile);
     connect(m_fitButton, &QPushButton::clicked, m_view, &ImageView::fitToWindow);
+    connect(m_presets, &QComboBox::activated, this, &ViewerPage::applyWindowPreset);
+    connect(m_invert, &QCheckBox::toggled, this, [this] { render(); });
+    connect(m_frame, &QSpinBox::editingFinished, this, [this] {
+        if (m_image && m_frame->value() - 1 != m_image->meta.frame) {
+            openImage(m_path, m_frame->value() - 1);
+        }
+    });
+    connect(m_showPatient, &QCheckBox::toggled, this, [this] { showMetadata(); });
     connect(&m_watcher, &QFutureWatcher<LoadOutcome>::finished, this, &ViewerPage::onLoaded);
+    connect(m_view, &ImageView::windowDragged, this, &ViewerPage::onWindowDragged);
+    connect(m_view, &ImageView::cursorMoved, this,
+            [this](QPoint pixel) { m_pixelLabel->setText(describePixel(pixel)); });
+    rebuildRecentMenu();
+    rebuildPresets();
 }
 
 ViewerPage::~ViewerPage()
@@ -61,15 +134,14 @@ bool ViewerPage::isLoading() const
 
 void ViewerPage::chooseFile()
 {
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open image"), QString(),
-        tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), QString(),
+                                                      kImageFilter);
     if (!path.isEmpty()) {
         openImage(path);
     }
 }
 
-void ViewerPage::openImage(const QString &path)
+void ViewerPage::openImage(const QString &path, int frame)
 {
     if (isLoading()) {
         m_watcher.waitForFinished();
@@ -77,9 +149,11 @@ void ViewerPage::openImage(const QString &path)
     m_pendingPath = path;
     m_titleLabel->setText(tr("Loading %1…").arg(QFileInfo(path).fileName()));
     const std::string file = path.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([file]() {
+    m_watcher.setFuture(QtConcurrent::run([file, frame]() {
         LoadOutcome outcome;
-        auto image = imaging::loadImage(file);
+        imaging::LoadOptions options;
+        options.frame = frame;
+        auto image = imaging::loadImage(file, options);
         if (image) {
             outcome.image = std::move(*image);
         } else {
@@ -97,15 +171,173 @@ void ViewerPage::onLoaded()
         Q_EMIT loadFailed(outcome.error);
         return;
     }
+    const bool sameFile = m_path == m_pendingPath && m_image.has_value();
     m_image = std::move(outcome.image);
-    m_titleLabel->setText(QFileInfo(m_pendingPath).fileName());
-    m_view->setImage(toQImage(m_image->display));
+    m_path = m_pendingPath;
+    m_window = m_image->window;
+    m_valueRange = 256;
+    if (!m_image->values.empty()) {
+        double low = 0;
+        double high = 0;
+        cv::minMaxLoc(m_image->values, &low, &high);
+        m_valueRange = std::max(1.0, high - low);
+    }
+    {
+        const QSignalBlocker blocker(m_invert);
+        m_invert->setChecked(m_image->polarity == imaging::Polarity::Inverted);
+    }
+    const int frames = m_image->meta.frameCount;
+    m_frame->setMaximum(std::max(1, frames));
+    m_frame->setValue(m_image->meta.frame + 1);
+    m_frame->setVisible(frames > 1);
+    m_frameLabel->setVisible(frames > 1);
+    m_titleLabel->setText(frames > 1 ? tr("%1 (frame %2 of %3)")
+                                           .arg(QFileInfo(m_path).fileName())
+                                           .arg(m_image->meta.frame + 1)
+                                           .arg(frames)
+                                     : QFileInfo(m_path).fileName());
+    const QImage shown = toQImage(m_image->display);
+    if (sameFile) {
+        m_view->replaceImage(shown); // another frame: keep zoom and pan
+    } else {
+        m_view->setImage(shown);
+    }
+    rebuildPresets();
     showMetadata();
-    Q_EMIT imageLoaded(m_pendingPath);
+    rememberRecent(m_path);
+    Q_EMIT imageLoaded(m_path);
+}
+
+void ViewerPage::rebuildPresets()
+{
+    m_presets->clear();
+    m_presetWindows.clear();
+    const bool grey = m_image && !m_image->values.empty();
+    m_presets->setEnabled(grey);
+    if (!grey) {
+        m_presets->addItem(tr("(colour or VOI LUT image)"));
+        return;
+    }
+    auto add = [this](const QString &name, imaging::DisplayWindow window) {
+        m_presets->addItem(QStringLiteral("%1  (%2 / %3)").arg(name, number(window.center),
+                                                              number(window.width)));
+        m_presetWindows.push_back(window);
+    };
+    add(tr("As loaded"), m_image->window);
+    for (const imaging::WindowPreset &preset : m_image->meta.windows) {
+        if (preset.width >= 1) {
+            add(preset.name.empty() ? tr("From file") : QString::fromStdString(preset.name),
+                {preset.center, preset.width});
+        }
+    }
+    add(tr("Full range"), imaging::minMaxWindow(m_image->values));
+    if (m_image->meta.rescaleType == "HU") {
+        add(tr("Lung"), {-600, 1500});
+        add(tr("Mediastinum"), {40, 400});
+        add(tr("Bone"), {400, 1800});
+    }
+}
+
+void ViewerPage::applyWindowPreset(int index)
+{
+    if (index >= 0 && std::size_t(index) < m_presetWindows.size()) {
+        setWindow(m_presetWindows[std::size_t(index)]);
+        m_presets->setCurrentIndex(index);
+    }
+}
+
+QStringList ViewerPage::windowPresetNames() const
+{
+    QStringList names;
+    for (int i = 0; i < m_presets->count(); ++i) {
+        names << m_presets->itemText(i);
+    }
+    return names;
+}
+
+void ViewerPage::setWindow(imaging::DisplayWindow window)
+{
+    m_window = {window.center, std::max(1.0, window.width)};
+    render();
+}
+
+bool ViewerPage::isInverted() const
+{
+    return m_invert->isChecked();
+}
+
+void ViewerPage::setInverted(bool inverted)
+{
+    m_invert->setChecked(inverted); // toggled() renders
+}
+
+void ViewerPage::onWindowDragged(QPoint delta)
+{
+    if (!m_image || m_image->values.empty()) {
+        return;
+    }
+    // 500 screen pixels of drag cover the whole value range.
+    const double step = m_valueRange / 500.0;
+    m_window.width = std::max(1.0, m_window.width + delta.x() * step);
+    m_window.center -= delta.y() * step;
+    m_presets->setCurrentIndex(-1);
+    m_presets->setPlaceholderText(tr("Custom (%1 / %2)").arg(number(m_window.center),
+                                                             number(m_window.width)));
+    m_renderTimer->start();
+}
+
+void ViewerPage::render()
+{
+    if (!m_image) {
+        return;
+    }
+    cv::Mat shown;
+    const auto polarity = isInverted() ? imaging::Polarity::Inverted : imaging::Polarity::Normal;
+    if (!m_image->values.empty()) {
+        shown = imaging::renderWindow(m_image->values, m_window, polarity);
+    } else {
+        const bool flip = polarity != m_image->polarity;
+        shown = flip ? cv::Mat(cv::Scalar::all(255) - m_image->display) : m_image->display;
+    }
+    m_view->replaceImage(toQImage(shown));
+    showMetadata();
+}
+
+QString ViewerPage::describePixel(QPoint pixel) const
+{
+    if (!m_image || pixel.x() < 0 || pixel.y() < 0 || pixel.x() >= m_image->display.cols ||
+        pixel.y() >= m_image->display.rows) {
+        return QString();
+    }
+    QString value;
+    if (!m_image->values.empty()) {
+        value = number(m_image->values.at<float>(pixel.y(), pixel.x()));
+        if (!m_image->meta.rescaleType.empty()) {
+            value += QLatin1Char(' ') + QString::fromStdString(m_image->meta.rescaleType);
+        }
+    } else {
+        const cv::Vec3b bgr = m_image->display.at<cv::Vec3b>(pixel.y(), pixel.x());
+        value = QStringLiteral("R %1 G %2 B %3").arg(bgr[2]).arg(bgr[1]).arg(bgr[0]);
+    }
+    return tr("x %1, y %2: %3").arg(pixel.x()).arg(pixel.y()).arg(value);
+}
+
+void ViewerPage::setPatientIdentifiersShown(bool shown)
+{
+    m_showPatient->setChecked(shown);
+}
+
+QString ViewerPage::metadataText() const
+{
+    return m_metadata->text();
 }
 
 void ViewerPage::showMetadata()
 {
+    if (!m_image) {
+        m_metadata->clear();
+        return;
+    }
     const imaging::ImageMetadata &m = m_image->meta;
     auto row = [](const QString &name, const QString &value) {
         return value.isEmpty() ? QString()
@@ -134,23 +366,89 @@ void ViewerPage::showMetadata()
         html += row(tr("Frame"), QStringLiteral("%1 of %2").arg(m.frame + 1).arg(m.frameCount));
     }
     for (const imaging::WindowPreset &w : m.windows) {
-        html += row(tr("Window"), QStringLiteral("%1 / %2 %3")
-                                      .arg(w.center)
-                                      .arg(w.width)
-                                      .arg(QString::fromStdString(w.name)));
+        html += row(tr("Window in file"), QStringLiteral("%1 / %2 %3")
+                                              .arg(number(w.center), number(w.width),
+                                                   QString::fromStdString(w.name)));
+    }
+    if (!m_image->values.empty()) {
+        html += row(tr("Window shown"),
+                    QStringLiteral("%1 / %2").arg(number(m_window.center), number(m_window.width)));
     }
     if (m.format == imaging::FileFormat::Dicom) {
-        html += row(tr("Patient"), tr("hidden"));
+        if (m_showPatient->isChecked()) {
+            html += row(tr("Patient name"), QString::fromStdString(m_image->patient.name));
+            html += row(tr("Patient ID"), QString::fromStdString(m_image->patient.id));
+            html += row(tr("Birth date"), QString::fromStdString(m_image->patient.birthDate));
+        } else {
+            html += row(tr("Patient"), tr("hidden"));
+        }
     }
-    html += QStringLiteral("</table><p><b>%1</b></p><ul>").arg(tr("Display steps applied"));
+    html += QStringLiteral("</table><p><b>%1</b></p><ol>").arg(tr("Display steps, in order"));
     if (m_image->appliedSteps.empty()) {
         html += QStringLiteral("<li>%1</li>").arg(tr("none: pixels shown as stored"));
     }
     for (const std::string &step : m_image->appliedSteps) {
         html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(step).toHtmlEscaped());
     }
-    html += QStringLiteral("</ul>");
+    const bool changedWindow = !m_image->values.empty() &&
+                               (m_window.center != m_image->window.center ||
+                                m_window.width != m_image->window.width);
+    if (changedWindow) {
+        html += QStringLiteral("<li>%1</li>").arg(tr("window set in the viewer: %1 / %2")
+                                                      .arg(number(m_window.center),
+                                                           number(m_window.width)));
+    }
+    if (isInverted() != (m_image->polarity == imaging::Polarity::Inverted)) {
+        html += QStringLiteral("<li>%1</li>").arg(tr("inverted in the viewer"));
+    }
+    html += QStringLiteral("</ol>");
     m_metadata->setText(html);
+}
+
+void ViewerPage::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls() && event->mimeData()->urls().first().isLocalFile()) {
+        event->acceptProposedAction();
+    }
+}
+
+void ViewerPage::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) {
+        openImage(urls.first().toLocalFile());
+        event->acceptProposedAction();
+    }
+}
+
+QStringList ViewerPage::recentFiles() const
+{
+    return QSettings().value(kRecentKey).toStringList();
+}
+
+void ViewerPage::rememberRecent(const QString &path)
+{
+    QStringList recent = recentFiles();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
+    while (recent.size() > kMaxRecentFiles) {
+        recent.removeLast();
+    }
+    QSettings().setValue(kRecentKey, recent);
+    rebuildRecentMenu();
+}
+
+void ViewerPage::rebuildRecentMenu()
+{
+    QMenu *menu = m_recentButton->menu();
+    menu->clear();
+    const QStringList recent = recentFiles();
+    for (const QString &path : recent) {
+        menu->addAction(QFileInfo(path).fileName(), this, [this, path] { openImage(path); })
+            ->setToolTip(path);
+    }
+    m_recentButton->setEnabled(!recent.isEmpty());
 }
 
 } // namespace cxr::ui

@@ -4,32 +4,58 @@
 #include "core/imaging/image.h"
 
 #include <QFutureWatcher>
+#include <QStringList>
 #include <QWidget>
 
 #include <optional>
 
+class QCheckBox;
+class QComboBox;
 class QLabel;
 class QPushButton;
+class QSpinBox;
+class QTimer;
+class QToolButton;
 
 namespace cxr::ui {
 
 class ImageView;
 
-// Opens one image (JPEG, PNG, BMP, TIFF, DICOM) and shows it with its metadata and the
-// display steps the loader applied. Decoding runs off the UI thread.
+// Opens one image (JPEG, PNG, BMP, TIFF, DICOM; file dialog, drag and drop, recent files) and
+// shows it with its metadata and the display steps the loader applied. Zoom (wheel), pan
+// (drag), window/level (right-drag or presets), inversion, frame choice, and the original
+// value under the cursor. Decoding runs off the UI thread.
 class ViewerPage : public QWidget {
     Q_OBJECT
 public:
     explicit ViewerPage(QWidget *parent = nullptr);
     ~ViewerPage() override;
 
-    void openImage(const QString &path);
+    // frame: 0-based frame of a multi-frame DICOM.
+    void openImage(const QString &path, int frame = 0);
     bool isLoading() const;
     const std::optional<imaging::Image> &image() const { return m_image; }
+
+    // Window/level and polarity of what is shown now (grey images).
+    imaging::DisplayWindow window() const { return m_window; }
+    void setWindow(imaging::DisplayWindow window);
+    bool isInverted() const;
+    void setInverted(bool inverted);
+    QStringList windowPresetNames() const;
+    void applyWindowPreset(int index);
+    // "x, y: value" for the image pixel, as the status line shows it.
+    QString describePixel(QPoint pixel) const;
+    QStringList recentFiles() const;
+    void setPatientIdentifiersShown(bool shown);
+    QString metadataText() const;
 
 Q_SIGNALS:
     void imageLoaded(const QString &path);
     void loadFailed(const QString &message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     struct LoadOutcome {
@@ -39,15 +65,32 @@ private:
     void chooseFile();
     void onLoaded();
     void showMetadata();
+    void rebuildPresets();
+    void render();
+    void onWindowDragged(QPoint delta);
+    void rememberRecent(const QString &path);
+    void rebuildRecentMenu();
 
     QPushButton *m_openButton;
+    QToolButton *m_recentButton;
     QPushButton *m_fitButton;
+    QComboBox *m_presets;
+    QCheckBox *m_invert;
+    QLabel *m_frameLabel;
+    QSpinBox *m_frame;
     QLabel *m_titleLabel;
     ImageView *m_view;
+    QLabel *m_pixelLabel;
     QLabel *m_metadata;
+    QCheckBox *m_showPatient;
+    QTimer *m_renderTimer; // coalesces window/level drags into one render per frame
+    QString m_path;
     QString m_pendingPath;
     QFutureWatcher<LoadOutcome> m_watcher;
     std::optional<imaging::Image> m_image;
+    imaging::DisplayWindow m_window;
+    std::vector<imaging::DisplayWindow> m_presetWindows;
+    double m_valueRange = 256;
 };
 
 } // namespace cxr::ui
