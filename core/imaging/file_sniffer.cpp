@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 
@@ -136,6 +137,37 @@ JpegHeader readJpegHeader(const std::filesystem::path &path)
             return in ? JpegHeader{width, height, components} : JpegHeader{};
         }
         in.seekg(length - 2, std::ios::cur);
+    }
+    return {};
+}
+
+} // namespace cxr::imaging
+
+namespace cxr::imaging {
+
+HeaderSize readPngOrBmpSize(const std::filesystem::path &path, FileFormat format)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::array<unsigned char, 26> head{};
+    in.read(reinterpret_cast<char *>(head.data()), head.size());
+    if (std::size_t(in.gcount()) < head.size()) {
+        return {};
+    }
+    auto bigEndian32 = [&head](std::size_t at) {
+        return (long long)head[at] << 24 | head[at + 1] << 16 | head[at + 2] << 8 | head[at + 3];
+    };
+    auto littleEndian32 = [&head](std::size_t at) {
+        const std::uint32_t v = std::uint32_t(head[at]) | std::uint32_t(head[at + 1]) << 8 |
+                                std::uint32_t(head[at + 2]) << 16 | std::uint32_t(head[at + 3]) << 24;
+        return (long long)std::int32_t(v);
+    };
+    if (format == FileFormat::Png) {
+        return {bigEndian32(16), bigEndian32(20)};
+    }
+    if (format == FileFormat::Bmp) {
+        // Negative height means a top-down bitmap.
+        const long long height = littleEndian32(22);
+        return {littleEndian32(18), height < 0 ? -height : height};
     }
     return {};
 }

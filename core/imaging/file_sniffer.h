@@ -31,4 +31,12 @@ struct JpegHeader {
 // Reads the frame header (SOF marker) of a JPEG without decoding; all zero when none is found.
 JpegHeader readJpegHeader(const std::filesystem::path &path);
 
+// Width and height from a PNG (IHDR) or BMP (info header) without decoding; 0 when unknown.
+// Lets the loader refuse absurd sizes before any pixel memory is allocated.
+struct HeaderSize {
+    long long width = 0;
+    long long height = 0;
+};
+HeaderSize readPngOrBmpSize(const std::filesystem::path &path, FileFormat format);
+
 } // namespace cxr::imaging

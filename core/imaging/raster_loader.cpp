@@ -7,7 +7,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <iterator>
 
 namespace cxr::imaging {
@@ -52,6 +54,22 @@ cv::Mat collapseGreyColour(const cv::Mat &bgr)
     return bgr;
 }
 
+// OpenCV refuses images over CV_IO_MAX_IMAGE_PIXELS before allocating (TIFF included, whose
+// header we do not parse). Lower its default of 2^30 pixels to ours, unless the user set it.
+void limitOpenCvDecodeSize()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (std::getenv("CV_IO_MAX_IMAGE_PIXELS") == nullptr) {
+#if defined(_WIN32)
+            _putenv_s("CV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxPixels).c_str());
+#else
+            setenv("CV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxPixels).c_str(), 0);
+#endif
+        }
+    });
+}
+
 } // namespace
 
 Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const LoadOptions &options)
@@ -81,6 +99,13 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
             readFlag = reducedReadFlag(factor, size.components == 1);
         }
     }
+    if (format == FileFormat::Png || format == FileFormat::Bmp) {
+        const HeaderSize size = readPngOrBmpSize(path, format);
+        if (auto checked = checkImageSize(path, size.width, size.height); !checked) {
+            return checked.error();
+        }
+    }
+    limitOpenCvDecodeSize();
     cv::Mat decoded;
     try {
         decoded = cv::imdecode(bytes, readFlag);

@@ -175,7 +175,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected");
         QTest::newRow("jpeg 2000") << "JPEG2000.dcm" << "JPEG 2000";
         QTest::newRow("no pixel data") << "rtplan.dcm" << "no pixel data";
-        QTest::newRow("truncated") << "MR_truncated.dcm" << "MR_truncated.dcm";
+        QTest::newRow("truncated") << "MR_truncated.dcm" << "truncated";
+        QTest::newRow("60000 x 60000 header") << "MR_small_huge_header.dcm" << "60000x60000";
     }
 
     void unsupportedAndBrokenDicom()
@@ -258,6 +259,30 @@ private Q_SLOTS:
     }
 
     // A 16-bit PNG keeps its 16-bit values and is windowed for display, not truncated.
+    // A PNG whose IHDR claims 60000 x 60000 pixels is refused from the header.
+    void hugePngHeader()
+    {
+        auto ct = loadImage(test::dicomFile("CT_small.dcm").toStdString());
+        QVERIFY(ct.ok());
+        std::vector<unsigned char> png;
+        QVERIFY(cv::imencode(".png", ct->display, png));
+        for (std::size_t at : {16u, 20u}) { // width, height: big-endian 60000
+            png[at] = 0;
+            png[at + 1] = 0;
+            png[at + 2] = 0xEA;
+            png[at + 3] = 0x60;
+        }
+        QTemporaryDir dir;
+        QFile file(dir.filePath("huge.png"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(reinterpret_cast<const char *>(png.data()), qint64(png.size()));
+        file.close();
+        auto image = loadImage(file.fileName().toStdString());
+        QVERIFY(!image.ok());
+        QCOMPARE(image.error().code, ErrorCode::Unsupported);
+        QVERIFY(QString::fromStdString(image.error().message).contains("60000x60000"));
+    }
+
     void sixteenBitPng()
     {
         auto ct = loadImage(test::dicomFile("CT_small.dcm").toStdString());

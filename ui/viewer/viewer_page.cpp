@@ -116,8 +116,12 @@ ViewerPage::ViewerPage(QWidget *parent)
     connect(m_showPatient, &QCheckBox::toggled, this, [this] { showMetadata(); });
     connect(&m_watcher, &QFutureWatcher<LoadOutcome>::finished, this, &ViewerPage::onLoaded);
     connect(m_view, &ImageView::windowDragged, this, &ViewerPage::onWindowDragged);
-    connect(m_view, &ImageView::cursorMoved, this,
-            [this](QPoint pixel) { m_pixelLabel->setText(describePixel(pixel)); });
+    const QString hint = tr("Wheel: zoom · drag: pan · right-drag: window/level · hover: value");
+    m_pixelLabel->setText(hint);
+    connect(m_view, &ImageView::cursorMoved, this, [this, hint](QPoint pixel) {
+        const QString text = describePixel(pixel);
+        m_pixelLabel->setText(text.isEmpty() ? hint : text);
+    });
     rebuildRecentMenu();
     rebuildPresets();
 }
