@@ -6,6 +6,7 @@
 #   ./setup.sh test    run the whole test suite through CTest
 #   ./setup.sh bench   run the benchmarks under tests/bench
 #   ./setup.sh build   only install and build
+#   ./setup.sh sanitize  the imaging and data tests under AddressSanitizer and UBSan
 # Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure arguments),
 #              CXR_SKIP_INSTALL=1 (never call apt-get).
 set -euo pipefail
@@ -98,8 +99,17 @@ case "$mode" in
         build
         "$build_dir/tests/bench/run_benchmarks.sh" "$build_dir"
         ;;
+    sanitize)
+        # Decoders meet hostile files; these tests run every DICOM test file through them.
+        cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCXR_TORCH_PCH=OFF \
+            -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+            -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
+        cmake --build build-asan --target test_imaging test_data
+        ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 \
+            ctest --test-dir build-asan -R "test_imaging|test_data" --output-on-failure
+        ;;
     *)
-        echo "usage: $0 demo|test|bench|build" >&2
+        echo "usage: $0 demo|test|bench|build|sanitize" >&2
         exit 2
         ;;
 esac
