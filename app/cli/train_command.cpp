@@ -58,6 +58,9 @@ Action addTrainCommand(CLI::App &app)
     command->add_option("--input-size", s.model.inputSize, "model input side in pixels")
         ->capture_default_str();
     command->add_option("--channels", s.model.channels, "1 (grey) or 3")->capture_default_str();
+    command->add_option("--resize", s.model.resize,
+                        "squash (stretch to a square) or letterbox (keep aspect, pad black)")
+        ->capture_default_str();
     command->add_flag("--overwrite", options->job.overwrite, "replace an existing run folder");
     command->add_flag("--skip-bad-images", options->skipBadImages,
                       "train without images that fail to decode (listed) instead of stopping");

@@ -5,6 +5,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 namespace cxr::imaging {
 
 cv::Mat modelInputPicture(const Image &image, const ModelInputSpec &spec)
@@ -22,9 +25,27 @@ cv::Mat modelInputPicture(const Image &image, const ModelInputSpec &spec)
     } else {
         cv::cvtColor(source, converted, cv::COLOR_BGR2RGB);
     }
+    if (spec.resize == ResizeMode::Letterbox && converted.cols != converted.rows) {
+        const int side = std::max(converted.cols, converted.rows);
+        cv::Mat square(side, side, converted.type(), cv::Scalar::all(0));
+        converted.copyTo(square(cv::Rect((side - converted.cols) / 2, (side - converted.rows) / 2,
+                                         converted.cols, converted.rows)));
+        converted = square;
+    }
     cv::Mat resized;
     cv::resize(converted, resized, cv::Size(spec.size, spec.size), 0, 0, cv::INTER_AREA);
     return resized;
+}
+
+cv::Rect contentRect(int imageWidth, int imageHeight, const ModelInputSpec &spec)
+{
+    if (spec.resize == ResizeMode::Squash || imageWidth == imageHeight) {
+        return {0, 0, spec.size, spec.size};
+    }
+    const double scale = double(spec.size) / double(std::max(imageWidth, imageHeight));
+    const int width = std::max(1, int(std::lround(imageWidth * scale)));
+    const int height = std::max(1, int(std::lround(imageHeight * scale)));
+    return {(spec.size - width) / 2, (spec.size - height) / 2, width, height};
 }
 
 std::vector<float> toModelInput(const Image &image, const ModelInputSpec &spec)

@@ -9,9 +9,11 @@
 
 namespace cxr::imaging {
 
-// How an image reaches the model's square input. Squash stretches the whole image to
-// size x size (what the thesis and most Kermany pipelines do); the model card records it.
-enum class ResizeMode { Squash };
+// How an image reaches the model's square input; the model card records it.
+// Squash stretches the whole image to size x size (what the thesis and most Kermany pipelines
+// do). Letterbox keeps the aspect ratio: the image is centred on a black square first.
+// Both resample with area interpolation.
+enum class ResizeMode { Squash, Letterbox };
 
 struct ModelInputSpec {
     int size = 224;
@@ -32,5 +34,9 @@ Result<std::vector<float>> loadModelInput(const std::filesystem::path &path,
 // Steps 2-4 on an already decoded image; also the 8-bit picture of exactly what the model sees.
 std::vector<float> toModelInput(const Image &image, const ModelInputSpec &spec);
 cv::Mat modelInputPicture(const Image &image, const ModelInputSpec &spec);
+
+// Where an image of imageWidth x imageHeight lies inside the model input (the whole square for
+// Squash, the centred content for Letterbox), in model-input pixels. Maps heatmaps back.
+cv::Rect contentRect(int imageWidth, int imageHeight, const ModelInputSpec &spec);
 
 } // namespace cxr::imaging

@@ -24,7 +24,7 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
         {"validation_metrics", card.validationMetrics},
         {"architecture", s.architecture},
         {"input", {{"size", s.inputSize}, {"channels", s.channels}, {"resize", s.resize},
-                   {"normalisation", s.normalisation}}},
+                   {"interpolation", s.interpolation}, {"normalisation", s.normalisation}}},
         {"class_names", s.classNames},
         {"threshold", s.threshold},
         {"weights", "weights.pt"},
@@ -54,6 +54,7 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         s.inputSize = input.at("size").get<int>();
         s.channels = input.at("channels").get<int>();
         s.resize = input.value("resize", "squash");
+        s.interpolation = input.value("interpolation", "area");
         s.normalisation = input.value("normalisation", "scale01");
         s.classNames = j.at("class_names").get<std::vector<std::string>>();
         s.threshold = j.value("threshold", 0.5);
@@ -62,7 +63,7 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
                                                           s.architecture + "'");
         }
         if (s.inputSize < 16 || s.inputSize > 4096 || (s.channels != 1 && s.channels != 3) ||
-            s.classNames.size() < 2) {
+            s.classNames.size() < 2 || !isKnownResize(s.resize) || s.interpolation != "area") {
             return makeError(ErrorCode::Corrupt,
                              file.string() + ": input size, channels or classes out of range");
         }

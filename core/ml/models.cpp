@@ -100,6 +100,11 @@ bool isKnownArchitecture(const std::string &name)
     return false;
 }
 
+bool isKnownResize(const std::string &name)
+{
+    return name == "squash" || name == "letterbox";
+}
+
 int logitCount(std::size_t classCount)
 {
     return classCount <= 2 ? 1 : int(classCount);

@@ -72,6 +72,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
                    {"input_size", s.model.inputSize},
                    {"channels", s.model.channels},
                    {"resize", s.model.resize},
+                   {"interpolation", s.model.interpolation},
                    {"normalisation", s.model.normalisation},
                    {"class_names", s.model.classNames}}},
         {"optimizer", {{"name", "adam"}, {"lr", s.learningRate}, {"beta1", 0.9},

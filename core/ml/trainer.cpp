@@ -44,6 +44,9 @@ std::string validateSettings(const TrainSettings &s)
     if (s.model.channels != 1 && s.model.channels != 3) {
         return "channels must be 1 or 3 (got " + std::to_string(s.model.channels) + ")";
     }
+    if (!isKnownResize(s.model.resize)) {
+        return "unknown resize '" + s.model.resize + "': use squash or letterbox";
+    }
     if (!isValidDeviceName(s.device)) {
         return "unknown device '" + s.device + "': use auto, cpu or cuda";
     }

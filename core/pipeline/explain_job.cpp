@@ -4,6 +4,7 @@
 #include "core/imaging/image_loader.h"
 #include "core/imaging/image_writer.h"
 #include "core/imaging/model_input.h"
+#include "core/imaging/model_input.h"
 #include "core/pipeline/input_spec.h"
 
 
@@ -59,9 +60,17 @@ Result<ImagePrediction> runExplain(const ExplainJob &job)
     if (!image) {
         return image.error();
     }
+    // The map covers the model input; keep the part that shows the image (all of it unless
+    // letterboxed) and stretch that over the full-resolution picture.
     const ml::CamMap &cam = prediction->cam;
-    const cv::Mat overlay = imaging::renderHeatmapOverlay(image->display, cam.values, cam.width,
-                                                          cam.height, job.opacity, job.colormap);
+    const cv::Rect content = imaging::contentRect(image->display.cols, image->display.rows,
+                                                  inputSpecFor(classifier->card().spec));
+    const cv::Mat fullMap(cam.height, cam.width, CV_32F, const_cast<float *>(cam.values.data()));
+    const cv::Mat contentMap = fullMap(content).clone();
+    const std::vector<float> values(contentMap.begin<float>(), contentMap.end<float>());
+    const cv::Mat overlay = imaging::renderHeatmapOverlay(image->display, values, content.width,
+                                                          content.height, job.opacity,
+                                                          job.colormap);
     if (auto written = imaging::writeImage(job.output, overlay); !written) {
         return written.error();
     }

@@ -8,7 +8,8 @@ imaging::ModelInputSpec inputSpecFor(const ml::ModelSpec &spec)
     imaging::ModelInputSpec input;
     input.size = spec.inputSize;
     input.channels = spec.channels;
-    input.resize = imaging::ResizeMode::Squash; // the only mode the card format has so far
+    input.resize = spec.resize == "letterbox" ? imaging::ResizeMode::Letterbox
+                                              : imaging::ResizeMode::Squash;
     return input;
 }
 

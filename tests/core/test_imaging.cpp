@@ -357,6 +357,25 @@ private Q_SLOTS:
         QVERIFY(*viaFile == toModelInput(*image, spec));
     }
 
+    // Letterbox keeps the aspect ratio: a wide image gets black bars above and below.
+    void letterboxPadsInsteadOfStretching()
+    {
+        Image image;
+        image.display = cv::Mat(50, 100, CV_8UC1, cv::Scalar(200));
+        ModelInputSpec spec;
+        spec.size = 20;
+        spec.resize = ResizeMode::Letterbox;
+        const cv::Mat picture = modelInputPicture(image, spec);
+        QCOMPARE(picture.size(), cv::Size(20, 20));
+        QCOMPARE(picture.at<unsigned char>(0, 10), (unsigned char)0);    // bar
+        QCOMPARE(picture.at<unsigned char>(10, 10), (unsigned char)200); // content
+        QCOMPARE(picture.at<unsigned char>(19, 10), (unsigned char)0);   // bar
+        QCOMPARE(contentRect(100, 50, spec), cv::Rect(0, 5, 20, 10));
+        spec.resize = ResizeMode::Squash;
+        QCOMPARE(modelInputPicture(image, spec).at<unsigned char>(0, 10), (unsigned char)200);
+        QCOMPARE(contentRect(100, 50, spec), cv::Rect(0, 0, 20, 20));
+    }
+
     void thumbnailKeepsAspect()
     {
         auto thumbnail = loadThumbnail(test::dicomFile("CT_small.dcm").toStdString(), 32);

@@ -110,6 +110,26 @@ private Q_SLOTS:
         QVERIFY(!image.allGray());
     }
 
+    // A letterboxed model explains a non-square DICOM: the overlay keeps the image's size.
+    void letterboxModelExplainsNonSquareImage()
+    {
+        const QString run = m_dir.filePath("letterbox");
+        const Outcome trained = runCli({"train", test::demoDataset(), "--epochs", "1",
+                                        "--input-size", "64", "--resize", "letterbox",
+                                        "--device", "cpu", "--out", run});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        QFile card(run + "/model/model.json");
+        QVERIFY(card.open(QIODevice::ReadOnly));
+        const QJsonObject input = QJsonDocument::fromJson(card.readAll()).object()["input"].toObject();
+        QCOMPARE(input["resize"].toString(), QString("letterbox"));
+        QCOMPARE(input["interpolation"].toString(), QString("area"));
+        const QString overlay = m_dir.filePath("wide.png");
+        const Outcome explained = runCli({"explain", run, test::dicomFile("JPEG-lossy.dcm"),
+                                          "--out", overlay, "--device", "cpu"});
+        QVERIFY2(explained.exitCode == 0, qPrintable(explained.err));
+        QCOMPARE(QImage(overlay).size(), QSize(256, 1024));
+    }
+
     void infoHidesPatientUnlessAsked()
     {
         const QString file = test::dicomFile("chest_cr_mono1.dcm");
@@ -156,6 +176,7 @@ private Q_SLOTS:
         QTest::newRow("info unsupported dicom") << QStringList{"info", test::dicomFile("JPEG2000.dcm")} << 1 << "JPEG 2000";
         QTest::newRow("convert to unwritable") << QStringList{"convert", test::dicomFile("CT_small.dcm"), d + "/afile/ct.png"} << 1 << "afile/ct.png";
         QTest::newRow("frame out of range") << QStringList{"info", test::dicomFile("MR_small.dcm"), "--frame", "2"} << 1 << "frame 2 does not exist";
+        QTest::newRow("unknown resize") << QStringList{"train", test::demoDataset(), "--resize", "crop", "--out", d + "/r4"} << 1 << "unknown resize 'crop'";
         QTest::newRow("bad option value") << QStringList{"train", test::demoDataset(), "--epochs", "0", "--out", d + "/r3"} << 1 << "epochs must be";
     }
 
