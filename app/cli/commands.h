@@ -20,5 +20,6 @@ Action addEvaluateCommand(CLI::App &app);
 Action addExplainCommand(CLI::App &app);
 Action addInfoCommand(CLI::App &app);
 Action addConvertCommand(CLI::App &app);
+Action addSplitCommand(CLI::App &app);
 
 } // namespace cxr::cli

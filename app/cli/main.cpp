@@ -19,6 +19,7 @@ int main(int argc, char **argv)
         actions.emplace_back(app.get_subcommands({}).at(before), std::move(action));
     };
     add(cxr::cli::addScanCommand);
+    add(cxr::cli::addSplitCommand);
     add(cxr::cli::addTrainCommand);
     add(cxr::cli::addEvaluateCommand);
     add(cxr::cli::addExplainCommand);

@@ -3,11 +3,14 @@
 #include "terminal_progress.h"
 
 #include "core/data/dataset_scanner.h"
+#include "core/data/dataset_statistics.h"
+#include "core/data/leakage_check.h"
 
 #include <nlohmann/json.hpp>
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace cxr::cli {
 
@@ -16,7 +19,64 @@ namespace {
 struct ScanOptions {
     std::string folder;
     bool json = false;
+    bool checkLeakage = true;
 };
+
+void printStatistics(const data::DatasetIndex &index, const data::DatasetStatistics &statistics)
+{
+    for (const data::SplitStatistics &s : statistics.splits) {
+        if (s.total == 0) {
+            continue;
+        }
+        std::printf("%-8s majority-class baseline %.1f%% (%s)", s.split.c_str(),
+                    100.0 * s.majorityBaseline, s.majorityClass.c_str());
+        if (s.imbalanceRatio == 0) {
+            std::printf("; warning: a class has no images\n");
+        } else if (s.imbalanceRatio >= data::kImbalanceWarningRatio) {
+            std::printf("; warning: class imbalance %.2f:1\n", s.imbalanceRatio);
+        } else {
+            std::printf("; imbalance %.2f:1\n", s.imbalanceRatio);
+        }
+    }
+    std::printf("formats:");
+    for (const auto &[format, count] : statistics.formats) {
+        std::printf(" %s %lld", format.c_str(), static_cast<long long>(count));
+    }
+    std::printf("; file size %lld B to %lld B, median %lld B\n",
+                static_cast<long long>(statistics.smallestFileBytes),
+                static_cast<long long>(statistics.largestFileBytes),
+                static_cast<long long>(statistics.medianFileBytes));
+}
+
+void printLeakage(const data::LeakageReport &report)
+{
+    for (const data::PatientLeak &leak : report.patientLeaks) {
+        std::string splits;
+        for (const auto &split : leak.splits) {
+            splits += (splits.empty() ? "" : ", ") + split;
+        }
+        std::printf("leak: patient %s has %lld images in %s\n", leak.patient.c_str(),
+                    static_cast<long long>(leak.images), splits.c_str());
+    }
+    for (const data::DuplicateGroup &group : report.exactDuplicates) {
+        std::printf("leak: identical files in different splits:");
+        for (const auto &path : group.paths) {
+            std::printf(" %s", path.string().c_str());
+        }
+        std::printf("\n");
+    }
+    if (report.validationTooSmall) {
+        std::printf("warning: %s\n", report.validationAdvice.c_str());
+    }
+    if (report.patientLeaks.empty() && report.exactDuplicates.empty()) {
+        std::printf("no patient or file appears in two splits");
+        if (report.filesWithoutPatient > 0) {
+            std::printf(" (%lld files carry no patient id)",
+                        static_cast<long long>(report.filesWithoutPatient));
+        }
+        std::printf("\n");
+    }
+}
 
 void printTable(const data::DatasetIndex &index)
 {
@@ -39,7 +99,29 @@ void printTable(const data::DatasetIndex &index)
     }
 }
 
-nlohmann::json toJson(const data::DatasetIndex &index)
+nlohmann::json leakageJson(const data::LeakageReport &report)
+{
+    nlohmann::json patients = nlohmann::json::array();
+    for (const auto &leak : report.patientLeaks) {
+        patients.push_back({{"patient", leak.patient}, {"splits", leak.splits},
+                            {"images", leak.images}});
+    }
+    nlohmann::json duplicates = nlohmann::json::array();
+    for (const auto &group : report.exactDuplicates) {
+        std::vector<std::string> paths;
+        for (const auto &path : group.paths) {
+            paths.push_back(path.string());
+        }
+        duplicates.push_back({{"paths", paths}, {"splits", group.splits}});
+    }
+    return {{"patients_in_several_splits", patients},
+            {"identical_files_across_splits", duplicates},
+            {"validation_too_small", report.validationTooSmall},
+            {"advice", report.validationAdvice}};
+}
+
+nlohmann::json toJson(const data::DatasetIndex &index, const data::DatasetStatistics &statistics,
+                      const data::LeakageReport *leakage)
 {
     nlohmann::json splits = nlohmann::json::object();
     for (const auto &split : index.splits) {
@@ -49,17 +131,25 @@ nlohmann::json toJson(const data::DatasetIndex &index)
         }
         splits[split] = {{"counts", counts}, {"total", index.count(split)}};
     }
+    for (const data::SplitStatistics &s : statistics.splits) {
+        splits[s.split]["majority_baseline"] = s.majorityBaseline;
+        splits[s.split]["imbalance_ratio"] = s.imbalanceRatio;
+    }
     nlohmann::json problems = nlohmann::json::array();
     for (const auto &problem : index.problems) {
         problems.push_back({{"path", problem.path.string()}, {"reason", problem.reason}});
     }
     return {{"root", index.root.string()},
-            {"layout", index.layout == data::DatasetLayout::SplitClass ? "split/class" : "class"},
+            {"layout", index.layout == data::DatasetLayout::SplitClass ? "split/class"
+                       : index.layout == data::DatasetLayout::ClassOnly  ? "class"
+                                                                          : "manifest"},
             {"classes", index.classes},
             {"splits", splits},
             {"images", index.files.size()},
             {"fingerprint", index.fingerprint()},
-            {"problems", problems}};
+            {"problems", problems},
+            {"formats", statistics.formats},
+            {"leakage", leakage ? leakageJson(*leakage) : nlohmann::json()}};
 }
 
 } // namespace
@@ -68,12 +158,15 @@ Action addScanCommand(CLI::App &app)
 {
     auto options = std::make_shared<ScanOptions>();
     CLI::App *command = app.add_subcommand(
-        "scan", "List a dataset's splits, classes and image counts, and any unusable files.\n"
+        "scan", "List a dataset's splits, classes and image counts, its class balance, any\n"
+                "unusable files, and patients or files that appear in two splits.\n"
                 "Exit code 3 when the scan finished but found problem files.");
     command->add_option("folder", options->folder,
                         "dataset folder: train|val|test/CLASS/ or CLASS/ subfolders")
         ->required();
     command->add_flag("--json", options->json, "print the result as JSON");
+    command->add_flag("!--no-leakage-check", options->checkLeakage,
+                      "skip the patient and duplicate checks (they read every file)");
     return [options]() -> int {
         TerminalProgress progress;
         auto index = data::scanDataset(options->folder, &progress);
@@ -81,10 +174,22 @@ Action addScanCommand(CLI::App &app)
         if (!index) {
             return reportError(index.error());
         }
+        const data::DatasetStatistics statistics = data::computeStatistics(*index);
+        std::optional<data::LeakageReport> leakage;
+        if (options->checkLeakage) {
+            progress.stage("Checking for leakage across splits");
+            leakage = data::checkLeakage(*index, &progress);
+            progress.finishLine();
+        }
         if (options->json) {
-            std::cout << toJson(*index).dump(2) << std::endl;
+            std::cout << toJson(*index, statistics, leakage ? &*leakage : nullptr).dump(2)
+                      << std::endl;
         } else {
             printTable(*index);
+            printStatistics(*index, statistics);
+            if (leakage) {
+                printLeakage(*leakage);
+            }
         }
         return index->problems.empty() ? kSuccess : kProblemsFound;
     };

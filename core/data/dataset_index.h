@@ -14,6 +14,7 @@ namespace cxr::data {
 enum class DatasetLayout {
     SplitClass, // root/split/CLASS/files (Kermany: train|val|test/NORMAL|PNEUMONIA)
     ClassOnly,  // root/CLASS/files, no split: every file is in split "all"
+    Manifest,   // a CSV file: path,label[,split][,patient]; root is the CSV's folder
 };
 
 struct DatasetFile {
@@ -22,6 +23,7 @@ struct DatasetFile {
     int label = -1;             // index into DatasetIndex::classes
     std::int64_t bytes = 0;
     imaging::FileFormat format = imaging::FileFormat::Unknown;
+    std::string patient; // from the manifest or the file name; empty when unknown
 };
 
 // A file the scan skipped, with the reason ("not an image", "truncated JPEG", ...).
@@ -32,6 +34,7 @@ struct DatasetProblem {
 
 struct DatasetIndex {
     std::filesystem::path root;
+    std::filesystem::path manifest; // the CSV for DatasetLayout::Manifest, else empty
     DatasetLayout layout = DatasetLayout::SplitClass;
     std::vector<std::string> classes; // sorted by name; a binary set's positive class is last
     std::vector<std::string> splits;  // train, val, test first, then any others by name

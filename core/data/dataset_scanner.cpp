@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/dataset_scanner.h"
 
+#include "core/data/file_inspection.h"
+#include "core/data/manifest.h"
+#include "core/data/patient_id.h"
 #include "core/imaging/file_sniffer.h"
 
 #include <algorithm>
@@ -103,36 +106,14 @@ public:
 private:
     void addFile(const std::string &split, const std::string &className, const fs::path &path)
     {
-        std::error_code error;
-        const auto bytes = std::int64_t(fs::file_size(path, error));
-        if (error) {
-            m_index.problems.push_back({path, "cannot read file size (" + error.message() + ")"});
-            return;
-        }
-        if (bytes == 0) {
-            m_index.problems.push_back({path, "empty file"});
-            return;
-        }
-        imaging::FileFormat format = imaging::sniffFormat(path);
-        if (format == imaging::FileFormat::Unknown && imaging::hasDicomExtension(path)) {
-            format = imaging::FileFormat::Dicom; // old DICOM without preamble: DCMTK decides
-        }
-        if (format == imaging::FileFormat::Unknown) {
-            m_index.problems.push_back(
-                {path, imaging::hasImageExtension(path)
-                           ? "unreadable or not an image (content does not match its extension)"
-                           : "not an image file"});
-            return;
-        }
-        if (format == imaging::FileFormat::Jpeg && !imaging::jpegFileLooksComplete(path)) {
-            m_index.problems.push_back({path, "truncated JPEG (no end-of-image marker)"});
-            return;
-        }
         DatasetFile file;
+        if (std::string problem = inspectImageFile(path, file); !problem.empty()) {
+            m_index.problems.push_back({path, std::move(problem)});
+            return;
+        }
         file.path = path;
         file.split = split;
-        file.bytes = bytes;
-        file.format = format;
+        file.patient = patientIdFromFileName(path.filename().string());
         m_pending[{split, className}].push_back(std::move(file));
     }
 
@@ -143,6 +124,41 @@ private:
 
 } // namespace
 
+std::string inspectImageFile(const fs::path &path, DatasetFile &file)
+{
+    std::error_code error;
+    if (!fs::is_regular_file(path, error)) {
+        return fs::exists(path, error) ? "not a regular file" : "file not found";
+    }
+    file.bytes = std::int64_t(fs::file_size(path, error));
+    if (error) {
+        return "cannot read file size (" + error.message() + ")";
+    }
+    if (file.bytes == 0) {
+        return "empty file";
+    }
+    file.format = imaging::sniffFormat(path);
+    if (file.format == imaging::FileFormat::Unknown && imaging::hasDicomExtension(path)) {
+        file.format = imaging::FileFormat::Dicom; // old DICOM without preamble: DCMTK decides
+    }
+    if (file.format == imaging::FileFormat::Unknown) {
+        return imaging::hasImageExtension(path)
+                   ? "unreadable or not an image (content does not match its extension)"
+                   : "not an image file";
+    }
+    if (file.format == imaging::FileFormat::Jpeg && !imaging::jpegFileLooksComplete(path)) {
+        return "truncated JPEG (no end-of-image marker)";
+    }
+    return {};
+}
+
+void sortSplits(std::vector<std::string> &splits)
+{
+    std::sort(splits.begin(), splits.end(), [](const std::string &a, const std::string &b) {
+        return std::make_pair(splitRank(a), a) < std::make_pair(splitRank(b), b);
+    });
+}
+
 Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *observer)
 {
     std::error_code error;
@@ -150,8 +166,12 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     if (!fs::exists(root, error)) {
         return makeError(ErrorCode::NotFound, rootIn.string() + ": folder not found");
     }
+    if (fs::is_regular_file(root, error) && root.extension() == ".csv") {
+        return scanManifest(root, observer);
+    }
     if (!fs::is_directory(root, error)) {
-        return makeError(ErrorCode::InvalidDataset, rootIn.string() + ": not a folder");
+        return makeError(ErrorCode::InvalidDataset,
+                         rootIn.string() + ": not a folder (nor a .csv manifest)");
     }
     DatasetIndex index;
     index.root = root;
@@ -209,9 +229,7 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
                                          "CLASS/ or train|val|test/CLASS/ subfolders)");
     }
     std::sort(classes.begin(), classes.end());
-    std::sort(splits.begin(), splits.end(), [](const std::string &a, const std::string &b) {
-        return std::make_pair(splitRank(a), a) < std::make_pair(splitRank(b), b);
-    });
+    sortSplits(splits);
     index.classes = classes;
     index.splits = splits;
     for (const std::string &split : splits) {

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/dataset_scanner.h"
+#include "core/data/dataset_statistics.h"
+#include "core/data/leakage_check.h"
+#include "core/data/manifest.h"
+#include "core/data/patient_id.h"
 #include "core/data/split_loader.h"
+#include "core/data/validation_split.h"
 #include "tests/common/test_paths.h"
 
 #include <QDir>
@@ -129,6 +134,139 @@ private Q_SLOTS:
         auto index = scanDataset(test::demoDataset().toStdString(), &cancel);
         QVERIFY(!index.ok());
         QCOMPARE(index.error().code, ErrorCode::Cancelled);
+    }
+
+    void patientIdsFromKermanyNames_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("patient");
+        QTest::newRow("pneumonia") << "person1000_bacteria_2931.jpeg" << "person1000";
+        QTest::newRow("virus") << "person1946_virus_4874.jpeg" << "person1946";
+        QTest::newRow("normal") << "IM-0115-0001.jpeg" << "IM-0115";
+        QTest::newRow("normal, second image") << "IM-0505-0001-0002.jpeg" << "IM-0505";
+        QTest::newRow("normal2") << "NORMAL2-IM-1427-0001.jpeg" << "NORMAL2-IM-1427";
+        QTest::newRow("unknown") << "scan 7.dcm" << "";
+    }
+
+    void patientIdsFromKermanyNames()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, patient);
+        QCOMPARE(QString::fromStdString(patientIdFromFileName(name.toStdString())), patient);
+    }
+
+    void statisticsOfDemo()
+    {
+        auto index = scanDataset(test::demoDataset().toStdString());
+        QVERIFY(index.ok());
+        const DatasetStatistics statistics = computeStatistics(*index);
+        QCOMPARE(statistics.splits.size(), std::size_t(3));
+        QCOMPARE(statistics.splits[0].imbalanceRatio, 1.0);
+        QCOMPARE(statistics.splits[0].majorityBaseline, 0.5);
+        QCOMPARE(statistics.formats.at("JPEG"), 200);
+        QVERIFY(statistics.smallestFileBytes > 0);
+        QVERIFY(statistics.smallestFileBytes <= statistics.medianFileBytes);
+        QVERIFY(statistics.medianFileBytes <= statistics.largestFileBytes);
+    }
+
+    // The demo set is patient-disjoint by construction; a copied image and a shared patient
+    // must both be found.
+    void leakageAcrossSplits()
+    {
+        auto clean = scanDataset(test::demoDataset().toStdString());
+        QVERIFY(clean.ok());
+        const LeakageReport demo = checkLeakage(*clean);
+        QVERIFY(demo.patientLeaks.empty());
+        QVERIFY(demo.exactDuplicates.empty());
+        QVERIFY(demo.validationTooSmall); // 15 per class
+
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("train/NORMAL"), "NORMAL", 4);
+        copyDemoImages(dir.filePath("train/PNEUMONIA"), "PNEUMONIA", 4);
+        copyDemoImages(dir.filePath("test/PNEUMONIA"), "PNEUMONIA", 1); // same file again
+        const QString first = QDirIterator(dir.filePath("train/NORMAL"), QDir::Files).next();
+        QDir().mkpath(dir.filePath("test/NORMAL"));
+        QFile::copy(first, dir.filePath("test/NORMAL/" + QFileInfo(first).fileName()));
+        auto index = scanDataset(dir.path().toStdString());
+        QVERIFY(index.ok());
+        const LeakageReport report = checkLeakage(*index);
+        QCOMPARE(report.patientLeaks.size(), std::size_t(2));
+        QCOMPARE(report.exactDuplicates.size(), std::size_t(2));
+        QCOMPARE(report.exactDuplicates[0].splits, (std::vector<std::string>{"test", "train"}));
+        QVERIFY(report.validationTooSmall);
+        QVERIFY(QString::fromStdString(report.validationAdvice).contains("cxr split"));
+    }
+
+    void carvesPatientDisjointStratifiedValidation()
+    {
+        auto index = scanDataset(test::demoDataset().toStdString());
+        QVERIFY(index.ok());
+        ValidationSplitSettings settings;
+        settings.valFraction = 0.2;
+        ValidationSplitSummary summary;
+        auto carved = carveValidationSplit(*index, settings, &summary);
+        QVERIFY(carved.ok());
+        QCOMPARE(carved->count("test"), index->count("test")); // test untouched
+        QCOMPARE(carved->count("train") + carved->count("val"),
+                 index->count("train") + index->count("val"));
+        QCOMPARE(summary.movedImages, 24); // 20% of 60 per class
+        QCOMPARE(carved->count("val", 0), 15 + 12);
+        QCOMPARE(carved->count("val", 1), 15 + 12);
+        QVERIFY(checkLeakage(*carved).patientLeaks.empty());
+
+        // The same seed gives the same split; another seed another one.
+        auto again = carveValidationSplit(*index, settings);
+        QCOMPARE(again->fingerprint(), carved->fingerprint());
+        settings.seed = 7;
+        QVERIFY(carveValidationSplit(*index, settings)->fingerprint() != carved->fingerprint());
+
+        settings.valFraction = 0.9;
+        QVERIFY(!carveValidationSplit(*index, settings).ok());
+    }
+
+    void manifestRoundTrip()
+    {
+        auto index = scanDataset(test::demoDataset().toStdString());
+        QVERIFY(index.ok());
+        auto carved = carveValidationSplit(*index, {});
+        QTemporaryDir dir;
+        const std::string csv = dir.filePath("demo split.csv").toStdString();
+        QVERIFY(writeManifest(csv, *carved).ok());
+        auto reread = scanDataset(csv);
+        QVERIFY2(reread.ok(), reread.ok() ? "" : reread.error().message.c_str());
+        QCOMPARE(reread->layout, DatasetLayout::Manifest);
+        QCOMPARE(reread->classes, carved->classes);
+        QCOMPARE(reread->splits, carved->splits);
+        QCOMPARE(reread->files.size(), carved->files.size());
+        for (std::size_t i = 0; i < carved->files.size(); ++i) {
+            QCOMPARE(reread->files[i].path, carved->files[i].path);
+            QCOMPARE(reread->files[i].split, carved->files[i].split);
+            QCOMPARE(reread->files[i].patient, carved->files[i].patient);
+        }
+    }
+
+    void manifestWithBadRows()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("img"), "NORMAL", 2);
+        QStringList names = QDir(dir.filePath("img")).entryList(QDir::Files);
+        writeFile(dir.filePath("m.csv"),
+                  "path,label,split\n"
+                  "img/" + names[0].toUtf8() + ",NORMAL,train\n"
+                  "\"img/" + names[1].toUtf8() + "\",PNEUMONIA,train\n"
+                  "img/missing.jpeg,NORMAL,train\n"
+                  "img/" + names[0].toUtf8() + ",,test\n");
+        auto index = scanDataset(dir.filePath("m.csv").toStdString());
+        QVERIFY(index.ok());
+        QCOMPARE(index->files.size(), std::size_t(2));
+        QCOMPARE(index->problems.size(), std::size_t(2));
+        QVERIFY(QString::fromStdString(index->problems[0].reason).contains("row 4: file not found"));
+        QVERIFY(QString::fromStdString(index->problems[1].reason).contains("row 5: no label"));
+
+        writeFile(dir.filePath("bad.csv"), "file,class\nx,y\n");
+        auto bad = scanDataset(dir.filePath("bad.csv").toStdString());
+        QVERIFY(!bad.ok());
+        QVERIFY(QString::fromStdString(bad.error().message).contains("path and label"));
     }
 
     void loadsSplitIntoModelInputs()

@@ -130,6 +130,33 @@ private Q_SLOTS:
         QCOMPARE(QImage(overlay).size(), QSize(256, 1024));
     }
 
+    // Carve a patient-disjoint validation split into a manifest, then train from the manifest.
+    void splitThenTrainFromManifest()
+    {
+        const QString manifest = m_dir.filePath("split.csv");
+        const Outcome split = runCli({"split", test::demoDataset(), "--val-fraction", "0.2",
+                                      "--seed", "3", "--out", manifest});
+        QVERIFY2(split.exitCode == 0, qPrintable(split.err));
+        QVERIFY(split.out.contains("moved 24 images"));
+        QVERIFY(split.out.contains("patients in more than one split: 0"));
+
+        const Outcome scanned = runCli({"scan", manifest, "--json"});
+        QCOMPARE(scanned.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(scanned.out.toUtf8()).object();
+        QCOMPARE(json["layout"].toString(), QString("manifest"));
+        QCOMPARE(json["splits"].toObject()["val"].toObject()["total"].toInt(), 54);
+        QCOMPARE(json["leakage"].toObject()["patients_in_several_splits"].toArray().size(), 0);
+
+        const Outcome trained = runCli({"train", manifest, "--epochs", "1", "--input-size", "64",
+                                        "--device", "cpu", "--out", m_dir.filePath("from-manifest")});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        QVERIFY(trained.out.contains("on 96 images (54 validation)"));
+
+        const Outcome again = runCli({"split", test::demoDataset(), "--out", manifest});
+        QCOMPARE(again.exitCode, 1); // refuses to overwrite
+        QVERIFY(again.err.contains("--overwrite"));
+    }
+
     void infoHidesPatientUnlessAsked()
     {
         const QString file = test::dicomFile("chest_cr_mono1.dcm");

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to core/data: the quick checks every scanned file goes through.
+
+#include "core/data/dataset_index.h"
+
+#include <string>
+
+namespace cxr::data {
+
+// Fills file.bytes and file.format for path without decoding it. Returns an empty string when
+// the file looks usable, otherwise the reason it is not ("empty file", "truncated JPEG", ...).
+std::string inspectImageFile(const std::filesystem::path &path, DatasetFile &file);
+
+// Sorts splits train, val, test first, then others by name.
+void sortSplits(std::vector<std::string> &splits);
+
+} // namespace cxr::data

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+#include "core/data/manifest.h"
+
+#include "core/common/atomic_file.h"
+#include "core/data/file_inspection.h"
+#include "core/data/patient_id.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace cxr::data {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One CSV record; double quotes protect commas, and "" is a literal quote.
+std::vector<std::string> splitCsvLine(const std::string &line)
+{
+    std::vector<std::string> fields(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                fields.back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                fields.back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            fields.emplace_back();
+        } else if (c != '\r') {
+            fields.back() += c;
+        }
+    }
+    for (std::string &field : fields) {
+        const auto first = field.find_first_not_of(" \t");
+        const auto last = field.find_last_not_of(" \t");
+        field = first == std::string::npos ? std::string() : field.substr(first, last - first + 1);
+    }
+    return fields;
+}
+
+std::string csvField(const std::string &text)
+{
+    if (text.find_first_of(",\"\n") == std::string::npos) {
+        return text;
+    }
+    std::string quoted = "\"";
+    for (char c : text) {
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return quoted + "\"";
+}
+
+} // namespace
+
+Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observer)
+{
+    std::ifstream in(csv);
+    if (!in) {
+        return makeError(ErrorCode::NotReadable, csv.string() + ": cannot open manifest");
+    }
+    std::string line;
+    if (!std::getline(in, line)) {
+        return makeError(ErrorCode::InvalidDataset, csv.string() + ": manifest is empty");
+    }
+    const std::vector<std::string> header = splitCsvLine(line);
+    auto column = [&header](const char *name) {
+        const auto it = std::find(header.begin(), header.end(), name);
+        return it == header.end() ? -1 : int(it - header.begin());
+    };
+    const int pathColumn = column("path");
+    const int labelColumn = column("label");
+    const int splitColumn = column("split");
+    const int patientColumn = column("patient");
+    if (pathColumn < 0 || labelColumn < 0) {
+        return makeError(ErrorCode::InvalidDataset,
+                         csv.string() + ": manifest needs a header row with path and label "
+                                        "columns (path,label[,split][,patient])");
+    }
+
+    DatasetIndex index;
+    index.root = csv.parent_path();
+    index.manifest = csv;
+    index.layout = DatasetLayout::Manifest;
+    std::map<std::string, std::vector<DatasetFile>> byClass;
+    std::vector<std::string> splits;
+    int row = 1;
+    while (std::getline(in, line)) {
+        ++row;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+            continue;
+        }
+        if (cancelled(observer)) {
+            return makeError(ErrorCode::Cancelled, "scan of " + csv.string() + " cancelled");
+        }
+        const std::vector<std::string> fields = splitCsvLine(line);
+        auto field = [&fields](int at) {
+            return at >= 0 && std::size_t(at) < fields.size() ? fields[std::size_t(at)] : std::string();
+        };
+        const std::string rowName = csv.filename().string() + " row " + std::to_string(row);
+        fs::path path = field(pathColumn);
+        if (path.empty()) {
+            index.problems.push_back({csv, rowName + ": no path"});
+            continue;
+        }
+        if (path.is_relative()) {
+            path = (index.root / path).lexically_normal();
+        }
+        const std::string label = field(labelColumn);
+        if (label.empty()) {
+            index.problems.push_back({path, rowName + ": no label"});
+            continue;
+        }
+        DatasetFile file;
+        if (std::string problem = inspectImageFile(path, file); !problem.empty()) {
+            index.problems.push_back({path, rowName + ": " + problem});
+            continue;
+        }
+        file.path = path;
+        file.split = field(splitColumn).empty() ? "all" : field(splitColumn);
+        file.patient = field(patientColumn).empty() ? patientIdFromFileName(path.filename().string())
+                                                    : field(patientColumn);
+        if (std::find(splits.begin(), splits.end(), file.split) == splits.end()) {
+            splits.push_back(file.split);
+        }
+        byClass[label].push_back(std::move(file));
+        if (observer && row % 256 == 0) {
+            observer->progress(row, 0);
+        }
+    }
+    if (byClass.empty()) {
+        return makeError(ErrorCode::InvalidDataset,
+                         csv.string() + ": manifest lists no usable image");
+    }
+    sortSplits(splits);
+    index.splits = splits;
+    for (auto &[label, files] : byClass) {
+        index.classes.push_back(label);
+    }
+    // Same order as a folder scan: split, then class, then path.
+    for (const std::string &split : index.splits) {
+        for (std::size_t label = 0; label < index.classes.size(); ++label) {
+            std::vector<DatasetFile> selected;
+            for (const DatasetFile &file : byClass[index.classes[label]]) {
+                if (file.split == split) {
+                    selected.push_back(file);
+                    selected.back().label = int(label);
+                }
+            }
+            std::sort(selected.begin(), selected.end(),
+                      [](const DatasetFile &a, const DatasetFile &b) { return a.path < b.path; });
+            index.files.insert(index.files.end(), selected.begin(), selected.end());
+        }
+    }
+    return index;
+}
+
+Status writeManifest(const fs::path &csv, const DatasetIndex &index)
+{
+    const fs::path folder = fs::absolute(csv).parent_path();
+    std::ostringstream out;
+    out << "path,label,split,patient\n";
+    for (const DatasetFile &file : index.files) {
+        const fs::path relative = file.path.lexically_relative(folder);
+        const bool under = !relative.empty() && *relative.begin() != "..";
+        out << csvField(under ? relative.generic_string() : file.path.string()) << ','
+            << csvField(index.classes[std::size_t(file.label)]) << ',' << csvField(file.split)
+            << ',' << csvField(file.patient) << '\n';
+    }
+    return writeFileAtomically(csv, out.str());
+}
+
+} // namespace cxr::data
