@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Offscreen smoke test of the main window: pages, the demo dataset, thumbnails, the viewer.
 #include "tests/common/test_paths.h"
+#include "ui/dataset/dataset_checks_panel.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/dataset/thumbnail_model.h"
 #include "ui/main_window.h"
@@ -11,6 +12,7 @@
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace cxr;
@@ -55,6 +57,32 @@ private Q_SLOTS:
         QCOMPARE(model->rowCount(), 200);
         // Painting the grid asks for thumbnails; they arrive from the loader thread.
         QTRY_VERIFY_WITH_TIMEOUT(model->loadedThumbnailCount() > 0, 10000);
+    }
+
+    // The checks flag the demo's small validation split; the one-click fix writes a manifest
+    // with a patient-disjoint split and reopens the dataset from it.
+    void leakageChecksAndValidationCarving()
+    {
+        MainWindow window;
+        window.show();
+        DatasetPage *page = window.datasetPage();
+        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
+        QSignalSpy checked(page->checksPanel(), &DatasetChecksPanel::checksFinished);
+        page->openDataset(test::demoDataset());
+        QTRY_COMPARE_WITH_TIMEOUT(checked.count(), 1, 10000);
+        QVERIFY(page->checksPanel()->summaryText().contains("majority-class baseline 50.0%"));
+        const QString leakage = page->checksPanel()->leakageText();
+        QVERIFY2(leakage.contains("No patient or file appears in two splits"), qPrintable(leakage));
+        QVERIFY(leakage.contains("validation split has only 15"));
+
+        QTemporaryDir dir;
+        const QString manifest = dir.filePath("carved.csv");
+        QCOMPARE(page->checksPanel()->carveValidationSplit(manifest, 0.3, 42), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 10000);
+        QCOMPARE(page->dataset()->layout, data::DatasetLayout::Manifest);
+        QCOMPARE(page->dataset()->count("val", 0), 33); // 15 + 30% of 60
+        QTRY_COMPARE_WITH_TIMEOUT(checked.count(), 2, 10000);
+        QVERIFY(!page->checksPanel()->leakageText().contains("validation split has only"));
     }
 
     void badDatasetFolderShowsTheReason()

@@ -4,6 +4,7 @@
 #include "core/common/progress.h"
 #include "core/data/dataset_scanner.h"
 #include "ui/dataset/class_count_chart.h"
+#include "ui/dataset/dataset_checks_panel.h"
 #include "ui/dataset/thumbnail_model.h"
 
 #include <QComboBox>
@@ -41,12 +42,15 @@ DatasetPage::DatasetPage(QWidget *parent)
     : QWidget(parent), m_openButton(new QPushButton(tr("Open dataset folder…"))),
       m_cancelButton(new QPushButton(tr("Cancel"))), m_pathLabel(new QLabel(tr("No dataset open"))),
       m_summaryLabel(new QLabel), m_progress(new QProgressBar), m_countTable(new QTableWidget),
-      m_chart(new ClassCountChart), m_splitFilter(new QComboBox), m_grid(new QListView),
+      m_chart(new ClassCountChart), m_splitFilter(new QComboBox), m_classFilter(new QComboBox),
+      m_openManifestButton(new QPushButton(tr("Open manifest…"))),
+      m_checks(new DatasetChecksPanel), m_grid(new QListView),
       m_problems(new QListWidget), m_thumbnails(new ThumbnailModel(this)),
       m_progressTimer(new QTimer(this))
 {
     auto *top = new QHBoxLayout;
     top->addWidget(m_openButton);
+    top->addWidget(m_openManifestButton);
     top->addWidget(m_pathLabel, 1);
     top->addWidget(m_progress);
     top->addWidget(m_cancelButton);
@@ -64,6 +68,7 @@ DatasetPage::DatasetPage(QWidget *parent)
     leftLayout->addWidget(new QLabel(tr("<b>Images per split and class</b>")));
     leftLayout->addWidget(m_countTable);
     leftLayout->addWidget(m_summaryLabel);
+    leftLayout->addWidget(m_checks);
     leftLayout->addWidget(m_chart, 1);
     leftLayout->addWidget(new QLabel(tr("<b>Problems</b> (files skipped by the scan)")));
     leftLayout->addWidget(m_problems);
@@ -85,6 +90,8 @@ DatasetPage::DatasetPage(QWidget *parent)
     auto *filterRow = new QHBoxLayout;
     filterRow->addWidget(new QLabel(tr("Show split:")));
     filterRow->addWidget(m_splitFilter);
+    filterRow->addWidget(new QLabel(tr("class:")));
+    filterRow->addWidget(m_classFilter);
     filterRow->addStretch();
     filterRow->addWidget(new QLabel(tr("Double-click an image to open it in the Viewer")));
     rightLayout->addLayout(filterRow);
@@ -109,6 +116,15 @@ DatasetPage::DatasetPage(QWidget *parent)
             &DatasetPage::onScanFinished);
     connect(m_progressTimer, &QTimer::timeout, this, &DatasetPage::updateProgress);
     connect(m_splitFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
+    connect(m_classFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
+    connect(m_openManifestButton, &QPushButton::clicked, this, [this] {
+        const QString csv = QFileDialog::getOpenFileName(this, tr("Open dataset manifest"),
+                                                         QString(), tr("CSV manifest (*.csv)"));
+        if (!csv.isEmpty()) {
+            openDataset(csv);
+        }
+    });
+    connect(m_checks, &DatasetChecksPanel::manifestCreated, this, &DatasetPage::openDataset);
     connect(m_grid, &QListView::activated, this, [this](const QModelIndex &index) {
         Q_EMIT imageActivated(index.data(ThumbnailModel::PathRole).toString());
     });
@@ -146,6 +162,7 @@ void DatasetPage::openDataset(const QString &folder)
     m_progress->setVisible(true);
     m_cancelButton->setVisible(true);
     m_openButton->setEnabled(false);
+    m_openManifestButton->setEnabled(false);
     m_scanState = std::make_shared<ScanState>();
     m_progressTimer->start(100);
     auto state = m_scanState;
@@ -180,6 +197,7 @@ void DatasetPage::onScanFinished()
     m_progress->setVisible(false);
     m_cancelButton->setVisible(false);
     m_openButton->setEnabled(true);
+    m_openManifestButton->setEnabled(true);
     ScanOutcome outcome = m_scanWatcher.result();
     m_scanState.reset();
     if (!outcome.index) {
@@ -234,6 +252,7 @@ void DatasetPage::showDataset()
                                 .arg(classCount)
                                 .arg(index.problems.size()));
     m_chart->showCounts(index);
+    m_checks->showDataset(index);
 
     m_problems->clear();
     for (const auto &problem : index.problems) {
@@ -241,11 +260,17 @@ void DatasetPage::showDataset()
                                                          QString::fromStdString(problem.reason)));
     }
 
-    const QSignalBlocker blocker(m_splitFilter);
+    const QSignalBlocker splitBlocker(m_splitFilter);
+    const QSignalBlocker classBlocker(m_classFilter);
     m_splitFilter->clear();
-    m_splitFilter->addItem(tr("All splits"), QString());
+    m_splitFilter->addItem(tr("all"), QString());
     for (const auto &split : index.splits) {
         m_splitFilter->addItem(QString::fromStdString(split), QString::fromStdString(split));
+    }
+    m_classFilter->clear();
+    m_classFilter->addItem(tr("all"), QString());
+    for (const auto &cls : index.classes) {
+        m_classFilter->addItem(QString::fromStdString(cls), QString::fromStdString(cls));
     }
     applyFilter();
 }
@@ -253,7 +278,8 @@ void DatasetPage::showDataset()
 void DatasetPage::applyFilter()
 {
     if (m_index) {
-        m_thumbnails->setDataset(*m_index, m_splitFilter->currentData().toString());
+        m_thumbnails->setDataset(*m_index, m_splitFilter->currentData().toString(),
+                                 m_classFilter->currentData().toString());
     }
 }
 

@@ -22,6 +22,7 @@ class QTimer;
 namespace cxr::ui {
 
 class ClassCountChart;
+class DatasetChecksPanel;
 class ThumbnailModel;
 
 // Open a dataset folder, see its class counts per split and browse its images.
@@ -36,6 +37,7 @@ public:
     const std::optional<data::DatasetIndex> &dataset() const { return m_index; }
     bool isScanning() const;
     ThumbnailModel *thumbnailModel() const { return m_thumbnails; }
+    DatasetChecksPanel *checksPanel() const { return m_checks; }
 
 Q_SIGNALS:
     void datasetLoaded(const QString &root);
@@ -63,6 +65,9 @@ private:
     QTableWidget *m_countTable;
     ClassCountChart *m_chart;
     QComboBox *m_splitFilter;
+    QComboBox *m_classFilter;
+    QPushButton *m_openManifestButton;
+    DatasetChecksPanel *m_checks;
     QListView *m_grid;
     QListWidget *m_problems;
     ThumbnailModel *m_thumbnails;

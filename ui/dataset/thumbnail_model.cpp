@@ -34,7 +34,8 @@ ThumbnailModel::~ThumbnailModel()
     m_thread.wait();
 }
 
-void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &split)
+void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &split,
+                                const QString &className)
 {
     beginResetModel();
     m_loader->clearQueue();
@@ -45,11 +46,12 @@ void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &
     m_errors.clear();
     for (const data::DatasetFile &file : index.files) {
         const QString fileSplit = QString::fromStdString(file.split);
-        if (!split.isEmpty() && fileSplit != split) {
+        const QString fileClass = QString::fromStdString(index.classes[std::size_t(file.label)]);
+        if ((!split.isEmpty() && fileSplit != split) ||
+            (!className.isEmpty() && fileClass != className)) {
             continue;
         }
-        m_entries.append({QString::fromStdString(file.path.string()), fileSplit,
-                          QString::fromStdString(index.classes[std::size_t(file.label)])});
+        m_entries.append({QString::fromStdString(file.path.string()), fileSplit, fileClass});
     }
     endResetModel();
 }

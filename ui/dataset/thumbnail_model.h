@@ -25,8 +25,9 @@ public:
     explicit ThumbnailModel(QObject *parent = nullptr);
     ~ThumbnailModel() override;
 
-    // Shows the files of index in split ("" for all splits).
-    void setDataset(const data::DatasetIndex &index, const QString &split);
+    // Shows the files of index in split and class ("" for all).
+    void setDataset(const data::DatasetIndex &index, const QString &split,
+                    const QString &className = QString());
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
