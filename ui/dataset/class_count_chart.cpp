@@ -19,9 +19,14 @@ ClassCountChart::ClassCountChart(QWidget *parent) : QWidget(parent), m_plot(new 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_plot);
+    // The legend sits in its own row above the plot, one entry per column, so it never covers
+    // a bar.
     m_plot->legend->setVisible(true);
-    // Top right, above the bars: the y range leaves headroom for it.
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, m_plot->legend);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
     m_plot->yAxis->setLabel(tr("Images"));
     setMinimumHeight(200);
 }
@@ -58,7 +63,7 @@ void ClassCountChart::showCounts(const data::DatasetIndex &index)
         bars->setData(keys, values);
     }
     m_plot->xAxis->setRange(0.4, double(index.splits.size()) + 0.6);
-    m_plot->yAxis->setRange(0, highest * 1.4 + 1);
+    m_plot->yAxis->setRange(0, highest * 1.1 + 1);
     m_plot->replot();
 }
 
