@@ -44,6 +44,7 @@ Action addEvaluateCommand(CLI::App &app)
 {
     auto job = std::make_shared<pipeline::EvaluationJob>();
     auto json = std::make_shared<bool>(false);
+    auto cache = std::make_shared<CacheOptions>();
     CLI::App *command = app.add_subcommand(
         "evaluate", "Evaluate a trained run on a dataset split (default: test) and print\n"
                     "accuracy, precision, recall, specificity, F1 and the confusion matrix.");
@@ -52,7 +53,9 @@ Action addEvaluateCommand(CLI::App &app)
     command->add_option("--split", job->split, "split to evaluate")->capture_default_str();
     command->add_option("--device", job->device, "auto, cpu or cuda")->capture_default_str();
     command->add_flag("--json", *json, "print metrics.json instead of the table");
-    return [job, json]() -> int {
+    addCacheOptions(command, *cache);
+    return [job, json, cache]() -> int {
+        job->cacheDir = cache->folder();
         TerminalProgress progress;
         auto result = pipeline::runEvaluation(*job, &progress);
         progress.finishLine();

@@ -20,6 +20,7 @@ int main(int argc, char **argv)
     };
     add(cxr::cli::addScanCommand);
     add(cxr::cli::addSplitCommand);
+    add(cxr::cli::addCacheCommand);
     add(cxr::cli::addTrainCommand);
     add(cxr::cli::addEvaluateCommand);
     add(cxr::cli::addExplainCommand);

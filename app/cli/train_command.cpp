@@ -17,6 +17,7 @@ struct TrainOptions {
     std::string out;
     pipeline::TrainJob job;
     bool skipBadImages = false;
+    CacheOptions cache;
 };
 
 // Prints each epoch as it ends, below the progress bar.
@@ -62,11 +63,13 @@ Action addTrainCommand(CLI::App &app)
                         "squash (stretch to a square) or letterbox (keep aspect, pad black)")
         ->capture_default_str();
     command->add_flag("--overwrite", options->job.overwrite, "replace an existing run folder");
+    addCacheOptions(command, options->cache);
     command->add_flag("--skip-bad-images", options->skipBadImages,
                       "train without images that fail to decode (listed) instead of stopping");
     return [options]() -> int {
         options->job.datasetDir = options->dataset;
         options->job.runDir = options->out;
+        options->job.cacheDir = options->cache.folder();
         options->job.badImages =
             options->skipBadImages ? pipeline::BadImages::Skip : pipeline::BadImages::Refuse;
         TrainPrinter progress;

@@ -22,7 +22,7 @@ Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &spli
     arrays.height = spec.size;
     arrays.width = spec.size;
     const std::size_t imageSize = arrays.imageSize();
-    std::vector<float> pixels(files.size() * imageSize);
+    std::vector<std::uint8_t> pixels(files.size() * imageSize);
     std::vector<char> decoded(files.size(), 0);
     std::vector<Error> errors(files.size());
 
@@ -35,7 +35,7 @@ Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &spli
             if (cancelled(observer)) {
                 return;
             }
-            auto input = imaging::loadModelInput(files[i]->path, spec);
+            auto input = imaging::loadModelInputBytes(files[i]->path, spec);
             if (input) {
                 std::copy(input->begin(), input->end(), pixels.begin() + std::ptrdiff_t(i * imageSize));
                 decoded[i] = 1;

@@ -48,25 +48,38 @@ cv::Rect contentRect(int imageWidth, int imageHeight, const ModelInputSpec &spec
     return {(spec.size - width) / 2, (spec.size - height) / 2, width, height};
 }
 
-std::vector<float> toModelInput(const Image &image, const ModelInputSpec &spec)
+std::vector<std::uint8_t> toModelInputBytes(const Image &image, const ModelInputSpec &spec)
 {
     const cv::Mat picture = modelInputPicture(image, spec);
     const int plane = spec.size * spec.size;
-    std::vector<float> chw(std::size_t(plane) * spec.channels);
+    std::vector<std::uint8_t> chw(std::size_t(plane) * spec.channels);
     for (int y = 0; y < spec.size; ++y) {
         const unsigned char *row = picture.ptr<unsigned char>(y);
         for (int x = 0; x < spec.size; ++x) {
             for (int c = 0; c < spec.channels; ++c) {
                 chw[std::size_t(c) * plane + std::size_t(y) * spec.size + x] =
-                    float(row[x * spec.channels + c]) / 255.0f;
+                    row[x * spec.channels + c];
             }
         }
     }
     return chw;
 }
 
-Result<std::vector<float>> loadModelInput(const std::filesystem::path &path,
-                                          const ModelInputSpec &spec)
+std::vector<float> scaleModelInput(const std::vector<std::uint8_t> &bytes)
+{
+    std::vector<float> scaled(bytes.size());
+    std::transform(bytes.begin(), bytes.end(), scaled.begin(),
+                   [](std::uint8_t level) { return float(level) / 255.0f; });
+    return scaled;
+}
+
+std::vector<float> toModelInput(const Image &image, const ModelInputSpec &spec)
+{
+    return scaleModelInput(toModelInputBytes(image, spec));
+}
+
+Result<std::vector<std::uint8_t>> loadModelInputBytes(const std::filesystem::path &path,
+                                                      const ModelInputSpec &spec)
 {
     LoadOptions options;
     options.reduceTo = spec.size;
@@ -75,7 +88,17 @@ Result<std::vector<float>> loadModelInput(const std::filesystem::path &path,
     if (!image) {
         return image.error();
     }
-    return toModelInput(*image, spec);
+    return toModelInputBytes(*image, spec);
+}
+
+Result<std::vector<float>> loadModelInput(const std::filesystem::path &path,
+                                          const ModelInputSpec &spec)
+{
+    auto bytes = loadModelInputBytes(path, spec);
+    if (!bytes) {
+        return bytes.error();
+    }
+    return scaleModelInput(*bytes);
 }
 
 } // namespace cxr::imaging

@@ -4,6 +4,7 @@
 #include "core/common/result.h"
 #include "core/imaging/image.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -30,9 +31,15 @@ struct ModelInputSpec {
 //   4. scale to [0, 1] (pixel / 255), laid out CHW, float32.
 Result<std::vector<float>> loadModelInput(const std::filesystem::path &path,
                                           const ModelInputSpec &spec);
+// The same before step 4's division: 8-bit CHW levels (the form datasets and caches keep).
+Result<std::vector<std::uint8_t>> loadModelInputBytes(const std::filesystem::path &path,
+                                                      const ModelInputSpec &spec);
 
 // Steps 2-4 on an already decoded image; also the 8-bit picture of exactly what the model sees.
 std::vector<float> toModelInput(const Image &image, const ModelInputSpec &spec);
+std::vector<std::uint8_t> toModelInputBytes(const Image &image, const ModelInputSpec &spec);
+// Step 4 alone: level / 255.
+std::vector<float> scaleModelInput(const std::vector<std::uint8_t> &bytes);
 cv::Mat modelInputPicture(const Image &image, const ModelInputSpec &spec);
 
 // Where an image of imageWidth x imageHeight lies inside the model input (the whole square for

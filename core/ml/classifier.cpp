@@ -90,7 +90,7 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
         if (cancelled(observer)) {
             return makeError(ErrorCode::Cancelled, "prediction cancelled");
         }
-        const auto x = images.slice(0, start, start + kBatch).to(m_impl->device);
+        const auto x = toModelInput(images.slice(0, start, start + kBatch).to(m_impl->device));
         const auto p = probabilitiesFromLogits(m_impl->net->forward(x)).to(torch::kCPU).contiguous();
         predictions.probabilities.insert(predictions.probabilities.end(), p.data_ptr<float>(),
                                          p.data_ptr<float>() + p.numel());

@@ -9,12 +9,17 @@ torch::Tensor imagesTensor(const ImageArrays &arrays)
 {
     const auto n = std::int64_t(arrays.count());
     if (n == 0) {
-        return torch::empty({0, arrays.channels, arrays.height, arrays.width});
+        return torch::empty({0, arrays.channels, arrays.height, arrays.width}, torch::kUInt8);
     }
     // from_blob does not own the memory: clone so the tensor outlives arrays.
-    return torch::from_blob(const_cast<float *>(arrays.pixels.data()),
-                            {n, arrays.channels, arrays.height, arrays.width}, torch::kFloat32)
+    return torch::from_blob(const_cast<std::uint8_t *>(arrays.pixels.data()),
+                            {n, arrays.channels, arrays.height, arrays.width}, torch::kUInt8)
         .clone();
+}
+
+torch::Tensor toModelInput(const torch::Tensor &levels)
+{
+    return levels.to(torch::kFloat32).div_(255.0f);
 }
 
 torch::Tensor labelsTensor(const ImageArrays &arrays)

@@ -9,8 +9,11 @@
 
 namespace cxr::ml {
 
-// Copies arrays into a [N, C, H, W] float tensor (and labels into [N] int64) on the CPU.
+// Copies arrays into a [N, C, H, W] uint8 tensor (and labels into [N] int64) on the CPU.
+// Batches become model input with toModelInput.
 torch::Tensor imagesTensor(const ImageArrays &arrays);
+// uint8 levels on any device to float32 model input: level / 255.
+torch::Tensor toModelInput(const torch::Tensor &levels);
 torch::Tensor labelsTensor(const ImageArrays &arrays);
 
 struct BatchOutcome {

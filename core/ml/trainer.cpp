@@ -157,7 +157,7 @@ private:
                                  "training cancelled in epoch " + std::to_string(epoch));
             }
             const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
-            const auto x = images.index_select(0, index).to(m_device);
+            const auto x = toModelInput(images.index_select(0, index).to(m_device));
             const auto y = labels.index_select(0, index).to(m_device);
             m_optimizer.zero_grad();
             BatchOutcome outcome = lossAndCorrect(m_net->forward(x), y);
@@ -180,7 +180,8 @@ private:
         m_net->eval();
         Totals totals;
         for (std::int64_t start = 0; start < images.size(0); start += m_settings.batchSize) {
-            const auto x = images.slice(0, start, start + m_settings.batchSize).to(m_device);
+            const auto x =
+                toModelInput(images.slice(0, start, start + m_settings.batchSize).to(m_device));
             const auto y = labels.slice(0, start, start + m_settings.batchSize).to(m_device);
             const BatchOutcome outcome = lossAndCorrect(m_net->forward(x), y);
             totals.lossSum += outcome.loss.item<double>() * double(x.size(0));

@@ -3,7 +3,7 @@
 
 #include "core/common/atomic_file.h"
 #include "core/data/dataset_scanner.h"
-#include "core/data/split_loader.h"
+#include "core/data/tensor_cache.h"
 #include "core/ml/classifier.h"
 #include "core/pipeline/input_spec.h"
 
@@ -94,7 +94,8 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
         observer->stage("Decoding " + job.split + " images");
     }
     data::LoadReport report;
-    auto images = data::loadSplit(*index, job.split, inputSpecFor(spec), report, observer);
+    auto images =
+        data::loadSplitCached(*index, job.split, inputSpecFor(spec), job.cacheDir, report, observer);
     if (!images) {
         return images.error();
     }

@@ -16,6 +16,7 @@ struct EvaluationJob {
     std::filesystem::path datasetDir;
     std::string split = "test";
     std::string device = "auto";
+    std::filesystem::path cacheDir; // tensor cache folder; empty: decode every time
 };
 
 struct EvaluationResult {

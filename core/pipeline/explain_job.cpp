@@ -17,7 +17,7 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
 {
     const ml::ModelSpec &spec = classifier.card().spec;
     const imaging::ModelInputSpec inputSpec = inputSpecFor(spec);
-    auto input = imaging::loadModelInput(path, inputSpec); // exactly what training saw
+    auto input = imaging::loadModelInputBytes(path, inputSpec); // exactly what training saw
     if (!input) {
         return input.error();
     }
@@ -37,7 +37,7 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
     prediction.probability = predictions->probability(0, 1);
     prediction.predictedClass = spec.classNames.at(prediction.probability >= spec.threshold ? 1 : 0);
     if (explain) {
-        auto cam = classifier.gradCam(arrays.pixels, target);
+        auto cam = classifier.gradCam(imaging::scaleModelInput(arrays.pixels), target);
         if (!cam) {
             return cam.error();
         }

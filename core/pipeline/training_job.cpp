@@ -2,7 +2,7 @@
 #include "core/pipeline/training_job.h"
 
 #include "core/data/dataset_scanner.h"
-#include "core/data/split_loader.h"
+#include "core/data/tensor_cache.h"
 #include "core/ml/run_folder.h"
 #include "core/pipeline/input_spec.h"
 
@@ -61,14 +61,14 @@ Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *obser
     if (observer) {
         observer->stage("Decoding training images");
     }
-    auto train = data::loadSplit(*index, "train", spec, report, observer);
+    auto train = data::loadSplitCached(*index, "train", spec, job.cacheDir, report, observer);
     if (!train) {
         return train.error();
     }
     if (observer) {
         observer->stage("Decoding validation images");
     }
-    auto val = data::loadSplit(*index, "val", spec, report, observer);
+    auto val = data::loadSplitCached(*index, "val", spec, job.cacheDir, report, observer);
     if (!val) {
         return val.error();
     }

@@ -17,6 +17,7 @@ struct TrainJob {
     std::filesystem::path runDir;
     ml::TrainSettings settings; // model.classNames and dataset fields are filled from the scan
     bool overwrite = false;
+    std::filesystem::path cacheDir; // tensor cache folder; empty: decode every time
     BadImages badImages = BadImages::Refuse;
 };
 

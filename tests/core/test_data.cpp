@@ -5,6 +5,7 @@
 #include "core/data/manifest.h"
 #include "core/data/patient_id.h"
 #include "core/data/split_loader.h"
+#include "core/data/tensor_cache.h"
 #include "core/data/validation_split.h"
 #include "tests/common/test_paths.h"
 
@@ -269,6 +270,61 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(bad.error().message).contains("path and label"));
     }
 
+    void tensorCacheHitsAndInvalidates()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("data/train/NORMAL"), "NORMAL", 3);
+        copyDemoImages(dir.filePath("data/train/PNEUMONIA"), "PNEUMONIA", 3);
+        const std::string root = dir.filePath("data").toStdString();
+        const std::filesystem::path cache = dir.filePath("cache").toStdString();
+        imaging::ModelInputSpec spec;
+        spec.size = 48;
+        auto index = scanDataset(root);
+        QVERIFY(index.ok());
+
+        LoadReport report;
+        CacheOutcome first;
+        auto decoded = loadSplitCached(*index, "train", spec, cache, report, nullptr, &first);
+        QVERIFY(decoded.ok());
+        QVERIFY(!first.hit && first.written);
+        CacheOutcome second;
+        auto cached = loadSplitCached(*index, "train", spec, cache, report, nullptr, &second);
+        QVERIFY(second.hit);
+        QVERIFY(cached->pixels == decoded->pixels); // byte-identical to decoding
+        QCOMPARE(cached->labels, decoded->labels);
+        QCOMPARE(cached->paths, decoded->paths);
+
+        // Another input size is another cache; a changed file makes the old one stale.
+        spec.size = 32;
+        CacheOutcome other;
+        QVERIFY(loadSplitCached(*index, "train", spec, cache, report, nullptr, &other).ok());
+        QVERIFY(!other.hit && other.file != first.file);
+        spec.size = 48;
+        const std::filesystem::path changed = index->files.front().path;
+        std::filesystem::last_write_time(changed, std::filesystem::last_write_time(changed) +
+                                                      std::chrono::seconds(5));
+        CacheOutcome stale;
+        QVERIFY(loadSplitCached(*index, "train", spec, cache, report, nullptr, &stale).ok());
+        QVERIFY(!stale.hit && stale.written);
+
+        // A damaged cache is rebuilt, not trusted.
+        QFile damaged(QString::fromStdString(first.file.string()));
+        QVERIFY(damaged.resize(1000));
+        CacheOutcome rebuilt;
+        auto again = loadSplitCached(*index, "train", spec, cache, report, nullptr, &rebuilt);
+        QVERIFY(!rebuilt.hit && rebuilt.written);
+        QVERIFY(again->pixels == decoded->pixels);
+
+        // An unwritable cache folder costs speed only.
+        writeFile(dir.filePath("blocked"), "a file, not a folder");
+        CacheOutcome blocked;
+        auto uncached = loadSplitCached(*index, "train", spec, dir.filePath("blocked").toStdString(),
+                                        report, nullptr, &blocked);
+        QVERIFY(uncached.ok());
+        QVERIFY(!blocked.hit && !blocked.written);
+        QVERIFY(uncached->pixels == decoded->pixels);
+    }
+
     void loadsSplitIntoModelInputs()
     {
         auto index = scanDataset(test::demoDataset().toStdString());
@@ -283,7 +339,7 @@ private Q_SLOTS:
         QCOMPARE(std::count(arrays->labels.begin(), arrays->labels.end(), 1), 15);
         QVERIFY(report.failures.empty());
         // Same file, same tensor, whichever path loaded it.
-        auto single = imaging::loadModelInput(arrays->paths[3], spec);
+        auto single = imaging::loadModelInputBytes(arrays->paths[3], spec);
         QVERIFY(std::equal(single->begin(), single->end(), arrays->image(3)));
 
         auto missing = loadSplit(*index, "holdout", spec, report);

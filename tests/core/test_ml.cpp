@@ -88,8 +88,8 @@ private Q_SLOTS:
         ImageArrays arrays;
         arrays.channels = 1;
         arrays.height = arrays.width = 64;
-        arrays.pixels.assign(2 * 64 * 64, 0.5f);
-        std::fill(arrays.pixels.begin() + 64 * 64, arrays.pixels.end(), 0.1f);
+        arrays.pixels.assign(2 * 64 * 64, 128);
+        std::fill(arrays.pixels.begin() + 64 * 64, arrays.pixels.end(), 25);
         arrays.labels = {-1, -1};
         auto first = classifier->predict(arrays);
         auto second = classifier->predict(arrays);

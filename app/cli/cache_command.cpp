@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#include "commands.h"
+#include "terminal_progress.h"
+
+#include "core/data/dataset_scanner.h"
+#include "core/data/tensor_cache.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+namespace cxr::cli {
+
+std::filesystem::path CacheOptions::folder() const
+{
+    if (disabled) {
+        return {};
+    }
+    return dir.empty() ? data::defaultCacheDir() : std::filesystem::path(dir);
+}
+
+void addCacheOptions(CLI::App *command, CacheOptions &options)
+{
+    command->add_option("--cache-dir", options.dir,
+                        "tensor cache folder (default: $CXR_CACHE_DIR or ~/.cache/cxr-studio)");
+    command->add_flag("--no-cache", options.disabled, "decode every image, read and write no cache");
+}
+
+namespace {
+
+struct CacheCommandOptions {
+    std::string dataset;
+    imaging::ModelInputSpec spec;
+    std::string resize = "squash";
+    CacheOptions cache;
+};
+
+} // namespace
+
+Action addCacheCommand(CLI::App &app)
+{
+    auto options = std::make_shared<CacheCommandOptions>();
+    CLI::App *command = app.add_subcommand(
+        "cache", "Decode every split of a dataset once into the tensor cache (8-bit model\n"
+                 "inputs in a memory-mapped file), so training and evaluation skip decoding.\n"
+                 "A cache is rebuilt only when files or settings change.");
+    command->add_option("dataset", options->dataset, "dataset folder or manifest")->required();
+    command->add_option("--size", options->spec.size, "model input side in pixels")
+        ->check(CLI::Range(32, 1024))
+        ->capture_default_str();
+    command->add_option("--channels", options->spec.channels, "1 or 3")
+        ->check(CLI::IsMember({1, 3}))
+        ->capture_default_str();
+    command->add_option("--resize", options->resize, "squash or letterbox")
+        ->check(CLI::IsMember({"squash", "letterbox"}))
+        ->capture_default_str();
+    addCacheOptions(command, options->cache);
+    return [options]() -> int {
+        options->spec.resize = options->resize == "letterbox" ? imaging::ResizeMode::Letterbox
+                                                              : imaging::ResizeMode::Squash;
+        const std::filesystem::path folder = options->cache.folder();
+        if (folder.empty()) {
+            return reportError(makeError(ErrorCode::InvalidArgument,
+                                         "--no-cache leaves nothing for cxr cache to do"));
+        }
+        TerminalProgress progress;
+        auto index = data::scanDataset(options->dataset, &progress);
+        progress.finishLine();
+        if (!index) {
+            return reportError(index.error());
+        }
+        int failures = 0;
+        for (const std::string &split : index->splits) {
+            progress.stage("Caching " + split);
+            data::LoadReport report;
+            data::CacheOutcome outcome;
+            const auto start = std::chrono::steady_clock::now();
+            auto arrays = data::loadSplitCached(*index, split, options->spec, folder, report,
+                                                &progress, &outcome);
+            progress.finishLine();
+            if (!arrays) {
+                return reportError(arrays.error());
+            }
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            for (const auto &failure : report.failures) {
+                std::fprintf(stderr, "problem: %s: %s\n", failure.path.string().c_str(),
+                             failure.reason.c_str());
+                ++failures;
+            }
+            std::printf("%-8s %6zu images  %s in %.2f s  %s\n", split.c_str(), arrays->count(),
+                        outcome.hit       ? "up to date, read"
+                        : outcome.written ? "decoded and cached"
+                                          : "decoded, NOT cached (see problems)",
+                        seconds, outcome.file.string().c_str());
+        }
+        return failures == 0 ? kSuccess : kProblemsFound;
+    };
+}
+
+} // namespace cxr::cli
