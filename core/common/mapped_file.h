@@ -64,7 +64,13 @@ private:
         }
         struct stat info {};
         if (fstat(fd, &info) == 0 && info.st_size > 0) {
-            void *mapped = mmap(nullptr, std::size_t(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+            // The callers read the whole file at once: fault it in up front, not page by page.
+#if defined(MAP_POPULATE)
+            const int flags = MAP_PRIVATE | MAP_POPULATE;
+#else
+            const int flags = MAP_PRIVATE;
+#endif
+            void *mapped = mmap(nullptr, std::size_t(info.st_size), PROT_READ, flags, fd, 0);
             if (mapped != MAP_FAILED) {
                 m_data = mapped;
                 m_size = std::size_t(info.st_size);
