@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/imaging/file_sniffer.h"
 #include "core/imaging/image.h"
 
 #include <cstdint>
@@ -24,6 +25,7 @@ struct DatasetFile {
     std::int64_t bytes = 0;
     imaging::FileFormat format = imaging::FileFormat::Unknown;
     std::string patient; // from the manifest or the file name; empty when unknown
+    imaging::ImageHeaderInfo header; // size, bit depth, channels from the file header
 };
 
 // A file the scan skipped, with the reason ("not an image", "truncated JPEG", ...).

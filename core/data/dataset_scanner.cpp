@@ -149,6 +149,7 @@ std::string inspectImageFile(const fs::path &path, DatasetFile &file)
     if (file.format == imaging::FileFormat::Jpeg && !imaging::jpegFileLooksComplete(path)) {
         return "truncated JPEG (no end-of-image marker)";
     }
+    file.header = imaging::readImageHeader(path, file.format);
     return {};
 }
 

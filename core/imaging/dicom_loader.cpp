@@ -2,6 +2,7 @@
 // DICOM through DCMTK. Display pipeline, in the order the standard prescribes:
 // modality LUT (rescale slope/intercept or LUT), VOI (window from the file, VOI LUT, or a
 // computed min-max window), then polarity (MONOCHROME1 shown inverted, as on a light box).
+#include "core/imaging/file_sniffer.h"
 #include "core/imaging/loaders.h"
 
 #include <dcmtk/config/osconfig.h>
@@ -196,6 +197,25 @@ Status renderMonochrome(DicomImage &dicom, DcmDataset &data, const LoadOptions &
 }
 
 } // namespace
+
+ImageHeaderInfo readDicomHeader(const fs::path &path)
+{
+    DcmFileFormat file;
+    // Element values longer than 256 bytes (pixel data above all) are skipped, not read.
+    if (file.loadFile(path.string().c_str(), EXS_Unknown, EGL_noChange, 256, ERM_autoDetect).bad()) {
+        return {};
+    }
+    DcmDataset &data = *file.getDataset();
+    Uint16 rows = 0;
+    Uint16 columns = 0;
+    Uint16 bits = 0;
+    Uint16 samples = 0;
+    data.findAndGetUint16(DCM_Rows, rows);
+    data.findAndGetUint16(DCM_Columns, columns);
+    data.findAndGetUint16(DCM_BitsStored, bits);
+    data.findAndGetUint16(DCM_SamplesPerPixel, samples);
+    return {int(columns), int(rows), int(bits), int(samples)};
+}
 
 Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
 {

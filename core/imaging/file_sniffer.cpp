@@ -130,11 +130,11 @@ JpegHeader readJpegHeader(const std::filesystem::path &path)
         const bool startOfFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 &&
                                   marker != 0xC8 && marker != 0xCC;
         if (startOfFrame) {
-            byte(); // sample precision
+            const int precision = byte();
             const int height = (byte() << 8) | byte();
             const int width = (byte() << 8) | byte();
             const int components = byte();
-            return in ? JpegHeader{width, height, components} : JpegHeader{};
+            return in ? JpegHeader{width, height, components, precision} : JpegHeader{};
         }
         in.seekg(length - 2, std::ios::cur);
     }
@@ -170,6 +170,49 @@ HeaderSize readPngOrBmpSize(const std::filesystem::path &path, FileFormat format
         return {littleEndian32(18), height < 0 ? -height : height};
     }
     return {};
+}
+
+} // namespace cxr::imaging
+
+namespace cxr::imaging {
+
+ImageHeaderInfo readImageHeader(const std::filesystem::path &path, FileFormat format)
+{
+    ImageHeaderInfo info;
+    switch (format) {
+    case FileFormat::Jpeg: {
+        const JpegHeader jpeg = readJpegHeader(path);
+        info = {jpeg.width, jpeg.height, jpeg.precision, jpeg.components};
+        break;
+    }
+    case FileFormat::Png:
+    case FileFormat::Bmp: {
+        const HeaderSize size = readPngOrBmpSize(path, format);
+        info.width = int(size.width);
+        info.height = int(size.height);
+        std::ifstream in(path, std::ios::binary);
+        std::array<unsigned char, 30> head{};
+        in.read(reinterpret_cast<char *>(head.data()), head.size());
+        if (format == FileFormat::Png) {
+            // IHDR bit depth and colour type (0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA).
+            static const int channelsOfColourType[] = {1, 0, 3, 3, 2, 0, 4};
+            info.bitsStored = head[24];
+            info.channels = head[25] <= 6 ? channelsOfColourType[head[25]] : 0;
+        } else {
+            const int bitsPerPixel = head[28] | head[29] << 8;
+            info.bitsStored = bitsPerPixel >= 24 ? 8 : bitsPerPixel;
+            info.channels = bitsPerPixel >= 24 ? bitsPerPixel / 8 : 1;
+        }
+        break;
+    }
+    case FileFormat::Dicom:
+        info = readDicomHeader(path);
+        break;
+    case FileFormat::Tiff:
+    case FileFormat::Unknown:
+        break;
+    }
+    return info;
 }
 
 } // namespace cxr::imaging

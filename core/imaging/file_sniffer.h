@@ -26,6 +26,7 @@ struct JpegHeader {
     int width = 0;
     int height = 0;
     int components = 0; // 1 grey, 3 colour
+    int precision = 0;  // bits per sample: 8 or 12 (16 for lossless)
 };
 
 // Reads the frame header (SOF marker) of a JPEG without decoding; all zero when none is found.
@@ -38,5 +39,17 @@ struct HeaderSize {
     long long height = 0;
 };
 HeaderSize readPngOrBmpSize(const std::filesystem::path &path, FileFormat format);
+
+// What a file's header says about its pixels, read without decoding them. Fields stay 0 where
+// the format's header was not parsed (TIFF) or is damaged.
+struct ImageHeaderInfo {
+    int width = 0;
+    int height = 0;
+    int bitsStored = 0; // per sample
+    int channels = 0;
+};
+ImageHeaderInfo readImageHeader(const std::filesystem::path &path, FileFormat format);
+// The DICOM part of readImageHeader (Rows, Columns, BitsStored, SamplesPerPixel).
+ImageHeaderInfo readDicomHeader(const std::filesystem::path &path);
 
 } // namespace cxr::imaging

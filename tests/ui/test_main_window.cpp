@@ -3,11 +3,13 @@
 #include "tests/common/test_paths.h"
 #include "ui/dataset/dataset_checks_panel.h"
 #include "ui/dataset/dataset_page.h"
+#include "ui/dataset/dataset_plots.h"
 #include "ui/dataset/thumbnail_model.h"
 #include "ui/main_window.h"
 #include "ui/viewer/viewer_page.h"
 
 #include <QApplication>
+#include <QImage>
 #include <QDirIterator>
 #include <QListWidget>
 #include <QSignalSpy>
@@ -83,6 +85,56 @@ private Q_SLOTS:
         QCOMPARE(page->dataset()->count("val", 0), 33); // 15 + 30% of 60
         QTRY_COMPARE_WITH_TIMEOUT(checked.count(), 2, 10000);
         QVERIFY(!page->checksPanel()->leakageText().contains("validation split has only"));
+    }
+
+    void statisticsPlotsAndExport()
+    {
+        MainWindow window;
+        window.show();
+        DatasetPage *page = window.datasetPage();
+        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
+        page->openDataset(test::demoDataset());
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        DatasetPlots *plots = page->plots();
+        QCOMPARE(plots->tabNames(), (QStringList{"Classes", "Image sizes", "File sizes"}));
+        QCOMPARE(plots->plottedImageSizes(), 200); // every image's header was read
+        QVERIFY2(plots->mixText().contains("JPEG 200"), qPrintable(plots->mixText()));
+        QVERIFY(plots->mixText().contains("8-bit"));
+
+        QTemporaryDir dir;
+        for (int tab = 0; tab < 3; ++tab) {
+            plots->showTab(tab);
+            const QString png = dir.filePath(QString("plot%1.png").arg(tab));
+            QCOMPARE(plots->exportCurrentPlot(png), QString());
+            QVERIFY(!QImage(png).isNull());
+        }
+        const QString pdf = dir.filePath("sizes.pdf");
+        QCOMPARE(plots->exportCurrentPlot(pdf), QString());
+        QFile pdfFile(pdf);
+        QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+        QVERIFY(pdfFile.read(4) == "%PDF");
+        QVERIFY(plots->exportCurrentPlot(dir.filePath("plot.gif")).contains(".png or .pdf"));
+    }
+
+    void gridFiltersAndSorts()
+    {
+        MainWindow window;
+        DatasetPage *page = window.datasetPage();
+        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
+        page->openDataset(test::demoDataset());
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        ThumbnailModel *model = page->thumbnailModel();
+        page->setGridFilter("test", "NORMAL");
+        QCOMPARE(model->rowCount(), 25);
+        for (int row = 0; row < model->rowCount(); ++row) {
+            QCOMPARE(model->index(row).data(ThumbnailModel::ClassRole).toString(), QString("NORMAL"));
+        }
+        page->setGridFilter("", "", 2); // all, largest file first
+        QCOMPARE(model->rowCount(), 200);
+        for (int row = 1; row < model->rowCount(); ++row) {
+            QVERIFY(model->index(row - 1).data(ThumbnailModel::BytesRole).toLongLong() >=
+                    model->index(row).data(ThumbnailModel::BytesRole).toLongLong());
+        }
     }
 
     void badDatasetFolderShowsTheReason()

@@ -16,6 +16,7 @@ public:
     explicit ClassCountChart(QWidget *parent = nullptr);
     void showCounts(const data::DatasetIndex &index);
     int barCount() const;
+    QCustomPlot *plot() const { return m_plot; }
 
 private:
     QCustomPlot *m_plot;

@@ -3,7 +3,7 @@
 
 #include "core/common/progress.h"
 #include "core/data/dataset_scanner.h"
-#include "ui/dataset/class_count_chart.h"
+#include "ui/dataset/dataset_plots.h"
 #include "ui/dataset/dataset_checks_panel.h"
 #include "ui/dataset/thumbnail_model.h"
 
@@ -42,7 +42,8 @@ DatasetPage::DatasetPage(QWidget *parent)
     : QWidget(parent), m_openButton(new QPushButton(tr("Open dataset folder…"))),
       m_cancelButton(new QPushButton(tr("Cancel"))), m_pathLabel(new QLabel(tr("No dataset open"))),
       m_summaryLabel(new QLabel), m_progress(new QProgressBar), m_countTable(new QTableWidget),
-      m_chart(new ClassCountChart), m_splitFilter(new QComboBox), m_classFilter(new QComboBox),
+      m_plots(new DatasetPlots), m_splitFilter(new QComboBox), m_classFilter(new QComboBox),
+      m_sortOrder(new QComboBox),
       m_openManifestButton(new QPushButton(tr("Open manifest…"))),
       m_checks(new DatasetChecksPanel), m_grid(new QListView),
       m_problems(new QListWidget), m_thumbnails(new ThumbnailModel(this)),
@@ -69,7 +70,7 @@ DatasetPage::DatasetPage(QWidget *parent)
     leftLayout->addWidget(m_countTable);
     leftLayout->addWidget(m_summaryLabel);
     leftLayout->addWidget(m_checks);
-    leftLayout->addWidget(m_chart, 1);
+    leftLayout->addWidget(m_plots, 1);
     leftLayout->addWidget(new QLabel(tr("<b>Problems</b> (files skipped by the scan)")));
     leftLayout->addWidget(m_problems);
     m_problems->setMaximumHeight(120);
@@ -92,6 +93,9 @@ DatasetPage::DatasetPage(QWidget *parent)
     filterRow->addWidget(m_splitFilter);
     filterRow->addWidget(new QLabel(tr("class:")));
     filterRow->addWidget(m_classFilter);
+    filterRow->addWidget(new QLabel(tr("sort:")));
+    filterRow->addWidget(m_sortOrder);
+    m_sortOrder->addItems({tr("split, class, path"), tr("file name"), tr("file size, largest first")});
     filterRow->addStretch();
     filterRow->addWidget(new QLabel(tr("Double-click an image to open it in the Viewer")));
     rightLayout->addLayout(filterRow);
@@ -117,6 +121,7 @@ DatasetPage::DatasetPage(QWidget *parent)
     connect(m_progressTimer, &QTimer::timeout, this, &DatasetPage::updateProgress);
     connect(m_splitFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
     connect(m_classFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
+    connect(m_sortOrder, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
     connect(m_openManifestButton, &QPushButton::clicked, this, [this] {
         const QString csv = QFileDialog::getOpenFileName(this, tr("Open dataset manifest"),
                                                          QString(), tr("CSV manifest (*.csv)"));
@@ -251,7 +256,7 @@ void DatasetPage::showDataset()
                                int(index.files.size()))
                                 .arg(classCount)
                                 .arg(index.problems.size()));
-    m_chart->showCounts(index);
+    m_plots->showDataset(index);
     m_checks->showDataset(index);
 
     m_problems->clear();
@@ -279,8 +284,17 @@ void DatasetPage::applyFilter()
 {
     if (m_index) {
         m_thumbnails->setDataset(*m_index, m_splitFilter->currentData().toString(),
-                                 m_classFilter->currentData().toString());
+                                 m_classFilter->currentData().toString(),
+                                 ThumbnailModel::SortOrder(m_sortOrder->currentIndex()));
     }
+}
+
+void DatasetPage::setGridFilter(const QString &split, const QString &className, int sortOrder)
+{
+    m_splitFilter->setCurrentIndex(std::max(0, m_splitFilter->findData(split)));
+    m_classFilter->setCurrentIndex(std::max(0, m_classFilter->findData(className)));
+    m_sortOrder->setCurrentIndex(sortOrder);
+    applyFilter();
 }
 
 } // namespace cxr::ui

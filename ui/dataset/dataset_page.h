@@ -21,8 +21,8 @@ class QTimer;
 
 namespace cxr::ui {
 
-class ClassCountChart;
 class DatasetChecksPanel;
+class DatasetPlots;
 class ThumbnailModel;
 
 // Open a dataset folder, see its class counts per split and browse its images.
@@ -38,6 +38,9 @@ public:
     bool isScanning() const;
     ThumbnailModel *thumbnailModel() const { return m_thumbnails; }
     DatasetChecksPanel *checksPanel() const { return m_checks; }
+    DatasetPlots *plots() const { return m_plots; }
+    // Grid filters, as the combo boxes set them ("" for all).
+    void setGridFilter(const QString &split, const QString &className, int sortOrder = 0);
 
 Q_SIGNALS:
     void datasetLoaded(const QString &root);
@@ -63,9 +66,10 @@ private:
     QLabel *m_summaryLabel;
     QProgressBar *m_progress;
     QTableWidget *m_countTable;
-    ClassCountChart *m_chart;
+    DatasetPlots *m_plots;
     QComboBox *m_splitFilter;
     QComboBox *m_classFilter;
+    QComboBox *m_sortOrder;
     QPushButton *m_openManifestButton;
     DatasetChecksPanel *m_checks;
     QListView *m_grid;

@@ -6,6 +6,8 @@
 #include <QFileInfo>
 #include <QPainter>
 
+#include <algorithm>
+
 namespace cxr::ui {
 
 namespace {
@@ -35,7 +37,7 @@ ThumbnailModel::~ThumbnailModel()
 }
 
 void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &split,
-                                const QString &className)
+                                const QString &className, SortOrder order)
 {
     beginResetModel();
     m_loader->clearQueue();
@@ -51,7 +53,17 @@ void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &
             (!className.isEmpty() && fileClass != className)) {
             continue;
         }
-        m_entries.append({QString::fromStdString(file.path.string()), fileSplit, fileClass});
+        m_entries.append({QString::fromStdString(file.path.string()), fileSplit, fileClass,
+                          qint64(file.bytes)});
+    }
+    // The index is already in split, class, path order (ByPath).
+    if (order == SortOrder::ByFileName) {
+        std::stable_sort(m_entries.begin(), m_entries.end(), [](const Entry &a, const Entry &b) {
+            return QFileInfo(a.path).fileName() < QFileInfo(b.path).fileName();
+        });
+    } else if (order == SortOrder::ByFileSizeLargestFirst) {
+        std::stable_sort(m_entries.begin(), m_entries.end(),
+                         [](const Entry &a, const Entry &b) { return a.bytes > b.bytes; });
     }
     endResetModel();
 }
@@ -93,6 +105,8 @@ QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
         return entry.split;
     case ClassRole:
         return entry.className;
+    case BytesRole:
+        return entry.bytes;
     default:
         return {};
     }

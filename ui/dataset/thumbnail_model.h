@@ -19,7 +19,8 @@ class ThumbnailLoader;
 class ThumbnailModel : public QAbstractListModel {
     Q_OBJECT
 public:
-    enum Role { PathRole = Qt::UserRole + 1, SplitRole, ClassRole };
+    enum Role { PathRole = Qt::UserRole + 1, SplitRole, ClassRole, BytesRole };
+    enum class SortOrder { ByPath, ByFileName, ByFileSizeLargestFirst };
     static constexpr int kThumbnailSide = 128;
 
     explicit ThumbnailModel(QObject *parent = nullptr);
@@ -27,7 +28,7 @@ public:
 
     // Shows the files of index in split and class ("" for all).
     void setDataset(const data::DatasetIndex &index, const QString &split,
-                    const QString &className = QString());
+                    const QString &className = QString(), SortOrder order = SortOrder::ByPath);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -44,6 +45,7 @@ private:
         QString path;
         QString split;
         QString className;
+        qint64 bytes = 0;
     };
     QVector<Entry> m_entries;
     mutable QCache<int, QPixmap> m_cache;
