@@ -20,6 +20,7 @@ struct ScanOptions {
     std::string folder;
     bool json = false;
     bool checkLeakage = true;
+    bool nearDuplicates = false;
 };
 
 void printStatistics(const data::DatasetIndex &index, const data::DatasetStatistics &statistics)
@@ -65,11 +66,20 @@ void printLeakage(const data::LeakageReport &report)
         }
         std::printf("\n");
     }
+    for (const data::NearDuplicate &pair : report.nearDuplicates) {
+        std::printf("leak: near-duplicate images (thumbnails differ by %.1f grey levels): %s (%s) "
+                    "and %s (%s)\n",
+                    pair.thumbnailDifference, pair.first.string().c_str(), pair.firstSplit.c_str(),
+                    pair.second.string().c_str(), pair.secondSplit.c_str());
+    }
     if (report.validationTooSmall) {
         std::printf("warning: %s\n", report.validationAdvice.c_str());
     }
-    if (report.patientLeaks.empty() && report.exactDuplicates.empty()) {
-        std::printf("no patient or file appears in two splits");
+    if (report.patientLeaks.empty() && report.exactDuplicates.empty() &&
+        report.nearDuplicates.empty()) {
+        std::printf(report.nearDuplicatesChecked
+                        ? "no patient, file or near-duplicate image appears in two splits"
+                        : "no patient or file appears in two splits");
         if (report.filesWithoutPatient > 0) {
             std::printf(" (%lld files carry no patient id)",
                         static_cast<long long>(report.filesWithoutPatient));
@@ -114,8 +124,16 @@ nlohmann::json leakageJson(const data::LeakageReport &report)
         }
         duplicates.push_back({{"paths", paths}, {"splits", group.splits}});
     }
+    nlohmann::json near = nlohmann::json::array();
+    for (const auto &pair : report.nearDuplicates) {
+        near.push_back({{"paths", {pair.first.string(), pair.second.string()}},
+                        {"splits", {pair.firstSplit, pair.secondSplit}},
+                        {"thumbnail_difference", pair.thumbnailDifference}});
+    }
     return {{"patients_in_several_splits", patients},
             {"identical_files_across_splits", duplicates},
+            {"near_duplicates_across_splits",
+             report.nearDuplicatesChecked ? near : nlohmann::json("not checked")},
             {"validation_too_small", report.validationTooSmall},
             {"advice", report.validationAdvice}};
 }
@@ -167,6 +185,9 @@ Action addScanCommand(CLI::App &app)
     command->add_flag("--json", options->json, "print the result as JSON");
     command->add_flag("!--no-leakage-check", options->checkLeakage,
                       "skip the patient and duplicate checks (they read every file)");
+    command->add_flag("--near-duplicates", options->nearDuplicates,
+                      "also look for resized or re-encoded copies across splits (decodes every "
+                      "image at its smallest size)");
     return [options]() -> int {
         TerminalProgress progress;
         auto index = data::scanDataset(options->folder, &progress);
@@ -178,7 +199,9 @@ Action addScanCommand(CLI::App &app)
         std::optional<data::LeakageReport> leakage;
         if (options->checkLeakage) {
             progress.stage("Checking for leakage across splits");
-            leakage = data::checkLeakage(*index, &progress);
+            leakage = data::checkLeakage(*index, &progress,
+                                         options->nearDuplicates ? data::NearDuplicates::Check
+                                                                 : data::NearDuplicates::Skip);
             progress.finishLine();
         }
         if (options->json) {

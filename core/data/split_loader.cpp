@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/split_loader.h"
 
+#include "core/common/parallel_for.h"
+
 #include <algorithm>
-#include <atomic>
-#include <mutex>
-#include <thread>
 
 namespace cxr::data {
 
@@ -26,15 +25,9 @@ Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &spli
     std::vector<char> decoded(files.size(), 0);
     std::vector<Error> errors(files.size());
 
-    // Workers take the next file index; each writes only its own slot.
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::int64_t> done{0};
-    std::mutex progressMutex;
-    auto work = [&] {
-        for (std::size_t i = next++; i < files.size(); i = next++) {
-            if (cancelled(observer)) {
-                return;
-            }
+    parallelFor(
+        files.size(),
+        [&](std::size_t i) {
             auto input = imaging::loadModelInputBytes(files[i]->path, spec);
             if (input) {
                 std::copy(input->begin(), input->end(), pixels.begin() + std::ptrdiff_t(i * imageSize));
@@ -42,23 +35,8 @@ Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &spli
             } else {
                 errors[i] = input.error();
             }
-            const std::int64_t finished = ++done;
-            if (observer) {
-                std::lock_guard<std::mutex> lock(progressMutex);
-                observer->progress(finished, std::int64_t(files.size()));
-            }
-        }
-    };
-    const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                             unsigned(files.size())));
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) {
-        pool.emplace_back(work);
-    }
-    work();
-    for (std::thread &thread : pool) {
-        thread.join();
-    }
+        },
+        observer);
     if (cancelled(observer)) {
         return makeError(ErrorCode::Cancelled, "loading the " + split + " split was cancelled");
     }

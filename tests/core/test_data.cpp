@@ -15,6 +15,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 using namespace cxr;
 using namespace cxr::data;
 
@@ -196,6 +199,34 @@ private Q_SLOTS:
         QCOMPARE(report.exactDuplicates[0].splits, (std::vector<std::string>{"test", "train"}));
         QVERIFY(report.validationTooSmall);
         QVERIFY(QString::fromStdString(report.validationAdvice).contains("cxr split"));
+    }
+
+    // A resized, re-encoded and brightened copy in another split is found; the unrelated
+    // films of the same class are not.
+    void nearDuplicatesAcrossSplits()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("train/NORMAL"), "NORMAL", 6);
+        copyDemoImages(dir.filePath("train/PNEUMONIA"), "PNEUMONIA", 6);
+        const QString original = QDirIterator(dir.filePath("train/NORMAL"), QDir::Files).next();
+        cv::Mat image = cv::imread(original.toStdString(), cv::IMREAD_GRAYSCALE);
+        cv::Mat copy;
+        cv::resize(image, copy, cv::Size(180, 180), 0, 0, cv::INTER_AREA);
+        copy.convertTo(copy, CV_8U, 1.0, 12.0);
+        QDir().mkpath(dir.filePath("test/NORMAL"));
+        QVERIFY(cv::imwrite(dir.filePath("test/NORMAL/copy.jpeg").toStdString(), copy,
+                            {cv::IMWRITE_JPEG_QUALITY, 70}));
+        auto index = scanDataset(dir.path().toStdString());
+        QVERIFY(index.ok());
+        const LeakageReport skipped = checkLeakage(*index);
+        QVERIFY(!skipped.nearDuplicatesChecked);
+        const LeakageReport report = checkLeakage(*index, nullptr, NearDuplicates::Check);
+        QVERIFY(report.nearDuplicatesChecked);
+        QVERIFY(report.exactDuplicates.empty());
+        QCOMPARE(report.nearDuplicates.size(), std::size_t(1));
+        const NearDuplicate &pair = report.nearDuplicates.front();
+        QCOMPARE(QString::fromStdString(pair.first.string()), original);
+        QCOMPARE(pair.second.filename().string(), std::string("copy.jpeg"));
     }
 
     void carvesPatientDisjointStratifiedValidation()

@@ -74,7 +74,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(checked.count(), 1, 10000);
         QVERIFY(page->checksPanel()->summaryText().contains("majority-class baseline 50.0%"));
         const QString leakage = page->checksPanel()->leakageText();
-        QVERIFY2(leakage.contains("No patient or file appears in two splits"), qPrintable(leakage));
+        QVERIFY2(leakage.contains("No patient, file or near-duplicate image appears in two splits"),
+                 qPrintable(leakage));
         QVERIFY(leakage.contains("validation split has only 15"));
 
         QTemporaryDir dir;

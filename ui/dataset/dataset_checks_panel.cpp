@@ -110,7 +110,7 @@ void DatasetChecksPanel::showDataset(const data::DatasetIndex &index)
     auto cancel = m_cancel;
     m_watcher.setFuture(QtConcurrent::run([index, cancel]() {
         FlagObserver observer(cancel);
-        return data::checkLeakage(index, &observer);
+        return data::checkLeakage(index, &observer, data::NearDuplicates::Check);
     }));
 }
 
@@ -137,8 +137,18 @@ void DatasetChecksPanel::onChecksFinished()
                                  QString::fromStdString(group.paths.front().filename().string()))) +
                 QStringLiteral("<br>");
     }
-    if (report.patientLeaks.empty() && report.exactDuplicates.empty()) {
-        html += tr("✓ No patient or file appears in two splits.") + QStringLiteral("<br>");
+    for (const data::NearDuplicate &pair : report.nearDuplicates) {
+        html += warning(tr("near-duplicate images in %1 and %2: %3, %4")
+                            .arg(QString::fromStdString(pair.firstSplit),
+                                 QString::fromStdString(pair.secondSplit),
+                                 QString::fromStdString(pair.first.filename().string()),
+                                 QString::fromStdString(pair.second.filename().string()))) +
+                QStringLiteral("<br>");
+    }
+    if (report.patientLeaks.empty() && report.exactDuplicates.empty() &&
+        report.nearDuplicates.empty()) {
+        html += tr("✓ No patient, file or near-duplicate image appears in two splits.") +
+                QStringLiteral("<br>");
     }
     if (report.validationTooSmall) {
         html += warning(QString::fromStdString(report.validationAdvice));
