@@ -138,6 +138,29 @@ private Q_SLOTS:
         }
     }
 
+    void problemFilesCanBeListedInTheGrid()
+    {
+        QTemporaryDir dir;
+        for (const char *cls : {"NORMAL", "PNEUMONIA"}) {
+            QDir().mkpath(dir.filePath(cls));
+            const QString image = QDirIterator(test::demoDataset() + "/train/" + cls, QDir::Files).next();
+            QFile::copy(image, dir.filePath(QString(cls) + "/good.jpeg"));
+        }
+        QFile notes(dir.filePath("NORMAL/notes.txt"));
+        QVERIFY(notes.open(QIODevice::WriteOnly));
+        notes.write("not an image");
+        notes.close();
+        MainWindow window;
+        DatasetPage *page = window.datasetPage();
+        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
+        page->openDataset(dir.path());
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        page->setGridFilter(ThumbnailModel::kProblemFiles, "");
+        ThumbnailModel *model = page->thumbnailModel();
+        QCOMPARE(model->rowCount(), 1);
+        QVERIFY(model->index(0).data(Qt::ToolTipRole).toString().contains("not an image file"));
+    }
+
     void badDatasetFolderShowsTheReason()
     {
         MainWindow window;

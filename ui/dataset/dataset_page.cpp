@@ -272,6 +272,10 @@ void DatasetPage::showDataset()
     for (const auto &split : index.splits) {
         m_splitFilter->addItem(QString::fromStdString(split), QString::fromStdString(split));
     }
+    if (!index.problems.empty()) {
+        m_splitFilter->addItem(tr("problem files (%1)").arg(index.problems.size()),
+                               ThumbnailModel::kProblemFiles);
+    }
     m_classFilter->clear();
     m_classFilter->addItem(tr("all"), QString());
     for (const auto &cls : index.classes) {

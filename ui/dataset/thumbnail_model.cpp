@@ -20,6 +20,8 @@ ThumbnailModel::ThumbnailModel(QObject *parent)
 {
     m_placeholder = QPixmap(kThumbnailSide, kThumbnailSide);
     m_placeholder.fill(QColor(40, 40, 40));
+    m_problemTile = QPixmap(kThumbnailSide, kThumbnailSide);
+    m_problemTile.fill(QColor(120, 30, 30));
     m_loader->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_loader, &QObject::deleteLater);
     connect(m_loader, &ThumbnailLoader::loaded, this, &ThumbnailModel::onLoaded,
@@ -46,7 +48,16 @@ void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &
     m_cache.clear();
     m_requested.clear();
     m_errors.clear();
+    if (split == kProblemFiles) {
+        for (const data::DatasetProblem &problem : index.problems) {
+            m_entries.append({QString::fromStdString(problem.path.string()), tr("skipped"),
+                              QString(), 0, QString::fromStdString(problem.reason)});
+        }
+    }
     for (const data::DatasetFile &file : index.files) {
+        if (split == kProblemFiles) {
+            break;
+        }
         const QString fileSplit = QString::fromStdString(file.split);
         const QString fileClass = QString::fromStdString(index.classes[std::size_t(file.label)]);
         if ((!split.isEmpty() && fileSplit != split) ||
@@ -84,6 +95,9 @@ QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return QFileInfo(entry.path).fileName();
     case Qt::ToolTipRole: {
+        if (!entry.problem.isEmpty()) {
+            return QStringLiteral("%1\n%2").arg(entry.path, entry.problem);
+        }
         QString tip = QStringLiteral("%1\n%2 / %3").arg(entry.path, entry.split, entry.className);
         if (m_errors.contains(row)) {
             tip += QStringLiteral("\n") + m_errors.value(row);
@@ -91,6 +105,9 @@ QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
         return tip;
     }
     case Qt::DecorationRole:
+        if (!entry.problem.isEmpty()) {
+            return m_problemTile;
+        }
         if (QPixmap *cached = m_cache.object(row)) {
             return *cached;
         }

@@ -26,7 +26,10 @@ public:
     explicit ThumbnailModel(QObject *parent = nullptr);
     ~ThumbnailModel() override;
 
-    // Shows the files of index in split and class ("" for all).
+    // Pseudo-split for setDataset: the files the scan skipped, with their reasons.
+    static inline const QString kProblemFiles = QStringLiteral("\x01problems");
+
+    // Shows the files of index in split and class ("" for all), or its problem files.
     void setDataset(const data::DatasetIndex &index, const QString &split,
                     const QString &className = QString(), SortOrder order = SortOrder::ByPath);
 
@@ -46,12 +49,14 @@ private:
         QString split;
         QString className;
         qint64 bytes = 0;
+        QString problem; // why the scan skipped the file; empty for usable images
     };
     QVector<Entry> m_entries;
     mutable QCache<int, QPixmap> m_cache;
     mutable QSet<int> m_requested;
     QHash<int, QString> m_errors;
     QPixmap m_placeholder;
+    QPixmap m_problemTile;
     QThread m_thread;
     ThumbnailLoader *m_loader; // lives on m_thread
     int m_generation = 0;      // bumped on setDataset: late results of an old dataset are dropped
