@@ -46,7 +46,7 @@ private Q_SLOTS:
         QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
         page->openDataset(test::demoDataset());
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
-        QVERIFY(page->dataset().has_value());
+        QVERIFY(page->dataset() != nullptr);
 
         auto *table = page->findChild<QTableWidget *>();
         QVERIFY(table);

@@ -77,13 +77,14 @@ QString DatasetChecksPanel::leakageText() const
     return m_leakage->text();
 }
 
-void DatasetChecksPanel::showDataset(const data::DatasetIndex &index)
+void DatasetChecksPanel::showDataset(std::shared_ptr<const data::DatasetIndex> shared)
 {
     if (m_cancel) {
         m_cancel->store(true);
     }
     m_watcher.waitForFinished();
-    m_index = index;
+    m_index = std::move(shared);
+    const data::DatasetIndex &index = *m_index;
 
     QString html;
     for (const data::SplitStatistics &s : data::computeStatistics(index).splits) {
@@ -108,9 +109,9 @@ void DatasetChecksPanel::showDataset(const data::DatasetIndex &index)
 
     m_cancel = std::make_shared<std::atomic<bool>>(false);
     auto cancel = m_cancel;
-    m_watcher.setFuture(QtConcurrent::run([index, cancel]() {
+    m_watcher.setFuture(QtConcurrent::run([shared = m_index, cancel]() {
         FlagObserver observer(cancel);
-        return data::checkLeakage(index, &observer, data::NearDuplicates::Check);
+        return data::checkLeakage(*shared, &observer, data::NearDuplicates::Check);
     }));
 }
 

@@ -26,7 +26,7 @@ public:
     explicit DatasetChecksPanel(QWidget *parent = nullptr);
     ~DatasetChecksPanel() override;
 
-    void showDataset(const data::DatasetIndex &index);
+    void showDataset(std::shared_ptr<const data::DatasetIndex> index);
     bool isChecking() const;
     QString summaryText() const;
     QString leakageText() const;
@@ -45,7 +45,7 @@ private:
     QLabel *m_summary;
     QLabel *m_leakage;
     QPushButton *m_carveButton;
-    std::optional<data::DatasetIndex> m_index;
+    std::shared_ptr<const data::DatasetIndex> m_index;
     std::shared_ptr<std::atomic<bool>> m_cancel;
     QFutureWatcher<data::LeakageReport> m_watcher;
 };

@@ -210,7 +210,7 @@ void DatasetPage::onScanFinished()
         Q_EMIT scanFailed(outcome.error);
         return;
     }
-    m_index = std::move(outcome.index);
+    m_index = std::make_shared<const data::DatasetIndex>(std::move(*outcome.index));
     showDataset();
     Q_EMIT datasetLoaded(QString::fromStdString(m_index->root.string()));
 }
@@ -257,7 +257,7 @@ void DatasetPage::showDataset()
                                 .arg(classCount)
                                 .arg(index.problems.size()));
     m_plots->showDataset(index);
-    m_checks->showDataset(index);
+    m_checks->showDataset(m_index);
 
     m_problems->clear();
     for (const auto &problem : index.problems) {

@@ -34,7 +34,8 @@ public:
 
     // Scans folder off the UI thread; datasetLoaded or scanFailed follow.
     void openDataset(const QString &folder);
-    const std::optional<data::DatasetIndex> &dataset() const { return m_index; }
+    // The open dataset, shared read-only with the checks panel; null before the first scan.
+    std::shared_ptr<const data::DatasetIndex> dataset() const { return m_index; }
     bool isScanning() const;
     ThumbnailModel *thumbnailModel() const { return m_thumbnails; }
     DatasetChecksPanel *checksPanel() const { return m_checks; }
@@ -78,7 +79,7 @@ private:
     QTimer *m_progressTimer;
     QFutureWatcher<ScanOutcome> m_scanWatcher;
     std::shared_ptr<ScanState> m_scanState;
-    std::optional<data::DatasetIndex> m_index;
+    std::shared_ptr<const data::DatasetIndex> m_index;
 };
 
 } // namespace cxr::ui
