@@ -74,12 +74,8 @@ void MainWindow::createMenus()
         }
     });
     file->addAction(tr("Open &image…"), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open image"), QString(),
-            tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)"));
-        if (!path.isEmpty()) {
-            openImageInViewer(path);
-        }
+        showPage(ViewerPageIndex);
+        m_viewerPage->chooseFile();
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);

@@ -23,7 +23,7 @@ struct ScanOptions {
     bool nearDuplicates = false;
 };
 
-void printStatistics(const data::DatasetIndex &index, const data::DatasetStatistics &statistics)
+void printStatistics(const data::DatasetStatistics &statistics)
 {
     for (const data::SplitStatistics &s : statistics.splits) {
         if (s.total == 0) {
@@ -209,7 +209,7 @@ Action addScanCommand(CLI::App &app)
                       << std::endl;
         } else {
             printTable(*index);
-            printStatistics(*index, statistics);
+            printStatistics(statistics);
             if (leakage) {
                 printLeakage(*leakage);
             }

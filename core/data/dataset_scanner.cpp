@@ -69,7 +69,7 @@ int splitRank(const std::string &split)
 
 class Scanner {
 public:
-    Scanner(DatasetIndex &index, ProgressObserver *observer) : m_index(index), m_observer(observer) {}
+    explicit Scanner(DatasetIndex &index) : m_index(index) {}
 
     // Adds the images under classFolder (recursively) to split with the class of the folder name.
     void scanClassFolder(const std::string &split, const fs::path &classFolder)
@@ -118,7 +118,6 @@ private:
     }
 
     DatasetIndex &m_index;
-    ProgressObserver *m_observer;
     std::map<std::pair<std::string, std::string>, std::vector<DatasetFile>> m_pending;
 };
 
@@ -202,7 +201,7 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
         }
     }
 
-    Scanner scanner(index, observer);
+    Scanner scanner(index);
     for (std::size_t i = 0; i < classFolders.size(); ++i) {
         if (cancelled(observer)) {
             return makeError(ErrorCode::Cancelled, "scan of " + root.string() + " cancelled");

@@ -33,6 +33,8 @@ public:
 
     // frame: 0-based frame of a multi-frame DICOM.
     void openImage(const QString &path, int frame = 0);
+    // Asks for a file with the platform's dialog and opens it.
+    void chooseFile();
     bool isLoading() const;
     const std::optional<imaging::Image> &image() const { return m_image; }
 
@@ -62,7 +64,6 @@ private:
         std::optional<imaging::Image> image;
         QString error;
     };
-    void chooseFile();
     void onLoaded();
     void showMetadata();
     void rebuildPresets();
