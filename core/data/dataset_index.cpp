@@ -51,7 +51,7 @@ std::string DatasetIndex::fingerprint() const
         mix(classes[std::size_t(f.label)]);
         mix(std::to_string(f.bytes));
     }
-    char text[24];
+    char text[32]; // "fnv1a64:" + 16 hex digits + NUL
     std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(hash));
     return text;
 }

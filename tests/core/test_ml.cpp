@@ -72,7 +72,8 @@ private Q_SLOTS:
         QVERIFY(config.open(QIODevice::ReadOnly));
         const QJsonObject json = QJsonDocument::fromJson(config.readAll()).object();
         QCOMPARE(json["test_split_used"].toBool(true), false);
-        QVERIFY(json["dataset"].toObject()["hash"].toString().startsWith("fnv1a64:"));
+        const QString hash = json["dataset"].toObject()["hash"].toString();
+        QVERIFY2(hash.startsWith("fnv1a64:") && hash.size() == 8 + 16, qPrintable(hash));
 
         auto card = ml::readModelCard(paths.modelCard());
         QVERIFY(card.ok());

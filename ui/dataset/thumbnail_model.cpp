@@ -65,7 +65,7 @@ void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &
             continue;
         }
         m_entries.append({QString::fromStdString(file.path.string()), fileSplit, fileClass,
-                          qint64(file.bytes)});
+                          qint64(file.bytes), QString()});
     }
     // The index is already in split, class, path order (ByPath).
     if (order == SortOrder::ByFileName) {
