@@ -198,6 +198,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("golden");
         QTest::newRow("window from file") << "MR_small.dcm" << "MR_small_window1.pgm";
         QTest::newRow("rescale + min-max window") << "CT_small.dcm" << "CT_small_minmax.pgm";
+        QTest::newRow("RLE colour") << "SC_rgb_rle.dcm" << "SC_rgb_rle.ppm";
     }
 
     void renderingMatchesDcm2pnm()
@@ -206,10 +207,12 @@ private Q_SLOTS:
         QFETCH(QString, golden);
         auto image = loadImage(test::dicomFile(file).toStdString());
         QVERIFY(image.ok());
+        // PGM goldens are grey, PPM goldens colour (both read as OpenCV's BGR order).
         const cv::Mat expected = cv::imread(
-            test::sourcePath("tests/data/golden/" + golden).toStdString(), cv::IMREAD_GRAYSCALE);
+            test::sourcePath("tests/data/golden/" + golden).toStdString(), cv::IMREAD_UNCHANGED);
         QVERIFY(!expected.empty());
         QCOMPARE(image->display.size(), expected.size());
+        QCOMPARE(image->display.channels(), expected.channels());
         QVERIFY2(cv::norm(image->display, expected, cv::NORM_INF) <= 1.0,
                  QByteArray::number(cv::norm(image->display, expected, cv::NORM_INF)));
     }
