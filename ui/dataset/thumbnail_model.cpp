@@ -4,14 +4,13 @@
 #include "ui/dataset/thumbnail_loader.h"
 
 #include <QFileInfo>
-#include <QPainter>
 
 #include <algorithm>
 
 namespace cxr::ui {
 
 namespace {
-constexpr int kCachedThumbnails = 1500; // about 25 MB of 128 px thumbnails
+constexpr int kCachedThumbnails = 1500; // about 25 MB of 128 px grey tiles (75 MB in colour)
 }
 
 ThumbnailModel::ThumbnailModel(QObject *parent)
@@ -108,7 +107,7 @@ QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
         if (!entry.problem.isEmpty()) {
             return m_problemTile;
         }
-        if (QPixmap *cached = m_cache.object(row)) {
+        if (QImage *cached = m_cache.object(row)) {
             return *cached;
         }
         if (!m_requested.contains(row) && !m_errors.contains(row)) {
@@ -138,16 +137,13 @@ void ThumbnailModel::onLoaded(int generation, int row, const QImage &image, cons
     if (image.isNull()) {
         m_errors.insert(row, error);
     } else {
-        // Draw onto a fixed square so the grid stays aligned whatever the aspect ratio.
-        QPixmap tile(kThumbnailSide, kThumbnailSide);
-        tile.fill(Qt::black);
-        QPainter painter(&tile);
+        // Centre on a fixed black square so the grid stays aligned whatever the aspect ratio:
+        // QImage::copy fills the area outside the image with zeros.
         const QImage scaled = image.scaled(kThumbnailSide, kThumbnailSide, Qt::KeepAspectRatio,
                                            Qt::SmoothTransformation);
-        painter.drawImage((kThumbnailSide - scaled.width()) / 2,
-                          (kThumbnailSide - scaled.height()) / 2, scaled);
-        painter.end();
-        m_cache.insert(row, new QPixmap(tile));
+        const QRect square(-(kThumbnailSide - scaled.width()) / 2,
+                           -(kThumbnailSide - scaled.height()) / 2, kThumbnailSide, kThumbnailSide);
+        m_cache.insert(row, new QImage(scaled.copy(square)));
     }
     const QModelIndex changed = index(row);
     Q_EMIT dataChanged(changed, changed, {Qt::DecorationRole, Qt::ToolTipRole});

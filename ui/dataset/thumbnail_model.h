@@ -52,7 +52,9 @@ private:
         QString problem; // why the scan skipped the file; empty for usable images
     };
     QVector<Entry> m_entries;
-    mutable QCache<int, QPixmap> m_cache;
+    // Tiles kept as QImage in the decoded format: a grey radiograph costs 16 KB, not the
+    // 64 KB of a 32-bit pixmap.
+    mutable QCache<int, QImage> m_cache;
     mutable QSet<int> m_requested;
     QHash<int, QString> m_errors;
     QPixmap m_placeholder;
