@@ -20,6 +20,18 @@
 using namespace cxr;
 using namespace cxr::ui;
 
+namespace {
+
+// Opens folder on page and waits for the scan to finish.
+bool openDatasetAndWait(DatasetPage *page, const QString &folder)
+{
+    QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
+    page->openDataset(folder);
+    return loaded.wait(10000);
+}
+
+} // namespace
+
 class TestMainWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -43,9 +55,7 @@ private Q_SLOTS:
         MainWindow window;
         window.show();
         DatasetPage *page = window.datasetPage();
-        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
-        page->openDataset(test::demoDataset());
-        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QVERIFY(openDatasetAndWait(page, test::demoDataset()));
         QVERIFY(page->dataset() != nullptr);
 
         auto *table = page->findChild<QTableWidget *>();
@@ -93,9 +103,7 @@ private Q_SLOTS:
         MainWindow window;
         window.show();
         DatasetPage *page = window.datasetPage();
-        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
-        page->openDataset(test::demoDataset());
-        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QVERIFY(openDatasetAndWait(page, test::demoDataset()));
         DatasetPlots *plots = page->plots();
         QCOMPARE(plots->tabNames(), (QStringList{"Classes", "Image sizes", "File sizes"}));
         QCOMPARE(plots->plottedImageSizes(), 200); // every image's header was read
@@ -121,9 +129,7 @@ private Q_SLOTS:
     {
         MainWindow window;
         DatasetPage *page = window.datasetPage();
-        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
-        page->openDataset(test::demoDataset());
-        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QVERIFY(openDatasetAndWait(page, test::demoDataset()));
         ThumbnailModel *model = page->thumbnailModel();
         page->setGridFilter("test", "NORMAL");
         QCOMPARE(model->rowCount(), 25);
@@ -152,9 +158,7 @@ private Q_SLOTS:
         notes.close();
         MainWindow window;
         DatasetPage *page = window.datasetPage();
-        QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
-        page->openDataset(dir.path());
-        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QVERIFY(openDatasetAndWait(page, dir.path()));
         page->setGridFilter(ThumbnailModel::kProblemFiles, "");
         ThumbnailModel *model = page->thumbnailModel();
         QCOMPARE(model->rowCount(), 1);
