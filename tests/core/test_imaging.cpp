@@ -245,6 +245,41 @@ private Q_SLOTS:
         QCOMPARE(full.at<unsigned char>(4), (unsigned char)255);
     }
 
+    // The table-driven renderer against a plain transcription of the DICOM formula, on 12-bit
+    // integers (the table path) and fractional values (the direct path), both polarities.
+    void windowRendererMatchesTheFormula()
+    {
+        cv::Mat values(64, 64, CV_32F);
+        cv::RNG random(7);
+        random.fill(values, cv::RNG::UNIFORM, -1024, 3072);
+        cv::Mat integers;
+        values.convertTo(integers, CV_32S);
+        integers.convertTo(integers, CV_32F);
+        integers(cv::Rect(0, 0, 64, 8)) += 0.37f; // some fractional rescale results
+        for (const DisplayWindow window : {DisplayWindow{40, 400}, DisplayWindow{-600, 1500},
+                                           DisplayWindow{1000.5, 1}, DisplayWindow{500, 2}}) {
+            for (const Polarity polarity : {Polarity::Normal, Polarity::Inverted}) {
+                const cv::Mat rendered = renderWindow(integers, window, polarity);
+                for (int y = 0; y < 64; ++y) {
+                    for (int x = 0; x < 64; ++x) {
+                        const double v = integers.at<float>(y, x);
+                        const double c = window.center;
+                        const double w = window.width;
+                        double expected = v <= c - 0.5 - (w - 1) / 2  ? 0
+                                          : v > c - 0.5 + (w - 1) / 2 ? 255
+                                                                      : ((v - (c - 0.5)) / (w - 1) + 0.5) * 255;
+                        expected = std::round(std::clamp(expected, 0.0, 255.0));
+                        if (polarity == Polarity::Inverted) {
+                            expected = 255 - expected;
+                        }
+                        QVERIFY2(std::abs(rendered.at<unsigned char>(y, x) - expected) <= 1,
+                                 qPrintable(QString("v %1 window %2/%3").arg(v).arg(c).arg(w)));
+                    }
+                }
+            }
+        }
+    }
+
     // Hounsfield units survive: values are stored value * slope + intercept, not 8-bit levels.
     void keepsModalityValues()
     {
