@@ -31,5 +31,6 @@ Action addInfoCommand(CLI::App &app);
 Action addConvertCommand(CLI::App &app);
 Action addSplitCommand(CLI::App &app);
 Action addCacheCommand(CLI::App &app);
+Action addAugmentCommand(CLI::App &app);
 
 } // namespace cxr::cli

@@ -157,6 +157,22 @@ private Q_SLOTS:
         QVERIFY(again.err.contains("--overwrite"));
     }
 
+    void augmentWritesAGrid()
+    {
+        const QString grid = m_dir.filePath("grid.png");
+        const Outcome o = runCli({"augment", firstDemoImage(), "--preset", "thesis", "--n", "8",
+                                  "--seed", "1", "--size", "64", "--out", grid});
+        QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+        QCOMPARE(QImage(grid).size(), QSize(3 * 64, 3 * 64)); // 1 + 8 tiles, 3 x 3
+        const Outcome again = runCli({"augment", firstDemoImage(), "--n", "8", "--seed", "1",
+                                      "--size", "64", "--out", m_dir.filePath("grid2.png")});
+        QCOMPARE(QImage(grid), QImage(m_dir.filePath("grid2.png"))); // seeded
+        const Outcome unknown = runCli({"augment", firstDemoImage(), "--preset", "fancy",
+                                        "--out", grid});
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY(unknown.err.contains("unknown preset 'fancy'"));
+    }
+
     void infoHidesPatientUnlessAsked()
     {
         const QString file = test::dicomFile("chest_cr_mono1.dcm");
