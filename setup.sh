@@ -104,9 +104,9 @@ case "$mode" in
         cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCXR_TORCH_PCH=OFF \
             -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
             -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
-        cmake --build build-asan --target test_imaging test_data
+        cmake --build build-asan --target test_imaging test_data test_augmentation
         ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 \
-            ctest --test-dir build-asan -R "test_imaging|test_data" --output-on-failure
+            ctest --test-dir build-asan -R "test_imaging|test_data|test_augmentation" --output-on-failure
         ;;
     *)
         echo "usage: $0 demo|test|bench|build|sanitize" >&2
