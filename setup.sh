@@ -6,7 +6,7 @@
 #   ./setup.sh test    run the whole test suite through CTest
 #   ./setup.sh bench   run the benchmarks under tests/bench
 #   ./setup.sh build   only install and build
-#   ./setup.sh sanitize  the imaging and data tests under AddressSanitizer and UBSan
+#   ./setup.sh sanitize  the imaging, augmentation and data tests under AddressSanitizer and UBSan
 # Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure arguments),
 #              CXR_SKIP_INSTALL=1 (never call apt-get).
 set -euo pipefail
