@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/dataset_index.h"
 
+#include "core/common/fnv1a.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -37,13 +39,11 @@ std::vector<const DatasetFile *> DatasetIndex::filesOf(const std::string &split)
 
 std::string DatasetIndex::fingerprint() const
 {
-    // FNV-1a, 64 bit: no cryptographic claim, only "same files, same labels".
-    std::uint64_t hash = 1469598103934665603ULL;
+    // Only "same files, same labels": each field followed by a 0xFF separator.
+    Fnv1a hash;
     auto mix = [&hash](const std::string &text) {
-        for (unsigned char c : text) {
-            hash = (hash ^ c) * 1099511628211ULL;
-        }
-        hash = (hash ^ 0xFF) * 1099511628211ULL;
+        hash.add(text.data(), text.size());
+        hash.addByte(0xFF);
     };
     for (const DatasetFile &f : files) {
         mix(std::filesystem::relative(f.path, root).generic_string());
@@ -52,7 +52,7 @@ std::string DatasetIndex::fingerprint() const
         mix(std::to_string(f.bytes));
     }
     char text[32]; // "fnv1a64:" + 16 hex digits + NUL
-    std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(hash));
+    std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(hash.value()));
     return text;
 }
 

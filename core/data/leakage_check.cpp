@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/leakage_check.h"
 
+#include "core/common/fnv1a.h"
 #include "core/common/parallel_for.h"
 #include "core/imaging/perceptual_hash.h"
 
@@ -18,14 +19,12 @@ namespace {
 std::uint64_t hashFile(const std::filesystem::path &path)
 {
     std::ifstream in(path, std::ios::binary);
-    std::uint64_t hash = 1469598103934665603ULL;
+    Fnv1a hash;
     char buffer[1 << 16];
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-        for (std::streamsize i = 0; i < in.gcount(); ++i) {
-            hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
-        }
+        hash.add(buffer, std::size_t(in.gcount()));
     }
-    return hash;
+    return hash.value();
 }
 
 } // namespace

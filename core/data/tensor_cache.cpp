@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/tensor_cache.h"
 
+#include "core/common/fnv1a.h"
 #include "core/common/tensor_cache_file.h"
 
 #include <cmath>
@@ -14,23 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class Fnv1a {
-public:
-    void add(const void *data, std::size_t size)
-    {
-        const auto *bytes = static_cast<const unsigned char *>(data);
-        for (std::size_t i = 0; i < size; ++i) {
-            m_hash = (m_hash ^ bytes[i]) * 1099511628211ULL;
-        }
-    }
-    void add(const std::string &text) { add(text.data(), text.size() + 1); }
-    template <typename T>
-    void addValue(T value) { add(&value, sizeof value); }
-    std::uint64_t value() const { return m_hash; }
-
-private:
-    std::uint64_t m_hash = 1469598103934665603ULL;
-};
+// A string and its terminating NUL, so that "ab" + "c" and "a" + "bc" differ.
+void addText(Fnv1a &hash, const std::string &text)
+{
+    hash.add(text.c_str(), text.size() + 1);
+}
 
 const char *resizeName(imaging::ResizeMode mode)
 {
@@ -44,11 +33,11 @@ std::uint64_t cacheKey(const std::vector<const DatasetFile *> &files,
     Fnv1a hash;
     hash.addValue(spec.size);
     hash.addValue(spec.channels);
-    hash.add(resizeName(spec.resize));
+    addText(hash, resizeName(spec.resize));
     for (const DatasetFile *file : files) {
         std::error_code error;
         const auto modified = fs::last_write_time(file->path, error).time_since_epoch().count();
-        hash.add(file->path.string());
+        addText(hash, file->path.string());
         hash.addValue(file->bytes);
         hash.addValue(std::int64_t(modified));
         hash.addValue(file->label);
@@ -89,7 +78,7 @@ fs::path cacheFileFor(const DatasetIndex &index, const std::string &split,
                       const imaging::ModelInputSpec &spec, const fs::path &cacheDir)
 {
     Fnv1a dataset;
-    dataset.add((index.manifest.empty() ? index.root : index.manifest).string());
+    addText(dataset, (index.manifest.empty() ? index.root : index.manifest).string());
     // Split names come from folders or manifests: keep only safe characters in the file name.
     std::string safeSplit;
     for (char c : split) {
