@@ -17,13 +17,6 @@ namespace cxr::ui {
 
 namespace {
 
-// Lets the worker poll the page's cancel flag.
-struct FlagObserver : ProgressObserver {
-    explicit FlagObserver(std::shared_ptr<std::atomic<bool>> flag) : m_flag(std::move(flag)) {}
-    bool isCancelled() const override { return m_flag->load(); }
-    std::shared_ptr<std::atomic<bool>> m_flag;
-};
-
 QString warning(const QString &text)
 {
     return QStringLiteral("<span style='color:#b35900'>⚠ %1</span>").arg(text.toHtmlEscaped());
@@ -57,7 +50,7 @@ DatasetChecksPanel::DatasetChecksPanel(QWidget *parent)
 DatasetChecksPanel::~DatasetChecksPanel()
 {
     if (m_cancel) {
-        m_cancel->store(true);
+        m_cancel->cancel();
     }
     m_watcher.waitForFinished();
 }
@@ -80,7 +73,7 @@ QString DatasetChecksPanel::leakageText() const
 void DatasetChecksPanel::showDataset(std::shared_ptr<const data::DatasetIndex> shared)
 {
     if (m_cancel) {
-        m_cancel->store(true);
+        m_cancel->cancel();
     }
     m_watcher.waitForFinished();
     m_index = std::move(shared);
@@ -107,17 +100,15 @@ void DatasetChecksPanel::showDataset(std::shared_ptr<const data::DatasetIndex> s
     m_leakage->setText(tr("Checking for patients and files in two splits…"));
     m_carveButton->setVisible(false);
 
-    m_cancel = std::make_shared<std::atomic<bool>>(false);
-    auto cancel = m_cancel;
-    m_watcher.setFuture(QtConcurrent::run([shared = m_index, cancel]() {
-        FlagObserver observer(cancel);
-        return data::checkLeakage(*shared, &observer, data::NearDuplicates::Check);
+    m_cancel = std::make_shared<CancelFlag>();
+    m_watcher.setFuture(QtConcurrent::run([shared = m_index, cancel = m_cancel]() {
+        return data::checkLeakage(*shared, cancel.get(), data::NearDuplicates::Check);
     }));
 }
 
 void DatasetChecksPanel::onChecksFinished()
 {
-    if (m_cancel && m_cancel->load()) {
+    if (m_cancel && m_cancel->isCancelled()) {
         return; // superseded by another dataset
     }
     const data::LeakageReport report = m_watcher.result();

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/common/progress.h"
 #include "core/data/dataset_index.h"
 #include "core/data/leakage_check.h"
 
 #include <QFutureWatcher>
 #include <QWidget>
 
-#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -46,7 +46,7 @@ private:
     QLabel *m_leakage;
     QPushButton *m_carveButton;
     std::shared_ptr<const data::DatasetIndex> m_index;
-    std::shared_ptr<std::atomic<bool>> m_cancel;
+    std::shared_ptr<CancelFlag> m_cancel; // shared with the running check
     QFutureWatcher<data::LeakageReport> m_watcher;
 };
 
