@@ -44,7 +44,7 @@ struct TensorCacheHeader {
 // pixels: count * channels * side * side bytes; labels: count entries.
 inline Status writeTensorCache(const std::filesystem::path &path, const TensorCacheHeader &header,
                                const std::vector<std::int32_t> &labels,
-                               const std::vector<std::uint8_t> &pixels)
+                               const PixelBuffer &pixels)
 {
     std::string bytes(kTensorCacheHeaderBytes, '\0');
     std::memcpy(&bytes[0], kTensorCacheMagic, 8);
@@ -58,12 +58,13 @@ inline Status writeTensorCache(const std::filesystem::path &path, const TensorCa
     return writeFileAtomically(path, bytes);
 }
 
-// Maps path and copies its images into ImageArrays. Errors: missing file, wrong magic
+// Maps path and returns its images as a view of the mapping, which they keep open. Errors: missing file, wrong magic
 // or version, a key other than expectedKey (stale), or a size that does not match the header.
 inline Result<ImageArrays> readTensorCache(const std::filesystem::path &path,
                                            std::uint64_t expectedKey)
 {
-    const MappedFile file(path);
+    const auto mapping = std::make_shared<const MappedFile>(path);
+    const MappedFile &file = *mapping;
     if (!file.isOpen()) {
         return makeError(ErrorCode::NotFound, path.string() + ": no tensor cache");
     }
@@ -95,7 +96,7 @@ inline Result<ImageArrays> readTensorCache(const std::filesystem::path &path,
     arrays.labels.resize(header.count);
     std::memcpy(arrays.labels.data(), data + kTensorCacheHeaderBytes, std::size_t(header.count) * 4);
     const unsigned char *pixels = data + kTensorCacheHeaderBytes + std::size_t(header.count) * 4;
-    arrays.pixels.assign(pixels, pixels + std::size_t(header.count) * imageBytes);
+    arrays.pixels = PixelBuffer(mapping, pixels, std::size_t(header.count) * imageBytes);
     return arrays;
 }
 

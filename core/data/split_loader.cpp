@@ -41,7 +41,7 @@ Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &spli
         return makeError(ErrorCode::Cancelled, "loading the " + split + " split was cancelled");
     }
 
-    arrays.pixels.reserve(pixels.size());
+    std::size_t kept = 0; // images that decoded, compacted in place to the front
     for (std::size_t i = 0; i < files.size(); ++i) {
         if (!decoded[i]) {
             // Loader messages start with the path; the problem keeps the path separately.
@@ -53,11 +53,16 @@ Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &spli
             report.failures.push_back({files[i]->path, reason});
             continue;
         }
-        const auto begin = pixels.begin() + std::ptrdiff_t(i * imageSize);
-        arrays.pixels.insert(arrays.pixels.end(), begin, begin + std::ptrdiff_t(imageSize));
+        if (kept != i) {
+            std::copy_n(pixels.begin() + std::ptrdiff_t(i * imageSize), imageSize,
+                        pixels.begin() + std::ptrdiff_t(kept * imageSize));
+        }
+        ++kept;
         arrays.labels.push_back(files[i]->label);
         arrays.paths.push_back(files[i]->path.string());
     }
+    pixels.resize(kept * imageSize);
+    arrays.pixels = PixelBuffer(std::move(pixels));
     return arrays;
 }
 

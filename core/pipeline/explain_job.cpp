@@ -24,7 +24,7 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
     ImageArrays arrays;
     arrays.channels = inputSpec.channels;
     arrays.height = arrays.width = inputSpec.size;
-    arrays.pixels = std::move(*input);
+    arrays.pixels = PixelBuffer(*input);
     arrays.labels = {-1};
     auto predictions = classifier.predict(arrays);
     if (!predictions) {
@@ -37,7 +37,7 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
     prediction.probability = predictions->probability(0, 1);
     prediction.predictedClass = spec.classNames.at(prediction.probability >= spec.threshold ? 1 : 0);
     if (explain) {
-        auto cam = classifier.gradCam(imaging::scaleModelInput(arrays.pixels), target);
+        auto cam = classifier.gradCam(imaging::scaleModelInput(*input), target);
         if (!cam) {
             return cam.error();
         }

@@ -89,8 +89,9 @@ private Q_SLOTS:
         ImageArrays arrays;
         arrays.channels = 1;
         arrays.height = arrays.width = 64;
-        arrays.pixels.assign(2 * 64 * 64, 128);
-        std::fill(arrays.pixels.begin() + 64 * 64, arrays.pixels.end(), 25);
+        std::vector<std::uint8_t> pixels(2 * 64 * 64, 128);
+        std::fill(pixels.begin() + 64 * 64, pixels.end(), 25);
+        arrays.pixels = PixelBuffer(std::move(pixels));
         arrays.labels = {-1, -1};
         auto first = classifier->predict(arrays);
         auto second = classifier->predict(arrays);
