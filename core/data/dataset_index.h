@@ -42,6 +42,9 @@ struct DatasetIndex {
     std::vector<std::string> splits;  // train, val, test first, then any others by name
     std::vector<DatasetFile> files;   // sorted by split, class, path
     std::vector<DatasetProblem> problems;
+    // Every file was opened and checked (sizes, formats and headers are filled in). A quick
+    // scan only lists names; inspectDataset does the rest.
+    bool filesInspected = false;
 
     bool hasSplit(const std::string &split) const;
     std::int64_t count(const std::string &split, int label) const;

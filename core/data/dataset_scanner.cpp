@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/dataset_scanner.h"
 
+#include "core/common/parallel_for.h"
 #include "core/data/file_inspection.h"
 #include "core/data/manifest.h"
 #include "core/data/patient_id.h"
@@ -67,6 +68,13 @@ int splitRank(const std::string &split)
     return it == order.end() ? int(order.size()) : int(it - order.begin());
 }
 
+Error noClassFoldersError(const fs::path &root)
+{
+    return makeError(ErrorCode::InvalidDataset,
+                     root.string() + ": no class folders with images found (expected CLASS/ "
+                                     "or train|val|test/CLASS/ subfolders)");
+}
+
 class Scanner {
 public:
     explicit Scanner(DatasetIndex &index) : m_index(index) {}
@@ -104,13 +112,10 @@ public:
     }
 
 private:
+    // Names only: opening the file is inspectDataset's job.
     void addFile(const std::string &split, const std::string &className, const fs::path &path)
     {
         DatasetFile file;
-        if (std::string problem = inspectImageFile(path, file); !problem.empty()) {
-            m_index.problems.push_back({path, std::move(problem)});
-            return;
-        }
         file.path = path;
         file.split = split;
         file.patient = patientIdFromFileName(path.filename().string());
@@ -159,7 +164,8 @@ void sortSplits(std::vector<std::string> &splits)
     });
 }
 
-Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *observer)
+Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *observer,
+                                 ScanOptions options)
 {
     std::error_code error;
     const fs::path root = fs::absolute(rootIn, error).lexically_normal();
@@ -224,9 +230,7 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
         }
     }
     if (classes.empty()) {
-        return makeError(ErrorCode::InvalidDataset,
-                         root.string() + ": no class folders with images found (expected "
-                                         "CLASS/ or train|val|test/CLASS/ subfolders)");
+        return noClassFoldersError(root);
     }
     std::sort(classes.begin(), classes.end());
     sortSplits(splits);
@@ -239,13 +243,68 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
                 continue;
             }
             std::sort(found->second.begin(), found->second.end(),
-                      [](const DatasetFile &a, const DatasetFile &b) { return a.path < b.path; });
+                      byPath);
             for (DatasetFile &file : found->second) {
                 file.label = int(label);
                 index.files.push_back(std::move(file));
             }
         }
     }
+    if (options.inspectFiles) {
+        return inspectDataset(std::move(index), observer);
+    }
+    return index;
+}
+
+Result<DatasetIndex> inspectDataset(DatasetIndex index, ProgressObserver *observer)
+{
+    if (index.filesInspected) {
+        return index;
+    }
+    std::vector<std::string> reasons(index.files.size());
+    const bool finished = parallelFor(
+        index.files.size(),
+        [&](std::size_t i) { reasons[i] = inspectImageFile(index.files[i].path, index.files[i]); },
+        observer);
+    if (!finished) {
+        return makeError(ErrorCode::Cancelled, "scan of " + index.root.string() + " cancelled");
+    }
+    std::vector<DatasetFile> usable;
+    usable.reserve(index.files.size());
+    for (std::size_t i = 0; i < index.files.size(); ++i) {
+        if (reasons[i].empty()) {
+            usable.push_back(std::move(index.files[i]));
+        } else {
+            index.problems.push_back({index.files[i].path, std::move(reasons[i])});
+        }
+    }
+    index.files = std::move(usable);
+
+    // A class folder holding only unusable files is not a class.
+    std::vector<int> newLabel(index.classes.size(), -1);
+    std::vector<std::string> classes;
+    for (const DatasetFile &file : index.files) {
+        newLabel[std::size_t(file.label)] = 0;
+    }
+    for (std::size_t label = 0; label < index.classes.size(); ++label) {
+        if (newLabel[label] == 0) {
+            newLabel[label] = int(classes.size());
+            classes.push_back(index.classes[label]);
+        }
+    }
+    for (DatasetFile &file : index.files) {
+        file.label = newLabel[std::size_t(file.label)];
+    }
+    index.classes = std::move(classes);
+    index.splits.erase(std::remove_if(index.splits.begin(), index.splits.end(),
+                                      [&index](const std::string &split) {
+                                          return index.count(split) == 0;
+                                      }),
+                       index.splits.end());
+    if (index.classes.empty()) {
+        return noClassFoldersError(index.root);
+    }
+    index.filesInspected = true;
     return index;
 }
 

@@ -7,12 +7,25 @@
 
 namespace cxr::data {
 
-// Lists a dataset folder without decoding images: layout, classes, splits and files, each file
-// identified by its leading bytes. Files that cannot be used (not an image, empty, truncated
-// JPEG, unreadable) become problems with a reason; the scan goes on.
+struct ScanOptions {
+    // Open every file (inspectDataset). Off, the scan only lists names, which is as fast as a
+    // directory listing: the GUI shows that at once and inspects in the background.
+    bool inspectFiles = true;
+};
+
+// Scans a dataset folder (or a .csv manifest) without decoding images: layout, classes, splits
+// and files. With inspectFiles, each file is identified by its leading bytes; files that
+// cannot be used (not an image, empty, truncated JPEG, unreadable) become problems with a
+// reason, and the scan goes on.
 // Fails, naming the folder, when it is missing, not a folder, or has no class folders with
-// images. Symbolic links to folders are not followed (no loops). Progress counts folders.
+// images. Symbolic links to folders are not followed (no loops). Progress counts folders,
+// then files while they are inspected.
 Result<DatasetIndex> scanDataset(const std::filesystem::path &root,
-                                 ProgressObserver *observer = nullptr);
+                                 ProgressObserver *observer = nullptr, ScanOptions options = {});
+
+// The second half of a scan: opens the listed files on all cores, fills in their sizes,
+// formats and headers, and moves the unusable ones to problems. Classes and splits left with
+// no image are dropped. Does nothing to an index whose files were inspected already.
+Result<DatasetIndex> inspectDataset(DatasetIndex index, ProgressObserver *observer = nullptr);
 
 } // namespace cxr::data

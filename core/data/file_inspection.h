@@ -13,6 +13,13 @@ namespace cxr::data {
 // the file looks usable, otherwise the reason it is not ("empty file", "truncated JPEG", ...).
 std::string inspectImageFile(const std::filesystem::path &path, DatasetFile &file);
 
+// Orders files by their path as a plain string: comparing std::filesystem::path component by
+// component made sorting the largest part of a scan.
+inline bool byPath(const DatasetFile &a, const DatasetFile &b)
+{
+    return a.path.native() < b.path.native();
+}
+
 // Sorts splits train, val, test first, then others by name.
 void sortSplits(std::vector<std::string> &splits);
 

@@ -146,6 +146,7 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
     for (auto &[label, files] : byClass) {
         index.classes.push_back(label);
     }
+    index.filesInspected = true; // each row's file was checked above
     // Same order as a folder scan: split, then class, then path.
     for (const std::string &split : index.splits) {
         for (std::size_t label = 0; label < index.classes.size(); ++label) {
@@ -157,7 +158,7 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
                 }
             }
             std::sort(selected.begin(), selected.end(),
-                      [](const DatasetFile &a, const DatasetFile &b) { return a.path < b.path; });
+                      byPath);
             index.files.insert(index.files.end(), selected.begin(), selected.end());
         }
     }

@@ -36,6 +36,7 @@ void copyDemoImages(const QString &folder, const QString &cls, int n)
 
 void writeFile(const QString &path, const QByteArray &bytes)
 {
+    QDir().mkpath(QFileInfo(path).path());
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(bytes);
@@ -88,6 +89,46 @@ private Q_SLOTS:
         QVERIFY2(reasons[0].startsWith("cut.jpeg: truncated JPEG"), qPrintable(reasons[0]));
         QVERIFY2(reasons[1].startsWith("empty.jpeg: empty file"), qPrintable(reasons[1]));
         QVERIFY2(reasons[2].startsWith("readme.txt: not an image"), qPrintable(reasons[2]));
+    }
+
+    void listingFirstThenInspection()
+    {
+        // The GUI's two steps: names at once, then each file opened. A class folder with only
+        // unusable files is a class in the listing and gone after the inspection.
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("NORMAL"), "NORMAL", 2);
+        copyDemoImages(dir.filePath("PNEUMONIA"), "PNEUMONIA", 2);
+        writeFile(dir.filePath("NORMAL/broken.jpeg"), "not a jpeg");
+        writeFile(dir.filePath("NOTES/readme.txt"), "notes");
+        auto listed = scanDataset(dir.path().toStdString(), nullptr, ScanOptions{false});
+        QVERIFY(listed.ok());
+        QVERIFY(!listed->filesInspected);
+        QCOMPARE(listed->classes, (std::vector<std::string>{"NORMAL", "NOTES", "PNEUMONIA"}));
+        QCOMPARE(listed->files.size(), std::size_t(6));
+        QVERIFY(listed->problems.empty());
+
+        auto inspected = inspectDataset(*listed);
+        QVERIFY(inspected.ok());
+        QVERIFY(inspected->filesInspected);
+        QCOMPARE(inspected->classes, (std::vector<std::string>{"NORMAL", "PNEUMONIA"}));
+        QCOMPARE(inspected->count("all", 0), 2);
+        QCOMPARE(inspected->count("all", 1), 2); // PNEUMONIA's label moved from 2 to 1
+        QCOMPARE(inspected->problems.size(), std::size_t(2));
+        for (const DatasetFile &file : inspected->files) {
+            QVERIFY(file.bytes > 0);
+            QCOMPARE(file.header.width, 224);
+        }
+        // Same result as the one-step scan.
+        QCOMPARE(inspected->fingerprint(), scanDataset(dir.path().toStdString())->fingerprint());
+
+        // Nothing usable at all: the inspection says so, naming the folder.
+        QTemporaryDir junk;
+        writeFile(junk.filePath("A/a.jpeg"), "x");
+        auto junkListed = scanDataset(junk.path().toStdString(), nullptr, ScanOptions{false});
+        QVERIFY(junkListed.ok());
+        auto junkInspected = inspectDataset(*junkListed);
+        QVERIFY(!junkInspected.ok());
+        QVERIFY(junkInspected.error().message.find("no class folders") != std::string::npos);
     }
 
     void unusableFoldersAreRefused_data()
@@ -321,7 +362,7 @@ private Q_SLOTS:
         CacheOutcome second;
         auto cached = loadSplitCached(*index, "train", spec, cache, report, nullptr, &second);
         QVERIFY(second.hit);
-        QVERIFY(cached->pixels == decoded->pixels); // byte-identical to decoding
+        QVERIFY(cached->pixels.toVector() == decoded->pixels.toVector()); // byte-identical to decoding
         QCOMPARE(cached->labels, decoded->labels);
         QCOMPARE(cached->paths, decoded->paths);
 
@@ -344,7 +385,7 @@ private Q_SLOTS:
         CacheOutcome rebuilt;
         auto again = loadSplitCached(*index, "train", spec, cache, report, nullptr, &rebuilt);
         QVERIFY(!rebuilt.hit && rebuilt.written);
-        QVERIFY(again->pixels == decoded->pixels);
+        QVERIFY(again->pixels.toVector() == decoded->pixels.toVector());
 
         // An unwritable cache folder costs speed only.
         writeFile(dir.filePath("blocked"), "a file, not a folder");
@@ -353,7 +394,7 @@ private Q_SLOTS:
                                         report, nullptr, &blocked);
         QVERIFY(uncached.ok());
         QVERIFY(!blocked.hit && !blocked.written);
-        QVERIFY(uncached->pixels == decoded->pixels);
+        QVERIFY(uncached->pixels.toVector() == decoded->pixels.toVector());
     }
 
     void loadsSplitIntoModelInputs()

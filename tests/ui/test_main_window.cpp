@@ -27,7 +27,9 @@ bool openDatasetAndWait(DatasetPage *page, const QString &folder)
 {
     QSignalSpy loaded(page, &DatasetPage::datasetLoaded);
     page->openDataset(folder);
-    return loaded.wait(10000);
+    // datasetLoaded comes after the background pass that opens every listed file.
+    return loaded.wait(10000) && page->dataset() && page->dataset()->filesInspected &&
+           !page->isScanning();
 }
 
 } // namespace

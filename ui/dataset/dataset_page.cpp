@@ -17,6 +17,7 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTimer>
@@ -163,18 +164,24 @@ void DatasetPage::openDataset(const QString &folder)
         return;
     }
     m_pathLabel->setText(tr("Scanning %1…").arg(folder));
-    m_progress->setRange(0, 0);
     m_progress->setVisible(true);
     m_cancelButton->setVisible(true);
     m_openButton->setEnabled(false);
     m_openManifestButton->setEnabled(false);
+    // First a listing, shown at once; then every file is opened in the background.
+    startWorker([path = folder.toStdString()](ScanState *state) {
+        return data::scanDataset(path, state, data::ScanOptions{/*inspectFiles=*/false});
+    });
+}
+
+void DatasetPage::startWorker(std::function<Result<data::DatasetIndex>(ScanState *)> work)
+{
     m_scanState = std::make_shared<ScanState>();
+    m_progress->setRange(0, 0);
     m_progressTimer->start(100);
-    auto state = m_scanState;
-    const std::string path = folder.toStdString();
-    m_scanWatcher.setFuture(QtConcurrent::run([state, path]() {
+    m_scanWatcher.setFuture(QtConcurrent::run([state = m_scanState, work = std::move(work)]() {
         ScanOutcome outcome;
-        auto index = data::scanDataset(path, state.get());
+        auto index = work(state.get());
         if (index) {
             outcome.index = std::move(*index);
         } else {
@@ -198,15 +205,28 @@ void DatasetPage::updateProgress()
 
 void DatasetPage::onScanFinished()
 {
+    ScanOutcome outcome = m_scanWatcher.result();
+    m_scanState.reset();
+    if (outcome.index && !outcome.index->filesInspected) {
+        // The listing: show names and counts now, check the files next.
+        m_index = std::make_shared<const data::DatasetIndex>(std::move(*outcome.index));
+        showDataset();
+        startWorker([listed = *m_index](ScanState *state) {
+            return data::inspectDataset(listed, state);
+        });
+        return;
+    }
     m_progressTimer->stop();
     m_progress->setVisible(false);
     m_cancelButton->setVisible(false);
     m_openButton->setEnabled(true);
     m_openManifestButton->setEnabled(true);
-    ScanOutcome outcome = m_scanWatcher.result();
-    m_scanState.reset();
     if (!outcome.index) {
-        m_pathLabel->setText(tr("Could not open dataset: %1").arg(outcome.error));
+        m_pathLabel->setText(m_index && !m_index->filesInspected
+                                 ? tr("%1 (files not checked: %2)")
+                                       .arg(QString::fromStdString(m_index->root.string()),
+                                            outcome.error)
+                                 : tr("Could not open dataset: %1").arg(outcome.error));
         Q_EMIT scanFailed(outcome.error);
         return;
     }
@@ -252,12 +272,21 @@ void DatasetPage::showDataset()
     }
     m_countTable->setFixedHeight(height);
 
-    m_summaryLabel->setText(tr("%n images in %1 classes; %2 problem files.", nullptr,
-                               int(index.files.size()))
-                                .arg(classCount)
-                                .arg(index.problems.size()));
-    m_plots->showDataset(index);
-    m_checks->showDataset(m_index);
+    // Sizes, formats, problems and checks need the opened files: shown once inspected.
+    const bool inspected = index.filesInspected;
+    m_summaryLabel->setText(
+        inspected ? tr("%n images in %1 classes; %2 problem files.", nullptr, int(index.files.size()))
+                        .arg(classCount)
+                        .arg(index.problems.size())
+                  : tr("%n files in %1 classes; checking each file…", nullptr,
+                       int(index.files.size()))
+                        .arg(classCount));
+    m_plots->setVisible(inspected);
+    m_checks->setVisible(inspected);
+    if (inspected) {
+        m_plots->showDataset(index);
+        m_checks->showDataset(m_index);
+    }
 
     m_problems->clear();
     for (const auto &problem : index.problems) {
@@ -265,6 +294,10 @@ void DatasetPage::showDataset()
                                                          QString::fromStdString(problem.reason)));
     }
 
+    // Keep the grid's filters and scroll position when the checked index replaces the listing.
+    const QVariant splitShown = m_splitFilter->currentData();
+    const QVariant classShown = m_classFilter->currentData();
+    const int scrolled = m_grid->verticalScrollBar()->value();
     const QSignalBlocker splitBlocker(m_splitFilter);
     const QSignalBlocker classBlocker(m_classFilter);
     m_splitFilter->clear();
@@ -281,7 +314,14 @@ void DatasetPage::showDataset()
     for (const auto &cls : index.classes) {
         m_classFilter->addItem(QString::fromStdString(cls), QString::fromStdString(cls));
     }
+    m_splitFilter->setCurrentIndex(std::max(0, m_splitFilter->findData(splitShown)));
+    m_classFilter->setCurrentIndex(std::max(0, m_classFilter->findData(classShown)));
     applyFilter();
+    if (inspected && scrolled > 0) {
+        QTimer::singleShot(0, m_grid, [grid = m_grid, scrolled] {
+            grid->verticalScrollBar()->setValue(scrolled);
+        });
+    }
 }
 
 void DatasetPage::applyFilter()

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/common/result.h"
 #include "core/data/dataset_index.h"
 
 #include <QFutureWatcher>
 #include <QWidget>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -32,7 +34,8 @@ public:
     explicit DatasetPage(QWidget *parent = nullptr);
     ~DatasetPage() override;
 
-    // Scans folder off the UI thread; datasetLoaded or scanFailed follow.
+    // Scans folder off the UI thread: the listing is shown at once, then every file is checked
+    // in the background; datasetLoaded (after the checks) or scanFailed follow.
     void openDataset(const QString &folder);
     // The open dataset, shared read-only with the checks panel; null before the first scan.
     std::shared_ptr<const data::DatasetIndex> dataset() const { return m_index; }
@@ -56,6 +59,8 @@ private:
     struct ScanState; // progress and cancel flag shared with the worker
 
     void chooseFolder();
+    // Runs work on a worker thread with a fresh progress/cancel state; onScanFinished follows.
+    void startWorker(std::function<Result<data::DatasetIndex>(ScanState *)> work);
     void onScanFinished();
     void showDataset();
     void updateProgress();
