@@ -50,7 +50,7 @@ Action addAugmentCommand(CLI::App &app)
     command->add_option("image", options->image, "image file")->required();
     command->add_option("--out", options->out, "grid image to write (.png)")->required();
     std::string presets;
-    for (const auto &name : imaging::augmentationPresetNames()) {
+    for (const auto &name : augmentationPresetNames()) {
         presets += (presets.empty() ? "" : ", ") + name;
     }
     command->add_option("--preset", options->preset, "augmentation preset: " + presets)
@@ -63,8 +63,8 @@ Action addAugmentCommand(CLI::App &app)
         ->check(CLI::Range(32, 1024))
         ->capture_default_str();
     return [options]() -> int {
-        imaging::AugmentationSettings settings;
-        if (!imaging::augmentationPreset(options->preset, settings)) {
+        AugmentationSettings settings;
+        if (!augmentationPreset(options->preset, settings)) {
             return reportError(makeError(ErrorCode::InvalidArgument,
                                          "unknown preset '" + options->preset + "'"));
         }
@@ -79,7 +79,7 @@ Action addAugmentCommand(CLI::App &app)
         std::vector<cv::Mat> tiles = {input};
         std::mt19937_64 random(options->seed);
         for (int i = 0; i < options->count; ++i) {
-            tiles.push_back(imaging::applyAugmentation(input, imaging::drawAugmentation(settings, random)));
+            tiles.push_back(imaging::applyAugmentation(input, drawAugmentation(settings, random)));
         }
         if (auto written = imaging::writeImage(options->out, tileGrid(tiles)); !written) {
             return reportError(written.error());

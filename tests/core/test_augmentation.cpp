@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+using namespace cxr;
 using namespace cxr::imaging;
 
 namespace {
@@ -118,7 +119,7 @@ private Q_SLOTS:
         QVERIFY(!augmentationPreset("fancy", unknown));
         AugmentationSettings bad;
         bad.horizontalFlipProbability = 1.5;
-        QVERIFY(validateAugmentation(bad).find("horizontal flip") != std::string::npos);
+        QVERIFY(validateAugmentation(bad).find("hflip.p") != std::string::npos);
         bad = {};
         bad.zoomMin = 0.3;
         QVERIFY(validateAugmentation(bad).find("zoom") != std::string::npos);
