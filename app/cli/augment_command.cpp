@@ -18,7 +18,7 @@ namespace {
 struct AugmentOptions {
     std::string image;
     std::string out;
-    std::string preset = "thesis";
+    AugmentationOptions augmentation;
     int count = 16;
     std::uint64_t seed = 1;
     imaging::ModelInputSpec spec;
@@ -49,12 +49,8 @@ Action addAugmentCommand(CLI::App &app)
                    "then N samples, exactly as training would see them (input size, grey).");
     command->add_option("image", options->image, "image file")->required();
     command->add_option("--out", options->out, "grid image to write (.png)")->required();
-    std::string presets;
-    for (const auto &name : augmentationPresetNames()) {
-        presets += (presets.empty() ? "" : ", ") + name;
-    }
-    command->add_option("--preset", options->preset, "augmentation preset: " + presets)
-        ->capture_default_str();
+    options->augmentation.preset = "thesis";
+    addAugmentationOptions(command, options->augmentation, "--preset");
     command->add_option("--n", options->count, "number of augmented samples")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
@@ -63,10 +59,9 @@ Action addAugmentCommand(CLI::App &app)
         ->check(CLI::Range(32, 1024))
         ->capture_default_str();
     return [options]() -> int {
-        AugmentationSettings settings;
-        if (!augmentationPreset(options->preset, settings)) {
-            return reportError(makeError(ErrorCode::InvalidArgument,
-                                         "unknown preset '" + options->preset + "'"));
+        auto settings = options->augmentation.settings();
+        if (!settings) {
+            return reportError(settings.error());
         }
         imaging::LoadOptions load;
         load.reduceTo = options->spec.size;
@@ -79,13 +74,14 @@ Action addAugmentCommand(CLI::App &app)
         std::vector<cv::Mat> tiles = {input};
         std::mt19937_64 random(options->seed);
         for (int i = 0; i < options->count; ++i) {
-            tiles.push_back(imaging::applyAugmentation(input, drawAugmentation(settings, random)));
+            tiles.push_back(imaging::applyAugmentation(input, drawAugmentation(*settings, random)));
         }
         if (auto written = imaging::writeImage(options->out, tileGrid(tiles)); !written) {
             return reportError(written.error());
         }
-        std::printf("%s: original and %d samples of preset '%s' (seed %llu) written to %s\n",
-                    options->image.c_str(), options->count, options->preset.c_str(),
+        std::printf("%s: original and %d samples of preset '%s'%s (seed %llu) written to %s\n",
+                    options->image.c_str(), options->count, options->augmentation.preset.c_str(),
+                    options->augmentation.overrides.empty() ? "" : " with --set changes",
                     static_cast<unsigned long long>(options->seed), options->out.c_str());
         return kSuccess;
     };

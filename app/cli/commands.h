@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/common/augmentation_settings.h"
+#include "core/common/result.h"
+
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace cxr::cli {
 
@@ -20,6 +25,17 @@ struct CacheOptions {
     std::filesystem::path folder() const; // empty when disabled
 };
 void addCacheOptions(CLI::App *command, CacheOptions &options);
+
+// A preset option (presetOption: "--preset" for `augment`, "--augment" for `train`) and
+// --set KEY=VALUE (repeatable).
+struct AugmentationOptions {
+    std::string preset = "none";
+    std::vector<std::string> overrides;
+    // The preset with the overrides applied, validated; errors name the bad option.
+    Result<AugmentationSettings> settings() const;
+};
+void addAugmentationOptions(CLI::App *command, AugmentationOptions &options,
+                            const std::string &presetOption);
 
 // Each add* registers one subcommand on app and returns the action to run when it is chosen.
 using Action = std::function<int()>;

@@ -18,6 +18,9 @@ struct TrainOptions {
     pipeline::TrainJob job;
     bool skipBadImages = false;
     CacheOptions cache;
+    AugmentationOptions augmentation;
+    std::string balance = "none";
+    std::string balanceChoices; // "none, oversample, ..." for help and errors
 };
 
 // Prints each epoch as it ends, below the progress bar.
@@ -62,11 +65,37 @@ Action addTrainCommand(CLI::App &app)
     command->add_option("--resize", s.model.resize,
                         "squash (stretch to a square) or letterbox (keep aspect, pad black)")
         ->capture_default_str();
+    addAugmentationOptions(command, options->augmentation, "--augment");
+    for (const auto &[method, name] : balanceMethodNames()) {
+        options->balanceChoices += std::string(options->balanceChoices.empty() ? "" : ", ") + name;
+    }
+    command->add_option("--balance", options->balance,
+                        "class balancing: " + options->balanceChoices +
+                            " (oversample repeats minority images with fresh augmentation "
+                            "each epoch)")
+        ->capture_default_str();
     command->add_flag("--overwrite", options->job.overwrite, "replace an existing run folder");
     addCacheOptions(command, options->cache);
     command->add_flag("--skip-bad-images", options->skipBadImages,
                       "train without images that fail to decode (listed) instead of stopping");
     return [options]() -> int {
+        auto augmentation = options->augmentation.settings();
+        if (!augmentation) {
+            return reportError(augmentation.error());
+        }
+        options->job.settings.augmentation = *augmentation;
+        const auto balance = parseBalanceMethod(options->balance);
+        if (!balance) {
+            return reportError(makeError(ErrorCode::InvalidArgument,
+                                         "--balance " + options->balance +
+                                             ": unknown method (choose one of: " +
+                                             options->balanceChoices + ")"));
+        }
+        options->job.settings.balance = *balance;
+        if (*balance == BalanceMethod::Oversample && augmentationIsIdentity(*augmentation)) {
+            std::fprintf(stderr, "note: --balance oversample without --augment repeats minority "
+                                 "images unchanged; --augment thesis makes each repeat new\n");
+        }
         options->job.datasetDir = options->dataset;
         options->job.runDir = options->out;
         options->job.cacheDir = options->cache.folder();

@@ -63,6 +63,12 @@ Status prepareRunFolder(const fs::path &root, ExistingRun existing)
 
 Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::string &device)
 {
+    nlohmann::json augmentation = nlohmann::json::object();
+    for (const AugmentationTransform &transform : augmentationTransforms()) {
+        for (const AugmentationParameter &parameter : transform.parameters) {
+            augmentation[parameter.key] = s.augmentation.*(parameter.member);
+        }
+    }
     const nlohmann::json config = {
         {"format", "cxr-studio-run/1"},
         {"created", utcTimestamp()},
@@ -80,6 +86,8 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"epochs", s.epochs},
         {"batch_size", s.batchSize},
         {"seed", s.seed},
+        {"augmentation", augmentation}, // training images only, drawn fresh for each visit
+        {"balance", balanceMethodName(s.balance)},
         {"device_requested", s.device},
         {"device", device},
         {"test_split_used", false},

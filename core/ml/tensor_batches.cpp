@@ -17,6 +17,16 @@ torch::Tensor imagesTensor(const ImageArrays &arrays)
         .clone();
 }
 
+torch::Tensor imagesView(const ImageArrays &arrays)
+{
+    const auto n = std::int64_t(arrays.count());
+    if (n == 0) {
+        return torch::empty({0, arrays.channels, arrays.height, arrays.width}, torch::kUInt8);
+    }
+    return torch::from_blob(const_cast<std::uint8_t *>(arrays.pixels.data()),
+                            {n, arrays.channels, arrays.height, arrays.width}, torch::kUInt8);
+}
+
 torch::Tensor toModelInput(const torch::Tensor &levels)
 {
     return levels.to(torch::kFloat32).div_(255.0f);
@@ -28,15 +38,23 @@ torch::Tensor labelsTensor(const ImageArrays &arrays)
     return torch::tensor(labels, torch::kInt64);
 }
 
-BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels)
+BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
+                            const torch::Tensor &classWeights)
 {
     BatchOutcome outcome;
     if (logits.size(1) == 1) {
         const auto scores = logits.squeeze(1);
-        outcome.loss = torch::binary_cross_entropy_with_logits(scores, labels.to(torch::kFloat32));
+        // Per-image weights, mean over the batch: the same scale as the unweighted loss.
+        const torch::Tensor weights =
+            classWeights.defined() ? classWeights.index_select(0, labels) : torch::Tensor();
+        outcome.loss =
+            torch::binary_cross_entropy_with_logits(scores, labels.to(torch::kFloat32), weights);
         outcome.correct = (scores.ge(0).to(torch::kInt64) == labels).sum().item<std::int64_t>();
     } else {
-        outcome.loss = torch::nn::functional::cross_entropy(logits, labels);
+        namespace F = torch::nn::functional;
+        outcome.loss = classWeights.defined()
+                           ? F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().weight(classWeights))
+                           : F::cross_entropy(logits, labels);
         outcome.correct = (logits.argmax(1) == labels).sum().item<std::int64_t>();
     }
     return outcome;

@@ -12,6 +12,9 @@ namespace cxr::ml {
 // Copies arrays into a [N, C, H, W] uint8 tensor (and labels into [N] int64) on the CPU.
 // Batches become model input with toModelInput.
 torch::Tensor imagesTensor(const ImageArrays &arrays);
+// The same without a copy: valid only while arrays lives. For the trainer, whose arrays outlive
+// the run and whose batches are gathered (copied) from the view.
+torch::Tensor imagesView(const ImageArrays &arrays);
 // uint8 levels on any device to float32 model input: level / 255.
 torch::Tensor toModelInput(const torch::Tensor &levels);
 torch::Tensor labelsTensor(const ImageArrays &arrays);
@@ -22,7 +25,9 @@ struct BatchOutcome {
 };
 
 // Binary models (one logit) use sigmoid cross-entropy, others softmax cross-entropy.
-BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels);
+// classWeights, when defined, weighs each image's loss by its class ([K] on logits' device).
+BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
+                            const torch::Tensor &classWeights = {});
 
 // Class probabilities [N, K] from logits: [1 - p, p] for a binary model.
 torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits);

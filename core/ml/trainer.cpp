@@ -6,6 +6,7 @@
 #include "core/ml/models.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
+#include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_includes.h"
 #include "cxr/version.h"
 
@@ -50,6 +51,9 @@ std::string validateSettings(const TrainSettings &s)
     if (!isValidDeviceName(s.device)) {
         return "unknown device '" + s.device + "': use auto, cpu or cuda";
     }
+    if (std::string problem = validateAugmentation(s.augmentation); !problem.empty()) {
+        return "augmentation: " + problem;
+    }
     return {};
 }
 
@@ -71,19 +75,30 @@ public:
         : m_settings(settings), m_paths{runDir}, m_device(device), m_observer(observer),
           m_net(makeClassifierNet(settings.model)),
           m_optimizer(m_net->parameters(),
-                      torch::optim::AdamOptions(settings.learningRate).betas({0.9, 0.999}))
+                      torch::optim::AdamOptions(settings.learningRate).betas({0.9, 0.999})),
+          m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL)
     {
         m_net->to(device);
     }
 
     Result<TrainSummary> run(const ImageArrays &train, const ImageArrays &val)
     {
-        const torch::Tensor trainImages = imagesTensor(train);
+        // Views of the caller's pixels (which outlive the run): batches are gathered from them.
+        const torch::Tensor trainImages = imagesView(train);
         const torch::Tensor trainLabels = labelsTensor(train);
-        const torch::Tensor valImages = imagesTensor(val);
+        const torch::Tensor valImages = imagesView(val);
         const torch::Tensor valLabels = labelsTensor(val);
-        const std::int64_t batchesPerEpoch =
-            (std::int64_t(train.count()) + m_settings.batchSize - 1) / m_settings.batchSize;
+        const int classCount = int(m_settings.model.classNames.size());
+        m_trainLabels = train.labels;
+        const std::vector<std::int64_t> counts = classCounts(train.labels, classCount);
+        const std::vector<double> weights = lossClassWeights(counts, m_settings.balance);
+        m_classWeights = torch::tensor(std::vector<float>(weights.begin(), weights.end()))
+                             .to(m_device);
+        std::int64_t perEpoch = 0;
+        for (double share : epochClassMix(counts, m_settings.balance)) {
+            perEpoch += std::int64_t(std::llround(share));
+        }
+        const std::int64_t batchesPerEpoch = (perEpoch + m_settings.batchSize - 1) / m_settings.batchSize;
         m_totalBatches = batchesPerEpoch * m_settings.epochs;
 
         TrainSummary summary;
@@ -143,24 +158,34 @@ private:
     Result<Totals> trainEpoch(const torch::Tensor &images, const torch::Tensor &labels, int epoch)
     {
         m_net->train();
-        // A fresh, seeded order every epoch: reproducible runs without repeating batches.
-        std::vector<std::int64_t> order(std::size_t(images.size(0)));
-        std::iota(order.begin(), order.end(), 0);
+        // A fresh, seeded order every epoch (with the balancing method's repeats): reproducible
+        // runs without repeating batches.
         std::mt19937_64 shuffler(m_settings.seed * 1000003ULL + std::uint64_t(epoch));
-        std::shuffle(order.begin(), order.end(), shuffler);
+        const std::vector<std::int64_t> order =
+            epochSampleOrder(m_trainLabels, int(m_settings.model.classNames.size()),
+                             m_settings.balance, shuffler);
         const torch::Tensor orderTensor = torch::tensor(order, torch::kInt64);
+        const auto visits = std::int64_t(order.size());
+        const bool augment = !augmentationIsIdentity(m_settings.augmentation);
 
         Totals totals;
-        for (std::int64_t start = 0; start < images.size(0); start += m_settings.batchSize) {
+        for (std::int64_t start = 0; start < visits; start += m_settings.batchSize) {
             if (cancelled(m_observer)) {
                 return makeError(ErrorCode::Cancelled,
                                  "training cancelled in epoch " + std::to_string(epoch));
             }
             const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
-            const auto x = toModelInput(images.index_select(0, index).to(m_device));
+            auto x = toModelInput(images.index_select(0, index).to(m_device));
+            if (augment) {
+                std::vector<AugmentationDraw> draws;
+                for (std::int64_t i = 0; i < x.size(0); ++i) {
+                    draws.push_back(drawAugmentation(m_settings.augmentation, m_augmentRandom));
+                }
+                x = augmentBatch(x, draws);
+            }
             const auto y = labels.index_select(0, index).to(m_device);
             m_optimizer.zero_grad();
-            BatchOutcome outcome = lossAndCorrect(m_net->forward(x), y);
+            BatchOutcome outcome = lossAndCorrect(m_net->forward(x), y, m_classWeights);
             outcome.loss.backward();
             m_optimizer.step();
             totals.lossSum += outcome.loss.item<double>() * double(x.size(0));
@@ -248,6 +273,9 @@ private:
     torch::optim::Adam m_optimizer;
     std::int64_t m_batchesDone = 0;
     std::int64_t m_totalBatches = 0;
+    std::mt19937_64 m_augmentRandom;
+    std::vector<int> m_trainLabels;
+    torch::Tensor m_classWeights; // [K] on the device; all ones unless the loss is weighted
 };
 
 Status checkArrays(const ImageArrays &arrays, const char *what, const ModelSpec &spec)

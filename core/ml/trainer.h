@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/common/augmentation_settings.h"
+#include "core/common/class_balance.h"
 #include "core/common/image_arrays.h"
 #include "core/common/progress.h"
 #include "core/common/result.h"
@@ -20,6 +22,10 @@ struct TrainSettings {
     double learningRate = 1e-3; // Adam, betas 0.9/0.999 as in the thesis
     std::uint64_t seed = 42;
     std::string device = "auto"; // auto, cpu, cuda
+    // Applied to every training image drawn, fresh each time, on the training device; never
+    // to validation images.
+    AugmentationSettings augmentation;
+    BalanceMethod balance = BalanceMethod::None;
     std::string datasetPath;     // recorded in config.json
     std::string datasetHash;     // fingerprint of the file list, recorded in config.json
 };

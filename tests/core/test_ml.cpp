@@ -146,6 +146,27 @@ private Q_SLOTS:
         QVERIFY(std::filesystem::is_regular_file(result->outputFolder / "metrics.json"));
     }
 
+    void trainsWithAugmentationAndBalancing()
+    {
+        const QString run = m_dir.filePath("augmented");
+        auto job = smallJob(run);
+        job.settings.epochs = 2;
+        QVERIFY(augmentationPreset("thesis", job.settings.augmentation));
+        job.settings.augmentation.noiseProbability = 0.5;
+        job.settings.augmentation.noiseMaxSigma = 0.02;
+        job.settings.balance = BalanceMethod::Oversample;
+        auto result = pipeline::runTrainJob(job);
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+        QVERIFY(std::isfinite(result->summary.epochs.back().valLoss));
+        QFile config(QString::fromStdString(ml::RunPaths{run.toStdString()}.config().string()));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        const QJsonObject json = QJsonDocument::fromJson(config.readAll()).object();
+        QCOMPARE(json["balance"].toString(), QStringLiteral("oversample"));
+        QCOMPARE(json["augmentation"].toObject()["hflip.p"].toDouble(), 0.5);
+        QCOMPARE(json["augmentation"].toObject()["zoom.min"].toDouble(), 0.9);
+        QCOMPARE(json["augmentation"].toObject()["vflip.p"].toDouble(), 0.0);
+    }
+
     void lenet5Trains()
     {
         auto job = smallJob(m_dir.filePath("lenet"), "lenet5");
@@ -170,6 +191,7 @@ private Q_SLOTS:
         QTest::newRow("model") << "model";
         QTest::newRow("lr") << "lr";
         QTest::newRow("device") << "device";
+        QTest::newRow("augmentation") << "augmentation";
     }
 
     void invalidSettingsAreRefused()
@@ -180,6 +202,7 @@ private Q_SLOTS:
         if (setting == "model") job.settings.model.architecture = "resnet-9000";
         if (setting == "lr") job.settings.learningRate = -1;
         if (setting == "device") job.settings.device = "tpu";
+        if (setting == "augmentation") job.settings.augmentation.rotationMaxDegrees = 90;
         auto result = pipeline::runTrainJob(job);
         QVERIFY(!result.ok());
         QCOMPARE(result.error().code, ErrorCode::InvalidArgument);

@@ -170,7 +170,12 @@ private Q_SLOTS:
         const Outcome unknown = runCli({"augment", firstDemoImage(), "--preset", "fancy",
                                         "--out", grid});
         QCOMPARE(unknown.exitCode, 1);
-        QVERIFY(unknown.err.contains("unknown preset 'fancy'"));
+        QVERIFY(unknown.err.contains("unknown augmentation preset 'fancy'"));
+        const Outcome changed = runCli({"augment", firstDemoImage(), "--set", "rotation.p=1",
+                                        "--set", "rotation.max_degrees=20", "--n", "8", "--seed",
+                                        "1", "--size", "64", "--out", m_dir.filePath("grid3.png")});
+        QVERIFY2(changed.exitCode == 0, qPrintable(changed.err));
+        QVERIFY(QImage(grid) != QImage(m_dir.filePath("grid3.png")));
     }
 
     void infoHidesPatientUnlessAsked()
@@ -220,6 +225,10 @@ private Q_SLOTS:
         QTest::newRow("convert to unwritable") << QStringList{"convert", test::dicomFile("CT_small.dcm"), d + "/afile/ct.png"} << 1 << "afile/ct.png";
         QTest::newRow("frame out of range") << QStringList{"info", test::dicomFile("MR_small.dcm"), "--frame", "2"} << 1 << "frame 2 does not exist";
         QTest::newRow("unknown resize") << QStringList{"train", test::demoDataset(), "--resize", "crop", "--out", d + "/r4"} << 1 << "unknown resize 'crop'";
+        QTest::newRow("augmentation out of range") << QStringList{"augment", firstDemoImage(), "--set", "rotation.max_degrees=90", "--out", d + "/g.png"} << 1 << "rotation.max_degrees) must be between 0 and 30 (got 90)";
+        QTest::newRow("unknown augmentation key") << QStringList{"train", test::demoDataset(), "--set", "twirl=1", "--out", d + "/r5"} << 1 << "--set twirl=1: expected KEY=VALUE";
+        QTest::newRow("augmentation not a number") << QStringList{"train", test::demoDataset(), "--set", "hflip.p=half", "--out", d + "/r5"} << 1 << "'half' is not a number";
+        QTest::newRow("unknown balance") << QStringList{"train", test::demoDataset(), "--balance", "smote", "--out", d + "/r5"} << 1 << "--balance smote: unknown method";
         QTest::newRow("bad option value") << QStringList{"train", test::demoDataset(), "--epochs", "0", "--out", d + "/r3"} << 1 << "epochs must be";
     }
 

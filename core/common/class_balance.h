@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Class balancing for training: which images one epoch visits, and the class weights of the
+// loss. Shared by the trainer (core/ml) and the dataset page, which shows the class mix one
+// epoch will have. Standard library only.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace cxr {
+
+enum class BalanceMethod {
+    None,              // every training image once per epoch
+    Oversample,        // minority classes drawn again (with replacement, fresh every epoch)
+                       // until each class has as many images as the largest; with augmentation
+                       // on, every repeat is a new random variant (the thesis's method, done
+                       // fresh each epoch instead of once on disk)
+    WeightedSampling,  // as many draws as images, each class equally likely
+    ClassWeightedLoss, // every image once; the loss weighs class c by N / (K * n_c)
+};
+
+inline const std::vector<std::pair<BalanceMethod, const char *>> &balanceMethodNames()
+{
+    static const std::vector<std::pair<BalanceMethod, const char *>> names = {
+        {BalanceMethod::None, "none"},
+        {BalanceMethod::Oversample, "oversample"},
+        {BalanceMethod::WeightedSampling, "weighted-sampling"},
+        {BalanceMethod::ClassWeightedLoss, "weighted-loss"},
+    };
+    return names;
+}
+
+inline const char *balanceMethodName(BalanceMethod method)
+{
+    for (const auto &[value, name] : balanceMethodNames()) {
+        if (value == method) {
+            return name;
+        }
+    }
+    return "none";
+}
+
+inline std::optional<BalanceMethod> parseBalanceMethod(const std::string &name)
+{
+    for (const auto &[value, text] : balanceMethodNames()) {
+        if (name == text) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+// Images per class among labels (0 .. classCount - 1; other labels are not counted).
+inline std::vector<std::int64_t> classCounts(const std::vector<int> &labels, int classCount)
+{
+    std::vector<std::int64_t> counts(std::size_t(std::max(classCount, 0)), 0);
+    for (int label : labels) {
+        if (label >= 0 && label < classCount) {
+            ++counts[std::size_t(label)];
+        }
+    }
+    return counts;
+}
+
+// The expected number of images of each class that one epoch visits.
+inline std::vector<double> epochClassMix(const std::vector<std::int64_t> &counts,
+                                         BalanceMethod method)
+{
+    std::vector<double> mix(counts.begin(), counts.end());
+    const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t(0));
+    std::size_t present = 0;
+    for (std::int64_t count : counts) {
+        present += count > 0 ? 1 : 0;
+    }
+    if (method == BalanceMethod::Oversample) {
+        const std::int64_t largest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+        for (std::size_t c = 0; c < counts.size(); ++c) {
+            mix[c] = counts[c] > 0 ? double(largest) : 0.0;
+        }
+    } else if (method == BalanceMethod::WeightedSampling && present > 0) {
+        for (std::size_t c = 0; c < counts.size(); ++c) {
+            mix[c] = counts[c] > 0 ? double(total) / double(present) : 0.0;
+        }
+    }
+    return mix;
+}
+
+// The loss weight of each class: N / (K * n_c) for ClassWeightedLoss (a balanced set gets 1
+// everywhere), otherwise 1.
+inline std::vector<double> lossClassWeights(const std::vector<std::int64_t> &counts,
+                                            BalanceMethod method)
+{
+    std::vector<double> weights(counts.size(), 1.0);
+    if (method != BalanceMethod::ClassWeightedLoss) {
+        return weights;
+    }
+    const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t(0));
+    for (std::size_t c = 0; c < counts.size(); ++c) {
+        if (counts[c] > 0) {
+            weights[c] = double(total) / (double(counts.size()) * double(counts[c]));
+        }
+    }
+    return weights;
+}
+
+// The training images one epoch visits, in visiting order (indices into labels; an image may
+// appear more than once). Deterministic for a given random state.
+inline std::vector<std::int64_t> epochSampleOrder(const std::vector<int> &labels, int classCount,
+                                                  BalanceMethod method, std::mt19937_64 &random)
+{
+    std::vector<std::vector<std::int64_t>> byClass(std::size_t(std::max(classCount, 0)));
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (labels[i] >= 0 && labels[i] < classCount) {
+            byClass[std::size_t(labels[i])].push_back(std::int64_t(i));
+        }
+    }
+    // Index draws by formula, not std::uniform_int_distribution, whose output differs between
+    // standard libraries: a seed then names the same epoch everywhere.
+    auto pick = [&random](std::size_t n) { return std::size_t(random() % n); };
+    std::vector<std::int64_t> order;
+    if (method == BalanceMethod::WeightedSampling) {
+        std::vector<std::size_t> present;
+        for (std::size_t c = 0; c < byClass.size(); ++c) {
+            if (!byClass[c].empty()) {
+                present.push_back(c);
+            }
+        }
+        for (std::size_t i = 0; i < labels.size() && !present.empty(); ++i) {
+            const auto &members = byClass[present[pick(present.size())]];
+            order.push_back(members[pick(members.size())]);
+        }
+        return order;
+    }
+    order.resize(labels.size());
+    std::iota(order.begin(), order.end(), std::int64_t(0));
+    if (method == BalanceMethod::Oversample) {
+        std::size_t largest = 0;
+        for (const auto &members : byClass) {
+            largest = std::max(largest, members.size());
+        }
+        for (const auto &members : byClass) {
+            for (std::size_t extra = members.size(); extra < largest && !members.empty(); ++extra) {
+                order.push_back(members[pick(members.size())]);
+            }
+        }
+    }
+    for (std::size_t i = order.size(); i > 1; --i) { // Fisher-Yates, portable
+        std::swap(order[i - 1], order[pick(i)]);
+    }
+    return order;
+}
+
+} // namespace cxr
