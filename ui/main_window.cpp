@@ -2,6 +2,7 @@
 #include "ui/main_window.h"
 
 #include "cxr/version.h"
+#include "ui/augment/augment_page.h"
 #include "ui/common/placeholder_page.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/viewer/viewer_page.h"
@@ -19,17 +20,14 @@ namespace cxr::ui {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_pageList(new QListWidget), m_pages(new QStackedWidget),
-      m_datasetPage(new DatasetPage), m_viewerPage(new ViewerPage)
+      m_datasetPage(new DatasetPage), m_augmentPage(new AugmentPage),
+      m_viewerPage(new ViewerPage)
 {
     setWindowTitle(tr("CXR Studio"));
     resize(1280, 800);
 
     m_pages->addWidget(m_datasetPage);
-    m_pages->addWidget(new PlaceholderPage(
-        tr("Augment"),
-        tr("Preview augmentations (flip, zoom, rotation, brightness, contrast, noise) on your "
-           "images exactly as the model will see them, and choose class balancing."),
-        QStringLiteral("cxr train DATASET --out RUN   # trains without augmentation for now")));
+    m_pages->addWidget(m_augmentPage);
     m_pages->addWidget(new PlaceholderPage(
         tr("Train"),
         tr("Set up a training run, watch live loss and accuracy curves, pause, resume and "
@@ -58,6 +56,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_datasetPage, &DatasetPage::imageActivated, this, &MainWindow::openImageInViewer);
     connect(m_datasetPage, &DatasetPage::datasetLoaded, this, [this](const QString &root) {
         statusBar()->showMessage(tr("Dataset %1 loaded").arg(root), 5000);
+        m_augmentPage->setDataset(m_datasetPage->dataset());
     });
     createMenus();
     statusBar()->showMessage(tr("CXR Studio %1").arg(QString::fromLatin1(kVersionString)));

@@ -8,6 +8,7 @@ class QStackedWidget;
 
 namespace cxr::ui {
 
+class AugmentPage;
 class DatasetPage;
 class ViewerPage;
 
@@ -23,6 +24,7 @@ public:
     void showPage(Page page);
     Page currentPage() const;
     DatasetPage *datasetPage() const { return m_datasetPage; }
+    AugmentPage *augmentPage() const { return m_augmentPage; }
     ViewerPage *viewerPage() const { return m_viewerPage; }
 
 private:
@@ -32,6 +34,7 @@ private:
     QListWidget *m_pageList;
     QStackedWidget *m_pages;
     DatasetPage *m_datasetPage;
+    AugmentPage *m_augmentPage;
     ViewerPage *m_viewerPage;
 };
 

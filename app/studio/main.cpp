@@ -2,6 +2,7 @@
 // `cxr-studio`: the desktop workstation. Wiring only: build the window, hand it the command line.
 #include "core/common/allocator_tuning.h"
 #include "cxr/version.h"
+#include "ui/augment/augment_page.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/main_window.h"
 #include "ui/viewer/viewer_page.h"
@@ -27,6 +28,10 @@ int main(int argc, char **argv)
                                    QStringLiteral("image to open in the Viewer"),
                                    QStringLiteral("file"));
     parser.addOption(imageOption);
+    QCommandLineOption augmentOption(QStringLiteral("augment"),
+                                     QStringLiteral("image to preview on the Augment page"),
+                                     QStringLiteral("file"));
+    parser.addOption(augmentOption);
     parser.process(app);
 
     cxr::ui::MainWindow window;
@@ -37,6 +42,10 @@ int main(int argc, char **argv)
     if (parser.isSet(imageOption)) {
         window.showPage(cxr::ui::MainWindow::ViewerPageIndex);
         window.viewerPage()->openImage(parser.value(imageOption));
+    }
+    if (parser.isSet(augmentOption)) {
+        window.showPage(cxr::ui::MainWindow::AugmentPageIndex);
+        window.augmentPage()->openImage(parser.value(augmentOption));
     }
     return QApplication::exec();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Offscreen smoke test of the main window: pages, the demo dataset, thumbnails, the viewer.
 #include "tests/common/test_paths.h"
+#include "ui/augment/augment_page.h"
 #include "ui/dataset/dataset_checks_panel.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/dataset/dataset_plots.h"
@@ -11,6 +12,7 @@
 #include <QApplication>
 #include <QImage>
 #include <QDirIterator>
+#include <QFileInfo>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -37,6 +39,35 @@ bool openDatasetAndWait(DatasetPage *page, const QString &folder)
 class TestMainWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void balancingShowsTheEpochMixAndFeedsTheAugmentPage()
+    {
+        // An imbalanced set: 6 NORMAL and 2 PNEUMONIA training images.
+        QTemporaryDir dir;
+        for (const auto &[cls, n] : {std::pair{QStringLiteral("NORMAL"), 6}, std::pair{QStringLiteral("PNEUMONIA"), 2}}) {
+            QDir().mkpath(dir.filePath("train/" + cls));
+            QDirIterator files(test::demoDataset() + "/train/" + cls, QDir::Files);
+            for (int i = 0; i < n; ++i) {
+                const QString source = files.next();
+                QFile::copy(source, dir.filePath("train/" + cls + "/" + QFileInfo(source).fileName()));
+            }
+        }
+        MainWindow window;
+        DatasetPage *page = window.datasetPage();
+        QVERIFY(openDatasetAndWait(page, dir.path()));
+        page->setBalanceMethod(BalanceMethod::None);
+        QVERIFY2(page->epochMixText().contains("NORMAL 6, PNEUMONIA 2; 8 images"), qPrintable(page->epochMixText()));
+        page->setBalanceMethod(BalanceMethod::Oversample);
+        QVERIFY2(page->epochMixText().contains("NORMAL 6, PNEUMONIA 6; 12 images"), qPrintable(page->epochMixText()));
+        page->setBalanceMethod(BalanceMethod::WeightedSampling);
+        QVERIFY(page->epochMixText().contains("NORMAL 4, PNEUMONIA 4; 8 images"));
+        page->setBalanceMethod(BalanceMethod::ClassWeightedLoss);
+        QVERIFY2(page->epochMixText().contains("PNEUMONIA 2 (loss weight 2.00)"), qPrintable(page->epochMixText()));
+        page->setBalanceMethod(BalanceMethod::None);
+
+        QVERIFY(window.augmentPage()->openRandomImage("PNEUMONIA"));
+        QVERIFY(window.augmentPage()->imagePath().contains("PNEUMONIA"));
+    }
+
     void hasTheFivePages()
     {
         MainWindow window;

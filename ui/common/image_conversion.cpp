@@ -5,7 +5,7 @@
 
 namespace cxr::ui {
 
-QImage toQImage(const cv::Mat &mat)
+QImage toQImage(const cv::Mat &mat, ColourOrder order)
 {
     if (mat.empty() || mat.depth() != CV_8U) {
         return {};
@@ -14,8 +14,13 @@ QImage toQImage(const cv::Mat &mat)
         return QImage(mat.data, mat.cols, mat.rows, int(mat.step), QImage::Format_Grayscale8)
             .copy();
     }
-    cv::Mat rgb;
-    cv::cvtColor(mat, rgb, cv::COLOR_BGR2RGB);
+    if (mat.channels() != 3) {
+        return {};
+    }
+    cv::Mat rgb = mat;
+    if (order == ColourOrder::Bgr) {
+        cv::cvtColor(mat, rgb, cv::COLOR_BGR2RGB);
+    }
     return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
 }
 

@@ -18,11 +18,14 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <cmath>
 
 namespace cxr::ui {
 
@@ -42,7 +45,8 @@ struct DatasetPage::ScanState : ProgressObserver {
 DatasetPage::DatasetPage(QWidget *parent)
     : QWidget(parent), m_openButton(new QPushButton(tr("Open dataset folder…"))),
       m_cancelButton(new QPushButton(tr("Cancel"))), m_pathLabel(new QLabel(tr("No dataset open"))),
-      m_summaryLabel(new QLabel), m_progress(new QProgressBar), m_countTable(new QTableWidget),
+      m_summaryLabel(new QLabel), m_balance(new QComboBox), m_epochMix(new QLabel),
+      m_progress(new QProgressBar), m_countTable(new QTableWidget),
       m_plots(new DatasetPlots), m_splitFilter(new QComboBox), m_classFilter(new QComboBox),
       m_sortOrder(new QComboBox),
       m_openManifestButton(new QPushButton(tr("Open manifest…"))),
@@ -70,6 +74,20 @@ DatasetPage::DatasetPage(QWidget *parent)
     leftLayout->addWidget(new QLabel(tr("<b>Images per split and class</b>")));
     leftLayout->addWidget(m_countTable);
     leftLayout->addWidget(m_summaryLabel);
+    auto *balanceRow = new QHBoxLayout;
+    balanceRow->addWidget(new QLabel(tr("Class balancing for training:")));
+    const QStringList balanceLabels = {tr("none"), tr("oversample minority (fresh augmentation)"),
+                                       tr("weighted sampling"), tr("class-weighted loss")};
+    for (const auto &[method, name] : balanceMethodNames()) {
+        m_balance->addItem(balanceLabels.value(int(method), QString::fromLatin1(name)),
+                           QString::fromLatin1(name));
+    }
+    m_balance->setCurrentIndex(
+        std::max(0, m_balance->findData(QSettings().value("training/balance", "none"))));
+    balanceRow->addWidget(m_balance, 1);
+    leftLayout->addLayout(balanceRow);
+    m_epochMix->setWordWrap(true);
+    leftLayout->addWidget(m_epochMix);
     leftLayout->addWidget(m_checks);
     leftLayout->addWidget(m_plots, 1);
     leftLayout->addWidget(new QLabel(tr("<b>Problems</b> (files skipped by the scan)")));
@@ -120,6 +138,10 @@ DatasetPage::DatasetPage(QWidget *parent)
     connect(&m_scanWatcher, &QFutureWatcher<ScanOutcome>::finished, this,
             &DatasetPage::onScanFinished);
     connect(m_progressTimer, &QTimer::timeout, this, &DatasetPage::updateProgress);
+    connect(m_balance, &QComboBox::currentIndexChanged, this, [this] {
+        QSettings().setValue("training/balance", m_balance->currentData());
+        showEpochMix();
+    });
     connect(m_splitFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
     connect(m_classFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
     connect(m_sortOrder, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);
@@ -281,6 +303,7 @@ void DatasetPage::showDataset()
                   : tr("%n files in %1 classes; checking each file…", nullptr,
                        int(index.files.size()))
                         .arg(classCount));
+    showEpochMix();
     m_plots->setVisible(inspected);
     m_checks->setVisible(inspected);
     if (inspected) {
@@ -322,6 +345,53 @@ void DatasetPage::showDataset()
             grid->verticalScrollBar()->setValue(scrolled);
         });
     }
+}
+
+BalanceMethod DatasetPage::balanceMethod() const
+{
+    return parseBalanceMethod(m_balance->currentData().toString().toStdString())
+        .value_or(BalanceMethod::None);
+}
+
+void DatasetPage::setBalanceMethod(BalanceMethod method)
+{
+    m_balance->setCurrentIndex(
+        std::max(0, m_balance->findData(QString::fromLatin1(balanceMethodName(method)))));
+}
+
+QString DatasetPage::epochMixText() const
+{
+    return m_epochMix->text();
+}
+
+void DatasetPage::showEpochMix()
+{
+    if (!m_index) {
+        m_epochMix->clear();
+        return;
+    }
+    const std::string split = m_index->hasSplit("train") ? "train" : "all";
+    std::vector<std::int64_t> counts;
+    for (std::size_t label = 0; label < m_index->classes.size(); ++label) {
+        counts.push_back(m_index->count(split, int(label)));
+    }
+    const BalanceMethod method = balanceMethod();
+    const std::vector<double> mix = epochClassMix(counts, method);
+    const std::vector<double> weights = lossClassWeights(counts, method);
+    QStringList parts;
+    double total = 0;
+    for (std::size_t c = 0; c < mix.size(); ++c) {
+        total += mix[c];
+        QString part = QStringLiteral("%1 %2").arg(QString::fromStdString(m_index->classes[c]))
+                           .arg(std::llround(mix[c]));
+        if (method == BalanceMethod::ClassWeightedLoss) {
+            part += tr(" (loss weight %1)").arg(weights[c], 0, 'f', 2);
+        }
+        parts << part;
+    }
+    m_epochMix->setText(tr("One training epoch (%1 split): %2; %3 images in all.")
+                            .arg(QString::fromStdString(split), parts.join(QStringLiteral(", ")))
+                            .arg(std::llround(total)));
 }
 
 void DatasetPage::applyFilter()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/common/class_balance.h"
 #include "core/common/result.h"
 #include "core/data/dataset_index.h"
 
@@ -43,6 +44,10 @@ public:
     ThumbnailModel *thumbnailModel() const { return m_thumbnails; }
     DatasetChecksPanel *checksPanel() const { return m_checks; }
     DatasetPlots *plots() const { return m_plots; }
+    // The class balancing chosen for training, and the class mix of one epoch it gives.
+    BalanceMethod balanceMethod() const;
+    void setBalanceMethod(BalanceMethod method);
+    QString epochMixText() const;
     // Grid filters, as the combo boxes set them ("" for all).
     void setGridFilter(const QString &split, const QString &className, int sortOrder = 0);
 
@@ -65,11 +70,14 @@ private:
     void showDataset();
     void updateProgress();
     void applyFilter();
+    void showEpochMix();
 
     QPushButton *m_openButton;
     QPushButton *m_cancelButton;
     QLabel *m_pathLabel;
     QLabel *m_summaryLabel;
+    QComboBox *m_balance;
+    QLabel *m_epochMix;
     QProgressBar *m_progress;
     QTableWidget *m_countTable;
     DatasetPlots *m_plots;
