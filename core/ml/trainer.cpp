@@ -63,6 +63,7 @@ struct Totals {
     double lossSum = 0;
     std::int64_t correct = 0;
     std::int64_t seen = 0;
+    double augmentationSeconds = 0;
     double meanLoss() const { return seen ? lossSum / double(seen) : 0; }
     double accuracy() const { return seen ? double(correct) / double(seen) : 0; }
 };
@@ -123,6 +124,7 @@ public:
             m.valLoss = validated.meanLoss();
             m.valAccuracy = validated.accuracy();
             m.learningRate = m_settings.learningRate;
+            m.augmentationSeconds = trained->augmentationSeconds;
             m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                             .count();
             if (!std::isfinite(m.trainLoss)) {
@@ -177,11 +179,14 @@ private:
             const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
             auto x = toModelInput(images.index_select(0, index).to(m_device));
             if (augment) {
+                const auto augmentStarted = std::chrono::steady_clock::now();
                 std::vector<AugmentationDraw> draws;
                 for (std::int64_t i = 0; i < x.size(0); ++i) {
                     draws.push_back(drawAugmentation(m_settings.augmentation, m_augmentRandom));
                 }
                 x = augmentBatch(x, draws);
+                totals.augmentationSeconds += std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - augmentStarted).count();
             }
             const auto y = labels.index_select(0, index).to(m_device);
             m_optimizer.zero_grad();

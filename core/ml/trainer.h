@@ -42,6 +42,9 @@ struct EpochMetrics {
     double valAccuracy = 0;
     double learningRate = 0;
     double seconds = 0;
+    // Of seconds, the time spent drawing and applying augmentations (exact on the CPU; on a
+    // GPU, kernels run asynchronously and this counts only their launch).
+    double augmentationSeconds = 0;
 };
 
 // Progress is reported in batches over the whole run; epochFinished after each epoch.
