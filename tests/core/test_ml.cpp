@@ -4,7 +4,10 @@
 #include "core/ml/device.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
+#include "core/data/dataset_scanner.h"
+#include "core/data/split_loader.h"
 #include "core/pipeline/evaluation_job.h"
+#include "core/pipeline/input_spec.h"
 #include "core/pipeline/training_job.h"
 #include "tests/common/test_paths.h"
 
@@ -15,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace cxr;
@@ -165,6 +169,41 @@ private Q_SLOTS:
         QCOMPARE(json["augmentation"].toObject()["hflip.p"].toDouble(), 0.5);
         QCOMPARE(json["augmentation"].toObject()["zoom.min"].toDouble(), 0.9);
         QCOMPARE(json["augmentation"].toObject()["vflip.p"].toDouble(), 0.0);
+    }
+
+    void validationImagesAreNeverAugmented()
+    {
+        // Train one epoch with augmentation that wrecks every image. If validation saw it, the
+        // recorded validation loss would differ from the loss of the saved model on the clean
+        // validation images.
+        const QString run = m_dir.filePath("wrecked");
+        auto job = smallJob(run);
+        job.settings.epochs = 1;
+        job.settings.augmentation.noiseProbability = 1;
+        job.settings.augmentation.noiseMaxSigma = 0.2;
+        job.settings.augmentation.blurProbability = 1;
+        job.settings.augmentation.blurMaxSigma = 5;
+        job.settings.augmentation.horizontalFlipProbability = 1;
+        auto result = pipeline::runTrainJob(job);
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+
+        auto index = data::scanDataset(test::demoDataset().toStdString());
+        data::LoadReport report;
+        auto val = data::loadSplit(*index, "val", pipeline::inputSpecFor(job.settings.model), report);
+        QVERIFY(val.ok());
+        auto classifier = ml::Classifier::open(run.toStdString(), "cpu");
+        QVERIFY(classifier.ok());
+        auto predictions = classifier->predict(*val);
+        QVERIFY(predictions.ok());
+        double loss = 0;
+        for (std::size_t i = 0; i < val->count(); ++i) {
+            const double p = std::clamp(double(predictions->probability(i, 1)), 1e-7, 1 - 1e-7);
+            loss -= val->labels[i] == 1 ? std::log(p) : std::log(1 - p);
+        }
+        loss /= double(val->count());
+        const double recorded = result->summary.epochs.front().valLoss;
+        QVERIFY2(std::abs(loss - recorded) < 2e-4,
+                 qPrintable(QStringLiteral("clean %1, recorded %2").arg(loss).arg(recorded)));
     }
 
     void lenet5Trains()
