@@ -3,49 +3,16 @@
 // small-cnn (batch 32) measured through the real trainer: the same run trained without
 // augmentation is the baseline.
 #include "core/common/allocator_tuning.h"
-#include "core/data/dataset_scanner.h"
-#include "core/data/split_loader.h"
 #include "core/ml/batch_augmentation.h"
-#include "core/ml/run_folder.h"
-#include "core/ml/trainer.h"
+#include "tests/bench/bench_training_runs.h"
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-struct TrainingTimes {
-    double imagesPerSecond = -1; // train + validation pass, epochs 2 and later
-    double augmentationShare = 0; // of the epochs' time
-};
-
-// Epochs 2 and later: the first warms up allocator and kernels.
-TrainingTimes timeTraining(const cxr::ImageArrays &train, const cxr::ImageArrays &val,
-                           const cxr::ml::TrainSettings &settings)
-{
-    const fs::path runDir = fs::temp_directory_path() / "cxr-bench-augmentation";
-    if (!cxr::ml::prepareRunFolder(runDir, cxr::ml::ExistingRun::Overwrite)) {
-        return {};
-    }
-    auto summary = cxr::ml::trainClassifier(train, val, settings, runDir);
-    fs::remove_all(runDir);
-    if (!summary) {
-        std::fprintf(stderr, "%s\n", summary.error().message.c_str());
-        return {};
-    }
-    double seconds = 0;
-    double augmenting = 0;
-    for (std::size_t e = 1; e < summary->epochs.size(); ++e) {
-        seconds += summary->epochs[e].seconds;
-        augmenting += summary->epochs[e].augmentationSeconds;
-    }
-    const double images = double(train.count() + val.count()) * double(summary->epochs.size() - 1);
-    return {images / seconds, augmenting / seconds};
-}
 
 // Images per second of the batch engine alone, batches of 32, from 8-bit pixels to augmented
 // float model inputs.
@@ -81,16 +48,8 @@ int main(int argc, char **argv)
         return 2;
     }
     cxr::tuneAllocatorForLargeBuffers(); // as cxr and cxr-studio run
-    auto index = cxr::data::scanDataset(argv[1]);
-    if (!index) {
-        std::fprintf(stderr, "%s\n", index.error().message.c_str());
-        return 1;
-    }
-    cxr::imaging::ModelInputSpec spec;
-    cxr::data::LoadReport report;
-    auto train = cxr::data::loadSplit(*index, "train", spec, report);
-    auto val = cxr::data::loadSplit(*index, "val", spec, report);
-    if (!train || !val) {
+    const auto data = cxr::bench::loadTrainAndVal(argv[1]);
+    if (!data) {
         return 1;
     }
     cxr::AugmentationSettings thesis;
@@ -112,20 +71,15 @@ int main(int argc, char **argv)
     everything.blurMaxSigma = 1.0;
 
     std::printf("batch engine alone, batches of 32, 224 px grey, CPU:\n");
-    std::printf("  thesis preset          : %7.0f images/s\n", augmentationImagesPerSecond(*train, thesis));
-    std::printf("  every transform, p = 1 : %7.0f images/s\n", augmentationImagesPerSecond(*train, everything));
+    std::printf("  thesis preset          : %7.0f images/s\n", augmentationImagesPerSecond(data->train, thesis));
+    std::printf("  every transform, p = 1 : %7.0f images/s\n", augmentationImagesPerSecond(data->train, everything));
 
-    cxr::ml::TrainSettings settings;
-    settings.model.classNames = index->classes;
-    settings.model.inputSize = spec.size;
-    settings.epochs = 3;
-    settings.batchSize = 32;
-    settings.device = "cpu";
-    const TrainingTimes plain = timeTraining(*train, *val, settings);
+    cxr::ml::TrainSettings settings = cxr::bench::benchSettings(*data);
+    const auto plain = cxr::bench::timeTraining(*data, settings);
     settings.augmentation = thesis;
-    const TrainingTimes withThesis = timeTraining(*train, *val, settings);
+    const auto withThesis = cxr::bench::timeTraining(*data, settings);
     settings.augmentation = everything;
-    const TrainingTimes withEverything = timeTraining(*train, *val, settings);
+    const auto withEverything = cxr::bench::timeTraining(*data, settings);
     if (plain.imagesPerSecond <= 0 || withThesis.imagesPerSecond <= 0 ||
         withEverything.imagesPerSecond <= 0) {
         return 1;
