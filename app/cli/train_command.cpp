@@ -54,6 +54,19 @@ Action addTrainCommand(CLI::App &app)
     }
     command->add_option("--model", s.model.architecture, "architecture: " + models)
         ->capture_default_str();
+    command->add_option("--custom-blocks", s.model.custom.blocks,
+                        "custom-cnn: convolution blocks, each halving the resolution")
+        ->capture_default_str();
+    command->add_option("--custom-filters", s.model.custom.filters,
+                        "custom-cnn: filters of the first block, doubling per block")
+        ->capture_default_str();
+    command->add_option("--custom-kernel", s.model.custom.kernelSize, "custom-cnn: kernel size (odd)")
+        ->capture_default_str();
+    command->add_option("--custom-dropout", s.model.custom.dropout,
+                        "custom-cnn: dropout before the linear layer")
+        ->capture_default_str();
+    command->add_flag("!--custom-no-batch-norm", s.model.custom.batchNorm,
+                      "custom-cnn: no batch normalisation after each convolution");
     command->add_option("--epochs", s.epochs, "number of epochs")->capture_default_str();
     command->add_option("--batch", s.batchSize, "batch size")->capture_default_str();
     command->add_option("--lr", s.learningRate, "Adam learning rate")->capture_default_str();

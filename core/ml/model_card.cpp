@@ -29,6 +29,11 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
         {"threshold", s.threshold},
         {"weights", "weights.pt"},
     };
+    if (s.architecture == "custom-cnn") {
+        j["custom_cnn"] = {{"blocks", s.custom.blocks}, {"filters", s.custom.filters},
+                           {"kernel_size", s.custom.kernelSize}, {"dropout", s.custom.dropout},
+                           {"batch_norm", s.custom.batchNorm}};
+    }
     return writeFileAtomically(file, j.dump(2) + "\n");
 }
 
@@ -58,12 +63,21 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         s.normalisation = input.value("normalisation", "scale01");
         s.classNames = j.at("class_names").get<std::vector<std::string>>();
         s.threshold = j.value("threshold", 0.5);
+        if (j.contains("custom_cnn")) {
+            const json &c = j.at("custom_cnn");
+            s.custom.blocks = c.at("blocks").get<int>();
+            s.custom.filters = c.at("filters").get<int>();
+            s.custom.kernelSize = c.at("kernel_size").get<int>();
+            s.custom.dropout = c.at("dropout").get<double>();
+            s.custom.batchNorm = c.at("batch_norm").get<bool>();
+        }
         if (!isKnownArchitecture(s.architecture)) {
             return makeError(ErrorCode::Incompatible, file.string() + ": unknown architecture '" +
                                                           s.architecture + "'");
         }
         if (s.inputSize < 16 || s.inputSize > 4096 || (s.channels != 1 && s.channels != 3) ||
-            s.classNames.size() < 2 || !isKnownResize(s.resize) || s.interpolation != "area") {
+            s.classNames.size() < 2 || !isKnownResize(s.resize) || s.interpolation != "area" ||
+            (s.architecture == "custom-cnn" && !validateCustomCnn(s.custom, s.inputSize).empty())) {
             return makeError(ErrorCode::Corrupt,
                              file.string() + ": input size, channels or classes out of range");
         }

@@ -6,6 +6,17 @@
 
 namespace cxr::ml {
 
+// The configurable CNN ("custom-cnn"): blocks of convolution (kernel x kernel, same padding),
+// optional batch norm, ReLU and 2x2 max pooling, the filters doubling from block to block; then
+// global average pooling, dropout and one linear layer.
+struct CustomCnnOptions {
+    int blocks = 4;
+    int filters = 32;  // of the first block
+    int kernelSize = 3;
+    double dropout = 0.3;
+    bool batchNorm = true;
+};
+
 // What a model takes and gives, recorded in its model card so that prediction, evaluation and
 // Grad-CAM feed it exactly what training fed it.
 struct ModelSpec {
@@ -17,7 +28,12 @@ struct ModelSpec {
     std::string normalisation = "scale01"; // pixel / 255, nothing else
     std::vector<std::string> classNames;   // index 1 is the positive class of a binary model
     double threshold = 0.5;                // probability of class 1 at or above which it is called
+    CustomCnnOptions custom;               // used by "custom-cnn" only
 };
+
+// Empty when the custom CNN options are usable for inputSize, otherwise one line naming the
+// bad option.
+std::string validateCustomCnn(const CustomCnnOptions &options, int inputSize);
 
 // Architectures the model zoo builds, in the order the GUI lists them.
 std::vector<std::string> knownArchitectures();

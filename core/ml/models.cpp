@@ -2,6 +2,7 @@
 #include "core/ml/models.h"
 
 #include "core/ml/torch_includes.h"
+#include "core/ml/zoo_imagenet.h"
 
 #include <stdexcept>
 
@@ -10,31 +11,36 @@ namespace {
 
 namespace nn = torch::nn;
 
-// conv3x3 -> batch norm -> ReLU -> 2x2 max pool: halves the resolution each block.
-void appendConvBlock(nn::Sequential &body, int inChannels, int outChannels)
+// conv (same padding) -> [batch norm] -> ReLU -> 2x2 max pool: halves the resolution.
+void appendConvBlock(nn::Sequential &body, int inChannels, int outChannels, int kernel,
+                     bool batchNorm)
 {
-    body->push_back(
-        nn::Conv2d(nn::Conv2dOptions(inChannels, outChannels, 3).padding(1).bias(false)));
-    body->push_back(nn::BatchNorm2d(outChannels));
+    body->push_back(nn::Conv2d(
+        nn::Conv2dOptions(inChannels, outChannels, kernel).padding(kernel / 2).bias(!batchNorm)));
+    if (batchNorm) {
+        body->push_back(nn::BatchNorm2d(outChannels));
+    }
     body->push_back(nn::ReLU());
     body->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
 }
 
-// A compact CNN that trains in seconds on a CPU: four conv blocks (16-32-64-128 filters),
-// global average pooling, dropout and one linear layer.
+// Conv blocks with doubling filters, global average pooling, dropout and one linear layer.
+// "small-cnn" is the fixed 16-32-64-128 instance that trains in seconds on a CPU;
+// "custom-cnn" takes its shape from CustomCnnOptions.
 class SmallCnnImpl : public ClassifierNetImpl {
 public:
-    SmallCnnImpl(int channels, int logits)
+    SmallCnnImpl(int channels, int logits, const CustomCnnOptions &options)
     {
         nn::Sequential body;
         int inChannels = channels;
-        for (int filters : {16, 32, 64, 128}) {
-            appendConvBlock(body, inChannels, filters);
+        for (int block = 0; block < options.blocks; ++block) {
+            const int filters = options.filters << block;
+            appendConvBlock(body, inChannels, filters, options.kernelSize, options.batchNorm);
             inChannels = filters;
         }
         m_body = register_module("body", body);
-        m_dropout = register_module("dropout", nn::Dropout(0.3));
-        m_classifier = register_module("classifier", nn::Linear(128, logits));
+        m_dropout = register_module("dropout", nn::Dropout(options.dropout));
+        m_classifier = register_module("classifier", nn::Linear(inChannels, logits));
     }
     torch::Tensor features(const torch::Tensor &input) override { return m_body->forward(input); }
     torch::Tensor head(const torch::Tensor &featureMap) override
@@ -87,7 +93,31 @@ private:
 
 std::vector<std::string> knownArchitectures()
 {
-    return {"small-cnn", "lenet5"};
+    return {"small-cnn", "custom-cnn", "lenet5", "alexnet", "vgg16", "resnet18", "resnet50",
+            "densenet121"};
+}
+
+std::string validateCustomCnn(const CustomCnnOptions &o, int inputSize)
+{
+    if (o.blocks < 1 || o.blocks > 8) {
+        return "custom CNN blocks must be between 1 and 8 (got " + std::to_string(o.blocks) + ")";
+    }
+    if (o.filters < 1 || o.filters > 512 || (std::int64_t(o.filters) << (o.blocks - 1)) > 4096) {
+        return "custom CNN filters must be between 1 and 512, and at most 4096 in the last "
+               "block (got " + std::to_string(o.filters) + ")";
+    }
+    if (o.kernelSize < 1 || o.kernelSize > 11 || o.kernelSize % 2 == 0) {
+        return "custom CNN kernel size must be odd, from 1 to 11 (got " +
+               std::to_string(o.kernelSize) + ")";
+    }
+    if (!(o.dropout >= 0 && o.dropout < 1)) {
+        return "custom CNN dropout must be in [0, 1)";
+    }
+    if ((inputSize >> o.blocks) < 1) {
+        return "custom CNN: " + std::to_string(o.blocks) + " blocks halve a " +
+               std::to_string(inputSize) + " px input to nothing; use fewer blocks";
+    }
+    return {};
 }
 
 bool isKnownArchitecture(const std::string &name)
@@ -114,10 +144,18 @@ ClassifierNet makeClassifierNet(const ModelSpec &spec)
 {
     const int logits = logitCount(spec.classNames.size());
     if (spec.architecture == "small-cnn") {
-        return std::make_shared<SmallCnnImpl>(spec.channels, logits);
+        CustomCnnOptions small;
+        small.filters = 16;
+        return std::make_shared<SmallCnnImpl>(spec.channels, logits, small);
+    }
+    if (spec.architecture == "custom-cnn") {
+        return std::make_shared<SmallCnnImpl>(spec.channels, logits, spec.custom);
     }
     if (spec.architecture == "lenet5") {
         return std::make_shared<LeNet5Impl>(spec.channels, spec.inputSize, logits);
+    }
+    if (ClassifierNet net = makeImageNetArchitecture(spec.architecture, spec.channels, logits)) {
+        return net;
     }
     throw std::invalid_argument("unknown architecture " + spec.architecture);
 }

@@ -42,6 +42,15 @@ std::string validateSettings(const TrainSettings &s)
         return "input size must be between 32 and 1024 pixels (got " +
                std::to_string(s.model.inputSize) + ")";
     }
+    if (s.model.architecture == "alexnet" && s.model.inputSize < 64) {
+        return "alexnet needs an input of at least 64 pixels (got " +
+               std::to_string(s.model.inputSize) + ")";
+    }
+    if (s.model.architecture == "custom-cnn") {
+        if (std::string problem = validateCustomCnn(s.model.custom, s.model.inputSize); !problem.empty()) {
+            return problem;
+        }
+    }
     if (s.model.channels != 1 && s.model.channels != 3) {
         return "channels must be 1 or 3 (got " + std::to_string(s.model.channels) + ")";
     }
