@@ -3,6 +3,7 @@
 
 #include "core/common/augmentation_settings.h"
 #include "core/common/result.h"
+#include "core/ml/trainer.h"
 
 #include <CLI/CLI.hpp>
 
@@ -36,6 +37,16 @@ struct AugmentationOptions {
 };
 void addAugmentationOptions(CLI::App *command, AugmentationOptions &options,
                             const std::string &presetOption);
+
+// `cxr train`'s optimiser, schedule, early-stopping and clipping options: the numbers go
+// straight into TrainSettings, the names are checked by applyOptimisationOptions.
+struct OptimisationOptions {
+    std::string optimizer = "adam";
+    std::string schedule = "constant";
+    std::string earlyStopMetric = "loss";
+};
+void addOptimisationOptions(CLI::App *command, OptimisationOptions &options, ml::TrainSettings &settings);
+Status applyOptimisationOptions(const OptimisationOptions &options, ml::TrainSettings &settings);
 
 // Each add* registers one subcommand on app and returns the action to run when it is chosen.
 using Action = std::function<int()>;

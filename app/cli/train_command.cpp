@@ -5,6 +5,9 @@
 #include "core/ml/model_spec.h"
 #include "core/pipeline/training_job.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -21,18 +24,37 @@ struct TrainOptions {
     AugmentationOptions augmentation;
     std::string balance = "none";
     std::string balanceChoices; // "none, oversample, ..." for help and errors
+    OptimisationOptions optimisation;
+    std::string resume;
+    bool json = false;
 };
 
-// Prints each epoch as it ends, below the progress bar.
+// Prints each epoch as it ends, below the progress bar; with json, one JSON object per line
+// instead, for scripts.
 class TrainPrinter : public TerminalProgress {
 public:
+    explicit TrainPrinter(bool json) : m_json(json) {}
     void epochFinished(const ml::EpochMetrics &m) override
     {
         finishLine();
-        std::printf("epoch %3d  train loss %.4f  acc %.3f  |  val loss %.4f  acc %.3f  (%.1f s)\n",
-                    m.epoch, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.seconds);
+        if (m_json) {
+            const nlohmann::json line = {
+                {"event", "epoch"}, {"epoch", m.epoch}, {"train_loss", m.trainLoss},
+                {"train_accuracy", m.trainAccuracy}, {"val_loss", m.valLoss},
+                {"val_accuracy", m.valAccuracy}, {"val_auc", std::isfinite(m.valAuc) ? nlohmann::json(m.valAuc) : nlohmann::json()},
+                {"lr", m.learningRate}, {"seconds", m.seconds}};
+            std::printf("%s\n", line.dump().c_str());
+        } else {
+            std::printf("epoch %3d  train loss %.4f  acc %.3f  |  val loss %.4f  acc %.3f  auc %.3f  "
+                        "lr %.2g  (%.1f s)\n",
+                        m.epoch, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.valAuc,
+                        m.learningRate, m.seconds);
+        }
         std::fflush(stdout);
     }
+
+private:
+    bool m_json;
 };
 
 } // namespace
@@ -45,9 +67,15 @@ Action addTrainCommand(CLI::App &app)
         "train", "Train a classifier on a dataset's train split, validating on its val split.\n"
                  "The test split is never read. Writes a run folder (config.json, metrics.csv,\n"
                  "checkpoints/, model/).");
-    command->add_option("dataset", options->dataset, "dataset folder with train/ and val/")
-        ->required();
-    command->add_option("--out", options->out, "run folder to create")->required();
+    command->add_option("dataset", options->dataset,
+                        "dataset folder with train/ and val/, or a manifest (with --resume: "
+                        "optional, the recorded dataset by default)");
+    auto *out = command->add_option("--out", options->out, "run folder to create");
+    auto *resume = command->add_option("--resume", options->resume,
+                                       "continue this run folder from its last checkpoint, with "
+                                       "its recorded settings (--epochs extends it)");
+    out->excludes(resume);
+    command->add_flag("--json", options->json, "one JSON object per finished epoch on stdout");
     std::string models;
     for (const auto &name : ml::knownArchitectures()) {
         models += (models.empty() ? "" : ", ") + name;
@@ -78,6 +106,7 @@ Action addTrainCommand(CLI::App &app)
     command->add_option("--resize", s.model.resize,
                         "squash (stretch to a square) or letterbox (keep aspect, pad black)")
         ->capture_default_str();
+    addOptimisationOptions(command, options->optimisation, s);
     addAugmentationOptions(command, options->augmentation, "--augment");
     for (const auto &[method, name] : balanceMethodNames()) {
         options->balanceChoices += std::string(options->balanceChoices.empty() ? "" : ", ") + name;
@@ -91,7 +120,14 @@ Action addTrainCommand(CLI::App &app)
     addCacheOptions(command, options->cache);
     command->add_flag("--skip-bad-images", options->skipBadImages,
                       "train without images that fail to decode (listed) instead of stopping");
-    return [options]() -> int {
+    return [options, command]() -> int {
+        if (options->resume.empty() && (options->dataset.empty() || options->out.empty())) {
+            return reportError(makeError(ErrorCode::InvalidArgument,
+                                         "cxr train needs a dataset and --out RUN (or --resume RUN)"));
+        }
+        if (auto applied = applyOptimisationOptions(options->optimisation, options->job.settings); !applied) {
+            return reportError(applied.error());
+        }
         auto augmentation = options->augmentation.settings();
         if (!augmentation) {
             return reportError(augmentation.error());
@@ -110,11 +146,15 @@ Action addTrainCommand(CLI::App &app)
                                  "images unchanged; --augment thesis makes each repeat new\n");
         }
         options->job.datasetDir = options->dataset;
-        options->job.runDir = options->out;
+        options->job.runDir = options->resume.empty() ? options->out : options->resume;
+        options->job.resume = !options->resume.empty();
+        if (options->job.resume && command->count("--epochs") > 0) {
+            options->job.resumeEpochs = options->job.settings.epochs;
+        }
         options->job.cacheDir = options->cache.folder();
         options->job.badImages =
             options->skipBadImages ? pipeline::BadImages::Skip : pipeline::BadImages::Refuse;
-        TrainPrinter progress;
+        TrainPrinter progress(options->json);
         auto result = pipeline::runTrainJob(options->job, &progress);
         progress.finishLine();
         if (!result) {
@@ -126,12 +166,31 @@ Action addTrainCommand(CLI::App &app)
         }
         const ml::TrainSummary &summary = result->summary;
         const ml::EpochMetrics &best = summary.epochs.at(std::size_t(summary.bestEpoch - 1));
+        const std::string runDir = options->job.runDir.string();
+        if (options->json) {
+            const nlohmann::json line = {
+                {"event", "finished"}, {"run", runDir}, {"best_epoch", summary.bestEpoch},
+                {"best_val_loss", best.valLoss}, {"best_val_accuracy", best.valAccuracy},
+                {"epochs", summary.epochs.size()}, {"stopped_early", summary.stoppedEarly},
+                {"resumed_after_epoch", summary.resumedAfterEpoch}, {"device", summary.device}};
+            std::printf("%s\n", line.dump().c_str());
+            return int(kSuccess);
+        }
+        if (summary.resumedAfterEpoch > 0) {
+            std::printf("resumed after epoch %d\n", summary.resumedAfterEpoch);
+        }
+        if (summary.stoppedEarly) {
+            std::printf("stopped early after epoch %zu: no better validation %s for %d epochs\n",
+                        summary.epochs.size(),
+                        result->settings.earlyStopping.onAuc ? "AUC" : "loss",
+                        result->settings.earlyStopping.patience);
+        }
         std::printf("trained %s on %lld images (%lld validation) on %s\n",
-                    options->job.settings.model.architecture.c_str(),
+                    result->settings.model.architecture.c_str(),
                     static_cast<long long>(result->trainImages),
                     static_cast<long long>(result->valImages), summary.device.c_str());
         std::printf("best epoch %d: val loss %.4f, val accuracy %.3f; run folder %s\n",
-                    summary.bestEpoch, best.valLoss, best.valAccuracy, options->out.c_str());
+                    summary.bestEpoch, best.valLoss, best.valAccuracy, runDir.c_str());
         return int(kSuccess);
     };
 }

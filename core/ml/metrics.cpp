@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/metrics.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <numeric>
 
 namespace cxr::ml {
 
@@ -41,6 +44,35 @@ BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
     m.f1 = ratio(2 * c.truePositive, 2 * c.truePositive + c.falsePositive + c.falseNegative,
                  m.undefined);
     return m;
+}
+
+double rocAuc(const std::vector<int> &labels, const std::vector<float> &scores)
+{
+    std::vector<std::size_t> order(scores.size());
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::sort(order.begin(), order.end(),
+              [&scores](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+    double positiveRankSum = 0;
+    double positives = 0;
+    for (std::size_t i = 0; i < order.size();) {
+        std::size_t j = i; // [i, j) share one score: each gets their average rank
+        while (j < order.size() && scores[order[j]] == scores[order[i]]) {
+            ++j;
+        }
+        const double averageRank = (double(i + 1) + double(j)) / 2;
+        for (std::size_t k = i; k < j; ++k) {
+            if (labels[order[k]] == 1) {
+                positiveRankSum += averageRank;
+                positives += 1;
+            }
+        }
+        i = j;
+    }
+    const double negatives = double(scores.size()) - positives;
+    if (positives == 0 || negatives == 0) {
+        return std::nan("");
+    }
+    return (positiveRankSum - positives * (positives + 1) / 2) / (positives * negatives);
 }
 
 } // namespace cxr::ml

@@ -34,4 +34,8 @@ BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
                                    const std::vector<float> &probabilities,
                                    double threshold = 0.5);
 
+// Area under the ROC curve of scores for labels (1 positive, 0 negative), ties counted half
+// (the Mann-Whitney statistic). NaN when either class is missing.
+double rocAuc(const std::vector<int> &labels, const std::vector<float> &scores);
+
 } // namespace cxr::ml

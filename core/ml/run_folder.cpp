@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <sstream>
 
 namespace cxr::ml {
@@ -86,8 +87,17 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
                                    {"kernel_size", s.model.custom.kernelSize},
                                    {"dropout", s.model.custom.dropout},
                                    {"batch_norm", s.model.custom.batchNorm}}}}},
-        {"optimizer", {{"name", "adam"}, {"lr", s.learningRate}, {"beta1", 0.9},
-                       {"beta2", 0.999}}},
+        {"optimizer", {{"name", optimizerName(s.optimizer.kind)}, {"lr", s.learningRate},
+                       {"beta1", 0.9}, {"beta2", 0.999}, {"weight_decay", s.optimizer.weightDecay},
+                       {"momentum", s.optimizer.momentum}, {"nesterov", s.optimizer.nesterov}}},
+        {"schedule", {{"name", scheduleName(s.schedule.kind)}, {"factor", s.schedule.factor},
+                      {"patience", s.schedule.patience}, {"cooldown", s.schedule.cooldown},
+                      {"min_lr", s.schedule.minLr}, {"step_epochs", s.schedule.stepEpochs},
+                      {"gamma", s.schedule.gamma}, {"warmup_epochs", s.schedule.warmupEpochs}}},
+        {"early_stopping", {{"patience", s.earlyStopping.patience},
+                            {"metric", s.earlyStopping.onAuc ? "val_auc" : "val_loss"}}},
+        {"gradient_clip_norm", s.gradientClipNorm},
+        {"deterministic", s.deterministic},
         {"epochs", s.epochs},
         {"batch_size", s.batchSize},
         {"seed", s.seed},
@@ -100,15 +110,86 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
     return writeFileAtomically(paths.config(), config.dump(2) + "\n");
 }
 
+Result<TrainSettings> readRunConfig(const RunPaths &paths)
+{
+    const std::string file = paths.config().string();
+    std::ifstream in(paths.config());
+    if (!in) {
+        return makeError(ErrorCode::NotFound, paths.root.string() + ": not a run folder (no config.json)");
+    }
+    try {
+        const nlohmann::json j = nlohmann::json::parse(in);
+        if (j.value("format", "") != "cxr-studio-run/1") {
+            return makeError(ErrorCode::Incompatible, file + ": not a CXR Studio run configuration");
+        }
+        TrainSettings s;
+        s.datasetPath = j.at("dataset").value("path", "");
+        s.datasetHash = j.at("dataset").value("hash", "");
+        const nlohmann::json &model = j.at("model");
+        s.model.architecture = model.at("architecture").get<std::string>();
+        s.model.inputSize = model.at("input_size").get<int>();
+        s.model.channels = model.at("channels").get<int>();
+        s.model.resize = model.value("resize", "squash");
+        s.model.classNames = model.at("class_names").get<std::vector<std::string>>();
+        if (model.contains("custom_cnn")) {
+            const nlohmann::json &c = model.at("custom_cnn");
+            s.model.custom.blocks = c.at("blocks").get<int>();
+            s.model.custom.filters = c.at("filters").get<int>();
+            s.model.custom.kernelSize = c.at("kernel_size").get<int>();
+            s.model.custom.dropout = c.at("dropout").get<double>();
+            s.model.custom.batchNorm = c.at("batch_norm").get<bool>();
+        }
+        const nlohmann::json &optimizer = j.at("optimizer");
+        s.learningRate = optimizer.at("lr").get<double>();
+        s.optimizer.kind = parseOptimizer(optimizer.value("name", "adam")).value_or(OptimizerKind::Adam);
+        s.optimizer.weightDecay = optimizer.value("weight_decay", 0.0);
+        s.optimizer.momentum = optimizer.value("momentum", 0.9);
+        s.optimizer.nesterov = optimizer.value("nesterov", false);
+        if (j.contains("schedule")) {
+            const nlohmann::json &schedule = j.at("schedule");
+            s.schedule.kind = parseSchedule(schedule.value("name", "constant")).value_or(ScheduleKind::Constant);
+            s.schedule.factor = schedule.value("factor", 0.1);
+            s.schedule.patience = schedule.value("patience", 3);
+            s.schedule.cooldown = schedule.value("cooldown", 0);
+            s.schedule.minLr = schedule.value("min_lr", 1e-6);
+            s.schedule.stepEpochs = schedule.value("step_epochs", 10);
+            s.schedule.gamma = schedule.value("gamma", 0.1);
+            s.schedule.warmupEpochs = schedule.value("warmup_epochs", 1);
+        }
+        if (j.contains("early_stopping")) {
+            s.earlyStopping.patience = j.at("early_stopping").value("patience", 0);
+            s.earlyStopping.onAuc = j.at("early_stopping").value("metric", "val_loss") == "val_auc";
+        }
+        s.gradientClipNorm = j.value("gradient_clip_norm", 0.0);
+        s.deterministic = j.value("deterministic", false);
+        s.epochs = j.at("epochs").get<int>();
+        s.batchSize = j.at("batch_size").get<int>();
+        s.seed = j.at("seed").get<std::uint64_t>();
+        s.device = j.value("device_requested", "auto");
+        if (j.contains("augmentation")) {
+            for (const auto &[key, value] : j.at("augmentation").items()) {
+                if (const AugmentationParameter *parameter = findAugmentationParameter(key)) {
+                    s.augmentation.*(parameter->member) = value.get<double>();
+                }
+            }
+        }
+        s.balance = parseBalanceMethod(j.value("balance", "none")).value_or(BalanceMethod::None);
+        return s;
+    } catch (const nlohmann::json::exception &e) {
+        return makeError(ErrorCode::Corrupt, file + ": not a valid run configuration (" + e.what() + ")");
+    }
+}
+
 Status writeMetricsCsv(const RunPaths &paths, const TrainSummary &summary)
 {
     std::ostringstream csv;
-    csv << "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds\n";
+    csv << "epoch,train_loss,train_accuracy,val_loss,val_accuracy,val_auc,lr,seconds,"
+           "augmentation_seconds\n";
     for (const EpochMetrics &m : summary.epochs) {
         char line[256];
-        std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.3f\n", m.epoch,
-                      m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.learningRate,
-                      m.seconds);
+        std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.3f,%.3f\n", m.epoch,
+                      m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.valAuc,
+                      m.learningRate, m.seconds, m.augmentationSeconds);
         csv << line;
     }
     return writeFileAtomically(paths.metrics(), csv.str());

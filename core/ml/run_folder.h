@@ -31,6 +31,8 @@ Status prepareRunFolder(const std::filesystem::path &root, ExistingRun existing)
 
 Status writeRunConfig(const RunPaths &paths, const TrainSettings &settings,
                       const std::string &device);
+// The settings a run was started with, from its config.json: what --resume continues with.
+Result<TrainSettings> readRunConfig(const RunPaths &paths);
 Status writeMetricsCsv(const RunPaths &paths, const TrainSummary &summary);
 
 // Accepts a run folder or its model/ folder and returns the model folder, or an error naming

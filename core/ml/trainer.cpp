@@ -2,6 +2,7 @@
 #include "core/ml/trainer.h"
 
 #include "core/ml/device.h"
+#include "core/ml/metrics.h"
 #include "core/ml/model_card.h"
 #include "core/ml/models.h"
 #include "core/ml/run_folder.h"
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 namespace cxr::ml {
 
@@ -63,7 +65,51 @@ std::string validateSettings(const TrainSettings &s)
     if (std::string problem = validateAugmentation(s.augmentation); !problem.empty()) {
         return "augmentation: " + problem;
     }
+    if (std::string problem = validateSchedule(s.schedule); !problem.empty()) {
+        return "schedule: " + problem;
+    }
+    if (!(s.optimizer.weightDecay >= 0 && s.optimizer.weightDecay < 1)) {
+        return "weight decay must be in [0, 1)";
+    }
+    if (!(s.optimizer.momentum >= 0 && s.optimizer.momentum < 1)) {
+        return "momentum must be in [0, 1)";
+    }
+    if (s.optimizer.nesterov && (s.optimizer.kind != OptimizerKind::Sgd || s.optimizer.momentum == 0)) {
+        return "Nesterov momentum needs the sgd optimiser and a momentum above 0";
+    }
+    if (!(s.gradientClipNorm >= 0)) {
+        return "gradient clipping norm must not be negative";
+    }
+    if (s.earlyStopping.patience < 0) {
+        return "early-stopping patience must not be negative";
+    }
+    if (s.earlyStopping.onAuc && s.model.classNames.size() > 2) {
+        return "early stopping on AUC needs a binary model; stop on validation loss instead";
+    }
     return {};
+}
+
+const char *optimizerName(OptimizerKind kind)
+{
+    switch (kind) {
+    case OptimizerKind::AdamW:
+        return "adamw";
+    case OptimizerKind::Sgd:
+        return "sgd";
+    case OptimizerKind::Adam:
+        break;
+    }
+    return "adam";
+}
+
+std::optional<OptimizerKind> parseOptimizer(const std::string &name)
+{
+    for (OptimizerKind kind : {OptimizerKind::Adam, OptimizerKind::AdamW, OptimizerKind::Sgd}) {
+        if (name == optimizerName(kind)) {
+            return kind;
+        }
+    }
+    return std::nullopt;
 }
 
 namespace {
@@ -73,25 +119,76 @@ struct Totals {
     std::int64_t correct = 0;
     std::int64_t seen = 0;
     double augmentationSeconds = 0;
+    double lastRate = 0;
+    std::vector<int> labels;     // validation only: for the AUC
+    std::vector<float> scores;   // validation only: P(class 1) of a binary model
     double meanLoss() const { return seen ? lossSum / double(seen) : 0; }
     double accuracy() const { return seen ? double(correct) / double(seen) : 0; }
 };
 
-// Everything one training run keeps between epochs.
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainSettings &s,
+                                                       const std::vector<torch::Tensor> &parameters)
+{
+    const OptimizerSettings &o = s.optimizer;
+    switch (o.kind) {
+    case OptimizerKind::AdamW:
+        return std::make_unique<torch::optim::AdamW>(
+            parameters, torch::optim::AdamWOptions(s.learningRate).betas({0.9, 0.999}).weight_decay(o.weightDecay));
+    case OptimizerKind::Sgd:
+        return std::make_unique<torch::optim::SGD>(
+            parameters, torch::optim::SGDOptions(s.learningRate).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weightDecay));
+    case OptimizerKind::Adam:
+        break;
+    }
+    return std::make_unique<torch::optim::Adam>(
+        parameters, torch::optim::AdamOptions(s.learningRate).betas({0.9, 0.999}).weight_decay(o.weightDecay));
+}
+
+// The epoch history as a [E, 9] double tensor, for the checkpoint, and back.
+torch::Tensor historyTensor(const std::vector<EpochMetrics> &epochs)
+{
+    std::vector<double> values;
+    for (const EpochMetrics &m : epochs) {
+        values.insert(values.end(), {double(m.epoch), m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy,
+                                     m.valAuc, m.learningRate, m.seconds, m.augmentationSeconds});
+    }
+    return torch::tensor(values, torch::kFloat64).view({-1, 9});
+}
+
+std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
+{
+    std::vector<EpochMetrics> epochs;
+    const torch::Tensor rows = tensor.to(torch::kFloat64).contiguous();
+    const double *v = rows.data_ptr<double>();
+    for (std::int64_t r = 0; r < rows.size(0); ++r, v += 9) {
+        EpochMetrics m;
+        m.epoch = int(v[0]);
+        m.trainLoss = v[1];
+        m.trainAccuracy = v[2];
+        m.valLoss = v[3];
+        m.valAccuracy = v[4];
+        m.valAuc = v[5];
+        m.learningRate = v[6];
+        m.seconds = v[7];
+        m.augmentationSeconds = v[8];
+        epochs.push_back(m);
+    }
+    return epochs;
+}
+
+// Everything one training run keeps between epochs, and saves in its checkpoint.
 class TrainingRun {
 public:
     TrainingRun(const TrainSettings &settings, const fs::path &runDir, torch::Device device,
                 TrainObserver *observer)
         : m_settings(settings), m_paths{runDir}, m_device(device), m_observer(observer),
-          m_net(makeClassifierNet(settings.model)),
-          m_optimizer(m_net->parameters(),
-                      torch::optim::AdamOptions(settings.learningRate).betas({0.9, 0.999})),
-          m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL)
+          m_net(makeClassifierNet(settings.model)), m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL)
     {
         m_net->to(device);
+        m_optimizer = makeOptimizer(settings, m_net->parameters());
     }
 
-    Result<TrainSummary> run(const ImageArrays &train, const ImageArrays &val)
+    Result<TrainSummary> run(const ImageArrays &train, const ImageArrays &val, TrainStart start)
     {
         // Views of the caller's pixels (which outlive the run): batches are gathered from them.
         const torch::Tensor trainImages = imagesView(train);
@@ -110,11 +207,17 @@ public:
         }
         const std::int64_t batchesPerEpoch = (perEpoch + m_settings.batchSize - 1) / m_settings.batchSize;
         m_totalBatches = batchesPerEpoch * m_settings.epochs;
+        m_schedule.emplace(m_settings.schedule, m_settings.learningRate, m_settings.epochs, batchesPerEpoch);
 
         TrainSummary summary;
         summary.device = m_device.str();
-        double bestValLoss = INFINITY;
-        for (int epoch = 1; epoch <= m_settings.epochs; ++epoch) {
+        if (start == TrainStart::Resume) {
+            if (auto loaded = loadCheckpoint(summary); !loaded) {
+                return loaded.error();
+            }
+            summary.resumedAfterEpoch = int(summary.epochs.size());
+        }
+        for (int epoch = int(summary.epochs.size()) + 1; epoch <= m_settings.epochs; ++epoch) {
             const auto started = std::chrono::steady_clock::now();
             if (m_observer) {
                 m_observer->stage("Epoch " + std::to_string(epoch) + " of " +
@@ -132,28 +235,31 @@ public:
             m.trainAccuracy = trained->accuracy();
             m.valLoss = validated.meanLoss();
             m.valAccuracy = validated.accuracy();
-            m.learningRate = m_settings.learningRate;
+            m.valAuc = classCount == 2 ? rocAuc(validated.labels, validated.scores) : std::nan("");
+            m.learningRate = trained->lastRate;
             m.augmentationSeconds = trained->augmentationSeconds;
             m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                             .count();
-            if (!std::isfinite(m.trainLoss)) {
+            if (!std::isfinite(m.trainLoss) || !std::isfinite(m.valLoss)) {
                 return makeError(ErrorCode::Internal,
-                                 "training loss became NaN/infinite in epoch " +
-                                     std::to_string(epoch) +
-                                     "; lower the learning rate. The last good checkpoint is in " +
-                                     m_paths.lastCheckpoint().string());
+                                 "the loss became NaN/infinite in epoch " + std::to_string(epoch) +
+                                     "; lower the learning rate or clip gradients. The last good "
+                                     "checkpoint (epoch " + std::to_string(epoch - 1) + ") is in " +
+                                     m_paths.lastCheckpoint().string() + " and can be resumed");
             }
             summary.epochs.push_back(m);
+            m_schedule->epochEnded(m.valLoss);
 
-            if (auto saved = saveCheckpoint(epoch); !saved) {
-                return saved.error();
-            }
-            if (m.valLoss < bestValLoss || summary.bestEpoch == 0) {
-                bestValLoss = m.valLoss;
+            if (m.valLoss < m_bestValLoss || summary.bestEpoch == 0) {
+                m_bestValLoss = m.valLoss;
                 summary.bestEpoch = epoch;
                 if (auto saved = saveModel(m); !saved) {
                     return saved.error();
                 }
+            }
+            const bool stop = updateEarlyStopping(m);
+            if (auto saved = saveCheckpoint(summary); !saved) {
+                return saved.error();
             }
             if (auto written = writeMetricsCsv(m_paths, summary); !written) {
                 return written.error();
@@ -161,16 +267,37 @@ public:
             if (m_observer) {
                 m_observer->epochFinished(m);
             }
+            if (stop) {
+                summary.stoppedEarly = true;
+                break;
+            }
         }
         return summary;
     }
 
 private:
+    // True when the run should stop: the watched metric has not improved for patience epochs.
+    bool updateEarlyStopping(const EpochMetrics &m)
+    {
+        const EarlyStopping &rule = m_settings.earlyStopping;
+        const double score = rule.onAuc ? m.valAuc : -m.valLoss; // higher is better
+        // Improvement must exceed 1e-4 of the best so far (ReduceLROnPlateau's default), so
+        // that rounding noise does not keep a stalled run alive.
+        const bool first = !std::isfinite(m_bestScore);
+        if (std::isfinite(score) && (first || score > m_bestScore + 1e-4 * std::abs(m_bestScore))) {
+            m_bestScore = score;
+            m_epochsWithoutGain = 0;
+        } else {
+            ++m_epochsWithoutGain;
+        }
+        return rule.patience > 0 && m_epochsWithoutGain >= rule.patience;
+    }
+
     Result<Totals> trainEpoch(const torch::Tensor &images, const torch::Tensor &labels, int epoch)
     {
         m_net->train();
         // A fresh, seeded order every epoch (with the balancing method's repeats): reproducible
-        // runs without repeating batches.
+        // runs without repeating batches, and the same order after a resume.
         std::mt19937_64 shuffler(m_settings.seed * 1000003ULL + std::uint64_t(epoch));
         const std::vector<std::int64_t> order =
             epochSampleOrder(m_trainLabels, int(m_settings.model.classNames.size()),
@@ -185,6 +312,11 @@ private:
                 return makeError(ErrorCode::Cancelled,
                                  "training cancelled in epoch " + std::to_string(epoch));
             }
+            const double rate = m_schedule->rateAt(epoch, m_batchesDone);
+            for (auto &group : m_optimizer->param_groups()) {
+                group.options().set_lr(rate);
+            }
+            totals.lastRate = rate;
             const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
             auto x = toModelInput(images.index_select(0, index).to(m_device));
             if (augment) {
@@ -198,10 +330,13 @@ private:
                     std::chrono::steady_clock::now() - augmentStarted).count();
             }
             const auto y = labels.index_select(0, index).to(m_device);
-            m_optimizer.zero_grad();
+            m_optimizer->zero_grad();
             BatchOutcome outcome = lossAndCorrect(m_net->forward(x), y, m_classWeights);
             outcome.loss.backward();
-            m_optimizer.step();
+            if (m_settings.gradientClipNorm > 0) {
+                torch::nn::utils::clip_grad_norm_(m_net->parameters(), m_settings.gradientClipNorm);
+            }
+            m_optimizer->step();
             totals.lossSum += outcome.loss.item<double>() * double(x.size(0));
             totals.correct += outcome.correct;
             totals.seen += x.size(0);
@@ -222,16 +357,26 @@ private:
             const auto x =
                 toModelInput(images.slice(0, start, start + m_settings.batchSize).to(m_device));
             const auto y = labels.slice(0, start, start + m_settings.batchSize).to(m_device);
-            const BatchOutcome outcome = lossAndCorrect(m_net->forward(x), y);
+            const auto logits = m_net->forward(x);
+            const BatchOutcome outcome = lossAndCorrect(logits, y);
             totals.lossSum += outcome.loss.item<double>() * double(x.size(0));
             totals.correct += outcome.correct;
             totals.seen += x.size(0);
+            if (logits.size(1) == 1) {
+                const auto scores = torch::sigmoid(logits.squeeze(1)).to(torch::kCPU).contiguous();
+                const auto batchLabels = y.to(torch::kCPU).contiguous();
+                for (std::int64_t i = 0; i < scores.size(0); ++i) {
+                    totals.scores.push_back(scores[i].item<float>());
+                    totals.labels.push_back(int(batchLabels[i].item<std::int64_t>()));
+                }
+            }
         }
         return totals;
     }
 
-    // Model, optimiser and epoch in one archive, written beside the old one and renamed over it.
-    Status saveCheckpoint(int epoch)
+    // The whole state of the run after an epoch, in one archive written beside the old one and
+    // renamed over it: a crash leaves the previous checkpoint or this one, never half of one.
+    Status saveCheckpoint(const TrainSummary &summary)
     {
         try {
             torch::serialize::OutputArchive archive;
@@ -239,10 +384,24 @@ private:
             m_net->save(model);
             archive.write("model", model);
             torch::serialize::OutputArchive optimizer;
-            m_optimizer.save(optimizer);
+            m_optimizer->save(optimizer);
             archive.write("optimizer", optimizer);
-            archive.write("epoch", torch::tensor(std::int64_t(epoch)));
+            archive.write("format", torch::tensor(std::int64_t(2)));
+            archive.write("epoch", torch::tensor(std::int64_t(summary.epochs.size())));
             archive.write("step", torch::tensor(m_batchesDone));
+            archive.write("history", historyTensor(summary.epochs));
+            archive.write("best", torch::tensor({double(summary.bestEpoch), m_bestValLoss, m_bestScore,
+                                                 double(m_epochsWithoutGain)}, torch::kFloat64));
+            const LearningRateSchedule::State schedule = m_schedule->state();
+            archive.write("schedule", torch::tensor({schedule.plateauRate, schedule.bestLoss,
+                                                     double(schedule.badEpochs), double(schedule.cooldownLeft)},
+                                                    torch::kFloat64));
+            // Random generators: augmentation draws here, dropout in LibTorch's CPU generator
+            // (and the CUDA one on a GPU).
+            std::ostringstream augmentState;
+            augmentState << m_augmentRandom;
+            archive.write("rng_augmentation", c10::IValue(augmentState.str()));
+            archive.write("rng_cpu", torch::globalContext().defaultGenerator(torch::kCPU).get_state());
             const fs::path temporary = m_paths.lastCheckpoint().string() + ".partial";
             archive.save_to(temporary.string());
             fs::rename(temporary, m_paths.lastCheckpoint());
@@ -250,6 +409,58 @@ private:
             return makeError(ErrorCode::WriteFailed,
                              m_paths.lastCheckpoint().string() + ": cannot write checkpoint (" +
                                  std::string(e.what()).substr(0, 200) + ")");
+        }
+        return Ok{};
+    }
+
+    Status loadCheckpoint(TrainSummary &summary)
+    {
+        const std::string file = m_paths.lastCheckpoint().string();
+        try {
+            torch::serialize::InputArchive archive;
+            archive.load_from(file, m_device);
+            torch::Tensor format;
+            if (!archive.try_read("format", format) || format.item<std::int64_t>() != 2) {
+                return makeError(ErrorCode::Incompatible,
+                                 file + ": checkpoint from an older CXR Studio; it cannot be resumed");
+            }
+            torch::serialize::InputArchive model;
+            archive.read("model", model);
+            m_net->load(model);
+            torch::serialize::InputArchive optimizer;
+            archive.read("optimizer", optimizer);
+            m_optimizer->load(optimizer);
+            torch::Tensor step;
+            torch::Tensor history;
+            torch::Tensor best;
+            torch::Tensor schedule;
+            torch::Tensor cpuState;
+            archive.read("step", step);
+            archive.read("history", history);
+            archive.read("best", best);
+            archive.read("schedule", schedule);
+            archive.read("rng_cpu", cpuState);
+            m_batchesDone = step.item<std::int64_t>();
+            summary.epochs = historyFrom(history);
+            best = best.to(torch::kCPU);
+            summary.bestEpoch = int(best[0].item<double>());
+            m_bestValLoss = best[1].item<double>();
+            m_bestScore = best[2].item<double>();
+            m_epochsWithoutGain = int(best[3].item<double>());
+            schedule = schedule.to(torch::kCPU);
+            m_schedule->restore({schedule[0].item<double>(), schedule[1].item<double>(),
+                                 int(schedule[2].item<double>()), int(schedule[3].item<double>())});
+            c10::IValue augmentState;
+            archive.read("rng_augmentation", augmentState);
+            std::istringstream(augmentState.toStringRef()) >> m_augmentRandom;
+            at::Generator cpuGenerator = torch::globalContext().defaultGenerator(torch::kCPU);
+            cpuGenerator.set_state(cpuState.to(torch::kCPU));
+        } catch (const std::exception &e) {
+            return makeError(ErrorCode::Corrupt, file + ": not a usable checkpoint of this run (" +
+                                                     std::string(e.what()).substr(0, 160) + ")");
+        }
+        if (summary.epochs.empty()) {
+            return makeError(ErrorCode::Corrupt, file + ": checkpoint holds no finished epoch");
         }
         return Ok{};
     }
@@ -276,6 +487,9 @@ private:
         card.bestEpoch = m.epoch;
         card.sawTestSplit = false;
         card.validationMetrics = {{"loss", m.valLoss}, {"accuracy", m.valAccuracy}};
+        if (std::isfinite(m.valAuc)) {
+            card.validationMetrics["auc"] = m.valAuc;
+        }
         return writeModelCard(m_paths.modelCard(), card);
     }
 
@@ -284,12 +498,16 @@ private:
     const torch::Device m_device;
     TrainObserver *m_observer;
     ClassifierNet m_net;
-    torch::optim::Adam m_optimizer;
+    std::unique_ptr<torch::optim::Optimizer> m_optimizer;
+    std::optional<LearningRateSchedule> m_schedule;
     std::int64_t m_batchesDone = 0;
     std::int64_t m_totalBatches = 0;
     std::mt19937_64 m_augmentRandom;
     std::vector<int> m_trainLabels;
     torch::Tensor m_classWeights; // [K] on the device; all ones unless the loss is weighted
+    double m_bestValLoss = INFINITY;
+    double m_bestScore = -INFINITY; // early stopping's metric, higher is better
+    int m_epochsWithoutGain = 0;
 };
 
 Status checkArrays(const ImageArrays &arrays, const char *what, const ModelSpec &spec)
@@ -315,7 +533,7 @@ Status checkArrays(const ImageArrays &arrays, const char *what, const ModelSpec 
 
 Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays &val,
                                      const TrainSettings &settings, const fs::path &runDir,
-                                     TrainObserver *observer)
+                                     TrainObserver *observer, TrainStart start)
 {
     if (const std::string problem = validateSettings(settings); !problem.empty()) {
         return makeError(ErrorCode::InvalidArgument, problem);
@@ -336,13 +554,21 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
     }
     useAllCpuCores();
     torch::manual_seed(settings.seed);
+    torch::globalContext().setDeterministicAlgorithms(settings.deterministic, /*warn_only=*/true);
+    torch::globalContext().setDeterministicCuDNN(settings.deterministic);
+    torch::globalContext().setBenchmarkCuDNN(!settings.deterministic);
     const RunPaths paths{runDir};
-    if (auto written = writeRunConfig(paths, settings, *device); !written) {
+    if (start == TrainStart::Resume) {
+        if (!fs::is_regular_file(paths.lastCheckpoint())) {
+            return makeError(ErrorCode::NotFound, runDir.string() +
+                                                      ": no checkpoint to resume from (checkpoints/last.pt)");
+        }
+    } else if (auto written = writeRunConfig(paths, settings, *device); !written) {
         return written.error();
     }
     try {
         TrainingRun run(settings, runDir, torch::Device(*device), observer);
-        return run.run(train, val);
+        return run.run(train, val, start);
     } catch (const c10::Error &e) {
         const std::string what = e.what_without_backtrace();
         if (what.find("out of memory") != std::string::npos) {

@@ -6,20 +6,47 @@
 #include "core/common/image_arrays.h"
 #include "core/common/progress.h"
 #include "core/common/result.h"
+#include "core/ml/lr_schedule.h"
 #include "core/ml/model_spec.h"
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace cxr::ml {
 
+enum class OptimizerKind { Adam, AdamW, Sgd };
+
+struct OptimizerSettings {
+    OptimizerKind kind = OptimizerKind::Adam; // betas 0.9/0.999 as in the thesis
+    double weightDecay = 0;                   // AdamW's decoupled decay, or L2 for Adam/SGD
+    double momentum = 0.9;                    // SGD
+    bool nesterov = false;                    // SGD
+};
+
+const char *optimizerName(OptimizerKind kind); // "adam", "adamw", "sgd"
+std::optional<OptimizerKind> parseOptimizer(const std::string &name);
+
+// Stop when the validation metric has not improved for patience epochs (0: never stop early).
+struct EarlyStopping {
+    int patience = 0;
+    bool onAuc = false; // validation AUC (higher is better) instead of validation loss
+};
+
 struct TrainSettings {
     ModelSpec model;
     int epochs = 10;
     int batchSize = 32;
-    double learningRate = 1e-3; // Adam, betas 0.9/0.999 as in the thesis
+    double learningRate = 1e-3; // the peak rate; schedules scale it
+    OptimizerSettings optimizer;
+    ScheduleSettings schedule;
+    EarlyStopping earlyStopping;
+    double gradientClipNorm = 0; // clip the global gradient norm to this; 0 leaves it alone
+    // Deterministic algorithms where LibTorch has them (cuDNN included): resumed and repeated
+    // runs give the same losses, at some cost in speed on CUDA.
+    bool deterministic = false;
     std::uint64_t seed = 42;
     std::string device = "auto"; // auto, cpu, cuda
     // Applied to every training image drawn, fresh each time, on the training device; never
@@ -40,7 +67,8 @@ struct EpochMetrics {
     double trainAccuracy = 0;
     double valLoss = 0;
     double valAccuracy = 0;
-    double learningRate = 0;
+    double valAuc = 0; // NaN for multi-class models and for a validation split with one class
+    double learningRate = 0; // at the epoch's last step
     double seconds = 0;
     // Of seconds, the time spent drawing and applying augmentations (exact on the CPU; on a
     // GPU, kernels run asynchronously and this counts only their launch).
@@ -54,18 +82,28 @@ public:
 };
 
 struct TrainSummary {
-    std::vector<EpochMetrics> epochs;
+    std::vector<EpochMetrics> epochs; // all of them, including those before a resume
     int bestEpoch = 0; // by validation loss
     std::string device;
+    bool stoppedEarly = false;
+    int resumedAfterEpoch = 0; // 0 for a run that started from scratch
 };
 
-// Trains spec.architecture with Adam on train, validates on val after every epoch, and writes
-// the run folder runDir (which must exist and be empty): config.json, metrics.csv,
-// checkpoints/last.pt after every epoch, and model/ (weights of the best epoch + model card).
-// The test split never reaches this function; the run records that it saw none.
+enum class TrainStart {
+    Fresh,  // runDir must exist and be empty (prepareRunFolder)
+    Resume, // continue runDir from checkpoints/last.pt, after its last finished epoch
+};
+
+// Trains settings.model on train, validates on val after every epoch, and writes the run
+// folder runDir: config.json, metrics.csv, checkpoints/last.pt after every epoch (model,
+// optimiser, schedule, random generators, epoch and step, written atomically), and model/
+// (weights of the best epoch + model card). With TrainStart::Resume it continues a run from
+// its checkpoint: the same settings (read them with readRunConfig) give the same next epochs
+// as an uninterrupted run. The test split never reaches this function; the run records that.
 Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays &val,
                                      const TrainSettings &settings,
                                      const std::filesystem::path &runDir,
-                                     TrainObserver *observer = nullptr);
+                                     TrainObserver *observer = nullptr,
+                                     TrainStart start = TrainStart::Fresh);
 
 } // namespace cxr::ml

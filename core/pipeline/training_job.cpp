@@ -23,8 +23,22 @@ Error describeBadImages(const std::vector<data::DatasetProblem> &failures)
 
 } // namespace
 
-Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *observer)
+Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *observer)
 {
+    TrainJob job = jobIn;
+    if (job.resume) {
+        auto recorded = ml::readRunConfig(ml::RunPaths{job.runDir});
+        if (!recorded) {
+            return recorded.error();
+        }
+        job.settings = *recorded;
+        if (job.resumeEpochs > 0) {
+            job.settings.epochs = job.resumeEpochs;
+        }
+        if (job.datasetDir.empty()) {
+            job.datasetDir = job.settings.datasetPath;
+        }
+    }
     ml::TrainSettings settings = job.settings;
     if (const std::string problem = ml::validateSettings(settings); !problem.empty()) {
         return makeError(ErrorCode::InvalidArgument, problem);
@@ -49,8 +63,14 @@ Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *obser
                          index->root.string() + ": only one class (" + index->classes.front() +
                              ") found; training needs at least two class folders");
     }
+    if (job.resume && (index->fingerprint() != settings.datasetHash ||
+                       index->classes != settings.model.classNames)) {
+        return makeError(ErrorCode::Incompatible,
+                         job.datasetDir.string() + ": the dataset's files or classes changed since " +
+                             job.runDir.string() + " started; resuming would train on other data");
+    }
     settings.model.classNames = index->classes;
-    settings.datasetPath = index->root.string();
+    settings.datasetPath = (index->manifest.empty() ? index->root : index->manifest).string();
     settings.datasetHash = index->fingerprint();
 
     TrainJobResult result;
@@ -81,16 +101,24 @@ Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *obser
     result.trainImages = std::int64_t(train->count());
     result.valImages = std::int64_t(val->count());
 
-    if (auto prepared = ml::prepareRunFolder(
-            job.runDir, job.overwrite ? ml::ExistingRun::Overwrite : ml::ExistingRun::Refuse);
-        !prepared) {
+    if (job.resume) {
+        if (job.resumeEpochs > 0) { // the config records the new length of the run
+            if (auto written = ml::writeRunConfig(ml::RunPaths{job.runDir}, settings, settings.device); !written) {
+                return written.error();
+            }
+        }
+    } else if (auto prepared = ml::prepareRunFolder(
+                   job.runDir, job.overwrite ? ml::ExistingRun::Overwrite : ml::ExistingRun::Refuse);
+               !prepared) {
         return prepared.error();
     }
-    auto summary = ml::trainClassifier(*train, *val, settings, job.runDir, observer);
+    auto summary = ml::trainClassifier(*train, *val, settings, job.runDir, observer,
+                                       job.resume ? ml::TrainStart::Resume : ml::TrainStart::Fresh);
     if (!summary) {
         return summary.error();
     }
     result.summary = std::move(*summary);
+    result.settings = settings;
     return result;
 }
 

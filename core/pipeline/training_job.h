@@ -19,18 +19,24 @@ struct TrainJob {
     bool overwrite = false;
     std::filesystem::path cacheDir; // tensor cache folder; empty: decode every time
     BadImages badImages = BadImages::Refuse;
+    // Continue runDir from its last checkpoint with the settings in its config.json (settings
+    // above are ignored; datasetDir may be empty to use the recorded dataset). resumeEpochs > 0
+    // extends the run to that many epochs.
+    bool resume = false;
+    int resumeEpochs = 0;
 };
 
 struct TrainJobResult {
     ml::TrainSummary summary;
+    ml::TrainSettings settings; // as trained: read from the run's config when resumed
     std::vector<std::string> classNames;
     std::int64_t trainImages = 0;
     std::int64_t valImages = 0;
     std::vector<data::DatasetProblem> skipped; // scan problems and images that failed to decode
 };
 
-// Scans the dataset, loads its train and val splits (never test), creates the run folder and
-// trains. Refuses a dataset without train or val split, with fewer than two classes, or with
+// Scans the dataset, loads its train and val splits (never test), creates the run folder (or
+// resumes it) and trains. A resumed run refuses a dataset whose files changed since it began. Refuses a dataset without train or val split, with fewer than two classes, or with
 // images that fail to decode (unless BadImages::Skip), naming the files.
 Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *observer = nullptr);
 

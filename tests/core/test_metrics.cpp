@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
+#include "core/ml/lr_schedule.h"
 #include "core/ml/metrics.h"
 
 #include <QTest>
+
+#include <cmath>
+
+namespace ml = cxr::ml;
 
 using namespace cxr::ml;
 
@@ -45,6 +50,81 @@ private Q_SLOTS:
         QCOMPARE(m.precision, 0.0);
         QVERIFY(m.undefined);
         QVERIFY(std::isfinite(m.f1));
+    }
+
+    void rocAucByHand()
+    {
+        QCOMPARE(ml::rocAuc({0, 0, 1, 1}, {0.1f, 0.2f, 0.8f, 0.9f}), 1.0);
+        QCOMPARE(ml::rocAuc({0, 0, 1, 1}, {0.9f, 0.8f, 0.2f, 0.1f}), 0.0);
+        QCOMPARE(ml::rocAuc({0, 1}, {0.5f, 0.5f}), 0.5); // a tie counts half
+        // 3 positives, 2 negatives: of 6 pairs, the positive scores higher in 2, ties in 1.
+        QCOMPARE(ml::rocAuc({1, 0, 1, 0, 1}, {0.9f, 0.6f, 0.6f, 0.7f, 0.3f}), 2.5 / 6.0);
+        QVERIFY(std::isnan(ml::rocAuc({1, 1}, {0.2f, 0.9f})));
+    }
+
+    void plateauScheduleCutsAfterPatience()
+    {
+        ml::ScheduleSettings settings;
+        settings.kind = ml::ScheduleKind::Plateau;
+        settings.patience = 1;
+        settings.cooldown = 1;
+        settings.minLr = 1e-5;
+        ml::LearningRateSchedule schedule(settings, 1e-3, 20, 10);
+        schedule.epochEnded(0.5);
+        schedule.epochEnded(0.5); // one bad epoch: within patience
+        QCOMPARE(schedule.rateAt(3, 0), 1e-3);
+        schedule.epochEnded(0.6); // two: cut
+        QVERIFY(std::abs(schedule.rateAt(4, 0) - 1e-4) < 1e-12);
+        schedule.epochEnded(0.7); // cooldown
+        schedule.epochEnded(0.7);
+        QVERIFY(std::abs(schedule.rateAt(6, 0) - 1e-4) < 1e-12);
+        schedule.epochEnded(0.7);
+        QVERIFY(std::abs(schedule.rateAt(7, 0) - 1e-5) < 1e-12);
+        schedule.epochEnded(0.8);
+        schedule.epochEnded(0.8);
+        schedule.epochEnded(0.8);
+        QVERIFY(std::abs(schedule.rateAt(9, 0) - 1e-5) < 1e-12); // floor
+        // The state carries everything: a restored schedule continues identically.
+        ml::LearningRateSchedule restored(settings, 1e-3, 20, 10);
+        restored.restore(schedule.state());
+        for (double loss : {0.9, 0.9, 0.4, 0.9}) {
+            schedule.epochEnded(loss);
+            restored.epochEnded(loss);
+            QCOMPARE(restored.rateAt(12, 0), schedule.rateAt(12, 0));
+        }
+    }
+
+    void stepCosineAndOneCycle()
+    {
+        ml::ScheduleSettings step;
+        step.kind = ml::ScheduleKind::Step;
+        step.stepEpochs = 2;
+        step.gamma = 0.5;
+        ml::LearningRateSchedule stepped(step, 1.0, 6, 10);
+        QCOMPARE(stepped.rateAt(1, 0), 1.0);
+        QCOMPARE(stepped.rateAt(2, 15), 1.0);
+        QCOMPARE(stepped.rateAt(3, 20), 0.5);
+        QCOMPARE(stepped.rateAt(6, 59), 0.25);
+
+        ml::ScheduleSettings cosine;
+        cosine.kind = ml::ScheduleKind::CosineWarmup;
+        cosine.warmupEpochs = 1;
+        cosine.minLr = 0;
+        ml::LearningRateSchedule warm(cosine, 1.0, 5, 10);
+        QCOMPARE(warm.rateAt(1, 0), 0.1);   // warm-up: (step + 1) / 10
+        QCOMPARE(warm.rateAt(1, 9), 1.0);
+        QCOMPARE(warm.rateAt(2, 10), 1.0);  // cosine starts at the peak
+        QVERIFY(std::abs(warm.rateAt(3, 30) - 0.5) < 1e-12); // halfway through 40 steps
+        QVERIFY(warm.rateAt(5, 49) < 0.01);
+
+        ml::ScheduleSettings cycle;
+        cycle.kind = ml::ScheduleKind::OneCycle;
+        ml::LearningRateSchedule oneCycle(cycle, 1.0, 10, 10);
+        QVERIFY(std::abs(oneCycle.rateAt(1, 0) - 0.04) < 1e-12); // lr / 25
+        QVERIFY(std::abs(oneCycle.rateAt(4, 30) - 1.0) < 1e-12); // peak at 30%
+        QVERIFY(oneCycle.rateAt(10, 100) < 1e-5);
+        QVERIFY(!ml::parseSchedule("warp"));
+        QCOMPARE(*ml::parseSchedule("one-cycle"), ml::ScheduleKind::OneCycle);
     }
 };
 

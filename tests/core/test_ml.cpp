@@ -49,6 +49,18 @@ private:
     std::int64_t m_seen = 0;
 };
 
+// Cancels at the first batch of one epoch.
+class CancelInEpoch : public ml::TrainObserver {
+public:
+    explicit CancelInEpoch(int epoch) : m_epoch("Epoch " + std::to_string(epoch) + " ") {}
+    void stage(const std::string &what) override { m_inEpoch = what.rfind(m_epoch, 0) == 0; }
+    bool isCancelled() const override { return m_inEpoch; }
+
+private:
+    std::string m_epoch;
+    bool m_inEpoch = false;
+};
+
 } // namespace
 
 class TestMl : public QObject {
@@ -204,6 +216,78 @@ private Q_SLOTS:
         const double recorded = result->summary.epochs.front().valLoss;
         QVERIFY2(std::abs(loss - recorded) < 2e-4,
                  qPrintable(QStringLiteral("clean %1, recorded %2").arg(loss).arg(recorded)));
+    }
+
+    void optimisersSchedulesAndEarlyStopping()
+    {
+        for (auto kind : {ml::OptimizerKind::AdamW, ml::OptimizerKind::Sgd}) {
+            const QString run = m_dir.filePath(QString("optimiser-") + ml::optimizerName(kind));
+            auto job = smallJob(run);
+            job.settings.epochs = 2;
+            job.settings.optimizer.kind = kind;
+            job.settings.optimizer.weightDecay = 1e-4;
+            job.settings.optimizer.nesterov = kind == ml::OptimizerKind::Sgd;
+            job.settings.learningRate = kind == ml::OptimizerKind::Sgd ? 0.01 : 1e-3;
+            job.settings.schedule.kind = ml::ScheduleKind::CosineWarmup;
+            job.settings.gradientClipNorm = 1.0;
+            auto result = pipeline::runTrainJob(job);
+            QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+            const auto &epochs = result->summary.epochs;
+            QVERIFY(epochs[0].learningRate > epochs[1].learningRate); // cosine decays
+            QVERIFY(epochs[1].valAuc >= 0 && epochs[1].valAuc <= 1);
+        }
+        // A rate too small to change anything: validation loss stalls and the run stops after
+        // patience epochs instead of running all ten.
+        auto job = smallJob(m_dir.filePath("stalled"));
+        job.settings.epochs = 10;
+        job.settings.learningRate = 1e-9;
+        job.settings.optimizer.kind = ml::OptimizerKind::Sgd;
+        job.settings.optimizer.momentum = 0;
+        job.settings.earlyStopping.patience = 2;
+        auto stalled = pipeline::runTrainJob(job);
+        QVERIFY(stalled.ok());
+        QVERIFY(stalled->summary.stoppedEarly);
+        QCOMPARE(stalled->summary.epochs.size(), std::size_t(3));
+    }
+
+    void resumeContinuesFromTheCheckpoint()
+    {
+        // Cancel a deterministic run in its second epoch, resume it, and compare with a run
+        // that was never interrupted: augmentation draws, dropout, the plateau schedule and
+        // the optimiser all continue from the checkpoint.
+        auto jobFor = [this](const QString &name) {
+            auto job = smallJob(m_dir.filePath(name));
+            job.settings.epochs = 3;
+            job.settings.deterministic = true;
+            augmentationPreset("conservative", job.settings.augmentation);
+            job.settings.schedule.kind = ml::ScheduleKind::Plateau;
+            job.settings.schedule.patience = 0;
+            return job;
+        };
+        auto whole = pipeline::runTrainJob(jobFor("whole"));
+        QVERIFY(whole.ok());
+        CancelInEpoch cancel(2);
+        auto interrupted = pipeline::runTrainJob(jobFor("interrupted"), &cancel);
+        QVERIFY(!interrupted.ok());
+        QCOMPARE(interrupted.error().code, ErrorCode::Cancelled);
+
+        pipeline::TrainJob resume;
+        resume.runDir = m_dir.filePath("interrupted").toStdString();
+        resume.resume = true;
+        auto resumed = pipeline::runTrainJob(resume);
+        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        QCOMPARE(resumed->summary.resumedAfterEpoch, 1);
+        QCOMPARE(resumed->summary.epochs.size(), std::size_t(3));
+        for (std::size_t e = 0; e < 3; ++e) {
+            QCOMPARE(resumed->summary.epochs[e].trainLoss, whole->summary.epochs[e].trainLoss);
+            QCOMPARE(resumed->summary.epochs[e].valLoss, whole->summary.epochs[e].valLoss);
+            QCOMPARE(resumed->summary.epochs[e].learningRate, whole->summary.epochs[e].learningRate);
+        }
+
+        // A changed dataset is refused rather than silently trained on.
+        pipeline::TrainJob other = resume;
+        other.datasetDir = m_dir.filePath("missing-dataset").toStdString();
+        QVERIFY(!pipeline::runTrainJob(other).ok());
     }
 
     void lenet5Trains()

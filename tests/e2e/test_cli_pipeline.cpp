@@ -157,6 +157,50 @@ private Q_SLOTS:
         QVERIFY(again.err.contains("--overwrite"));
     }
 
+    void killedRunResumesExactly()
+    {
+        // An uninterrupted deterministic run, and the same run killed with SIGKILL after its
+        // first epoch and resumed: the epochs after the kill must match the uninterrupted ones.
+        const QStringList common = {"train", test::demoDataset(), "--epochs", "3", "--input-size",
+                                    "64", "--batch", "16", "--device", "cpu", "--deterministic",
+                                    "--augment", "thesis", "--schedule", "plateau",
+                                    "--plateau-patience", "0", "--no-cache"};
+        const QString whole = m_dir.filePath("whole");
+        const Outcome uninterrupted = runCli(common + QStringList{"--out", whole});
+        QVERIFY2(uninterrupted.exitCode == 0, qPrintable(uninterrupted.err));
+
+        const QString killed = m_dir.filePath("killed");
+        QProcess process;
+        process.start(QStringLiteral(CXR_CLI_PATH), common + QStringList{"--out", killed});
+        QVERIFY(process.waitForStarted());
+        QFile metrics(killed + "/metrics.csv");
+        QVERIFY(QTest::qWaitFor([&metrics] { return metrics.exists(); }, 120000));
+        process.kill(); // SIGKILL: no chance to clean up
+        QVERIFY(process.waitForFinished());
+        QVERIFY(process.exitStatus() == QProcess::CrashExit || process.exitCode() != 0);
+
+        const Outcome resumed = runCli({"train", "--resume", killed});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+        QVERIFY2(resumed.out.contains("resumed after epoch"), qPrintable(resumed.out));
+        auto rows = [](const QString &file) {
+            QFile f(file);
+            f.open(QIODevice::ReadOnly);
+            QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+            QStringList kept; // every column but the timings
+            for (const QString &line : lines) {
+                kept << line.section(',', 0, 6);
+            }
+            return kept;
+        };
+        const QStringList expected = rows(whole + "/metrics.csv");
+        QCOMPARE(expected.size(), 4); // header and three epochs
+        QCOMPARE(rows(killed + "/metrics.csv"), expected);
+
+        const Outcome again = runCli({"train", "--resume", m_dir.filePath("no-such-run")});
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY(again.err.contains("not a run folder"));
+    }
+
     void augmentWritesAGrid()
     {
         const QString grid = m_dir.filePath("grid.png");
