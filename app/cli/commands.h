@@ -59,5 +59,6 @@ Action addConvertCommand(CLI::App &app);
 Action addSplitCommand(CLI::App &app);
 Action addCacheCommand(CLI::App &app);
 Action addAugmentCommand(CLI::App &app);
+Action addExportCommand(CLI::App &app);
 
 } // namespace cxr::cli

@@ -24,6 +24,7 @@ int main(int argc, char **argv)
     add(cxr::cli::addTrainCommand);
     add(cxr::cli::addEvaluateCommand);
     add(cxr::cli::addExplainCommand);
+    add(cxr::cli::addExportCommand);
     add(cxr::cli::addAugmentCommand);
     add(cxr::cli::addInfoCommand);
     add(cxr::cli::addConvertCommand);

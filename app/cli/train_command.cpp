@@ -106,6 +106,11 @@ Action addTrainCommand(CLI::App &app)
     command->add_option("--resize", s.model.resize,
                         "squash (stretch to a square) or letterbox (keep aspect, pad black)")
         ->capture_default_str();
+    command->add_option("--pretrained", s.pretrainedWeights,
+                        "start from these weights: a PyTorch state_dict with torchvision names "
+                        "(see the README for saving ImageNet weights)");
+    command->add_flag("--freeze-features", s.freezeFeatures,
+                      "with --pretrained: train the head only, keeping the feature extractor");
     addOptimisationOptions(command, options->optimisation, s);
     addAugmentationOptions(command, options->augmentation, "--augment");
     for (const auto &[method, name] : balanceMethodNames()) {
@@ -175,6 +180,9 @@ Action addTrainCommand(CLI::App &app)
                 {"resumed_after_epoch", summary.resumedAfterEpoch}, {"device", summary.device}};
             std::printf("%s\n", line.dump().c_str());
             return int(kSuccess);
+        }
+        for (const std::string &note : summary.notes) {
+            std::printf("%s\n", note.c_str());
         }
         if (summary.resumedAfterEpoch > 0) {
             std::printf("resumed after epoch %d\n", summary.resumedAfterEpoch);

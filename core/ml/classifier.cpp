@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/classifier.h"
 
+
 #include "core/ml/device.h"
 #include "core/ml/gradcam.h"
 #include "core/ml/models.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
+#include "core/ml/trained_model.h"
 #include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
@@ -46,23 +48,13 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
     impl->card = std::move(*card);
     impl->modelDir = *modelDir;
     impl->device = torch::Device(*resolved);
-    const fs::path weights = *modelDir / "weights.pt";
-    if (!fs::is_regular_file(weights)) {
-        return makeError(ErrorCode::NotFound, weights.string() + ": model weights missing");
+    auto net = loadTrainedNet(*modelDir, impl->card);
+    if (!net) {
+        return net.error();
     }
-    try {
-        impl->net = makeClassifierNet(impl->card.spec);
-        torch::serialize::InputArchive archive;
-        archive.load_from(weights.string());
-        impl->net->load(archive);
-        impl->net->to(impl->device);
-        impl->net->eval();
-    } catch (const c10::Error &e) {
-        return makeError(ErrorCode::Incompatible,
-                         weights.string() + ": weights do not fit a " +
-                             impl->card.spec.architecture + " model for this card (" +
-                             std::string(e.what_without_backtrace()).substr(0, 160) + ")");
-    }
+    impl->net = std::move(*net);
+    impl->net->to(impl->device);
+    impl->net->eval();
     return Classifier(std::move(impl));
 }
 

@@ -135,6 +135,18 @@ bool isKnownResize(const std::string &name)
     return name == "squash" || name == "letterbox";
 }
 
+bool isHeadTensor(const std::string &architecture, const std::string &name)
+{
+    auto startsWith = [&name](const char *prefix) { return name.rfind(prefix, 0) == 0; };
+    if (architecture == "lenet5") {
+        return startsWith("fc");
+    }
+    if (architecture == "resnet18" || architecture == "resnet50") {
+        return startsWith("fc.");
+    }
+    return startsWith("classifier."); // the CNNs, AlexNet, VGG16 and DenseNet-121
+}
+
 int logitCount(std::size_t classCount)
 {
     return classCount <= 2 ? 1 : int(classCount);

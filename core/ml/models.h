@@ -28,6 +28,10 @@ using ClassifierNet = std::shared_ptr<ClassifierNetImpl>;
 // architecture (callers validate with isKnownArchitecture first).
 ClassifierNet makeClassifierNet(const ModelSpec &spec);
 
+// True for a state_dict name that belongs to the architecture's head (what is trained when the
+// feature extractor is frozen): the classifier layers after global pooling.
+bool isHeadTensor(const std::string &architecture, const std::string &name);
+
 // Number of logits a model for classCount classes outputs (1 for binary).
 int logitCount(std::size_t classCount);
 

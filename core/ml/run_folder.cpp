@@ -98,6 +98,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
                             {"metric", s.earlyStopping.onAuc ? "val_auc" : "val_loss"}}},
         {"gradient_clip_norm", s.gradientClipNorm},
         {"deterministic", s.deterministic},
+        {"pretrained", {{"weights", s.pretrainedWeights}, {"freeze_features", s.freezeFeatures}}},
         {"epochs", s.epochs},
         {"batch_size", s.batchSize},
         {"seed", s.seed},
@@ -162,6 +163,10 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         }
         s.gradientClipNorm = j.value("gradient_clip_norm", 0.0);
         s.deterministic = j.value("deterministic", false);
+        if (j.contains("pretrained")) {
+            s.pretrainedWeights = j.at("pretrained").value("weights", "");
+            s.freezeFeatures = j.at("pretrained").value("freeze_features", false);
+        }
         s.epochs = j.at("epochs").get<int>();
         s.batchSize = j.at("batch_size").get<int>();
         s.seed = j.at("seed").get<std::uint64_t>();

@@ -8,6 +8,7 @@
 #include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_batch_augmentation.h"
+#include "core/ml/torch_state_dict.h"
 #include "core/ml/torch_includes.h"
 #include "cxr/version.h"
 
@@ -79,6 +80,9 @@ std::string validateSettings(const TrainSettings &s)
     }
     if (!(s.gradientClipNorm >= 0)) {
         return "gradient clipping norm must not be negative";
+    }
+    if (s.freezeFeatures && s.pretrainedWeights.empty()) {
+        return "freezing the feature extractor needs pretrained weights to keep";
     }
     if (s.earlyStopping.patience < 0) {
         return "early-stopping patience must not be negative";
@@ -211,6 +215,29 @@ public:
 
         TrainSummary summary;
         summary.device = m_device.str();
+        if (start == TrainStart::Fresh && !m_settings.pretrainedWeights.empty()) {
+            auto imported = importStateDict(*m_net, m_settings.pretrainedWeights);
+            if (!imported) {
+                return imported.error();
+            }
+            summary.notes.push_back(
+                "imported " + std::to_string(imported->loaded.size() + imported->adapted.size()) +
+                " tensors from " + m_settings.pretrainedWeights + "; " +
+                std::to_string(imported->skipped.size()) + " skipped, " +
+                std::to_string(imported->missing.size()) + " left as initialised");
+            for (const std::string &line : imported->adapted) {
+                summary.notes.push_back("adapted " + line);
+            }
+            for (const std::string &line : imported->skipped) {
+                summary.notes.push_back("skipped " + line);
+            }
+            m_net->to(m_device);
+        }
+        if (m_settings.freezeFeatures) {
+            for (auto &item : m_net->named_parameters()) {
+                item.value().set_requires_grad(isHeadTensor(m_settings.model.architecture, item.key()));
+            }
+        }
         if (start == TrainStart::Resume) {
             if (auto loaded = loadCheckpoint(summary); !loaded) {
                 return loaded.error();

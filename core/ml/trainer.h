@@ -47,6 +47,10 @@ struct TrainSettings {
     // Deterministic algorithms where LibTorch has them (cuDNN included): resumed and repeated
     // runs give the same losses, at some cost in speed on CUDA.
     bool deterministic = false;
+    // Transfer learning: a state_dict (torchvision names) loaded before training, and whether
+    // to train the head only, keeping the imported feature extractor fixed.
+    std::string pretrainedWeights;
+    bool freezeFeatures = false;
     std::uint64_t seed = 42;
     std::string device = "auto"; // auto, cpu, cuda
     // Applied to every training image drawn, fresh each time, on the training device; never
@@ -87,6 +91,7 @@ struct TrainSummary {
     std::string device;
     bool stoppedEarly = false;
     int resumedAfterEpoch = 0; // 0 for a run that started from scratch
+    std::vector<std::string> notes; // what the run did that its caller should say (imports)
 };
 
 enum class TrainStart {

@@ -4,6 +4,7 @@
 #include "core/ml/device.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
+#include "core/ml/state_dict.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/split_loader.h"
 #include "core/pipeline/evaluation_job.h"
@@ -288,6 +289,53 @@ private Q_SLOTS:
         pipeline::TrainJob other = resume;
         other.datasetDir = m_dir.filePath("missing-dataset").toStdString();
         QVERIFY(!pipeline::runTrainJob(other).ok());
+    }
+
+    void stateDictRoundTripAndFrozenFeatures()
+    {
+        // Export a trained run, start a new run from it with the features frozen: the features
+        // come out exactly as they went in, the head is trained.
+        const std::string exported = m_dir.filePath("run-state-dict.pt").toStdString();
+        QVERIFY(ml::exportStateDict(m_dir.filePath("run").toStdString(), exported).ok());
+        auto before = ml::stateDictSums(exported);
+        QVERIFY(before.ok());
+        // 4 blocks of conv weight + BN weight, bias, running mean, variance and batch count;
+        // then the linear layer's weight and bias.
+        QCOMPARE(before->size(), std::size_t(4 * 6 + 2));
+        auto job = smallJob(m_dir.filePath("fine-tuned"));
+        job.settings.epochs = 1;
+        job.settings.pretrainedWeights = exported;
+        job.settings.freezeFeatures = true;
+        auto tuned = pipeline::runTrainJob(job);
+        QVERIFY2(tuned.ok(), tuned.ok() ? "" : tuned.error().message.c_str());
+        QVERIFY(!tuned->summary.notes.empty());
+        QVERIFY2(tuned->summary.notes.front().find("imported 26 tensors") != std::string::npos,
+                 tuned->summary.notes.front().c_str());
+        const std::string after = m_dir.filePath("fine-tuned-state-dict.pt").toStdString();
+        QVERIFY(ml::exportStateDict(m_dir.filePath("fine-tuned").toStdString(), after).ok());
+        auto sumsAfter = ml::stateDictSums(after);
+        QVERIFY(sumsAfter.ok());
+        int frozenChecked = 0;
+        for (std::size_t i = 0; i < before->size(); ++i) {
+            const auto &[name, sum] = (*before)[i];
+            QCOMPARE((*sumsAfter)[i].first, name);
+            if (name.rfind("body.", 0) == 0 && name.find(".weight") != std::string::npos) {
+                QCOMPARE((*sumsAfter)[i].second, sum); // frozen
+                ++frozenChecked;
+            }
+            if (name == "classifier.weight") {
+                QVERIFY((*sumsAfter)[i].second != sum); // trained
+            }
+        }
+        QCOMPARE(frozenChecked, 8); // 4 convolutions and 4 batch-norm scales
+
+        // A state_dict of another architecture matches nothing and is refused.
+        auto wrong = smallJob(m_dir.filePath("wrong-architecture"));
+        wrong.settings.model.architecture = "lenet5";
+        wrong.settings.pretrainedWeights = exported;
+        auto refused = pipeline::runTrainJob(wrong);
+        QVERIFY(!refused.ok());
+        QVERIFY(refused.error().message.find("no tensor name matches") != std::string::npos);
     }
 
     void lenet5Trains()

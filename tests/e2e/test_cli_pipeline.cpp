@@ -201,6 +201,55 @@ private Q_SLOTS:
         QVERIFY(again.err.contains("not a run folder"));
     }
 
+    void torchvisionWeightsRoundTripThroughPython()
+    {
+        // Python saves torchvision's ResNet-18 (random weights: no download), cxr trains from
+        // it and exports, and torchvision loads the export strictly.
+        QString python;
+        for (const QString &candidate : {QStringLiteral("python3"), QStringLiteral("/usr/bin/python3")}) {
+            QProcess probe;
+            probe.start(candidate, {"-c", "import torch, torchvision"});
+            if (probe.waitForFinished(60000) && probe.exitStatus() == QProcess::NormalExit &&
+                probe.exitCode() == 0) {
+                python = candidate;
+                break;
+            }
+        }
+        if (python.isEmpty()) {
+            QSKIP("no Python with torch and torchvision (Debian: python3-torch python3-torchvision)");
+        }
+        auto runPython = [&python](const QString &code) {
+            QProcess process;
+            process.start(python, {"-c", code});
+            process.waitForFinished(120000);
+            return QString::fromUtf8(process.readAllStandardOutput() + process.readAllStandardError());
+        };
+        const QString imported = m_dir.filePath("resnet18-torchvision.pt");
+        const QString exported = m_dir.filePath("resnet18-cxr.pt");
+        runPython(QStringLiteral("import torch, torchvision; torch.manual_seed(0); "
+                                 "torch.save(dict(torchvision.models.resnet18().state_dict()), '%1')")
+                      .arg(imported));
+        QVERIFY(QFile::exists(imported));
+        const QString run = m_dir.filePath("resnet18-run");
+        const Outcome trained = runCli({"train", test::demoDataset(), "--model", "resnet18",
+                                        "--channels", "3", "--input-size", "64", "--epochs", "1",
+                                        "--pretrained", imported, "--freeze-features",
+                                        "--device", "cpu", "--no-cache", "--out", run});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        QVERIFY2(trained.out.contains("imported 120 tensors"), qPrintable(trained.out));
+        QVERIFY(trained.out.contains("skipped fc.weight"));
+        const Outcome written = runCli({"export", run, "--out", exported});
+        QVERIFY2(written.exitCode == 0, qPrintable(written.err));
+        const QString check = runPython(
+            QStringLiteral("import torch, torchvision\n"
+                           "m = torchvision.models.resnet18(num_classes=1)\n"
+                           "m.load_state_dict(torch.load('%1'))\n"
+                           "ref = torch.load('%2')\n"
+                           "print('frozen', torch.equal(m.layer3[1].conv2.weight, ref['layer3.1.conv2.weight']))\n")
+                .arg(exported, imported));
+        QVERIFY2(check.contains("frozen True"), qPrintable(check));
+    }
+
     void augmentWritesAGrid()
     {
         const QString grid = m_dir.filePath("grid.png");

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/state_dict.h"
+
+#include "core/common/atomic_file.h"
+#include "core/ml/model_card.h"
+#include "core/ml/run_folder.h"
+#include "core/ml/torch_includes.h"
+#include "core/ml/torch_state_dict.h"
+#include "core/ml/trained_model.h"
+
+#include <fstream>
+#include <iterator>
+
+namespace cxr::ml {
+
+namespace fs = std::filesystem;
+
+std::vector<std::pair<std::string, torch::Tensor>> namedTensors(ClassifierNetImpl &net)
+{
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    for (const auto &item : net.named_parameters()) {
+        tensors.emplace_back(item.key(), item.value());
+    }
+    for (const auto &item : net.named_buffers()) {
+        tensors.emplace_back(item.key(), item.value());
+    }
+    return tensors;
+}
+
+namespace {
+
+// The name -> tensor entries of a torch.save'd dict.
+Result<std::map<std::string, torch::Tensor>> readStateDict(const fs::path &file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        return makeError(ErrorCode::NotFound, file.string() + ": file not found");
+    }
+    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    c10::IValue loaded;
+    try {
+        loaded = torch::pickle_load(bytes);
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::Corrupt,
+                         file.string() + ": not a state_dict saved by torch.save (" +
+                             std::string(e.what()).substr(0, 160) + ")");
+    }
+    if (!loaded.isGenericDict()) {
+        return makeError(ErrorCode::Incompatible,
+                         file.string() + ": holds no dict of tensors; save a plain dict: "
+                                         "torch.save(dict(model.state_dict()), FILE)");
+    }
+    std::map<std::string, torch::Tensor> tensors;
+    for (const auto &entry : loaded.toGenericDict()) {
+        if (entry.key().isString() && entry.value().isTensor()) {
+            tensors[entry.key().toStringRef()] = entry.value().toTensor();
+        }
+    }
+    return tensors;
+}
+
+} // namespace
+
+Result<std::vector<std::pair<std::string, double>>> stateDictSums(const fs::path &file)
+{
+    auto tensors = readStateDict(file);
+    if (!tensors) {
+        return tensors.error();
+    }
+    std::vector<std::pair<std::string, double>> sums;
+    for (const auto &[name, tensor] : *tensors) {
+        sums.emplace_back(name, tensor.to(torch::kFloat64).sum().item<double>());
+    }
+    return sums;
+}
+
+Result<StateDictImport> importStateDict(ClassifierNetImpl &net, const fs::path &file)
+{
+    auto read = readStateDict(file);
+    if (!read) {
+        return read.error();
+    }
+    std::map<std::string, torch::Tensor> available = std::move(*read);
+    StateDictImport report;
+    torch::NoGradGuard noGrad;
+    for (auto &[name, target] : namedTensors(net)) {
+        const auto found = available.find(name);
+        if (found == available.end()) {
+            report.missing.push_back(name);
+            continue;
+        }
+        torch::Tensor source = found->second.to(target.dtype());
+        const bool firstConv = source.dim() == 4 && target.dim() == 4 &&
+                               source.size(0) == target.size(0) && source.size(2) == target.size(2) &&
+                               source.size(3) == target.size(3);
+        if (source.sizes() == target.sizes()) {
+            target.copy_(source);
+            report.loaded.push_back(name);
+        } else if (firstConv && source.size(1) == 3 && target.size(1) == 1) {
+            target.copy_(source.sum(1, /*keepdim=*/true));
+            report.adapted.push_back(name + ": RGB kernels summed for grey input");
+        } else if (firstConv && source.size(1) == 1 && target.size(1) == 3) {
+            target.copy_(source.expand_as(target) / 3);
+            report.adapted.push_back(name + ": grey kernel spread over RGB");
+        } else {
+            report.skipped.push_back(name + ": shape " + c10::str(source.sizes()) + " in the file, " +
+                                     c10::str(target.sizes()) + " here");
+        }
+        available.erase(found);
+    }
+    for (const auto &[name, tensor] : available) {
+        report.skipped.push_back(name + ": no such tensor in this model");
+    }
+    if (report.loaded.empty() && report.adapted.empty()) {
+        return makeError(ErrorCode::Incompatible,
+                         file.string() + ": no tensor name matches this model; is it a state_dict "
+                                         "of the same torchvision architecture?");
+    }
+    return report;
+}
+
+Status exportStateDict(const fs::path &runOrModel, const fs::path &file)
+{
+    auto modelDir = findModelDir(runOrModel);
+    if (!modelDir) {
+        return modelDir.error();
+    }
+    auto card = readModelCard(*modelDir / "model.json");
+    if (!card) {
+        return card.error();
+    }
+    auto net = loadTrainedNet(*modelDir, *card);
+    if (!net) {
+        return net.error();
+    }
+    c10::Dict<std::string, torch::Tensor> dict;
+    for (const auto &[name, tensor] : namedTensors(**net)) {
+        dict.insert(name, tensor.detach().to(torch::kCPU).contiguous());
+    }
+    try {
+        const std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+        return writeFileAtomically(file, std::string(bytes.begin(), bytes.end()));
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::WriteFailed, file.string() + ": cannot write the state_dict (" +
+                                                     std::string(e.what()).substr(0, 160) + ")");
+    }
+}
+
+} // namespace cxr::ml

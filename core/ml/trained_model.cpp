@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/trained_model.h"
+
+#include "core/ml/torch_includes.h"
+
+namespace cxr::ml {
+
+Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, const ModelCard &card)
+{
+    const std::filesystem::path weights = modelDir / "weights.pt";
+    if (!std::filesystem::is_regular_file(weights)) {
+        return makeError(ErrorCode::NotFound, weights.string() + ": model weights missing");
+    }
+    try {
+        ClassifierNet net = makeClassifierNet(card.spec);
+        torch::serialize::InputArchive archive;
+        archive.load_from(weights.string());
+        net->load(archive);
+        return net;
+    } catch (const c10::Error &e) {
+        return makeError(ErrorCode::Incompatible,
+                         weights.string() + ": weights do not fit a " + card.spec.architecture +
+                             " model for this card (" +
+                             std::string(e.what_without_backtrace()).substr(0, 160) + ")");
+    }
+}
+
+} // namespace cxr::ml
