@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -180,6 +181,12 @@ std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
     return epochs;
 }
 
+struct PreparedBatch {
+    torch::Tensor images; // model input on the device, augmented
+    torch::Tensor labels;
+    double augmentationSeconds = 0;
+};
+
 // Everything one training run keeps between epochs, and saves in its checkpoint.
 class TrainingRun {
 public:
@@ -333,8 +340,33 @@ private:
         const auto visits = std::int64_t(order.size());
         const bool augment = !augmentationIsIdentity(m_settings.augmentation);
 
+        // The next batch is gathered, moved to the device and augmented on a worker thread
+        // while the current one trains, so the device does not wait for data. One batch is
+        // prepared at a time, in order, so the augmentation draws stay reproducible.
+        auto prepare = [this, &images, &labels, &orderTensor, augment](std::int64_t start) {
+            PreparedBatch batch;
+            const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
+            batch.images = toModelInput(images.index_select(0, index).to(m_device));
+            if (augment) {
+                const auto augmentStarted = std::chrono::steady_clock::now();
+                std::vector<AugmentationDraw> draws;
+                for (std::int64_t i = 0; i < batch.images.size(0); ++i) {
+                    draws.push_back(drawAugmentation(m_settings.augmentation, m_augmentRandom));
+                }
+                batch.images = augmentBatch(batch.images, draws);
+                batch.augmentationSeconds = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - augmentStarted).count();
+            }
+            batch.labels = labels.index_select(0, index).to(m_device);
+            return batch;
+        };
         Totals totals;
+        std::future<PreparedBatch> next = std::async(std::launch::async, prepare, std::int64_t(0));
         for (std::int64_t start = 0; start < visits; start += m_settings.batchSize) {
+            PreparedBatch batch = next.get();
+            if (start + m_settings.batchSize < visits) {
+                next = std::async(std::launch::async, prepare, start + m_settings.batchSize);
+            }
             if (cancelled(m_observer)) {
                 return makeError(ErrorCode::Cancelled,
                                  "training cancelled in epoch " + std::to_string(epoch));
@@ -344,21 +376,10 @@ private:
                 group.options().set_lr(rate);
             }
             totals.lastRate = rate;
-            const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
-            auto x = toModelInput(images.index_select(0, index).to(m_device));
-            if (augment) {
-                const auto augmentStarted = std::chrono::steady_clock::now();
-                std::vector<AugmentationDraw> draws;
-                for (std::int64_t i = 0; i < x.size(0); ++i) {
-                    draws.push_back(drawAugmentation(m_settings.augmentation, m_augmentRandom));
-                }
-                x = augmentBatch(x, draws);
-                totals.augmentationSeconds += std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - augmentStarted).count();
-            }
-            const auto y = labels.index_select(0, index).to(m_device);
+            totals.augmentationSeconds += batch.augmentationSeconds;
+            const torch::Tensor &x = batch.images;
             m_optimizer->zero_grad();
-            BatchOutcome outcome = lossAndCorrect(m_net->forward(x), y, m_classWeights);
+            BatchOutcome outcome = lossAndCorrect(m_net->forward(x), batch.labels, m_classWeights);
             outcome.loss.backward();
             if (m_settings.gradientClipNorm > 0) {
                 torch::nn::utils::clip_grad_norm_(m_net->parameters(), m_settings.gradientClipNorm);
