@@ -6,6 +6,7 @@
 #include "core/data/patient_id.h"
 
 #include <algorithm>
+#include <iterator>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -150,16 +151,16 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
     // Same order as a folder scan: split, then class, then path.
     for (const std::string &split : index.splits) {
         for (std::size_t label = 0; label < index.classes.size(); ++label) {
-            std::vector<DatasetFile> selected;
-            for (const DatasetFile &file : byClass[index.classes[label]]) {
+            std::vector<DatasetFile> selected; // moved, not copied: one copy per file in all
+            for (DatasetFile &file : byClass[index.classes[label]]) {
                 if (file.split == split) {
-                    selected.push_back(file);
+                    selected.push_back(std::move(file));
                     selected.back().label = int(label);
                 }
             }
-            std::sort(selected.begin(), selected.end(),
-                      byPath);
-            index.files.insert(index.files.end(), selected.begin(), selected.end());
+            std::sort(selected.begin(), selected.end(), byPath);
+            index.files.insert(index.files.end(), std::make_move_iterator(selected.begin()),
+                               std::make_move_iterator(selected.end()));
         }
     }
     return index;

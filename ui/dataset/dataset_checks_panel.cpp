@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/dataset/dataset_checks_panel.h"
 
+#include "core/common/allocator_tuning.h"
+
 #include "core/data/dataset_statistics.h"
 #include "core/data/manifest.h"
 #include "core/data/validation_split.h"
@@ -112,6 +114,7 @@ void DatasetChecksPanel::onChecksFinished()
         return; // superseded by another dataset
     }
     const data::LeakageReport report = m_watcher.result();
+    releaseFreedMemory(); // the check's fingerprints (1 KB per image) are freed by now
     QString html;
     for (const data::PatientLeak &leak : report.patientLeaks) {
         QStringList splits;

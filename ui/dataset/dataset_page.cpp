@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ui/dataset/dataset_page.h"
 
+#include "core/common/allocator_tuning.h"
 #include "core/common/progress.h"
 #include "core/data/dataset_scanner.h"
 #include "ui/dataset/dataset_plots.h"
@@ -254,6 +255,7 @@ void DatasetPage::onScanFinished()
     }
     m_index = std::make_shared<const data::DatasetIndex>(std::move(*outcome.index));
     showDataset();
+    releaseFreedMemory(); // the listing, scan buffers and copies are gone: give the pages back
     Q_EMIT datasetLoaded(QString::fromStdString(m_index->root.string()));
 }
 
