@@ -56,6 +56,8 @@ int main(int argc, char **argv)
     // One validation image: the epoch time is then the training pass.
     data->val.labels.resize(1);
     data->val.paths.resize(1);
+    data->val.pixels = cxr::PixelBuffer(std::vector<std::uint8_t>(
+        data->val.pixels.begin(), data->val.pixels.begin() + data->val.imageSize()));
     std::printf("%-10s %14s %14s %8s\n", "model", "pipeline img/s", "plain img/s", "ratio");
     for (const char *architecture : {"small-cnn", "lenet5", "resnet18"}) {
         cxr::ml::TrainSettings settings = cxr::bench::benchSettings(*data);
