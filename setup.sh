@@ -66,7 +66,9 @@ run_headless_demo() {
     local cxr="$build_dir/app/cli/cxr"
     local run="runs/demo-$(date +%Y%m%d-%H%M%S)"
     "$cxr" scan resources/demo
-    "$cxr" train resources/demo --model small-cnn --epochs 10 --batch 16 --out "$run"
+    # The thesis's recipe: its augmentation, drawn fresh each epoch, and reduce-on-plateau.
+    "$cxr" train resources/demo --model small-cnn --epochs 10 --batch 16 --augment thesis \
+        --schedule plateau --plateau-patience 1 --out "$run"
     "$cxr" evaluate "$run" resources/demo --split test
     mkdir -p "$run/overlays"
     for image in resources/demo/test/NORMAL/*.jpeg resources/demo/test/PNEUMONIA/*.jpeg; do
