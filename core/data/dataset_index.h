@@ -18,8 +18,42 @@ enum class DatasetLayout {
     Manifest,   // a CSV file: path,label[,split][,patient]; root is the CSV's folder
 };
 
+// A file's path stored as one string. std::filesystem::path also keeps a list of its
+// components (in libstdc++ about ten small allocations per path), which made per-image index
+// entries the largest memory cost of browsing a big dataset. Converts to and from
+// std::filesystem::path implicitly.
+class FilePath {
+public:
+    FilePath() = default;
+    FilePath(const std::filesystem::path &path) : m_native(path.native()) {}
+    operator std::filesystem::path() const { return m_native; }
+
+    const std::filesystem::path::string_type &native() const { return m_native; }
+    std::string string() const
+    {
+#if defined(_WIN32)
+        return std::filesystem::path(m_native).string();
+#else
+        return m_native;
+#endif
+    }
+    std::filesystem::path filename() const { return std::filesystem::path(m_native).filename(); }
+    std::filesystem::path lexically_relative(const std::filesystem::path &base) const
+    {
+        return std::filesystem::path(m_native).lexically_relative(base);
+    }
+    bool empty() const { return m_native.empty(); }
+
+    friend bool operator==(const FilePath &a, const FilePath &b) { return a.m_native == b.m_native; }
+    friend bool operator!=(const FilePath &a, const FilePath &b) { return a.m_native != b.m_native; }
+    friend bool operator<(const FilePath &a, const FilePath &b) { return a.m_native < b.m_native; }
+
+private:
+    std::filesystem::path::string_type m_native;
+};
+
 struct DatasetFile {
-    std::filesystem::path path; // absolute
+    FilePath path; // absolute
     std::string split;          // "train", "val", "test", or "all"
     int label = -1;             // index into DatasetIndex::classes
     std::int64_t bytes = 0;
