@@ -385,12 +385,27 @@ private:
                 torch::nn::utils::clip_grad_norm_(m_net->parameters(), m_settings.gradientClipNorm);
             }
             m_optimizer->step();
-            totals.lossSum += outcome.loss.item<double>() * double(x.size(0));
+            const double batchLoss = outcome.loss.item<double>();
+            totals.lossSum += batchLoss * double(x.size(0));
             totals.correct += outcome.correct;
             totals.seen += x.size(0);
             ++m_batchesDone;
+            m_imagesThisSession += x.size(0);
+            ++m_stepsThisSession;
             if (m_observer) {
                 m_observer->progress(m_batchesDone, m_totalBatches);
+                BatchReport report;
+                report.epoch = epoch;
+                report.step = m_batchesDone;
+                report.totalSteps = m_totalBatches;
+                report.loss = batchLoss;
+                report.learningRate = rate;
+                const double elapsed = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - m_sessionStart).count();
+                report.imagesPerSecond = elapsed > 0 ? double(m_imagesThisSession) / elapsed : 0;
+                report.etaSeconds = elapsed / double(m_stepsThisSession) *
+                                    double(std::max<std::int64_t>(0, m_totalBatches - m_batchesDone));
+                m_observer->batchFinished(report);
             }
         }
         return totals;
@@ -553,6 +568,9 @@ private:
     std::mt19937_64 m_augmentRandom;
     std::vector<int> m_trainLabels;
     torch::Tensor m_classWeights; // [K] on the device; all ones unless the loss is weighted
+    const std::chrono::steady_clock::time_point m_sessionStart = std::chrono::steady_clock::now();
+    std::int64_t m_imagesThisSession = 0;
+    std::int64_t m_stepsThisSession = 0;
     double m_bestValLoss = INFINITY;
     double m_bestScore = -INFINITY; // early stopping's metric, higher is better
     int m_epochsWithoutGain = 0;

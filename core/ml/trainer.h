@@ -79,9 +79,22 @@ struct EpochMetrics {
     double augmentationSeconds = 0;
 };
 
-// Progress is reported in batches over the whole run; epochFinished after each epoch.
+// One training step, as it finished: for live loss curves and the ETA.
+struct BatchReport {
+    int epoch = 0;               // 1-based
+    std::int64_t step = 0;       // optimiser steps done in the whole run
+    std::int64_t totalSteps = 0; // of the whole run
+    double loss = 0;             // of this batch
+    double learningRate = 0;
+    double imagesPerSecond = 0;  // since this process started (or resumed) the run
+    double etaSeconds = 0;       // for the remaining steps at that rate, validation excluded
+};
+
+// Progress is reported in batches over the whole run; batchFinished after every step (an
+// observer that draws should throttle); epochFinished after each epoch.
 class TrainObserver : public ProgressObserver {
 public:
+    virtual void batchFinished(const BatchReport &report) {}
     virtual void epochFinished(const EpochMetrics &metrics) {}
 };
 

@@ -50,6 +50,13 @@ private:
     std::int64_t m_seen = 0;
 };
 
+// Keeps every batch report.
+class BatchRecorder : public ml::TrainObserver {
+public:
+    void batchFinished(const ml::BatchReport &report) override { reports.push_back(report); }
+    std::vector<ml::BatchReport> reports;
+};
+
 // Cancels at the first batch of one epoch.
 class CancelInEpoch : public ml::TrainObserver {
 public:
@@ -336,6 +343,26 @@ private Q_SLOTS:
         auto refused = pipeline::runTrainJob(wrong);
         QVERIFY(!refused.ok());
         QVERIFY(refused.error().message.find("no tensor name matches") != std::string::npos);
+    }
+
+    void batchReportsCarryLossRateAndEta()
+    {
+        BatchRecorder recorder;
+        auto job = smallJob(m_dir.filePath("reported"));
+        job.settings.epochs = 2;
+        auto result = pipeline::runTrainJob(job, &recorder);
+        QVERIFY(result.ok());
+        QCOMPARE(recorder.reports.size(), std::size_t(2 * 8)); // 120 images in batches of 16
+        const ml::BatchReport &first = recorder.reports.front();
+        const ml::BatchReport &last = recorder.reports.back();
+        QCOMPARE(first.step, std::int64_t(1));
+        QCOMPARE(last.step, last.totalSteps);
+        QCOMPARE(last.epoch, 2);
+        QCOMPARE(last.etaSeconds, 0.0);
+        QVERIFY(first.etaSeconds > 0);
+        QVERIFY(last.imagesPerSecond > 0);
+        QCOMPARE(first.learningRate, 1e-3);
+        QVERIFY(std::isfinite(first.loss) && first.loss > 0);
     }
 
     void lenet5Trains()
