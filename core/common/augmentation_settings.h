@@ -238,11 +238,19 @@ struct AugmentationDraw {
     std::uint64_t noiseSeed = 0;
     double blurSigma = 0;
 
+    // Which steps a draw needs: both engines skip the others, and agree on when.
     bool movesPixels() const
     {
         return horizontalFlip || verticalFlip || cropSide != 1.0 || cropAspect != 1.0 ||
                rotationDegrees != 0 || translateX != 0 || translateY != 0;
     }
+    bool changesLevels() const { return brightness != 0 || contrast != 1 || gamma != 1; }
+    bool changesColour() const { return saturation != 1 || hueDegrees != 0; } // RGB only
+    bool addsNoise() const { return noiseSigma > 0; }
+    // A sigma this small leaves 8-bit levels as they are: no blur.
+    bool blurs() const { return blurSigma > 0.05; }
+    // Taps on each side of the Gaussian kernel both engines use: ceil(3 sigma).
+    int blurRadius() const { return int(std::ceil(3 * blurSigma)); }
 };
 
 inline AugmentationDraw drawAugmentation(const AugmentationSettings &s, std::mt19937_64 &random)

@@ -43,8 +43,8 @@ cv::Mat applyAugmentation(const cv::Mat &image, const AugmentationDraw &d)
                        cv::BORDER_CONSTANT, cv::Scalar::all(0));
     }
 
-    const bool colour = image.channels() == 3 && (d.saturation != 1 || d.hueDegrees != 0);
-    if (d.brightness != 0 || d.contrast != 1 || d.gamma != 1 || colour || d.noiseSigma > 0) {
+    const bool colour = image.channels() == 3 && d.changesColour();
+    if (d.changesLevels() || colour || d.addsNoise()) {
         // Intensity, in [0, 1] units: contrast around mid-grey, brightness, gamma; then colour
         // and noise.
         cv::Mat unitValues;
@@ -64,14 +64,14 @@ cv::Mat applyAugmentation(const cv::Mat &image, const AugmentationDraw &d)
             cv::max(unitValues, 0.0, unitValues);
             cv::min(unitValues, 1.0, unitValues);
         }
-        if (d.noiseSigma > 0) {
+        if (d.addsNoise()) {
             addNoise(unitValues, d);
         }
         unitValues.convertTo(result, image.type(), 255.0); // rounds and saturates to [0, 255]
     }
-    if (d.blurSigma > 0.05) {
-        // The kernel the batch engine builds: radius ceil(3 sigma), mirrored edges.
-        const int radius = int(std::ceil(3 * d.blurSigma));
+    if (d.blurs()) {
+        // The kernel the batch engine builds, with mirrored edges.
+        const int radius = d.blurRadius();
         cv::GaussianBlur(result, result, cv::Size(2 * radius + 1, 2 * radius + 1), d.blurSigma,
                          d.blurSigma, cv::BORDER_REFLECT_101);
     }

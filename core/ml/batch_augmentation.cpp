@@ -27,10 +27,6 @@ torch::Tensor perImage(const std::vector<AugmentationDraw> &draws, double Augmen
     return torch::tensor(values).to(options.device()).view({-1, 1, 1, 1});
 }
 
-// Resamples every image through its draw's affine map (output pixel -> input pixel) with
-// affine_grid + grid_sample. align_corners makes -1 and +1 the centres of the first and last
-// pixels, the same pixel-centre convention as the map, which is rewritten here in those
-// normalised coordinates: n = 2 p / (side - 1) - 1.
 // Bilinear resampling of one C x H x W float image through map (output pixel -> input
 // pixel), black outside: what grid_sample computes, written out for the CPU, where this loop
 // is about ten times faster than LibTorch's general grid sampler.
@@ -76,6 +72,10 @@ void warpImage(const float *in, float *out, std::int64_t channels, std::int64_t 
     }
 }
 
+// Resamples every image through its draw's affine map (output pixel -> input pixel): with
+// warpImage on the CPU, and with affine_grid + grid_sample elsewhere. There align_corners makes
+// -1 and +1 the centres of the first and last pixels, the same pixel-centre convention as the
+// map, which is rewritten in those normalised coordinates: n = 2 p / (side - 1) - 1.
 torch::Tensor applyGeometry(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
 {
     if (batch.device().is_cpu()) {
@@ -140,7 +140,7 @@ torch::Tensor noiseFor(const torch::Tensor &batch, const std::vector<Augmentatio
     at::parallel_for(0, std::int64_t(draws.size()), 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) {
             const AugmentationDraw &draw = draws[std::size_t(i)];
-            if (draw.noiseSigma > 0) {
+            if (draw.addsNoise()) {
                 float *field = data + i * perImage;
                 fillStandardNormal(draw.noiseSeed, std::size_t(perImage), field);
                 const float sigma = float(draw.noiseSigma);
@@ -161,8 +161,8 @@ torch::Tensor blurred(const torch::Tensor &batch, const std::vector<Augmentation
 {
     int radius = 0;
     for (const AugmentationDraw &draw : draws) {
-        if (draw.blurSigma > 0.05) {
-            radius = std::max(radius, int(std::ceil(3 * draw.blurSigma)));
+        if (draw.blurs()) {
+            radius = std::max(radius, draw.blurRadius());
         }
     }
     const std::int64_t channels = batch.size(1);
@@ -171,15 +171,16 @@ torch::Tensor blurred(const torch::Tensor &batch, const std::vector<Augmentation
     kernels.reserve(draws.size() * std::size_t(channels * side));
     for (const AugmentationDraw &draw : draws) {
         std::vector<float> kernel(std::size_t(side), 0.0f);
-        if (draw.blurSigma > 0.05) {
-            const int own = int(std::ceil(3 * draw.blurSigma));
+        if (draw.blurs()) {
+            const int own = draw.blurRadius();
+            std::vector<double> weights;
             double sum = 0;
             for (int k = -own; k <= own; ++k) {
-                sum += std::exp(-double(k * k) / (2 * draw.blurSigma * draw.blurSigma));
+                weights.push_back(std::exp(-double(k * k) / (2 * draw.blurSigma * draw.blurSigma)));
+                sum += weights.back();
             }
             for (int k = -own; k <= own; ++k) {
-                kernel[std::size_t(radius + k)] =
-                    float(std::exp(-double(k * k) / (2 * draw.blurSigma * draw.blurSigma)) / sum);
+                kernel[std::size_t(radius + k)] = float(weights[std::size_t(own + k)] / sum);
             }
         } else {
             kernel[std::size_t(radius)] = 1.0f;
@@ -214,9 +215,7 @@ torch::Tensor augmentBatch(const torch::Tensor &input, const std::vector<Augment
     if (any(draws, [](const AugmentationDraw &d) { return d.movesPixels(); })) {
         batch = applyGeometry(batch, draws);
     }
-    if (any(draws, [](const AugmentationDraw &d) {
-            return d.brightness != 0 || d.contrast != 1 || d.gamma != 1;
-        })) {
+    if (any(draws, [](const AugmentationDraw &d) { return d.changesLevels(); })) {
         const torch::Tensor contrast = perImage(draws, &AugmentationDraw::contrast, options);
         const torch::Tensor brightness = perImage(draws, &AugmentationDraw::brightness, options);
         batch = ((batch - 0.5) * contrast + 0.5 + brightness).clamp(0, 1);
@@ -224,15 +223,13 @@ torch::Tensor augmentBatch(const torch::Tensor &input, const std::vector<Augment
             batch = batch.pow(perImage(draws, &AugmentationDraw::gamma, options));
         }
     }
-    if (batch.size(1) == 3 && any(draws, [](const AugmentationDraw &d) {
-            return d.saturation != 1 || d.hueDegrees != 0;
-        })) {
+    if (batch.size(1) == 3 && any(draws, [](const AugmentationDraw &d) { return d.changesColour(); })) {
         batch = applyColour(batch, draws);
     }
-    if (any(draws, [](const AugmentationDraw &d) { return d.noiseSigma > 0; })) {
+    if (any(draws, [](const AugmentationDraw &d) { return d.addsNoise(); })) {
         batch = (batch + noiseFor(batch, draws)).clamp(0, 1);
     }
-    if (any(draws, [](const AugmentationDraw &d) { return d.blurSigma > 0.05; })) {
+    if (any(draws, [](const AugmentationDraw &d) { return d.blurs(); })) {
         batch = blurred(batch, draws);
     }
     return batch;
