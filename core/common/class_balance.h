@@ -92,6 +92,22 @@ inline std::vector<double> epochClassMix(const std::vector<std::int64_t> &counts
     return mix;
 }
 
+// How many images one epoch visits: what epochSampleOrder returns the size of.
+inline std::int64_t epochSampleCount(const std::vector<std::int64_t> &counts, BalanceMethod method)
+{
+    const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t(0));
+    if (method != BalanceMethod::Oversample) {
+        return total;
+    }
+    std::int64_t largest = 0;
+    std::int64_t present = 0;
+    for (std::int64_t count : counts) {
+        largest = std::max(largest, count);
+        present += count > 0 ? 1 : 0;
+    }
+    return largest * present;
+}
+
 // The loss weight of each class: N / (K * n_c) for ClassWeightedLoss (a balanced set gets 1
 // everywhere), otherwise 1.
 inline std::vector<double> lossClassWeights(const std::vector<std::int64_t> &counts,

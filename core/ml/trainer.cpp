@@ -181,6 +181,22 @@ std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
     return epochs;
 }
 
+// Writes archive beside file and renames it over it: a crash leaves the old file or the new
+// one, never half of one. what names the file in the error ("checkpoint", "model weights").
+Status saveArchiveAtomically(torch::serialize::OutputArchive &archive, const fs::path &file,
+                             const char *what)
+{
+    try {
+        const fs::path temporary = file.string() + ".partial";
+        archive.save_to(temporary.string());
+        fs::rename(temporary, file);
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::WriteFailed, file.string() + ": cannot write " + what + " (" +
+                                                     std::string(e.what()).substr(0, 200) + ")");
+    }
+    return Ok{};
+}
+
 struct PreparedBatch {
     torch::Tensor images; // model input on the device, augmented
     torch::Tensor labels;
@@ -212,10 +228,7 @@ public:
         const std::vector<double> weights = lossClassWeights(counts, m_settings.balance);
         m_classWeights = torch::tensor(std::vector<float>(weights.begin(), weights.end()))
                              .to(m_device);
-        std::int64_t perEpoch = 0;
-        for (double share : epochClassMix(counts, m_settings.balance)) {
-            perEpoch += std::int64_t(std::llround(share));
-        }
+        const std::int64_t perEpoch = epochSampleCount(counts, m_settings.balance);
         const std::int64_t batchesPerEpoch = (perEpoch + m_settings.batchSize - 1) / m_settings.batchSize;
         m_totalBatches = batchesPerEpoch * m_settings.epochs;
         m_schedule.emplace(m_settings.schedule, m_settings.learningRate, m_settings.epochs, batchesPerEpoch);
@@ -428,52 +441,43 @@ private:
             if (logits.size(1) == 1) {
                 const auto scores = torch::sigmoid(logits.squeeze(1)).to(torch::kCPU).contiguous();
                 const auto batchLabels = y.to(torch::kCPU).contiguous();
-                for (std::int64_t i = 0; i < scores.size(0); ++i) {
-                    totals.scores.push_back(scores[i].item<float>());
-                    totals.labels.push_back(int(batchLabels[i].item<std::int64_t>()));
-                }
+                const float *score = scores.data_ptr<float>();
+                const std::int64_t *label = batchLabels.data_ptr<std::int64_t>();
+                totals.scores.insert(totals.scores.end(), score, score + scores.numel());
+                totals.labels.insert(totals.labels.end(), label, label + batchLabels.numel());
             }
         }
         return totals;
     }
 
-    // The whole state of the run after an epoch, in one archive written beside the old one and
-    // renamed over it: a crash leaves the previous checkpoint or this one, never half of one.
+    // The whole state of the run after an epoch, in one archive, written atomically.
     Status saveCheckpoint(const TrainSummary &summary)
     {
-        try {
-            torch::serialize::OutputArchive archive;
-            torch::serialize::OutputArchive model;
-            m_net->save(model);
-            archive.write("model", model);
-            torch::serialize::OutputArchive optimizer;
-            m_optimizer->save(optimizer);
-            archive.write("optimizer", optimizer);
-            archive.write("format", torch::tensor(std::int64_t(2)));
-            archive.write("epoch", torch::tensor(std::int64_t(summary.epochs.size())));
-            archive.write("step", torch::tensor(m_batchesDone));
-            archive.write("history", historyTensor(summary.epochs));
-            archive.write("best", torch::tensor({double(summary.bestEpoch), m_bestValLoss, m_bestScore,
-                                                 double(m_epochsWithoutGain)}, torch::kFloat64));
-            const LearningRateSchedule::State schedule = m_schedule->state();
-            archive.write("schedule", torch::tensor({schedule.plateauRate, schedule.bestLoss,
-                                                     double(schedule.badEpochs), double(schedule.cooldownLeft)},
-                                                    torch::kFloat64));
-            // Random generators: augmentation draws here, dropout in LibTorch's CPU generator
-            // (and the CUDA one on a GPU).
-            std::ostringstream augmentState;
-            augmentState << m_augmentRandom;
-            archive.write("rng_augmentation", c10::IValue(augmentState.str()));
-            archive.write("rng_cpu", torch::globalContext().defaultGenerator(torch::kCPU).get_state());
-            const fs::path temporary = m_paths.lastCheckpoint().string() + ".partial";
-            archive.save_to(temporary.string());
-            fs::rename(temporary, m_paths.lastCheckpoint());
-        } catch (const std::exception &e) {
-            return makeError(ErrorCode::WriteFailed,
-                             m_paths.lastCheckpoint().string() + ": cannot write checkpoint (" +
-                                 std::string(e.what()).substr(0, 200) + ")");
-        }
-        return Ok{};
+        torch::serialize::OutputArchive archive;
+        torch::serialize::OutputArchive model;
+        m_net->save(model);
+        archive.write("model", model);
+        torch::serialize::OutputArchive optimizer;
+        m_optimizer->save(optimizer);
+        archive.write("optimizer", optimizer);
+        archive.write("format", torch::tensor(std::int64_t(2)));
+        archive.write("epoch", torch::tensor(std::int64_t(summary.epochs.size())));
+        archive.write("step", torch::tensor(m_batchesDone));
+        archive.write("history", historyTensor(summary.epochs));
+        archive.write("best", torch::tensor({double(summary.bestEpoch), m_bestValLoss, m_bestScore,
+                                             double(m_epochsWithoutGain)}, torch::kFloat64));
+        const LearningRateSchedule::State schedule = m_schedule->state();
+        archive.write("schedule", torch::tensor({schedule.plateauRate, schedule.bestLoss,
+                                                 double(schedule.badEpochs), double(schedule.cooldownLeft)},
+                                                torch::kFloat64));
+        // Random generators: augmentation draws here, dropout in LibTorch's CPU generator. The
+        // CUDA generator is not saved yet, so a resumed CUDA run repeats the same dropout masks
+        // only when dropout runs on the CPU generator.
+        std::ostringstream augmentState;
+        augmentState << m_augmentRandom;
+        archive.write("rng_augmentation", c10::IValue(augmentState.str()));
+        archive.write("rng_cpu", torch::globalContext().defaultGenerator(torch::kCPU).get_state());
+        return saveArchiveAtomically(archive, m_paths.lastCheckpoint(), "checkpoint");
     }
 
     Status loadCheckpoint(TrainSummary &summary)
@@ -530,16 +534,10 @@ private:
 
     Status saveModel(const EpochMetrics &m)
     {
-        try {
-            torch::serialize::OutputArchive archive;
-            m_net->save(archive);
-            const fs::path temporary = m_paths.weights().string() + ".partial";
-            archive.save_to(temporary.string());
-            fs::rename(temporary, m_paths.weights());
-        } catch (const std::exception &e) {
-            return makeError(ErrorCode::WriteFailed, m_paths.weights().string() +
-                                                         ": cannot write model weights (" +
-                                                         std::string(e.what()).substr(0, 200) + ")");
+        torch::serialize::OutputArchive archive;
+        m_net->save(archive);
+        if (auto saved = saveArchiveAtomically(archive, m_paths.weights(), "model weights"); !saved) {
+            return saved;
         }
         ModelCard card;
         card.spec = m_settings.model;
