@@ -2,6 +2,7 @@
 #include "core/ml/model_card.h"
 
 #include "core/common/atomic_file.h"
+#include "core/ml/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -30,9 +31,7 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
         {"weights", "weights.pt"},
     };
     if (s.architecture == "custom-cnn") {
-        j["custom_cnn"] = {{"blocks", s.custom.blocks}, {"filters", s.custom.filters},
-                           {"kernel_size", s.custom.kernelSize}, {"dropout", s.custom.dropout},
-                           {"batch_norm", s.custom.batchNorm}};
+        j["custom_cnn"] = s.custom;
     }
     return writeFileAtomically(file, j.dump(2) + "\n");
 }
@@ -64,12 +63,7 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         s.classNames = j.at("class_names").get<std::vector<std::string>>();
         s.threshold = j.value("threshold", 0.5);
         if (j.contains("custom_cnn")) {
-            const json &c = j.at("custom_cnn");
-            s.custom.blocks = c.at("blocks").get<int>();
-            s.custom.filters = c.at("filters").get<int>();
-            s.custom.kernelSize = c.at("kernel_size").get<int>();
-            s.custom.dropout = c.at("dropout").get<double>();
-            s.custom.batchNorm = c.at("batch_norm").get<bool>();
+            s.custom = j.at("custom_cnn").get<CustomCnnOptions>();
         }
         if (!isKnownArchitecture(s.architecture)) {
             return makeError(ErrorCode::Incompatible, file.string() + ": unknown architecture '" +

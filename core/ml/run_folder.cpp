@@ -2,6 +2,7 @@
 #include "core/ml/run_folder.h"
 
 #include "core/common/atomic_file.h"
+#include "core/ml/json_fields.h"
 #include "core/ml/trainer.h"
 #include "cxr/version.h"
 
@@ -64,12 +65,6 @@ Status prepareRunFolder(const fs::path &root, ExistingRun existing)
 
 Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::string &device)
 {
-    nlohmann::json augmentation = nlohmann::json::object();
-    for (const AugmentationTransform &transform : augmentationTransforms()) {
-        for (const AugmentationParameter &parameter : transform.parameters) {
-            augmentation[parameter.key] = s.augmentation.*(parameter.member);
-        }
-    }
     const nlohmann::json config = {
         {"format", "cxr-studio-run/1"},
         {"created", utcTimestamp()},
@@ -82,11 +77,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
                    {"interpolation", s.model.interpolation},
                    {"normalisation", s.model.normalisation},
                    {"class_names", s.model.classNames},
-                   {"custom_cnn", {{"blocks", s.model.custom.blocks},
-                                   {"filters", s.model.custom.filters},
-                                   {"kernel_size", s.model.custom.kernelSize},
-                                   {"dropout", s.model.custom.dropout},
-                                   {"batch_norm", s.model.custom.batchNorm}}}}},
+                   {"custom_cnn", s.model.custom}}},
         {"optimizer", {{"name", optimizerName(s.optimizer.kind)}, {"lr", s.learningRate},
                        {"beta1", 0.9}, {"beta2", 0.999}, {"weight_decay", s.optimizer.weightDecay},
                        {"momentum", s.optimizer.momentum}, {"nesterov", s.optimizer.nesterov}}},
@@ -102,7 +93,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"epochs", s.epochs},
         {"batch_size", s.batchSize},
         {"seed", s.seed},
-        {"augmentation", augmentation}, // training images only, drawn fresh for each visit
+        {"augmentation", s.augmentation}, // training images only, drawn fresh for each visit
         {"balance", balanceMethodName(s.balance)},
         {"device_requested", s.device},
         {"device", device},
@@ -133,12 +124,7 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         s.model.resize = model.value("resize", "squash");
         s.model.classNames = model.at("class_names").get<std::vector<std::string>>();
         if (model.contains("custom_cnn")) {
-            const nlohmann::json &c = model.at("custom_cnn");
-            s.model.custom.blocks = c.at("blocks").get<int>();
-            s.model.custom.filters = c.at("filters").get<int>();
-            s.model.custom.kernelSize = c.at("kernel_size").get<int>();
-            s.model.custom.dropout = c.at("dropout").get<double>();
-            s.model.custom.batchNorm = c.at("batch_norm").get<bool>();
+            s.model.custom = model.at("custom_cnn").get<CustomCnnOptions>();
         }
         const nlohmann::json &optimizer = j.at("optimizer");
         s.learningRate = optimizer.at("lr").get<double>();
@@ -172,11 +158,7 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         s.seed = j.at("seed").get<std::uint64_t>();
         s.device = j.value("device_requested", "auto");
         if (j.contains("augmentation")) {
-            for (const auto &[key, value] : j.at("augmentation").items()) {
-                if (const AugmentationParameter *parameter = findAugmentationParameter(key)) {
-                    s.augmentation.*(parameter->member) = value.get<double>();
-                }
-            }
+            s.augmentation = j.at("augmentation").get<AugmentationSettings>();
         }
         s.balance = parseBalanceMethod(j.value("balance", "none")).value_or(BalanceMethod::None);
         return s;

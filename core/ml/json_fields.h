@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to core/ml: settings that both the model card and the run config store, written and
+// read the same way (nlohmann-json's to_json/from_json, found by argument-dependent lookup).
+
+#include "core/common/augmentation_settings.h"
+#include "core/ml/model_spec.h"
+
+#include <nlohmann/json.hpp>
+
+namespace cxr {
+
+// Every parameter by its key ("rotation.max_degrees"); reading ignores keys it does not know.
+inline void to_json(nlohmann::json &j, const AugmentationSettings &settings)
+{
+    j = nlohmann::json::object();
+    for (const AugmentationTransform &transform : augmentationTransforms()) {
+        for (const AugmentationParameter &parameter : transform.parameters) {
+            j[parameter.key] = settings.*(parameter.member);
+        }
+    }
+}
+
+inline void from_json(const nlohmann::json &j, AugmentationSettings &settings)
+{
+    for (const auto &[key, value] : j.items()) {
+        if (const AugmentationParameter *parameter = findAugmentationParameter(key)) {
+            settings.*(parameter->member) = value.get<double>();
+        }
+    }
+}
+
+namespace ml {
+
+inline void to_json(nlohmann::json &j, const CustomCnnOptions &o)
+{
+    j = {{"blocks", o.blocks}, {"filters", o.filters}, {"kernel_size", o.kernelSize},
+         {"dropout", o.dropout}, {"batch_norm", o.batchNorm}};
+}
+
+inline void from_json(const nlohmann::json &j, CustomCnnOptions &o)
+{
+    o.blocks = j.at("blocks").get<int>();
+    o.filters = j.at("filters").get<int>();
+    o.kernelSize = j.at("kernel_size").get<int>();
+    o.dropout = j.at("dropout").get<double>();
+    o.batchNorm = j.at("batch_norm").get<bool>();
+}
+
+} // namespace ml
+} // namespace cxr
