@@ -31,13 +31,9 @@ const fs::path &Classifier::modelDir() const { return m_impl->modelDir; }
 
 Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::string &device)
 {
-    auto modelDir = findModelDir(runOrModelDir);
-    if (!modelDir) {
-        return modelDir.error();
-    }
-    auto card = readModelCard(*modelDir / "model.json");
-    if (!card) {
-        return card.error();
+    auto folder = openModelFolder(runOrModelDir);
+    if (!folder) {
+        return folder.error();
     }
     auto resolved = resolveDevice(device);
     if (!resolved) {
@@ -45,10 +41,10 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
     }
     useAllCpuCores();
     auto impl = std::make_unique<Impl>();
-    impl->card = std::move(*card);
-    impl->modelDir = *modelDir;
+    impl->card = std::move(folder->card);
+    impl->modelDir = std::move(folder->dir);
     impl->device = torch::Device(*resolved);
-    auto net = loadTrainedNet(*modelDir, impl->card);
+    auto net = loadTrainedNet(impl->modelDir, impl->card);
     if (!net) {
         return net.error();
     }

@@ -2,8 +2,6 @@
 #include "core/ml/state_dict.h"
 
 #include "core/common/atomic_file.h"
-#include "core/ml/model_card.h"
-#include "core/ml/run_folder.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_state_dict.h"
 #include "core/ml/trained_model.h"
@@ -121,15 +119,11 @@ Result<StateDictImport> importStateDict(ClassifierNetImpl &net, const fs::path &
 
 Status exportStateDict(const fs::path &runOrModel, const fs::path &file)
 {
-    auto modelDir = findModelDir(runOrModel);
-    if (!modelDir) {
-        return modelDir.error();
+    auto folder = openModelFolder(runOrModel);
+    if (!folder) {
+        return folder.error();
     }
-    auto card = readModelCard(*modelDir / "model.json");
-    if (!card) {
-        return card.error();
-    }
-    auto net = loadTrainedNet(*modelDir, *card);
+    auto net = loadTrainedNet(folder->dir, folder->card);
     if (!net) {
         return net.error();
     }

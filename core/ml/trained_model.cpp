@@ -1,9 +1,23 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/trained_model.h"
 
+#include "core/ml/run_folder.h"
 #include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
+
+Result<ModelFolder> openModelFolder(const std::filesystem::path &runOrModel)
+{
+    auto dir = findModelDir(runOrModel);
+    if (!dir) {
+        return dir.error();
+    }
+    auto card = readModelCard(*dir / "model.json");
+    if (!card) {
+        return card.error();
+    }
+    return ModelFolder{std::move(*dir), std::move(*card)};
+}
 
 Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, const ModelCard &card)
 {

@@ -11,6 +11,15 @@
 
 namespace cxr::ml {
 
+struct ModelFolder {
+    std::filesystem::path dir; // the folder holding model.json and weights.pt
+    ModelCard card;
+};
+
+// The model folder of a run (or the model folder itself) and its card. Errors name the folder
+// or the card.
+Result<ModelFolder> openModelFolder(const std::filesystem::path &runOrModel);
+
 // The card's architecture with the folder's weights, on the CPU. Errors name weights.pt when
 // it is missing or does not fit the card.
 Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, const ModelCard &card);
