@@ -5,7 +5,6 @@
 #include "core/ml/device.h"
 #include "core/ml/gradcam.h"
 #include "core/ml/models.h"
-#include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/trained_model.h"
 #include "core/ml/torch_includes.h"
