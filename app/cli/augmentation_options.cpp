@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "commands.h"
 
+#include "core/common/text.h"
 #include <cstdlib>
 
 namespace cxr::cli {
@@ -8,33 +9,27 @@ namespace cxr::cli {
 void addAugmentationOptions(CLI::App *command, AugmentationOptions &options,
                             const std::string &presetOption)
 {
-    std::string presets;
-    for (const auto &name : augmentationPresetNames()) {
-        presets += (presets.empty() ? "" : ", ") + name;
-    }
-    command->add_option(presetOption, options.preset, "augmentation preset: " + presets)
+    command->add_option(presetOption, options.preset,
+                        "augmentation preset: " + joined(augmentationPresetNames()))
         ->capture_default_str();
-    std::string keys;
+    std::vector<std::string> keys;
     for (const AugmentationTransform &transform : augmentationTransforms()) {
         for (const AugmentationParameter &parameter : transform.parameters) {
-            keys += std::string(keys.empty() ? "" : ", ") + parameter.key;
+            keys.push_back(parameter.key);
         }
     }
     command->add_option("--set", options.overrides,
                         "change one augmentation parameter after the preset, KEY=VALUE, "
-                        "repeatable; keys: " + keys);
+                        "repeatable; keys: " + joined(keys));
 }
 
 Result<AugmentationSettings> AugmentationOptions::settings() const
 {
     AugmentationSettings settings;
     if (!augmentationPreset(preset, settings)) {
-        std::string names;
-        for (const auto &name : augmentationPresetNames()) {
-            names += (names.empty() ? "" : ", ") + name;
-        }
         return makeError(ErrorCode::InvalidArgument,
-                         "unknown augmentation preset '" + preset + "' (choose one of: " + names + ")");
+                         "unknown augmentation preset '" + preset + "' (choose one of: " +
+                             joined(augmentationPresetNames()) + ")");
     }
     for (const std::string &item : overrides) {
         const std::size_t equals = item.find('=');

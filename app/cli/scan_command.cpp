@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/dataset_statistics.h"
 #include "core/data/leakage_check.h"
@@ -52,12 +53,8 @@ void printStatistics(const data::DatasetStatistics &statistics)
 void printLeakage(const data::LeakageReport &report)
 {
     for (const data::PatientLeak &leak : report.patientLeaks) {
-        std::string splits;
-        for (const auto &split : leak.splits) {
-            splits += (splits.empty() ? "" : ", ") + split;
-        }
         std::printf("leak: patient %s has %lld images in %s\n", leak.patient.c_str(),
-                    static_cast<long long>(leak.images), splits.c_str());
+                    static_cast<long long>(leak.images), joined(leak.splits).c_str());
     }
     for (const data::DuplicateGroup &group : report.exactDuplicates) {
         std::printf("leak: identical files in different splits:");

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/text.h"
 #include "core/ml/model_spec.h"
 #include "core/pipeline/training_job.h"
 
@@ -76,11 +77,7 @@ Action addTrainCommand(CLI::App &app)
                                        "its recorded settings (--epochs extends it)");
     out->excludes(resume);
     command->add_flag("--json", options->json, "one JSON object per finished epoch on stdout");
-    std::string models;
-    for (const auto &name : ml::knownArchitectures()) {
-        models += (models.empty() ? "" : ", ") + name;
-    }
-    command->add_option("--model", s.model.architecture, "architecture: " + models)
+    command->add_option("--model", s.model.architecture, "architecture: " + joined(ml::knownArchitectures()))
         ->capture_default_str();
     command->add_option("--custom-blocks", s.model.custom.blocks,
                         "custom-cnn: convolution blocks, each halving the resolution")
@@ -113,9 +110,11 @@ Action addTrainCommand(CLI::App &app)
                       "with --pretrained: train the head only, keeping the feature extractor");
     addOptimisationOptions(command, options->optimisation, s);
     addAugmentationOptions(command, options->augmentation, "--augment");
+    std::vector<std::string> balances;
     for (const auto &[method, name] : balanceMethodNames()) {
-        options->balanceChoices += std::string(options->balanceChoices.empty() ? "" : ", ") + name;
+        balances.push_back(name);
     }
+    options->balanceChoices = joined(balances);
     command->add_option("--balance", options->balance,
                         "class balancing: " + options->balanceChoices +
                             " (oversample repeats minority images with fresh augmentation "

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/trainer.h"
 
+#include "core/common/text.h"
 #include "core/ml/device.h"
 #include "core/ml/metrics.h"
 #include "core/ml/model_card.h"
@@ -27,11 +28,8 @@ namespace fs = std::filesystem;
 std::string validateSettings(const TrainSettings &s)
 {
     if (!isKnownArchitecture(s.model.architecture)) {
-        std::string names;
-        for (const auto &name : knownArchitectures()) {
-            names += (names.empty() ? "" : ", ") + name;
-        }
-        return "unknown model '" + s.model.architecture + "' (choose one of: " + names + ")";
+        return "unknown model '" + s.model.architecture + "' (choose one of: " +
+               joined(knownArchitectures()) + ")";
     }
     if (s.epochs < 1 || s.epochs > 10000) {
         return "epochs must be between 1 and 10000 (got " + std::to_string(s.epochs) + ")";

@@ -2,6 +2,7 @@
 #include "core/pipeline/evaluation_job.h"
 
 #include "core/common/atomic_file.h"
+#include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/tensor_cache.h"
 #include "core/ml/classifier.h"
@@ -17,15 +18,6 @@ namespace cxr::pipeline {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string joined(const std::vector<std::string> &names)
-{
-    std::string text;
-    for (const auto &name : names) {
-        text += (text.empty() ? "" : ", ") + name;
-    }
-    return text;
-}
 
 Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
                     const ImageArrays &images, const std::vector<float> &positive,
