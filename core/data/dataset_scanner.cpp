@@ -281,13 +281,14 @@ Result<DatasetIndex> inspectDataset(DatasetIndex index, ProgressObserver *observ
     index.files = std::move(usable);
 
     // A class folder holding only unusable files is not a class.
+    std::vector<bool> hasImages(index.classes.size(), false);
+    for (const DatasetFile &file : index.files) {
+        hasImages[std::size_t(file.label)] = true;
+    }
     std::vector<int> newLabel(index.classes.size(), -1);
     std::vector<std::string> classes;
-    for (const DatasetFile &file : index.files) {
-        newLabel[std::size_t(file.label)] = 0;
-    }
     for (std::size_t label = 0; label < index.classes.size(); ++label) {
-        if (newLabel[label] == 0) {
+        if (hasImages[label]) {
             newLabel[label] = int(classes.size());
             classes.push_back(index.classes[label]);
         }

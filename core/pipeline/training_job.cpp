@@ -3,6 +3,7 @@
 
 #include "core/data/dataset_scanner.h"
 #include "core/data/tensor_cache.h"
+#include "core/ml/device.h"
 #include "core/ml/run_folder.h"
 #include "core/pipeline/input_spec.h"
 
@@ -103,7 +104,11 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
 
     if (job.resume) {
         if (job.resumeEpochs > 0) { // the config records the new length of the run
-            if (auto written = ml::writeRunConfig(ml::RunPaths{job.runDir}, settings, settings.device); !written) {
+            auto device = ml::resolveDevice(settings.device);
+            if (!device) {
+                return device.error();
+            }
+            if (auto written = ml::writeRunConfig(ml::RunPaths{job.runDir}, settings, *device); !written) {
                 return written.error();
             }
         }
