@@ -7,6 +7,7 @@
 #include "core/data/split_loader.h"
 #include "core/data/tensor_cache.h"
 #include "core/data/validation_split.h"
+#include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 
 #include <QDir>
@@ -34,13 +35,6 @@ void copyDemoImages(const QString &folder, const QString &cls, int n)
     }
 }
 
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(bytes);
-}
 
 } // namespace
 
@@ -68,11 +62,11 @@ private Q_SLOTS:
         copyDemoImages(dir.filePath("cats and dögs/NORMAL"), "NORMAL", 3);
         copyDemoImages(dir.filePath("cats and dögs/PNEUMONIA"), "PNEUMONIA", 2);
         const QString root = dir.filePath("cats and dögs");
-        writeFile(root + "/NORMAL/readme.txt", "notes");
-        writeFile(root + "/NORMAL/empty.jpeg", "");
+        QVERIFY(test::writeFile(root + "/NORMAL/readme.txt", "notes"));
+        QVERIFY(test::writeFile(root + "/NORMAL/empty.jpeg", ""));
         QFile source(QDirIterator(test::demoDataset() + "/train/NORMAL", QDir::Files).next());
         QVERIFY(source.open(QIODevice::ReadOnly));
-        writeFile(root + "/PNEUMONIA/cut.jpeg", source.readAll().left(2000));
+        QVERIFY(test::writeFile(root + "/PNEUMONIA/cut.jpeg", source.readAll().left(2000)));
 
         auto index = scanDataset(root.toStdString());
         QVERIFY(index.ok());
@@ -98,8 +92,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         copyDemoImages(dir.filePath("NORMAL"), "NORMAL", 2);
         copyDemoImages(dir.filePath("PNEUMONIA"), "PNEUMONIA", 2);
-        writeFile(dir.filePath("NORMAL/broken.jpeg"), "not a jpeg");
-        writeFile(dir.filePath("NOTES/readme.txt"), "notes");
+        QVERIFY(test::writeFile(dir.filePath("NORMAL/broken.jpeg"), "not a jpeg"));
+        QVERIFY(test::writeFile(dir.filePath("NOTES/readme.txt"), "notes"));
         auto listed = scanDataset(dir.path().toStdString(), nullptr, ScanOptions{false});
         QVERIFY(listed.ok());
         QVERIFY(!listed->filesInspected);
@@ -123,7 +117,7 @@ private Q_SLOTS:
 
         // Nothing usable at all: the inspection says so, naming the folder.
         QTemporaryDir junk;
-        writeFile(junk.filePath("A/a.jpeg"), "x");
+        QVERIFY(test::writeFile(junk.filePath("A/a.jpeg"), "x"));
         auto junkListed = scanDataset(junk.path().toStdString(), nullptr, ScanOptions{false});
         QVERIFY(junkListed.ok());
         auto junkInspected = inspectDataset(*junkListed);
@@ -152,7 +146,7 @@ private Q_SLOTS:
         } else if (kind == "flat") {
             copyDemoImages(root, "NORMAL", 2);
         } else if (kind == "file") {
-            writeFile(root, "x");
+            QVERIFY(test::writeFile(root, "x"));
         }
         auto index = scanDataset(root.toStdString());
         QVERIFY(!index.ok());
@@ -323,12 +317,12 @@ private Q_SLOTS:
         QTemporaryDir dir;
         copyDemoImages(dir.filePath("img"), "NORMAL", 2);
         QStringList names = QDir(dir.filePath("img")).entryList(QDir::Files);
-        writeFile(dir.filePath("m.csv"),
-                  "path,label,split\n"
-                  "img/" + names[0].toUtf8() + ",NORMAL,train\n"
-                  "\"img/" + names[1].toUtf8() + "\",PNEUMONIA,train\n"
-                  "img/missing.jpeg,NORMAL,train\n"
-                  "img/" + names[0].toUtf8() + ",,test\n");
+        QVERIFY(test::writeFile(dir.filePath("m.csv"),
+                                "path,label,split\n"
+                                "img/" + names[0].toUtf8() + ",NORMAL,train\n"
+                                "\"img/" + names[1].toUtf8() + "\",PNEUMONIA,train\n"
+                                "img/missing.jpeg,NORMAL,train\n"
+                                "img/" + names[0].toUtf8() + ",,test\n"));
         auto index = scanDataset(dir.filePath("m.csv").toStdString());
         QVERIFY(index.ok());
         QCOMPARE(index->files.size(), std::size_t(2));
@@ -336,7 +330,7 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(index->problems[0].reason).contains("row 4: file not found"));
         QVERIFY(QString::fromStdString(index->problems[1].reason).contains("row 5: no label"));
 
-        writeFile(dir.filePath("bad.csv"), "file,class\nx,y\n");
+        QVERIFY(test::writeFile(dir.filePath("bad.csv"), "file,class\nx,y\n"));
         auto bad = scanDataset(dir.filePath("bad.csv").toStdString());
         QVERIFY(!bad.ok());
         QVERIFY(QString::fromStdString(bad.error().message).contains("path and label"));
@@ -388,7 +382,7 @@ private Q_SLOTS:
         QVERIFY(again->pixels.toVector() == decoded->pixels.toVector());
 
         // An unwritable cache folder costs speed only.
-        writeFile(dir.filePath("blocked"), "a file, not a folder");
+        QVERIFY(test::writeFile(dir.filePath("blocked"), "a file, not a folder"));
         CacheOutcome blocked;
         auto uncached = loadSplitCached(*index, "train", spec, dir.filePath("blocked").toStdString(),
                                         report, nullptr, &blocked);

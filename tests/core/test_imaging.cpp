@@ -5,6 +5,7 @@
 #include "core/imaging/image_loader.h"
 #include "core/imaging/model_input.h"
 #include "core/imaging/thumbnail.h"
+#include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 
 #include <QDirIterator>
@@ -46,10 +47,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString fake = dir.filePath("notes.jpg");
-        QFile file(fake);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("this is not a picture");
-        file.close();
+        QVERIFY(test::writeFile(fake, "this is not a picture"));
         QCOMPARE(sniffFormat(fake.toStdString()), FileFormat::Unknown);
         auto image = loadImage(fake.toStdString());
         QVERIFY(!image.ok());
@@ -311,11 +309,9 @@ private Q_SLOTS:
             png[at + 3] = 0x60;
         }
         QTemporaryDir dir;
-        QFile file(dir.filePath("huge.png"));
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(reinterpret_cast<const char *>(png.data()), qint64(png.size()));
-        file.close();
-        auto image = loadImage(file.fileName().toStdString());
+        const QString huge = dir.filePath("huge.png");
+        QVERIFY(test::writeFile(huge, QByteArray(reinterpret_cast<const char *>(png.data()), qsizetype(png.size()))));
+        auto image = loadImage(huge.toStdString());
         QVERIFY(!image.ok());
         QCOMPARE(image.error().code, ErrorCode::Unsupported);
         QVERIFY(QString::fromStdString(image.error().message).contains("60000x60000"));

@@ -10,6 +10,7 @@
 #include "core/pipeline/evaluation_job.h"
 #include "core/pipeline/input_spec.h"
 #include "core/pipeline/training_job.h"
+#include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 
 #include <QDirIterator>
@@ -420,10 +421,7 @@ private Q_SLOTS:
         const QString run = m_dir.filePath("broken");
         QVERIFY(QDir().mkpath(run + "/model"));
         QVERIFY(QFile::copy(m_dir.filePath("run/model/model.json"), run + "/model/model.json"));
-        QFile weights(run + "/model/weights.pt");
-        QVERIFY(weights.open(QIODevice::WriteOnly));
-        weights.write("not a torch archive");
-        weights.close();
+        QVERIFY(test::writeFile(run + "/model/weights.pt", "not a torch archive"));
         auto opened = ml::Classifier::open(run.toStdString(), "cpu");
         QVERIFY(!opened.ok());
         QVERIFY(QString::fromStdString(opened.error().message).contains("weights.pt"));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // End to end: the `cxr` executable on the demo data, as a user runs it, and its bad-input paths.
+#include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 
 #include <QDirIterator>
@@ -353,19 +354,11 @@ private:
         QFile source(firstDemoImage());
         QVERIFY(source.open(QIODevice::ReadOnly));
         const QByteArray bytes = source.readAll();
-        QFile broken(d + "/corrupt/A/broken.jpeg");
-        QVERIFY(broken.open(QIODevice::WriteOnly));
-        broken.write(bytes.left(bytes.size() / 3));
-        broken.close();
+        QVERIFY(test::writeFile(d + "/corrupt/A/broken.jpeg", bytes.left(bytes.size() / 3)));
         QFile::copy(firstDemoImage(), d + "/corrupt/A/good.jpeg");
         QFile::copy(firstDemoImage(), d + "/corrupt/B/good.jpeg");
-        QFile notes(d + "/corrupt/A/notes.txt");
-        QVERIFY(notes.open(QIODevice::WriteOnly));
-        notes.write("radiologist's notes");
-        notes.close();
-        QFile file(d + "/afile");
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("x");
+        QVERIFY(test::writeFile(d + "/corrupt/A/notes.txt", "radiologist's notes"));
+        QVERIFY(test::writeFile(d + "/afile", "x"));
     }
 
     QTemporaryDir m_dir;

@@ -2,6 +2,7 @@
 // The Augment page offscreen: the preview grid, presets, seeds, limits, colour-only
 // transforms, bad images, rapid edits, and closing while a render runs.
 #include "core/data/dataset_scanner.h"
+#include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 #include "ui/augment/augment_page.h"
 #include "ui/augment/augmentation_controls.h"
@@ -154,10 +155,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString broken = dir.filePath("broken.jpeg");
-        QFile file(broken);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("not a jpeg at all");
-        file.close();
+        QVERIFY(test::writeFile(broken, "not a jpeg at all"));
         AugmentPage page;
         page.openImage(broken);
         QVERIFY(settle(page));

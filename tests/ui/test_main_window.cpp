@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Offscreen smoke test of the main window: pages, the demo dataset, thumbnails, the viewer.
+#include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 #include "ui/augment/augment_page.h"
 #include "ui/dataset/dataset_checks_panel.h"
@@ -185,10 +186,7 @@ private Q_SLOTS:
             const QString image = QDirIterator(test::demoDataset() + "/train/" + cls, QDir::Files).next();
             QFile::copy(image, dir.filePath(QString(cls) + "/good.jpeg"));
         }
-        QFile notes(dir.filePath("NORMAL/notes.txt"));
-        QVERIFY(notes.open(QIODevice::WriteOnly));
-        notes.write("not an image");
-        notes.close();
+        QVERIFY(test::writeFile(dir.filePath("NORMAL/notes.txt"), "not an image"));
         MainWindow window;
         DatasetPage *page = window.datasetPage();
         QVERIFY(openDatasetAndWait(page, dir.path()));
