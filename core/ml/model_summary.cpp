@@ -2,6 +2,7 @@
 #include "core/ml/model_summary.h"
 
 #include "core/ml/models.h"
+#include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
@@ -35,7 +36,7 @@ Result<ModelSummary> summarizeModel(const ModelSpec &spec)
     } catch (const c10::Error &e) {
         return makeError(ErrorCode::InvalidArgument,
                          spec.architecture + " cannot take a " + std::to_string(spec.inputSize) +
-                             " px input (" + std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+                             " px input (" + errorSummary(e) + ")");
     }
 }
 

@@ -2,6 +2,7 @@
 #include "core/ml/state_dict.h"
 
 #include "core/common/atomic_file.h"
+#include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_state_dict.h"
 #include "core/ml/trained_model.h"
@@ -41,7 +42,7 @@ Result<std::map<std::string, torch::Tensor>> readStateDict(const fs::path &file)
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Corrupt,
                          file.string() + ": not a state_dict saved by torch.save (" +
-                             std::string(e.what()).substr(0, 160) + ")");
+                             errorSummary(e, 160) + ")");
     }
     if (!loaded.isGenericDict()) {
         return makeError(ErrorCode::Incompatible,
@@ -136,7 +137,7 @@ Status exportStateDict(const fs::path &runOrModel, const fs::path &file)
         return writeFileAtomically(file, std::string(bytes.begin(), bytes.end()));
     } catch (const std::exception &e) {
         return makeError(ErrorCode::WriteFailed, file.string() + ": cannot write the state_dict (" +
-                                                     std::string(e.what()).substr(0, 160) + ")");
+                                                     errorSummary(e, 160) + ")");
     }
 }
 

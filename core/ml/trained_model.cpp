@@ -2,6 +2,7 @@
 #include "core/ml/trained_model.h"
 
 #include "core/ml/run_folder.h"
+#include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
@@ -35,7 +36,7 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
         return makeError(ErrorCode::Incompatible,
                          weights.string() + ": weights do not fit a " + card.spec.architecture +
                              " model for this card (" +
-                             std::string(e.what_without_backtrace()).substr(0, 160) + ")");
+                             errorSummary(e, 160) + ")");
     }
 }
 

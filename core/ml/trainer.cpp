@@ -9,6 +9,7 @@
 #include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_batch_augmentation.h"
+#include "core/ml/torch_errors.h"
 #include "core/ml/torch_state_dict.h"
 #include "core/ml/torch_includes.h"
 #include "cxr/version.h"
@@ -190,7 +191,7 @@ Status saveArchiveAtomically(torch::serialize::OutputArchive &archive, const fs:
         fs::rename(temporary, file);
     } catch (const std::exception &e) {
         return makeError(ErrorCode::WriteFailed, file.string() + ": cannot write " + what + " (" +
-                                                     std::string(e.what()).substr(0, 200) + ")");
+                                                     errorSummary(e) + ")");
     }
     return Ok{};
 }
@@ -522,7 +523,7 @@ private:
             cpuGenerator.set_state(cpuState.to(torch::kCPU));
         } catch (const std::exception &e) {
             return makeError(ErrorCode::Corrupt, file + ": not a usable checkpoint of this run (" +
-                                                     std::string(e.what()).substr(0, 160) + ")");
+                                                     errorSummary(e, 160) + ")");
         }
         if (summary.epochs.empty()) {
             return makeError(ErrorCode::Corrupt, file + ": checkpoint holds no finished epoch");
@@ -632,12 +633,11 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
         TrainingRun run(settings, runDir, torch::Device(*device), observer);
         return run.run(train, val, start);
     } catch (const c10::Error &e) {
-        const std::string what = e.what_without_backtrace();
-        if (what.find("out of memory") != std::string::npos) {
+        if (std::string(e.what_without_backtrace()).find("out of memory") != std::string::npos) {
             return makeError(ErrorCode::Internal,
                              "the device ran out of memory: try a smaller batch size");
         }
-        return makeError(ErrorCode::Internal, "LibTorch error: " + what.substr(0, 300));
+        return makeError(ErrorCode::Internal, "LibTorch error: " + errorSummary(e, 300));
     }
 }
 

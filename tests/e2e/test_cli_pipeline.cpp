@@ -323,6 +323,10 @@ private Q_SLOTS:
         QTest::newRow("unknown augmentation key") << QStringList{"train", test::demoDataset(), "--set", "twirl=1", "--out", d + "/r5"} << 1 << "--set twirl=1: expected KEY=VALUE";
         QTest::newRow("augmentation not a number") << QStringList{"train", test::demoDataset(), "--set", "hflip.p=half", "--out", d + "/r5"} << 1 << "'half' is not a number";
         QTest::newRow("unknown balance") << QStringList{"train", test::demoDataset(), "--balance", "smote", "--out", d + "/r5"} << 1 << "--balance smote: unknown method";
+        QTest::newRow("pretrained missing") << QStringList{"train", test::demoDataset(), "--epochs", "1", "--input-size", "64", "--pretrained", d + "/none.pt", "--out", d + "/r6"} << 1 << "none.pt: file not found";
+        QTest::newRow("pretrained not a state_dict") << QStringList{"train", test::demoDataset(), "--epochs", "1", "--input-size", "64", "--pretrained", d + "/corrupt/A/notes.txt", "--out", d + "/r7"} << 1 << "notes.txt: not a state_dict saved by torch.save";
+        QTest::newRow("export not a run") << QStringList{"export", d + "/empty", "--out", d + "/w.pt"} << 1 << "empty";
+        QTest::newRow("resume not a run") << QStringList{"train", "--resume", d + "/empty"} << 1 << "not a run folder";
         QTest::newRow("bad option value") << QStringList{"train", test::demoDataset(), "--epochs", "0", "--out", d + "/r3"} << 1 << "epochs must be";
     }
 
