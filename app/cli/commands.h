@@ -44,6 +44,7 @@ struct OptimisationOptions {
     std::string optimizer = "adam";
     std::string schedule = "constant";
     std::string earlyStopMetric = "loss";
+    std::string precision = "auto";
 };
 void addOptimisationOptions(CLI::App *command, OptimisationOptions &options, ml::TrainSettings &settings);
 Status applyOptimisationOptions(const OptimisationOptions &options, ml::TrainSettings &settings);

@@ -43,6 +43,15 @@ void addOptimisationOptions(CLI::App *command, OptimisationOptions &o, ml::Train
         ->capture_default_str();
     command->add_flag("--deterministic", s.deterministic,
                       "deterministic algorithms: repeated and resumed runs give the same losses");
+    command->add_option("--precision", o.precision,
+                        "auto (bf16 on CUDA, fp32 on the CPU), fp32, bf16 or fp16 (mixed "
+                        "precision, CUDA only)")
+        ->capture_default_str();
+    command->add_flag("!--no-channels-last", s.channelsLast,
+                      "keep convolutions in NCHW layout on CUDA (channels-last is the default)");
+    command->add_option("--checkpoint-minutes", s.checkpointMinutes,
+                        "also checkpoint within an epoch this often (0: at epoch ends only)")
+        ->capture_default_str();
 }
 
 Status applyOptimisationOptions(const OptimisationOptions &o, ml::TrainSettings &s)
@@ -53,6 +62,12 @@ Status applyOptimisationOptions(const OptimisationOptions &o, ml::TrainSettings 
                          "--optimizer " + o.optimizer + ": unknown (choose adam, adamw or sgd)");
     }
     s.optimizer.kind = *optimizer;
+    const auto precision = ml::parsePrecision(o.precision);
+    if (!precision) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "--precision " + o.precision + ": unknown (choose auto, fp32, bf16 or fp16)");
+    }
+    s.precision = *precision;
     const auto schedule = ml::parseSchedule(o.schedule);
     if (!schedule) {
         return makeError(ErrorCode::InvalidArgument,

@@ -176,7 +176,8 @@ Action addTrainCommand(CLI::App &app)
                 {"event", "finished"}, {"run", runDir}, {"best_epoch", summary.bestEpoch},
                 {"best_val_loss", best.valLoss}, {"best_val_accuracy", best.valAccuracy},
                 {"epochs", summary.epochs.size()}, {"stopped_early", summary.stoppedEarly},
-                {"resumed_after_epoch", summary.resumedAfterEpoch}, {"device", summary.device}};
+                {"resumed_after_epoch", summary.resumedAfterEpoch}, {"device", summary.device},
+                {"precision", summary.precision}};
             std::printf("%s\n", line.dump().c_str());
             return int(kSuccess);
         }
@@ -192,10 +193,11 @@ Action addTrainCommand(CLI::App &app)
                         result->settings.earlyStopping.onAuc ? "AUC" : "loss",
                         result->settings.earlyStopping.patience);
         }
-        std::printf("trained %s on %lld images (%lld validation) on %s\n",
+        std::printf("trained %s on %lld images (%lld validation) on %s in %s\n",
                     result->settings.model.architecture.c_str(),
                     static_cast<long long>(result->trainImages),
-                    static_cast<long long>(result->valImages), summary.device.c_str());
+                    static_cast<long long>(result->valImages), summary.device.c_str(),
+                    summary.precision.c_str());
         std::printf("best epoch %d: val loss %.4f, val accuracy %.3f; run folder %s\n",
                     summary.bestEpoch, best.valLoss, best.valAccuracy, runDir.c_str());
         return int(kSuccess);

@@ -24,7 +24,7 @@ torch::Tensor perImage(const std::vector<AugmentationDraw> &draws, double Augmen
     for (const AugmentationDraw &draw : draws) {
         values.push_back(float(draw.*field));
     }
-    return torch::tensor(values).to(options.device()).view({-1, 1, 1, 1});
+    return upload(torch::tensor(values), options.device()).view({-1, 1, 1, 1});
 }
 
 // Bilinear resampling of one C x H x W float image through map (output pixel -> input
@@ -112,7 +112,7 @@ torch::Tensor applyGeometry(const torch::Tensor &batch, const std::vector<Augmen
                                 float(yx), float(yy), float(yx + yy + 2 * m[5] / height - 1)};
         thetas.insert(thetas.end(), theta, theta + 6);
     }
-    const torch::Tensor theta = torch::tensor(thetas).to(batch.device()).view({n, 2, 3});
+    const torch::Tensor theta = upload(torch::tensor(thetas), batch.device()).view({n, 2, 3});
     const torch::Tensor grid = torch::affine_grid_generator(theta, batch.sizes(), /*align_corners=*/true);
     return torch::grid_sampler(batch, grid, /*bilinear*/ 0, /*zeros*/ 0, /*align_corners=*/true);
 }
@@ -126,7 +126,7 @@ torch::Tensor applyColour(const torch::Tensor &batch, const std::vector<Augmenta
         matrices.insert(matrices.end(), matrix, matrix + 9);
     }
     const std::int64_t n = batch.size(0);
-    const torch::Tensor colour = torch::tensor(matrices).to(batch.device()).view({n, 3, 3});
+    const torch::Tensor colour = upload(torch::tensor(matrices), batch.device()).view({n, 3, 3});
     return torch::bmm(colour, batch.reshape({n, 3, -1})).view_as(batch).clamp(0, 1);
 }
 
@@ -150,7 +150,7 @@ torch::Tensor noiseFor(const torch::Tensor &batch, const std::vector<Augmentatio
             }
         }
     });
-    return noise.to(batch.device());
+    return upload(noise, batch.device());
 }
 
 // Separable Gaussian blur of the whole batch in one grouped convolution per direction: each
@@ -190,7 +190,7 @@ torch::Tensor blurred(const torch::Tensor &batch, const std::vector<Augmentation
         }
     }
     const std::int64_t planes = batch.size(0) * channels;
-    const torch::Tensor weights = torch::tensor(kernels).to(batch.device());
+    const torch::Tensor weights = upload(torch::tensor(kernels), batch.device());
     namespace F = torch::nn::functional;
     torch::Tensor x = batch.reshape({1, planes, batch.size(2), batch.size(3)});
     x = F::pad(x, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReflect));

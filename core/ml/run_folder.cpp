@@ -96,6 +96,9 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"augmentation", s.augmentation}, // training images only, drawn fresh for each visit
         {"balance", balanceMethodName(s.balance)},
         {"device_requested", s.device},
+        {"precision", precisionName(s.precision)},
+        {"channels_last", s.channelsLast},
+        {"checkpoint_minutes", s.checkpointMinutes},
         {"device", device},
         {"test_split_used", false},
     };
@@ -157,6 +160,9 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         s.batchSize = j.at("batch_size").get<int>();
         s.seed = j.at("seed").get<std::uint64_t>();
         s.device = j.value("device_requested", "auto");
+        s.precision = parsePrecision(j.value("precision", "auto")).value_or(Precision::Auto);
+        s.channelsLast = j.value("channels_last", true);
+        s.checkpointMinutes = j.value("checkpoint_minutes", 10.0);
         if (j.contains("augmentation")) {
             s.augmentation = j.at("augmentation").get<AugmentationSettings>();
         }

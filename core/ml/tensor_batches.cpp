@@ -38,6 +38,14 @@ torch::Tensor labelsTensor(const ImageArrays &arrays)
     return torch::tensor(labels, torch::kInt64);
 }
 
+torch::Tensor upload(const torch::Tensor &host, const torch::Device &device)
+{
+    if (!device.is_cuda() || host.device() == device) {
+        return host.to(device);
+    }
+    return host.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
                             const torch::Tensor &classWeights)
 {
@@ -49,13 +57,13 @@ BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &la
             classWeights.defined() ? classWeights.index_select(0, labels) : torch::Tensor();
         outcome.loss =
             torch::binary_cross_entropy_with_logits(scores, labels.to(torch::kFloat32), weights);
-        outcome.correct = (scores.ge(0).to(torch::kInt64) == labels).sum().item<std::int64_t>();
+        outcome.correct = (scores.ge(0).to(torch::kInt64) == labels).sum();
     } else {
         namespace F = torch::nn::functional;
         outcome.loss = classWeights.defined()
                            ? F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().weight(classWeights))
                            : F::cross_entropy(logits, labels);
-        outcome.correct = (logits.argmax(1) == labels).sum().item<std::int64_t>();
+        outcome.correct = (logits.argmax(1) == labels).sum();
     }
     return outcome;
 }

@@ -19,9 +19,14 @@ torch::Tensor imagesView(const ImageArrays &arrays);
 torch::Tensor toModelInput(const torch::Tensor &levels);
 torch::Tensor labelsTensor(const ImageArrays &arrays);
 
+// Copies a tensor to device (returns it as it is when already there). To CUDA it goes through page-locked memory without waiting:
+// a copy from ordinary memory would wait for every kernel already queued, so a thread
+// preparing the next batch would stall behind the training step in flight.
+torch::Tensor upload(const torch::Tensor &host, const torch::Device &device);
+
 struct BatchOutcome {
-    torch::Tensor loss; // mean over the batch, differentiable
-    std::int64_t correct = 0;
+    torch::Tensor loss;    // mean over the batch, differentiable
+    torch::Tensor correct; // int64 scalar on the logits' device: reading it waits for the batch
 };
 
 // Binary models (one logit) use sigmoid cross-entropy, others softmax cross-entropy.

@@ -12,10 +12,12 @@
 #include "core/ml/torch_errors.h"
 #include "core/ml/torch_state_dict.h"
 #include "core/ml/torch_includes.h"
+#include "core/ml/torch_precision.h"
 #include "cxr/version.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <cmath>
 #include <numeric>
@@ -83,6 +85,9 @@ std::string validateSettings(const TrainSettings &s)
     }
     if (s.freezeFeatures && s.pretrainedWeights.empty()) {
         return "freezing the feature extractor needs pretrained weights to keep";
+    }
+    if (!(s.checkpointMinutes >= 0 && s.checkpointMinutes <= 100000)) {
+        return "checkpoint interval must be between 0 and 100000 minutes (0: epoch ends only)";
     }
     if (s.earlyStopping.patience < 0) {
         return "early-stopping patience must not be negative";
@@ -162,7 +167,8 @@ torch::Tensor historyTensor(const std::vector<EpochMetrics> &epochs)
 std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
 {
     std::vector<EpochMetrics> epochs;
-    const torch::Tensor rows = tensor.to(torch::kFloat64).contiguous();
+    // Archives load onto the training device; the rows are read on the host.
+    const torch::Tensor rows = tensor.to(torch::kCPU, torch::kFloat64).contiguous();
     const double *v = rows.data_ptr<double>();
     for (std::int64_t r = 0; r < rows.size(0); ++r, v += 9) {
         EpochMetrics m;
@@ -200,7 +206,33 @@ struct PreparedBatch {
     torch::Tensor images; // model input on the device, augmented
     torch::Tensor labels;
     double augmentationSeconds = 0;
+    // The augmentation generator after this batch's draws. Batches are prepared one ahead, so
+    // a checkpoint taken after this batch trained must save this, not the generator itself.
+    std::mt19937_64 augmentRandomAfter;
 };
+
+// A training step queued on the device whose loss has not been read yet.
+struct PendingStep {
+    torch::Tensor loss;    // scalar on the device
+    torch::Tensor correct; // int64 scalar on the device
+    std::int64_t images = 0;
+    int epoch = 0;
+    std::int64_t step = 0;
+    double learningRate = 0;
+};
+
+// How far an unfinished epoch got: saved in mid-epoch checkpoints, restored on resume.
+struct EpochProgress {
+    std::int64_t batches = 0; // finished batches of the epoch; 0 at an epoch boundary
+    Totals totals;
+    double seconds = 0; // spent on the epoch before the checkpoint
+};
+
+// Datasets up to this size (8-bit pixels, training and validation together) are copied to a
+// CUDA device once instead of batch by batch.
+constexpr std::int64_t kDeviceResidentBytes = std::int64_t(2) << 30;
+
+constexpr std::int64_t kCheckpointFormat = 3; // 3 added mid-epoch progress and the CUDA generator
 
 // Everything one training run keeps between epochs, and saves in its checkpoint.
 class TrainingRun {
@@ -208,19 +240,31 @@ public:
     TrainingRun(const TrainSettings &settings, const fs::path &runDir, torch::Device device,
                 TrainObserver *observer)
         : m_settings(settings), m_paths{runDir}, m_device(device), m_observer(observer),
-          m_net(makeClassifierNet(settings.model)), m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL)
+          m_net(makeClassifierNet(settings.model)),
+          m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL), m_augmentRandomAtStep(m_augmentRandom),
+          m_precision(effectivePrecision(settings.precision, device)),
+          m_scaler(m_precision == Precision::Float16)
     {
         m_net->to(device);
+        useDeviceLayout();
         m_optimizer = makeOptimizer(settings, m_net->parameters());
     }
 
     Result<TrainSummary> run(const ImageArrays &train, const ImageArrays &val, TrainStart start)
     {
         // Views of the caller's pixels (which outlive the run): batches are gathered from them.
-        const torch::Tensor trainImages = imagesView(train);
-        const torch::Tensor trainLabels = labelsTensor(train);
-        const torch::Tensor valImages = imagesView(val);
-        const torch::Tensor valLabels = labelsTensor(val);
+        torch::Tensor trainImages = imagesView(train);
+        torch::Tensor trainLabels = labelsTensor(train);
+        torch::Tensor valImages = imagesView(val);
+        torch::Tensor valLabels = labelsTensor(val);
+        if (m_device.is_cuda() && trainImages.numel() + valImages.numel() <= kDeviceResidentBytes) {
+            // Small enough to live on the GPU for the whole run (Kermany at 224 px in colour
+            // is 0.8 GB): batches are gathered there and no image crosses the bus again.
+            trainImages = trainImages.to(m_device);
+            trainLabels = trainLabels.to(m_device);
+            valImages = valImages.to(m_device);
+            valLabels = valLabels.to(m_device);
+        }
         const int classCount = int(m_settings.model.classNames.size());
         m_trainLabels = train.labels;
         const std::vector<std::int64_t> counts = classCounts(train.labels, classCount);
@@ -232,8 +276,9 @@ public:
         m_totalBatches = batchesPerEpoch * m_settings.epochs;
         m_schedule.emplace(m_settings.schedule, m_settings.learningRate, m_settings.epochs, batchesPerEpoch);
 
-        TrainSummary summary;
+        TrainSummary &summary = m_summary;
         summary.device = m_device.str();
+        summary.precision = precisionName(m_precision);
         if (start == TrainStart::Fresh && !m_settings.pretrainedWeights.empty()) {
             auto imported = importStateDict(*m_net, m_settings.pretrainedWeights);
             if (!imported) {
@@ -251,25 +296,33 @@ public:
                 summary.notes.push_back("skipped " + line);
             }
             m_net->to(m_device);
+            useDeviceLayout();
         }
         if (m_settings.freezeFeatures) {
             for (auto &item : m_net->named_parameters()) {
                 item.value().set_requires_grad(isHeadTensor(m_settings.model.architecture, item.key()));
             }
         }
+        EpochProgress resumeWithin;
         if (start == TrainStart::Resume) {
-            if (auto loaded = loadCheckpoint(summary); !loaded) {
+            auto loaded = loadCheckpoint();
+            if (!loaded) {
                 return loaded.error();
             }
+            resumeWithin = std::move(*loaded);
             summary.resumedAfterEpoch = int(summary.epochs.size());
         }
+        m_lastCheckpointAt = std::chrono::steady_clock::now();
         for (int epoch = int(summary.epochs.size()) + 1; epoch <= m_settings.epochs; ++epoch) {
-            const auto started = std::chrono::steady_clock::now();
+            const auto started = std::chrono::steady_clock::now() -
+                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(resumeWithin.seconds));
             if (m_observer) {
                 m_observer->stage("Epoch " + std::to_string(epoch) + " of " +
                                   std::to_string(m_settings.epochs));
             }
-            auto trained = trainEpoch(trainImages, trainLabels, epoch);
+            auto trained = trainEpoch(trainImages, trainLabels, epoch, std::move(resumeWithin));
+            resumeWithin = EpochProgress{};
             if (!trained) {
                 return trained.error();
             }
@@ -304,7 +357,7 @@ public:
                 }
             }
             const bool stop = updateEarlyStopping(m);
-            if (auto saved = saveCheckpoint(summary); !saved) {
+            if (auto saved = saveCheckpoint(EpochProgress{}); !saved) {
                 return saved.error();
             }
             if (auto written = writeMetricsCsv(m_paths, summary); !written) {
@@ -339,8 +392,11 @@ private:
         return rule.patience > 0 && m_epochsWithoutGain >= rule.patience;
     }
 
-    Result<Totals> trainEpoch(const torch::Tensor &images, const torch::Tensor &labels, int epoch)
+    // Trains one epoch, from its start or from where a mid-epoch checkpoint left it.
+    Result<Totals> trainEpoch(const torch::Tensor &images, const torch::Tensor &labels, int epoch,
+                              EpochProgress resumeWithin)
     {
+        const auto epochStarted = std::chrono::steady_clock::now();
         m_net->train();
         // A fresh, seeded order every epoch (with the balancing method's repeats): reproducible
         // runs without repeating batches, and the same order after a resume.
@@ -348,7 +404,7 @@ private:
         const std::vector<std::int64_t> order =
             epochSampleOrder(m_trainLabels, int(m_settings.model.classNames.size()),
                              m_settings.balance, shuffler);
-        const torch::Tensor orderTensor = torch::tensor(order, torch::kInt64);
+        const torch::Tensor orderTensor = torch::tensor(order, torch::kInt64).to(images.device());
         const auto visits = std::int64_t(order.size());
         const bool augment = !augmentationIsIdentity(m_settings.augmentation);
 
@@ -358,7 +414,7 @@ private:
         auto prepare = [this, &images, &labels, &orderTensor, augment](std::int64_t start) {
             PreparedBatch batch;
             const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
-            batch.images = toModelInput(images.index_select(0, index).to(m_device));
+            batch.images = toModelInput(upload(images.index_select(0, index), m_device));
             if (augment) {
                 const auto augmentStarted = std::chrono::steady_clock::now();
                 std::vector<AugmentationDraw> draws;
@@ -369,19 +425,51 @@ private:
                 batch.augmentationSeconds = std::chrono::duration<double>(
                     std::chrono::steady_clock::now() - augmentStarted).count();
             }
-            batch.labels = labels.index_select(0, index).to(m_device);
+            if (m_useChannelsLast) {
+                batch.images = batch.images.contiguous(torch::MemoryFormat::ChannelsLast);
+            }
+            batch.augmentRandomAfter = m_augmentRandom;
+            batch.labels = upload(labels.index_select(0, index), m_device);
             return batch;
         };
-        Totals totals;
-        std::future<PreparedBatch> next = std::async(std::launch::async, prepare, std::int64_t(0));
-        for (std::int64_t start = 0; start < visits; start += m_settings.batchSize) {
+        Totals totals = std::move(resumeWithin.totals);
+        const std::int64_t firstStart = resumeWithin.batches * m_settings.batchSize;
+        auto progressAfter = [&](std::int64_t start) {
+            return EpochProgress{start / m_settings.batchSize, totals,
+                                 resumeWithin.seconds + std::chrono::duration<double>(
+                                                            std::chrono::steady_clock::now() - epochStarted).count()};
+        };
+        // A step's loss is read one step late: reading it waits for the step, and waiting for
+        // the step just queued would leave the device idle while the next one is launched.
+        std::optional<PendingStep> pending;
+        auto settle = [&] {
+            if (pending) {
+                const double loss = pending->loss.item<double>();
+                totals.lossSum += loss * double(pending->images);
+                totals.correct += pending->correct.item<std::int64_t>();
+                totals.seen += pending->images;
+                reportStep(*pending, loss);
+                pending.reset();
+            }
+        };
+        std::future<PreparedBatch> next = std::async(std::launch::async, prepare, firstStart);
+        for (std::int64_t start = firstStart; start < visits; start += m_settings.batchSize) {
             PreparedBatch batch = next.get();
             if (start + m_settings.batchSize < visits) {
                 next = std::async(std::launch::async, prepare, start + m_settings.batchSize);
             }
             if (cancelled(m_observer)) {
-                return makeError(ErrorCode::Cancelled,
-                                 "training cancelled in epoch " + std::to_string(epoch));
+                std::string message = "training cancelled in epoch " + std::to_string(epoch);
+                settle();
+                if (m_batchesDone > 0) {
+                    // The batch in hand has not trained: the checkpoint is of the one before.
+                    if (auto saved = saveCheckpoint(progressAfter(start)); !saved) {
+                        return saved.error();
+                    }
+                    message += "; the checkpoint in " + m_paths.lastCheckpoint().string() +
+                               " continues it";
+                }
+                return makeError(ErrorCode::Cancelled, message);
             }
             const double rate = m_schedule->rateAt(epoch, m_batchesDone);
             for (auto &group : m_optimizer->param_groups()) {
@@ -391,36 +479,77 @@ private:
             totals.augmentationSeconds += batch.augmentationSeconds;
             const torch::Tensor &x = batch.images;
             m_optimizer->zero_grad();
-            BatchOutcome outcome = lossAndCorrect(m_net->forward(x), batch.labels, m_classWeights);
-            outcome.loss.backward();
-            if (m_settings.gradientClipNorm > 0) {
-                torch::nn::utils::clip_grad_norm_(m_net->parameters(), m_settings.gradientClipNorm);
+            BatchOutcome outcome;
+            {
+                AutocastScope autocast(m_precision, m_device);
+                outcome = lossAndCorrect(m_net->forward(x).to(torch::kFloat32), batch.labels,
+                                         m_classWeights);
             }
-            m_optimizer->step();
-            const double batchLoss = outcome.loss.item<double>();
-            totals.lossSum += batchLoss * double(x.size(0));
-            totals.correct += outcome.correct;
-            totals.seen += x.size(0);
+            m_scaler.scaled(outcome.loss).backward();
+            const bool finite = m_scaler.unscale(m_net->parameters());
+            if (finite) {
+                if (m_settings.gradientClipNorm > 0) {
+                    torch::nn::utils::clip_grad_norm_(m_net->parameters(), m_settings.gradientClipNorm);
+                }
+                m_optimizer->step();
+            }
+            m_scaler.update(finite);
+            m_augmentRandomAtStep = batch.augmentRandomAfter;
             ++m_batchesDone;
             m_imagesThisSession += x.size(0);
             ++m_stepsThisSession;
-            if (m_observer) {
-                m_observer->progress(m_batchesDone, m_totalBatches);
-                BatchReport report;
-                report.epoch = epoch;
-                report.step = m_batchesDone;
-                report.totalSteps = m_totalBatches;
-                report.loss = batchLoss;
-                report.learningRate = rate;
-                const double elapsed = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - m_sessionStart).count();
-                report.imagesPerSecond = elapsed > 0 ? double(m_imagesThisSession) / elapsed : 0;
-                report.etaSeconds = elapsed / double(m_stepsThisSession) *
-                                    double(std::max<std::int64_t>(0, m_totalBatches - m_batchesDone));
-                m_observer->batchFinished(report);
+            settle(); // the step before this one, done or nearly so by now
+            pending = PendingStep{outcome.loss.detach(), outcome.correct, x.size(0), epoch,
+                                  m_batchesDone, rate};
+            const bool lastOfEpoch = start + m_settings.batchSize >= visits;
+            if (!lastOfEpoch && checkpointDue()) {
+                settle();
+                if (auto saved = saveCheckpoint(progressAfter(start + m_settings.batchSize)); !saved) {
+                    return saved.error();
+                }
             }
         }
+        settle();
         return totals;
+    }
+
+    void reportStep(const PendingStep &step, double loss)
+    {
+        if (!m_observer) {
+            return;
+        }
+        m_observer->progress(step.step, m_totalBatches);
+        BatchReport report;
+        report.epoch = step.epoch;
+        report.step = step.step;
+        report.totalSteps = m_totalBatches;
+        report.loss = loss;
+        report.learningRate = step.learningRate;
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_sessionStart).count();
+        report.imagesPerSecond = elapsed > 0 ? double(m_imagesThisSession) / elapsed : 0;
+        report.etaSeconds = elapsed / double(m_stepsThisSession) *
+                            double(std::max<std::int64_t>(0, m_totalBatches - step.step));
+        const DeviceMemory memory = deviceMemory(m_device);
+        report.deviceMemoryMiB = memory.allocatedMiB;
+        report.peakDeviceMemoryMiB = memory.peakMiB;
+        m_observer->batchFinished(report);
+    }
+
+    bool checkpointDue() const
+    {
+        return m_settings.checkpointMinutes > 0 &&
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - m_lastCheckpointAt)
+                       .count() >= m_settings.checkpointMinutes * 60.0;
+    }
+
+    // Channels-last weights on CUDA when asked for; called again after weights are replaced.
+    void useDeviceLayout()
+    {
+        m_useChannelsLast = m_settings.channelsLast && m_device.is_cuda();
+        if (m_useChannelsLast) {
+            convertToChannelsLast(*m_net);
+        }
     }
 
     Totals evaluate(const torch::Tensor &images, const torch::Tensor &labels)
@@ -429,13 +558,19 @@ private:
         m_net->eval();
         Totals totals;
         for (std::int64_t start = 0; start < images.size(0); start += m_settings.batchSize) {
-            const auto x =
-                toModelInput(images.slice(0, start, start + m_settings.batchSize).to(m_device));
+            auto x = toModelInput(images.slice(0, start, start + m_settings.batchSize).to(m_device));
+            if (m_useChannelsLast) {
+                x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+            }
             const auto y = labels.slice(0, start, start + m_settings.batchSize).to(m_device);
-            const auto logits = m_net->forward(x);
+            torch::Tensor logits;
+            {
+                AutocastScope autocast(m_precision, m_device);
+                logits = m_net->forward(x).to(torch::kFloat32);
+            }
             const BatchOutcome outcome = lossAndCorrect(logits, y);
             totals.lossSum += outcome.loss.item<double>() * double(x.size(0));
-            totals.correct += outcome.correct;
+            totals.correct += outcome.correct.item<std::int64_t>();
             totals.seen += x.size(0);
             if (logits.size(1) == 1) {
                 const auto scores = torch::sigmoid(logits.squeeze(1)).to(torch::kCPU).contiguous();
@@ -449,9 +584,11 @@ private:
         return totals;
     }
 
-    // The whole state of the run after an epoch, in one archive, written atomically.
-    Status saveCheckpoint(const TrainSummary &summary)
+    // The whole state of the run after an epoch, or within one (progress.batches > 0), in one
+    // archive, written atomically.
+    Status saveCheckpoint(const EpochProgress &progress)
     {
+        const TrainSummary &summary = m_summary;
         torch::serialize::OutputArchive archive;
         torch::serialize::OutputArchive model;
         m_net->save(model);
@@ -459,7 +596,7 @@ private:
         torch::serialize::OutputArchive optimizer;
         m_optimizer->save(optimizer);
         archive.write("optimizer", optimizer);
-        archive.write("format", torch::tensor(std::int64_t(2)));
+        archive.write("format", torch::tensor(kCheckpointFormat));
         archive.write("epoch", torch::tensor(std::int64_t(summary.epochs.size())));
         archive.write("step", torch::tensor(m_batchesDone));
         archive.write("history", historyTensor(summary.epochs));
@@ -469,30 +606,43 @@ private:
         archive.write("schedule", torch::tensor({schedule.plateauRate, schedule.bestLoss,
                                                  double(schedule.badEpochs), double(schedule.cooldownLeft)},
                                                 torch::kFloat64));
-        // Random generators: augmentation draws here, dropout in LibTorch's CPU generator. The
-        // CUDA generator is not saved yet, so a resumed CUDA run repeats the same dropout masks
-        // only when dropout runs on the CPU generator.
+        const Totals &t = progress.totals;
+        archive.write("progress", torch::tensor({double(progress.batches), t.lossSum, double(t.correct),
+                                                 double(t.seen), t.augmentationSeconds, t.lastRate,
+                                                 progress.seconds}, torch::kFloat64));
+        archive.write("loss_scale", torch::tensor(m_scaler.state(), torch::kFloat64));
+        // Random generators: augmentation draws here (as of the last trained batch), dropout in
+        // LibTorch's generator of the training device.
         std::ostringstream augmentState;
-        augmentState << m_augmentRandom;
+        augmentState << m_augmentRandomAtStep;
         archive.write("rng_augmentation", c10::IValue(augmentState.str()));
         archive.write("rng_cpu", torch::globalContext().defaultGenerator(torch::kCPU).get_state());
+        if (m_device.is_cuda()) {
+            archive.write("rng_cuda", torch::globalContext().defaultGenerator(m_device).get_state());
+        }
+        m_lastCheckpointAt = std::chrono::steady_clock::now();
         return saveArchiveAtomically(archive, m_paths.lastCheckpoint(), "checkpoint");
     }
 
-    Status loadCheckpoint(TrainSummary &summary)
+    // Restores the run from checkpoints/last.pt; returns how far its unfinished epoch got.
+    Result<EpochProgress> loadCheckpoint()
     {
+        TrainSummary &summary = m_summary;
         const std::string file = m_paths.lastCheckpoint().string();
+        EpochProgress progress;
         try {
             torch::serialize::InputArchive archive;
             archive.load_from(file, m_device);
             torch::Tensor format;
-            if (!archive.try_read("format", format) || format.item<std::int64_t>() != 2) {
+            if (!archive.try_read("format", format) || format.item<std::int64_t>() < 2 ||
+                format.item<std::int64_t>() > kCheckpointFormat) {
                 return makeError(ErrorCode::Incompatible,
-                                 file + ": checkpoint from an older CXR Studio; it cannot be resumed");
+                                 file + ": checkpoint from another CXR Studio version; it cannot be resumed");
             }
             torch::serialize::InputArchive model;
             archive.read("model", model);
             m_net->load(model);
+            useDeviceLayout();
             torch::serialize::InputArchive optimizer;
             archive.read("optimizer", optimizer);
             m_optimizer->load(optimizer);
@@ -519,16 +669,39 @@ private:
             c10::IValue augmentState;
             archive.read("rng_augmentation", augmentState);
             std::istringstream(augmentState.toStringRef()) >> m_augmentRandom;
+            m_augmentRandomAtStep = m_augmentRandom;
             at::Generator cpuGenerator = torch::globalContext().defaultGenerator(torch::kCPU);
             cpuGenerator.set_state(cpuState.to(torch::kCPU));
+            torch::Tensor cudaState;
+            if (m_device.is_cuda() && archive.try_read("rng_cuda", cudaState)) {
+                at::Generator cudaGenerator = torch::globalContext().defaultGenerator(m_device);
+                cudaGenerator.set_state(cudaState.to(torch::kCPU));
+            }
+            torch::Tensor scale;
+            if (archive.try_read("loss_scale", scale)) {
+                scale = scale.to(torch::kCPU).contiguous();
+                m_scaler.restore({scale.data_ptr<double>(), scale.data_ptr<double>() + scale.numel()});
+            }
+            torch::Tensor saved;
+            if (archive.try_read("progress", saved)) {
+                saved = saved.to(torch::kCPU).contiguous();
+                const double *v = saved.data_ptr<double>();
+                progress.batches = std::int64_t(v[0]);
+                progress.totals.lossSum = v[1];
+                progress.totals.correct = std::int64_t(v[2]);
+                progress.totals.seen = std::int64_t(v[3]);
+                progress.totals.augmentationSeconds = v[4];
+                progress.totals.lastRate = v[5];
+                progress.seconds = v[6];
+            }
         } catch (const std::exception &e) {
             return makeError(ErrorCode::Corrupt, file + ": not a usable checkpoint of this run (" +
                                                      errorSummary(e, 160) + ")");
         }
-        if (summary.epochs.empty()) {
-            return makeError(ErrorCode::Corrupt, file + ": checkpoint holds no finished epoch");
+        if (summary.epochs.empty() && progress.batches == 0) {
+            return makeError(ErrorCode::Corrupt, file + ": checkpoint holds no finished step");
         }
-        return Ok{};
+        return progress;
     }
 
     Status saveModel(const EpochMetrics &m)
@@ -554,6 +727,7 @@ private:
     }
 
     const TrainSettings m_settings;
+    TrainSummary m_summary;
     const RunPaths m_paths;
     const torch::Device m_device;
     TrainObserver *m_observer;
@@ -562,7 +736,12 @@ private:
     std::optional<LearningRateSchedule> m_schedule;
     std::int64_t m_batchesDone = 0;
     std::int64_t m_totalBatches = 0;
-    std::mt19937_64 m_augmentRandom;
+    std::mt19937_64 m_augmentRandom;       // advanced by the batch-preparing thread
+    std::mt19937_64 m_augmentRandomAtStep; // its state after the last trained batch
+    const Precision m_precision;
+    LossScaler m_scaler;
+    bool m_useChannelsLast = false;
+    std::chrono::steady_clock::time_point m_lastCheckpointAt = std::chrono::steady_clock::now();
     std::vector<int> m_trainLabels;
     torch::Tensor m_classWeights; // [K] on the device; all ones unless the loss is weighted
     const std::chrono::steady_clock::time_point m_sessionStart = std::chrono::steady_clock::now();
@@ -615,8 +794,26 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
     if (!device) {
         return device.error();
     }
+    if (*device == "cpu" &&
+        (settings.precision == Precision::BFloat16 || settings.precision == Precision::Float16)) {
+        return makeError(ErrorCode::Unsupported,
+                         std::string("mixed precision (") + precisionName(settings.precision) +
+                             ") runs on CUDA only and this run is on the CPU: use precision "
+                             "auto or fp32");
+    }
     useAllCpuCores();
     torch::manual_seed(settings.seed);
+    if (settings.deterministic && *device != "cpu") {
+        // cuBLAS is deterministic only with a fixed workspace; the variable is read when its
+        // first handle is made, so a process that used cuBLAS before keeps its setting.
+#ifdef _WIN32
+        if (!std::getenv("CUBLAS_WORKSPACE_CONFIG")) {
+            _putenv_s("CUBLAS_WORKSPACE_CONFIG", ":4096:8");
+        }
+#else
+        setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+#endif
+    }
     torch::globalContext().setDeterministicAlgorithms(settings.deterministic, /*warn_only=*/true);
     torch::globalContext().setDeterministicCuDNN(settings.deterministic);
     torch::globalContext().setBenchmarkCuDNN(!settings.deterministic);

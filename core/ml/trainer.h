@@ -29,6 +29,17 @@ struct OptimizerSettings {
 const char *optimizerName(OptimizerKind kind); // "adam", "adamw", "sgd"
 std::optional<OptimizerKind> parseOptimizer(const std::string &name);
 
+// Arithmetic precision of training and validation. Mixed precision (autocast: convolutions and
+// matrix products in 16 bits, weights, reductions and losses in fp32) runs on CUDA only.
+enum class Precision {
+    Auto,     // bf16 on CUDA, fp32 on the CPU
+    Float32,
+    BFloat16, // CUDA; fp32's range, so no loss scaling
+    Float16,  // CUDA; with dynamic loss scaling
+};
+const char *precisionName(Precision precision); // "auto", "fp32", "bf16", "fp16"
+std::optional<Precision> parsePrecision(const std::string &name);
+
 // Stop when the validation metric has not improved for patience epochs (0: never stop early).
 struct EarlyStopping {
     int patience = 0;
@@ -53,6 +64,13 @@ struct TrainSettings {
     bool freezeFeatures = false;
     std::uint64_t seed = 42;
     std::string device = "auto"; // auto, cpu, cuda
+    Precision precision = Precision::Auto;
+    // Convolution weights and inputs in channels-last (NHWC) layout on CUDA, where cuDNN's
+    // tensor-core kernels want it; ignored on the CPU.
+    bool channelsLast = true;
+    // Besides the checkpoint after every epoch, one mid-epoch whenever this many minutes have
+    // passed since the last (0: epoch ends only), so a crash in a long epoch loses little.
+    double checkpointMinutes = 10;
     // Applied to every training image drawn, fresh each time, on the training device; never
     // to validation images.
     AugmentationSettings augmentation;
@@ -88,6 +106,8 @@ struct BatchReport {
     double learningRate = 0;
     double imagesPerSecond = 0;  // since this process started (or resumed) the run
     double etaSeconds = 0;       // for the remaining steps at that rate, validation excluded
+    double deviceMemoryMiB = 0;     // CUDA memory LibTorch holds now; 0 on the CPU
+    double peakDeviceMemoryMiB = 0; // the most it has held
 };
 
 // Progress is reported in batches over the whole run; batchFinished after every step (an
@@ -102,6 +122,7 @@ struct TrainSummary {
     std::vector<EpochMetrics> epochs; // all of them, including those before a resume
     int bestEpoch = 0; // by validation loss
     std::string device;
+    std::string precision; // as run: fp32, bf16 or fp16
     bool stoppedEarly = false;
     int resumedAfterEpoch = 0; // 0 for a run that started from scratch
     std::vector<std::string> notes; // what the run did that its caller should say (imports)
@@ -113,11 +134,14 @@ enum class TrainStart {
 };
 
 // Trains settings.model on train, validates on val after every epoch, and writes the run
-// folder runDir: config.json, metrics.csv, checkpoints/last.pt after every epoch (model,
-// optimiser, schedule, random generators, epoch and step, written atomically), and model/
+// folder runDir: config.json, metrics.csv, checkpoints/last.pt after every epoch, every
+// checkpointMinutes within an epoch and when cancelled (model, optimiser, schedule, random
+// generators, epoch, step and the epoch's progress, written atomically), and model/
 // (weights of the best epoch + model card). With TrainStart::Resume it continues a run from
 // its checkpoint: the same settings (read them with readRunConfig) give the same next epochs
-// as an uninterrupted run. The test split never reaches this function; the run records that.
+// as an uninterrupted run, also from a checkpoint taken within an epoch. A cancelled run
+// returns ErrorCode::Cancelled after writing its checkpoint. The test split never reaches this
+// function; the run records that.
 Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays &val,
                                      const TrainSettings &settings,
                                      const std::filesystem::path &runDir,

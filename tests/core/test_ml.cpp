@@ -58,16 +58,46 @@ public:
     std::vector<ml::BatchReport> reports;
 };
 
-// Cancels at the first batch of one epoch.
+// Cancels in one epoch once afterBatches of its batches have trained.
 class CancelInEpoch : public ml::TrainObserver {
 public:
-    explicit CancelInEpoch(int epoch) : m_epoch("Epoch " + std::to_string(epoch) + " ") {}
+    explicit CancelInEpoch(int epoch, int afterBatches = 0)
+        : m_epoch("Epoch " + std::to_string(epoch) + " "), m_afterBatches(afterBatches) {}
     void stage(const std::string &what) override { m_inEpoch = what.rfind(m_epoch, 0) == 0; }
-    bool isCancelled() const override { return m_inEpoch; }
+    void batchFinished(const ml::BatchReport &) override { m_batches += m_inEpoch ? 1 : 0; }
+    bool isCancelled() const override { return m_inEpoch && m_batches >= m_afterBatches; }
 
 private:
     std::string m_epoch;
+    int m_afterBatches;
     bool m_inEpoch = false;
+    int m_batches = 0;
+};
+
+// Copies a run folder's files when a given step has been reported, before anything later is
+// written: what a crash (power loss, SIGKILL) at that moment would leave behind.
+class SnapshotAtStep : public ml::TrainObserver {
+public:
+    SnapshotAtStep(QString run, QString copy, std::int64_t step)
+        : m_run(std::move(run)), m_copy(std::move(copy)), m_step(step) {}
+    void batchFinished(const ml::BatchReport &report) override
+    {
+        if (report.step != m_step) {
+            return;
+        }
+        QDir().mkpath(m_copy + "/checkpoints");
+        QDir().mkpath(m_copy + "/model");
+        for (const char *file : {"config.json", "metrics.csv", "checkpoints/last.pt",
+                                 "model/weights.pt", "model/model.json"}) {
+            copied += QFile::copy(m_run + "/" + file, m_copy + "/" + file) ? 1 : 0;
+        }
+    }
+    int copied = 0;
+
+private:
+    QString m_run;
+    QString m_copy;
+    std::int64_t m_step;
 };
 
 } // namespace
@@ -275,10 +305,12 @@ private Q_SLOTS:
         };
         auto whole = pipeline::runTrainJob(jobFor("whole"));
         QVERIFY(whole.ok());
-        CancelInEpoch cancel(2);
+        // Cancelled after the first batch of epoch 2: the checkpoint is taken within the epoch.
+        CancelInEpoch cancel(2, 1);
         auto interrupted = pipeline::runTrainJob(jobFor("interrupted"), &cancel);
         QVERIFY(!interrupted.ok());
         QCOMPARE(interrupted.error().code, ErrorCode::Cancelled);
+        QVERIFY(QString::fromStdString(interrupted.error().message).contains("last.pt"));
 
         pipeline::TrainJob resume;
         resume.runDir = m_dir.filePath("interrupted").toStdString();
@@ -297,6 +329,56 @@ private Q_SLOTS:
         pipeline::TrainJob other = resume;
         other.datasetDir = m_dir.filePath("missing-dataset").toStdString();
         QVERIFY(!pipeline::runTrainJob(other).ok());
+    }
+
+    void timedCheckpointsSurviveACrashWithinAnEpoch()
+    {
+        // Checkpoints every step (a tiny interval); a copy of the folder taken in the middle of
+        // epoch 2 stands for a crash there. Resuming the copy gives the uninterrupted run's
+        // numbers, epoch 2 included.
+        auto jobFor = [this](const QString &name) {
+            auto job = smallJob(m_dir.filePath(name));
+            job.settings.deterministic = true;
+            job.settings.checkpointMinutes = 1e-9;
+            augmentationPreset("thesis", job.settings.augmentation);
+            return job;
+        };
+        BatchRecorder steps;
+        auto whole = pipeline::runTrainJob(jobFor("timed-whole"), &steps);
+        QVERIFY(whole.ok());
+        const std::int64_t perEpoch = steps.reports.back().totalSteps / 3;
+        QVERIFY(perEpoch >= 3);
+        SnapshotAtStep crash(m_dir.filePath("timed-run"), m_dir.filePath("timed-crashed"), perEpoch + 2);
+        QVERIFY(pipeline::runTrainJob(jobFor("timed-run"), &crash).ok());
+        QCOMPARE(crash.copied, 5);
+
+        pipeline::TrainJob resume;
+        resume.runDir = m_dir.filePath("timed-crashed").toStdString();
+        resume.resume = true;
+        BatchRecorder resumedSteps;
+        auto resumed = pipeline::runTrainJob(resume, &resumedSteps);
+        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        QCOMPARE(resumed->summary.resumedAfterEpoch, 1);
+        QCOMPARE(resumedSteps.reports.front().step, perEpoch + 2); // continues within epoch 2
+        for (std::size_t e = 0; e < 3; ++e) {
+            QCOMPARE(resumed->summary.epochs[e].trainLoss, whole->summary.epochs[e].trainLoss);
+            QCOMPARE(resumed->summary.epochs[e].trainAccuracy, whole->summary.epochs[e].trainAccuracy);
+            QCOMPARE(resumed->summary.epochs[e].valLoss, whole->summary.epochs[e].valLoss);
+        }
+    }
+
+    void mixedPrecisionNeedsCuda()
+    {
+        auto job = smallJob(m_dir.filePath("bf16-on-cpu"));
+        job.settings.precision = ml::Precision::BFloat16;
+        auto result = pipeline::runTrainJob(job);
+        QVERIFY(!result.ok());
+        QVERIFY(QString::fromStdString(result.error().message).contains("CUDA only"));
+        QCOMPARE(ml::parsePrecision("fp16").value(), ml::Precision::Float16);
+        QVERIFY(!ml::parsePrecision("fp8").has_value());
+        auto automatic = pipeline::runTrainJob(smallJob(m_dir.filePath("auto-precision-on-cpu")));
+        QVERIFY(automatic.ok());
+        QCOMPARE(automatic->summary.precision, std::string("fp32"));
     }
 
     void stateDictRoundTripAndFrozenFeatures()
