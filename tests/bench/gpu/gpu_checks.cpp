@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// CUDA checks of core/ml for a GPU node that has LibTorch and nothing else (no Qt, so not a
+// Qt Test; tests/core/test_batch_augmentation and test_ml hold the CPU versions). Exit status
+// 0 when every check passes, 1 when one fails, 0 with "skipped" when LibTorch sees no GPU.
+//
+//   gpu_checks WORK_DIR
+#include "gpu_support.h"
+
+#include "core/common/augmentation_settings.h"
+#include "core/ml/classifier.h"
+#include "core/ml/run_folder.h"
+#include "core/ml/torch_batch_augmentation.h"
+#include "core/ml/torch_includes.h"
+
+#include <torch/cuda.h>
+
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <functional>
+
+#ifdef __linux__
+#include <execinfo.h>
+#include <unistd.h>
+#endif
+
+using namespace cxr;
+namespace fs = std::filesystem;
+
+namespace {
+
+int g_failures = 0;
+std::string g_device = "cuda"; // "cpu" for a smoke test of this program without a GPU
+
+void check(bool ok, const std::string &what)
+{
+    std::printf("%s  %s\n", ok ? "PASS" : "FAIL", what.c_str());
+    std::fflush(stdout);
+    g_failures += ok ? 0 : 1;
+}
+
+class Recorder : public ml::TrainObserver {
+public:
+    explicit Recorder(std::function<bool(const Recorder &)> cancelWhen = {})
+        : m_cancelWhen(std::move(cancelWhen)) {}
+    void batchFinished(const ml::BatchReport &report) override { reports.push_back(report); }
+    bool isCancelled() const override { return m_cancelWhen && m_cancelWhen(*this); }
+    std::vector<ml::BatchReport> reports;
+
+private:
+    std::function<bool(const Recorder &)> m_cancelWhen;
+};
+
+ml::TrainSettings smallRun(ml::Precision precision)
+{
+    ml::TrainSettings s;
+    s.model.architecture = "small-cnn";
+    s.model.inputSize = 64;
+    s.model.classNames = {"none", "disc"};
+    s.epochs = 3;
+    s.batchSize = 32;
+    s.device = g_device;
+    s.precision = precision;
+    s.checkpointMinutes = 0;
+    augmentationPreset("thesis", s.augmentation);
+    return s;
+}
+
+void augmentationMatchesCpu()
+{
+    const ImageArrays images = gpu::syntheticDiscs(16, 128, 3);
+    const torch::Tensor batch = torch::from_blob(const_cast<std::uint8_t *>(images.pixels.data()),
+                                                 {16, 1, 128, 128}, torch::kUInt8).to(torch::kFloat32) / 255.0;
+    AugmentationSettings every;
+    augmentationPreset("thesis", every);
+    every.noiseProbability = every.blurProbability = 1;
+    every.noiseMaxSigma = 0.05;
+    every.blurMaxSigma = 1.5;
+    std::mt19937_64 random(11);
+    std::vector<AugmentationDraw> draws;
+    for (int i = 0; i < 16; ++i) {
+        draws.push_back(drawAugmentation(every, random));
+    }
+    const torch::Tensor onCpu = ml::augmentBatch(batch, draws);
+    const torch::Tensor onGpu = ml::augmentBatch(batch.to(torch::kCUDA), draws).to(torch::kCPU);
+    const double meanLevels = (onCpu - onGpu).abs().mean().item<double>() * 255.0;
+    const double maxLevels = (onCpu - onGpu).abs().max().item<double>() * 255.0;
+    check(meanLevels < 0.5 && maxLevels < 8,
+          "batch augmentation on CUDA matches the CPU engine (mean " + std::to_string(meanLevels) +
+              ", max " + std::to_string(maxLevels) + " grey levels)");
+}
+
+void mixedPrecisionTrains(const fs::path &work, ml::Precision precision)
+{
+    const ImageArrays train = gpu::syntheticDiscs(512, 64, 1);
+    const ImageArrays val = gpu::syntheticDiscs(128, 64, 2);
+    const std::string name = ml::precisionName(precision);
+    const fs::path run = work / ("mixed-" + name);
+    if (!ml::prepareRunFolder(run, ml::ExistingRun::Overwrite)) {
+        check(false, run.string() + ": cannot prepare the run folder");
+        return;
+    }
+    Recorder recorder;
+    auto result = ml::trainClassifier(train, val, smallRun(precision), run, &recorder);
+    if (!result) {
+        check(false, name + " training: " + result.error().message);
+        return;
+    }
+    const ml::EpochMetrics &last = result->epochs.back();
+    check(result->precision == name && std::isfinite(last.trainLoss) && last.valAccuracy > 0.9,
+          name + " training on CUDA learns (val accuracy " + std::to_string(last.valAccuracy) +
+              ", ran in " + result->precision + ")");
+    check(!recorder.reports.empty() && recorder.reports.back().deviceMemoryMiB > 0,
+          name + " batch reports carry device memory (" +
+              std::to_string(recorder.reports.back().deviceMemoryMiB) + " MiB now, " +
+              std::to_string(recorder.reports.back().peakDeviceMemoryMiB) + " MiB peak)");
+
+    // The CUDA-trained, channels-last weights load and predict on the CPU as on the GPU.
+    auto onCpu = ml::Classifier::open(run, "cpu");
+    auto onGpu = ml::Classifier::open(run, "cuda");
+    if (!onCpu || !onGpu) {
+        check(false, name + " model reopens on CPU and CUDA");
+        return;
+    }
+    auto cpuPredictions = onCpu->predict(val);
+    auto gpuPredictions = onGpu->predict(val);
+    double worst = 0;
+    for (std::size_t i = 0; cpuPredictions && gpuPredictions && i < cpuPredictions->probabilities.size(); ++i) {
+        worst = std::max(worst, double(std::abs(cpuPredictions->probabilities[i] - gpuPredictions->probabilities[i])));
+    }
+    check(cpuPredictions && gpuPredictions && worst < 1e-3,
+          name + " model predicts the same on CPU and CUDA (largest difference " + std::to_string(worst) + ")");
+}
+
+void deterministicResumeOnCuda(const fs::path &work)
+{
+    std::printf("      deterministic resume: whole run, cut run, resumed run\n");
+    std::fflush(stdout);
+    const ImageArrays train = gpu::syntheticDiscs(512, 64, 1);
+    const ImageArrays val = gpu::syntheticDiscs(128, 64, 2);
+    ml::TrainSettings s = smallRun(ml::Precision::Float32);
+    s.deterministic = true;
+    s.model.architecture = "custom-cnn"; // with dropout: the CUDA generator must be restored
+    s.model.custom.dropout = 0.5;
+    auto runIn = [&](const std::string &name, ml::TrainObserver *observer, ml::TrainStart start) {
+        const fs::path run = work / name;
+        if (start == ml::TrainStart::Fresh) {
+            ml::prepareRunFolder(run, ml::ExistingRun::Overwrite);
+        }
+        return ml::trainClassifier(train, val, s, run, observer, start);
+    };
+    auto whole = runIn("resume-whole", nullptr, ml::TrainStart::Fresh);
+    const std::int64_t stopAt = 16 + 5; // 16 batches an epoch: the sixth batch of epoch 2
+    Recorder cancel([stopAt](const Recorder &r) { return !r.reports.empty() && r.reports.back().step >= stopAt; });
+    auto cancelled = runIn("resume-cut", &cancel, ml::TrainStart::Fresh);
+    auto resumed = runIn("resume-cut", nullptr, ml::TrainStart::Resume);
+    if (!whole || cancelled || !resumed) {
+        check(false, "deterministic CUDA run resumes within an epoch: " +
+                         (resumed ? std::string("the run was not interrupted") : resumed.error().message));
+        return;
+    }
+    bool same = resumed->epochs.size() == whole->epochs.size();
+    for (std::size_t e = 0; same && e < whole->epochs.size(); ++e) {
+        same = resumed->epochs[e].trainLoss == whole->epochs[e].trainLoss &&
+               resumed->epochs[e].valLoss == whole->epochs[e].valLoss;
+        std::printf("      epoch %zu train loss %.9f / %.9f\n", e + 1, whole->epochs[e].trainLoss,
+                    resumed->epochs[e].trainLoss);
+    }
+    check(same, "deterministic CUDA run cut in epoch 2 resumes to the same losses (dropout included)");
+}
+
+} // namespace
+
+#ifdef __linux__
+// A crash on a remote GPU node leaves no debugger: print where it happened.
+void printBacktrace(int signal)
+{
+    void *frames[64];
+    const int count = backtrace(frames, 64);
+    const char message[] = "\nfatal signal; backtrace:\n";
+    (void)!write(STDERR_FILENO, message, sizeof message - 1);
+    backtrace_symbols_fd(frames, count, STDERR_FILENO);
+    std::_Exit(128 + signal);
+}
+#endif
+
+int main(int argc, char **argv)
+{
+#ifdef __linux__
+    std::signal(SIGSEGV, printBacktrace);
+    std::signal(SIGABRT, printBacktrace);
+#endif
+    const fs::path work = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "cxr-gpu-checks";
+    fs::create_directories(work);
+    if (!torch::cuda::is_available()) {
+        if (std::getenv("CXR_GPU_CHECKS_ON_CPU") == nullptr) {
+            std::printf("skipped: LibTorch sees no CUDA GPU\n");
+            return 0;
+        }
+        // A smoke test of the checks' own logic: the resume check is meaningful on the CPU too.
+        g_device = "cpu";
+        deterministicResumeOnCuda(work);
+        return g_failures == 0 ? 0 : 1;
+    }
+    augmentationMatchesCpu();
+    mixedPrecisionTrains(work, ml::Precision::BFloat16);
+    mixedPrecisionTrains(work, ml::Precision::Float16);
+    deterministicResumeOnCuda(work);
+    std::printf("%d check(s) failed\n", g_failures);
+    return g_failures == 0 ? 0 : 1;
+}

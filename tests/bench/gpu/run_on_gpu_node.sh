@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds core/ml against PyTorch's CUDA LibTorch on a GPU node and runs the CUDA checks and
+# benchmarks, writing their output to OUT_DIR. Run from the repository root:
+#
+#   tests/bench/gpu/run_on_gpu_node.sh DATA_DIR OUT_DIR
+#
+# DATA_DIR holds chest_xray_224/ (Kermany train and val JPEGs), kermany_split.csv (from
+# `cxr split chest_xray_224 --val-fraction 0.1 --seed 42`) and, when the node has no
+# nlohmann-json package, nlohmann/json.hpp. The node needs CMake, Ninja, a C++17 compiler and
+# Python with torch, torchvision, Pillow and NumPy.
+set -uo pipefail
+data=$(cd "$1" && pwd)
+out=$(mkdir -p "$2" && cd "$2" && pwd)
+build=${CXR_GPU_BUILD_DIR:-/tmp/cxr-gpu-build}
+gpu=tests/bench/gpu
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
+
+step "configure and build (LibTorch only)"
+prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCXR_ML_ONLY=ON \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCXR_JSON_INCLUDE_DIR="$data" >"$out/configure.log" 2>&1 ||
+    { tail -40 "$out/configure.log"; exit 1; }
+if ! ninja -C "$build" -k 0 gpu_checks bench_gpu_training >"$out/build.log" 2>&1; then
+    grep -E "error|Error" -A4 "$out/build.log" | head -60
+    echo "retrying in C++20 (newer LibTorch headers require it)"
+    cmake -B "$build" -DCMAKE_CXX_STANDARD=20 >>"$out/configure.log" 2>&1
+    ninja -C "$build" -k 0 gpu_checks bench_gpu_training >"$out/build20.log" 2>&1 ||
+        { grep -E "error|Error" -A4 "$out/build20.log" | head -120; exit 1; }
+fi
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+
+step "tensor caches (Pillow; the node has no OpenCV)"
+python3 $gpu/make_tensor_cache.py "$data/kermany_split.csv" "$data/chest_xray_224" /tmp/cxr-cache-folders --by-folder
+python3 $gpu/make_tensor_cache.py "$data/kermany_split.csv" "$data/chest_xray_224" /tmp/cxr-cache-patients
+
+step "VGG16 in Python PyTorch eager (baseline)"
+python3 $gpu/vgg16_eager.py --batch 64 --steps ${CXR_GPU_EAGER_STEPS:-100} 2>&1 | tee "$out/vgg16_eager.txt"
+
+step "VGG16 in CXR Studio: plain loop and trainer, 5216 Kermany training images"
+"$build/$gpu/bench_gpu_training" --train /tmp/cxr-cache-folders/train.cache \
+    --val /tmp/cxr-cache-folders/val.cache --model vgg16 --batch 64 --precision bf16 \
+    --epochs 3 --plain-steps 100 --out /tmp/cxr-vgg16 2>&1 | tee "$out/vgg16_trainer.txt"
+
+step "ResNet-18 from scratch on the patient-carved split (validation accuracy)"
+"$build/$gpu/bench_gpu_training" --train /tmp/cxr-cache-patients/train.cache \
+    --val /tmp/cxr-cache-patients/val.cache --model resnet18 --batch 64 --precision bf16 \
+    --epochs ${CXR_GPU_ACCURACY_EPOCHS:-30} --schedule cosine --plain-steps 50 \
+    --out /tmp/cxr-resnet18 2>&1 | tee "$out/resnet18_accuracy.txt"
+step "CUDA checks"
+"$build/$gpu/gpu_checks" /tmp/cxr-gpu-checks 2>&1 | tee "$out/gpu_checks.txt"
+
+step "done"
