@@ -67,14 +67,32 @@ void TerminalProgress::progress(std::int64_t done, std::int64_t total)
     m_lastDraw = now;
     const double fraction = double(done) / double(total);
     const double elapsed = std::chrono::duration<double>(now - m_stageStart).count();
-    const std::string eta = done > 0 ? formatSeconds(elapsed * (1 - fraction) / fraction) : "?";
+    std::string eta = done > 0 ? formatSeconds(elapsed * (1 - fraction) / fraction) : "?";
+    std::string detail;
+    if (m_haveReport) {
+        eta = formatSeconds(m_report.etaSeconds);
+        char text[64];
+        std::snprintf(text, sizeof text, " %.0f img/s", m_report.imagesPerSecond);
+        detail = text;
+        if (m_report.deviceMemoryMiB > 0) {
+            std::snprintf(text, sizeof text, ", GPU %.1f GB", m_report.deviceMemoryMiB / 1024.0);
+            detail += text;
+        }
+    }
     constexpr int kWidth = 30;
     const int filled = int(fraction * kWidth);
-    std::fprintf(stderr, "\r%-28.28s [%s%s] %3d%%  ETA %s ", m_stage.c_str(),
+    std::fprintf(stderr, "\r%-28.28s [%s%s] %3d%%  ETA %s%s ", m_stage.c_str(),
                  std::string(std::size_t(filled), '#').c_str(),
                  std::string(std::size_t(kWidth - filled), ' ').c_str(), int(fraction * 100),
-                 eta.c_str());
+                 eta.c_str(), detail.c_str());
     m_lineOpen = true;
+}
+
+void TerminalProgress::batchFinished(const ml::BatchReport &report)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_report = report;
+    m_haveReport = true;
 }
 
 bool TerminalProgress::isCancelled() const

@@ -18,6 +18,8 @@ public:
     ~TerminalProgress() override;
     void progress(std::int64_t done, std::int64_t total) override;
     void stage(const std::string &what) override;
+    // Training: the run's own ETA (over all epochs), images/s and device memory on the bar.
+    void batchFinished(const ml::BatchReport &report) override;
     bool isCancelled() const override;
     void finishLine();
 
@@ -28,6 +30,8 @@ private:
     std::string m_stage;
     std::chrono::steady_clock::time_point m_stageStart;
     std::chrono::steady_clock::time_point m_lastDraw;
+    bool m_haveReport = false;
+    ml::BatchReport m_report;
 };
 
 // Prints "cxr: <message>" to stderr and returns the exit code for the error.

@@ -86,6 +86,10 @@ std::string validateSettings(const TrainSettings &s)
     if (s.freezeFeatures && s.pretrainedWeights.empty()) {
         return "freezing the feature extractor needs pretrained weights to keep";
     }
+    if (s.device == "cpu" && (s.precision == Precision::BFloat16 || s.precision == Precision::Float16)) {
+        return std::string("mixed precision (") + precisionName(s.precision) +
+               ") runs on CUDA only: use precision auto or fp32 on the CPU";
+    }
     if (!(s.checkpointMinutes >= 0 && s.checkpointMinutes <= 100000)) {
         return "checkpoint interval must be between 0 and 100000 minutes (0: epoch ends only)";
     }

@@ -2,7 +2,7 @@
 // Training throughput on CUDA, in one process: the trainer (tensor cache, augmentation on the
 // device, prefetch, checkpoints, validation) against a plain LibTorch loop of the same model
 // on one batch already on the device (pure compute: the best the data pipeline can reach).
-// Builds with LibTorch alone for GPU nodes (CXR_ML_ONLY); tests/bench/gpu/README.md runs it.
+// Builds with LibTorch alone for GPU nodes (CXR_ML_ONLY); see tests/bench/gpu/README.md.
 //
 //   bench_gpu_training --train TRAIN.cache --val VAL.cache [--model vgg16] [--batch 64]
 //       [--precision bf16] [--epochs 3] [--lr 1e-3] [--schedule constant] [--augment thesis]
