@@ -52,6 +52,9 @@ void addOptimisationOptions(CLI::App *command, OptimisationOptions &o, ml::Train
     command->add_option("--checkpoint-minutes", s.checkpointMinutes,
                         "also checkpoint within an epoch this often (0: at epoch ends only)")
         ->capture_default_str();
+    command->add_option("--log-every-steps", s.logEverySteps,
+                        "write every N steps' loss to the run's steps.csv (0: none)")
+        ->capture_default_str();
 }
 
 Status applyOptimisationOptions(const OptimisationOptions &o, ml::TrainSettings &s)

@@ -99,6 +99,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"precision", precisionName(s.precision)},
         {"channels_last", s.channelsLast},
         {"checkpoint_minutes", s.checkpointMinutes},
+        {"log_every_steps", s.logEverySteps},
         {"device", device},
         {"test_split_used", false},
     };
@@ -163,6 +164,7 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         s.precision = parsePrecision(j.value("precision", "auto")).value_or(Precision::Auto);
         s.channelsLast = j.value("channels_last", true);
         s.checkpointMinutes = j.value("checkpoint_minutes", 10.0);
+        s.logEverySteps = j.value("log_every_steps", 10);
         if (j.contains("augmentation")) {
             s.augmentation = j.at("augmentation").get<AugmentationSettings>();
         }
@@ -186,6 +188,64 @@ Status writeMetricsCsv(const RunPaths &paths, const TrainSummary &summary)
         csv << line;
     }
     return writeFileAtomically(paths.metrics(), csv.str());
+}
+
+Result<std::vector<EpochMetrics>> readMetricsCsv(const RunPaths &paths)
+{
+    std::ifstream in(paths.metrics());
+    if (!in) {
+        return makeError(ErrorCode::NotFound, paths.metrics().string() + ": no metrics yet");
+    }
+    std::vector<EpochMetrics> epochs;
+    std::string line;
+    std::getline(in, line); // header
+    int row = 1;
+    while (std::getline(in, line)) {
+        ++row;
+        if (line.empty()) {
+            continue;
+        }
+        EpochMetrics m;
+        // %lf reads "nan" as well, for the AUC of a multi-class run.
+        if (std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &m.epoch, &m.trainLoss,
+                        &m.trainAccuracy, &m.valLoss, &m.valAccuracy, &m.valAuc, &m.learningRate,
+                        &m.seconds, &m.augmentationSeconds) < 8) {
+            return makeError(ErrorCode::Corrupt,
+                             paths.metrics().string() + ": row " + std::to_string(row) + " is malformed");
+        }
+        epochs.push_back(m);
+    }
+    return epochs;
+}
+
+Status writeStepsCsv(const RunPaths &paths, const std::vector<StepRecord> &steps)
+{
+    std::string csv = "step,epoch,train_loss,lr,images_per_second\n";
+    for (const StepRecord &r : steps) {
+        char line[160];
+        std::snprintf(line, sizeof line, "%lld,%d,%.6f,%.6g,%.1f\n", static_cast<long long>(r.step),
+                      r.epoch, r.loss, r.learningRate, r.imagesPerSecond);
+        csv += line;
+    }
+    return writeFileAtomically(paths.steps(), csv);
+}
+
+std::vector<StepRecord> readStepsCsv(const RunPaths &paths, std::int64_t lastStep)
+{
+    std::vector<StepRecord> steps;
+    std::ifstream in(paths.steps());
+    std::string line;
+    std::getline(in, line); // header
+    while (std::getline(in, line)) {
+        StepRecord r;
+        long long step = 0;
+        if (std::sscanf(line.c_str(), "%lld,%d,%lf,%lf,%lf", &step, &r.epoch, &r.loss,
+                        &r.learningRate, &r.imagesPerSecond) == 5 && step <= lastStep) {
+            r.step = step;
+            steps.push_back(r);
+        }
+    }
+    return steps;
 }
 
 Result<fs::path> findModelDir(const fs::path &runOrModel)

@@ -3,12 +3,26 @@
 
 #include "core/common/result.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
+#include <vector>
 
 namespace cxr::ml {
 
 struct TrainSettings;
 struct TrainSummary;
+struct EpochMetrics;
+
+// One row of steps.csv: a training step's loss as it finished, for loss curves finer than an
+// epoch.
+struct StepRecord {
+    std::int64_t step = 0; // optimiser steps done in the run
+    int epoch = 0;
+    double loss = 0;
+    double learningRate = 0;
+    double imagesPerSecond = 0;
+};
 
 // The layout of a run folder; every run is one, and nothing outside it is needed to use it.
 struct RunPaths {
@@ -16,6 +30,7 @@ struct RunPaths {
 
     std::filesystem::path config() const { return root / "config.json"; }
     std::filesystem::path metrics() const { return root / "metrics.csv"; }
+    std::filesystem::path steps() const { return root / "steps.csv"; }
     std::filesystem::path checkpoints() const { return root / "checkpoints"; }
     std::filesystem::path lastCheckpoint() const { return checkpoints() / "last.pt"; }
     std::filesystem::path modelDir() const { return root / "model"; }
@@ -34,6 +49,13 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &settings,
 // The settings a run was started with, from its config.json: what --resume continues with.
 Result<TrainSettings> readRunConfig(const RunPaths &paths);
 Status writeMetricsCsv(const RunPaths &paths, const TrainSummary &summary);
+// The epochs of metrics.csv; an error names the file when it is missing or malformed.
+Result<std::vector<EpochMetrics>> readMetricsCsv(const RunPaths &paths);
+Status writeStepsCsv(const RunPaths &paths, const std::vector<StepRecord> &steps);
+// The rows of steps.csv up to and including lastStep (a resumed run drops the rows written
+// after its checkpoint). A missing file gives no rows; malformed rows are skipped.
+std::vector<StepRecord> readStepsCsv(const RunPaths &paths,
+                                     std::int64_t lastStep = std::numeric_limits<std::int64_t>::max());
 
 // Accepts a run folder or its model/ folder and returns the model folder, or an error naming
 // what is missing.

@@ -93,6 +93,9 @@ std::string validateSettings(const TrainSettings &s)
     if (!(s.checkpointMinutes >= 0 && s.checkpointMinutes <= 100000)) {
         return "checkpoint interval must be between 0 and 100000 minutes (0: epoch ends only)";
     }
+    if (s.logEverySteps < 0) {
+        return "the step log interval must not be negative (0: no steps.csv)";
+    }
     if (s.earlyStopping.patience < 0) {
         return "early-stopping patience must not be negative";
     }
@@ -314,6 +317,7 @@ public:
                 return loaded.error();
             }
             resumeWithin = std::move(*loaded);
+            m_stepLog = readStepsCsv(m_paths, m_batchesDone);
             summary.resumedAfterEpoch = int(summary.epochs.size());
         }
         m_lastCheckpointAt = std::chrono::steady_clock::now();
@@ -452,7 +456,7 @@ private:
                 totals.lossSum += loss * double(pending->images);
                 totals.correct += pending->correct.item<std::int64_t>();
                 totals.seen += pending->images;
-                reportStep(*pending, loss);
+                recordStep(*pending, loss);
                 pending.reset();
             }
         };
@@ -517,8 +521,15 @@ private:
         return totals;
     }
 
-    void reportStep(const PendingStep &step, double loss)
+    // Logs the step for steps.csv when it is due, and reports it to the observer.
+    void recordStep(const PendingStep &step, double loss)
     {
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_sessionStart).count();
+        const double imagesPerSecond = elapsed > 0 ? double(m_imagesThisSession) / elapsed : 0;
+        if (m_settings.logEverySteps > 0 && step.step % m_settings.logEverySteps == 0) {
+            m_stepLog.push_back({step.step, step.epoch, loss, step.learningRate, imagesPerSecond});
+        }
         if (!m_observer) {
             return;
         }
@@ -529,9 +540,7 @@ private:
         report.totalSteps = m_totalBatches;
         report.loss = loss;
         report.learningRate = step.learningRate;
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_sessionStart).count();
-        report.imagesPerSecond = elapsed > 0 ? double(m_imagesThisSession) / elapsed : 0;
+        report.imagesPerSecond = imagesPerSecond;
         report.etaSeconds = elapsed / double(m_stepsThisSession) *
                             double(std::max<std::int64_t>(0, m_totalBatches - step.step));
         const DeviceMemory memory = deviceMemory(m_device);
@@ -625,6 +634,11 @@ private:
             archive.write("rng_cuda", torch::globalContext().defaultGenerator(m_device).get_state());
         }
         m_lastCheckpointAt = std::chrono::steady_clock::now();
+        // The step log first: a crash between the two leaves rows after the checkpoint, which a
+        // resume drops, never a checkpoint without its rows.
+        if (auto written = writeStepsCsv(m_paths, m_stepLog); !written) {
+            return written;
+        }
         return saveArchiveAtomically(archive, m_paths.lastCheckpoint(), "checkpoint");
     }
 
@@ -747,6 +761,7 @@ private:
     bool m_useChannelsLast = false;
     std::chrono::steady_clock::time_point m_lastCheckpointAt = std::chrono::steady_clock::now();
     std::vector<int> m_trainLabels;
+    std::vector<StepRecord> m_stepLog; // steps.csv's rows
     torch::Tensor m_classWeights; // [K] on the device; all ones unless the loss is weighted
     const std::chrono::steady_clock::time_point m_sessionStart = std::chrono::steady_clock::now();
     std::int64_t m_imagesThisSession = 0;
@@ -835,8 +850,12 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
         return run.run(train, val, start);
     } catch (const c10::Error &e) {
         if (std::string(e.what_without_backtrace()).find("out of memory") != std::string::npos) {
-            return makeError(ErrorCode::Internal,
-                             "the device ran out of memory: try a smaller batch size");
+            std::string message = "the device ran out of memory with batch size " +
+                                  std::to_string(settings.batchSize) + ": try a smaller batch";
+            if (fs::is_regular_file(paths.lastCheckpoint())) {
+                message += "; the run resumes from " + paths.lastCheckpoint().string();
+            }
+            return makeError(ErrorCode::Internal, message);
         }
         return makeError(ErrorCode::Internal, "LibTorch error: " + errorSummary(e, 300));
     }

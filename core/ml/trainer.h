@@ -71,6 +71,8 @@ struct TrainSettings {
     // Besides the checkpoint after every epoch, one mid-epoch whenever this many minutes have
     // passed since the last (0: epoch ends only), so a crash in a long epoch loses little.
     double checkpointMinutes = 10;
+    // steps.csv gets every this many steps' loss, learning rate and speed (0: none).
+    int logEverySteps = 10;
     // Applied to every training image drawn, fresh each time, on the training device; never
     // to validation images.
     AugmentationSettings augmentation;

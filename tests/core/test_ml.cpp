@@ -87,7 +87,7 @@ public:
         }
         QDir().mkpath(m_copy + "/checkpoints");
         QDir().mkpath(m_copy + "/model");
-        for (const char *file : {"config.json", "metrics.csv", "checkpoints/last.pt",
+        for (const char *file : {"config.json", "metrics.csv", "steps.csv", "checkpoints/last.pt",
                                  "model/weights.pt", "model/model.json"}) {
             copied += QFile::copy(m_run + "/" + file, m_copy + "/" + file) ? 1 : 0;
         }
@@ -340,6 +340,7 @@ private Q_SLOTS:
             auto job = smallJob(m_dir.filePath(name));
             job.settings.deterministic = true;
             job.settings.checkpointMinutes = 1e-9;
+            job.settings.logEverySteps = 1;
             augmentationPreset("thesis", job.settings.augmentation);
             return job;
         };
@@ -350,7 +351,7 @@ private Q_SLOTS:
         QVERIFY(perEpoch >= 3);
         SnapshotAtStep crash(m_dir.filePath("timed-run"), m_dir.filePath("timed-crashed"), perEpoch + 2);
         QVERIFY(pipeline::runTrainJob(jobFor("timed-run"), &crash).ok());
-        QCOMPARE(crash.copied, 5);
+        QCOMPARE(crash.copied, 6);
 
         pipeline::TrainJob resume;
         resume.runDir = m_dir.filePath("timed-crashed").toStdString();
@@ -365,6 +366,21 @@ private Q_SLOTS:
             QCOMPARE(resumed->summary.epochs[e].trainAccuracy, whole->summary.epochs[e].trainAccuracy);
             QCOMPARE(resumed->summary.epochs[e].valLoss, whole->summary.epochs[e].valLoss);
         }
+
+        // steps.csv holds every step once, as the uninterrupted run's does, and metrics.csv
+        // reads back.
+        const auto wholeLog = ml::readStepsCsv({m_dir.filePath("timed-whole").toStdString()});
+        const auto resumedLog = ml::readStepsCsv({m_dir.filePath("timed-crashed").toStdString()});
+        QCOMPARE(std::int64_t(resumedLog.size()), 3 * perEpoch);
+        QCOMPARE(resumedLog.size(), wholeLog.size());
+        for (std::size_t i = 0; i < wholeLog.size(); ++i) {
+            QCOMPARE(resumedLog[i].step, std::int64_t(i + 1));
+            QCOMPARE(float(resumedLog[i].loss), float(wholeLog[i].loss));
+        }
+        auto metrics = ml::readMetricsCsv({m_dir.filePath("timed-crashed").toStdString()});
+        QVERIFY(metrics.ok());
+        QCOMPARE(metrics->size(), std::size_t(3));
+        QCOMPARE(float(metrics->back().valLoss), float(whole->summary.epochs.back().valLoss));
     }
 
     void mixedPrecisionNeedsCuda()
