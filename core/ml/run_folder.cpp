@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -246,6 +247,105 @@ std::vector<StepRecord> readStepsCsv(const RunPaths &paths, std::int64_t lastSte
         }
     }
     return steps;
+}
+
+const char *runStateName(RunState state)
+{
+    switch (state) {
+    case RunState::Finished:
+        return "finished";
+    case RunState::Stopped:
+        return "stopped";
+    case RunState::Failed:
+        return "failed";
+    case RunState::Running:
+        break;
+    }
+    return "running";
+}
+
+Status writeRunStatus(const RunPaths &paths, RunState state, const std::string &message)
+{
+    const nlohmann::json status = {{"state", runStateName(state)}, {"message", message},
+                                   {"updated", utcTimestamp()}};
+    return writeFileAtomically(paths.status(), status.dump(2) + "\n");
+}
+
+double RunInfo::seconds() const
+{
+    double total = 0;
+    for (const EpochMetrics &m : epochs) {
+        total += m.seconds;
+    }
+    return total;
+}
+
+int RunInfo::bestEpoch() const
+{
+    int best = 0;
+    for (const EpochMetrics &m : epochs) {
+        if (best == 0 || m.valLoss < epochs[std::size_t(best - 1)].valLoss) {
+            best = int(&m - epochs.data()) + 1;
+        }
+    }
+    return best;
+}
+
+Result<RunInfo> describeRun(const fs::path &folder)
+{
+    const RunPaths paths{folder};
+    auto settings = readRunConfig(paths);
+    if (!settings) {
+        return settings.error();
+    }
+    RunInfo info;
+    info.folder = folder;
+    info.settings = *settings;
+    try {
+        std::ifstream config(paths.config());
+        info.created = nlohmann::json::parse(config).value("created", "");
+    } catch (const nlohmann::json::exception &) {
+    }
+    if (auto epochs = readMetricsCsv(paths)) {
+        info.epochs = std::move(*epochs);
+    }
+    std::error_code error;
+    info.hasCheckpoint = fs::is_regular_file(paths.lastCheckpoint(), error);
+    try {
+        std::ifstream in(paths.status());
+        if (in) {
+            const nlohmann::json status = nlohmann::json::parse(in);
+            const std::string state = status.value("state", "running");
+            for (RunState candidate : {RunState::Running, RunState::Finished, RunState::Stopped, RunState::Failed}) {
+                if (state == runStateName(candidate)) {
+                    info.state = candidate;
+                }
+            }
+            info.message = status.value("message", "");
+        } else if (!info.epochs.empty() && int(info.epochs.size()) >= info.settings.epochs) {
+            info.state = RunState::Finished; // a run from before status.json existed
+        }
+    } catch (const nlohmann::json::exception &) {
+        info.message = paths.status().string() + " is unreadable";
+    }
+    return info;
+}
+
+std::vector<RunInfo> listRuns(const fs::path &runsFolder)
+{
+    std::vector<RunInfo> runs;
+    std::error_code error;
+    for (fs::directory_iterator it(runsFolder, error), end; !error && it != end; it.increment(error)) {
+        if (it->is_directory(error) && fs::is_regular_file(it->path() / "config.json", error)) {
+            if (auto info = describeRun(it->path())) {
+                runs.push_back(std::move(*info));
+            }
+        }
+    }
+    std::sort(runs.begin(), runs.end(), [](const RunInfo &a, const RunInfo &b) {
+        return a.created != b.created ? a.created > b.created : a.folder > b.folder;
+    });
+    return runs;
 }
 
 Result<fs::path> findModelDir(const fs::path &runOrModel)

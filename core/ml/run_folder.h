@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/common/result.h"
+#include "core/ml/trainer.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -10,9 +11,6 @@
 
 namespace cxr::ml {
 
-struct TrainSettings;
-struct TrainSummary;
-struct EpochMetrics;
 
 // One row of steps.csv: a training step's loss as it finished, for loss curves finer than an
 // epoch.
@@ -31,6 +29,7 @@ struct RunPaths {
     std::filesystem::path config() const { return root / "config.json"; }
     std::filesystem::path metrics() const { return root / "metrics.csv"; }
     std::filesystem::path steps() const { return root / "steps.csv"; }
+    std::filesystem::path status() const { return root / "status.json"; }
     std::filesystem::path checkpoints() const { return root / "checkpoints"; }
     std::filesystem::path lastCheckpoint() const { return checkpoints() / "last.pt"; }
     std::filesystem::path modelDir() const { return root / "model"; }
@@ -56,6 +55,33 @@ Status writeStepsCsv(const RunPaths &paths, const std::vector<StepRecord> &steps
 // after its checkpoint). A missing file gives no rows; malformed rows are skipped.
 std::vector<StepRecord> readStepsCsv(const RunPaths &paths,
                                      std::int64_t lastStep = std::numeric_limits<std::int64_t>::max());
+
+// What became of a run, in its status.json: written "running" when training starts and
+// replaced when it ends. A run still "running" that no process trains was interrupted (a
+// crash, a power loss) and resumes from its checkpoint.
+enum class RunState { Running, Finished, Stopped, Failed };
+const char *runStateName(RunState state); // running, finished, stopped, failed
+Status writeRunStatus(const RunPaths &paths, RunState state, const std::string &message);
+
+// A run folder as the run history shows it.
+struct RunInfo {
+    std::filesystem::path folder;
+    std::string created; // UTC, ISO 8601, from config.json
+    TrainSettings settings;
+    std::vector<EpochMetrics> epochs; // from metrics.csv; empty before the first epoch ends
+    RunState state = RunState::Running;
+    std::string message; // from status.json: why it stopped or failed
+    bool hasCheckpoint = false;
+    double seconds() const;  // training time over all epochs
+    int bestEpoch() const;   // by validation loss; 0 without epochs
+    bool resumable() const { return hasCheckpoint && state != RunState::Finished; }
+};
+
+// Reads a run folder's config, metrics and status; an error when it is not a run folder.
+Result<RunInfo> describeRun(const std::filesystem::path &folder);
+// Every run folder directly inside runsFolder, newest first; folders that are not runs are
+// left out.
+std::vector<RunInfo> listRuns(const std::filesystem::path &runsFolder);
 
 // Accepts a run folder or its model/ folder and returns the model folder, or an error naming
 // what is missing.

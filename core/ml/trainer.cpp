@@ -378,6 +378,10 @@ public:
                 summary.stoppedEarly = true;
                 break;
             }
+            if (m_observer && m_observer->stopAfterEpoch() && epoch < m_settings.epochs) {
+                summary.stoppedByUser = true;
+                break;
+            }
         }
         return summary;
     }
@@ -792,6 +796,13 @@ Status checkArrays(const ImageArrays &arrays, const char *what, const ModelSpec 
 
 } // namespace
 
+namespace {
+Result<TrainSummary> trainOnDevice(const ImageArrays &train, const ImageArrays &val,
+                                   const TrainSettings &settings, const RunPaths &paths,
+                                   const torch::Device &device, TrainObserver *observer,
+                                   TrainStart start);
+} // namespace
+
 Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays &val,
                                      const TrainSettings &settings, const fs::path &runDir,
                                      TrainObserver *observer, TrainStart start)
@@ -845,8 +856,30 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
     } else if (auto written = writeRunConfig(paths, settings, *device); !written) {
         return written.error();
     }
+    writeRunStatus(paths, RunState::Running, "training on " + *device);
+    auto finished = trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start);
+    if (!finished) {
+        writeRunStatus(paths, finished.error().code == ErrorCode::Cancelled ? RunState::Stopped : RunState::Failed,
+                       finished.error().message);
+    } else if (finished->stoppedByUser) {
+        writeRunStatus(paths, RunState::Stopped,
+                       "stopped after epoch " + std::to_string(finished->epochs.size()));
+    } else {
+        writeRunStatus(paths, RunState::Finished,
+                       finished->stoppedEarly ? "stopped early by the early-stopping rule" : "");
+    }
+    return finished;
+}
+
+namespace {
+
+Result<TrainSummary> trainOnDevice(const ImageArrays &train, const ImageArrays &val,
+                                   const TrainSettings &settings, const RunPaths &paths,
+                                   const torch::Device &device, TrainObserver *observer,
+                                   TrainStart start)
+{
     try {
-        TrainingRun run(settings, runDir, torch::Device(*device), observer);
+        TrainingRun run(settings, paths.root, device, observer);
         return run.run(train, val, start);
     } catch (const c10::Error &e) {
         if (std::string(e.what_without_backtrace()).find("out of memory") != std::string::npos) {
@@ -860,5 +893,7 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
         return makeError(ErrorCode::Internal, "LibTorch error: " + errorSummary(e, 300));
     }
 }
+
+} // namespace
 
 } // namespace cxr::ml

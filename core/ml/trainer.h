@@ -114,10 +114,13 @@ struct BatchReport {
 
 // Progress is reported in batches over the whole run; batchFinished after every step (an
 // observer that draws should throttle); epochFinished after each epoch.
+// isCancelled (from ProgressObserver) stops within the epoch, after a checkpoint of the step
+// reached; stopAfterEpoch lets the epoch finish first. Both leave a resumable run.
 class TrainObserver : public ProgressObserver {
 public:
     virtual void batchFinished(const BatchReport &report) {}
     virtual void epochFinished(const EpochMetrics &metrics) {}
+    virtual bool stopAfterEpoch() const { return false; }
 };
 
 struct TrainSummary {
@@ -125,7 +128,8 @@ struct TrainSummary {
     int bestEpoch = 0; // by validation loss
     std::string device;
     std::string precision; // as run: fp32, bf16 or fp16
-    bool stoppedEarly = false;
+    bool stoppedEarly = false;  // by the early-stopping rule
+    bool stoppedByUser = false; // after an epoch, at the observer's request; resumable
     int resumedAfterEpoch = 0; // 0 for a run that started from scratch
     std::vector<std::string> notes; // what the run did that its caller should say (imports)
 };

@@ -383,6 +383,45 @@ private Q_SLOTS:
         QCOMPARE(float(metrics->back().valLoss), float(whole->summary.epochs.back().valLoss));
     }
 
+    void stopAfterEpochLeavesAResumableRun()
+    {
+        class StopAfterEachEpoch : public ml::TrainObserver {
+        public:
+            bool stopAfterEpoch() const override { return true; }
+        };
+        const QString history = m_dir.filePath("history");
+        StopAfterEachEpoch stop;
+        auto stopped = pipeline::runTrainJob(smallJob(history + "/first"), &stop);
+        QVERIFY(stopped.ok());
+        QVERIFY(stopped->summary.stoppedByUser);
+        QCOMPARE(stopped->summary.epochs.size(), std::size_t(1));
+        auto info = ml::describeRun((history + "/first").toStdString());
+        QVERIFY(info.ok());
+        QCOMPARE(info->state, ml::RunState::Stopped);
+        QVERIFY(info->resumable());
+        QCOMPARE(info->epochs.size(), std::size_t(1));
+        QCOMPARE(info->settings.model.architecture, std::string("small-cnn"));
+
+        pipeline::TrainJob resume;
+        resume.runDir = (history + "/first").toStdString();
+        resume.resume = true;
+        QVERIFY(pipeline::runTrainJob(resume).ok());
+        info = ml::describeRun((history + "/first").toStdString());
+        QCOMPARE(info->state, ml::RunState::Finished);
+        QVERIFY(!info->resumable());
+        QCOMPARE(info->epochs.size(), std::size_t(3));
+        QVERIFY(info->bestEpoch() >= 1 && info->seconds() > 0);
+
+        // The history lists run folders only, newest first.
+        QVERIFY(QDir().mkpath(history + "/not-a-run"));
+        CancelInEpoch cancel(1, 1);
+        QVERIFY(!pipeline::runTrainJob(smallJob(history + "/second"), &cancel).ok());
+        const auto runs = ml::listRuns(history.toStdString());
+        QCOMPARE(runs.size(), std::size_t(2));
+        QCOMPARE(runs.front().folder.filename().string(), std::string("second"));
+        QCOMPARE(runs.front().state, ml::RunState::Stopped);
+    }
+
     void mixedPrecisionNeedsCuda()
     {
         auto job = smallJob(m_dir.filePath("bf16-on-cpu"));
