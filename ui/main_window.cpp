@@ -4,10 +4,13 @@
 #include "cxr/version.h"
 #include "ui/augment/augment_page.h"
 #include "ui/common/placeholder_page.h"
+#include "ui/augment/augmentation_controls.h"
 #include "ui/dataset/dataset_page.h"
+#include "ui/training/train_page.h"
 #include "ui/viewer/viewer_page.h"
 
 #include <QApplication>
+#include <QCloseEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QListWidget>
@@ -21,18 +24,17 @@ namespace cxr::ui {
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_pageList(new QListWidget), m_pages(new QStackedWidget),
       m_datasetPage(new DatasetPage), m_augmentPage(new AugmentPage),
-      m_viewerPage(new ViewerPage)
+      m_trainPage(new TrainPage), m_viewerPage(new ViewerPage),
+      m_confirmClose([this](const QString &question) {
+          return QMessageBox::question(this, tr("Training is running"), question) == QMessageBox::Yes;
+      })
 {
     setWindowTitle(tr("CXR Studio"));
     resize(1280, 800);
 
     m_pages->addWidget(m_datasetPage);
     m_pages->addWidget(m_augmentPage);
-    m_pages->addWidget(new PlaceholderPage(
-        tr("Train"),
-        tr("Set up a training run, watch live loss and accuracy curves, pause, resume and "
-           "compare runs."),
-        QStringLiteral("cxr train DATASET --model small-cnn --epochs 10 --out RUN")));
+    m_pages->addWidget(m_trainPage);
     m_pages->addWidget(new PlaceholderPage(
         tr("Evaluate"),
         tr("Test-set metrics with confidence intervals, ROC and PR curves, confusion matrix and "
@@ -57,6 +59,14 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_datasetPage, &DatasetPage::datasetLoaded, this, [this](const QString &root) {
         statusBar()->showMessage(tr("Dataset %1 loaded").arg(root), 5000);
         m_augmentPage->setDataset(m_datasetPage->dataset());
+        m_trainPage->setDataset(root);
+    });
+    connect(m_trainPage, &TrainPage::previewAugmentation, this, [this](const QString &preset) {
+        AugmentationSettings settings;
+        if (augmentationPreset(preset.toStdString(), settings)) {
+            m_augmentPage->controls()->setSettings(settings);
+        }
+        showPage(AugmentPageIndex);
     });
     createMenus();
     statusBar()->showMessage(tr("CXR Studio %1").arg(QString::fromLatin1(kVersionString)));
@@ -88,6 +98,21 @@ void MainWindow::createMenus()
                               "reading.</p>")
                                .arg(QString::fromLatin1(kVersionString)));
     });
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_trainPage->isTraining()) {
+        if (!m_confirmClose(tr("A training run is in progress. Stop it and quit? A checkpoint of "
+                               "the last finished step is saved, and the run can be resumed "
+                               "from the Train page."))) {
+            event->ignore();
+            return;
+        }
+        statusBar()->showMessage(tr("Stopping training and saving a checkpoint…"));
+        m_trainPage->stopForShutdown(-1);
+    }
+    event->accept();
 }
 
 void MainWindow::showPage(Page page)

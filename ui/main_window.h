@@ -3,6 +3,8 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class QListWidget;
 class QStackedWidget;
 
@@ -10,6 +12,7 @@ namespace cxr::ui {
 
 class AugmentPage;
 class DatasetPage;
+class TrainPage;
 class ViewerPage;
 
 // The workstation's frame: a page list on the left (Dataset, Augment, Train, Evaluate,
@@ -26,6 +29,16 @@ public:
     DatasetPage *datasetPage() const { return m_datasetPage; }
     AugmentPage *augmentPage() const { return m_augmentPage; }
     ViewerPage *viewerPage() const { return m_viewerPage; }
+    TrainPage *trainPage() const { return m_trainPage; }
+    // Asks whether to stop a running training and quit (a message box by default; tests
+    // answer without one).
+    void setCloseConfirmation(std::function<bool(const QString &question)> confirm)
+    {
+        m_confirmClose = std::move(confirm);
+    }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void createMenus();
@@ -35,7 +48,9 @@ private:
     QStackedWidget *m_pages;
     DatasetPage *m_datasetPage;
     AugmentPage *m_augmentPage;
+    TrainPage *m_trainPage;
     ViewerPage *m_viewerPage;
+    std::function<bool(const QString &)> m_confirmClose;
 };
 
 } // namespace cxr::ui

@@ -168,6 +168,19 @@ inline bool augmentationPreset(const std::string &name, AugmentationSettings &se
     return true;
 }
 
+// True when every parameter of the table is equal (a run's settings against a preset).
+inline bool sameAugmentation(const AugmentationSettings &a, const AugmentationSettings &b)
+{
+    for (const AugmentationTransform &transform : augmentationTransforms()) {
+        for (const auto &parameter : transform.parameters) {
+            if (a.*(parameter.member) != b.*(parameter.member)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 // True when no transform can change an image.
 inline bool augmentationIsIdentity(const AugmentationSettings &settings)
 {

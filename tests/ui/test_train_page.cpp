@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+// The Train page offscreen: validation in place, a live run on the demo data (curves receive
+// points, pause holds it, stop after the epoch leaves a resumable run, resume finishes it),
+// closing the window during a run, and destroying the page while it trains.
+#include "core/ml/run_folder.h"
+#include "tests/common/test_paths.h"
+#include "ui/main_window.h"
+#include "ui/training/run_history.h"
+#include "ui/training/train_form.h"
+#include "ui/training/train_page.h"
+#include "ui/training/training_curves.h"
+#include "ui/training/training_session.h"
+
+#include <QComboBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace cxr;
+using namespace cxr::ui;
+
+namespace {
+
+// A short CPU run: small-cnn at 64 px on the 120 demo training images, 8 batches an epoch.
+void setUpShortRun(TrainForm *form, const QString &runsFolder, const QString &name, int epochs)
+{
+    form->setDataset(test::demoDataset());
+    form->setRunsFolder(runsFolder);
+    form->setRunName(name);
+    form->setModel(QStringLiteral("small-cnn"));
+    form->setInputSize(64);
+    form->setEpochs(epochs);
+    auto *device = form->findChild<QComboBox *>("device");
+    device->setCurrentIndex(device->findData(QStringLiteral("cpu")));
+}
+
+ml::RunInfo runInfo(const QString &folder)
+{
+    auto info = ml::describeRun(folder.toStdString());
+    return info ? *info : ml::RunInfo{};
+}
+
+} // namespace
+
+class TestTrainPage : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+        QVERIFY(m_runs.isValid());
+    }
+
+    void invalidSettingsBlockStartWithAReason()
+    {
+        TrainPage page;
+        TrainForm *form = page.form();
+        form->setDataset(QString());
+        QVERIFY(page.problemText().contains("dataset"));
+        QVERIFY(!page.startButton()->isEnabled());
+
+        setUpShortRun(form, m_runs.path(), "valid", 1);
+        QVERIFY2(page.problemText().isEmpty(), qPrintable(page.problemText()));
+        QVERIFY(page.startButton()->isEnabled());
+
+        form->setDataset(m_runs.filePath("no-such-dataset"));
+        QVERIFY(page.problemText().contains("does not exist"));
+        form->setDataset(test::demoDataset());
+
+        auto *precision = form->findChild<QComboBox *>("precision");
+        precision->setCurrentIndex(precision->findData(QStringLiteral("bf16")));
+        QVERIFY(page.problemText().contains("GPU only"));
+        QVERIFY(!page.startButton()->isEnabled());
+        precision->setCurrentIndex(0);
+
+        QDir(m_runs.path()).mkpath("taken/checkpoints");
+        form->setRunName("taken");
+        QVERIFY(page.problemText().contains("already holds a run"));
+        QVERIFY(!page.start());
+    }
+
+    void trainsLiveThenPausesStopsAndResumes()
+    {
+        TrainPage page;
+        page.resize(1400, 900);
+        setUpShortRun(page.form(), m_runs.path(), "live", 4);
+        QSignalSpy steps(page.session(), &TrainingSession::stepFinished);
+        QSignalSpy redraws(page.curves(), &TrainingCurves::replotted);
+        QSignalSpy finished(page.session(), &TrainingSession::finished);
+        QVERIFY(page.start());
+        QVERIFY(page.isTraining());
+        QVERIFY(!page.form()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(steps.count() >= 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(redraws.count() >= 1, 5000);
+        QVERIFY(page.curves()->stepPointCount() >= 2);
+
+        // Paused, the run takes no more steps until it resumes.
+        page.pauseButton()->click();
+        QTRY_VERIFY(page.session()->isPaused());
+        QTest::qWait(300); // a step already under way may still report
+        const int whilePaused = steps.count();
+        QTest::qWait(700);
+        QCOMPARE(steps.count(), whilePaused);
+        QCOMPARE(page.pauseButton()->text(), QStringLiteral("Resume"));
+        page.pauseButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(steps.count() > whilePaused, 30000);
+
+        // Stop after the epoch: a clean, resumable stop.
+        page.stopButton()->click();
+        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.first().at(0).toBool());
+        QTRY_VERIFY(!page.isTraining());
+        const ml::RunInfo stopped = runInfo(m_runs.filePath("live"));
+        QCOMPARE(stopped.state, ml::RunState::Stopped);
+        QVERIFY(stopped.resumable());
+        QVERIFY(stopped.epochs.size() < 4);
+        QVERIFY(page.curves()->epochPointCount() >= 1);
+
+        // The history lists it as resumable; resuming finishes the run.
+        page.history()->refresh();
+        QVERIFY(page.history()->runCount() >= 1);
+        finished.clear();
+        QVERIFY(page.resumeRun(stopped));
+        QVERIFY(finished.wait(120000));
+        QVERIFY(finished.first().at(0).toBool());
+        const ml::RunInfo done = runInfo(m_runs.filePath("live"));
+        QCOMPARE(done.state, ml::RunState::Finished);
+        QCOMPARE(done.epochs.size(), std::size_t(4));
+        QCOMPARE(page.curves()->epochPointCount(), 4);
+
+        // Selecting the run shows its recorded curves; two runs overlay and list differences.
+        page.history()->refresh();
+        page.history()->table()->selectRow(0);
+        QCOMPARE(page.curves()->epochPointCount(), 4);
+        QVERIFY(page.curves()->exportCsv(m_runs.filePath("curves.csv")));
+        QVERIFY(page.curves()->exportImage(m_runs.filePath("curves.png")));
+        QVERIFY(page.curves()->exportImage(m_runs.filePath("curves.pdf")));
+        QVERIFY(QFileInfo(m_runs.filePath("curves.pdf")).size() > 1000);
+    }
+
+    void closingTheWindowStopsTheRunWithACheckpoint()
+    {
+        MainWindow window;
+        bool asked = false;
+        window.setCloseConfirmation([&asked](const QString &) {
+            asked = true;
+            return true;
+        });
+        TrainPage *page = window.trainPage();
+        setUpShortRun(page->form(), m_runs.path(), "closed", 20);
+        QSignalSpy steps(page->session(), &TrainingSession::stepFinished);
+        QVERIFY(page->start());
+        QTRY_VERIFY_WITH_TIMEOUT(steps.count() >= 3, 60000);
+        QVERIFY(window.close());
+        QVERIFY(asked);
+        QVERIFY(!page->isTraining());
+        const ml::RunInfo run = runInfo(m_runs.filePath("closed"));
+        QCOMPARE(run.state, ml::RunState::Stopped);
+        QVERIFY(run.resumable());
+        QVERIFY(QFileInfo::exists(m_runs.filePath("closed/config.json")));
+
+        // Answering "no" keeps the window and the run.
+        MainWindow second;
+        second.setCloseConfirmation([](const QString &) { return false; });
+        setUpShortRun(second.trainPage()->form(), m_runs.path(), "kept", 20);
+        QSignalSpy secondSteps(second.trainPage()->session(), &TrainingSession::stepFinished);
+        QVERIFY(second.trainPage()->start());
+        QTRY_VERIFY_WITH_TIMEOUT(secondSteps.count() >= 1, 60000);
+        QVERIFY(!second.close());
+        QVERIFY(second.trainPage()->isTraining());
+        QVERIFY(second.trainPage()->stopForShutdown(60000));
+    }
+
+    void destroyingThePageWhileTrainingIsSafe()
+    {
+        auto page = std::make_unique<TrainPage>();
+        setUpShortRun(page->form(), m_runs.path(), "destroyed", 20);
+        QSignalSpy steps(page->session(), &TrainingSession::stepFinished);
+        QVERIFY(page->start());
+        QTRY_VERIFY_WITH_TIMEOUT(steps.count() >= 1, 60000);
+        page.reset(); // aborts and waits; queued reports to the dead page are dropped
+        QTest::qWait(50);
+        const ml::RunInfo run = runInfo(m_runs.filePath("destroyed"));
+        QCOMPARE(run.state, ml::RunState::Stopped);
+        QVERIFY(run.resumable());
+    }
+
+private:
+    QTemporaryDir m_runs;
+};
+
+QTEST_MAIN(TestTrainPage)
+#include "test_train_page.moc"

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+#include "ui/training/train_form.h"
+
+#include "core/common/augmentation_settings.h"
+#include "core/common/class_balance.h"
+#include "core/data/tensor_cache.h"
+#include "core/ml/device.h"
+#include "core/ml/lr_schedule.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+
+namespace cxr::ui {
+
+namespace {
+
+QWidget *withBrowse(QLineEdit *edit, const QString &caption, bool folder, QWidget *parent)
+{
+    auto *row = new QWidget(parent);
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(edit, 1);
+    auto *browse = new QPushButton(QObject::tr("Browse…"), row);
+    layout->addWidget(browse);
+    QObject::connect(browse, &QPushButton::clicked, row, [edit, caption, folder, row] {
+        const QString chosen = folder ? QFileDialog::getExistingDirectory(row, caption, edit->text())
+                                      : QFileDialog::getOpenFileName(row, caption, edit->text());
+        if (!chosen.isEmpty()) {
+            edit->setText(chosen);
+        }
+    });
+    return row;
+}
+
+QString defaultRunsFolder()
+{
+    return QDir::home().filePath(QStringLiteral("CXR Studio runs"));
+}
+
+} // namespace
+
+TrainForm::TrainForm(QWidget *parent)
+    : QWidget(parent), m_dataset(new QLineEdit), m_runsFolder(new QLineEdit), m_runName(new QLineEdit),
+      m_model(new QComboBox), m_inputSize(new QSpinBox), m_channels(new QComboBox),
+      m_pretrained(new QLineEdit), m_freezeFeatures(new QCheckBox(tr("Train the head only"))),
+      m_optimizer(new QComboBox), m_learningRate(new QDoubleSpinBox), m_weightDecay(new QDoubleSpinBox),
+      m_schedule(new QComboBox), m_epochs(new QSpinBox), m_batch(new QSpinBox), m_earlyStop(new QSpinBox),
+      m_balance(new QComboBox), m_augmentation(new QComboBox), m_device(new QComboBox),
+      m_precision(new QComboBox), m_seed(new QSpinBox), m_deterministic(new QCheckBox(tr("Deterministic"))),
+      m_checkpointMinutes(new QDoubleSpinBox)
+{
+    m_dataset->setPlaceholderText(tr("dataset folder or manifest CSV"));
+    m_pretrained->setPlaceholderText(tr("none: train from scratch"));
+    for (const std::string &name : ml::knownArchitectures()) {
+        m_model->addItem(QString::fromStdString(name));
+    }
+    m_inputSize->setRange(32, 1024);
+    m_inputSize->setSingleStep(32);
+    m_inputSize->setSuffix(tr(" px"));
+    m_channels->addItem(tr("1 (grey)"), 1);
+    m_channels->addItem(tr("3 (for ImageNet weights)"), 3);
+    m_optimizer->addItem(tr("Adam (thesis)"), QStringLiteral("adam"));
+    m_optimizer->addItem(tr("AdamW"), QStringLiteral("adamw"));
+    m_optimizer->addItem(tr("SGD with momentum"), QStringLiteral("sgd"));
+    m_learningRate->setDecimals(6);
+    m_learningRate->setRange(0.000001, 1);
+    m_learningRate->setSingleStep(0.0001);
+    m_weightDecay->setDecimals(6);
+    m_weightDecay->setRange(0, 0.5);
+    m_weightDecay->setSingleStep(0.0001);
+    for (const auto &[kind, name] : ml::scheduleNames()) {
+        m_schedule->addItem(QString::fromLatin1(name), QString::fromLatin1(name));
+    }
+    m_epochs->setRange(1, 10000);
+    m_batch->setRange(1, 4096);
+    m_earlyStop->setRange(0, 1000);
+    m_earlyStop->setSpecialValueText(tr("off"));
+    for (const auto &[method, name] : balanceMethodNames()) {
+        m_balance->addItem(QString::fromLatin1(name), QString::fromLatin1(name));
+    }
+    for (const std::string &preset : augmentationPresetNames()) {
+        m_augmentation->addItem(QString::fromStdString(preset), QString::fromStdString(preset));
+    }
+    m_device->addItem(tr("Automatic (GPU if any)"), QStringLiteral("auto"));
+    m_device->addItem(tr("CPU (all cores)"), QStringLiteral("cpu"));
+    if (ml::resolveDevice("cuda").ok()) {
+        m_device->addItem(tr("CUDA GPU"), QStringLiteral("cuda"));
+    }
+    m_precision->addItem(tr("Automatic (bf16 on GPU, fp32 on CPU)"), QStringLiteral("auto"));
+    m_precision->addItem(tr("fp32"), QStringLiteral("fp32"));
+    m_precision->addItem(tr("bf16 mixed (GPU)"), QStringLiteral("bf16"));
+    m_precision->addItem(tr("fp16 mixed with loss scaling (GPU)"), QStringLiteral("fp16"));
+    m_seed->setRange(0, 1'000'000'000);
+    m_checkpointMinutes->setRange(0, 1440);
+    m_checkpointMinutes->setSuffix(tr(" min"));
+    m_checkpointMinutes->setSpecialValueText(tr("epoch ends only"));
+
+    auto *augmentRow = new QWidget;
+    auto *augmentLayout = new QHBoxLayout(augmentRow);
+    augmentLayout->setContentsMargins(0, 0, 0, 0);
+    augmentLayout->addWidget(m_augmentation, 1);
+    auto *preview = new QPushButton(tr("Preview…"));
+    preview->setToolTip(tr("See this preset on the Augment page"));
+    augmentLayout->addWidget(preview);
+    connect(preview, &QPushButton::clicked, this,
+            [this] { Q_EMIT previewAugmentation(m_augmentation->currentData().toString()); });
+
+    for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation,
+                             m_device, m_precision}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(12);
+    }
+    auto *form = new QFormLayout(this);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Dataset"), withBrowse(m_dataset, tr("Dataset folder"), true, this));
+    form->addRow(tr("Runs folder"), withBrowse(m_runsFolder, tr("Folder for run folders"), true, this));
+    form->addRow(tr("Run name"), m_runName);
+    form->addRow(tr("Model"), m_model);
+    form->addRow(tr("Input size"), m_inputSize);
+    form->addRow(tr("Channels"), m_channels);
+    form->addRow(tr("Pretrained weights"), withBrowse(m_pretrained, tr("PyTorch state_dict"), false, this));
+    form->addRow(QString(), m_freezeFeatures);
+    form->addRow(tr("Optimiser"), m_optimizer);
+    form->addRow(tr("Learning rate"), m_learningRate);
+    form->addRow(tr("Weight decay"), m_weightDecay);
+    form->addRow(tr("Schedule"), m_schedule);
+    form->addRow(tr("Epochs"), m_epochs);
+    form->addRow(tr("Batch size"), m_batch);
+    form->addRow(tr("Early stopping"), m_earlyStop);
+    form->addRow(tr("Balancing"), m_balance);
+    form->addRow(tr("Augmentation"), augmentRow);
+    form->addRow(tr("Device"), m_device);
+    form->addRow(tr("Precision"), m_precision);
+    form->addRow(tr("Seed"), m_seed);
+    form->addRow(QString(), m_deterministic);
+    form->addRow(tr("Checkpoint every"), m_checkpointMinutes);
+
+    // Names for tests and for style sheets.
+    const std::pair<QWidget *, const char *> names[] = {
+        {m_dataset, "dataset"}, {m_runsFolder, "runsFolder"}, {m_runName, "runName"}, {m_model, "model"},
+        {m_inputSize, "inputSize"}, {m_channels, "channels"}, {m_pretrained, "pretrained"},
+        {m_optimizer, "optimizer"}, {m_learningRate, "learningRate"}, {m_schedule, "schedule"},
+        {m_epochs, "epochs"}, {m_batch, "batch"}, {m_balance, "balance"}, {m_augmentation, "augmentation"},
+        {m_device, "device"}, {m_precision, "precision"}, {m_seed, "seed"}};
+    for (const auto &[widget, name] : names) {
+        widget->setObjectName(QString::fromLatin1(name));
+    }
+
+    restore();
+    auto notify = [this] { Q_EMIT changed(); };
+    for (QLineEdit *edit : {m_dataset, m_runsFolder, m_runName, m_pretrained}) {
+        connect(edit, &QLineEdit::textChanged, this, notify);
+    }
+    for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation, m_device, m_precision}) {
+        connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, notify);
+    }
+    for (QSpinBox *spin : {m_inputSize, m_epochs, m_batch, m_earlyStop, m_seed}) {
+        connect(spin, qOverload<int>(&QSpinBox::valueChanged), this, notify);
+    }
+    for (QDoubleSpinBox *spin : {m_learningRate, m_weightDecay, m_checkpointMinutes}) {
+        connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, notify);
+    }
+    for (QCheckBox *box : {m_freezeFeatures, m_deterministic}) {
+        connect(box, &QCheckBox::toggled, this, notify);
+    }
+}
+
+ml::TrainSettings TrainForm::settings() const
+{
+    ml::TrainSettings s;
+    s.model.architecture = m_model->currentText().toStdString();
+    s.model.inputSize = m_inputSize->value();
+    s.model.channels = m_channels->currentData().toInt();
+    s.pretrainedWeights = m_pretrained->text().trimmed().toStdString();
+    s.freezeFeatures = m_freezeFeatures->isChecked();
+    s.optimizer.kind = ml::parseOptimizer(m_optimizer->currentData().toString().toStdString()).value_or(ml::OptimizerKind::Adam);
+    s.learningRate = m_learningRate->value();
+    s.optimizer.weightDecay = m_weightDecay->value();
+    s.schedule.kind = ml::parseSchedule(m_schedule->currentData().toString().toStdString()).value_or(ml::ScheduleKind::Constant);
+    s.epochs = m_epochs->value();
+    s.batchSize = m_batch->value();
+    s.earlyStopping.patience = m_earlyStop->value();
+    s.balance = parseBalanceMethod(m_balance->currentData().toString().toStdString()).value_or(BalanceMethod::None);
+    augmentationPreset(m_augmentation->currentData().toString().toStdString(), s.augmentation);
+    s.device = m_device->currentData().toString().toStdString();
+    s.precision = ml::parsePrecision(m_precision->currentData().toString().toStdString()).value_or(ml::Precision::Auto);
+    s.seed = std::uint64_t(m_seed->value());
+    s.deterministic = m_deterministic->isChecked();
+    s.checkpointMinutes = m_checkpointMinutes->value();
+    // Every step in steps.csv, so that a past run's curves redraw as finely as they were
+    // watched (about 40 bytes a step).
+    s.logEverySteps = 1;
+    return s;
+}
+
+pipeline::TrainJob TrainForm::job() const
+{
+    pipeline::TrainJob job;
+    job.datasetDir = m_dataset->text().trimmed().toStdString();
+    job.runDir = QDir(m_runsFolder->text().trimmed()).filePath(m_runName->text().trimmed()).toStdString();
+    job.settings = settings();
+    job.cacheDir = data::defaultCacheDir();
+    return job;
+}
+
+QString TrainForm::problem() const
+{
+    const QString dataset = m_dataset->text().trimmed();
+    if (dataset.isEmpty()) {
+        return tr("Choose a dataset (a folder with train/ and val/, or a manifest).");
+    }
+    if (!QFileInfo::exists(dataset)) {
+        return tr("Dataset: %1 does not exist.").arg(dataset);
+    }
+    if (m_runsFolder->text().trimmed().isEmpty()) {
+        return tr("Choose a runs folder.");
+    }
+    const QString name = m_runName->text().trimmed();
+    if (name.isEmpty() || name.contains(QLatin1Char('/')) || name.contains(QLatin1Char('\\'))) {
+        return tr("Run name: give a name without slashes.");
+    }
+    const QDir run(QDir(m_runsFolder->text().trimmed()).filePath(name));
+    if (run.exists() && !run.isEmpty()) {
+        return tr("Run name: %1 already holds a run; choose another name.").arg(run.path());
+    }
+    const QString pretrained = m_pretrained->text().trimmed();
+    if (!pretrained.isEmpty() && !QFileInfo(pretrained).isFile()) {
+        return tr("Pretrained weights: %1 is not a file.").arg(pretrained);
+    }
+    const ml::TrainSettings s = settings();
+    if (s.device == "cpu" && (s.precision == ml::Precision::BFloat16 || s.precision == ml::Precision::Float16)) {
+        return tr("Precision: mixed precision runs on a GPU only; choose automatic or fp32 for the CPU.");
+    }
+    if (const std::string reason = ml::validateSettings(s); !reason.empty()) {
+        QString text = QString::fromStdString(reason);
+        text[0] = text[0].toUpper();
+        return text + QLatin1Char('.');
+    }
+    return {};
+}
+
+void TrainForm::setDataset(const QString &path)
+{
+    m_dataset->setText(path);
+}
+
+void TrainForm::setRunsFolder(const QString &path)
+{
+    m_runsFolder->setText(path);
+    suggestRunName();
+}
+
+QString TrainForm::runsFolder() const
+{
+    return m_runsFolder->text().trimmed();
+}
+
+void TrainForm::setRunName(const QString &name)
+{
+    m_runName->setText(name);
+}
+
+void TrainForm::setEpochs(int epochs)
+{
+    m_epochs->setValue(epochs);
+}
+
+void TrainForm::setInputSize(int pixels)
+{
+    m_inputSize->setValue(pixels);
+}
+
+void TrainForm::setModel(const QString &architecture)
+{
+    m_model->setCurrentText(architecture);
+}
+
+void TrainForm::setFromRun(const ml::TrainSettings &s)
+{
+    m_dataset->setText(QString::fromStdString(s.datasetPath));
+    m_model->setCurrentText(QString::fromStdString(s.model.architecture));
+    m_inputSize->setValue(s.model.inputSize);
+    m_channels->setCurrentIndex(m_channels->findData(s.model.channels));
+    m_pretrained->setText(QString::fromStdString(s.pretrainedWeights));
+    m_freezeFeatures->setChecked(s.freezeFeatures);
+    m_optimizer->setCurrentIndex(m_optimizer->findData(QString::fromLatin1(ml::optimizerName(s.optimizer.kind))));
+    m_learningRate->setValue(s.learningRate);
+    m_weightDecay->setValue(s.optimizer.weightDecay);
+    m_schedule->setCurrentIndex(m_schedule->findData(QString::fromLatin1(ml::scheduleName(s.schedule.kind))));
+    m_epochs->setValue(s.epochs);
+    m_batch->setValue(s.batchSize);
+    m_earlyStop->setValue(s.earlyStopping.patience);
+    m_balance->setCurrentIndex(m_balance->findData(QString::fromLatin1(balanceMethodName(s.balance))));
+    // A run's augmentation is a preset or a custom set; custom sets show as "none" here.
+    int preset = 0;
+    for (const std::string &name : augmentationPresetNames()) {
+        AugmentationSettings candidate;
+        augmentationPreset(name, candidate);
+        if (sameAugmentation(candidate, s.augmentation)) {
+            preset = m_augmentation->findData(QString::fromStdString(name));
+        }
+    }
+    m_augmentation->setCurrentIndex(preset);
+    const int device = m_device->findData(QString::fromStdString(s.device));
+    m_device->setCurrentIndex(device >= 0 ? device : 0);
+    m_precision->setCurrentIndex(m_precision->findData(QString::fromLatin1(ml::precisionName(s.precision))));
+    m_seed->setValue(int(s.seed));
+    m_deterministic->setChecked(s.deterministic);
+    m_checkpointMinutes->setValue(s.checkpointMinutes);
+    suggestRunName();
+}
+
+void TrainForm::suggestRunName()
+{
+    m_runName->setText(m_model->currentText() + QLatin1Char('-') +
+                       QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+}
+
+void TrainForm::remember() const
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("train"));
+    settings.setValue(QStringLiteral("dataset"), m_dataset->text());
+    settings.setValue(QStringLiteral("runsFolder"), m_runsFolder->text());
+    settings.setValue(QStringLiteral("model"), m_model->currentText());
+    settings.setValue(QStringLiteral("inputSize"), m_inputSize->value());
+    settings.setValue(QStringLiteral("channels"), m_channels->currentData());
+    settings.setValue(QStringLiteral("pretrained"), m_pretrained->text());
+    settings.setValue(QStringLiteral("freezeFeatures"), m_freezeFeatures->isChecked());
+    settings.setValue(QStringLiteral("optimizer"), m_optimizer->currentData());
+    settings.setValue(QStringLiteral("learningRate"), m_learningRate->value());
+    settings.setValue(QStringLiteral("weightDecay"), m_weightDecay->value());
+    settings.setValue(QStringLiteral("schedule"), m_schedule->currentData());
+    settings.setValue(QStringLiteral("epochs"), m_epochs->value());
+    settings.setValue(QStringLiteral("batch"), m_batch->value());
+    settings.setValue(QStringLiteral("earlyStop"), m_earlyStop->value());
+    settings.setValue(QStringLiteral("augmentation"), m_augmentation->currentData());
+    settings.setValue(QStringLiteral("device"), m_device->currentData());
+    settings.setValue(QStringLiteral("precision"), m_precision->currentData());
+    settings.setValue(QStringLiteral("seed"), m_seed->value());
+    settings.setValue(QStringLiteral("deterministic"), m_deterministic->isChecked());
+    settings.setValue(QStringLiteral("checkpointMinutes"), m_checkpointMinutes->value());
+    settings.endGroup();
+    // Shared with the Dataset page's balancing choice.
+    settings.setValue(QStringLiteral("training/balance"), m_balance->currentData());
+}
+
+void TrainForm::restore()
+{
+    const ml::TrainSettings defaults;
+    QSettings settings;
+    auto choose = [](QComboBox *combo, const QVariant &value) {
+        const int index = combo->findData(value);
+        combo->setCurrentIndex(index >= 0 ? index : 0);
+    };
+    settings.beginGroup(QStringLiteral("train"));
+    m_dataset->setText(settings.value(QStringLiteral("dataset")).toString());
+    m_runsFolder->setText(settings.value(QStringLiteral("runsFolder"), defaultRunsFolder()).toString());
+    m_model->setCurrentText(settings.value(QStringLiteral("model"), QStringLiteral("small-cnn")).toString());
+    m_inputSize->setValue(settings.value(QStringLiteral("inputSize"), defaults.model.inputSize).toInt());
+    choose(m_channels, settings.value(QStringLiteral("channels"), 1));
+    m_pretrained->setText(settings.value(QStringLiteral("pretrained")).toString());
+    m_freezeFeatures->setChecked(settings.value(QStringLiteral("freezeFeatures"), false).toBool());
+    choose(m_optimizer, settings.value(QStringLiteral("optimizer"), QStringLiteral("adam")));
+    m_learningRate->setValue(settings.value(QStringLiteral("learningRate"), defaults.learningRate).toDouble());
+    m_weightDecay->setValue(settings.value(QStringLiteral("weightDecay"), 0.0).toDouble());
+    choose(m_schedule, settings.value(QStringLiteral("schedule"), QStringLiteral("plateau")));
+    m_epochs->setValue(settings.value(QStringLiteral("epochs"), defaults.epochs).toInt());
+    m_batch->setValue(settings.value(QStringLiteral("batch"), defaults.batchSize).toInt());
+    m_earlyStop->setValue(settings.value(QStringLiteral("earlyStop"), 0).toInt());
+    choose(m_augmentation, settings.value(QStringLiteral("augmentation"), QStringLiteral("thesis")));
+    choose(m_device, settings.value(QStringLiteral("device"), QStringLiteral("auto")));
+    choose(m_precision, settings.value(QStringLiteral("precision"), QStringLiteral("auto")));
+    m_seed->setValue(settings.value(QStringLiteral("seed"), int(defaults.seed)).toInt());
+    m_deterministic->setChecked(settings.value(QStringLiteral("deterministic"), false).toBool());
+    m_checkpointMinutes->setValue(settings.value(QStringLiteral("checkpointMinutes"), defaults.checkpointMinutes).toDouble());
+    settings.endGroup();
+    choose(m_balance, settings.value(QStringLiteral("training/balance"), QStringLiteral("none")));
+    suggestRunName();
+}
+
+} // namespace cxr::ui

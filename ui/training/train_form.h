@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/pipeline/training_job.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace cxr::ui {
+
+// The set-up of a training run: dataset, model, optimiser, schedule, augmentation, balancing,
+// device, precision, seed and output folder. Every change is validated at once; problem()
+// names the first bad field (the page shows it and blocks Start). The fields are remembered
+// between sessions, and setFromRun fills them from a past run ("train like this run").
+class TrainForm : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainForm(QWidget *parent = nullptr);
+
+    pipeline::TrainJob job() const;
+    // Empty when the job can start; otherwise one sentence naming the field.
+    QString problem() const;
+
+    void setDataset(const QString &path);
+    void setRunsFolder(const QString &path);
+    QString runsFolder() const;
+    void setRunName(const QString &name);
+    void setFromRun(const ml::TrainSettings &settings);
+    void setEpochs(int epochs);
+    void setInputSize(int pixels);
+    void setModel(const QString &architecture);
+    // Writes the fields to QSettings (also done when a run starts).
+    void remember() const;
+
+Q_SIGNALS:
+    void changed();
+    // The user asked to see the chosen augmentation preset on the Augment page.
+    void previewAugmentation(const QString &preset);
+
+private:
+    ml::TrainSettings settings() const;
+    void restore();
+    void suggestRunName();
+
+    QLineEdit *m_dataset;
+    QLineEdit *m_runsFolder;
+    QLineEdit *m_runName;
+    QComboBox *m_model;
+    QSpinBox *m_inputSize;
+    QComboBox *m_channels;
+    QLineEdit *m_pretrained;
+    QCheckBox *m_freezeFeatures;
+    QComboBox *m_optimizer;
+    QDoubleSpinBox *m_learningRate;
+    QDoubleSpinBox *m_weightDecay;
+    QComboBox *m_schedule;
+    QSpinBox *m_epochs;
+    QSpinBox *m_batch;
+    QSpinBox *m_earlyStop;
+    QComboBox *m_balance;
+    QComboBox *m_augmentation;
+    QComboBox *m_device;
+    QComboBox *m_precision;
+    QSpinBox *m_seed;
+    QCheckBox *m_deterministic;
+    QDoubleSpinBox *m_checkpointMinutes;
+};
+
+} // namespace cxr::ui

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/ml/run_folder.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+
+namespace cxr::ui {
+
+class RunHistory;
+class TrainForm;
+class TrainingCurves;
+class TrainingSession;
+
+// The Train page: set up a run (form, validated in place), start, pause, resume, stop after
+// the epoch, or abort it, watch its curves and progress live, and browse, compare, resume or
+// copy past runs. Training runs on the session's thread; this page only draws what it reports.
+class TrainPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainPage(QWidget *parent = nullptr);
+    ~TrainPage() override;
+
+    TrainForm *form() const { return m_form; }
+    TrainingCurves *curves() const { return m_curves; }
+    RunHistory *history() const { return m_history; }
+    TrainingSession *session() const { return m_session; }
+    QPushButton *startButton() const { return m_start; }
+    QPushButton *pauseButton() const { return m_pause; }
+    QPushButton *stopButton() const { return m_stop; }
+    QPushButton *abortButton() const { return m_abort; }
+    QString problemText() const;
+    QString statusText() const;
+
+    bool isTraining() const;
+    // For closing the window: abort within the epoch (a checkpoint is written) and wait.
+    bool stopForShutdown(int timeoutMs);
+    void setDataset(const QString &path);
+
+public Q_SLOTS:
+    bool start();
+    bool resumeRun(const cxr::ml::RunInfo &run);
+
+Q_SIGNALS:
+    void previewAugmentation(const QString &preset);
+    void trainingFinished(bool succeeded, const QString &message);
+
+private:
+    void validate();
+    void updateControls();
+    void onStep(const ml::BatchReport &report);
+    void onEpoch(const ml::EpochMetrics &metrics);
+    void onFinished(bool succeeded, const QString &message);
+    void showSelectedRuns();
+    void exportCurves();
+
+    TrainForm *m_form;
+    TrainingSession *m_session;
+    TrainingCurves *m_curves;
+    RunHistory *m_history;
+    QLabel *m_problem;
+    QLabel *m_status;
+    QProgressBar *m_progress;
+    QPushButton *m_start;
+    QPushButton *m_pause;
+    QPushButton *m_stop;
+    QPushButton *m_abort;
+    QCheckBox *m_logScale;
+    QSlider *m_smoothing;
+    std::int64_t m_lastStep = 0;
+    QString m_stage;
+    ml::BatchReport m_lastReport;
+};
+
+} // namespace cxr::ui

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/ml/trainer.h"
+#include "core/pipeline/training_job.h"
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+class QThread;
+
+namespace cxr::ui {
+
+// Runs one training job at a time on a thread it owns and turns the trainer's observer calls
+// into signals on the GUI thread. Pause holds the trainer before its next batch; stop lets the
+// epoch finish and checkpoint; abort stops within the epoch, after a checkpoint of the step
+// reached. Every way of stopping leaves a resumable run. Destroying a session aborts its job
+// and waits for the thread.
+class TrainingSession : public QObject {
+    Q_OBJECT
+public:
+    explicit TrainingSession(QObject *parent = nullptr);
+    ~TrainingSession() override;
+
+    // False (and nothing starts) while a job runs.
+    bool start(const pipeline::TrainJob &job);
+    void pause();
+    void resume();
+    void stopAfterEpoch();
+    void abort();
+
+    bool isRunning() const;
+    bool isPaused() const;
+    QString runDir() const { return m_runDir; }
+    // Blocks until the job's thread ends (true) or timeoutMs passes (false). For shutdown.
+    bool wait(int timeoutMs);
+
+Q_SIGNALS:
+    void stageChanged(const QString &stage);
+    void progressChanged(qint64 done, qint64 total); // scanning, decoding, then batches
+    void stepFinished(const cxr::ml::BatchReport &report);
+    void epochFinished(const cxr::ml::EpochMetrics &metrics);
+    void pausedChanged(bool paused);
+    // After the job ends, however it ended; message says how (or why it failed).
+    void finished(bool succeeded, const QString &message);
+
+private:
+    class Observer;
+    std::shared_ptr<Observer> m_observer;
+    QThread *m_thread = nullptr;
+    QString m_runDir;
+};
+
+} // namespace cxr::ui
+
+Q_DECLARE_METATYPE(cxr::ml::BatchReport)
+Q_DECLARE_METATYPE(cxr::ml::EpochMetrics)
