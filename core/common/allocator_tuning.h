@@ -11,7 +11,8 @@ namespace cxr {
 
 // glibc returns every large buffer to the system with munmap and page-faults it back on the
 // next batch; LibTorch CPU training allocates such buffers each step. Keeping them mapped made
-// training 1.3-3x faster here (see docs/benchmarks.md). Call once at the start of main().
+// training 1.3-3x faster here (see docs/benchmarks.md). Call once at the start of main(),
+// before any thread starts.
 inline void tuneAllocatorForLargeBuffers()
 {
 #if defined(__GLIBC__)
@@ -19,6 +20,10 @@ inline void tuneAllocatorForLargeBuffers()
     // that, so serve every allocation from the heap and never trim it back.
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    // One arena for every thread: a thread's own arena grows in 64 MiB heaps that cannot hold
+    // those buffers, so training on a worker thread (the GUI's) ran 1.6-1.8x slower than on
+    // the main thread until all threads shared the main heap (docs/benchmarks.md).
+    mallopt(M_ARENA_MAX, 1);
 #endif
 }
 
