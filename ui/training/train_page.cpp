@@ -89,6 +89,7 @@ TrainPage::TrainPage(QWidget *parent)
     right->addWidget(m_history);
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 1);
+    right->setSizes({560, 300});
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(left);

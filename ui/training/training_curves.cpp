@@ -264,22 +264,26 @@ void TrainingCurves::redraw()
     }
     bool found = false;
     QCPRange lossRange = m_trainRaw->getValueRange(found, QCP::sdBoth);
-    bool foundVal = false;
-    const QCPRange valRange = m_valLoss->getValueRange(foundVal, QCP::sdBoth);
-    if (foundVal) {
-        lossRange = found ? QCPRange(std::min(lossRange.lower, valRange.lower), std::max(lossRange.upper, valRange.upper))
-                          : valRange;
-        found = true;
+    std::vector<QCPGraph *> others = m_overlays;
+    others.push_back(m_valLoss);
+    for (QCPGraph *graph : others) {
+        bool foundHere = false;
+        const QCPRange range = graph->getValueRange(foundHere, QCP::sdBoth);
+        if (foundHere) {
+            lossRange = found ? QCPRange(std::min(lossRange.lower, range.lower), std::max(lossRange.upper, range.upper))
+                              : range;
+            found = true;
+        }
     }
     if (found) {
         const double lower = m_logScale ? std::max(lossRange.lower * 0.8, 1e-4) : 0;
         m_lossPlot->yAxis->setRange(lower, lossRange.upper * 1.05 + 1e-6);
     }
-    // At least a decade either side, so the logarithmic axis shows powers of ten.
+    // A decade either side, so the logarithmic axis labels powers of ten only.
     bool foundRate = false;
     const QCPRange rates = m_rate->getValueRange(foundRate, QCP::sdPositive);
     if (foundRate) {
-        m_ratePlot->yAxis->setRange(rates.lower / 3, rates.upper * 3);
+        m_ratePlot->yAxis->setRange(rates.lower / 10, rates.upper * 10);
     }
     m_lossPlot->replot();
     m_metricPlot->replot();
