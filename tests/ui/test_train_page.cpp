@@ -86,6 +86,31 @@ private Q_SLOTS:
         QVERIFY(!page.start());
     }
 
+    void theDatasetsSplitCheckShowsAndBlocks()
+    {
+        TrainPage page;
+        TrainForm *form = page.form();
+        setUpShortRun(form, m_runs.path(), "split-check", 1);
+        QTRY_VERIFY_WITH_TIMEOUT(!form->isCheckingDataset() && !form->splitCheck().isEmpty(), 10000);
+        QVERIFY(form->splitCheck().contains("<b>train</b>: 60 NORMAL, 60 PNEUMONIA"));
+        QVERIFY(form->splitCheck().contains("validation has only 15 NORMAL images"));
+        QVERIFY(page.problemText().isEmpty());
+
+        // A dataset without a validation split cannot train.
+        QTemporaryDir noVal;
+        for (const char *cls : {"NORMAL", "PNEUMONIA"}) {
+            QDir().mkpath(noVal.filePath(QString("train/") + cls));
+            const QDir source(test::demoDataset() + "/train/" + cls);
+            for (const QString &file : source.entryList(QDir::Files).mid(0, 3)) {
+                QVERIFY(QFile::copy(source.filePath(file), noVal.filePath(QString("train/") + cls + "/" + file)));
+            }
+        }
+        form->setDataset(noVal.path());
+        QTRY_VERIFY_WITH_TIMEOUT(!form->isCheckingDataset() && form->splitCheck().contains("3 NORMAL"), 10000);
+        QVERIFY2(page.problemText().contains("val split"), qPrintable(page.problemText()));
+        QVERIFY(!page.startButton()->isEnabled());
+    }
+
     void trainsLiveThenPausesStopsAndResumes()
     {
         TrainPage page;

@@ -3,6 +3,9 @@
 
 #include "core/common/augmentation_settings.h"
 #include "core/common/class_balance.h"
+#include "core/data/dataset_scanner.h"
+#include "core/data/dataset_statistics.h"
+#include "core/data/leakage_check.h"
 #include "core/data/tensor_cache.h"
 #include "core/ml/device.h"
 #include "core/ml/lr_schedule.h"
@@ -21,6 +24,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace cxr::ui {
 
@@ -49,6 +53,22 @@ QString defaultRunsFolder()
     return QDir::home().filePath(QStringLiteral("CXR Studio runs"));
 }
 
+QDoubleSpinBox *decimalSpin(double low, double high, double step, int decimals)
+{
+    auto *spin = new QDoubleSpinBox;
+    spin->setRange(low, high);
+    spin->setSingleStep(step);
+    spin->setDecimals(decimals);
+    return spin;
+}
+
+QSpinBox *integerSpin(int low, int high)
+{
+    auto *spin = new QSpinBox;
+    spin->setRange(low, high);
+    return spin;
+}
+
 } // namespace
 
 TrainForm::TrainForm(QWidget *parent)
@@ -59,8 +79,15 @@ TrainForm::TrainForm(QWidget *parent)
       m_schedule(new QComboBox), m_epochs(new QSpinBox), m_batch(new QSpinBox), m_earlyStop(new QSpinBox),
       m_balance(new QComboBox), m_augmentation(new QComboBox), m_device(new QComboBox),
       m_precision(new QComboBox), m_seed(new QSpinBox), m_deterministic(new QCheckBox(tr("Deterministic"))),
-      m_checkpointMinutes(new QDoubleSpinBox)
+      m_checkpointMinutes(new QDoubleSpinBox), m_momentum(decimalSpin(0, 0.99, 0.01, 3)),
+      m_nesterov(new QCheckBox(tr("Nesterov momentum"))), m_plateauFactor(decimalSpin(0.01, 0.99, 0.05, 2)),
+      m_plateauPatience(integerSpin(0, 100)), m_plateauCooldown(integerSpin(0, 100)),
+      m_minLr(decimalSpin(0, 0.1, 0.000001, 7)), m_stepEpochs(integerSpin(1, 1000)),
+      m_stepGamma(decimalSpin(0.01, 0.99, 0.05, 2)), m_warmupEpochs(integerSpin(0, 100)),
+      m_splitCheckLabel(new QLabel)
 {
+    m_splitCheckLabel->setWordWrap(true);
+    m_splitCheckLabel->setTextFormat(Qt::RichText);
     m_dataset->setPlaceholderText(tr("dataset folder or manifest CSV"));
     m_pretrained->setPlaceholderText(tr("none: train from scratch"));
     for (const std::string &name : ml::knownArchitectures()) {
@@ -123,8 +150,10 @@ TrainForm::TrainForm(QWidget *parent)
         combo->setMinimumContentsLength(12);
     }
     auto *form = new QFormLayout(this);
+    m_layout = form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("Dataset"), withBrowse(m_dataset, tr("Dataset folder"), true, this));
+    form->addRow(QString(), m_splitCheckLabel);
     form->addRow(tr("Runs folder"), withBrowse(m_runsFolder, tr("Folder for run folders"), true, this));
     form->addRow(tr("Run name"), m_runName);
     form->addRow(tr("Model"), m_model);
@@ -135,7 +164,16 @@ TrainForm::TrainForm(QWidget *parent)
     form->addRow(tr("Optimiser"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);
     form->addRow(tr("Weight decay"), m_weightDecay);
+    form->addRow(tr("Momentum"), m_momentum);
+    form->addRow(QString(), m_nesterov);
     form->addRow(tr("Schedule"), m_schedule);
+    form->addRow(tr("Cut the rate by ×"), m_plateauFactor);
+    form->addRow(tr("Patience (epochs)"), m_plateauPatience);
+    form->addRow(tr("Cooldown (epochs)"), m_plateauCooldown);
+    form->addRow(tr("Step every (epochs)"), m_stepEpochs);
+    form->addRow(tr("Step factor ×"), m_stepGamma);
+    form->addRow(tr("Warm-up (epochs)"), m_warmupEpochs);
+    form->addRow(tr("Lowest rate"), m_minLr);
     form->addRow(tr("Epochs"), m_epochs);
     form->addRow(tr("Batch size"), m_batch);
     form->addRow(tr("Early stopping"), m_earlyStop);
@@ -159,6 +197,16 @@ TrainForm::TrainForm(QWidget *parent)
     }
 
     restore();
+    showRelevantRows();
+    connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainForm::showRelevantRows);
+    connect(m_schedule, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainForm::showRelevantRows);
+    // The split check runs when the dataset field rests for a moment, on a worker thread.
+    m_scanDelay.setSingleShot(true);
+    m_scanDelay.setInterval(300);
+    connect(&m_scanDelay, &QTimer::timeout, this, &TrainForm::checkDataset);
+    connect(m_dataset, &QLineEdit::textChanged, &m_scanDelay, qOverload<>(&QTimer::start));
+    connect(&m_scan, &QFutureWatcher<SplitCheck>::finished, this, &TrainForm::onDatasetChecked);
+    m_scanDelay.start();
     auto notify = [this] { Q_EMIT changed(); };
     for (QLineEdit *edit : {m_dataset, m_runsFolder, m_runName, m_pretrained}) {
         connect(edit, &QLineEdit::textChanged, this, notify);
@@ -166,13 +214,15 @@ TrainForm::TrainForm(QWidget *parent)
     for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation, m_device, m_precision}) {
         connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, notify);
     }
-    for (QSpinBox *spin : {m_inputSize, m_epochs, m_batch, m_earlyStop, m_seed}) {
+    for (QSpinBox *spin : {m_inputSize, m_epochs, m_batch, m_earlyStop, m_seed, m_plateauPatience,
+                           m_plateauCooldown, m_stepEpochs, m_warmupEpochs}) {
         connect(spin, qOverload<int>(&QSpinBox::valueChanged), this, notify);
     }
-    for (QDoubleSpinBox *spin : {m_learningRate, m_weightDecay, m_checkpointMinutes}) {
+    for (QDoubleSpinBox *spin : {m_learningRate, m_weightDecay, m_checkpointMinutes, m_momentum,
+                                 m_plateauFactor, m_minLr, m_stepGamma}) {
         connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, notify);
     }
-    for (QCheckBox *box : {m_freezeFeatures, m_deterministic}) {
+    for (QCheckBox *box : {m_freezeFeatures, m_deterministic, m_nesterov}) {
         connect(box, &QCheckBox::toggled, this, notify);
     }
 }
@@ -188,7 +238,16 @@ ml::TrainSettings TrainForm::settings() const
     s.optimizer.kind = ml::parseOptimizer(m_optimizer->currentData().toString().toStdString()).value_or(ml::OptimizerKind::Adam);
     s.learningRate = m_learningRate->value();
     s.optimizer.weightDecay = m_weightDecay->value();
+    s.optimizer.momentum = m_momentum->value();
+    s.optimizer.nesterov = m_nesterov->isChecked() && s.optimizer.kind == ml::OptimizerKind::Sgd;
     s.schedule.kind = ml::parseSchedule(m_schedule->currentData().toString().toStdString()).value_or(ml::ScheduleKind::Constant);
+    s.schedule.factor = m_plateauFactor->value();
+    s.schedule.patience = m_plateauPatience->value();
+    s.schedule.cooldown = m_plateauCooldown->value();
+    s.schedule.minLr = m_minLr->value();
+    s.schedule.stepEpochs = m_stepEpochs->value();
+    s.schedule.gamma = m_stepGamma->value();
+    s.schedule.warmupEpochs = m_warmupEpochs->value();
     s.epochs = m_epochs->value();
     s.batchSize = m_batch->value();
     s.earlyStopping.patience = m_earlyStop->value();
@@ -223,6 +282,9 @@ QString TrainForm::problem() const
     }
     if (!QFileInfo::exists(dataset)) {
         return tr("Dataset: %1 does not exist.").arg(dataset);
+    }
+    if (m_splitCheck.path == dataset && !m_splitCheck.problem.isEmpty()) {
+        return m_splitCheck.problem;
     }
     if (m_runsFolder->text().trimmed().isEmpty()) {
         return tr("Choose a runs folder.");
@@ -298,7 +360,16 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_optimizer->setCurrentIndex(m_optimizer->findData(QString::fromLatin1(ml::optimizerName(s.optimizer.kind))));
     m_learningRate->setValue(s.learningRate);
     m_weightDecay->setValue(s.optimizer.weightDecay);
+    m_momentum->setValue(s.optimizer.momentum);
+    m_nesterov->setChecked(s.optimizer.nesterov);
     m_schedule->setCurrentIndex(m_schedule->findData(QString::fromLatin1(ml::scheduleName(s.schedule.kind))));
+    m_plateauFactor->setValue(s.schedule.factor);
+    m_plateauPatience->setValue(s.schedule.patience);
+    m_plateauCooldown->setValue(s.schedule.cooldown);
+    m_minLr->setValue(s.schedule.minLr);
+    m_stepEpochs->setValue(s.schedule.stepEpochs);
+    m_stepGamma->setValue(s.schedule.gamma);
+    m_warmupEpochs->setValue(s.schedule.warmupEpochs);
     m_epochs->setValue(s.epochs);
     m_batch->setValue(s.batchSize);
     m_earlyStop->setValue(s.earlyStopping.patience);
@@ -352,6 +423,15 @@ void TrainForm::remember() const
     settings.setValue(QStringLiteral("seed"), m_seed->value());
     settings.setValue(QStringLiteral("deterministic"), m_deterministic->isChecked());
     settings.setValue(QStringLiteral("checkpointMinutes"), m_checkpointMinutes->value());
+    settings.setValue(QStringLiteral("momentum"), m_momentum->value());
+    settings.setValue(QStringLiteral("nesterov"), m_nesterov->isChecked());
+    settings.setValue(QStringLiteral("plateauFactor"), m_plateauFactor->value());
+    settings.setValue(QStringLiteral("plateauPatience"), m_plateauPatience->value());
+    settings.setValue(QStringLiteral("plateauCooldown"), m_plateauCooldown->value());
+    settings.setValue(QStringLiteral("minLr"), m_minLr->value());
+    settings.setValue(QStringLiteral("stepEpochs"), m_stepEpochs->value());
+    settings.setValue(QStringLiteral("stepGamma"), m_stepGamma->value());
+    settings.setValue(QStringLiteral("warmupEpochs"), m_warmupEpochs->value());
     settings.endGroup();
     // Shared with the Dataset page's balancing choice.
     settings.setValue(QStringLiteral("training/balance"), m_balance->currentData());
@@ -386,9 +466,121 @@ void TrainForm::restore()
     m_seed->setValue(settings.value(QStringLiteral("seed"), int(defaults.seed)).toInt());
     m_deterministic->setChecked(settings.value(QStringLiteral("deterministic"), false).toBool());
     m_checkpointMinutes->setValue(settings.value(QStringLiteral("checkpointMinutes"), defaults.checkpointMinutes).toDouble());
+    m_momentum->setValue(settings.value(QStringLiteral("momentum"), defaults.optimizer.momentum).toDouble());
+    m_nesterov->setChecked(settings.value(QStringLiteral("nesterov"), false).toBool());
+    const ml::ScheduleSettings schedule;
+    m_plateauFactor->setValue(settings.value(QStringLiteral("plateauFactor"), schedule.factor).toDouble());
+    m_plateauPatience->setValue(settings.value(QStringLiteral("plateauPatience"), schedule.patience).toInt());
+    m_plateauCooldown->setValue(settings.value(QStringLiteral("plateauCooldown"), schedule.cooldown).toInt());
+    m_minLr->setValue(settings.value(QStringLiteral("minLr"), schedule.minLr).toDouble());
+    m_stepEpochs->setValue(settings.value(QStringLiteral("stepEpochs"), schedule.stepEpochs).toInt());
+    m_stepGamma->setValue(settings.value(QStringLiteral("stepGamma"), schedule.gamma).toDouble());
+    m_warmupEpochs->setValue(settings.value(QStringLiteral("warmupEpochs"), schedule.warmupEpochs).toInt());
     settings.endGroup();
     choose(m_balance, settings.value(QStringLiteral("training/balance"), QStringLiteral("none")));
     suggestRunName();
+}
+
+} // namespace cxr::ui
+
+namespace cxr::ui {
+
+void TrainForm::showRelevantRows()
+{
+    const QString optimizer = m_optimizer->currentData().toString();
+    const QString schedule = m_schedule->currentData().toString();
+    const bool plateau = schedule == QLatin1String("plateau");
+    const bool cosine = schedule == QLatin1String("cosine");
+    m_layout->setRowVisible(m_momentum, optimizer == QLatin1String("sgd"));
+    m_layout->setRowVisible(m_nesterov, optimizer == QLatin1String("sgd"));
+    for (QWidget *field : std::initializer_list<QWidget *>{m_plateauFactor, m_plateauPatience, m_plateauCooldown}) {
+        m_layout->setRowVisible(field, plateau);
+    }
+    m_layout->setRowVisible(m_stepEpochs, schedule == QLatin1String("step"));
+    m_layout->setRowVisible(m_stepGamma, schedule == QLatin1String("step"));
+    m_layout->setRowVisible(m_warmupEpochs, cosine);
+    m_layout->setRowVisible(m_minLr, plateau || cosine);
+}
+
+QString TrainForm::splitCheck() const
+{
+    return m_splitCheckLabel->text();
+}
+
+// The split check of the Dataset page, in brief: image counts per split and class (names only,
+// as fast as a directory listing) and what would spoil training.
+void TrainForm::checkDataset()
+{
+    const QString path = m_dataset->text().trimmed();
+    if (path.isEmpty()) {
+        m_splitCheckLabel->clear();
+        return;
+    }
+    if (m_scan.isRunning()) {
+        m_scanDelay.start(); // check the latest path once this scan is done
+        return;
+    }
+    m_splitCheckLabel->setText(tr("Checking the dataset…"));
+    m_scan.setFuture(QtConcurrent::run([path]() {
+        SplitCheck check;
+        check.path = path;
+        data::ScanOptions options;
+        options.inspectFiles = false;
+        auto index = data::scanDataset(path.toStdString(), nullptr, options);
+        if (!index) {
+            check.problem = tr("Dataset: %1").arg(QString::fromStdString(index.error().message));
+            check.text = QStringLiteral("<span style='color:#b00020'>%1</span>").arg(check.problem.toHtmlEscaped());
+            return check;
+        }
+        const data::DatasetStatistics statistics = data::computeStatistics(*index);
+        QStringList lines;
+        QStringList warnings;
+        for (const data::SplitStatistics &split : statistics.splits) {
+            QStringList counts;
+            for (std::size_t c = 0; c < split.counts.size(); ++c) {
+                counts << QStringLiteral("%1 %2").arg(split.counts[c]).arg(QString::fromStdString(index->classes[c]));
+            }
+            const QString name = QString::fromStdString(split.split);
+            lines << QStringLiteral("<b>%1</b>: %2").arg(name, counts.join(QStringLiteral(", ")));
+            if (split.split == "train" && split.imbalanceRatio >= data::kImbalanceWarningRatio) {
+                warnings << tr("training classes are imbalanced %1:1; consider balancing").arg(split.imbalanceRatio, 0, 'f', 1);
+            }
+            if (split.split == "val") {
+                for (std::size_t c = 0; c < split.counts.size(); ++c) {
+                    if (split.counts[c] < data::kMinValidationPerClass) {
+                        warnings << tr("validation has only %1 %2 images; carve a larger split on the Dataset page")
+                                        .arg(split.counts[c])
+                                        .arg(QString::fromStdString(index->classes[c]));
+                    }
+                }
+            }
+        }
+        if (!index->hasSplit("train") || !index->hasSplit("val")) {
+            check.problem = tr("Dataset: training needs a train and a val split; carve a validation split on the Dataset page.");
+        }
+        if (index->hasSplit("test")) {
+            lines.back() += tr(" (never used for training)");
+        }
+        check.text = lines.join(QStringLiteral("<br>"));
+        for (const QString &warning : warnings) {
+            check.text += QStringLiteral("<br><span style='color:#9a5b00'>⚠ %1</span>").arg(warning.toHtmlEscaped());
+        }
+        if (!check.problem.isEmpty()) {
+            check.text += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(check.problem.toHtmlEscaped());
+        }
+        return check;
+    }));
+}
+
+void TrainForm::onDatasetChecked()
+{
+    m_splitCheck = m_scan.result();
+    if (m_splitCheck.path != m_dataset->text().trimmed()) {
+        m_scanDelay.start(); // the field changed meanwhile
+        return;
+    }
+    m_splitCheckLabel->setText(m_splitCheck.text);
+    Q_EMIT changed();
 }
 
 } // namespace cxr::ui

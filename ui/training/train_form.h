@@ -3,11 +3,14 @@
 
 #include "core/pipeline/training_job.h"
 
+#include <QFutureWatcher>
+#include <QTimer>
 #include <QWidget>
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -37,6 +40,9 @@ public:
     void setModel(const QString &architecture);
     // Writes the fields to QSettings (also done when a run starts).
     void remember() const;
+    // The dataset's split check as shown under the dataset field (empty while it runs).
+    QString splitCheck() const;
+    bool isCheckingDataset() const { return m_scan.isRunning() || m_scanDelay.isActive(); }
 
 Q_SIGNALS:
     void changed();
@@ -47,6 +53,15 @@ private:
     ml::TrainSettings settings() const;
     void restore();
     void suggestRunName();
+    void showRelevantRows();
+    void checkDataset();
+    void onDatasetChecked();
+
+    struct SplitCheck {
+        QString path;
+        QString text;    // counts and warnings, rich text
+        QString problem; // what blocks training (no validation split, unreadable dataset)
+    };
 
     QLineEdit *m_dataset;
     QLineEdit *m_runsFolder;
@@ -70,6 +85,20 @@ private:
     QSpinBox *m_seed;
     QCheckBox *m_deterministic;
     QDoubleSpinBox *m_checkpointMinutes;
+    QDoubleSpinBox *m_momentum;
+    QCheckBox *m_nesterov;
+    QDoubleSpinBox *m_plateauFactor;
+    QSpinBox *m_plateauPatience;
+    QSpinBox *m_plateauCooldown;
+    QDoubleSpinBox *m_minLr;
+    QSpinBox *m_stepEpochs;
+    QDoubleSpinBox *m_stepGamma;
+    QSpinBox *m_warmupEpochs;
+    QLabel *m_splitCheckLabel;
+    QFormLayout *m_layout = nullptr;
+    QTimer m_scanDelay;
+    QFutureWatcher<SplitCheck> m_scan;
+    SplitCheck m_splitCheck;
 };
 
 } // namespace cxr::ui
