@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 
 namespace cxr::data {
 
@@ -75,56 +76,38 @@ Error noClassFoldersError(const fs::path &root)
                                      "or train|val|test/CLASS/ subfolders)");
 }
 
-class Scanner {
-public:
-    explicit Scanner(DatasetIndex &index) : m_index(index) {}
-
-    // Adds the images under classFolder (recursively) to split with the class of the folder name.
-    void scanClassFolder(const std::string &split, const fs::path &classFolder)
-    {
-        const std::string className = classFolder.filename().string();
-        std::error_code error;
-        auto options = fs::directory_options::skip_permission_denied;
-        for (fs::recursive_directory_iterator it(classFolder, options, error), end;
-             !error && it != end; it.increment(error)) {
-            const fs::path &path = it->path();
-            std::error_code typeError;
-            if (isHidden(path)) {
-                if (it->is_directory(typeError)) {
-                    it.disable_recursion_pending();
-                }
-                continue;
+// Lists the images under classFolder (recursively) into files, names only: opening them is
+// inspectDataset's job. Returns the problem when the folder could not be read completely.
+std::optional<DatasetProblem> walkClassFolder(const std::string &split, const fs::path &classFolder,
+                                              std::vector<DatasetFile> &files)
+{
+    std::error_code error;
+    auto options = fs::directory_options::skip_permission_denied;
+    for (fs::recursive_directory_iterator it(classFolder, options, error), end;
+         !error && it != end; it.increment(error)) {
+        const fs::path &path = it->path();
+        const std::string name = path.filename().string();
+        std::error_code typeError;
+        if (!name.empty() && name[0] == '.') { // hidden
+            if (it->is_directory(typeError)) {
+                it.disable_recursion_pending();
             }
-            if (!it->is_regular_file(typeError)) {
-                continue; // folders are walked; symlinked folders are not followed
-            }
-            addFile(split, className, path);
+            continue;
         }
-        if (error) {
-            m_index.problems.push_back({classFolder, "folder could not be read completely (" +
-                                                         error.message() + ")"});
+        if (!it->is_regular_file(typeError)) {
+            continue; // folders are walked; symlinked folders are not followed
         }
-    }
-
-    std::map<std::pair<std::string, std::string>, std::vector<DatasetFile>> &pending()
-    {
-        return m_pending;
-    }
-
-private:
-    // Names only: opening the file is inspectDataset's job.
-    void addFile(const std::string &split, const std::string &className, const fs::path &path)
-    {
         DatasetFile file;
         file.path = path;
         file.split = split;
-        file.patient = patientIdFromFileName(path.filename().string());
-        m_pending[{split, className}].push_back(std::move(file));
+        file.patient = patientIdFromFileName(name);
+        files.push_back(std::move(file));
     }
-
-    DatasetIndex &m_index;
-    std::map<std::pair<std::string, std::string>, std::vector<DatasetFile>> m_pending;
-};
+    if (error) {
+        return DatasetProblem{classFolder, "folder could not be read completely (" + error.message() + ")"};
+    }
+    return std::nullopt;
+}
 
 } // namespace
 
@@ -207,21 +190,35 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
         }
     }
 
-    Scanner scanner(index);
+    // Class folders are walked in parallel (the walk is most of a names-only scan), each into
+    // its own list; cancelling stops before the next folder.
+    std::vector<std::vector<DatasetFile>> found(classFolders.size());
+    std::vector<std::optional<DatasetProblem>> unreadable(classFolders.size());
+    const bool finished = parallelFor(
+        classFolders.size(),
+        [&](std::size_t i) {
+            unreadable[i] = walkClassFolder(classFolders[i].first, classFolders[i].second, found[i]);
+        },
+        observer);
+    if (!finished) {
+        return makeError(ErrorCode::Cancelled, "scan of " + root.string() + " cancelled");
+    }
+    std::map<std::pair<std::string, std::string>, std::vector<DatasetFile>> pending;
     for (std::size_t i = 0; i < classFolders.size(); ++i) {
-        if (cancelled(observer)) {
-            return makeError(ErrorCode::Cancelled, "scan of " + root.string() + " cancelled");
+        if (unreadable[i]) {
+            index.problems.push_back(std::move(*unreadable[i]));
         }
-        scanner.scanClassFolder(classFolders[i].first, classFolders[i].second);
-        if (observer) {
-            observer->progress(std::int64_t(i + 1), std::int64_t(classFolders.size()));
+        if (!found[i].empty()) {
+            auto &bucket = pending[{classFolders[i].first, classFolders[i].second.filename().string()}];
+            bucket.insert(bucket.end(), std::make_move_iterator(found[i].begin()),
+                          std::make_move_iterator(found[i].end()));
         }
     }
 
     // Classes are the class folders that hold at least one usable image, sorted by name.
     std::vector<std::string> classes;
     std::vector<std::string> splits;
-    for (const auto &[key, files] : scanner.pending()) {
+    for (const auto &[key, files] : pending) {
         if (std::find(classes.begin(), classes.end(), key.second) == classes.end()) {
             classes.push_back(key.second);
         }
@@ -238,13 +235,12 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     index.splits = splits;
     for (const std::string &split : splits) {
         for (std::size_t label = 0; label < classes.size(); ++label) {
-            auto found = scanner.pending().find({split, classes[label]});
-            if (found == scanner.pending().end()) {
+            auto bucket = pending.find({split, classes[label]});
+            if (bucket == pending.end()) {
                 continue;
             }
-            std::sort(found->second.begin(), found->second.end(),
-                      byPath);
-            for (DatasetFile &file : found->second) {
+            std::sort(bucket->second.begin(), bucket->second.end(), byPath);
+            for (DatasetFile &file : bucket->second) {
                 file.label = int(label);
                 index.files.push_back(std::move(file));
             }
