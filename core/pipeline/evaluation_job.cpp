@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -42,7 +43,7 @@ Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
         return written;
     }
     const ml::BinaryMetrics &m = result.metrics;
-    const nlohmann::json metrics = {
+    nlohmann::json metrics = {
         {"model", result.modelName},
         {"split", result.split},
         {"positive_class", result.classNames[1]},
@@ -56,6 +57,22 @@ Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
         {"confusion", {{"tp", m.counts.truePositive}, {"fp", m.counts.falsePositive},
                        {"tn", m.counts.trueNegative}, {"fn", m.counts.falseNegative}}},
     };
+    // Every metric with its bootstrap interval; undefined values (a zero denominator) are null.
+    const ml::DiagnosticReport &report = result.report;
+    auto number = [](double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); };
+    nlohmann::json diagnostic = nlohmann::json::object();
+    const auto &definitions = ml::diagnosticMetricDefinitions();
+    for (std::size_t d = 0; d < definitions.size(); ++d) {
+        diagnostic[definitions[d].key] = {{"value", number(report.metrics.*(definitions[d].member))},
+                                          {"ci_low", number(report.intervals[d].low)},
+                                          {"ci_high", number(report.intervals[d].high)}};
+    }
+    metrics["threshold_source"] = result.thresholdSource;
+    metrics["metrics"] = diagnostic;
+    metrics["prevalence"] = number(report.prevalence);
+    metrics["majority_baseline_accuracy"] = number(report.majorityBaseline);
+    metrics["bootstrap"] = {{"samples", report.bootstrap.samples}, {"seed", report.bootstrap.seed},
+                            {"confidence", report.bootstrap.confidence}, {"method", "percentile"}};
     return writeFileAtomically(folder / "metrics.json", metrics.dump(2) + "\n");
 }
 
@@ -111,7 +128,17 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     result.modelName = classifier->card().name;
     result.classNames = spec.classNames;
     result.split = job.split;
-    result.metrics = ml::computeBinaryMetrics(images->labels, positive, spec.threshold);
+    double threshold = spec.threshold;
+    result.thresholdSource = "model card";
+    if (job.youdenThreshold) {
+        threshold = ml::youdenThreshold(images->labels, positive);
+        result.thresholdSource = "Youden's J on this split";
+    } else if (job.threshold) {
+        threshold = *job.threshold;
+        result.thresholdSource = "given";
+    }
+    result.metrics = ml::computeBinaryMetrics(images->labels, positive, threshold);
+    result.report = ml::diagnosticReport(images->labels, positive, threshold, job.bootstrap);
     result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
     if (auto written = writeOutputs(result.outputFolder, result, *images, positive, index->root);
         !written) {

@@ -3,9 +3,11 @@
 
 #include "core/common/progress.h"
 #include "core/common/result.h"
+#include "core/ml/diagnostic_metrics.h"
 #include "core/ml/metrics.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,11 @@ struct EvaluationJob {
     std::string split = "test";
     std::string device = "auto";
     std::filesystem::path cacheDir; // tensor cache folder; empty: decode every time
+    // The decision threshold: the model card's when neither is set, else this value, or
+    // Youden's J on the evaluated split (optimistic there: the split chose it).
+    std::optional<double> threshold;
+    bool youdenThreshold = false;
+    ml::BootstrapSettings bootstrap;
 };
 
 struct EvaluationResult {
@@ -24,6 +31,8 @@ struct EvaluationResult {
     std::vector<std::string> classNames;
     std::string split;
     ml::BinaryMetrics metrics;           // class 1 (e.g. PNEUMONIA) is the positive class
+    ml::DiagnosticReport report;         // every metric with its bootstrap interval
+    std::string thresholdSource;         // "model card", "given" or "Youden's J on this split"
     std::filesystem::path outputFolder;  // RUN/evaluations/<split>/ with predictions.csv, metrics.json
 };
 

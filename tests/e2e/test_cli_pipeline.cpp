@@ -93,12 +93,30 @@ private Q_SLOTS:
 
         const Outcome evaluated = runCli({"evaluate", run, test::demoDataset(), "--device", "cpu"});
         QVERIFY2(evaluated.exitCode == 0, qPrintable(evaluated.err));
-        for (const char *metric : {"accuracy", "precision", "recall", "specificity", "F1",
-                                   "Confusion matrix"}) {
+        for (const char *metric : {"Accuracy", "Balanced accuracy", "Sensitivity (recall)", "Specificity",
+                                   "Precision (PPV)", "NPV", "F1", "MCC", "Cohen's kappa", "ROC AUC",
+                                   "PR AUC", "Brier score", "95% bootstrap CI",
+                                   "majority-class baseline accuracy 0.500", "Confusion matrix"}) {
             QVERIFY2(evaluated.out.contains(metric), metric);
         }
         QVERIFY(evaluated.out.contains("50 images"));
         QVERIFY(QFile::exists(run + "/evaluations/test/predictions.csv"));
+        QFile metricsFile(run + "/evaluations/test/metrics.json");
+        QVERIFY(metricsFile.open(QIODevice::ReadOnly));
+        const QJsonObject metricsJson = QJsonDocument::fromJson(metricsFile.readAll()).object();
+        const QJsonObject auc = metricsJson["metrics"].toObject()["roc_auc"].toObject();
+        QVERIFY(auc["ci_low"].toDouble() <= auc["value"].toDouble());
+        QVERIFY(auc["value"].toDouble() <= auc["ci_high"].toDouble());
+        QCOMPARE(metricsJson["bootstrap"].toObject()["seed"].toInt(), 42);
+
+        const Outcome youden = runCli({"evaluate", run, test::demoDataset(), "--device", "cpu",
+                                       "--threshold", "youden", "--bootstrap", "50"});
+        QVERIFY2(youden.exitCode == 0, qPrintable(youden.err));
+        QVERIFY(youden.out.contains("Youden's J on this split"));
+        QVERIFY(youden.out.contains("optimistic"));
+        const Outcome badThreshold = runCli({"evaluate", run, test::demoDataset(), "--threshold", "1.5"});
+        QVERIFY(badThreshold.exitCode != 0);
+        QVERIFY(badThreshold.err.contains("--threshold 1.5"));
 
         const QString overlay = m_dir.filePath("overlay.png");
         const Outcome explained = runCli({"explain", run, firstDemoImage(), "--out", overlay,
