@@ -3,9 +3,10 @@
 
 #include "cxr/version.h"
 #include "ui/augment/augment_page.h"
-#include "ui/common/placeholder_page.h"
 #include "ui/augment/augmentation_controls.h"
 #include "ui/dataset/dataset_page.h"
+#include "ui/evaluation/evaluate_page.h"
+#include "ui/training/run_history.h"
 #include "ui/training/train_page.h"
 #include "ui/viewer/viewer_page.h"
 
@@ -24,7 +25,7 @@ namespace cxr::ui {
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_pageList(new QListWidget), m_pages(new QStackedWidget),
       m_datasetPage(new DatasetPage), m_augmentPage(new AugmentPage),
-      m_trainPage(new TrainPage), m_viewerPage(new ViewerPage),
+      m_trainPage(new TrainPage), m_evaluatePage(new EvaluatePage), m_viewerPage(new ViewerPage),
       m_confirmClose([this](const QString &question) {
           return QMessageBox::question(this, tr("Training is running"), question) == QMessageBox::Yes;
       })
@@ -35,11 +36,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_pages->addWidget(m_datasetPage);
     m_pages->addWidget(m_augmentPage);
     m_pages->addWidget(m_trainPage);
-    m_pages->addWidget(new PlaceholderPage(
-        tr("Evaluate"),
-        tr("Test-set metrics with confidence intervals, ROC and PR curves, confusion matrix and "
-           "a threshold slider. The test split is never used for training or tuning."),
-        QStringLiteral("cxr evaluate RUN DATASET --split test")));
+    m_pages->addWidget(m_evaluatePage);
     m_pages->addWidget(m_viewerPage);
 
     const QStringList names = {tr("Dataset"), tr("Augment"), tr("Train"), tr("Evaluate"),
@@ -60,6 +57,12 @@ MainWindow::MainWindow(QWidget *parent)
         statusBar()->showMessage(tr("Dataset %1 loaded").arg(root), 5000);
         m_augmentPage->setDataset(m_datasetPage->dataset());
         m_trainPage->setDataset(root);
+        m_evaluatePage->setDataset(root);
+    });
+    connect(m_trainPage->history(), &RunHistory::evaluateRequested, this, [this](const ml::RunInfo &run) {
+        m_evaluatePage->setRun(QString::fromStdString(run.folder.string()));
+        m_evaluatePage->setDataset(QString::fromStdString(run.settings.datasetPath));
+        showPage(EvaluatePageIndex);
     });
     connect(m_trainPage, &TrainPage::previewAugmentation, this, [this](const QString &preset) {
         AugmentationSettings settings;

@@ -12,6 +12,7 @@ namespace cxr::ui {
 
 class AugmentPage;
 class DatasetPage;
+class EvaluatePage;
 class TrainPage;
 class ViewerPage;
 
@@ -30,6 +31,7 @@ public:
     AugmentPage *augmentPage() const { return m_augmentPage; }
     ViewerPage *viewerPage() const { return m_viewerPage; }
     TrainPage *trainPage() const { return m_trainPage; }
+    EvaluatePage *evaluatePage() const { return m_evaluatePage; }
     // Asks whether to stop a running training and quit (a message box by default; tests
     // answer without one).
     void setCloseConfirmation(std::function<bool(const QString &question)> confirm)
@@ -49,6 +51,7 @@ private:
     DatasetPage *m_datasetPage;
     AugmentPage *m_augmentPage;
     TrainPage *m_trainPage;
+    EvaluatePage *m_evaluatePage;
     ViewerPage *m_viewerPage;
     std::function<bool(const QString &)> m_confirmClose;
 };

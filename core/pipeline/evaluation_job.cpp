@@ -6,12 +6,16 @@
 #include "core/data/dataset_scanner.h"
 #include "core/data/tensor_cache.h"
 #include "core/ml/classifier.h"
+#include "core/ml/run_folder.h"
 #include "core/pipeline/input_spec.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 namespace cxr::pipeline {
@@ -145,6 +149,51 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
         return written.error();
     }
     return result;
+}
+
+Result<SavedPredictions> readSavedPredictions(const fs::path &runOrModel, const std::string &split,
+                                              const std::vector<std::string> &classNames)
+{
+    auto modelDir = ml::findModelDir(runOrModel);
+    if (!modelDir) {
+        return modelDir.error();
+    }
+    const fs::path file = modelDir->parent_path() / "evaluations" / split / "predictions.csv";
+    std::ifstream in(file);
+    if (!in) {
+        return makeError(ErrorCode::NotFound, file.string() + ": no saved evaluation");
+    }
+    SavedPredictions saved;
+    std::string line;
+    std::getline(in, line);
+    if (line != "file,label,probability") {
+        return makeError(ErrorCode::Corrupt, file.string() + ": not a predictions file");
+    }
+    for (int row = 2; std::getline(in, line); ++row) {
+        // The file name may contain commas; the label and probability are the last fields.
+        const std::size_t second = line.rfind(',');
+        const std::size_t first = second == std::string::npos || second == 0 ? std::string::npos
+                                                                             : line.rfind(',', second - 1);
+        if (first == std::string::npos) {
+            return makeError(ErrorCode::Corrupt, file.string() + ": line " + std::to_string(row) + " is malformed");
+        }
+        const std::string label = line.substr(first + 1, second - first - 1);
+        const auto cls = std::find(classNames.begin(), classNames.end(), label);
+        char *end = nullptr;
+        const float probability = std::strtof(line.c_str() + second + 1, &end);
+        if (cls == classNames.end() || end == line.c_str() + second + 1 || *end != '\0' ||
+            !(probability >= 0 && probability <= 1)) {
+            return makeError(ErrorCode::Corrupt, file.string() + ": line " + std::to_string(row) +
+                                                     " has an unknown class or a bad probability");
+        }
+        saved.files.push_back(line.substr(0, first));
+        saved.labels.push_back(int(cls - classNames.begin()));
+        saved.probabilities.push_back(probability);
+    }
+    if (saved.files.empty()) {
+        return makeError(ErrorCode::Corrupt, file.string() + ": holds no predictions");
+    }
+    return saved;
 }
 
 } // namespace cxr::pipeline

@@ -43,4 +43,16 @@ struct EvaluationResult {
 Result<EvaluationResult> runEvaluation(const EvaluationJob &job,
                                        ProgressObserver *observer = nullptr);
 
+// The predictions an earlier evaluation saved (RUN/evaluations/<split>/predictions.csv), so a
+// result reopens without predicting again. An error, naming the file and the line, when it is
+// missing or was edited into something else: such a file is evaluated again, never trusted.
+struct SavedPredictions {
+    std::vector<std::string> files; // relative to the dataset
+    std::vector<int> labels;        // class index per image
+    std::vector<float> probabilities; // P(class 1)
+};
+Result<SavedPredictions> readSavedPredictions(const std::filesystem::path &runOrModel,
+                                              const std::string &split,
+                                              const std::vector<std::string> &classNames);
+
 } // namespace cxr::pipeline

@@ -60,7 +60,8 @@ std::map<QString, QString> flatConfig(const std::filesystem::path &run)
 
 RunHistory::RunHistory(QWidget *parent)
     : QWidget(parent), m_table(new QTableWidget(0, ColumnCount)), m_resume(new QPushButton(tr("Resume"))),
-      m_trainLike(new QPushButton(tr("Train like this"))), m_archive(new QPushButton(tr("Archive"))),
+      m_trainLike(new QPushButton(tr("Train like this"))), m_evaluate(new QPushButton(tr("Evaluate…"))),
+      m_archive(new QPushButton(tr("Archive"))),
       m_delete(new QPushButton(tr("Delete…"))), m_differences(new QPlainTextEdit)
 {
     m_table->setHorizontalHeaderLabels({tr("Started"), tr("Run"), tr("Model"), tr("Dataset"), tr("Epochs"),
@@ -80,7 +81,8 @@ RunHistory::RunHistory(QWidget *parent)
 
     auto *refresh = new QPushButton(tr("Refresh"));
     auto *buttons = new QHBoxLayout;
-    for (QPushButton *button : {refresh, m_resume, m_trainLike, m_archive, m_delete}) {
+    m_evaluate->setToolTip(tr("Open the selected run's model on the Evaluate page"));
+    for (QPushButton *button : {refresh, m_resume, m_trainLike, m_evaluate, m_archive, m_delete}) {
         buttons->addWidget(button);
     }
     buttons->addStretch(1);
@@ -106,6 +108,12 @@ RunHistory::RunHistory(QWidget *parent)
         const auto runs = selectedRuns();
         if (runs.size() == 1) {
             Q_EMIT trainLikeRequested(runs.front());
+        }
+    });
+    connect(m_evaluate, &QPushButton::clicked, this, [this] {
+        const auto runs = selectedRuns();
+        if (runs.size() == 1) {
+            Q_EMIT evaluateRequested(runs.front());
         }
     });
     connect(m_archive, &QPushButton::clicked, this, &RunHistory::archiveSelected);
@@ -213,6 +221,7 @@ void RunHistory::updateButtons()
                         QDir(m_activeRun) == QDir(QString::fromStdString(runs.front().folder.string()));
     m_resume->setEnabled(one && runs.front().resumable() && m_activeRun.isEmpty());
     m_trainLike->setEnabled(one);
+    m_evaluate->setEnabled(one && !runs.front().epochs.empty());
     m_archive->setEnabled(!runs.empty() && !active);
     m_delete->setEnabled(!runs.empty() && !active);
 }

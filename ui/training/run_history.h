@@ -36,6 +36,7 @@ Q_SIGNALS:
     void selectionChanged();
     void resumeRequested(const cxr::ml::RunInfo &run);
     void trainLikeRequested(const cxr::ml::RunInfo &run);
+    void evaluateRequested(const cxr::ml::RunInfo &run);
 
 private:
     QString statusText(const ml::RunInfo &run) const;
@@ -50,6 +51,7 @@ private:
     QTableWidget *m_table;
     QPushButton *m_resume;
     QPushButton *m_trainLike;
+    QPushButton *m_evaluate;
     QPushButton *m_archive;
     QPushButton *m_delete;
     QPlainTextEdit *m_differences;

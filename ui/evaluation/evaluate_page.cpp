@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+#include "ui/evaluation/evaluate_page.h"
+
+#include "core/data/tensor_cache.h"
+#include "core/ml/run_folder.h"
+
+#include <qcustomplot.h>
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSlider>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <cmath>
+
+namespace cxr::ui {
+
+namespace {
+
+QString formatted(double value, int decimals = 3)
+{
+    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
+}
+
+QCustomPlot *curvePlot(const QString &x, const QString &y)
+{
+    auto *plot = new QCustomPlot;
+    plot->xAxis->setLabel(x);
+    plot->yAxis->setLabel(y);
+    plot->xAxis->setRange(0, 1);
+    plot->yAxis->setRange(0, 1.02);
+    plot->setMinimumSize(260, 220);
+    plot->addGraph(); // the curve
+    plot->graph(0)->setPen(QPen(QColor(31, 119, 180), 1));
+    plot->addGraph(); // the operating point
+    plot->graph(1)->setLineStyle(QCPGraph::lsNone);
+    plot->graph(1)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(214, 39, 40), 9));
+    return plot;
+}
+
+QWidget *withBrowse(QLineEdit *edit, bool folder, QWidget *parent)
+{
+    auto *row = new QWidget(parent);
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(edit, 1);
+    auto *browse = new QPushButton(QObject::tr("Browse…"), row);
+    layout->addWidget(browse);
+    QObject::connect(browse, &QPushButton::clicked, row, [edit, folder, row] {
+        const QString chosen = folder ? QFileDialog::getExistingDirectory(row, QString(), edit->text())
+                                      : QFileDialog::getOpenFileName(row, QString(), edit->text());
+        if (!chosen.isEmpty()) {
+            edit->setText(chosen);
+        }
+    });
+    return row;
+}
+
+} // namespace
+
+EvaluatePage::EvaluatePage(QWidget *parent)
+    : QWidget(parent), m_run(new QLineEdit), m_dataset(new QLineEdit), m_split(new QComboBox),
+      m_device(new QComboBox), m_evaluate(new QPushButton(tr("Evaluate"))), m_status(new QLabel),
+      m_slider(new QSlider(Qt::Horizontal)), m_thresholdBox(new QDoubleSpinBox), m_target(new QDoubleSpinBox),
+      m_metrics(new QTableWidget(0, 3)), m_confusion(new QTableWidget(2, 2)),
+      m_roc(curvePlot(tr("1 − specificity"), tr("sensitivity"))), m_pr(curvePlot(tr("recall"), tr("precision")))
+{
+    m_run->setPlaceholderText(tr("run folder (or its model/ folder)"));
+    m_dataset->setPlaceholderText(tr("dataset folder or manifest"));
+    m_split->addItems({QStringLiteral("test"), QStringLiteral("val")});
+    m_split->setToolTip(tr("The test split is never used for training or tuning; choose thresholds on val"));
+    m_device->addItem(tr("Automatic"), QStringLiteral("auto"));
+    m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
+    m_status->setWordWrap(true);
+    m_slider->setRange(0, 1000);
+    m_thresholdBox->setRange(0, 1);
+    m_thresholdBox->setDecimals(3);
+    m_thresholdBox->setSingleStep(0.01);
+    m_target->setRange(0.5, 1);
+    m_target->setDecimals(2);
+    m_target->setSingleStep(0.01);
+    m_target->setValue(0.95);
+    m_metrics->setHorizontalHeaderLabels({tr("Metric"), tr("Value"), tr("95% CI (bootstrap)")});
+    m_metrics->verticalHeader()->hide();
+    m_metrics->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_metrics->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_metrics->horizontalHeader()->setStretchLastSection(true);
+    m_slider->setValue(500);
+    m_thresholdBox->setValue(0.5);
+    m_confusion->setHorizontalHeaderLabels({tr("called negative"), tr("called positive")});
+    m_confusion->setVerticalHeaderLabels({tr("negative"), tr("positive")});
+    m_confusion->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_confusion->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_confusion->setMaximumHeight(110);
+
+    auto *setup = new QFormLayout;
+    setup->addRow(tr("Run"), withBrowse(m_run, true, this));
+    setup->addRow(tr("Dataset"), withBrowse(m_dataset, true, this));
+    auto *splitRow = new QHBoxLayout;
+    splitRow->addWidget(m_split);
+    splitRow->addWidget(new QLabel(tr("Device")));
+    splitRow->addWidget(m_device);
+    splitRow->addWidget(m_evaluate);
+    splitRow->addStretch(1);
+    setup->addRow(tr("Split"), splitRow);
+
+    auto *youden = new QPushButton(tr("Youden's J"));
+    auto *bySensitivity = new QPushButton(tr("Sensitivity ≥"));
+    auto *bySpecificity = new QPushButton(tr("Specificity ≥"));
+    auto *save = new QPushButton(tr("Save to model card"));
+    save->setToolTip(tr("The Viewer then calls images positive at this threshold"));
+    auto *thresholdRow = new QHBoxLayout;
+    thresholdRow->addWidget(new QLabel(tr("Threshold")));
+    thresholdRow->addWidget(m_slider, 1);
+    thresholdRow->addWidget(m_thresholdBox);
+    thresholdRow->addWidget(youden);
+    thresholdRow->addWidget(bySensitivity);
+    thresholdRow->addWidget(bySpecificity);
+    thresholdRow->addWidget(m_target);
+    thresholdRow->addWidget(save);
+
+    auto *left = new QWidget;
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_metrics, 1);
+    leftLayout->addWidget(new QLabel(tr("Confusion matrix (rows: true class; counts and row %)")));
+    leftLayout->addWidget(m_confusion);
+    auto *plots = new QWidget;
+    auto *plotLayout = new QVBoxLayout(plots);
+    plotLayout->setContentsMargins(0, 0, 0, 0);
+    plotLayout->addWidget(m_roc);
+    plotLayout->addWidget(m_pr);
+    auto *splitter = new QSplitter;
+    splitter->addWidget(left);
+    splitter->addWidget(plots);
+    splitter->setSizes({520, 480});
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(setup);
+    layout->addWidget(m_status);
+    layout->addLayout(thresholdRow);
+    layout->addWidget(splitter, 1);
+
+    m_intervalDelay.setSingleShot(true);
+    m_intervalDelay.setInterval(200);
+    connect(&m_intervalDelay, &QTimer::timeout, this, &EvaluatePage::refreshIntervals);
+    connect(m_evaluate, &QPushButton::clicked, this, [this] { evaluate(true); });
+    connect(&m_job, &QFutureWatcher<Outcome>::finished, this, &EvaluatePage::onEvaluated);
+    connect(&m_intervals, &QFutureWatcher<ml::DiagnosticReport>::finished, this, &EvaluatePage::onIntervalsReady);
+    connect(m_slider, &QSlider::valueChanged, this, [this](int value) { setThreshold(value / 1000.0); });
+    connect(m_thresholdBox, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &EvaluatePage::setThreshold);
+    connect(youden, &QPushButton::clicked, this,
+            [this] { setThreshold(ml::youdenThreshold(m_labels, m_probabilities)); });
+    connect(bySensitivity, &QPushButton::clicked, this, [this] {
+        setThreshold(ml::thresholdForSensitivity(m_labels, m_probabilities, m_target->value()));
+    });
+    connect(bySpecificity, &QPushButton::clicked, this, [this] {
+        setThreshold(ml::thresholdForSpecificity(m_labels, m_probabilities, m_target->value()));
+    });
+    connect(save, &QPushButton::clicked, this, &EvaluatePage::saveThresholdToModelCard);
+    m_status->setText(tr("Choose a run and a dataset, then Evaluate. Results are saved in the run "
+                         "folder and reopen at once."));
+}
+
+EvaluatePage::~EvaluatePage()
+{
+    // Neither job touches the page; waiting keeps their threads from outliving it.
+    m_job.waitForFinished();
+    m_intervals.waitForFinished();
+}
+
+void EvaluatePage::setRun(const QString &runFolder)
+{
+    m_run->setText(runFolder);
+}
+
+void EvaluatePage::setDataset(const QString &path)
+{
+    m_dataset->setText(path);
+}
+
+void EvaluatePage::setSplit(const QString &split)
+{
+    m_split->setCurrentText(split);
+}
+
+QString EvaluatePage::statusText() const
+{
+    return m_status->text();
+}
+
+bool EvaluatePage::evaluate(bool reuseSaved)
+{
+    if (m_job.isRunning()) {
+        return false;
+    }
+    pipeline::EvaluationJob job;
+    job.run = m_run->text().trimmed().toStdString();
+    job.datasetDir = m_dataset->text().trimmed().toStdString();
+    job.split = m_split->currentText().toStdString();
+    job.device = m_device->currentData().toString().toStdString();
+    job.cacheDir = data::defaultCacheDir();
+    m_status->setText(tr("Evaluating the %1 split…").arg(m_split->currentText()));
+    m_evaluate->setEnabled(false);
+    m_job.setFuture(QtConcurrent::run([job, reuseSaved]() {
+        Outcome outcome;
+        auto modelDir = ml::findModelDir(job.run);
+        if (!modelDir) {
+            outcome.message = QString::fromStdString(modelDir.error().message);
+            return outcome;
+        }
+        auto card = ml::readModelCard(*modelDir / "model.json");
+        if (!card) {
+            outcome.message = QString::fromStdString(card.error().message);
+            return outcome;
+        }
+        outcome.modelName = QString::fromStdString(card->name);
+        outcome.modelThreshold = card->spec.threshold;
+        for (const std::string &name : card->spec.classNames) {
+            outcome.classNames << QString::fromStdString(name);
+        }
+        auto saved = reuseSaved ? pipeline::readSavedPredictions(job.run, job.split, card->spec.classNames)
+                                : Result<pipeline::SavedPredictions>(makeError(ErrorCode::NotFound, ""));
+        if (saved) {
+            outcome.ok = true;
+            outcome.reused = true;
+            outcome.labels = saved->labels;
+            outcome.probabilities = saved->probabilities;
+            return outcome;
+        }
+        auto result = pipeline::runEvaluation(job);
+        if (!result) {
+            outcome.message = QString::fromStdString(result.error().message);
+            return outcome;
+        }
+        auto fresh = pipeline::readSavedPredictions(job.run, job.split, card->spec.classNames);
+        if (!fresh) {
+            outcome.message = QString::fromStdString(fresh.error().message);
+            return outcome;
+        }
+        outcome.ok = true;
+        outcome.labels = fresh->labels;
+        outcome.probabilities = fresh->probabilities;
+        return outcome;
+    }));
+    return true;
+}
+
+void EvaluatePage::onEvaluated()
+{
+    m_evaluate->setEnabled(true);
+    const Outcome outcome = m_job.result();
+    if (!outcome.ok) {
+        m_status->setText(tr("Cannot evaluate: %1").arg(outcome.message));
+        return;
+    }
+    m_labels = outcome.labels;
+    m_probabilities = outcome.probabilities;
+    m_classNames = outcome.classNames;
+    m_modelName = outcome.modelName;
+    const auto positives = std::count(m_labels.begin(), m_labels.end(), 1);
+    m_status->setText(tr("%1 on the %2 split: %3 images, %4 %5 (prevalence %6). %7")
+                          .arg(m_modelName, m_split->currentText())
+                          .arg(m_labels.size())
+                          .arg(positives)
+                          .arg(m_classNames.value(1))
+                          .arg(double(positives) / double(m_labels.size()), 0, 'f', 3)
+                          .arg(outcome.reused ? tr("Reopened from the saved predictions.")
+                                              : tr("Predictions saved in the run folder.")));
+    drawCurves();
+    m_threshold = -1; // force the refresh
+    setThreshold(outcome.modelThreshold);
+}
+
+void EvaluatePage::setThreshold(double threshold)
+{
+    threshold = std::clamp(threshold, 0.0, 1.0);
+    if (std::abs(threshold - m_threshold) < 1e-9) {
+        return;
+    }
+    m_threshold = threshold;
+    const QSignalBlocker blockSlider(m_slider);
+    const QSignalBlocker blockBox(m_thresholdBox);
+    m_slider->setValue(int(std::lround(threshold * 1000)));
+    m_thresholdBox->setValue(threshold);
+    if (hasResult()) {
+        refreshMetrics();
+        m_intervalDelay.start();
+    }
+}
+
+void EvaluatePage::refreshMetrics()
+{
+    ml::BootstrapSettings none;
+    none.samples = 0;
+    m_report = ml::diagnosticReport(m_labels, m_probabilities, m_threshold, none);
+    const auto &definitions = ml::diagnosticMetricDefinitions();
+    m_metrics->setRowCount(int(definitions.size()) + 2);
+    for (std::size_t d = 0; d < definitions.size(); ++d) {
+        m_metrics->setItem(int(d), 0, new QTableWidgetItem(QString::fromLatin1(definitions[d].label)));
+        m_metrics->setItem(int(d), 1, new QTableWidgetItem(formatted(m_report.metrics.*(definitions[d].member))));
+        if (!m_metrics->item(int(d), 2)) {
+            m_metrics->setItem(int(d), 2, new QTableWidgetItem);
+        }
+        m_metrics->item(int(d), 2)->setText(tr("…"));
+    }
+    m_intervalsShown = false;
+    const int extra = int(definitions.size());
+    m_metrics->setItem(extra, 0, new QTableWidgetItem(tr("Prevalence")));
+    m_metrics->setItem(extra, 1, new QTableWidgetItem(formatted(m_report.prevalence)));
+    m_metrics->setItem(extra, 2, new QTableWidgetItem);
+    m_metrics->setItem(extra + 1, 0, new QTableWidgetItem(tr("Majority-class baseline accuracy")));
+    m_metrics->setItem(extra + 1, 1, new QTableWidgetItem(formatted(m_report.majorityBaseline)));
+    m_metrics->setItem(extra + 1, 2, new QTableWidgetItem);
+
+    const ml::ConfusionCounts &c = m_report.metrics.counts;
+    const std::int64_t cells[2][2] = {{c.trueNegative, c.falsePositive}, {c.falseNegative, c.truePositive}};
+    m_confusion->setHorizontalHeaderLabels({tr("called %1").arg(m_classNames.value(0)), tr("called %1").arg(m_classNames.value(1))});
+    m_confusion->setVerticalHeaderLabels({m_classNames.value(0), m_classNames.value(1)});
+    for (int row = 0; row < 2; ++row) {
+        const double total = double(cells[row][0] + cells[row][1]);
+        for (int column = 0; column < 2; ++column) {
+            m_confusion->setItem(row, column, new QTableWidgetItem(
+                tr("%1 (%2%)").arg(cells[row][column]).arg(total > 0 ? 100.0 * double(cells[row][column]) / total : 0.0, 0, 'f', 1)));
+        }
+    }
+    const ml::DiagnosticMetrics &m = m_report.metrics;
+    m_roc->graph(1)->data()->clear();
+    m_roc->graph(1)->addData(1 - m.specificity, m.sensitivity);
+    m_pr->graph(1)->data()->clear();
+    if (std::isfinite(m.ppv)) {
+        m_pr->graph(1)->addData(m.sensitivity, m.ppv);
+    }
+    m_roc->replot(QCustomPlot::rpQueuedReplot);
+    m_pr->replot(QCustomPlot::rpQueuedReplot);
+    Q_EMIT resultChanged();
+}
+
+void EvaluatePage::refreshIntervals()
+{
+    // 1,000 resamples take tens of milliseconds: on a worker, once the slider rests.
+    if (m_intervals.isRunning()) {
+        m_intervalDelay.start();
+        return;
+    }
+    m_intervals.setFuture(QtConcurrent::run(
+        [labels = m_labels, probabilities = m_probabilities, threshold = m_threshold]() {
+            return ml::diagnosticReport(labels, probabilities, threshold);
+        }));
+}
+
+void EvaluatePage::onIntervalsReady()
+{
+    const ml::DiagnosticReport report = m_intervals.result();
+    if (std::abs(report.threshold - m_threshold) > 1e-12) {
+        return; // the threshold moved meanwhile; its own computation follows
+    }
+    m_report = report;
+    const auto &definitions = ml::diagnosticMetricDefinitions();
+    for (std::size_t d = 0; d < definitions.size() && d < m_report.intervals.size(); ++d) {
+        const ml::ConfidenceInterval &ci = m_report.intervals[d];
+        m_metrics->item(int(d), 2)->setText(std::isfinite(ci.low) ? tr("%1 – %2").arg(formatted(ci.low), formatted(ci.high))
+                                                                  : QStringLiteral("–"));
+    }
+    m_intervalsShown = true;
+    Q_EMIT resultChanged();
+}
+
+void EvaluatePage::drawCurves()
+{
+    QVector<double> x;
+    QVector<double> y;
+    for (const ml::CurvePoint &p : ml::rocCurve(m_labels, m_probabilities)) {
+        x << p.x;
+        y << p.y;
+    }
+    m_roc->graph(0)->setData(x, y, true);
+    m_roc->graph(0)->setName(tr("ROC"));
+    x.clear();
+    y.clear();
+    for (const ml::CurvePoint &p : ml::precisionRecallCurve(m_labels, m_probabilities)) {
+        x << p.x;
+        y << p.y;
+    }
+    m_pr->graph(0)->setData(x, y, true);
+    m_roc->replot();
+    m_pr->replot();
+}
+
+bool EvaluatePage::saveThresholdToModelCard()
+{
+    auto modelDir = ml::findModelDir(m_run->text().trimmed().toStdString());
+    if (!modelDir) {
+        m_status->setText(QString::fromStdString(modelDir.error().message));
+        return false;
+    }
+    const auto file = *modelDir / "model.json";
+    auto card = ml::readModelCard(file);
+    if (!card) {
+        m_status->setText(QString::fromStdString(card.error().message));
+        return false;
+    }
+    card->spec.threshold = m_threshold;
+    if (auto written = ml::writeModelCard(file, *card); !written) {
+        m_status->setText(QString::fromStdString(written.error().message));
+        return false;
+    }
+    m_status->setText(tr("Threshold %1 saved in %2.").arg(m_threshold, 0, 'f', 3).arg(QString::fromStdString(file.string())));
+    return true;
+}
+
+} // namespace cxr::ui

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/ml/diagnostic_metrics.h"
+#include "core/ml/model_card.h"
+#include "core/pipeline/evaluation_job.h"
+
+#include <QFutureWatcher>
+#include <QTimer>
+#include <QWidget>
+
+class QComboBox;
+class QCustomPlot;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSlider;
+class QTableWidget;
+
+namespace cxr::ui {
+
+// The Evaluate page: a run's model on a dataset split (the locked test split by default),
+// evaluated off the UI thread; every diagnostic metric with its 95% bootstrap interval, the
+// confusion matrix with row percentages, and the ROC and precision-recall curves with the
+// operating point. The threshold slider updates all of them at once; presets pick Youden's J
+// or a target sensitivity or specificity, and the chosen threshold can be saved into the model
+// card for the Viewer. A saved evaluation reopens without predicting again.
+class EvaluatePage : public QWidget {
+    Q_OBJECT
+public:
+    explicit EvaluatePage(QWidget *parent = nullptr);
+    ~EvaluatePage() override;
+
+    void setRun(const QString &runFolder);
+    void setDataset(const QString &path);
+    void setSplit(const QString &split);
+    // Opens the saved evaluation of the run and split, or evaluates when there is none (or
+    // it is broken). Returns false when a job is already running.
+    bool evaluate(bool reuseSaved = true);
+    void setThreshold(double threshold);
+    double threshold() const { return m_threshold; }
+    bool saveThresholdToModelCard();
+
+    bool isBusy() const { return m_job.isRunning(); }
+    // The bootstrap intervals of the current threshold are in the table.
+    bool intervalsShown() const { return m_intervalsShown; }
+    bool hasResult() const { return !m_labels.empty(); }
+    const ml::DiagnosticReport &report() const { return m_report; }
+    QString statusText() const;
+    QTableWidget *metricsTable() const { return m_metrics; }
+    QTableWidget *confusionTable() const { return m_confusion; }
+
+Q_SIGNALS:
+    // After an evaluation opened or finished, and after every threshold change.
+    void resultChanged();
+
+private:
+    struct Outcome {
+        bool ok = false;
+        QString message;
+        std::vector<int> labels;
+        std::vector<float> probabilities;
+        QString modelName;
+        QStringList classNames;
+        double modelThreshold = 0.5;
+        bool reused = false;
+    };
+    void onEvaluated();
+    void refreshMetrics();   // values, matrix and plot markers: instant
+    void refreshIntervals(); // the bootstrap: after the slider rests, on a worker
+    void onIntervalsReady();
+    void drawCurves();
+
+    QLineEdit *m_run;
+    QLineEdit *m_dataset;
+    QComboBox *m_split;
+    QComboBox *m_device;
+    QPushButton *m_evaluate;
+    QLabel *m_status;
+    QSlider *m_slider;
+    QDoubleSpinBox *m_thresholdBox;
+    QDoubleSpinBox *m_target;
+    QTableWidget *m_metrics;
+    QTableWidget *m_confusion;
+    QCustomPlot *m_roc;
+    QCustomPlot *m_pr;
+    QFutureWatcher<Outcome> m_job;
+    QTimer m_intervalDelay;
+    QFutureWatcher<ml::DiagnosticReport> m_intervals;
+    bool m_intervalsShown = false;
+    std::vector<int> m_labels;
+    std::vector<float> m_probabilities;
+    QStringList m_classNames;
+    QString m_modelName;
+    double m_threshold = 0.5;
+    ml::DiagnosticReport m_report;
+};
+
+} // namespace cxr::ui
