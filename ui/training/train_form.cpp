@@ -521,6 +521,7 @@ void TrainForm::checkDataset()
         return;
     }
     m_splitCheckLabel->setText(tr("Checking the dataset…"));
+    m_checking = true;
     m_scan.setFuture(QtConcurrent::run([path]() {
         SplitCheck check;
         check.path = path;
@@ -575,6 +576,7 @@ void TrainForm::checkDataset()
 void TrainForm::onDatasetChecked()
 {
     m_splitCheck = m_scan.result();
+    m_checking = false;
     if (m_splitCheck.path != m_dataset->text().trimmed()) {
         m_scanDelay.start(); // the field changed meanwhile
         return;

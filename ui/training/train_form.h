@@ -42,7 +42,7 @@ public:
     void remember() const;
     // The dataset's split check as shown under the dataset field (empty while it runs).
     QString splitCheck() const;
-    bool isCheckingDataset() const { return m_scan.isRunning() || m_scanDelay.isActive(); }
+    bool isCheckingDataset() const { return m_checking || m_scanDelay.isActive(); }
 
 Q_SIGNALS:
     void changed();
@@ -99,6 +99,7 @@ private:
     QTimer m_scanDelay;
     QFutureWatcher<SplitCheck> m_scan;
     SplitCheck m_splitCheck;
+    bool m_checking = false; // from the start of a check until its result is shown
 };
 
 } // namespace cxr::ui
