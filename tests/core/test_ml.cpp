@@ -422,6 +422,40 @@ private Q_SLOTS:
         QCOMPARE(runs.front().state, ml::RunState::Stopped);
     }
 
+    void aCheckpointThatCannotBeWrittenStopsTheRunClearly()
+    {
+        // After the first step, checkpoints/ becomes a file (as a full or failing disk would
+        // refuse the write): the run stops at its checkpoint with a message naming the file,
+        // and its folder records the failure.
+        class BreakCheckpoints : public ml::TrainObserver {
+        public:
+            explicit BreakCheckpoints(QString run) : m_run(std::move(run)) {}
+            void batchFinished(const ml::BatchReport &) override
+            {
+                if (!m_broken) {
+                    QDir(m_run + "/checkpoints").removeRecursively();
+                    m_broken = test::writeFile(m_run + "/checkpoints", "not a folder");
+                }
+            }
+            bool m_broken = false;
+
+        private:
+            QString m_run;
+        };
+        const QString run = m_dir.filePath("unwritable");
+        BreakCheckpoints breaker(run);
+        auto result = pipeline::runTrainJob(smallJob(run), &breaker);
+        QVERIFY(breaker.m_broken);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().code, ErrorCode::WriteFailed);
+        QVERIFY2(QString::fromStdString(result.error().message).contains("last.pt: cannot write checkpoint"),
+                 result.error().message.c_str());
+        auto info = ml::describeRun(run.toStdString());
+        QVERIFY(info.ok());
+        QCOMPARE(info->state, ml::RunState::Failed);
+        QVERIFY(QString::fromStdString(info->message).contains("cannot write checkpoint"));
+    }
+
     void mixedPrecisionNeedsCuda()
     {
         auto job = smallJob(m_dir.filePath("bf16-on-cpu"));
