@@ -18,6 +18,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -74,8 +75,23 @@ EvaluatePage::EvaluatePage(QWidget *parent)
       m_device(new QComboBox), m_evaluate(new QPushButton(tr("Evaluate"))), m_status(new QLabel),
       m_slider(new QSlider(Qt::Horizontal)), m_thresholdBox(new QDoubleSpinBox), m_target(new QDoubleSpinBox),
       m_metrics(new QTableWidget(0, 3)), m_confusion(new QTableWidget(2, 2)),
-      m_roc(curvePlot(tr("1 − specificity"), tr("sensitivity"))), m_pr(curvePlot(tr("recall"), tr("precision")))
+      m_roc(curvePlot(tr("1 − specificity"), tr("sensitivity"))), m_pr(curvePlot(tr("recall"), tr("precision"))),
+      m_calibration(curvePlot(tr("mean predicted probability"), tr("observed share of positives"))),
+      m_histogram(new QCustomPlot)
 {
+    // Calibration: the bins' points against the diagonal of perfect calibration.
+    m_calibration->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
+    m_calibration->graph(1)->setScatterStyle(QCPScatterStyle());
+    m_calibration->graph(1)->setLineStyle(QCPGraph::lsLine);
+    m_calibration->graph(1)->setPen(QPen(Qt::gray, 1, Qt::DashLine));
+    m_calibration->graph(1)->setData({0, 1}, {0, 1});
+    m_histogram->xAxis->setLabel(tr("predicted probability of the positive class"));
+    m_histogram->yAxis->setLabel(tr("images"));
+    m_histogram->xAxis->setRange(0, 1);
+    m_histogram->legend->setVisible(true);
+    m_histogram->setMinimumSize(260, 220);
+    m_histogramThreshold = new QCPItemStraightLine(m_histogram);
+    m_histogramThreshold->setPen(QPen(QColor(214, 39, 40), 1.5));
     m_run->setPlaceholderText(tr("run folder (or its model/ folder)"));
     m_dataset->setPlaceholderText(tr("dataset folder or manifest"));
     m_split->addItems({QStringLiteral("test"), QStringLiteral("val")});
@@ -136,11 +152,11 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     leftLayout->addWidget(m_metrics, 1);
     leftLayout->addWidget(new QLabel(tr("Confusion matrix (rows: true class; counts and row %)")));
     leftLayout->addWidget(m_confusion);
-    auto *plots = new QWidget;
-    auto *plotLayout = new QVBoxLayout(plots);
-    plotLayout->setContentsMargins(0, 0, 0, 0);
-    plotLayout->addWidget(m_roc);
-    plotLayout->addWidget(m_pr);
+    auto *plots = new QTabWidget;
+    plots->addTab(m_roc, tr("ROC"));
+    plots->addTab(m_pr, tr("Precision-recall"));
+    plots->addTab(m_calibration, tr("Calibration"));
+    plots->addTab(m_histogram, tr("Probabilities"));
     auto *splitter = new QSplitter;
     splitter->addWidget(left);
     splitter->addWidget(plots);
@@ -279,6 +295,7 @@ void EvaluatePage::onEvaluated()
                           .arg(outcome.reused ? tr("Reopened from the saved predictions.")
                                               : tr("Predictions saved in the run folder.")));
     drawCurves();
+    drawCalibrationAndHistogram();
     m_threshold = -1; // force the refresh
     setThreshold(outcome.modelThreshold);
 }
@@ -342,8 +359,11 @@ void EvaluatePage::refreshMetrics()
     if (std::isfinite(m.ppv)) {
         m_pr->graph(1)->addData(m.sensitivity, m.ppv);
     }
+    m_histogramThreshold->point1->setCoords(m_threshold, 0);
+    m_histogramThreshold->point2->setCoords(m_threshold, 1);
     m_roc->replot(QCustomPlot::rpQueuedReplot);
     m_pr->replot(QCustomPlot::rpQueuedReplot);
+    m_histogram->replot(QCustomPlot::rpQueuedReplot);
     Q_EMIT resultChanged();
 }
 
@@ -418,6 +438,47 @@ bool EvaluatePage::saveThresholdToModelCard()
     }
     m_status->setText(tr("Threshold %1 saved in %2.").arg(m_threshold, 0, 'f', 3).arg(QString::fromStdString(file.string())));
     return true;
+}
+
+void EvaluatePage::drawCalibrationAndHistogram()
+{
+    QVector<double> predicted;
+    QVector<double> observed;
+    for (const ml::CalibrationBin &bin : ml::calibrationCurve(m_labels, m_probabilities, 10)) {
+        if (bin.count > 0) {
+            predicted << bin.meanPredicted;
+            observed << bin.observedRate;
+        }
+    }
+    m_calibration->graph(0)->setData(predicted, observed, true);
+    m_calibration->replot();
+
+    // One bar set per true class, 20 bins of probability, side by side.
+    m_histogram->clearPlottables();
+    constexpr int kBins = 20;
+    const QColor colours[] = {QColor(31, 119, 180), QColor(230, 120, 20)};
+    double highest = 1;
+    for (int cls = 0; cls < 2; ++cls) {
+        QVector<double> centres;
+        QVector<double> counts(kBins, 0);
+        for (int b = 0; b < kBins; ++b) {
+            centres << (b + 0.25 + 0.5 * cls) / kBins;
+        }
+        for (std::size_t i = 0; i < m_labels.size(); ++i) {
+            if (m_labels[i] == cls) {
+                counts[std::min(kBins - 1, int(m_probabilities[i] * kBins))] += 1;
+            }
+        }
+        auto *bars = new QCPBars(m_histogram->xAxis, m_histogram->yAxis);
+        bars->setName(tr("true %1").arg(m_classNames.value(cls)));
+        bars->setWidth(0.5 / kBins);
+        bars->setPen(Qt::NoPen);
+        bars->setBrush(colours[cls]);
+        bars->setData(centres, counts, true);
+        highest = std::max(highest, *std::max_element(counts.begin(), counts.end()));
+    }
+    m_histogram->yAxis->setRange(0, highest * 1.1);
+    m_histogram->replot();
 }
 
 } // namespace cxr::ui

@@ -10,6 +10,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QCPItemStraightLine;
 class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
@@ -71,6 +72,7 @@ private:
     void refreshIntervals(); // the bootstrap: after the slider rests, on a worker
     void onIntervalsReady();
     void drawCurves();
+    void drawCalibrationAndHistogram();
 
     QLineEdit *m_run;
     QLineEdit *m_dataset;
@@ -85,6 +87,9 @@ private:
     QTableWidget *m_confusion;
     QCustomPlot *m_roc;
     QCustomPlot *m_pr;
+    QCustomPlot *m_calibration;
+    QCustomPlot *m_histogram;
+    QCPItemStraightLine *m_histogramThreshold = nullptr;
     QFutureWatcher<Outcome> m_job;
     QTimer m_intervalDelay;
     QFutureWatcher<ml::DiagnosticReport> m_intervals;
