@@ -83,15 +83,10 @@ DiagnosticMetrics computeDiagnosticMetrics(const std::vector<int> &labels,
                                            double threshold)
 {
     DiagnosticMetrics m;
-    ConfusionCounts &c = m.counts;
+    m.counts = countConfusion(labels, probabilities, threshold);
+    const ConfusionCounts &c = m.counts;
     double squaredError = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) {
-        const bool positive = probabilities[i] >= threshold;
-        if (labels[i] == 1) {
-            (positive ? c.truePositive : c.falseNegative) += 1;
-        } else {
-            (positive ? c.falsePositive : c.trueNegative) += 1;
-        }
         const double error = double(probabilities[i]) - double(labels[i] == 1);
         squaredError += error * error;
     }

@@ -21,13 +21,11 @@ double ratio(std::int64_t numerator, std::int64_t denominator, bool &undefined)
 
 } // namespace
 
-BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
-                                   const std::vector<float> &probabilities, double threshold)
+ConfusionCounts countConfusion(const std::vector<int> &labels,
+                               const std::vector<float> &probabilities, double threshold)
 {
     assert(labels.size() == probabilities.size());
-    BinaryMetrics m;
-    m.threshold = threshold;
-    ConfusionCounts &c = m.counts;
+    ConfusionCounts c;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         const bool predictedPositive = probabilities[i] >= threshold;
         const bool positive = labels[i] == 1;
@@ -37,6 +35,16 @@ BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
             ++(positive ? c.falseNegative : c.trueNegative);
         }
     }
+    return c;
+}
+
+BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
+                                   const std::vector<float> &probabilities, double threshold)
+{
+    BinaryMetrics m;
+    m.threshold = threshold;
+    m.counts = countConfusion(labels, probabilities, threshold);
+    const ConfusionCounts &c = m.counts;
     m.accuracy = ratio(c.truePositive + c.trueNegative, c.total(), m.undefined);
     m.precision = ratio(c.truePositive, c.truePositive + c.falsePositive, m.undefined);
     m.recall = ratio(c.truePositive, c.truePositive + c.falseNegative, m.undefined);

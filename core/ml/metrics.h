@@ -30,6 +30,9 @@ struct BinaryMetrics {
 
 // labels: 0/1 per image; probabilities: P(class 1) per image; sizes must match.
 // Called positive when probability >= threshold.
+ConfusionCounts countConfusion(const std::vector<int> &labels,
+                               const std::vector<float> &probabilities, double threshold);
+
 BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
                                    const std::vector<float> &probabilities,
                                    double threshold = 0.5);

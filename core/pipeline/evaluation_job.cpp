@@ -25,8 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
-                    const ImageArrays &images, const std::vector<float> &positive,
-                    const fs::path &datasetRoot)
+                    const ImageArrays &images, const fs::path &datasetRoot)
 {
     std::error_code error;
     fs::create_directories(folder, error);
@@ -39,7 +38,7 @@ Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
     csv << "file,label,probability\n";
     for (std::size_t i = 0; i < images.count(); ++i) {
         char probability[32];
-        std::snprintf(probability, sizeof probability, "%.6f", positive[i]);
+        std::snprintf(probability, sizeof probability, "%.6f", result.probabilities[i]);
         csv << fs::path(images.paths[i]).lexically_relative(datasetRoot).generic_string() << ','
             << result.classNames[std::size_t(images.labels[i])] << ',' << probability << '\n';
     }
@@ -143,8 +142,10 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     }
     result.metrics = ml::computeBinaryMetrics(images->labels, positive, threshold);
     result.report = ml::diagnosticReport(images->labels, positive, threshold, job.bootstrap);
+    result.labels = images->labels;
+    result.probabilities = std::move(positive);
     result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
-    if (auto written = writeOutputs(result.outputFolder, result, *images, positive, index->root);
+    if (auto written = writeOutputs(result.outputFolder, result, *images, index->root);
         !written) {
         return written.error();
     }

@@ -33,6 +33,8 @@ struct EvaluationResult {
     ml::BinaryMetrics metrics;           // class 1 (e.g. PNEUMONIA) is the positive class
     ml::DiagnosticReport report;         // every metric with its bootstrap interval
     std::string thresholdSource;         // "model card", "given" or "Youden's J on this split"
+    std::vector<int> labels;             // per image of the split, as in predictions.csv
+    std::vector<float> probabilities;    // P(class 1) per image
     std::filesystem::path outputFolder;  // RUN/evaluations/<split>/ with predictions.csv, metrics.json
 };
 

@@ -3,12 +3,12 @@
 
 #include "core/data/tensor_cache.h"
 #include "core/ml/run_folder.h"
+#include "ui/common/path_field.h"
 
 #include <qcustomplot.h>
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -50,23 +50,6 @@ QCustomPlot *curvePlot(const QString &x, const QString &y)
     return plot;
 }
 
-QWidget *withBrowse(QLineEdit *edit, bool folder, QWidget *parent)
-{
-    auto *row = new QWidget(parent);
-    auto *layout = new QHBoxLayout(row);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(edit, 1);
-    auto *browse = new QPushButton(QObject::tr("Browse…"), row);
-    layout->addWidget(browse);
-    QObject::connect(browse, &QPushButton::clicked, row, [edit, folder, row] {
-        const QString chosen = folder ? QFileDialog::getExistingDirectory(row, QString(), edit->text())
-                                      : QFileDialog::getOpenFileName(row, QString(), edit->text());
-        if (!chosen.isEmpty()) {
-            edit->setText(chosen);
-        }
-    });
-    return row;
-}
 
 } // namespace
 
@@ -121,8 +104,8 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     m_confusion->setMaximumHeight(110);
 
     auto *setup = new QFormLayout;
-    setup->addRow(tr("Run"), withBrowse(m_run, true, this));
-    setup->addRow(tr("Dataset"), withBrowse(m_dataset, true, this));
+    setup->addRow(tr("Run"), withBrowseButton(m_run, PathKind::Folder, QString(), this));
+    setup->addRow(tr("Dataset"), withBrowseButton(m_dataset, PathKind::Folder, QString(), this));
     auto *splitRow = new QHBoxLayout;
     splitRow->addWidget(m_split);
     splitRow->addWidget(new QLabel(tr("Device")));
@@ -260,14 +243,9 @@ bool EvaluatePage::evaluate(bool reuseSaved)
             outcome.message = QString::fromStdString(result.error().message);
             return outcome;
         }
-        auto fresh = pipeline::readSavedPredictions(job.run, job.split, card->spec.classNames);
-        if (!fresh) {
-            outcome.message = QString::fromStdString(fresh.error().message);
-            return outcome;
-        }
         outcome.ok = true;
-        outcome.labels = fresh->labels;
-        outcome.probabilities = fresh->probabilities;
+        outcome.labels = std::move(result->labels);
+        outcome.probabilities = std::move(result->probabilities);
         return outcome;
     }));
     return true;

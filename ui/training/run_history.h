@@ -24,6 +24,7 @@ public:
     explicit RunHistory(QWidget *parent = nullptr);
 
     void setRunsFolder(const QString &folder);
+    QString runsFolder() const { return m_folder; }
     // The run this process is training now, shown as running rather than interrupted.
     void setActiveRun(const QString &folder);
     void refresh();

@@ -9,13 +9,13 @@
 #include "core/data/tensor_cache.h"
 #include "core/ml/device.h"
 #include "core/ml/lr_schedule.h"
+#include "ui/common/path_field.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -30,23 +30,6 @@ namespace cxr::ui {
 
 namespace {
 
-QWidget *withBrowse(QLineEdit *edit, const QString &caption, bool folder, QWidget *parent)
-{
-    auto *row = new QWidget(parent);
-    auto *layout = new QHBoxLayout(row);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(edit, 1);
-    auto *browse = new QPushButton(QObject::tr("Browse…"), row);
-    layout->addWidget(browse);
-    QObject::connect(browse, &QPushButton::clicked, row, [edit, caption, folder, row] {
-        const QString chosen = folder ? QFileDialog::getExistingDirectory(row, caption, edit->text())
-                                      : QFileDialog::getOpenFileName(row, caption, edit->text());
-        if (!chosen.isEmpty()) {
-            edit->setText(chosen);
-        }
-    });
-    return row;
-}
 
 QString defaultRunsFolder()
 {
@@ -152,14 +135,14 @@ TrainForm::TrainForm(QWidget *parent)
     auto *form = new QFormLayout(this);
     m_layout = form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->addRow(tr("Dataset"), withBrowse(m_dataset, tr("Dataset folder"), true, this));
+    form->addRow(tr("Dataset"), withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset folder"), this));
     form->addRow(QString(), m_splitCheckLabel);
-    form->addRow(tr("Runs folder"), withBrowse(m_runsFolder, tr("Folder for run folders"), true, this));
+    form->addRow(tr("Runs folder"), withBrowseButton(m_runsFolder, PathKind::Folder, tr("Folder for run folders"), this));
     form->addRow(tr("Run name"), m_runName);
     form->addRow(tr("Model"), m_model);
     form->addRow(tr("Input size"), m_inputSize);
     form->addRow(tr("Channels"), m_channels);
-    form->addRow(tr("Pretrained weights"), withBrowse(m_pretrained, tr("PyTorch state_dict"), false, this));
+    form->addRow(tr("Pretrained weights"), withBrowseButton(m_pretrained, PathKind::File, tr("PyTorch state_dict"), this));
     form->addRow(QString(), m_freezeFeatures);
     form->addRow(tr("Optimiser"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);

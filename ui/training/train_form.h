@@ -34,6 +34,8 @@ public:
     void setRunsFolder(const QString &path);
     QString runsFolder() const;
     void setRunName(const QString &name);
+    // "model-date-time", a name no earlier run has.
+    void suggestRunName();
     void setFromRun(const ml::TrainSettings &settings);
     void setEpochs(int epochs);
     void setInputSize(int pixels);
@@ -52,7 +54,6 @@ Q_SIGNALS:
 private:
     ml::TrainSettings settings() const;
     void restore();
-    void suggestRunName();
     void showRelevantRows();
     void checkDataset();
     void onDatasetChecked();

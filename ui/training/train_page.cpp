@@ -187,8 +187,7 @@ void TrainPage::validate()
     const QString problem = isTraining() ? QString() : m_form->problem();
     m_problem->setText(problem);
     m_problem->setVisible(!problem.isEmpty());
-    if (!isTraining() && m_history->property("folder").toString() != m_form->runsFolder()) {
-        m_history->setProperty("folder", m_form->runsFolder());
+    if (!isTraining() && m_history->runsFolder() != m_form->runsFolder()) {
         m_history->setRunsFolder(m_form->runsFolder());
     }
     updateControls();
@@ -287,8 +286,7 @@ void TrainPage::onFinished(bool succeeded, const QString &message)
         const QSignalBlocker keepCurves(m_history);
         m_history->selectRun(m_session->runDir());
     }
-    m_form->setRunName(QString()); // a finished run's name is taken
-    m_form->setRunsFolder(m_form->runsFolder());
+    m_form->suggestRunName(); // the finished run's name is taken
     validate();
     Q_EMIT trainingFinished(succeeded, message);
 }

@@ -109,7 +109,7 @@ void TrainingCurves::clear()
     m_overlays.clear();
     m_steps.clear();
     m_epochs.clear();
-    m_smoothed = 0;
+    m_smoothedLoss = SmoothedSeries(m_smoothing);
     markDirty();
 }
 
@@ -118,13 +118,9 @@ void TrainingCurves::appendStep(std::int64_t step, double loss, double learningR
     if (!std::isfinite(loss)) {
         return;
     }
-    // Bias-corrected moving average, as TensorBoard draws it: early points are not dragged
-    // towards zero.
-    m_smoothed = m_smoothing * m_smoothed + (1 - m_smoothing) * loss;
-    const double corrected = m_smoothed / (1 - std::pow(m_smoothing, double(m_steps.size() + 1)));
     m_steps.push_back({step, 0, loss, learningRate, 0});
     m_trainRaw->addData(double(step), loss);
-    m_trainSmooth->addData(double(step), m_smoothing > 0 ? corrected : loss);
+    m_trainSmooth->addData(double(step), m_smoothedLoss.add(loss));
     m_rate->addData(double(step), learningRate);
     markDirty();
 }
@@ -187,11 +183,9 @@ void TrainingCurves::addOverlay(const QString &name, const ml::RunInfo &run,
         validation->addData(double(ends[e]), run.epochs[e].valLoss);
     }
     QCPGraph *train = addGraph(m_lossPlot, name + tr(" train"), colour.lighter(150), false);
-    double smoothed = 0;
-    int count = 0;
+    SmoothedSeries smoothed(m_smoothing);
     for (const ml::StepRecord &r : steps) {
-        smoothed = m_smoothing * smoothed + (1 - m_smoothing) * r.loss;
-        train->addData(double(r.step), smoothed / (1 - std::pow(m_smoothing, double(++count))));
+        train->addData(double(r.step), smoothed.add(r.loss));
     }
     m_overlays.push_back(validation);
     m_overlays.push_back(train);
@@ -213,13 +207,10 @@ void TrainingCurves::setLogScale(bool logarithmic)
 void TrainingCurves::setSmoothing(double weight)
 {
     m_smoothing = std::clamp(weight, 0.0, 0.99);
-    const std::vector<ml::StepRecord> steps = m_steps;
     m_trainSmooth->data()->clear();
-    m_smoothed = 0;
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        m_smoothed = m_smoothing * m_smoothed + (1 - m_smoothing) * steps[i].loss;
-        const double corrected = m_smoothed / (1 - std::pow(m_smoothing, double(i + 1)));
-        m_trainSmooth->addData(double(steps[i].step), m_smoothing > 0 ? corrected : steps[i].loss);
+    m_smoothedLoss = SmoothedSeries(m_smoothing);
+    for (const ml::StepRecord &r : m_steps) {
+        m_trainSmooth->addData(double(r.step), m_smoothedLoss.add(r.loss));
     }
     markDirty();
 }

@@ -62,6 +62,23 @@ private:
         ml::EpochMetrics metrics;
         std::int64_t endStep = 0;
     };
+    // Exponential moving average with TensorBoard's bias correction: early points are not
+    // dragged towards zero. A weight of 0 returns each value as it is.
+    class SmoothedSeries {
+    public:
+        explicit SmoothedSeries(double weight) : m_weight(weight) {}
+        double add(double value)
+        {
+            m_average = m_weight * m_average + (1 - m_weight) * value;
+            m_correction *= m_weight;
+            return m_average / (1 - m_correction);
+        }
+
+    private:
+        double m_weight;
+        double m_average = 0;
+        double m_correction = 1;
+    };
     void markDirty();
     void redraw();
     void rebuildMarkers();
@@ -84,7 +101,7 @@ private:
     std::vector<ml::StepRecord> m_steps;
     std::vector<EpochPoint> m_epochs;
     double m_smoothing = 0.9;
-    double m_smoothed = 0;
+    SmoothedSeries m_smoothedLoss{m_smoothing}; // of the live run's training loss
     bool m_logScale = false;
     bool m_dirty = false;
     QTimer m_replotTimer;
