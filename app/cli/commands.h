@@ -54,6 +54,7 @@ using Action = std::function<int()>;
 Action addScanCommand(CLI::App &app);
 Action addTrainCommand(CLI::App &app);
 Action addEvaluateCommand(CLI::App &app);
+Action addPredictCommand(CLI::App &app);
 Action addExplainCommand(CLI::App &app);
 Action addInfoCommand(CLI::App &app);
 Action addConvertCommand(CLI::App &app);

@@ -23,6 +23,7 @@ int main(int argc, char **argv)
     add(cxr::cli::addCacheCommand);
     add(cxr::cli::addTrainCommand);
     add(cxr::cli::addEvaluateCommand);
+    add(cxr::cli::addPredictCommand);
     add(cxr::cli::addExplainCommand);
     add(cxr::cli::addExportCommand);
     add(cxr::cli::addAugmentCommand);

@@ -2,6 +2,7 @@
 #include "core/data/manifest.h"
 
 #include "core/common/atomic_file.h"
+#include "core/common/csv.h"
 #include "core/data/file_inspection.h"
 #include "core/data/patient_id.h"
 
@@ -14,54 +15,6 @@
 namespace cxr::data {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// One CSV record; double quotes protect commas, and "" is a literal quote.
-std::vector<std::string> splitCsvLine(const std::string &line)
-{
-    std::vector<std::string> fields(1);
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                fields.back() += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                fields.back() += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            fields.emplace_back();
-        } else if (c != '\r') {
-            fields.back() += c;
-        }
-    }
-    for (std::string &field : fields) {
-        const auto first = field.find_first_not_of(" \t");
-        const auto last = field.find_last_not_of(" \t");
-        field = first == std::string::npos ? std::string() : field.substr(first, last - first + 1);
-    }
-    return fields;
-}
-
-std::string csvField(const std::string &text)
-{
-    if (text.find_first_of(",\"\n") == std::string::npos) {
-        return text;
-    }
-    std::string quoted = "\"";
-    for (char c : text) {
-        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return quoted + "\"";
-}
-
-} // namespace
 
 Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observer)
 {

@@ -7,13 +7,34 @@
 
 namespace cxr::imaging {
 
+// Jet as the thesis showed its maps; Inferno and Viridis are perceptually uniform (equal steps
+// in value look like equal steps in colour), which Jet is not.
 enum class Colormap { Jet, Inferno, Viridis };
 
-// Colours a map of values in [0, 1] (row-major, mapHeight x mapWidth) and alpha-blends it over
-// base (8-bit grey or BGR), resized to base's size with bilinear interpolation:
-//   out = (1 - opacity) * base + opacity * colour(map).
+enum class HeatmapMode {
+    Filled,   // the coloured map blended over the image
+    Contours, // iso-lines at quarter steps in the map's colours; the image stays untouched
+};
+
+struct HeatmapStyle {
+    Colormap colormap = Colormap::Jet;
+    double opacity = 0.4;   // 0..1
+    double threshold = 0;   // values below it are not drawn (0 draws everything)
+    HeatmapMode mode = HeatmapMode::Filled;
+};
+
+// Colours a map of values in [0, 1] (row-major, mapHeight x mapWidth, resized to base's size
+// with bilinear interpolation) and draws it over base (8-bit grey or BGR):
+//   out = (1 - opacity) * base + opacity * colour(map)   where map >= threshold, base elsewhere.
 // Returns an 8-bit BGR image the size of base.
 cv::Mat renderHeatmapOverlay(const cv::Mat &base, const std::vector<float> &map, int mapWidth,
-                             int mapHeight, double opacity, Colormap colormap);
+                             int mapHeight, const HeatmapStyle &style);
+
+// The coloured map alone (no blending, nothing hidden), 8-bit BGR of size width x height.
+cv::Mat renderHeatmap(const std::vector<float> &map, int mapWidth, int mapHeight, int width,
+                      int height, Colormap colormap);
+
+// A colour bar from 0 (left) to 1 (right): 8-bit BGR, width x height.
+cv::Mat renderColourBar(Colormap colormap, int width, int height);
 
 } // namespace cxr::imaging

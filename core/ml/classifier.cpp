@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/classifier.h"
 
-
 #include "core/ml/device.h"
 #include "core/ml/gradcam.h"
 #include "core/ml/models.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/trained_model.h"
+#include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
@@ -18,6 +18,23 @@ struct Classifier::Impl {
     fs::path modelDir;
     ClassifierNet net;
     torch::Device device{torch::kCPU};
+
+    // One image of the card's input spec as a [1, C, H, W] tensor on the device (on the CPU a
+    // view of image, which must outlive it).
+    Result<torch::Tensor> inputTensor(const std::vector<float> &image) const
+    {
+        const ModelSpec &spec = card.spec;
+        const std::size_t expected = std::size_t(spec.channels) * spec.inputSize * spec.inputSize;
+        if (image.size() != expected) {
+            return makeError(ErrorCode::Incompatible,
+                             "image does not match the model input (" + std::to_string(spec.channels) +
+                                 "x" + std::to_string(spec.inputSize) + "x" +
+                                 std::to_string(spec.inputSize) + ")");
+        }
+        return torch::from_blob(const_cast<float *>(image.data()),
+                                {1, spec.channels, spec.inputSize, spec.inputSize}, torch::kFloat32)
+            .to(device);
+    }
 };
 
 Classifier::Classifier(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -88,21 +105,33 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
     return predictions;
 }
 
-Result<CamMap> Classifier::gradCam(const std::vector<float> &image, CamTarget target)
+std::vector<std::string> Classifier::camLayers() const { return m_impl->net->stageNames(); }
+
+Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamRequest &request)
 {
-    const ModelSpec &spec = m_impl->card.spec;
-    const std::size_t expected = std::size_t(spec.channels) * spec.inputSize * spec.inputSize;
-    if (image.size() != expected) {
-        return makeError(ErrorCode::Incompatible,
-                         "image does not match the model input (" + std::to_string(spec.channels) +
-                             "x" + std::to_string(spec.inputSize) + "x" +
-                             std::to_string(spec.inputSize) + ")");
+    auto input = m_impl->inputTensor(image);
+    if (!input) {
+        return input.error();
     }
-    const torch::Tensor input =
-        torch::from_blob(const_cast<float *>(image.data()),
-                         {1, spec.channels, spec.inputSize, spec.inputSize}, torch::kFloat32)
-            .to(m_impl->device);
-    return computeGradCam(*m_impl->net, input, target);
+    try {
+        return computeCam(*m_impl->net, *input, request);
+    } catch (const std::exception &e) { // out of memory on a device, mostly
+        return makeError(ErrorCode::Internal, "explaining the image failed: " + errorSummary(e));
+    }
+}
+
+Result<Faithfulness> Classifier::faithfulness(const std::vector<float> &image, const CamMap &map,
+                                              double topFraction)
+{
+    auto input = m_impl->inputTensor(image);
+    if (!input) {
+        return input.error();
+    }
+    try {
+        return computeFaithfulness(*m_impl->net, *input, map, topFraction);
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::Internal, "measuring faithfulness failed: " + errorSummary(e));
+    }
 }
 
 } // namespace cxr::ml

@@ -8,22 +8,58 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace cxr::ml {
 
-// Which class Grad-CAM explains. For a binary model: Predicted explains the class the model
-// chose (+logit for the positive class, -logit for the negative one).
+// Which class a class-activation map explains. For a binary model: Predicted explains the class
+// the model chose (+logit for the positive class, -logit for the negative one).
 enum class CamTarget { Predicted, Positive, Negative };
+
+// Grad-CAM (Selvaraju et al.), Grad-CAM++ (Chattopadhay et al.) and Eigen-CAM (Muhammad and
+// Yeasin), which needs no gradient and so explains no particular class.
+enum class CamMethod { GradCam, GradCamPlusPlus, EigenCam };
+
+struct CamRequest {
+    CamMethod method = CamMethod::GradCam;
+    CamTarget target = CamTarget::Predicted;
+    int targetClass = -1; // a multi-class model: this class when >= 0 (overrides target)
+    int layer = -1;       // index into Classifier::camLayers(); -1 = the last
+    std::string layerName; // instead of layer: one of Classifier::camLayers() by name
+
+    static CamRequest gradCam(CamTarget target)
+    {
+        CamRequest request;
+        request.target = target;
+        return request;
+    }
+};
 
 // A class-activation map at the model's input resolution, values in [0, 1].
 struct CamMap {
     int width = 0;
     int height = 0;
-    std::vector<float> values; // row-major, height * width
+    std::vector<float> values; // row-major, height * width; min-max scaled to [0, 1]
+    // The map before scaling: raw = rawLow + value * (rawHigh - rawLow). An absolute colour scale
+    // uses these so that maps of different images compare.
+    double rawLow = 0;
+    double rawHigh = 0;
     bool flat = false;         // the map had no positive evidence: all values are 0
-    int explainedClass = 0;    // class index the map explains
-    double probability = 0;    // P(class 1) for a binary model
+    CamMethod method = CamMethod::GradCam;
+    std::string layer;         // name of the explained layer
+    int explainedClass = -1;   // class index the map explains; -1 for class-agnostic Eigen-CAM
+    double probability = 0;    // P(class 1) (binary models)
+    std::vector<double> classProbabilities; // one per class
+};
+
+// How much the model's confidence in the explained class depends on the map's top region:
+// the region is replaced by the image's mean (removed), or everything else is (kept).
+struct Faithfulness {
+    double topFraction = 0.2; // share of the pixels in the top region
+    double original = 0;      // probability of the explained class
+    double regionRemoved = 0; // large drop: the region mattered
+    double regionKept = 0;    // little drop: the region alone suffices
 };
 
 struct Predictions {
@@ -53,9 +89,19 @@ public:
     // Probabilities for every image in arrays, which must match the card's input spec.
     Result<Predictions> predict(const ImageArrays &arrays, ProgressObserver *observer = nullptr);
 
-    // Grad-CAM on the last feature block for one image of the card's input spec
-    // (channels x size x size floats).
-    Result<CamMap> gradCam(const std::vector<float> &image, CamTarget target = CamTarget::Predicted);
+    // Names of the layers a map can explain, input to output; the last is the default.
+    std::vector<std::string> camLayers() const;
+
+    // A class-activation map for one image of the card's input spec (channels x size x size
+    // floats, as scaleModelInput makes them). Its probabilities come from the same forward
+    // pass, so predicting and explaining one image costs one pass. Errors: wrong image size,
+    // layer out of range, target class out of range.
+    Result<CamMap> explain(const std::vector<float> &image, const CamRequest &request = {});
+
+    // Faithfulness of map (from explain() on the same image); a flat map or an Eigen-CAM map
+    // (no class) is an error.
+    Result<Faithfulness> faithfulness(const std::vector<float> &image, const CamMap &map,
+                                      double topFraction = 0.2);
 
 private:
     struct Impl;

@@ -1,70 +1,214 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/gradcam.h"
 
+#include "core/ml/tensor_batches.h"
 #include "core/ml/torch_includes.h"
 
 #include <torch/autograd.h>
+#include <torch/linalg.h>
+
+#include <algorithm>
+#include <optional>
 
 namespace cxr::ml {
 
 namespace F = torch::nn::functional;
 
-CamMap computeGradCam(ClassifierNetImpl &net, const torch::Tensor &input, CamTarget target)
-{
-    net.eval();
-    torch::Tensor featureMap;
-    {
-        torch::NoGradGuard noGrad;
-        featureMap = net.features(input);
-    }
-    featureMap = featureMap.detach().requires_grad_(true);
-    const torch::Tensor logits = net.head(featureMap);
+namespace {
 
-    CamMap cam;
+// The score whose gradient a map follows, and the class it stands for.
+struct ExplainedScore {
     torch::Tensor score;
+    int cls = 0;
+};
+
+Result<ExplainedScore> explainedScore(const torch::Tensor &logits, const CamRequest &request)
+{
     if (logits.size(1) == 1) {
-        const double logit = logits[0][0].item<double>();
-        cam.probability = 1.0 / (1.0 + std::exp(-logit));
-        const bool positive = target == CamTarget::Positive ||
-                              (target == CamTarget::Predicted && logit >= 0);
+        const bool positiveLogit = logits[0][0].item<double>() >= 0;
+        const bool positive = request.targetClass == 1 || request.target == CamTarget::Positive ||
+                              (request.target == CamTarget::Predicted && request.targetClass < 0 &&
+                               positiveLogit);
         // The negative class of a sigmoid model is explained by -logit: its evidence is whatever
         // lowers the positive score.
-        score = positive ? logits[0][0] : -logits[0][0];
-        cam.explainedClass = positive ? 1 : 0;
-    } else {
-        const auto predicted = logits.argmax(1).item<std::int64_t>();
-        const std::int64_t cls = target == CamTarget::Positive   ? 1
-                                 : target == CamTarget::Negative ? 0
-                                                                 : predicted;
-        score = logits[0][cls];
-        cam.explainedClass = int(cls);
-        cam.probability = torch::softmax(logits, 1)[0][1].item<double>();
+        return ExplainedScore{positive ? logits[0][0] : -logits[0][0], positive ? 1 : 0};
     }
-    const torch::Tensor gradient = torch::autograd::grad({score}, {featureMap})[0];
+    const auto classes = logits.size(1);
+    std::int64_t cls = logits.argmax(1).item<std::int64_t>();
+    if (request.targetClass >= 0) {
+        cls = request.targetClass;
+    } else if (request.target != CamTarget::Predicted) {
+        cls = request.target == CamTarget::Positive ? 1 : 0;
+    }
+    if (cls >= classes) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "class " + std::to_string(cls) + " does not exist: the model has " +
+                             std::to_string(classes) + " classes");
+    }
+    return ExplainedScore{logits[0][cls], int(cls)};
+}
+
+// Eigen-CAM: the activations projected on their first principal component. An SVD's sign is
+// arbitrary, so the sign is chosen to agree with the channels' summed activation; otherwise
+// the map would show the least active places half of the time.
+torch::Tensor eigenCam(const torch::Tensor &activations)
+{
+    const auto channels = activations.size(1);
+    const torch::Tensor pixels = activations[0].reshape({channels, -1}).t().to(torch::kFloat64); // [hw, K]
+    const torch::Tensor centred = pixels - pixels.mean(0, /*keepdim=*/true);
+    const auto [u, s, vh] = torch::linalg_svd(centred, /*full_matrices=*/false);
+    torch::Tensor projection = centred.matmul(vh[0]);
+    const torch::Tensor total = pixels.sum(1);
+    if ((projection * (total - total.mean())).sum().item<double>() < 0) {
+        projection = -projection;
+    }
+    return projection.to(torch::kFloat32).reshape({1, 1, activations.size(2), activations.size(3)});
+}
+
+torch::Tensor gradientWeightedMap(const torch::Tensor &activations, const torch::Tensor &gradient,
+                                  CamMethod method)
+{
+    torch::Tensor weights;
+    if (method == CamMethod::GradCam) {
+        weights = gradient.mean({2, 3}, /*keepdim=*/true);
+    } else {
+        // Grad-CAM++'s closed form for an exponential score: positive gradients weighted by
+        // alpha = g^2 / (2 g^2 + sum(A) g^3), zero where the gradient is zero.
+        const torch::Tensor g2 = gradient.pow(2);
+        const torch::Tensor g3 = g2 * gradient;
+        const torch::Tensor sumA = activations.sum({2, 3}, /*keepdim=*/true);
+        const torch::Tensor denominator = 2 * g2 + sumA * g3;
+        const torch::Tensor defined = denominator.abs() > 1e-12;
+        const torch::Tensor alpha =
+            torch::where(defined, g2 / torch::where(defined, denominator, torch::ones_like(denominator)),
+                         torch::zeros_like(g2));
+        weights = (torch::relu(gradient) * alpha).sum({2, 3}, /*keepdim=*/true);
+    }
+    return (weights * activations).sum(1, /*keepdim=*/true);
+}
+
+} // namespace
+
+Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
+                          const CamRequest &request)
+{
+    const std::vector<std::string> layers = net.stageNames();
+    std::size_t layer = request.layer < 0 ? layers.size() - 1 : std::size_t(request.layer);
+    if (!request.layerName.empty()) {
+        layer = std::size_t(std::find(layers.begin(), layers.end(), request.layerName) - layers.begin());
+        if (layer == layers.size()) {
+            std::string names;
+            for (const std::string &name : layers) {
+                names += (names.empty() ? "" : ", ") + name;
+            }
+            return makeError(ErrorCode::InvalidArgument,
+                             "no layer \"" + request.layerName + "\" in this model (it has " + names + ")");
+        }
+    }
+    if (layer >= layers.size()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "layer " + std::to_string(request.layer) + " does not exist: the model has " +
+                             std::to_string(layers.size()) + " layers to explain");
+    }
+    net.eval();
+    torch::Tensor activations = input;
+    {
+        torch::NoGradGuard noGrad;
+        for (std::size_t index = 0; index <= layer; ++index) {
+            activations = net.stage(index, activations);
+        }
+    }
+    const bool needsGradient = request.method != CamMethod::EigenCam;
+    activations = activations.detach().requires_grad_(needsGradient);
+    // Whatever the caller's mode: the score is differentiated, including its selection from the
+    // logits (under a caller's NoGradGuard it would have no gradient).
+    torch::AutoGradMode gradMode(needsGradient);
+    torch::Tensor logits = activations;
+    for (std::size_t index = layer + 1; index < layers.size(); ++index) {
+        logits = net.stage(index, logits);
+    }
+    logits = net.head(logits);
+
+    CamMap cam;
+    cam.method = request.method;
+    cam.layer = layers[layer];
+    const torch::Tensor probabilities = probabilitiesFromLogits(logits.detach()).to(torch::kCPU).to(torch::kFloat64);
+    cam.classProbabilities.assign(probabilities.data_ptr<double>(),
+                                  probabilities.data_ptr<double>() + probabilities.numel());
+    cam.probability = cam.classProbabilities.size() > 1 ? cam.classProbabilities[1] : 0;
+
+    torch::Tensor map;
+    if (needsGradient) {
+        auto target = explainedScore(logits, request);
+        if (!target) {
+            return target.error();
+        }
+        cam.explainedClass = target->cls;
+        const torch::Tensor gradient = torch::autograd::grad({target->score}, {activations})[0];
+        torch::NoGradGuard noGrad;
+        map = gradientWeightedMap(activations.detach(), gradient, request.method);
+    } else {
+        torch::NoGradGuard noGrad;
+        map = eigenCam(activations);
+    }
 
     torch::NoGradGuard noGrad;
-    const torch::Tensor weights = gradient.mean({2, 3}, /*keepdim=*/true); // [1, K, 1, 1]
-    torch::Tensor map = torch::relu((weights * featureMap).sum(1, /*keepdim=*/true));
+    map = torch::relu(map.to(torch::kFloat32));
     map = F::interpolate(map, F::InterpolateFuncOptions()
                                   .size(std::vector<std::int64_t>{input.size(2), input.size(3)})
                                   .mode(torch::kBilinear)
                                   .align_corners(false));
     map = map.squeeze().to(torch::kCPU).contiguous();
+    map.masked_fill_(map.isnan(), 0); // a model that overflowed: no evidence, not a NaN picture
 
     // Min-max to [0, 1]; a map with no positive evidence stays all zero and says so instead of
     // dividing by zero.
-    const double low = map.min().item<double>();
-    const double high = map.max().item<double>();
-    if (high - low < 1e-12 || high <= 0) {
+    cam.rawLow = map.min().item<double>();
+    cam.rawHigh = map.max().item<double>();
+    if (cam.rawHigh - cam.rawLow < 1e-12 * std::max(1.0, std::abs(cam.rawHigh)) || cam.rawHigh <= 0) {
         map = torch::zeros_like(map);
         cam.flat = true;
     } else {
-        map = (map - low) / (high - low);
+        map = (map - cam.rawLow) / (cam.rawHigh - cam.rawLow);
     }
     cam.height = int(map.size(0));
     cam.width = int(map.size(1));
     cam.values.assign(map.data_ptr<float>(), map.data_ptr<float>() + map.numel());
     return cam;
+}
+
+Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Tensor &input,
+                                         const CamMap &map, double topFraction)
+{
+    if (map.flat) {
+        return makeError(ErrorCode::InvalidArgument, "the map is flat: it has no region to remove");
+    }
+    if (map.explainedClass < 0) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "Eigen-CAM explains no class: faithfulness needs a class-specific map");
+    }
+    if (map.height != input.size(2) || map.width != input.size(3)) {
+        return makeError(ErrorCode::Incompatible, "the map is not the size of the model input");
+    }
+    if (!(topFraction > 0 && topFraction < 1)) {
+        return makeError(ErrorCode::InvalidArgument, "the top region must be between 0 and 1 of the image");
+    }
+    torch::NoGradGuard noGrad;
+    net.eval();
+    const torch::Tensor values =
+        torch::from_blob(const_cast<float *>(map.values.data()), {map.height, map.width}, torch::kFloat32);
+    const double cut = values.flatten().quantile(1.0 - topFraction).item<double>();
+    const torch::Tensor region = (values >= cut).view({1, 1, map.height, map.width}).to(input.device());
+    const torch::Tensor mean = input.mean({2, 3}, /*keepdim=*/true).expand_as(input);
+    const torch::Tensor batch = torch::cat({input, torch::where(region, mean, input),
+                                            torch::where(region, input, mean)});
+    const torch::Tensor p = probabilitiesFromLogits(net.forward(batch)).to(torch::kCPU).to(torch::kFloat64);
+    Faithfulness result;
+    result.topFraction = topFraction;
+    result.original = p[0][map.explainedClass].item<double>();
+    result.regionRemoved = p[1][map.explainedClass].item<double>();
+    result.regionKept = p[2][map.explainedClass].item<double>();
+    return result;
 }
 
 } // namespace cxr::ml

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Internal to core/ml: Grad-CAM on a ClassifierNet.
+// Internal to core/ml: class-activation maps and their faithfulness on a ClassifierNet.
 
+#include "core/common/result.h"
 #include "core/ml/classifier.h"
 #include "core/ml/models.h"
 
 namespace cxr::ml {
 
-// input is [1, C, H, W] on the network's device. The backward pass stops at the feature map:
-// features run without autograd, and only head() is differentiated.
-CamMap computeGradCam(ClassifierNetImpl &net, const torch::Tensor &input, CamTarget target);
+// input is [1, C, H, W] on the network's device. Stages up to the explained layer run without
+// autograd, so the backward pass stops at that layer; only what follows it is differentiated.
+Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
+                          const CamRequest &request);
+
+// Three forward passes in one batch: the image, the image with map's top region replaced by its
+// mean, and the image with everything but that region replaced.
+Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Tensor &input,
+                                         const CamMap &map, double topFraction);
 
 } // namespace cxr::ml

@@ -29,7 +29,14 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
         {"class_names", s.classNames},
         {"threshold", s.threshold},
         {"weights", "weights.pt"},
+        {"review", {{"reviewed", card.review.reviewed}, {"on_lungs", card.review.onLungs},
+                    {"elsewhere", card.review.elsewhere}}},
+        {"approved_for_use", card.approvedForUse},
     };
+    if (card.approvedForUse) {
+        j["approved_at"] = card.approvedAt;
+        j["approval_note"] = card.approvalNote;
+    }
     if (s.architecture == "custom-cnn") {
         j["custom_cnn"] = s.custom;
     }
@@ -52,6 +59,15 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         card.sawTestSplit = j.value("saw_test_split", false);
         card.validationMetrics =
             j.value("validation_metrics", std::map<std::string, double>{});
+        if (j.contains("review")) {
+            const json &review = j.at("review");
+            card.review.reviewed = review.value("reviewed", 0);
+            card.review.onLungs = review.value("on_lungs", 0);
+            card.review.elsewhere = review.value("elsewhere", 0);
+        }
+        card.approvedForUse = j.value("approved_for_use", false);
+        card.approvedAt = j.value("approved_at", "");
+        card.approvalNote = j.value("approval_note", "");
         ModelSpec &s = card.spec;
         s.architecture = j.at("architecture").get<std::string>();
         const json &input = j.at("input");

@@ -10,6 +10,13 @@
 
 namespace cxr::ml {
 
+// How the model's heatmaps fared in review (see pipeline/model_review.h).
+struct ReviewSummary {
+    int reviewed = 0;  // images whose heatmap a person judged
+    int onLungs = 0;   // "looks at the lungs"
+    int elsewhere = 0; // "looks elsewhere" (labels, markers, borders, devices)
+};
+
 // model/model.json in a run folder: everything needed to use the weights beside it correctly.
 struct ModelCard {
     ModelSpec spec;
@@ -19,6 +26,10 @@ struct ModelCard {
     int bestEpoch = 0;            // the epoch whose weights were kept
     bool sawTestSplit = false;    // always false for models made by our trainer
     std::map<std::string, double> validationMetrics;
+    ReviewSummary review;
+    bool approvedForUse = false; // set only after review, never by training
+    std::string approvedAt;      // ISO 8601 UTC
+    std::string approvalNote;
 };
 
 Status writeModelCard(const std::filesystem::path &file, const ModelCard &card);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/models.h"
 
+#include "core/ml/sequential_range.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/zoo_imagenet.h"
 
@@ -38,11 +39,25 @@ public:
             appendConvBlock(body, inChannels, filters, options.kernelSize, options.batchNorm);
             inChannels = filters;
         }
+        m_blockLength = options.batchNorm ? 4 : 3;
+        m_blocks = std::size_t(options.blocks);
         m_body = register_module("body", body);
         m_dropout = register_module("dropout", nn::Dropout(options.dropout));
         m_classifier = register_module("classifier", nn::Linear(inChannels, logits));
     }
     torch::Tensor features(const torch::Tensor &input) override { return m_body->forward(input); }
+    std::vector<std::string> stageNames() const override
+    {
+        std::vector<std::string> names;
+        for (std::size_t block = 1; block <= m_blocks; ++block) {
+            names.push_back("block" + std::to_string(block));
+        }
+        return names;
+    }
+    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    {
+        return forwardRange(m_body, index * m_blockLength, (index + 1) * m_blockLength, x);
+    }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
         auto pooled = torch::adaptive_avg_pool2d(featureMap, {1, 1}).flatten(1);
@@ -50,6 +65,8 @@ public:
     }
 
 private:
+    std::size_t m_blockLength = 3; // modules per conv block
+    std::size_t m_blocks = 0;
     nn::Sequential m_body{nullptr};
     nn::Dropout m_dropout{nullptr};
     nn::Linear m_classifier{nullptr};
@@ -68,10 +85,12 @@ public:
         m_fc2 = register_module("fc2", nn::Linear(120, 84));
         m_fc3 = register_module("fc3", nn::Linear(84, logits));
     }
-    torch::Tensor features(const torch::Tensor &input) override
+    torch::Tensor features(const torch::Tensor &input) override { return stage(1, stage(0, input)); }
+    std::vector<std::string> stageNames() const override { return {"conv1", "conv2"}; }
+    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
     {
-        auto x = torch::avg_pool2d(torch::relu(m_conv1->forward(input)), 2);
-        return torch::relu(m_conv2->forward(x));
+        return index == 0 ? torch::avg_pool2d(torch::relu(m_conv1->forward(x)), 2)
+                          : torch::relu(m_conv2->forward(x));
     }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
@@ -90,6 +109,15 @@ private:
 };
 
 } // namespace
+
+torch::Tensor forwardRange(nn::Sequential &sequential, std::size_t begin, std::size_t end,
+                           torch::Tensor x)
+{
+    for (std::size_t i = begin; i < end && i < sequential->size(); ++i) {
+        x = (sequential->begin() + std::ptrdiff_t(i))->forward(x);
+    }
+    return x;
+}
 
 std::vector<std::string> knownArchitectures()
 {

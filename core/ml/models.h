@@ -9,6 +9,8 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace cxr::ml {
 
@@ -18,6 +20,11 @@ namespace cxr::ml {
 class ClassifierNetImpl : public torch::nn::Module {
 public:
     virtual torch::Tensor features(const torch::Tensor &input) = 0;
+    // features() as named stages (the network's blocks, input to output), so that Grad-CAM can
+    // explain any of them: features(x) == stage(n-1, ... stage(0, x)). The default is one stage,
+    // the whole of features().
+    virtual std::vector<std::string> stageNames() const { return {"features"}; }
+    virtual torch::Tensor stage(std::size_t /*index*/, const torch::Tensor &x) { return features(x); }
     virtual torch::Tensor head(const torch::Tensor &featureMap) = 0;
     torch::Tensor forward(const torch::Tensor &input) { return head(features(input)); }
 };

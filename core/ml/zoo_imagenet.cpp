@@ -3,6 +3,7 @@
 // that a torchvision state_dict imports by name and an exported one loads in torchvision.
 #include "core/ml/zoo_imagenet.h"
 
+#include "core/ml/sequential_range.h"
 #include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
@@ -54,6 +55,7 @@ public:
         for (int width : {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0}) {
             if (width == 0) {
                 features->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)));
+                m_blockEnds.push_back(features->size()); // a block ends with its max pool
                 continue;
             }
             features->push_back(conv(in, width, 3, 1, 1));
@@ -68,12 +70,25 @@ public:
         m_classifier = register_module("classifier", classifier);
     }
     torch::Tensor features(const torch::Tensor &input) override { return m_features->forward(input); }
+    std::vector<std::string> stageNames() const override
+    {
+        std::vector<std::string> names;
+        for (std::size_t block = 1; block <= m_blockEnds.size(); ++block) {
+            names.push_back("block" + std::to_string(block));
+        }
+        return names;
+    }
+    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    {
+        return forwardRange(m_features, index == 0 ? 0 : m_blockEnds[index - 1], m_blockEnds[index], x);
+    }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
         return m_classifier->forward(torch::adaptive_avg_pool2d(featureMap, {1, 1}).flatten(1));
     }
 
 private:
+    std::vector<std::size_t> m_blockEnds; // one past each block's last module in m_features
     nn::Sequential m_features{nullptr};
     nn::Sequential m_classifier{nullptr};
 };
@@ -164,12 +179,22 @@ public:
     }
     torch::Tensor features(const torch::Tensor &input) override
     {
-        auto x = torch::relu(m_bn1->forward(m_conv1->forward(input)));
-        x = torch::max_pool2d(x, 3, 2, 1);
-        for (auto &layer : m_layers) {
-            x = layer->forward(x);
+        auto x = input;
+        for (std::size_t index = 0; index <= m_layers.size(); ++index) {
+            x = stage(index, x);
         }
         return x;
+    }
+    std::vector<std::string> stageNames() const override
+    {
+        return {"stem", "layer1", "layer2", "layer3", "layer4"};
+    }
+    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    {
+        if (index == 0) {
+            return torch::max_pool2d(torch::relu(m_bn1->forward(m_conv1->forward(x))), 3, 2, 1);
+        }
+        return m_layers[index - 1]->forward(x);
     }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
@@ -267,14 +292,21 @@ public:
     }
     torch::Tensor forward(const torch::Tensor &input)
     {
-        auto x = torch::max_pool2d(torch::relu(norm0->forward(conv0->forward(input))), 3, 2, 1);
+        auto x = input;
         for (std::size_t b = 0; b < blocks.size(); ++b) {
-            x = blocks[b]->forward(x);
-            if (b < transitions.size()) {
-                x = transitions[b]->forward(x);
-            }
+            x = stage(b, x);
         }
-        return norm5->forward(x);
+        return x;
+    }
+    // Stage b: dense block b with what follows it (a transition, or the last batch norm); the
+    // stem goes with the first.
+    torch::Tensor stage(std::size_t b, torch::Tensor x)
+    {
+        if (b == 0) {
+            x = torch::max_pool2d(torch::relu(norm0->forward(conv0->forward(x))), 3, 2, 1);
+        }
+        x = blocks[b]->forward(x);
+        return b < transitions.size() ? transitions[b]->forward(x) : norm5->forward(x);
     }
     nn::Conv2d conv0{nullptr};
     nn::BatchNorm2d norm0{nullptr};
@@ -293,6 +325,14 @@ public:
     }
     // The map after the last batch norm, as CheXNet's Grad-CAM uses it; the ReLU is the head's.
     torch::Tensor features(const torch::Tensor &input) override { return m_features->forward(input); }
+    std::vector<std::string> stageNames() const override
+    {
+        return {"denseblock1", "denseblock2", "denseblock3", "denseblock4"};
+    }
+    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    {
+        return m_features->stage(index, x);
+    }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
         auto pooled = torch::adaptive_avg_pool2d(torch::relu(featureMap), {1, 1}).flatten(1);

@@ -2,42 +2,56 @@
 #pragma once
 
 #include "core/common/result.h"
-#include "core/imaging/heatmap_overlay.h"
 #include "core/imaging/image.h"
 #include "core/ml/classifier.h"
+#include "core/pipeline/cam_rendering.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace cxr::pipeline {
 
 // A prediction as it must always be shown: probability, decision and the model that made it.
 struct ImagePrediction {
     std::string modelName;
-    std::string positiveClass;
+    std::vector<std::string> classNames;
+    std::string positiveClass;  // class 1
     std::string predictedClass;
-    double probability = 0; // of the positive class (class 1)
-    double threshold = 0.5;
-    ml::CamMap cam;         // empty unless requested
+    int predictedIndex = 0;
+    double probability = 0;     // of the positive class (class 1)
+    double threshold = 0.5;     // the model card's decision threshold (binary models)
+    std::vector<double> classProbabilities;
+    std::vector<std::uint8_t> modelInput; // CHW 8-bit levels: exactly what the model saw
+    std::optional<ml::CamMap> cam;        // when an explanation was asked for
 };
 
-// Loads path through the model-input function and predicts it; with explain, also computes
-// Grad-CAM for target.
+// "Pneumonia detected (probability 0.938, threshold 0.50)" or "No pneumonia detected
+// (probability of pneumonia 0.062, threshold 0.50)"; a multi-class model names its class.
+std::string describePrediction(const ImagePrediction &prediction);
+
+// Loads path through the model-input function and predicts it; with explain, the same forward
+// pass also gives the class-activation map. Errors name the file.
 Result<ImagePrediction> predictImage(ml::Classifier &classifier, const std::filesystem::path &path,
-                                     bool explain, ml::CamTarget target);
+                                     const ml::CamRequest *explain = nullptr);
 
 struct ExplainJob {
     std::filesystem::path model; // run or model folder
     std::filesystem::path image;
     std::filesystem::path output; // PNG
-    ml::CamTarget target = ml::CamTarget::Predicted;
-    imaging::Colormap colormap = imaging::Colormap::Jet;
-    double opacity = 0.4;
+    ml::CamRequest request;
+    CamDisplay display;
     std::string device = "auto";
 };
 
-// Writes a Grad-CAM overlay over the full-resolution image to output (PNG) and returns the
-// prediction.
+// Writes the map over the full-resolution image to output (PNG) and returns the prediction.
 Result<ImagePrediction> runExplain(const ExplainJob &job);
+
+// The overlay of one prediction over its image as decoded for display, at most maxSide pixels
+// on the long side (0: full size).
+Result<cv::Mat> overlayForFile(const std::filesystem::path &image, const ImagePrediction &prediction,
+                               const ml::ModelSpec &spec, const CamDisplay &display, int maxSide = 0);
 
 } // namespace cxr::pipeline

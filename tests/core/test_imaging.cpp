@@ -422,12 +422,12 @@ private Q_SLOTS:
         const cv::Mat base(4, 4, CV_8UC1, cv::Scalar(100));
         const std::vector<float> hot(16, 1.0f);
         // Opacity 0: the image unchanged; opacity 1: the colour map's top colour everywhere.
-        const cv::Mat none = renderHeatmapOverlay(base, hot, 4, 4, 0.0, Colormap::Jet);
+        const cv::Mat none = renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 0.0});
         QCOMPARE(none.at<cv::Vec3b>(2, 2), cv::Vec3b(100, 100, 100));
-        const cv::Mat full = renderHeatmapOverlay(base, hot, 4, 4, 1.0, Colormap::Jet);
+        const cv::Mat full = renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 1.0});
         const cv::Vec3b top = full.at<cv::Vec3b>(1, 1);
         QVERIFY2(top[2] > 100 && top[0] < 50, "jet's maximum is dark red"); // BGR
-        const cv::Mat half = renderHeatmapOverlay(base, hot, 4, 4, 0.5, Colormap::Jet);
+        const cv::Mat half = renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 0.5});
         for (int c = 0; c < 3; ++c) {
             QVERIFY(std::abs(int(half.at<cv::Vec3b>(0, 0)[c]) - (100 + top[c]) / 2) <= 1);
         }

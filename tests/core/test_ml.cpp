@@ -169,9 +169,9 @@ private Q_SLOTS:
         for (std::size_t i = 0; i < image.size(); ++i) {
             image[i] = float((i * 37) % 101) / 100.0f;
         }
-        auto positive = classifier->gradCam(image, ml::CamTarget::Positive);
-        auto negative = classifier->gradCam(image, ml::CamTarget::Negative);
-        auto predicted = classifier->gradCam(image, ml::CamTarget::Predicted);
+        auto positive = classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Positive));
+        auto negative = classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Negative));
+        auto predicted = classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
         QVERIFY(positive.ok() && negative.ok() && predicted.ok());
         QCOMPARE(positive->explainedClass, 1);
         QCOMPARE(negative->explainedClass, 0);
@@ -185,7 +185,7 @@ private Q_SLOTS:
         }
         // +logit and -logit have opposite gradients: the maps cannot both be the same.
         QVERIFY(positive->values != negative->values || positive->flat || negative->flat);
-        QVERIFY(!classifier->gradCam(std::vector<float>(10), ml::CamTarget::Predicted).ok());
+        QVERIFY(!classifier->explain(std::vector<float>(10), ml::CamRequest::gradCam(ml::CamTarget::Predicted)).ok());
     }
 
     void evaluatesTestSplit()

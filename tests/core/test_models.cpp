@@ -158,7 +158,7 @@ private Q_SLOTS:
         auto classifier = ml::Classifier::open(job.runDir, "cpu");
         QVERIFY(classifier.ok());
         std::vector<float> input(64 * 64, 0.5f);
-        auto cam = classifier->gradCam(input, ml::CamTarget::Positive);
+        auto cam = classifier->explain(input, ml::CamRequest::gradCam(ml::CamTarget::Positive));
         QVERIFY2(cam.ok(), cam.ok() ? "" : cam.error().message.c_str());
         QCOMPARE(cam->width, 64); // ResNet-18's 2x2 map, brought up to the input
         for (float value : cam->values) {

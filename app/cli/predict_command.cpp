@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#include "commands.h"
+#include "terminal_progress.h"
+
+#include "core/pipeline/batch_explain_job.h"
+#include "core/pipeline/explain_job.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace cxr::cli {
+
+namespace fs = std::filesystem;
+
+Action addPredictCommand(CLI::App &app)
+{
+    auto model = std::make_shared<fs::path>();
+    auto inputs = std::make_shared<std::vector<fs::path>>();
+    auto json = std::make_shared<bool>(false);
+    auto device = std::make_shared<std::string>("auto");
+    CLI::App *command = app.add_subcommand(
+        "predict", "Predict images (JPEG, PNG, BMP, TIFF or DICOM; folders are searched) with a\n"
+                   "trained model: the decision, its probability, the threshold and the model.");
+    command->add_option("model", *model, "run folder (or its model/ folder)")->required();
+    command->add_option("images", *inputs, "image files or folders")->required();
+    command->add_flag("--json", *json, "print a JSON array");
+    command->add_option("--device", *device, "auto, cpu or cuda")->capture_default_str();
+    return [model, inputs, json, device]() -> int {
+        auto images = pipeline::findImages(*inputs);
+        if (!images) {
+            return reportError(images.error());
+        }
+        auto classifier = ml::Classifier::open(*model, *device);
+        if (!classifier) {
+            return reportError(classifier.error());
+        }
+        nlohmann::json all = nlohmann::json::array();
+        int failed = 0;
+        for (const fs::path &image : *images) {
+            auto p = pipeline::predictImage(*classifier, image);
+            if (!p) {
+                ++failed;
+                reportError(p.error());
+                if (*json) {
+                    all.push_back({{"file", image.string()}, {"error", p.error().message}});
+                }
+                continue;
+            }
+            if (*json) {
+                all.push_back({{"file", image.string()},
+                               {"model", p->modelName},
+                               {"prediction", pipeline::describePrediction(*p)},
+                               {"predicted_class", p->predictedClass},
+                               {"probability", p->probability},
+                               {"threshold", p->threshold},
+                               {"class_names", p->classNames},
+                               {"class_probabilities", p->classProbabilities}});
+            } else {
+                std::printf("%s: %s by model %s\n", image.string().c_str(),
+                            pipeline::describePrediction(*p).c_str(), p->modelName.c_str());
+            }
+        }
+        if (*json) {
+            std::cout << all.dump(2) << "\n";
+        }
+        return failed ? int(kFailure) : int(kSuccess);
+    };
+}
+
+} // namespace cxr::cli

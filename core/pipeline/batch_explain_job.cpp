@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+#include "core/pipeline/batch_explain_job.h"
+
+#include "core/common/atomic_file.h"
+#include "core/common/csv.h"
+#include "core/common/text.h"
+#include "core/data/dataset_scanner.h"
+#include "core/imaging/file_sniffer.h"
+#include "core/imaging/image_writer.h"
+#include "core/pipeline/explain_job.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace cxr::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kSaveEvery = 25; // images between two saves of predictions.csv
+
+struct Input {
+    fs::path file;
+    std::string label;
+};
+
+Result<std::vector<Input>> listInputs(const BatchExplainJob &job)
+{
+    std::vector<Input> inputs;
+    if (!job.dataset.empty()) {
+        auto index = data::scanDataset(job.dataset);
+        if (!index) {
+            return index.error();
+        }
+        for (const data::DatasetFile &file : index->files) {
+            if (file.split == job.split) {
+                inputs.push_back({file.path, index->classes[std::size_t(file.label)]});
+            }
+        }
+        if (inputs.empty()) {
+            return makeError(ErrorCode::InvalidDataset, job.dataset.string() + ": no split \"" +
+                                                            job.split + "\" with images (it has " +
+                                                            joined(index->splits) + ")");
+        }
+        return inputs;
+    }
+    auto files = findImages(job.inputs);
+    if (!files) {
+        return files.error();
+    }
+    for (const fs::path &file : *files) {
+        inputs.push_back({file, {}});
+    }
+    return inputs;
+}
+
+// What makes two batches comparable: the same model, method, target and layer.
+nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &classifier)
+{
+    return {{"model", fs::weakly_canonical(classifier.modelDir()).string()},
+            {"model_name", classifier.card().name},
+            {"threshold", classifier.card().spec.threshold},
+            {"method", camMethodName(job.request.method)},
+            {"target", int(job.request.target)},
+            {"target_class", job.request.targetClass},
+            {"layer", job.request.layer},
+            {"layer_name", job.request.layerName}};
+}
+
+std::string rowsCsv(const std::vector<BatchRow> &rows)
+{
+    std::ostringstream csv;
+    csv << "file,label,probability,predicted,explained_class,flat,overlay,error\n";
+    for (const BatchRow &row : rows) {
+        char probability[32];
+        std::snprintf(probability, sizeof probability, "%.6f", row.probability);
+        csv << csvField(row.file) << ',' << csvField(row.label) << ','
+            << (row.error.empty() ? probability : "") << ',' << csvField(row.predictedClass) << ','
+            << row.explainedClass << ',' << (row.flat ? 1 : 0) << ',' << csvField(row.overlay) << ','
+            << csvField(row.error) << '\n';
+    }
+    return csv.str();
+}
+
+std::string overlayName(std::size_t index, const fs::path &file)
+{
+    char prefix[32];
+    std::snprintf(prefix, sizeof prefix, "%05zu_", index + 1);
+    return "overlays/" + std::string(prefix) + file.stem().string() + ".png";
+}
+
+} // namespace
+
+Result<std::vector<fs::path>> findImages(const std::vector<fs::path> &paths)
+{
+    std::vector<fs::path> images;
+    for (const fs::path &input : paths) {
+        std::error_code error;
+        if (fs::is_directory(input, error)) {
+            std::vector<fs::path> found;
+            for (fs::recursive_directory_iterator it(input, fs::directory_options::skip_permission_denied, error), end;
+                 !error && it != end; it.increment(error)) {
+                if (it->is_regular_file(error) && imaging::hasImageExtension(it->path())) {
+                    found.push_back(fs::absolute(it->path()));
+                }
+            }
+            std::sort(found.begin(), found.end());
+            images.insert(images.end(), found.begin(), found.end());
+        } else if (fs::exists(input, error)) {
+            images.push_back(fs::absolute(input));
+        } else {
+            return makeError(ErrorCode::NotFound, input.string() + ": no such file or folder");
+        }
+    }
+    if (images.empty()) {
+        return makeError(ErrorCode::NotFound,
+                         "no images (JPEG, PNG, BMP, TIFF or DICOM) in " + (paths.empty() ? std::string("the input") : paths.front().string()));
+    }
+    return images;
+}
+
+Result<BatchExplainResult> readBatchResults(const fs::path &folder)
+{
+    const fs::path csvFile = folder / "predictions.csv";
+    std::ifstream in(csvFile);
+    if (!in) {
+        return makeError(ErrorCode::NotFound, csvFile.string() + ": no batch results here");
+    }
+    BatchExplainResult result;
+    result.outputFolder = folder;
+    std::ifstream settingsFile(folder / "batch.json");
+    const auto settings = nlohmann::json::parse(settingsFile, nullptr, false);
+    if (settings.is_object()) {
+        result.modelName = settings.value("model_name", "");
+        result.threshold = settings.value("threshold", 0.5);
+    }
+    std::string line;
+    std::getline(in, line);
+    if (line.rfind("file,label,probability", 0) != 0) {
+        return makeError(ErrorCode::Corrupt, csvFile.string() + ": not a batch predictions file");
+    }
+    int lineNumber = 1;
+    while (std::getline(in, line)) {
+        ++lineNumber;
+        const std::vector<std::string> fields = splitCsvLine(line);
+        if (fields.size() != 8) {
+            return makeError(ErrorCode::Corrupt, csvFile.string() + ": line " +
+                                                     std::to_string(lineNumber) + " has " +
+                                                     std::to_string(fields.size()) + " fields, not 8");
+        }
+        BatchRow row;
+        row.file = fields[0];
+        row.label = fields[1];
+        row.predictedClass = fields[3];
+        row.overlay = fields[6];
+        row.error = fields[7];
+        try {
+            row.probability = fields[2].empty() ? 0 : std::stod(fields[2]);
+            row.explainedClass = std::stoi(fields[4]);
+        } catch (const std::exception &) {
+            return makeError(ErrorCode::Corrupt, csvFile.string() + ": line " +
+                                                     std::to_string(lineNumber) + " has a bad number");
+        }
+        row.flat = fields[5] == "1";
+        result.rows.push_back(std::move(row));
+    }
+    return result;
+}
+
+Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressObserver *observer)
+{
+    auto classifier = ml::Classifier::open(job.model, job.device);
+    if (!classifier) {
+        return classifier.error();
+    }
+    auto inputs = listInputs(job);
+    if (!inputs) {
+        return inputs.error();
+    }
+    const nlohmann::json settings = batchSettings(job, *classifier);
+    const fs::path settingsFile = job.outputFolder / "batch.json";
+    std::map<std::string, BatchRow> done; // an interrupted earlier run of the same batch
+    if (std::ifstream previous(settingsFile); previous) {
+        const auto earlier = nlohmann::json::parse(previous, nullptr, false);
+        if (earlier != settings) {
+            return makeError(ErrorCode::InvalidArgument,
+                             job.outputFolder.string() + " holds a batch made with other settings "
+                             "(model, method, target or layer); choose another output folder");
+        }
+        if (auto earlierRows = readBatchResults(job.outputFolder)) {
+            for (BatchRow &row : earlierRows->rows) {
+                if (row.error.empty()) {
+                    done.emplace(row.file, std::move(row));
+                }
+            }
+        }
+    }
+    std::error_code error;
+    fs::create_directories(job.outputFolder / "overlays", error);
+    if (auto written = writeFileAtomically(settingsFile, settings.dump(2) + "\n"); !written) {
+        return written.error();
+    }
+
+    BatchExplainResult result;
+    result.outputFolder = job.outputFolder;
+    result.modelName = classifier->card().name;
+    result.threshold = classifier->card().spec.threshold;
+    const auto save = [&]() { return writeFileAtomically(job.outputFolder / "predictions.csv", rowsCsv(result.rows)); };
+    const ml::ModelSpec &spec = classifier->card().spec;
+    const auto total = std::int64_t(inputs->size());
+    for (std::size_t i = 0; i < inputs->size(); ++i) {
+        const Input &input = (*inputs)[i];
+        if (cancelled(observer)) {
+            save();
+            return makeError(ErrorCode::Cancelled,
+                             "cancelled after " + std::to_string(result.rows.size()) + " of " +
+                                 std::to_string(total) + " images; run it again to continue");
+        }
+        if (auto found = done.find(input.file.string());
+            found != done.end() && (found->second.overlay.empty() || fs::exists(job.outputFolder / found->second.overlay))) {
+            result.rows.push_back(found->second);
+            ++result.resumed;
+            continue;
+        }
+        BatchRow row;
+        row.file = input.file.string();
+        row.label = input.label;
+        auto prediction = predictImage(*classifier, input.file, &job.request);
+        if (!prediction) {
+            row.error = prediction.error().message;
+        } else {
+            row.probability = prediction->probability;
+            row.predictedClass = prediction->predictedClass;
+            row.explainedClass = prediction->cam->explainedClass;
+            row.flat = prediction->cam->flat;
+            if (job.writeOverlays) {
+                auto overlay = overlayForFile(input.file, *prediction, spec, job.display, job.overlayMaxSide);
+                const std::string name = overlayName(i, input.file);
+                if (!overlay) {
+                    row.error = overlay.error().message;
+                } else if (auto written = imaging::writeImage(job.outputFolder / name, *overlay); !written) {
+                    save();
+                    return written.error(); // a full disk stops the batch; what was done is kept
+                } else {
+                    row.overlay = name;
+                }
+            }
+        }
+        result.rows.push_back(std::move(row));
+        if (result.rows.size() % kSaveEvery == 0) {
+            save();
+        }
+        if (observer) {
+            observer->progress(std::int64_t(i + 1), total);
+        }
+    }
+    if (auto saved = save(); !saved) {
+        return saved.error();
+    }
+    return result;
+}
+
+} // namespace cxr::pipeline

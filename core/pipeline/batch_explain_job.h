@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/common/progress.h"
+#include "core/common/result.h"
+#include "core/ml/classifier.h"
+#include "core/pipeline/cam_rendering.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cxr::pipeline {
+
+// Prediction and a class-activation map for many images, into OUTPUT/predictions.csv and
+// OUTPUT/overlays/. The images are image files and folders (searched recursively), or every
+// image of a dataset split (then the CSV also carries each image's true class).
+struct BatchExplainJob {
+    std::filesystem::path model; // run or model folder
+    std::vector<std::filesystem::path> inputs;
+    std::filesystem::path dataset; // instead of inputs: a dataset folder or manifest ...
+    std::string split = "test";    // ... and its split
+    std::filesystem::path outputFolder;
+    ml::CamRequest request;
+    CamDisplay display;
+    bool writeOverlays = true;
+    int overlayMaxSide = 1024; // overlays are drawn on the image shrunk to this long side
+    std::string device = "auto";
+};
+
+struct BatchRow {
+    std::string file;           // absolute path of the image
+    std::string label;          // its true class from the dataset; empty for plain folders
+    double probability = 0;     // of the positive class
+    std::string predictedClass;
+    int explainedClass = -1;
+    bool flat = false;
+    std::string overlay;        // relative to the output folder; empty without one
+    std::string error;          // why the image has no prediction; empty when it has one
+};
+
+struct BatchExplainResult {
+    std::filesystem::path outputFolder;
+    std::string modelName;
+    double threshold = 0.5;
+    std::vector<BatchRow> rows; // in input order
+    int resumed = 0;            // rows kept from an earlier, interrupted run
+};
+
+// Resumable: predictions.csv is rewritten (atomically) every few images and on cancel, and a
+// second run into the same folder with the same settings skips the images it already has.
+// Unreadable images become rows with an error; the batch goes on. Fails when the model cannot
+// be opened, no image is found, or the folder holds a batch made with other settings.
+// Cancelling returns ErrorCode::Cancelled after saving what was done.
+Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job,
+                                           ProgressObserver *observer = nullptr);
+
+// The images among paths: files as they are, folders searched recursively for image
+// extensions (sorted). Errors name a path that does not exist, or say that none was found.
+Result<std::vector<std::filesystem::path>> findImages(const std::vector<std::filesystem::path> &paths);
+
+// A finished (or interrupted) batch from its folder. Errors name the file and line.
+Result<BatchExplainResult> readBatchResults(const std::filesystem::path &outputFolder);
+
+} // namespace cxr::pipeline
