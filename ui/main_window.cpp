@@ -8,6 +8,7 @@
 #include "ui/evaluation/evaluate_page.h"
 #include "ui/training/run_history.h"
 #include "ui/training/train_page.h"
+#include "ui/viewer/explain_panel.h"
 #include "ui/viewer/viewer_page.h"
 
 #include <QApplication>
@@ -63,6 +64,17 @@ MainWindow::MainWindow(QWidget *parent)
         m_evaluatePage->setRun(QString::fromStdString(run.folder.string()));
         m_evaluatePage->setDataset(QString::fromStdString(run.settings.datasetPath));
         showPage(EvaluatePageIndex);
+    });
+    connect(m_trainPage->history(), &RunHistory::viewRequested, this, [this](const ml::RunInfo &run) {
+        m_viewerPage->explainPanel()->setModel(QString::fromStdString(run.folder.string()));
+        showPage(ViewerPageIndex);
+    });
+    // The Viewer lists the runs of the Train page's runs folder, read again when it is shown
+    // (runs finish while it is hidden).
+    connect(m_pages, &QStackedWidget::currentChanged, this, [this](int index) {
+        if (index == ViewerPageIndex) {
+            m_viewerPage->setRunsFolder(m_trainPage->history()->runsFolder());
+        }
     });
     connect(m_trainPage, &TrainPage::previewAugmentation, this, [this](const QString &preset) {
         AugmentationSettings settings;

@@ -5,6 +5,7 @@
 #include "ui/augment/augment_page.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/main_window.h"
+#include "ui/viewer/explain_panel.h"
 #include "ui/viewer/viewer_page.h"
 
 #include <QApplication>
@@ -28,6 +29,10 @@ int main(int argc, char **argv)
                                    QStringLiteral("image to open in the Viewer"),
                                    QStringLiteral("file"));
     parser.addOption(imageOption);
+    QCommandLineOption modelOption(QStringLiteral("model"),
+                                   QStringLiteral("run or model folder the Viewer predicts with"),
+                                   QStringLiteral("folder"));
+    parser.addOption(modelOption);
     QCommandLineOption augmentOption(QStringLiteral("augment"),
                                      QStringLiteral("image to preview on the Augment page"),
                                      QStringLiteral("file"));
@@ -38,6 +43,10 @@ int main(int argc, char **argv)
     window.show();
     if (!parser.positionalArguments().isEmpty()) {
         window.datasetPage()->openDataset(parser.positionalArguments().first());
+    }
+    if (parser.isSet(modelOption)) {
+        window.showPage(cxr::ui::MainWindow::ViewerPageIndex);
+        window.viewerPage()->explainPanel()->setModel(parser.value(modelOption));
     }
     if (parser.isSet(imageOption)) {
         window.showPage(cxr::ui::MainWindow::ViewerPageIndex);

@@ -61,6 +61,7 @@ std::map<QString, QString> flatConfig(const std::filesystem::path &run)
 RunHistory::RunHistory(QWidget *parent)
     : QWidget(parent), m_table(new QTableWidget(0, ColumnCount)), m_resume(new QPushButton(tr("Resume"))),
       m_trainLike(new QPushButton(tr("Train like this"))), m_evaluate(new QPushButton(tr("Evaluate…"))),
+      m_view(new QPushButton(tr("Open in Viewer"))),
       m_archive(new QPushButton(tr("Archive"))),
       m_delete(new QPushButton(tr("Delete…"))), m_differences(new QPlainTextEdit)
 {
@@ -82,7 +83,8 @@ RunHistory::RunHistory(QWidget *parent)
     auto *refresh = new QPushButton(tr("Refresh"));
     auto *buttons = new QHBoxLayout;
     m_evaluate->setToolTip(tr("Open the selected run's model on the Evaluate page"));
-    for (QPushButton *button : {refresh, m_resume, m_trainLike, m_evaluate, m_archive, m_delete}) {
+    m_view->setToolTip(tr("Predict and explain images with the selected run's model on the Viewer page"));
+    for (QPushButton *button : {refresh, m_resume, m_trainLike, m_evaluate, m_view, m_archive, m_delete}) {
         buttons->addWidget(button);
     }
     buttons->addStretch(1);
@@ -114,6 +116,12 @@ RunHistory::RunHistory(QWidget *parent)
         const auto runs = selectedRuns();
         if (runs.size() == 1) {
             Q_EMIT evaluateRequested(runs.front());
+        }
+    });
+    connect(m_view, &QPushButton::clicked, this, [this] {
+        const auto runs = selectedRuns();
+        if (runs.size() == 1) {
+            Q_EMIT viewRequested(runs.front());
         }
     });
     connect(m_archive, &QPushButton::clicked, this, &RunHistory::archiveSelected);
@@ -222,6 +230,7 @@ void RunHistory::updateButtons()
     m_resume->setEnabled(one && runs.front().resumable() && m_activeRun.isEmpty());
     m_trainLike->setEnabled(one);
     m_evaluate->setEnabled(one && !runs.front().epochs.empty());
+    m_view->setEnabled(m_evaluate->isEnabled());
     m_archive->setEnabled(!runs.empty() && !active);
     m_delete->setEnabled(!runs.empty() && !active);
 }

@@ -38,6 +38,7 @@ Q_SIGNALS:
     void resumeRequested(const cxr::ml::RunInfo &run);
     void trainLikeRequested(const cxr::ml::RunInfo &run);
     void evaluateRequested(const cxr::ml::RunInfo &run);
+    void viewRequested(const cxr::ml::RunInfo &run);
 
 private:
     QString statusText(const ml::RunInfo &run) const;
@@ -53,6 +54,7 @@ private:
     QPushButton *m_resume;
     QPushButton *m_trainLike;
     QPushButton *m_evaluate;
+    QPushButton *m_view;
     QPushButton *m_archive;
     QPushButton *m_delete;
     QPlainTextEdit *m_differences;

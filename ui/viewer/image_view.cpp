@@ -36,7 +36,14 @@ void ImageView::replaceImage(const QImage &image)
         setImage(image);
         return;
     }
+    const bool resized = m_item->pixmap().size() != image.size();
     m_item->setPixmap(QPixmap::fromImage(image));
+    if (resized) { // side by side is three images wide: the scene follows, zoom stays
+        scene()->setSceneRect(m_item->boundingRect());
+        if (m_fitting) {
+            fitToWindow();
+        }
+    }
 }
 
 void ImageView::clearImage()

@@ -4,7 +4,10 @@
 #include "core/imaging/display_window.h"
 #include "core/imaging/image_loader.h"
 #include "ui/common/image_conversion.h"
+#include "ui/viewer/batch_explain_dialog.h"
+#include "ui/viewer/explain_panel.h"
 #include "ui/viewer/image_view.h"
+#include "ui/viewer/overlay_controls.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -52,7 +55,8 @@ ViewerPage::ViewerPage(QWidget *parent)
       m_titleLabel(new QLabel(tr("Open a chest X-ray (JPEG, PNG, BMP, TIFF or DICOM), or drop "
                                  "one here"))),
       m_view(new ImageView), m_pixelLabel(new QLabel), m_metadata(new QLabel),
-      m_showPatient(new QCheckBox(tr("Show patient identifiers"))), m_renderTimer(new QTimer(this))
+      m_showPatient(new QCheckBox(tr("Show patient identifiers"))), m_renderTimer(new QTimer(this)),
+      m_explain(new ExplainPanel)
 {
     setAcceptDrops(true);
     m_recentButton->setText(tr("Recent"));
@@ -81,13 +85,17 @@ ViewerPage::ViewerPage(QWidget *parent)
     m_metadata->setMinimumWidth(260);
     auto *sideContent = new QWidget;
     auto *sideLayout = new QVBoxLayout(sideContent);
+    sideLayout->addWidget(m_explain);
+    sideLayout->addWidget(new QLabel(tr("<b>Image</b>")));
     sideLayout->addWidget(m_metadata);
     sideLayout->addWidget(m_showPatient);
     sideLayout->addStretch();
     auto *side = new QScrollArea;
     side->setWidget(sideContent);
     side->setWidgetResizable(true);
-    side->setMaximumWidth(360);
+    side->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // the panel wraps instead
+    side->setMinimumWidth(360);
+    side->setMaximumWidth(440);
 
     auto *centre = new QVBoxLayout;
     centre->addWidget(m_titleLabel);
@@ -122,8 +130,36 @@ ViewerPage::ViewerPage(QWidget *parent)
         const QString text = describePixel(pixel);
         m_pixelLabel->setText(text.isEmpty() ? hint : text);
     });
+    connect(m_explain, &ExplainPanel::displayChanged, this, [this] { render(); });
+    connect(m_explain, &ExplainPanel::batchRequested, this, &ViewerPage::openBatchDialog);
     rebuildRecentMenu();
     rebuildPresets();
+}
+
+void ViewerPage::setRunsFolder(const QString &folder)
+{
+    m_explain->setRunsFolder(folder);
+}
+
+BatchExplainDialog *ViewerPage::openBatchDialog()
+{
+    if (!m_batchDialog) {
+        m_batchDialog = new BatchExplainDialog(this);
+        connect(m_batchDialog, &BatchExplainDialog::imageActivated, this, [this](const QString &path) {
+            openImage(path);
+        });
+        if (!m_path.isEmpty()) {
+            m_batchDialog->setFolderInput(QFileInfo(m_path).absolutePath());
+        }
+    }
+    pipeline::BatchExplainJob job;
+    job.model = m_explain->model().toStdString();
+    job.request = m_explain->camRequest();
+    job.display = m_explain->overlayControls()->display();
+    m_batchDialog->setJobTemplate(job);
+    m_batchDialog->show();
+    m_batchDialog->raise();
+    return m_batchDialog;
 }
 
 ViewerPage::~ViewerPage()
@@ -205,6 +241,7 @@ void ViewerPage::onLoaded()
         m_view->replaceImage(shown); // another frame: keep zoom and pan
     } else {
         m_view->setImage(shown);
+        m_explain->setImage(m_path); // its map is drawn when it arrives
     }
     rebuildPresets();
     showMetadata();
@@ -303,12 +340,18 @@ void ViewerPage::render()
         const bool flip = polarity != m_image->polarity;
         shown = flip ? cv::Mat(cv::Scalar::all(255) - m_image->display) : m_image->display;
     }
-    m_view->replaceImage(toQImage(shown));
+    m_view->replaceImage(toQImage(m_explain->compose(shown)));
     showMetadata();
 }
 
 QString ViewerPage::describePixel(QPoint pixel) const
 {
+    if (m_explain->overlayControls()->view() == CamView::SideBySide && m_image && m_image->display.cols > 0) {
+        pixel.setX(pixel.x() % m_image->display.cols); // the three panels show the same pixels
+    }
+    if (m_explain->overlayControls()->view() == CamView::ModelInput) {
+        return QString(); // model-input pixels are not the image's
+    }
     if (!m_image || pixel.x() < 0 || pixel.y() < 0 || pixel.x() >= m_image->display.cols ||
         pixel.y() >= m_image->display.rows) {
         return QString();
@@ -323,7 +366,10 @@ QString ViewerPage::describePixel(QPoint pixel) const
         const cv::Vec3b bgr = m_image->display.at<cv::Vec3b>(pixel.y(), pixel.x());
         value = QStringLiteral("R %1 G %2 B %3").arg(bgr[2]).arg(bgr[1]).arg(bgr[0]);
     }
-    return tr("x %1, y %2: %3").arg(pixel.x()).arg(pixel.y()).arg(value);
+    const QString map = m_explain->describeMapAt(pixel, cv::Size(m_image->display.cols, m_image->display.rows));
+    return tr("x %1, y %2: %3").arg(pixel.x()).arg(pixel.y()).arg(value) +
+           (map.isEmpty() || m_explain->overlayControls()->view() == CamView::ImageOnly ? QString()
+                                                                                      : QStringLiteral(" · ") + map);
 }
 
 void ViewerPage::setPatientIdentifiersShown(bool shown)

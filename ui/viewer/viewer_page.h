@@ -19,12 +19,15 @@ class QToolButton;
 
 namespace cxr::ui {
 
+class BatchExplainDialog;
+class ExplainPanel;
 class ImageView;
 
 // Opens one image (JPEG, PNG, BMP, TIFF, DICOM; file dialog, drag and drop, recent files) and
 // shows it with its metadata and the display steps the loader applied. Zoom (wheel), pan
 // (drag), window/level (right-drag or presets), inversion, frame choice, and the original
-// value under the cursor. Decoding runs off the UI thread.
+// value under the cursor. Decoding runs off the UI thread. With a model chosen, the side panel
+// shows the prediction and its class-activation map, drawn over the image as windowed.
 class ViewerPage : public QWidget {
     Q_OBJECT
 public:
@@ -50,6 +53,13 @@ public:
     QStringList recentFiles() const;
     void setPatientIdentifiersShown(bool shown);
     QString metadataText() const;
+
+    // The model side: prediction, map, overlay settings, review.
+    ExplainPanel *explainPanel() const { return m_explain; }
+    // Where the model list finds runs (the Train page's runs folder).
+    void setRunsFolder(const QString &folder);
+    // Opens (or raises) the batch dialog with the current model and map settings.
+    BatchExplainDialog *openBatchDialog();
 
 Q_SIGNALS:
     void imageLoaded(const QString &path);
@@ -92,6 +102,8 @@ private:
     imaging::DisplayWindow m_window;
     std::vector<imaging::DisplayWindow> m_presetWindows;
     double m_valueRange = 256;
+    ExplainPanel *m_explain;
+    BatchExplainDialog *m_batchDialog = nullptr;
 };
 
 } // namespace cxr::ui

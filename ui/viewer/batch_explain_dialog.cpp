@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+#include "ui/viewer/batch_explain_dialog.h"
+
+#include "ui/common/path_field.h"
+#include "ui/common/polled_progress.h"
+
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QDir>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QIcon>
+#include <QImageReader>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPixmap>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentMap>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+namespace cxr::ui {
+
+namespace {
+
+constexpr int kThumbnailSize = 160;
+constexpr int kPathRole = Qt::UserRole;
+constexpr int kProbabilityRole = Qt::UserRole + 1;
+
+} // namespace
+
+BatchExplainDialog::BatchExplainDialog(QWidget *parent)
+    : QDialog(parent), m_fromFolder(new QRadioButton(tr("Folder"))),
+      m_fromDataset(new QRadioButton(tr("Dataset split"))), m_folder(new QLineEdit),
+      m_dataset(new QLineEdit), m_split(new QLineEdit(QStringLiteral("test"))), m_output(new QLineEdit),
+      m_order(new QComboBox), m_start(new QPushButton(tr("Start"))), m_cancel(new QPushButton(tr("Cancel"))),
+      m_progress(new QProgressBar), m_status(new QLabel), m_grid(new QListWidget), m_timer(new QTimer(this))
+{
+    setWindowTitle(tr("Batch prediction and maps"));
+    resize(900, 680);
+    m_fromFolder->setChecked(true);
+    auto *source = new QButtonGroup(this);
+    source->addButton(m_fromFolder);
+    source->addButton(m_fromDataset);
+    m_output->setPlaceholderText(tr("Folder for predictions.csv and overlays/"));
+    m_order->addItems({tr("Highest probability first"), tr("Lowest probability first")});
+    m_status->setWordWrap(true);
+    m_grid->setViewMode(QListView::IconMode);
+    m_grid->setIconSize(QSize(kThumbnailSize, kThumbnailSize));
+    m_grid->setGridSize(QSize(kThumbnailSize + 24, kThumbnailSize + 44));
+    m_grid->setResizeMode(QListView::Adjust);
+    m_grid->setMovement(QListView::Static);
+    m_grid->setUniformItemSizes(true);
+    m_grid->setWordWrap(true);
+    m_grid->setToolTip(tr("Double-click to open the image in the Viewer"));
+    m_cancel->setEnabled(false);
+
+    auto *datasetRow = new QHBoxLayout;
+    datasetRow->addWidget(withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset folder"), this), 1);
+    datasetRow->addWidget(new QLabel(tr("split")));
+    datasetRow->addWidget(m_split);
+    auto *form = new QFormLayout;
+    form->addRow(m_fromFolder, withBrowseButton(m_folder, PathKind::Folder, tr("Folder of images"), this));
+    form->addRow(m_fromDataset, datasetRow);
+    form->addRow(tr("Results folder"), withBrowseButton(m_output, PathKind::Folder, tr("Results folder"), this));
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_progress, 1);
+    buttons->addWidget(m_order);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    layout->addWidget(m_status);
+    layout->addWidget(m_grid, 1);
+
+    m_timer->setInterval(200);
+    connect(m_timer, &QTimer::timeout, this, &BatchExplainDialog::updateProgress);
+    connect(m_start, &QPushButton::clicked, this, &BatchExplainDialog::start);
+    connect(m_cancel, &QPushButton::clicked, this, &BatchExplainDialog::cancel);
+    connect(&m_watcher, &QFutureWatcherBase::finished, this, &BatchExplainDialog::onFinished);
+    connect(m_order, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_result) {
+            fillGrid(*m_result);
+        }
+    });
+    connect(&m_thumbnails, &QFutureWatcherBase::resultReadyAt, this, [this](int index) {
+        if (QListWidgetItem *item = m_grid->item(index)) {
+            item->setIcon(QIcon(QPixmap::fromImage(m_thumbnails.resultAt(index))));
+        }
+    });
+    connect(m_grid, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem *item) {
+        Q_EMIT imageActivated(item->data(kPathRole).toString());
+    });
+}
+
+BatchExplainDialog::~BatchExplainDialog()
+{
+    cancel();
+    m_thumbnails.cancel();
+    m_thumbnails.waitForFinished();
+    m_watcher.waitForFinished(); // stops within one image
+}
+
+void BatchExplainDialog::setJobTemplate(const pipeline::BatchExplainJob &job) { m_template = job; }
+void BatchExplainDialog::setFolderInput(const QString &folder)
+{
+    m_fromFolder->setChecked(true);
+    m_folder->setText(folder);
+}
+void BatchExplainDialog::setDatasetInput(const QString &dataset, const QString &split)
+{
+    m_fromDataset->setChecked(true);
+    m_dataset->setText(dataset);
+    m_split->setText(split);
+}
+void BatchExplainDialog::setOutputFolder(const QString &folder) { m_output->setText(folder); }
+bool BatchExplainDialog::isRunning() const { return m_watcher.isRunning(); }
+QString BatchExplainDialog::statusText() const { return m_status->text(); }
+
+void BatchExplainDialog::start()
+{
+    if (isRunning()) {
+        return;
+    }
+    pipeline::BatchExplainJob job = m_template;
+    if (job.model.empty()) {
+        m_status->setText(tr("Choose a model in the Viewer first."));
+        return;
+    }
+    if (m_output->text().trimmed().isEmpty()) {
+        m_status->setText(tr("Choose a results folder."));
+        return;
+    }
+    job.outputFolder = m_output->text().trimmed().toStdString();
+    if (m_fromDataset->isChecked()) {
+        job.dataset = m_dataset->text().trimmed().toStdString();
+        job.split = m_split->text().trimmed().toStdString();
+        job.inputs.clear();
+    } else {
+        job.dataset.clear();
+        job.inputs = {m_folder->text().trimmed().toStdString()};
+    }
+    m_state = std::make_shared<PolledProgress>();
+    m_state->started.start();
+    m_start->setEnabled(false);
+    m_cancel->setEnabled(true);
+    m_progress->setRange(0, 0);
+    m_status->setText(tr("Opening the model and listing the images…"));
+    m_timer->start();
+    m_watcher.setFuture(QtConcurrent::run([state = m_state, job]() {
+        return pipeline::runBatchExplain(job, state.get());
+    }));
+}
+
+void BatchExplainDialog::cancel()
+{
+    if (m_state) {
+        m_state->cancelRequested = true;
+    }
+}
+
+void BatchExplainDialog::updateProgress()
+{
+    if (!m_state || m_state->total.load() == 0) {
+        return;
+    }
+    m_progress->setRange(0, int(m_state->total.load()));
+    m_progress->setValue(int(m_state->done.load()));
+    m_status->setText(m_state->describe(tr("images")));
+}
+
+void BatchExplainDialog::onFinished()
+{
+    m_timer->stop();
+    m_start->setEnabled(true);
+    m_cancel->setEnabled(false);
+    m_progress->setRange(0, 1);
+    m_progress->setValue(1);
+    const Result<pipeline::BatchExplainResult> result = m_watcher.result();
+    m_state.reset();
+    if (!result) {
+        if (result.error().code == ErrorCode::Cancelled) {
+            showResults(m_output->text().trimmed()); // what was done is saved
+        }
+        m_status->setText(QString::fromStdString(result.error().message));
+        Q_EMIT finished();
+        return;
+    }
+    fillGrid(*result);
+    Q_EMIT finished();
+}
+
+bool BatchExplainDialog::showResults(const QString &folder)
+{
+    auto result = pipeline::readBatchResults(folder.toStdString());
+    if (!result) {
+        m_status->setText(QString::fromStdString(result.error().message));
+        return false;
+    }
+    m_output->setText(folder);
+    fillGrid(*result);
+    return true;
+}
+
+void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
+{
+    m_result = result;
+    std::vector<const pipeline::BatchRow *> rows;
+    int failed = 0;
+    for (const pipeline::BatchRow &row : result.rows) {
+        if (row.error.empty()) {
+            rows.push_back(&row);
+        } else {
+            ++failed;
+        }
+    }
+    const bool highestFirst = m_order->currentIndex() == 0;
+    std::stable_sort(rows.begin(), rows.end(), [highestFirst](const pipeline::BatchRow *a, const pipeline::BatchRow *b) {
+        return highestFirst ? a->probability > b->probability : a->probability < b->probability;
+    });
+    m_thumbnails.cancel();
+    m_thumbnails.waitForFinished();
+    m_grid->clear();
+    QStringList overlays;
+    const QDir folder(QString::fromStdString(result.outputFolder.string()));
+    for (const pipeline::BatchRow *row : rows) {
+        QString text = tr("%1 · %2").arg(row->probability, 0, 'f', 3).arg(QString::fromStdString(row->predictedClass));
+        if (!row->label.empty()) {
+            text += tr(" (true %1)").arg(QString::fromStdString(row->label));
+        }
+        if (row->flat) {
+            text += tr(" · flat map");
+        }
+        auto *item = new QListWidgetItem(text);
+        item->setData(kPathRole, QString::fromStdString(row->file));
+        item->setData(kProbabilityRole, row->probability);
+        item->setToolTip(QString::fromStdString(row->file));
+        overlays << (row->overlay.empty() ? QString() : folder.filePath(QString::fromStdString(row->overlay)));
+        m_grid->addItem(item);
+    }
+    // Thumbnails decode on worker threads and appear as they come: a grid of hundreds of
+    // overlays must not freeze the dialog.
+    m_thumbnails.setFuture(QtConcurrent::mapped(overlays, [](const QString &file) {
+        if (file.isEmpty()) {
+            return QImage();
+        }
+        QImageReader reader(file);
+        const QSize size = reader.size();
+        if (size.isValid()) {
+            reader.setScaledSize(size.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio));
+        }
+        return reader.read();
+    }));
+    m_status->setText(tr("%1 images by model %2 in %3%4%5")
+                          .arg(result.rows.size())
+                          .arg(QString::fromStdString(result.modelName),
+                               QString::fromStdString(result.outputFolder.string()))
+                          .arg(failed ? tr("; %1 could not be read (see predictions.csv)").arg(failed) : QString())
+                          .arg(result.resumed ? tr("; %1 kept from the earlier run").arg(result.resumed) : QString()));
+}
+
+} // namespace cxr::ui

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/pipeline/batch_explain_job.h"
+
+#include <QDialog>
+#include <QFutureWatcher>
+#include <QImage>
+
+#include <memory>
+
+class QButtonGroup;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QRadioButton;
+class QTimer;
+
+namespace cxr::ui {
+
+struct PolledProgress;
+
+// Prediction and maps for a folder or a dataset split with the Viewer's model and settings, on
+// a worker thread with progress, ETA and cancel, into a results folder (predictions.csv and
+// overlays, resumable). The results show as a grid of overlays sorted by probability; a
+// double-click opens the image in the Viewer.
+class BatchExplainDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit BatchExplainDialog(QWidget *parent = nullptr);
+    ~BatchExplainDialog() override; // cancels and waits for a running batch
+
+    // The model and map settings the batch uses (the Viewer's).
+    void setJobTemplate(const pipeline::BatchExplainJob &job);
+    void setFolderInput(const QString &folder);
+    void setDatasetInput(const QString &dataset, const QString &split);
+    void setOutputFolder(const QString &folder);
+    void start();
+    void cancel();
+    bool isRunning() const;
+    // Reads a results folder into the grid.
+    bool showResults(const QString &folder);
+    QListWidget *grid() const { return m_grid; }
+    QString statusText() const;
+
+Q_SIGNALS:
+    void imageActivated(const QString &path);
+    void finished();
+
+private:
+    void onFinished();
+    void updateProgress();
+    void fillGrid(const pipeline::BatchExplainResult &result);
+
+    pipeline::BatchExplainJob m_template;
+    QRadioButton *m_fromFolder;
+    QRadioButton *m_fromDataset;
+    QLineEdit *m_folder;
+    QLineEdit *m_dataset;
+    QLineEdit *m_split;
+    QLineEdit *m_output;
+    QComboBox *m_order;
+    QPushButton *m_start;
+    QPushButton *m_cancel;
+    QProgressBar *m_progress;
+    QLabel *m_status;
+    QListWidget *m_grid;
+    QTimer *m_timer;
+    std::shared_ptr<PolledProgress> m_state;
+    QFutureWatcher<Result<pipeline::BatchExplainResult>> m_watcher;
+    QFutureWatcher<QImage> m_thumbnails;
+    std::optional<pipeline::BatchExplainResult> m_result;
+};
+
+} // namespace cxr::ui
