@@ -58,6 +58,7 @@ BatchExplainDialog::BatchExplainDialog(QWidget *parent)
     m_grid->setResizeMode(QListView::Adjust);
     m_grid->setMovement(QListView::Static);
     m_grid->setUniformItemSizes(true);
+    m_grid->setSpacing(4);
     m_grid->setWordWrap(true);
     m_grid->setToolTip(tr("Double-click to open the image in the Viewer"));
     m_cancel->setEnabled(false);
@@ -230,6 +231,10 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
     m_thumbnails.waitForFinished();
     m_grid->clear();
     QStringList overlays;
+    // Every cell is laid out at its final size before its thumbnail arrives.
+    QPixmap placeholder(kThumbnailSize, kThumbnailSize);
+    placeholder.fill(palette().color(QPalette::Mid));
+    const QIcon waiting(placeholder);
     const QDir folder(QString::fromStdString(result.outputFolder.string()));
     for (const pipeline::BatchRow *row : rows) {
         QString text = tr("%1 · %2").arg(row->probability, 0, 'f', 3).arg(QString::fromStdString(row->predictedClass));
@@ -239,7 +244,8 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
         if (row->flat) {
             text += tr(" · flat map");
         }
-        auto *item = new QListWidgetItem(text);
+        auto *item = new QListWidgetItem(waiting, text);
+        item->setSizeHint(m_grid->gridSize());
         item->setData(kPathRole, QString::fromStdString(row->file));
         item->setData(kProbabilityRole, row->probability);
         item->setToolTip(QString::fromStdString(row->file));

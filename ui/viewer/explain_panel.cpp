@@ -58,8 +58,8 @@ ExplainPanel::ExplainPanel(QWidget *parent)
       m_batch(new QPushButton(tr("Batch: predict and explain a folder…")))
 {
     m_model->setPlaceholderText(tr("No model chosen"));
-    m_model->setMinimumContentsLength(12);
-    m_model->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    // Run names are long: the list shrinks with the panel rather than widening it.
+    m_model->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     m_modelInfo->setWordWrap(true);
     m_predictionLabel->setWordWrap(true);
     QFont big = m_predictionLabel->font();

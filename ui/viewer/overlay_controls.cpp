@@ -7,7 +7,6 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QPixmap>
 #include <QSettings>
@@ -70,9 +69,6 @@ OverlayControls::OverlayControls(QWidget *parent)
     m_fullScale->setValue(settings.value(kSettings + "fullScale", 1.0).toDouble());
     m_fullScale->setEnabled(m_scale->currentIndex() == 1);
 
-    auto *scaleRow = new QHBoxLayout;
-    scaleRow->addWidget(m_scale, 1);
-    scaleRow->addWidget(m_fullScale);
     auto *form = new QFormLayout(this);
     form->setContentsMargins(0, 0, 0, 0);
     form->addRow(tr("Show"), m_view);
@@ -80,7 +76,8 @@ OverlayControls::OverlayControls(QWidget *parent)
     form->addRow(tr("Colours"), m_colormap);
     form->addRow(tr("Hide below"), m_hideBelow);
     form->addRow(QString(), m_contours);
-    form->addRow(tr("Scale"), scaleRow);
+    form->addRow(tr("Scale"), m_scale);
+    form->addRow(tr("Full scale"), m_fullScale);
     form->addRow(m_colourBar);
     form->addRow(m_caption);
 
