@@ -224,8 +224,7 @@ Action addExplainCommand(CLI::App &app)
         ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case));
     command->add_option("--target", o->target, "predicted, positive, negative or a class name")
         ->capture_default_str();
-    command->add_option("--layer", o->request.layerName, "layer to explain (default: the last block; "
-                                                         "`cxr info MODEL` lists them)");
+    command->add_option("--layer", o->request.layerName, "layer to explain (default: the last block; an unknown name lists the model's layers)");
     const std::map<std::string, imaging::Colormap> colormaps = {{"jet", imaging::Colormap::Jet},
                                                                 {"inferno", imaging::Colormap::Inferno},
                                                                 {"viridis", imaging::Colormap::Viridis}};

@@ -417,6 +417,63 @@ private Q_SLOTS:
         QCOMPARE(std::max(thumbnail->cols, thumbnail->rows), 32);
     }
 
+    // Golden images of the three drawing styles on a grey ramp with a smooth map. Regenerate
+    // with CXR_UPDATE_GOLDEN=1 after a deliberate change, and look at them before committing.
+    void overlayStylesMatchGoldenImages_data()
+    {
+        QTest::addColumn<QString>("golden");
+        QTest::addColumn<int>("colormap");
+        QTest::addColumn<double>("opacity");
+        QTest::addColumn<double>("threshold");
+        QTest::addColumn<bool>("contours");
+        QTest::newRow("jet filled") << "overlay_jet_filled.png" << int(Colormap::Jet) << 0.5 << 0.0 << false;
+        QTest::newRow("inferno hide below 0.5") << "overlay_inferno_hide_below.png" << int(Colormap::Inferno) << 0.7 << 0.5 << false;
+        QTest::newRow("viridis contours") << "overlay_viridis_contours.png" << int(Colormap::Viridis) << 1.0 << 0.0 << true;
+    }
+
+    void overlayStylesMatchGoldenImages()
+    {
+        QFETCH(QString, golden);
+        QFETCH(int, colormap);
+        QFETCH(double, opacity);
+        QFETCH(double, threshold);
+        QFETCH(bool, contours);
+        cv::Mat base(96, 128, CV_8UC1);
+        for (int y = 0; y < base.rows; ++y) {
+            for (int x = 0; x < base.cols; ++x) {
+                base.at<std::uint8_t>(y, x) = std::uint8_t(40 + x + y / 2);
+            }
+        }
+        std::vector<float> map(12 * 16);
+        for (int y = 0; y < 12; ++y) {
+            for (int x = 0; x < 16; ++x) { // a bump centred right of the middle, 0 to 1
+                const double dx = (x - 10.0) / 5.0;
+                const double dy = (y - 5.0) / 4.0;
+                map[std::size_t(y * 16 + x)] = float(std::exp(-(dx * dx + dy * dy)));
+            }
+        }
+        HeatmapStyle style;
+        style.colormap = Colormap(colormap);
+        style.opacity = opacity;
+        style.threshold = threshold;
+        style.mode = contours ? HeatmapMode::Contours : HeatmapMode::Filled;
+        const cv::Mat rendered = renderHeatmapOverlay(base, map, 16, 12, style);
+        const QString file = test::sourcePath("tests/data/golden/" + golden);
+        if (qEnvironmentVariableIsSet("CXR_UPDATE_GOLDEN")) {
+            QVERIFY(cv::imwrite(file.toStdString(), rendered));
+        }
+        const cv::Mat expected = cv::imread(file.toStdString(), cv::IMREAD_COLOR);
+        QVERIFY2(!expected.empty(), qPrintable(file));
+        QCOMPARE(expected.size(), rendered.size());
+        cv::Mat difference;
+        cv::absdiff(expected, rendered, difference);
+        // One grey level of slack for a different OpenCV's rounding; a style change is far more.
+        QVERIFY2(cv::norm(difference, cv::NORM_INF) <= 1, qPrintable(golden));
+        if (threshold > 0) { // hidden where weak: the corner is the plain image
+            QCOMPARE(rendered.at<cv::Vec3b>(0, 0), cv::Vec3b(40, 40, 40));
+        }
+    }
+
     void overlayBlendsColourOverImage()
     {
         const cv::Mat base(4, 4, CV_8UC1, cv::Scalar(100));

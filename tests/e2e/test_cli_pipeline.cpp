@@ -127,6 +127,43 @@ private Q_SLOTS:
         const QImage image(overlay);
         QCOMPARE(image.size(), QSize(224, 224));
         QVERIFY(!image.allGray());
+
+        // predict: the decision with probability, threshold and model, for files and folders.
+        const Outcome predicted = runCli({"predict", run, firstDemoImage(), "--json", "--device", "cpu"});
+        QVERIFY2(predicted.exitCode == 0, qPrintable(predicted.err));
+        const QJsonArray predictions = QJsonDocument::fromJson(predicted.out.toUtf8()).array();
+        QCOMPARE(predictions.size(), 1);
+        QVERIFY(predictions[0].toObject()["probability"].toDouble() > 0);
+        QVERIFY(predictions[0].toObject()["model"].toString().contains("small-cnn"));
+        QVERIFY(predictions[0].toObject()["prediction"].toString().contains("threshold 0.50"));
+
+        // explain with every method, a chosen layer and class, and faithfulness as JSON.
+        const Outcome plusPlus = runCli({"explain", run, firstDemoImage(), "--out", overlay, "--method", "gradcam++",
+                                         "--layer", "block3", "--target", "PNEUMONIA", "--contours",
+                                         "--faithfulness", "--json", "--device", "cpu"});
+        QVERIFY2(plusPlus.exitCode == 0, qPrintable(plusPlus.err));
+        const QJsonObject cam = QJsonDocument::fromJson(plusPlus.out.toUtf8()).object();
+        QCOMPARE(cam["method"].toString(), QString("Grad-CAM++"));
+        QCOMPARE(cam["layer"].toString(), QString("block3"));
+        QCOMPARE(cam["explained_class"].toInt(), 1);
+        QVERIFY(cam.contains("faithfulness") || cam["flat"].toBool());
+        const Outcome eigen = runCli({"explain", run, firstDemoImage(), "--out", overlay, "--method", "eigencam",
+                                      "--scale", "absolute:0.5", "--device", "cpu"});
+        QVERIFY2(eigen.exitCode == 0 && eigen.out.contains("Eigen-CAM"), qPrintable(eigen.err));
+
+        // A batch over a dataset split: predictions.csv and one overlay per image; a second run
+        // with the same settings keeps them.
+        const QString batch = m_dir.filePath("batch");
+        const Outcome batched = runCli({"explain", run, "--dataset", test::demoDataset(), "--split", "test",
+                                        "--out-dir", batch, "--device", "cpu"});
+        QVERIFY2(batched.exitCode == 0, qPrintable(batched.err));
+        QVERIFY(batched.out.startsWith("50 images"));
+        QCOMPARE(QDir(batch + "/overlays").entryList(QDir::Files).size(), 50);
+        const Outcome again = runCli({"explain", run, "--dataset", test::demoDataset(), "--out-dir", batch, "--device", "cpu"});
+        QVERIFY2(again.out.contains("50 kept from the earlier run"), qPrintable(again.out));
+        const Outcome otherLayer = runCli({"explain", run, "--dataset", test::demoDataset(), "--out-dir", batch,
+                                           "--layer", "block2", "--device", "cpu"});
+        QVERIFY(otherLayer.exitCode == 1 && otherLayer.err.contains("other settings"));
     }
 
     // A letterboxed model explains a non-square DICOM: the overlay keeps the image's size.
@@ -329,6 +366,12 @@ private Q_SLOTS:
         QTest::newRow("explain non-image") << QStringList{"explain", d + "/run", d + "/corrupt/A/notes.txt", "--out", d + "/x.png"} << 1 << "notes.txt: not an image";
         QTest::newRow("explain corrupt jpeg") << QStringList{"explain", d + "/run", d + "/corrupt/A/broken.jpeg", "--out", d + "/x.png"} << 1 << "broken.jpeg: truncated JPEG";
         QTest::newRow("unwritable run folder") << QStringList{"train", test::demoDataset(), "--epochs", "1", "--out", d + "/afile/run"} << 1 << "afile/run";
+        QTest::newRow("explain unknown layer") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/x.png", "--layer", "fc9"} << 1 << "no layer \"fc9\" in this model (it has block1, block2, block3, block4)";
+        QTest::newRow("explain unknown class") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/x.png", "--target", "COVID"} << 1 << "--target COVID";
+        QTest::newRow("explain folder without out-dir") << QStringList{"explain", d + "/run", test::demoDataset()} << 1 << "give --out-dir";
+        QTest::newRow("predict missing model") << QStringList{"predict", d + "/empty", firstDemoImage()} << 1 << "empty";
+        QTest::newRow("predict missing image") << QStringList{"predict", d + "/run", d + "/none.jpeg"} << 1 << "none.jpeg: no such file";
+        QTest::newRow("explain split missing") << QStringList{"explain", d + "/run", "--dataset", test::demoDataset(), "--split", "holdout", "--out-dir", d + "/b2"} << 1 << "no split \"holdout\"";
         QTest::newRow("unwritable overlay") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/afile/o.png"} << 1 << "afile/o.png";
         QTest::newRow("train without val") << QStringList{"train", d + "/corrupt", "--out", d + "/r2"} << 1 << "no train/ split";
         QTest::newRow("not a run") << QStringList{"evaluate", d + "/empty", test::demoDataset()} << 1 << "not a run folder";
