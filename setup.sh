@@ -70,12 +70,8 @@ run_headless_demo() {
     "$cxr" train resources/demo --model small-cnn --epochs 10 --batch 16 --augment thesis \
         --schedule plateau --plateau-patience 1 --out "$run"
     "$cxr" evaluate "$run" resources/demo --split test
-    mkdir -p "$run/overlays"
-    for image in resources/demo/test/NORMAL/*.jpeg resources/demo/test/PNEUMONIA/*.jpeg; do
-        "$cxr" explain "$run" "$image" --out "$run/overlays/$(basename "${image%.*}").png" \
-            | head -n 1
-    done
-    echo "Grad-CAM overlays written to $run/overlays/"
+    # Prediction and Grad-CAM for every test image: predictions.csv and overlays/ in one pass.
+    "$cxr" explain "$run" --dataset resources/demo --split test --out-dir "$run/explained"
 }
 
 install_packages
