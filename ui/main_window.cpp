@@ -65,15 +65,21 @@ MainWindow::MainWindow(QWidget *parent)
         m_evaluatePage->setDataset(QString::fromStdString(run.settings.datasetPath));
         showPage(EvaluatePageIndex);
     });
+    connect(m_evaluatePage, &EvaluatePage::openInViewer, this, [this](const QString &run, const QString &image) {
+        m_viewerPage->explainPanel()->setModel(run);
+        openImageInViewer(image);
+    });
     connect(m_trainPage->history(), &RunHistory::viewRequested, this, [this](const ml::RunInfo &run) {
         m_viewerPage->explainPanel()->setModel(QString::fromStdString(run.folder.string()));
         showPage(ViewerPageIndex);
     });
-    // The Viewer lists the runs of the Train page's runs folder, read again when it is shown
+    // The Viewer and the Evaluate page's comparison list the runs of the Train page's runs folder, read again when it is shown
     // (runs finish while it is hidden).
     connect(m_pages, &QStackedWidget::currentChanged, this, [this](int index) {
         if (index == ViewerPageIndex) {
             m_viewerPage->setRunsFolder(m_trainPage->history()->runsFolder());
+        } else if (index == EvaluatePageIndex) {
+            m_evaluatePage->setRunsFolder(m_trainPage->history()->runsFolder());
         }
     });
     connect(m_trainPage, &TrainPage::previewAugmentation, this, [this](const QString &preset) {

@@ -54,6 +54,8 @@ using Action = std::function<int()>;
 Action addScanCommand(CLI::App &app);
 Action addTrainCommand(CLI::App &app);
 Action addEvaluateCommand(CLI::App &app);
+Action addBaselineCommand(CLI::App &app);
+Action addCompareCommand(CLI::App &app);
 Action addPredictCommand(CLI::App &app);
 Action addExplainCommand(CLI::App &app);
 Action addInfoCommand(CLI::App &app);
@@ -62,5 +64,6 @@ Action addSplitCommand(CLI::App &app);
 Action addCacheCommand(CLI::App &app);
 Action addAugmentCommand(CLI::App &app);
 Action addExportCommand(CLI::App &app);
+Action addDevicesCommand(CLI::App &app);
 
 } // namespace cxr::cli

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "commands.h"
+#include "metrics_table.h"
+#include "pdf_report.h"
 #include "terminal_progress.h"
 
 #include "core/pipeline/evaluation_job.h"
@@ -13,45 +15,6 @@
 #include <memory>
 
 namespace cxr::cli {
-
-namespace {
-
-void printMetrics(const pipeline::EvaluationResult &r)
-{
-    const ml::DiagnosticReport &report = r.report;
-    const ml::ConfusionCounts &c = report.metrics.counts;
-    std::printf("Model %s on split '%s' (%lld images, positive class %s)\n", r.modelName.c_str(),
-                r.split.c_str(), static_cast<long long>(c.total()), r.classNames[1].c_str());
-    std::printf("Threshold %.4f (%s); prevalence %.3f; majority-class baseline accuracy %.3f\n",
-                report.threshold, r.thresholdSource.c_str(), report.prevalence, report.majorityBaseline);
-    std::printf("%-28s %8s   %s\n", "metric", "value",
-                (std::to_string(int(report.bootstrap.confidence * 100 + 0.5)) + "% bootstrap CI").c_str());
-    const auto &definitions = ml::diagnosticMetricDefinitions();
-    for (std::size_t d = 0; d < definitions.size(); ++d) {
-        const double value = report.metrics.*(definitions[d].member);
-        const ml::ConfidenceInterval &ci = report.intervals[d];
-        if (!std::isfinite(value)) {
-            std::printf("  %-26s %8s   (undefined: a zero denominator or one class)\n", definitions[d].label, "-");
-        } else if (std::isfinite(ci.low)) {
-            std::printf("  %-26s %8.3f   %.3f - %.3f\n", definitions[d].label, value, ci.low, ci.high);
-        } else {
-            std::printf("  %-26s %8.3f\n", definitions[d].label, value);
-        }
-    }
-    std::printf("Confusion matrix (rows: true class, columns: predicted)\n");
-    std::printf("  %-12s %12s %12s\n", "", r.classNames[0].c_str(), r.classNames[1].c_str());
-    std::printf("  %-12s %12lld %12lld\n", r.classNames[0].c_str(),
-                static_cast<long long>(c.trueNegative), static_cast<long long>(c.falsePositive));
-    std::printf("  %-12s %12lld %12lld\n", r.classNames[1].c_str(),
-                static_cast<long long>(c.falseNegative), static_cast<long long>(c.truePositive));
-    if (r.thresholdSource.rfind("Youden", 0) == 0) {
-        std::printf("Note: the threshold was chosen on this split, so these figures are optimistic; "
-                    "choose thresholds on the validation split.\n");
-    }
-    std::printf("Predictions and metrics saved in %s\n", r.outputFolder.string().c_str());
-}
-
-} // namespace
 
 Action addEvaluateCommand(CLI::App &app)
 {
@@ -74,8 +37,12 @@ Action addEvaluateCommand(CLI::App &app)
         ->capture_default_str();
     command->add_option("--seed", job->bootstrap.seed, "bootstrap seed")->capture_default_str();
     command->add_flag("--json", *json, "print metrics.json instead of the table");
+    auto reportFile = std::make_shared<std::string>();
+    command->add_option("--report", *reportFile,
+                        "also write a PDF report (metrics, curves, confusion matrix, Grad-CAM examples) "
+                        "with the predictions CSV and metrics JSON beside it");
     addCacheOptions(command, *cache);
-    return [job, json, cache, threshold]() -> int {
+    return [job, json, cache, threshold, reportFile]() -> int {
         job->cacheDir = cache->folder();
         if (*threshold == "youden") {
             job->youdenThreshold = true;
@@ -104,6 +71,14 @@ Action addEvaluateCommand(CLI::App &app)
             std::cout << in.rdbuf();
         } else {
             printMetrics(*result);
+        }
+        if (!reportFile->empty()) {
+            if (auto written = writePdfReport(*job, *result, *reportFile); !written) {
+                return reportError(written.error());
+            }
+            if (!*json) {
+                std::printf("Report written to %s\n", reportFile->c_str());
+            }
         }
         return int(kSuccess);
     };

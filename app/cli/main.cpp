@@ -23,11 +23,14 @@ int main(int argc, char **argv)
     add(cxr::cli::addCacheCommand);
     add(cxr::cli::addTrainCommand);
     add(cxr::cli::addEvaluateCommand);
+    add(cxr::cli::addBaselineCommand);
+    add(cxr::cli::addCompareCommand);
     add(cxr::cli::addPredictCommand);
     add(cxr::cli::addExplainCommand);
     add(cxr::cli::addExportCommand);
     add(cxr::cli::addAugmentCommand);
     add(cxr::cli::addInfoCommand);
+    add(cxr::cli::addDevicesCommand);
     add(cxr::cli::addConvertCommand);
     try {
         app.parse(argc, argv);

@@ -3,16 +3,29 @@
 
 #include "core/common/result.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cxr::ml {
 
-// "auto" picks CUDA when LibTorch sees a GPU, otherwise the CPU; "cpu" and "cuda" force one.
+// "auto" picks CUDA when LibTorch sees a GPU, otherwise the CPU; "cpu" and "cuda" force one;
+// "cuda:N" names the N-th GPU.
 bool isValidDeviceName(const std::string &name);
 
-// The device the name resolves to on this machine ("cpu" or "cuda:0"), or an error when
-// "cuda" is asked for and there is none.
+// The device the name resolves to on this machine ("cpu" or "cuda:N"), or an error when a GPU
+// is asked for and there is none (or not that one).
 Result<std::string> resolveDevice(const std::string &name);
+
+struct ComputeDevice {
+    std::string id;              // "cpu", "cuda:0", ...
+    std::string name;            // "CPU (16 cores)", "NVIDIA H100 80GB HBM3"
+    std::int64_t memoryBytes = 0; // a GPU's total memory; 0 for the CPU
+};
+
+// What this machine can train on: the CPU, then every CUDA GPU LibTorch sees, with its name and
+// memory (the name is generic when LibTorch was built without the CUDA headers at hand).
+std::vector<ComputeDevice> listComputeDevices();
 
 // LibTorch starts with one intra-op thread on some systems; use every core for CPU work.
 // Idempotent; called by the trainer and the classifier before heavy work.

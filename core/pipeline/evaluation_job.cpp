@@ -22,11 +22,9 @@ namespace cxr::pipeline {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
-                    const ImageArrays &images, const fs::path &datasetRoot)
+Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRoot)
 {
+    const fs::path &folder = result.outputFolder;
     std::error_code error;
     fs::create_directories(folder, error);
     if (error) {
@@ -36,11 +34,11 @@ Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
     // is written.
     std::ostringstream csv;
     csv << "file,label,probability\n";
-    for (std::size_t i = 0; i < images.count(); ++i) {
+    for (std::size_t i = 0; i < result.labels.size(); ++i) {
         char probability[32];
         std::snprintf(probability, sizeof probability, "%.6f", result.probabilities[i]);
-        csv << fs::path(images.paths[i]).lexically_relative(datasetRoot).generic_string() << ','
-            << result.classNames[std::size_t(images.labels[i])] << ',' << probability << '\n';
+        csv << fs::path(result.files[i]).lexically_relative(datasetRoot).generic_string() << ','
+            << result.classNames[std::size_t(result.labels[i])] << ',' << probability << '\n';
     }
     if (auto written = writeFileAtomically(folder / "predictions.csv", csv.str()); !written) {
         return written;
@@ -78,8 +76,6 @@ Status writeOutputs(const fs::path &folder, const EvaluationResult &result,
                             {"confidence", report.bootstrap.confidence}, {"method", "percentile"}};
     return writeFileAtomically(folder / "metrics.json", metrics.dump(2) + "\n");
 }
-
-} // namespace
 
 Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserver *observer)
 {
@@ -143,10 +139,10 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     result.metrics = ml::computeBinaryMetrics(images->labels, positive, threshold);
     result.report = ml::diagnosticReport(images->labels, positive, threshold, job.bootstrap);
     result.labels = images->labels;
+    result.files.assign(images->paths.begin(), images->paths.end());
     result.probabilities = std::move(positive);
     result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
-    if (auto written = writeOutputs(result.outputFolder, result, *images, index->root);
-        !written) {
+    if (auto written = writeEvaluation(result, index->root); !written) {
         return written.error();
     }
     return result;
@@ -159,7 +155,11 @@ Result<SavedPredictions> readSavedPredictions(const fs::path &runOrModel, const 
     if (!modelDir) {
         return modelDir.error();
     }
-    const fs::path file = modelDir->parent_path() / "evaluations" / split / "predictions.csv";
+    return readPredictionsFile(modelDir->parent_path() / "evaluations" / split / "predictions.csv", classNames);
+}
+
+Result<SavedPredictions> readPredictionsFile(const fs::path &file, const std::vector<std::string> &classNames)
+{
     std::ifstream in(file);
     if (!in) {
         return makeError(ErrorCode::NotFound, file.string() + ": no saved evaluation");

@@ -35,6 +35,7 @@ struct EvaluationResult {
     std::string thresholdSource;         // "model card", "given" or "Youden's J on this split"
     std::vector<int> labels;             // per image of the split, as in predictions.csv
     std::vector<float> probabilities;    // P(class 1) per image
+    std::vector<std::string> files;      // absolute path per image
     std::filesystem::path outputFolder;  // RUN/evaluations/<split>/ with predictions.csv, metrics.json
 };
 
@@ -44,6 +45,10 @@ struct EvaluationResult {
 // to decode (named).
 Result<EvaluationResult> runEvaluation(const EvaluationJob &job,
                                        ProgressObserver *observer = nullptr);
+
+// Writes result.outputFolder/predictions.csv (paths relative to datasetRoot: file names may
+// carry patient ids, nothing else identifying is written) and metrics.json, atomically.
+Status writeEvaluation(const EvaluationResult &result, const std::filesystem::path &datasetRoot);
 
 // The predictions an earlier evaluation saved (RUN/evaluations/<split>/predictions.csv), so a
 // result reopens without predicting again. An error, naming the file and the line, when it is
@@ -56,5 +61,8 @@ struct SavedPredictions {
 Result<SavedPredictions> readSavedPredictions(const std::filesystem::path &runOrModel,
                                               const std::string &split,
                                               const std::vector<std::string> &classNames);
+// The same from a predictions.csv file.
+Result<SavedPredictions> readPredictionsFile(const std::filesystem::path &file,
+                                             const std::vector<std::string> &classNames);
 
 } // namespace cxr::pipeline

@@ -4,6 +4,7 @@
 #include "tests/common/test_paths.h"
 
 #include <QDirIterator>
+#include <QFileInfo>
 #include <QFile>
 #include <QImage>
 #include <QJsonArray>
@@ -117,6 +118,23 @@ private Q_SLOTS:
         const Outcome badThreshold = runCli({"evaluate", run, test::demoDataset(), "--threshold", "1.5"});
         QVERIFY(badThreshold.exitCode != 0);
         QVERIFY(badThreshold.err.contains("--threshold 1.5"));
+
+        // A PDF report beside the evaluation; the classical baselines; the side-by-side table.
+        const QString pdf = m_dir.filePath("report.pdf");
+        const Outcome reported = runCli({"evaluate", run, test::demoDataset(), "--device", "cpu", "--report", pdf});
+        QVERIFY2(reported.exitCode == 0, qPrintable(reported.err));
+        QVERIFY(QFileInfo(pdf).size() > 20000);
+        QVERIFY(QFileInfo::exists(m_dir.filePath("report.metrics.json")));
+        const Outcome baseline = runCli({"baseline", test::demoDataset(), "--method", "rf", "--out", m_dir.filePath("base")});
+        QVERIFY2(baseline.exitCode == 0, qPrintable(baseline.err));
+        QVERIFY(baseline.out.contains("random forest (32x32 pixels)"));
+        const Outcome compared = runCli({"compare", run, m_dir.filePath("base-random-forest"), "--json"});
+        QVERIFY2(compared.exitCode == 0, qPrintable(compared.err));
+        const QJsonArray both = QJsonDocument::fromJson(compared.out.toUtf8()).array();
+        QCOMPARE(both.size(), 2);
+        QVERIFY(both[1].toObject()["metrics"].toObject()["roc_auc"].toObject()["value"].toDouble() > 0.5);
+        const Outcome notEvaluated = runCli({"compare", m_dir.filePath("no-such-folder")});
+        QVERIFY(notEvaluated.exitCode == 1);
 
         const QString overlay = m_dir.filePath("overlay.png");
         const Outcome explained = runCli({"explain", run, firstDemoImage(), "--out", overlay,

@@ -7,8 +7,15 @@
 #include "core/pipeline/training_job.h"
 #include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
+#include "ui/dataset/thumbnail_model.h"
 #include "ui/evaluation/evaluate_page.h"
+#include "ui/evaluation/run_comparison.h"
 
+#include <qcustomplot.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <QListView>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -86,6 +93,95 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(again.hasResult(), 60000);
         QVERIFY2(again.statusText().contains("saved in the run folder"), qPrintable(again.statusText()));
         QCOMPARE(again.report().metrics.counts.total(), 50);
+    }
+
+    // A confusion-matrix cell lists its images, most confident first, from a fresh evaluation
+    // and from the saved one; a double-click asks for the Viewer with the run's model.
+    void confusionCellShowsItsImages()
+    {
+        for (bool reuse : {false, true}) {
+            EvaluatePage page;
+            page.setRun(m_dir.filePath("run"));
+            page.setDataset(test::demoDataset());
+            QVERIFY(page.evaluate(reuse));
+            QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 60000);
+            page.setThreshold(0.5);
+            const ml::ConfusionCounts &c = page.report().metrics.counts;
+            page.showConfusionCell(1, 1); // true PNEUMONIA, called PNEUMONIA
+            const QStringList truePositives = page.cellImages();
+            QCOMPARE(truePositives.size(), int(c.truePositive));
+            for (const QString &path : truePositives) {
+                QVERIFY2(path.contains("/test/PNEUMONIA/") && QFileInfo::exists(path), qPrintable(path));
+            }
+            const QAbstractItemModel *tiles = page.cellView()->model();
+            for (int i = 1; i < tiles->rowCount(); ++i) {
+                QVERIFY(tiles->index(i - 1, 0).data(ThumbnailModel::ValueRole).toDouble() >=
+                        tiles->index(i, 0).data(ThumbnailModel::ValueRole).toDouble());
+            }
+            page.showConfusionCell(0, 1); // false positives
+            QCOMPARE(page.cellImages().size(), int(c.falsePositive));
+            page.setThreshold(1.0); // nothing is called positive any more: the cell follows
+            QCOMPARE(page.cellImages().size(), 0);
+            page.setThreshold(0.0);
+            QCOMPARE(page.cellImages().size(), 25);
+            QSignalSpy open(&page, &EvaluatePage::openInViewer);
+            Q_EMIT page.cellView()->doubleClicked(tiles->index(0, 0));
+            QCOMPARE(open.size(), 1);
+            QCOMPARE(open.first().at(0).toString(), m_dir.filePath("run"));
+            QVERIFY(open.first().at(1).toString().contains("/test/NORMAL/"));
+        }
+    }
+
+    // Runs and the classical baselines side by side: one column and one ROC curve each.
+    void comparesRunsAndBaselines()
+    {
+        EvaluatePage page;
+        page.setRun(m_dir.filePath("run"));
+        page.setDataset(test::demoDataset());
+        QVERIFY(page.evaluate());
+        QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 60000);
+        RunComparison *comparison = page.comparison();
+        page.setRunsFolder(m_dir.path());
+        QVERIFY(comparison->listedFolders().contains(m_dir.filePath("run")));
+        QSignalSpy compared(comparison, &RunComparison::compared);
+        comparison->runBaselines();
+        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 2, 120000);
+        QVERIFY2(comparison->listedFolders().contains(m_dir.filePath("baseline-demo-random-forest")),
+                 qPrintable(comparison->listedFolders().join(", ")));
+        comparison->compare({m_dir.filePath("run"), m_dir.filePath("baseline-demo-random-forest"),
+                             m_dir.filePath("baseline-demo-svm")});
+        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 3, 60000);
+        QCOMPARE(comparison->table()->columnCount(), 3);
+        QStringList headers; // in the list's order: by folder name
+        for (int c = 0; c < 3; ++c) {
+            headers << comparison->table()->horizontalHeaderItem(c)->text();
+        }
+        QVERIFY2(headers.filter("random forest").size() == 1 && headers.filter("RBF SVM").size() == 1 &&
+                     headers.filter("small-cnn").size() == 1,
+                 qPrintable(headers.join(" | ")));
+        QVERIFY(comparison->table()->item(0, 0)->text().contains("["));
+        QCOMPARE(comparison->rocPlot()->graphCount(), 3);
+    }
+
+    void exportsAPdfReport()
+    {
+        EvaluatePage page;
+        page.setRun(m_dir.filePath("run"));
+        page.setDataset(test::demoDataset());
+        QVERIFY(!page.exportReport(m_dir.filePath("early.pdf"))); // nothing to report yet
+        QVERIFY(page.evaluate());
+        QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 60000);
+        const QString pdf = m_dir.filePath("report.pdf");
+        QVERIFY(page.exportReport(pdf));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isExportingReport(), 60000);
+        QVERIFY2(page.statusText().startsWith("Report written"), qPrintable(page.statusText()));
+        QFile file(pdf);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.read(5) == "%PDF-");
+        QVERIFY(file.size() > 20000); // text, curves and Grad-CAM pictures
+        QVERIFY(QFile::exists(m_dir.filePath("report.predictions.csv")));
+        QVERIFY(QFile::exists(m_dir.filePath("report.metrics.json")));
+        QVERIFY(!QFile::exists(pdf + ".partial"));
     }
 
     void aMissingRunSaysSo()

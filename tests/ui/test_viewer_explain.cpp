@@ -6,6 +6,7 @@
 #include "core/pipeline/model_review.h"
 #include "core/pipeline/training_job.h"
 #include "tests/common/test_paths.h"
+#include "ui/dataset/thumbnail_model.h"
 #include "ui/viewer/batch_explain_dialog.h"
 #include "ui/viewer/explain_panel.h"
 #include "ui/viewer/overlay_controls.h"
@@ -16,7 +17,7 @@
 #include <QElapsedTimer>
 #include <QDirIterator>
 #include <QFile>
-#include <QListWidget>
+#include <QListView>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -190,7 +191,7 @@ private Q_SLOTS:
         QVERIFY(explained(page, m_model, demoImage("PNEUMONIA")));
         BatchExplainDialog *dialog = page.openBatchDialog();
         QTemporaryDir out;
-        dialog->setFolderInput(test::demoDataset() + "/test");
+        dialog->setDatasetInput(test::demoDataset(), "test");
         dialog->setOutputFolder(out.path());
         QSignalSpy finished(dialog, &BatchExplainDialog::finished);
         dialog->start();
@@ -201,16 +202,17 @@ private Q_SLOTS:
         dialog->start();
         QVERIFY(finished.wait(60000));
         QVERIFY2(dialog->statusText().startsWith("50 images"), qPrintable(dialog->statusText()));
-        QListWidget *grid = dialog->grid();
-        QCOMPARE(grid->count(), 50);
-        for (int i = 1; i < grid->count(); ++i) {
-            QVERIFY(grid->item(i - 1)->data(Qt::UserRole + 1).toDouble() >= grid->item(i)->data(Qt::UserRole + 1).toDouble());
+        const QAbstractItemModel *grid = dialog->grid()->model();
+        QCOMPARE(grid->rowCount(), 50);
+        for (int i = 1; i < grid->rowCount(); ++i) { // highest probability first
+            QVERIFY(grid->index(i - 1, 0).data(ThumbnailModel::ValueRole).toDouble() >=
+                    grid->index(i, 0).data(ThumbnailModel::ValueRole).toDouble());
         }
-        QTRY_VERIFY_WITH_TIMEOUT(!grid->item(grid->count() - 1)->icon().isNull(), 20000);
+        QVERIFY(grid->index(0, 0).data().toString().contains("(true "));
         QSignalSpy opened(&page, &ViewerPage::imageLoaded);
-        Q_EMIT grid->itemDoubleClicked(grid->item(0));
+        Q_EMIT dialog->grid()->doubleClicked(grid->index(0, 0));
         QVERIFY(opened.wait(10000));
-        QCOMPARE(opened.first().first().toString(), grid->item(0)->data(Qt::UserRole).toString());
+        QCOMPARE(opened.first().first().toString(), grid->index(0, 0).data(Qt::ToolTipRole).toString());
     }
 
     void badModelsAndImagesAreReported()

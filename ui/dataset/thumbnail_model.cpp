@@ -41,16 +41,11 @@ void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &
                                 const QString &className, SortOrder order)
 {
     beginResetModel();
-    m_loader->clearQueue();
-    ++m_generation;
-    m_entries.clear();
-    m_cache.clear();
-    m_requested.clear();
-    m_errors.clear();
+    reset();
     if (split == kProblemFiles) {
         for (const data::DatasetProblem &problem : index.problems) {
             m_entries.append({QString::fromStdString(problem.path.string()), tr("skipped"),
-                              QString(), 0, QString::fromStdString(problem.reason)});
+                              QString(), 0, QString::fromStdString(problem.reason), QString(), QString(), 0});
         }
     }
     for (const data::DatasetFile &file : index.files) {
@@ -64,7 +59,7 @@ void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &
             continue;
         }
         m_entries.append({QString::fromStdString(file.path.string()), fileSplit, fileClass,
-                          qint64(file.bytes), QString()});
+                          qint64(file.bytes), QString(), QString(), QString(), 0});
     }
     // The index is already in split, class, path order (ByPath).
     if (order == SortOrder::ByFileName) {
@@ -74,6 +69,31 @@ void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &
     } else if (order == SortOrder::ByFileSizeLargestFirst) {
         std::stable_sort(m_entries.begin(), m_entries.end(),
                          [](const Entry &a, const Entry &b) { return a.bytes > b.bytes; });
+    }
+    endResetModel();
+}
+
+void ThumbnailModel::reset()
+{
+    m_loader->clearQueue();
+    ++m_generation;
+    m_entries.clear();
+    m_cache.clear();
+    m_requested.clear();
+    m_errors.clear();
+}
+
+void ThumbnailModel::setImages(const QVector<Tile> &tiles)
+{
+    beginResetModel();
+    reset();
+    for (const Tile &tile : tiles) {
+        Entry entry;
+        entry.path = tile.path;
+        entry.caption = tile.caption;
+        entry.toolTip = tile.toolTip;
+        entry.value = tile.value;
+        m_entries.append(entry);
     }
     endResetModel();
 }
@@ -92,8 +112,11 @@ QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
     const Entry &entry = m_entries[row];
     switch (role) {
     case Qt::DisplayRole:
-        return QFileInfo(entry.path).fileName();
+        return entry.caption.isEmpty() ? QFileInfo(entry.path).fileName() : entry.caption;
     case Qt::ToolTipRole: {
+        if (!entry.toolTip.isEmpty()) {
+            return entry.toolTip;
+        }
         if (!entry.problem.isEmpty()) {
             return QStringLiteral("%1\n%2").arg(entry.path, entry.problem);
         }
@@ -123,6 +146,8 @@ QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
         return entry.className;
     case BytesRole:
         return entry.bytes;
+    case ValueRole:
+        return entry.value;
     default:
         return {};
     }

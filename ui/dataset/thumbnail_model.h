@@ -19,7 +19,7 @@ class ThumbnailLoader;
 class ThumbnailModel : public QAbstractListModel {
     Q_OBJECT
 public:
-    enum Role { PathRole = Qt::UserRole + 1, SplitRole, ClassRole, BytesRole };
+    enum Role { PathRole = Qt::UserRole + 1, SplitRole, ClassRole, BytesRole, ValueRole };
     enum class SortOrder { ByPath, ByFileName, ByFileSizeLargestFirst };
     static constexpr int kThumbnailSide = 128;
 
@@ -32,6 +32,16 @@ public:
     // Shows the files of index in split and class ("" for all), or its problem files.
     void setDataset(const data::DatasetIndex &index, const QString &split,
                     const QString &className = QString(), SortOrder order = SortOrder::ByPath);
+
+    // Any list of images, in the given order, each with its caption (the file name when empty),
+    // tooltip and a value for ValueRole (a probability, say).
+    struct Tile {
+        QString path;
+        QString caption;
+        QString toolTip;
+        double value = 0;
+    };
+    void setImages(const QVector<Tile> &tiles);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -50,7 +60,11 @@ private:
         QString className;
         qint64 bytes = 0;
         QString problem; // why the scan skipped the file; empty for usable images
+        QString caption; // shown under the tile; the file name when empty
+        QString toolTip;
+        double value = 0;
     };
+    void reset(); // between beginResetModel and endResetModel: forget the old images
     QVector<Entry> m_entries;
     // Tiles kept as QImage in the decoded format: a grey radiograph costs 16 KB, not the
     // 64 KB of a 32-bit pixmap.

@@ -4,6 +4,9 @@
 #include "core/data/tensor_cache.h"
 #include "core/ml/run_folder.h"
 #include "ui/common/path_field.h"
+#include "ui/dataset/thumbnail_model.h"
+#include "ui/evaluation/run_comparison.h"
+#include "ui/report/evaluation_report.h"
 
 #include <qcustomplot.h>
 
@@ -12,7 +15,10 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QLabel>
+#include <QListView>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
@@ -60,7 +66,8 @@ EvaluatePage::EvaluatePage(QWidget *parent)
       m_metrics(new QTableWidget(0, 3)), m_confusion(new QTableWidget(2, 2)),
       m_roc(curvePlot(tr("1 − specificity"), tr("sensitivity"))), m_pr(curvePlot(tr("recall"), tr("precision"))),
       m_calibration(curvePlot(tr("mean predicted probability"), tr("observed share of positives"))),
-      m_histogram(new QCustomPlot)
+      m_histogram(new QCustomPlot), m_plots(new QTabWidget), m_cellLabel(new QLabel),
+      m_cellView(new QListView), m_cellTiles(new ThumbnailModel(this)), m_comparison(new RunComparison)
 {
     // Calibration: the bins' points against the diagonal of perfect calibration.
     m_calibration->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
@@ -111,6 +118,10 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     splitRow->addWidget(new QLabel(tr("Device")));
     splitRow->addWidget(m_device);
     splitRow->addWidget(m_evaluate);
+    m_exportReport = new QPushButton(tr("Export report…"));
+    m_exportReport->setToolTip(tr("A PDF with the model card, dataset, curves, metrics with intervals, "
+                                  "confusion matrix and Grad-CAM examples, at this threshold"));
+    splitRow->addWidget(m_exportReport);
     splitRow->addStretch(1);
     setup->addRow(tr("Split"), splitRow);
 
@@ -135,14 +146,30 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     leftLayout->addWidget(m_metrics, 1);
     leftLayout->addWidget(new QLabel(tr("Confusion matrix (rows: true class; counts and row %)")));
     leftLayout->addWidget(m_confusion);
-    auto *plots = new QTabWidget;
-    plots->addTab(m_roc, tr("ROC"));
-    plots->addTab(m_pr, tr("Precision-recall"));
-    plots->addTab(m_calibration, tr("Calibration"));
-    plots->addTab(m_histogram, tr("Probabilities"));
+    m_plots->addTab(m_roc, tr("ROC"));
+    m_plots->addTab(m_pr, tr("Precision-recall"));
+    m_plots->addTab(m_calibration, tr("Calibration"));
+    m_plots->addTab(m_histogram, tr("Probabilities"));
+    auto *cellPage = new QWidget;
+    auto *cellLayout = new QVBoxLayout(cellPage);
+    cellLayout->addWidget(m_cellLabel);
+    cellLayout->addWidget(m_cellView, 1);
+    m_plots->addTab(cellPage, tr("Cell images"));
+    m_plots->addTab(m_comparison, tr("Compare"));
+    m_cellLabel->setWordWrap(true);
+    m_cellLabel->setText(tr("Click a cell of the confusion matrix to see its images, most confident "
+                            "first; double-click one to open it in the Viewer with its Grad-CAM."));
+    m_cellView->setModel(m_cellTiles);
+    m_cellView->setViewMode(QListView::IconMode);
+    m_cellView->setIconSize(QSize(ThumbnailModel::kThumbnailSide, ThumbnailModel::kThumbnailSide));
+    m_cellView->setGridSize(QSize(ThumbnailModel::kThumbnailSide + 16, ThumbnailModel::kThumbnailSide + 30));
+    m_cellView->setResizeMode(QListView::Adjust);
+    m_cellView->setMovement(QListView::Static);
+    m_cellView->setUniformItemSizes(true);
+    m_confusion->setToolTip(tr("Click a cell to see its images"));
     auto *splitter = new QSplitter;
     splitter->addWidget(left);
-    splitter->addWidget(plots);
+    splitter->addWidget(m_plots);
     splitter->setSizes({520, 480});
 
     auto *layout = new QVBoxLayout(this);
@@ -168,12 +195,108 @@ EvaluatePage::EvaluatePage(QWidget *parent)
         setThreshold(ml::thresholdForSpecificity(m_labels, m_probabilities, m_target->value()));
     });
     connect(save, &QPushButton::clicked, this, &EvaluatePage::saveThresholdToModelCard);
+    connect(m_confusion, &QTableWidget::cellClicked, this, &EvaluatePage::showConfusionCell);
+    connect(m_exportReport, &QPushButton::clicked, this, [this] {
+        const QString pdf = QFileDialog::getSaveFileName(this, tr("Export report"),
+                                                         QFileInfo(run()).absoluteFilePath() + QStringLiteral("/report.pdf"),
+                                                         tr("PDF (*.pdf)"));
+        if (!pdf.isEmpty()) {
+            exportReport(pdf);
+        }
+    });
+    connect(&m_reportJob, &QFutureWatcherBase::finished, this, [this] {
+        m_exportReport->setEnabled(true);
+        m_exportingReport = false;
+        const Status written = m_reportJob.result();
+        m_status->setText(written ? tr("Report written to %1, with the predictions and metrics beside it.")
+                                        .arg(m_reportJob.property("pdf").toString())
+                                  : tr("Report not written: %1").arg(QString::fromStdString(written.error().message)));
+    });
+    connect(m_dataset, &QLineEdit::textChanged, m_comparison, [this](const QString &text) {
+        m_comparison->setDataset(text.trimmed());
+    });
+    connect(m_split, &QComboBox::currentTextChanged, m_comparison, &RunComparison::setSplit);
+    connect(m_cellView, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
+        Q_EMIT openInViewer(run(), index.data(ThumbnailModel::PathRole).toString());
+    });
     m_status->setText(tr("Choose a run and a dataset, then Evaluate. Results are saved in the run "
                          "folder and reopen at once."));
 }
 
+bool EvaluatePage::exportReport(const QString &pdf)
+{
+    if (!hasResult() || m_exportingReport || m_files.size() != int(m_labels.size())) {
+        return false;
+    }
+    EvaluationReportInput input;
+    input.run = run();
+    input.dataset = m_dataset->text().trimmed();
+    input.split = m_split->currentText();
+    input.threshold = m_threshold;
+    input.thresholdSource = tr("chosen on the Evaluate page");
+    input.labels = m_labels;
+    input.probabilities = m_probabilities;
+    input.files = m_files;
+    m_exportReport->setEnabled(false);
+    m_exportingReport = true;
+    m_status->setText(tr("Writing the report…"));
+    m_reportJob.setProperty("pdf", pdf);
+    m_reportJob.setFuture(QtConcurrent::run([pdf, input]() { return writeEvaluationReport(pdf, input); }));
+    return true;
+}
+
+QString EvaluatePage::run() const
+{
+    return m_run->text().trimmed();
+}
+
+void EvaluatePage::showConfusionCell(int row, int column)
+{
+    if (!hasResult() || m_files.size() != int(m_labels.size()) || row < 0 || row > 1 || column < 0 || column > 1) {
+        return;
+    }
+    const bool switched = row != m_cellRow || column != m_cellColumn;
+    m_cellRow = row;
+    m_cellColumn = column;
+    std::vector<std::size_t> members;
+    for (std::size_t i = 0; i < m_labels.size(); ++i) {
+        if (m_labels[i] == row && (m_probabilities[i] >= m_threshold ? 1 : 0) == column) {
+            members.push_back(i);
+        }
+    }
+    // Most confident first: the highest probabilities among those called positive, the lowest
+    // among those called negative.
+    std::stable_sort(members.begin(), members.end(), [this, column](std::size_t a, std::size_t b) {
+        return column == 1 ? m_probabilities[a] > m_probabilities[b] : m_probabilities[a] < m_probabilities[b];
+    });
+    QVector<ThumbnailModel::Tile> tiles;
+    for (std::size_t i : members) {
+        tiles.append({m_files[int(i)], tr("p %1").arg(double(m_probabilities[i]), 0, 'f', 3), m_files[int(i)],
+                      double(m_probabilities[i])});
+    }
+    m_cellTiles->setImages(tiles);
+    m_cellLabel->setText(tr("True %1, called %2 at threshold %3: %4 images, most confident first. "
+                            "Double-click one to open it in the Viewer with its Grad-CAM.")
+                             .arg(m_classNames.value(row), m_classNames.value(column))
+                             .arg(m_threshold, 0, 'f', 3)
+                             .arg(tiles.size()));
+    if (switched) {
+        m_plots->setCurrentWidget(m_cellView->parentWidget());
+    }
+}
+
+QStringList EvaluatePage::cellImages() const
+{
+    QStringList paths;
+    for (int row = 0; row < m_cellTiles->rowCount(); ++row) {
+        paths << m_cellTiles->index(row).data(ThumbnailModel::PathRole).toString();
+    }
+    return paths;
+}
+
 EvaluatePage::~EvaluatePage()
 {
+    m_reportJob.waitForFinished();
     // Neither job touches the page; waiting keeps their threads from outliving it.
     m_job.waitForFinished();
     m_intervals.waitForFinished();
@@ -186,12 +309,17 @@ void EvaluatePage::setRun(const QString &runFolder)
 
 void EvaluatePage::setDataset(const QString &path)
 {
-    m_dataset->setText(path);
+    m_dataset->setText(path); // textChanged tells the comparison
 }
 
 void EvaluatePage::setSplit(const QString &split)
 {
     m_split->setCurrentText(split);
+}
+
+void EvaluatePage::setRunsFolder(const QString &folder)
+{
+    m_comparison->setRunsFolder(folder);
 }
 
 QString EvaluatePage::statusText() const
@@ -236,6 +364,13 @@ bool EvaluatePage::evaluate(bool reuseSaved)
             outcome.reused = true;
             outcome.labels = saved->labels;
             outcome.probabilities = saved->probabilities;
+            // Saved paths are relative to the dataset's root: its folder, or a manifest's.
+            const std::filesystem::path root = std::filesystem::is_regular_file(job.datasetDir)
+                                                   ? job.datasetDir.parent_path()
+                                                   : job.datasetDir;
+            for (const std::string &file : saved->files) {
+                outcome.files << QString::fromStdString((root / file).lexically_normal().string());
+            }
             return outcome;
         }
         auto result = pipeline::runEvaluation(job);
@@ -246,6 +381,9 @@ bool EvaluatePage::evaluate(bool reuseSaved)
         outcome.ok = true;
         outcome.labels = std::move(result->labels);
         outcome.probabilities = std::move(result->probabilities);
+        for (const std::string &file : result->files) {
+            outcome.files << QString::fromStdString(file);
+        }
         return outcome;
     }));
     return true;
@@ -261,6 +399,10 @@ void EvaluatePage::onEvaluated()
     }
     m_labels = outcome.labels;
     m_probabilities = outcome.probabilities;
+    m_files = outcome.files;
+    m_comparison->refreshList(); // a new evaluation may have been saved
+    m_cellRow = m_cellColumn = -1;
+    m_cellTiles->setImages({});
     m_classNames = outcome.classNames;
     m_modelName = outcome.modelName;
     const auto positives = std::count(m_labels.begin(), m_labels.end(), 1);
@@ -342,6 +484,9 @@ void EvaluatePage::refreshMetrics()
     m_roc->replot(QCustomPlot::rpQueuedReplot);
     m_pr->replot(QCustomPlot::rpQueuedReplot);
     m_histogram->replot(QCustomPlot::rpQueuedReplot);
+    if (m_cellRow >= 0) {
+        showConfusionCell(m_cellRow, m_cellColumn); // the cells change with the threshold
+    }
     Q_EMIT resultChanged();
 }
 

@@ -15,11 +15,16 @@ class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QListView;
+class QTabWidget;
 class QPushButton;
 class QSlider;
 class QTableWidget;
 
 namespace cxr::ui {
+
+class RunComparison;
+class ThumbnailModel;
 
 // The Evaluate page: a run's model on a dataset split (the locked test split by default),
 // evaluated off the UI thread; every diagnostic metric with its 95% bootstrap interval, the
@@ -51,10 +56,25 @@ public:
     QString statusText() const;
     QTableWidget *metricsTable() const { return m_metrics; }
     QTableWidget *confusionTable() const { return m_confusion; }
+    // The images of one confusion-matrix cell (row: true class, column: called class) at the
+    // current threshold, most confident first, as thumbnails in the "Cell images" tab.
+    void showConfusionCell(int row, int column);
+    QStringList cellImages() const;
+    QListView *cellView() const { return m_cellView; }
+    QString run() const;
+    // The "Compare" tab: saved evaluations of the runs folder's runs and baselines side by side.
+    RunComparison *comparison() const { return m_comparison; }
+    void setRunsFolder(const QString &folder);
+    // Writes the PDF report of the result shown (at the current threshold) on a worker thread;
+    // false when there is no result or a report is being written.
+    bool exportReport(const QString &pdf);
+    bool isExportingReport() const { return m_exportingReport; }
 
 Q_SIGNALS:
     // After an evaluation opened or finished, and after every threshold change.
     void resultChanged();
+    // A cell image was double-clicked: open it in the Viewer with this run's model.
+    void openInViewer(const QString &run, const QString &image);
 
 private:
     struct Outcome {
@@ -62,6 +82,7 @@ private:
         QString message;
         std::vector<int> labels;
         std::vector<float> probabilities;
+        QStringList files; // absolute
         QString modelName;
         QStringList classNames;
         double modelThreshold = 0.5;
@@ -90,9 +111,20 @@ private:
     QCustomPlot *m_calibration;
     QCustomPlot *m_histogram;
     QCPItemStraightLine *m_histogramThreshold = nullptr;
+    QTabWidget *m_plots;
+    QLabel *m_cellLabel;
+    QListView *m_cellView;
+    ThumbnailModel *m_cellTiles;
+    RunComparison *m_comparison;
+    int m_cellRow = -1;
+    int m_cellColumn = -1;
+    QStringList m_files;
     QFutureWatcher<Outcome> m_job;
     QTimer m_intervalDelay;
     QFutureWatcher<ml::DiagnosticReport> m_intervals;
+    QFutureWatcher<Status> m_reportJob;
+    QPushButton *m_exportReport;
+    bool m_exportingReport = false; // until the result is shown
     bool m_intervalsShown = false;
     std::vector<int> m_labels;
     std::vector<float> m_probabilities;

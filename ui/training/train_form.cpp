@@ -104,9 +104,15 @@ TrainForm::TrainForm(QWidget *parent)
         m_augmentation->addItem(QString::fromStdString(preset), QString::fromStdString(preset));
     }
     m_device->addItem(tr("Automatic (GPU if any)"), QStringLiteral("auto"));
-    m_device->addItem(tr("CPU (all cores)"), QStringLiteral("cpu"));
-    if (ml::resolveDevice("cuda").ok()) {
-        m_device->addItem(tr("CUDA GPU"), QStringLiteral("cuda"));
+    for (const ml::ComputeDevice &device : ml::listComputeDevices()) {
+        QString label = QString::fromStdString(device.name);
+        if (device.id != "cpu") {
+            label += device.memoryBytes > 0
+                         ? tr(" (%1, %2 GiB)").arg(QString::fromStdString(device.id))
+                               .arg(double(device.memoryBytes) / double(1LL << 30), 0, 'f', 1)
+                         : tr(" (%1)").arg(QString::fromStdString(device.id));
+        }
+        m_device->addItem(label, QString::fromStdString(device.id));
     }
     m_precision->addItem(tr("Automatic (bf16 on GPU, fp32 on CPU)"), QStringLiteral("auto"));
     m_precision->addItem(tr("fp32"), QStringLiteral("fp32"));

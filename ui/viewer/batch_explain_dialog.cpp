@@ -3,6 +3,7 @@
 
 #include "ui/common/path_field.h"
 #include "ui/common/polled_progress.h"
+#include "ui/dataset/thumbnail_model.h"
 
 #include <QButtonGroup>
 #include <QComboBox>
@@ -10,18 +11,14 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
-#include <QIcon>
-#include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
-#include <QPixmap>
+#include <QListView>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentMap>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -30,9 +27,8 @@ namespace cxr::ui {
 
 namespace {
 
-constexpr int kThumbnailSize = 160;
-constexpr int kPathRole = Qt::UserRole;
-constexpr int kProbabilityRole = Qt::UserRole + 1;
+constexpr int kThumbnailSize = ThumbnailModel::kThumbnailSide;
+constexpr int kImageRole = Qt::ToolTipRole; // the tile's tooltip is the image's path
 
 } // namespace
 
@@ -41,7 +37,7 @@ BatchExplainDialog::BatchExplainDialog(QWidget *parent)
       m_fromDataset(new QRadioButton(tr("Dataset split"))), m_folder(new QLineEdit),
       m_dataset(new QLineEdit), m_split(new QLineEdit(QStringLiteral("test"))), m_output(new QLineEdit),
       m_order(new QComboBox), m_start(new QPushButton(tr("Start"))), m_cancel(new QPushButton(tr("Cancel"))),
-      m_progress(new QProgressBar), m_status(new QLabel), m_grid(new QListWidget), m_timer(new QTimer(this))
+      m_progress(new QProgressBar), m_status(new QLabel), m_grid(new QListView), m_tiles(new ThumbnailModel(this)), m_timer(new QTimer(this))
 {
     setWindowTitle(tr("Batch prediction and maps"));
     resize(900, 680);
@@ -52,13 +48,14 @@ BatchExplainDialog::BatchExplainDialog(QWidget *parent)
     m_output->setPlaceholderText(tr("Folder for predictions.csv and overlays/"));
     m_order->addItems({tr("Highest probability first"), tr("Lowest probability first")});
     m_status->setWordWrap(true);
+    // Thumbnails are decoded lazily for the rows on screen, on the model's thread.
+    m_grid->setModel(m_tiles);
     m_grid->setViewMode(QListView::IconMode);
     m_grid->setIconSize(QSize(kThumbnailSize, kThumbnailSize));
-    m_grid->setGridSize(QSize(kThumbnailSize + 24, kThumbnailSize + 44));
+    m_grid->setGridSize(QSize(kThumbnailSize + 40, kThumbnailSize + 44));
     m_grid->setResizeMode(QListView::Adjust);
     m_grid->setMovement(QListView::Static);
     m_grid->setUniformItemSizes(true);
-    m_grid->setSpacing(4);
     m_grid->setWordWrap(true);
     m_grid->setToolTip(tr("Double-click to open the image in the Viewer"));
     m_cancel->setEnabled(false);
@@ -92,21 +89,14 @@ BatchExplainDialog::BatchExplainDialog(QWidget *parent)
             fillGrid(*m_result);
         }
     });
-    connect(&m_thumbnails, &QFutureWatcherBase::resultReadyAt, this, [this](int index) {
-        if (QListWidgetItem *item = m_grid->item(index)) {
-            item->setIcon(QIcon(QPixmap::fromImage(m_thumbnails.resultAt(index))));
-        }
-    });
-    connect(m_grid, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem *item) {
-        Q_EMIT imageActivated(item->data(kPathRole).toString());
+    connect(m_grid, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
+        Q_EMIT imageActivated(index.data(kImageRole).toString());
     });
 }
 
 BatchExplainDialog::~BatchExplainDialog()
 {
     cancel();
-    m_thumbnails.cancel();
-    m_thumbnails.waitForFinished();
     m_watcher.waitForFinished(); // stops within one image
 }
 
@@ -227,44 +217,22 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
     std::stable_sort(rows.begin(), rows.end(), [highestFirst](const pipeline::BatchRow *a, const pipeline::BatchRow *b) {
         return highestFirst ? a->probability > b->probability : a->probability < b->probability;
     });
-    m_thumbnails.cancel();
-    m_thumbnails.waitForFinished();
-    m_grid->clear();
-    QStringList overlays;
-    // Every cell is laid out at its final size before its thumbnail arrives.
-    QPixmap placeholder(kThumbnailSize, kThumbnailSize);
-    placeholder.fill(palette().color(QPalette::Mid));
-    const QIcon waiting(placeholder);
     const QDir folder(QString::fromStdString(result.outputFolder.string()));
+    QVector<ThumbnailModel::Tile> tiles;
     for (const pipeline::BatchRow *row : rows) {
-        QString text = tr("%1 · %2").arg(row->probability, 0, 'f', 3).arg(QString::fromStdString(row->predictedClass));
+        QString caption = tr("%1 · %2").arg(row->probability, 0, 'f', 3).arg(QString::fromStdString(row->predictedClass));
         if (!row->label.empty()) {
-            text += tr(" (true %1)").arg(QString::fromStdString(row->label));
+            caption += tr(" (true %1)").arg(QString::fromStdString(row->label));
         }
         if (row->flat) {
-            text += tr(" · flat map");
+            caption += tr(" · flat map");
         }
-        auto *item = new QListWidgetItem(waiting, text);
-        item->setSizeHint(m_grid->gridSize());
-        item->setData(kPathRole, QString::fromStdString(row->file));
-        item->setData(kProbabilityRole, row->probability);
-        item->setToolTip(QString::fromStdString(row->file));
-        overlays << (row->overlay.empty() ? QString() : folder.filePath(QString::fromStdString(row->overlay)));
-        m_grid->addItem(item);
+        // The overlay is what the tile shows; the image is what a double-click opens.
+        const QString file = QString::fromStdString(row->file);
+        tiles.append({row->overlay.empty() ? file : folder.filePath(QString::fromStdString(row->overlay)),
+                      caption, file, row->probability});
     }
-    // Thumbnails decode on worker threads and appear as they come: a grid of hundreds of
-    // overlays must not freeze the dialog.
-    m_thumbnails.setFuture(QtConcurrent::mapped(overlays, [](const QString &file) {
-        if (file.isEmpty()) {
-            return QImage();
-        }
-        QImageReader reader(file);
-        const QSize size = reader.size();
-        if (size.isValid()) {
-            reader.setScaledSize(size.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio));
-        }
-        return reader.read();
-    }));
+    m_tiles->setImages(tiles);
     m_status->setText(tr("%1 images by model %2 in %3%4%5")
                           .arg(result.rows.size())
                           .arg(QString::fromStdString(result.modelName),

@@ -5,7 +5,6 @@
 
 #include <QDialog>
 #include <QFutureWatcher>
-#include <QImage>
 
 #include <memory>
 
@@ -13,7 +12,7 @@ class QButtonGroup;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QListWidget;
+class QListView;
 class QProgressBar;
 class QPushButton;
 class QRadioButton;
@@ -22,6 +21,7 @@ class QTimer;
 namespace cxr::ui {
 
 struct PolledProgress;
+class ThumbnailModel;
 
 // Prediction and maps for a folder or a dataset split with the Viewer's model and settings, on
 // a worker thread with progress, ETA and cancel, into a results folder (predictions.csv and
@@ -43,7 +43,8 @@ public:
     bool isRunning() const;
     // Reads a results folder into the grid.
     bool showResults(const QString &folder);
-    QListWidget *grid() const { return m_grid; }
+    // The results: ThumbnailModel rows (PathRole: the image, ValueRole: its probability).
+    QListView *grid() const { return m_grid; }
     QString statusText() const;
 
 Q_SIGNALS:
@@ -67,11 +68,11 @@ private:
     QPushButton *m_cancel;
     QProgressBar *m_progress;
     QLabel *m_status;
-    QListWidget *m_grid;
+    QListView *m_grid;
+    ThumbnailModel *m_tiles;
     QTimer *m_timer;
     std::shared_ptr<PolledProgress> m_state;
     QFutureWatcher<Result<pipeline::BatchExplainResult>> m_watcher;
-    QFutureWatcher<QImage> m_thumbnails;
     std::optional<pipeline::BatchExplainResult> m_result;
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/common/augmentation_settings.h"
 #include "core/ml/classifier.h"
+#include "core/ml/device.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_includes.h"
@@ -202,6 +203,13 @@ int main(int argc, char **argv)
         deterministicResumeOnCuda(work);
         return g_failures == 0 ? 0 : 1;
     }
+    // The Train page lists each GPU by name with its memory.
+    const std::vector<ml::ComputeDevice> devices = ml::listComputeDevices();
+    check(devices.size() >= 2 && devices[1].id == "cuda:0" && devices[1].memoryBytes > (1LL << 30) &&
+              devices[1].name.rfind("CUDA GPU", 0) != 0,
+          "the GPU is listed with its name and memory (" +
+              (devices.size() >= 2 ? devices[1].name : std::string("none")) + ")");
+    check(ml::resolveDevice("cuda:0").ok() && !ml::resolveDevice("cuda:99").ok(), "cuda:N is checked");
     augmentationMatchesCpu();
     mixedPrecisionTrains(work, ml::Precision::BFloat16);
     mixedPrecisionTrains(work, ml::Precision::Float16);
