@@ -184,6 +184,18 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(pdf + ".partial"));
     }
 
+    void evaluationCanBeCancelled()
+    {
+        EvaluatePage page;
+        page.setRun(m_dir.filePath("run"));
+        page.setDataset(test::demoDataset());
+        QVERIFY(page.evaluate(false));
+        page.cancelEvaluation();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
+        // It may have finished before the request arrived; either way the page says which.
+        QTRY_VERIFY2(page.statusText().contains("cancelled") || page.hasResult(), qPrintable(page.statusText()));
+    }
+
     void aMissingRunSaysSo()
     {
         EvaluatePage page;

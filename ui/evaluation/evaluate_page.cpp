@@ -4,6 +4,7 @@
 #include "core/data/tensor_cache.h"
 #include "core/ml/run_folder.h"
 #include "ui/common/path_field.h"
+#include "ui/common/polled_progress.h"
 #include "ui/dataset/thumbnail_model.h"
 #include "ui/evaluation/run_comparison.h"
 #include "ui/report/evaluation_report.h"
@@ -118,6 +119,9 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     splitRow->addWidget(new QLabel(tr("Device")));
     splitRow->addWidget(m_device);
     splitRow->addWidget(m_evaluate);
+    m_cancel = new QPushButton(tr("Cancel"));
+    m_cancel->setEnabled(false);
+    splitRow->addWidget(m_cancel);
     m_exportReport = new QPushButton(tr("Export report…"));
     m_exportReport->setToolTip(tr("A PDF with the model card, dataset, curves, metrics with intervals, "
                                   "confusion matrix and Grad-CAM examples, at this threshold"));
@@ -183,6 +187,13 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     connect(&m_intervalDelay, &QTimer::timeout, this, &EvaluatePage::refreshIntervals);
     connect(m_evaluate, &QPushButton::clicked, this, [this] { evaluate(true); });
     connect(&m_job, &QFutureWatcher<Outcome>::finished, this, &EvaluatePage::onEvaluated);
+    connect(m_cancel, &QPushButton::clicked, this, &EvaluatePage::cancelEvaluation);
+    m_progressTimer.setInterval(250);
+    connect(&m_progressTimer, &QTimer::timeout, this, [this] {
+        if (m_progress && m_progress->total.load() > 0) {
+            m_status->setText(m_progress->describe(tr("images")));
+        }
+    });
     connect(&m_intervals, &QFutureWatcher<ml::DiagnosticReport>::finished, this, &EvaluatePage::onIntervalsReady);
     connect(m_slider, &QSlider::valueChanged, this, [this](int value) { setThreshold(value / 1000.0); });
     connect(m_thresholdBox, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &EvaluatePage::setThreshold);
@@ -294,8 +305,16 @@ QStringList EvaluatePage::cellImages() const
     return paths;
 }
 
+void EvaluatePage::cancelEvaluation()
+{
+    if (m_progress) {
+        m_progress->cancelRequested = true;
+    }
+}
+
 EvaluatePage::~EvaluatePage()
 {
+    cancelEvaluation();
     m_reportJob.waitForFinished();
     // Neither job touches the page; waiting keeps their threads from outliving it.
     m_job.waitForFinished();
@@ -340,7 +359,11 @@ bool EvaluatePage::evaluate(bool reuseSaved)
     job.cacheDir = data::defaultCacheDir();
     m_status->setText(tr("Evaluating the %1 split…").arg(m_split->currentText()));
     m_evaluate->setEnabled(false);
-    m_job.setFuture(QtConcurrent::run([job, reuseSaved]() {
+    m_progress = std::make_shared<PolledProgress>();
+    m_progress->started.start();
+    m_progressTimer.start();
+    m_cancel->setEnabled(true);
+    m_job.setFuture(QtConcurrent::run([job, reuseSaved, progress = m_progress]() {
         Outcome outcome;
         auto modelDir = ml::findModelDir(job.run);
         if (!modelDir) {
@@ -373,8 +396,9 @@ bool EvaluatePage::evaluate(bool reuseSaved)
             }
             return outcome;
         }
-        auto result = pipeline::runEvaluation(job);
+        auto result = pipeline::runEvaluation(job, progress.get());
         if (!result) {
+            outcome.cancelled = result.error().code == ErrorCode::Cancelled;
             outcome.message = QString::fromStdString(result.error().message);
             return outcome;
         }
@@ -393,14 +417,19 @@ void EvaluatePage::onEvaluated()
 {
     m_evaluate->setEnabled(true);
     const Outcome outcome = m_job.result();
+    m_progressTimer.stop();
+    m_progress.reset();
+    m_cancel->setEnabled(false);
     if (!outcome.ok) {
-        m_status->setText(tr("Cannot evaluate: %1").arg(outcome.message));
+        m_status->setText(outcome.cancelled ? tr("Evaluation cancelled; nothing was saved.")
+                                            : tr("Cannot evaluate: %1").arg(outcome.message));
         return;
     }
     m_labels = outcome.labels;
     m_probabilities = outcome.probabilities;
     m_files = outcome.files;
     m_comparison->refreshList(); // a new evaluation may have been saved
+    m_comparison->include(run());
     m_cellRow = m_cellColumn = -1;
     m_cellTiles->setImages({});
     m_classNames = outcome.classNames;

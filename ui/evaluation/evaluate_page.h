@@ -9,6 +9,8 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <memory>
+
 class QComboBox;
 class QCPItemStraightLine;
 class QCustomPlot;
@@ -23,6 +25,7 @@ class QTableWidget;
 
 namespace cxr::ui {
 
+struct PolledProgress;
 class RunComparison;
 class ThumbnailModel;
 
@@ -49,6 +52,8 @@ public:
     bool saveThresholdToModelCard();
 
     bool isBusy() const { return m_job.isRunning(); }
+    // Stops the evaluation in flight (it reports "cancelled"; nothing is saved).
+    void cancelEvaluation();
     // The bootstrap intervals of the current threshold are in the table.
     bool intervalsShown() const { return m_intervalsShown; }
     bool hasResult() const { return !m_labels.empty(); }
@@ -79,6 +84,7 @@ Q_SIGNALS:
 private:
     struct Outcome {
         bool ok = false;
+        bool cancelled = false;
         QString message;
         std::vector<int> labels;
         std::vector<float> probabilities;
@@ -120,6 +126,9 @@ private:
     int m_cellColumn = -1;
     QStringList m_files;
     QFutureWatcher<Outcome> m_job;
+    std::shared_ptr<PolledProgress> m_progress; // of the evaluation in flight
+    QTimer m_progressTimer;
+    QPushButton *m_cancel;
     QTimer m_intervalDelay;
     QFutureWatcher<ml::DiagnosticReport> m_intervals;
     QFutureWatcher<Status> m_reportJob;

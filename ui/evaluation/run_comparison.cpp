@@ -325,6 +325,7 @@ void RunComparison::show(const std::vector<pipeline::SavedEvaluation> &evaluatio
         graph->setData(x, y, /*alreadySorted=*/true);
     }
     m_table->setHorizontalHeaderLabels(columns);
+    m_roc->legend->setVisible(!evaluations.empty());
     m_roc->replot(QCustomPlot::rpQueuedReplot);
 }
 

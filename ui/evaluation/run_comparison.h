@@ -39,6 +39,8 @@ public:
     void refreshList();
     // Ticks exactly these folders (adding any that are not listed) and compares them.
     void compare(const QStringList &folders);
+    // Lists and ticks folder, keeping the others as they are (the run just evaluated).
+    void include(const QString &folder) { addFolder(folder, true); }
     QStringList listedFolders() const;
     void runBaselines();
     bool isBusy() const;
