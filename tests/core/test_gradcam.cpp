@@ -9,8 +9,7 @@
 #include "core/ml/trained_model.h"
 #include "core/imaging/model_input.h"
 #include "core/pipeline/input_spec.h"
-#include "core/pipeline/training_job.h"
-#include "tests/common/test_paths.h"
+#include "tests/common/demo_run.h"
 
 #include <QDirIterator>
 #include <QTemporaryDir>
@@ -231,14 +230,7 @@ private Q_SLOTS:
     void mapsChangeWhenWeightsAreRandomised()
     {
         QTemporaryDir dir;
-        pipeline::TrainJob job;
-        job.datasetDir = test::demoDataset().toStdString();
-        job.runDir = dir.filePath("run").toStdString();
-        job.settings.model.architecture = "small-cnn";
-        job.settings.model.inputSize = 64;
-        job.settings.epochs = 4;
-        job.settings.batchSize = 16;
-        job.settings.device = "cpu";
+        pipeline::TrainJob job = test::demoTrainJob(dir.filePath("run"), 4);
         job.settings.seed = 11;
         auto trained = pipeline::runTrainJob(job);
         QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());

@@ -5,7 +5,7 @@
 #include "core/ml/classifier.h"
 #include "core/ml/model_summary.h"
 #include "core/pipeline/training_job.h"
-#include "tests/common/test_paths.h"
+#include "tests/common/demo_run.h"
 
 #include <QDirIterator>
 #include <QTemporaryDir>
@@ -145,14 +145,7 @@ private Q_SLOTS:
     void residualNetworkTrainsAndExplains()
     {
         QTemporaryDir dir;
-        pipeline::TrainJob job;
-        job.datasetDir = test::demoDataset().toStdString();
-        job.runDir = dir.filePath("run").toStdString();
-        job.settings.model.architecture = "resnet18";
-        job.settings.model.inputSize = 64;
-        job.settings.epochs = 1;
-        job.settings.batchSize = 16;
-        job.settings.device = "cpu";
+        const pipeline::TrainJob job = test::demoTrainJob(dir.filePath("run"), 1, "resnet18");
         auto result = pipeline::runTrainJob(job);
         QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
         auto classifier = ml::Classifier::open(job.runDir, "cpu");

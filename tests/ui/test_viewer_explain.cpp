@@ -4,8 +4,7 @@
 // review and approval, the batch dialog (grid sorted by probability, cancel and resume), bad
 // models and images, and destroying the page while it explains.
 #include "core/pipeline/model_review.h"
-#include "core/pipeline/training_job.h"
-#include "tests/common/test_paths.h"
+#include "tests/common/demo_run.h"
 #include "ui/dataset/thumbnail_model.h"
 #include "ui/viewer/batch_explain_dialog.h"
 #include "ui/viewer/explain_panel.h"
@@ -65,15 +64,7 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName(QStringLiteral("CXR Studio Tests"));
         QSettings().remove(QStringLiteral("viewer"));
         QVERIFY(m_dir.isValid());
-        pipeline::TrainJob job;
-        job.datasetDir = test::demoDataset().toStdString();
-        job.runDir = m_dir.filePath("run").toStdString();
-        job.settings.model.architecture = "small-cnn";
-        job.settings.model.inputSize = 64;
-        job.settings.epochs = 2;
-        job.settings.batchSize = 16;
-        job.settings.device = "cpu";
-        auto trained = pipeline::runTrainJob(job);
+        auto trained = pipeline::runTrainJob(test::demoTrainJob(m_dir.filePath("run")));
         QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
         m_model = m_dir.filePath("run");
     }
