@@ -40,9 +40,12 @@ Action addEvaluateCommand(CLI::App &app)
     auto reportFile = std::make_shared<std::string>();
     command->add_option("--report", *reportFile,
                         "also write a PDF report (metrics, curves, confusion matrix, Grad-CAM examples) "
-                        "with the predictions CSV and metrics JSON beside it");
+                        "with the metrics JSON beside it");
+    auto reportPredictions = std::make_shared<bool>(false);
+    command->add_flag("--report-with-predictions", *reportPredictions,
+                      "also copy the predictions CSV beside the report (its file names may carry patient ids)");
     addCacheOptions(command, *cache);
-    return [job, json, cache, threshold, reportFile]() -> int {
+    return [job, json, cache, threshold, reportFile, reportPredictions]() -> int {
         job->cacheDir = cache->folder();
         if (*threshold == "youden") {
             job->youdenThreshold = true;
@@ -73,7 +76,7 @@ Action addEvaluateCommand(CLI::App &app)
             printMetrics(*result);
         }
         if (!reportFile->empty()) {
-            if (auto written = writePdfReport(*job, *result, *reportFile); !written) {
+            if (auto written = writePdfReport(*job, *result, *reportFile, *reportPredictions); !written) {
                 return reportError(written.error());
             }
             if (!*json) {

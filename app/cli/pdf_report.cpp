@@ -8,7 +8,7 @@
 namespace cxr::cli {
 
 Status writePdfReport(const pipeline::EvaluationJob &job, const pipeline::EvaluationResult &result,
-                      const std::string &pdf)
+                      const std::string &pdf, bool withPredictions)
 {
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
@@ -25,6 +25,8 @@ Status writePdfReport(const pipeline::EvaluationJob &job, const pipeline::Evalua
     input.threshold = result.report.threshold;
     input.thresholdSource = QString::fromStdString(result.thresholdSource);
     input.labels = result.labels;
+    input.bootstrap = job.bootstrap;
+    input.withPredictions = withPredictions;
     input.probabilities = result.probabilities;
     for (const std::string &file : result.files) {
         input.files << QString::fromStdString(file);

@@ -31,9 +31,13 @@ struct Classifier::Impl {
                                  "x" + std::to_string(spec.inputSize) + "x" +
                                  std::to_string(spec.inputSize) + ")");
         }
-        return torch::from_blob(const_cast<float *>(image.data()),
-                                {1, spec.channels, spec.inputSize, spec.inputSize}, torch::kFloat32)
-            .to(device);
+        try {
+            return torch::from_blob(const_cast<float *>(image.data()),
+                                    {1, spec.channels, spec.inputSize, spec.inputSize}, torch::kFloat32)
+                .to(device);
+        } catch (const std::exception &e) {
+            return makeError(ErrorCode::Internal, "cannot copy the image to " + device.str() + " (" + errorSummary(e) + ")");
+        }
     }
 };
 
@@ -65,7 +69,12 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
         return net.error();
     }
     impl->net = std::move(*net);
-    impl->net->to(impl->device);
+    try {
+        impl->net->to(impl->device);
+    } catch (const std::exception &e) { // out of device memory, mostly
+        return makeError(ErrorCode::Internal, impl->modelDir.string() + ": cannot move the model to " +
+                                                  *resolved + " (" + errorSummary(e) + ")");
+    }
     impl->net->eval();
     return Classifier(std::move(impl));
 }
@@ -94,10 +103,14 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
         if (cancelled(observer)) {
             return makeError(ErrorCode::Cancelled, "prediction cancelled");
         }
-        const auto x = toModelInput(images.slice(0, start, start + kBatch).to(m_impl->device));
-        const auto p = probabilitiesFromLogits(m_impl->net->forward(x)).to(torch::kCPU).contiguous();
-        predictions.probabilities.insert(predictions.probabilities.end(), p.data_ptr<float>(),
-                                         p.data_ptr<float>() + p.numel());
+        try {
+            const auto x = toModelInput(images.slice(0, start, start + kBatch).to(m_impl->device));
+            const auto p = probabilitiesFromLogits(m_impl->net->forward(x)).to(torch::kCPU).contiguous();
+            predictions.probabilities.insert(predictions.probabilities.end(), p.data_ptr<float>(),
+                                             p.data_ptr<float>() + p.numel());
+        } catch (const std::exception &e) { // out of device memory, mostly
+            return makeError(ErrorCode::Internal, "prediction failed: " + errorSummary(e));
+        }
         if (observer) {
             observer->progress(std::min<std::int64_t>(start + kBatch, images.size(0)), images.size(0));
         }
@@ -113,8 +126,10 @@ Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamReq
     if (!input) {
         return input.error();
     }
+    CamRequest withThreshold = request;
+    withThreshold.decisionThreshold = m_impl->card.spec.threshold;
     try {
-        return computeCam(*m_impl->net, *input, request);
+        return computeCam(*m_impl->net, *input, withThreshold);
     } catch (const std::exception &e) { // out of memory on a device, mostly
         return makeError(ErrorCode::Internal, "explaining the image failed: " + errorSummary(e));
     }

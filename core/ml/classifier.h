@@ -27,6 +27,9 @@ struct CamRequest {
     int targetClass = -1; // a multi-class model: this class when >= 0 (overrides target)
     int layer = -1;       // index into Classifier::camLayers(); -1 = the last
     std::string layerName; // instead of layer: one of Classifier::camLayers() by name
+    // Binary models: Predicted explains class 1 when P(class 1) >= this. Classifier::explain
+    // sets it from the model card, so the map explains the class the prediction shows.
+    double decisionThreshold = 0.5;
 
     static CamRequest gradCam(CamTarget target)
     {

@@ -8,6 +8,7 @@
 #include <torch/linalg.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 namespace cxr::ml {
@@ -25,7 +26,9 @@ struct ExplainedScore {
 Result<ExplainedScore> explainedScore(const torch::Tensor &logits, const CamRequest &request)
 {
     if (logits.size(1) == 1) {
-        const bool positiveLogit = logits[0][0].item<double>() >= 0;
+        // Predicted means the class the model card's threshold calls, as the prediction shows it.
+        const double probability = 1.0 / (1.0 + std::exp(-logits[0][0].item<double>()));
+        const bool positiveLogit = probability >= request.decisionThreshold;
         const bool positive = request.targetClass == 1 || request.target == CamTarget::Positive ||
                               (request.target == CamTarget::Predicted && request.targetClass < 0 &&
                                positiveLogit);
@@ -73,15 +76,14 @@ torch::Tensor gradientWeightedMap(const torch::Tensor &activations, const torch:
         weights = gradient.mean({2, 3}, /*keepdim=*/true);
     } else {
         // Grad-CAM++'s closed form for an exponential score: positive gradients weighted by
-        // alpha = g^2 / (2 g^2 + sum(A) g^3), zero where the gradient is zero.
-        const torch::Tensor g2 = gradient.pow(2);
-        const torch::Tensor g3 = g2 * gradient;
+        // alpha = g^2 / (2 g^2 + sum(A) g^3) = 1 / (2 + sum(A) g), zero where the gradient is
+        // zero. The reduced form keeps tiny gradients (early layers) from rounding to nothing.
         const torch::Tensor sumA = activations.sum({2, 3}, /*keepdim=*/true);
-        const torch::Tensor denominator = 2 * g2 + sumA * g3;
-        const torch::Tensor defined = denominator.abs() > 1e-12;
+        const torch::Tensor denominator = 2 + sumA * gradient;
+        const torch::Tensor defined = (gradient != 0) & (denominator.abs() > 1e-12);
         const torch::Tensor alpha =
-            torch::where(defined, g2 / torch::where(defined, denominator, torch::ones_like(denominator)),
-                         torch::zeros_like(g2));
+            torch::where(defined, 1 / torch::where(defined, denominator, torch::ones_like(denominator)),
+                         torch::zeros_like(gradient));
         weights = (torch::relu(gradient) * alpha).sum({2, 3}, /*keepdim=*/true);
     }
     return (weights * activations).sum(1, /*keepdim=*/true);
@@ -197,8 +199,13 @@ Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Te
     net.eval();
     const torch::Tensor values =
         torch::from_blob(const_cast<float *>(map.values.data()), {map.height, map.width}, torch::kFloat32);
-    const double cut = values.flatten().quantile(1.0 - topFraction).item<double>();
-    const torch::Tensor region = (values >= cut).view({1, 1, map.height, map.width}).to(input.device());
+    // Exactly the k strongest pixels: a cut-off value would take every tied pixel, and most
+    // pixels of a focused map are tied at zero.
+    const auto k = std::max<std::int64_t>(1, std::llround(topFraction * double(values.numel())));
+    const torch::Tensor strongest = std::get<1>(values.flatten().topk(k));
+    torch::Tensor region = torch::zeros({values.numel()}, torch::kBool);
+    region.index_fill_(0, strongest, true);
+    region = region.view({1, 1, map.height, map.width}).to(input.device());
     const torch::Tensor mean = input.mean({2, 3}, /*keepdim=*/true).expand_as(input);
     const torch::Tensor batch = torch::cat({input, torch::where(region, mean, input),
                                             torch::where(region, input, mean)});

@@ -745,6 +745,13 @@ private:
         if (std::isfinite(m.valAuc)) {
             card.validationMetrics["auc"] = m.valAuc;
         }
+        // Heatmap reviews judged the weights just replaced: kept, renamed, but no longer
+        // counted towards the new weights' approval (the fresh card starts unreviewed).
+        const auto reviews = m_paths.modelCard().parent_path() / "reviews.csv";
+        std::error_code error;
+        if (std::filesystem::exists(reviews, error)) {
+            std::filesystem::rename(reviews, reviews.parent_path() / ("reviews-before-epoch-" + std::to_string(m.epoch) + ".csv"), error);
+        }
         return writeModelCard(m_paths.modelCard(), card);
     }
 

@@ -60,7 +60,7 @@ Result<std::vector<Input>> listInputs(const BatchExplainJob &job)
     return inputs;
 }
 
-// What makes two batches comparable: the same model, method, target and layer.
+// What makes two batches one: the same model, method, target, layer and overlay style.
 nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &classifier)
 {
     return {{"model", fs::weakly_canonical(classifier.modelDir()).string()},
@@ -70,7 +70,15 @@ nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &c
             {"target", int(job.request.target)},
             {"target_class", job.request.targetClass},
             {"layer", job.request.layer},
-            {"layer_name", job.request.layerName}};
+            {"layer_name", job.request.layerName},
+            // How the overlays look, so that a resumed batch does not mix two styles.
+            {"overlays", job.writeOverlays},
+            {"overlay_max_side", job.overlayMaxSide},
+            {"colormap", int(job.display.style.colormap)},
+            {"opacity", job.display.style.opacity},
+            {"hide_below", job.display.style.threshold},
+            {"contours", job.display.style.mode == imaging::HeatmapMode::Contours},
+            {"scale", job.display.scale == CamScale::Absolute ? job.display.absoluteMax : 0.0}};
 }
 
 std::string rowsCsv(const std::vector<BatchRow> &rows)
@@ -191,7 +199,7 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
         if (earlier != settings) {
             return makeError(ErrorCode::InvalidArgument,
                              job.outputFolder.string() + " holds a batch made with other settings "
-                             "(model, method, target or layer); choose another output folder");
+                             "(model, method, target, layer or overlay style); choose another output folder");
         }
         if (auto earlierRows = readBatchResults(job.outputFolder)) {
             for (BatchRow &row : earlierRows->rows) {

@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/ml.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace cxr::pipeline {
@@ -34,9 +35,14 @@ cv::Mat featureRows(const ImageArrays &images)
 }
 
 // Platt scaling: a and b of P(class 1) = 1 / (1 + exp(-(a f + b))) by Newton's method on the
-// logistic loss; also learns which sign of the decision value means class 1.
+// logistic loss; also learns which sign of the decision value means class 1. Platt's smoothed
+// targets keep a and b finite when the training decisions separate the classes perfectly.
 std::pair<double, double> fitSigmoid(const cv::Mat &decisions, const std::vector<int> &labels)
 {
+    const double positives = double(std::count(labels.begin(), labels.end(), 1));
+    const double negatives = double(labels.size()) - positives;
+    const double positiveTarget = (positives + 1) / (positives + 2);
+    const double negativeTarget = 1 / (negatives + 2);
     double a = 1;
     double b = 0;
     for (int iteration = 0; iteration < 50; ++iteration) {
@@ -44,7 +50,7 @@ std::pair<double, double> fitSigmoid(const cv::Mat &decisions, const std::vector
         for (int i = 0; i < decisions.rows; ++i) {
             const double f = decisions.at<float>(i);
             const double p = 1.0 / (1.0 + std::exp(-(a * f + b)));
-            const double residual = p - labels[std::size_t(i)];
+            const double residual = p - (labels[std::size_t(i)] == 1 ? positiveTarget : negativeTarget);
             const double weight = p * (1 - p);
             ga += residual * f;
             gb += residual;

@@ -27,7 +27,11 @@ Result<std::vector<std::string>> classNamesOf(const fs::path &folder)
     if (!in || !json.is_object() || !json.contains("class_names")) {
         return makeError(ErrorCode::NotFound, folder.string() + ": neither a run (model/model.json) nor a baseline (baseline.json)");
     }
-    return json["class_names"].get<std::vector<std::string>>();
+    try {
+        return json["class_names"].get<std::vector<std::string>>();
+    } catch (const nlohmann::json::exception &) {
+        return makeError(ErrorCode::Corrupt, baseline.string() + ": class_names is not a list of names");
+    }
 }
 
 } // namespace
@@ -56,7 +60,18 @@ Result<SavedEvaluation> readSavedEvaluation(const fs::path &folder, const std::s
     saved.classNames = *classes;
     saved.labels = std::move(predictions->labels);
     saved.probabilities = std::move(predictions->probabilities);
-    saved.report = ml::diagnosticReport(saved.labels, saved.probabilities, metrics["threshold"].get<double>(), bootstrap);
+    try {
+        // The bootstrap the evaluation used, so that its saved intervals come out again.
+        ml::BootstrapSettings used = bootstrap;
+        if (metrics.contains("bootstrap")) {
+            used.samples = metrics["bootstrap"].value("samples", used.samples);
+            used.seed = metrics["bootstrap"].value("seed", used.seed);
+            used.confidence = metrics["bootstrap"].value("confidence", used.confidence);
+        }
+        saved.report = ml::diagnosticReport(saved.labels, saved.probabilities, metrics["threshold"].get<double>(), used);
+    } catch (const nlohmann::json::exception &) {
+        return makeError(ErrorCode::Corrupt, (evaluation / "metrics.json").string() + ": threshold or bootstrap is not a number");
+    }
     return saved;
 }
 

@@ -22,7 +22,8 @@ struct SavedEvaluation {
     ml::DiagnosticReport report; // at the saved threshold; seeded bootstrap, so the saved intervals
 };
 
-// Errors name the missing or broken file.
+// Errors name the missing or broken file. The bootstrap settings saved in metrics.json win over
+// bootstrap, so the intervals are the ones the evaluation reported.
 Result<SavedEvaluation> readSavedEvaluation(const std::filesystem::path &folder, const std::string &split,
                                             const ml::BootstrapSettings &bootstrap = {});
 

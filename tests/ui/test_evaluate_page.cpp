@@ -169,7 +169,7 @@ private Q_SLOTS:
         QVERIFY(page.evaluate());
         QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 60000);
         const QString pdf = m_dir.filePath("report.pdf");
-        QVERIFY(page.exportReport(pdf));
+        QVERIFY(page.exportReport(pdf, /*withPredictions=*/true));
         QTRY_VERIFY_WITH_TIMEOUT(!page.isExportingReport(), 60000);
         QVERIFY2(page.statusText().startsWith("Report written"), qPrintable(page.statusText()));
         QFile file(pdf);

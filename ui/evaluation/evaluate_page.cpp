@@ -212,14 +212,19 @@ EvaluatePage::EvaluatePage(QWidget *parent)
                                                          QFileInfo(run()).absoluteFilePath() + QStringLiteral("/report.pdf"),
                                                          tr("PDF (*.pdf)"));
         if (!pdf.isEmpty()) {
-            exportReport(pdf);
+            const bool withPredictions =
+                QMessageBox::question(this, tr("Export report"),
+                                      tr("Also write the predictions CSV beside the report? It lists "
+                                         "every image's file name, which may carry patient identifiers."),
+                                      QMessageBox::Yes | QMessageBox::No, QMessageBox::No) == QMessageBox::Yes;
+            exportReport(pdf, withPredictions);
         }
     });
     connect(&m_reportJob, &QFutureWatcherBase::finished, this, [this] {
         m_exportReport->setEnabled(true);
         m_exportingReport = false;
         const Status written = m_reportJob.result();
-        m_status->setText(written ? tr("Report written to %1, with the predictions and metrics beside it.")
+        m_status->setText(written ? tr("Report written to %1, with the metrics beside it.")
                                         .arg(m_reportJob.property("pdf").toString())
                                   : tr("Report not written: %1").arg(QString::fromStdString(written.error().message)));
     });
@@ -234,20 +239,21 @@ EvaluatePage::EvaluatePage(QWidget *parent)
                          "folder and reopen at once."));
 }
 
-bool EvaluatePage::exportReport(const QString &pdf)
+bool EvaluatePage::exportReport(const QString &pdf, bool withPredictions)
 {
     if (!hasResult() || m_exportingReport || m_files.size() != int(m_labels.size())) {
         return false;
     }
     EvaluationReportInput input;
     input.run = run();
-    input.dataset = m_dataset->text().trimmed();
-    input.split = m_split->currentText();
+    input.dataset = evaluatedDataset();
+    input.split = evaluatedSplit();
     input.threshold = m_threshold;
     input.thresholdSource = tr("chosen on the Evaluate page");
     input.labels = m_labels;
     input.probabilities = m_probabilities;
     input.files = m_files;
+    input.withPredictions = withPredictions;
     m_exportReport->setEnabled(false);
     m_exportingReport = true;
     m_status->setText(tr("Writing the report…"));
@@ -258,7 +264,17 @@ bool EvaluatePage::exportReport(const QString &pdf)
 
 QString EvaluatePage::run() const
 {
-    return m_run->text().trimmed();
+    return hasResult() ? m_evaluatedRun : m_run->text().trimmed();
+}
+
+QString EvaluatePage::evaluatedDataset() const
+{
+    return hasResult() ? m_evaluatedDataset : m_dataset->text().trimmed();
+}
+
+QString EvaluatePage::evaluatedSplit() const
+{
+    return hasResult() ? m_evaluatedSplit : m_split->currentText();
 }
 
 void EvaluatePage::showConfusionCell(int row, int column)
@@ -365,6 +381,9 @@ bool EvaluatePage::evaluate(bool reuseSaved)
     m_cancel->setEnabled(true);
     m_job.setFuture(QtConcurrent::run([job, reuseSaved, progress = m_progress]() {
         Outcome outcome;
+        outcome.run = QString::fromStdString(job.run.string());
+        outcome.dataset = QString::fromStdString(job.datasetDir.string());
+        outcome.split = QString::fromStdString(job.split);
         auto modelDir = ml::findModelDir(job.run);
         if (!modelDir) {
             outcome.message = QString::fromStdString(modelDir.error().message);
@@ -428,15 +447,20 @@ void EvaluatePage::onEvaluated()
     m_labels = outcome.labels;
     m_probabilities = outcome.probabilities;
     m_files = outcome.files;
+    m_evaluatedRun = outcome.run;
+    m_evaluatedDataset = outcome.dataset;
+    m_evaluatedSplit = outcome.split;
     m_comparison->refreshList(); // a new evaluation may have been saved
-    m_comparison->include(run());
+    if (auto modelDir = ml::findModelDir(run().toStdString())) { // the run, also when given its model/ folder
+        m_comparison->include(QString::fromStdString(modelDir->parent_path().string()));
+    }
     m_cellRow = m_cellColumn = -1;
     m_cellTiles->setImages({});
     m_classNames = outcome.classNames;
     m_modelName = outcome.modelName;
     const auto positives = std::count(m_labels.begin(), m_labels.end(), 1);
     m_status->setText(tr("%1 on the %2 split: %3 images, %4 %5 (prevalence %6). %7")
-                          .arg(m_modelName, m_split->currentText())
+                          .arg(m_modelName, m_evaluatedSplit)
                           .arg(m_labels.size())
                           .arg(positives)
                           .arg(m_classNames.value(1))
@@ -572,7 +596,7 @@ void EvaluatePage::drawCurves()
 
 bool EvaluatePage::saveThresholdToModelCard()
 {
-    auto modelDir = ml::findModelDir(m_run->text().trimmed().toStdString());
+    auto modelDir = ml::findModelDir(run().toStdString());
     if (!modelDir) {
         m_status->setText(QString::fromStdString(modelDir.error().message));
         return false;

@@ -66,13 +66,17 @@ public:
     void showConfusionCell(int row, int column);
     QStringList cellImages() const;
     QListView *cellView() const { return m_cellView; }
+    // The run, dataset and split of the result shown (the fields before any result).
     QString run() const;
+    QString evaluatedDataset() const;
+    QString evaluatedSplit() const;
     // The "Compare" tab: saved evaluations of the runs folder's runs and baselines side by side.
     RunComparison *comparison() const { return m_comparison; }
     void setRunsFolder(const QString &folder);
     // Writes the PDF report of the result shown (at the current threshold) on a worker thread;
     // false when there is no result or a report is being written.
-    bool exportReport(const QString &pdf);
+    // withPredictions also copies the predictions CSV, whose file names may carry patient ids.
+    bool exportReport(const QString &pdf, bool withPredictions = false);
     bool isExportingReport() const { return m_exportingReport; }
 
 Q_SIGNALS:
@@ -86,6 +90,9 @@ private:
         bool ok = false;
         bool cancelled = false;
         QString message;
+        QString run; // what was evaluated: the fields may change afterwards
+        QString dataset;
+        QString split;
         std::vector<int> labels;
         std::vector<float> probabilities;
         QStringList files; // absolute
@@ -125,6 +132,9 @@ private:
     int m_cellRow = -1;
     int m_cellColumn = -1;
     QStringList m_files;
+    QString m_evaluatedRun;
+    QString m_evaluatedDataset;
+    QString m_evaluatedSplit;
     QFutureWatcher<Outcome> m_job;
     std::shared_ptr<PolledProgress> m_progress; // of the evaluation in flight
     QTimer m_progressTimer;

@@ -267,7 +267,7 @@ void RunComparison::onLoaded()
     m_baselines->setEnabled(true);
     if (m_progress) { // a baseline run: list and tick what it made
         m_progress.reset();
-        m_status->setText(loaded.errors.join(QLatin1Char('\n')));
+        m_baselineErrors = loaded.errors; // shown with the comparison that follows
         refreshList();
         const QStringList checked = checkedFolders() + loaded.baselineFolders;
         compare(checked);
@@ -284,8 +284,10 @@ void RunComparison::onLoaded()
     }
     m_evaluations = loaded.evaluations;
     show(m_evaluations);
-    m_status->setText(loaded.errors.isEmpty() ? tr("%1 evaluations of the %2 split.").arg(m_evaluations.size()).arg(m_split)
-                                              : loaded.errors.join(QLatin1Char('\n')));
+    const QStringList errors = m_baselineErrors + loaded.errors;
+    m_baselineErrors.clear();
+    m_status->setText(errors.isEmpty() ? tr("%1 evaluations of the %2 split.").arg(m_evaluations.size()).arg(m_split)
+                                       : errors.join(QLatin1Char('\n')));
     Q_EMIT compared();
 }
 

@@ -82,6 +82,7 @@ private:
     bool m_reloadPending = false;
     bool m_baselinesRequested = false;
     std::vector<pipeline::SavedEvaluation> m_evaluations;
+    QStringList m_baselineErrors;
 };
 
 } // namespace cxr::ui

@@ -237,7 +237,8 @@ Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput
     if (!card) {
         return card.error();
     }
-    const ml::DiagnosticReport report = ml::diagnosticReport(input.labels, input.probabilities, input.threshold);
+    const ml::DiagnosticReport report =
+        ml::diagnosticReport(input.labels, input.probabilities, input.threshold, input.bootstrap);
     const QString partial = pdfPath + QStringLiteral(".partial");
     {
         QPdfWriter writer(partial);
@@ -364,7 +365,7 @@ Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput
                 pipeline::CamDisplay display;
                 display.style.colormap = imaging::Colormap::Inferno;
                 display.style.opacity = 0.45;
-                const ml::CamRequest request;
+                ml::CamRequest request;
                 const double tile = flow.width() / 4 - 12;
                 int done = 0;
                 for (int row = 0; row < 2; ++row) {
@@ -393,6 +394,7 @@ Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput
                                 return makeError(ErrorCode::Cancelled, "report cancelled");
                             }
                             const fs::path file = input.files[int(members[k])].toStdString();
+                            request.targetClass = column; // the called class at this report's threshold
                             auto prediction = pipeline::predictImage(*classifier, file, &request);
                             if (!prediction) {
                                 continue;
@@ -429,12 +431,16 @@ Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput
     }
     const QString base = QFileInfo(pdfPath).path() + QLatin1Char('/') + QFileInfo(pdfPath).completeBaseName();
     const fs::path evaluation = modelDir->parent_path() / "evaluations" / input.split.toStdString();
-    for (const char *name : {"predictions.csv", "metrics.json"}) {
-        const QString source = QString::fromStdString((evaluation / name).string());
-        const QString target = base + QLatin1Char('.') + QString::fromLatin1(name);
-        if (QFile::exists(source)) {
-            QFile::remove(target);
-            QFile::copy(source, target);
+    QStringList names{QStringLiteral("metrics.json")};
+    if (input.withPredictions) {
+        names << QStringLiteral("predictions.csv");
+    }
+    for (const QString &name : names) {
+        const QString source = QString::fromStdString((evaluation / name.toStdString()).string());
+        const QString target = base + QLatin1Char('.') + name;
+        QFile::remove(target);
+        if (!QFile::copy(source, target)) {
+            return makeError(ErrorCode::WriteFailed, target.toStdString() + ": cannot copy " + source.toStdString());
         }
     }
     return Ok{};

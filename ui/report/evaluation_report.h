@@ -3,6 +3,7 @@
 
 #include "core/common/progress.h"
 #include "core/common/result.h"
+#include "core/ml/diagnostic_metrics.h"
 
 #include <QString>
 #include <QStringList>
@@ -23,13 +24,17 @@ struct EvaluationReportInput {
     std::vector<float> probabilities; // P(class 1)
     QStringList files;                // absolute, one per prediction
     int gradCamExamplesPerCell = 2;   // the most confident images of each confusion cell
+    ml::BootstrapSettings bootstrap;  // as the evaluation used, for the same intervals
+    // Copy the run's predictions.csv beside the PDF too. Off by default: its file names may
+    // carry patient ids.
+    bool withPredictions = false;
 };
 
 // Writes a PDF report: model card (with its review and approval), dataset summary, training
 // curves, every metric with its 95% bootstrap interval, the confusion matrix, ROC and
 // precision-recall curves with the operating point, and Grad-CAM examples for each confusion
 // cell. Image file names are left out (they may carry patient ids). Beside the PDF go
-// BASE.predictions.csv and BASE.metrics.json, the run's saved evaluation. Needs a
+// BASE.metrics.json and, when asked for, BASE.predictions.csv (the run's saved evaluation). Needs a
 // QGuiApplication (fonts); may run on a worker thread. Errors name the file.
 Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput &input,
                              ProgressObserver *observer = nullptr);

@@ -2,6 +2,10 @@
 #include "ui/viewer/explain_worker.h"
 
 #include "core/imaging/model_input.h"
+#include "core/ml/run_folder.h"
+
+#include <QDateTime>
+#include <QFileInfo>
 
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -9,6 +13,7 @@ namespace cxr::ui {
 
 struct ExplainWorker::State {
     QString modelPath;
+    QDateTime cardModified; // the card is read again when it changes (threshold, approval)
     std::optional<ml::Classifier> classifier;
 };
 
@@ -52,41 +57,57 @@ void ExplainWorker::start(const Request &request)
     std::shared_ptr<State> state = m_state;
     m_running = true;
     m_watcher.setFuture(QtConcurrent::run(&m_pool, [state, request]() {
-        Outcome outcome;
-        outcome.request = request;
-        if (!state->classifier || state->modelPath != request.model) {
-            state->classifier.reset();
-            auto opened = ml::Classifier::open(request.model.toStdString());
-            if (!opened) {
-                outcome.error = errorText(opened.error());
-                return outcome;
-            }
-            state->classifier.emplace(std::move(*opened));
-            state->modelPath = request.model;
-        }
-        ml::Classifier &classifier = *state->classifier;
-        outcome.card = classifier.card();
-        outcome.layers = classifier.camLayers();
-        if (request.image.isEmpty()) {
-            return outcome; // the model alone: its card and layers
-        }
-        auto prediction = pipeline::predictImage(classifier, request.image.toStdString(), &request.cam);
-        if (!prediction) {
-            outcome.error = errorText(prediction.error());
+        try {
+            return compute(*state, request);
+        } catch (const std::exception &e) { // a library failure must not end the application
+            Outcome outcome;
+            outcome.request = request;
+            outcome.error = QStringLiteral("unexpected failure: %1").arg(QString::fromLocal8Bit(e.what()));
             return outcome;
         }
-        if (request.faithfulness) {
-            auto measured = classifier.faithfulness(imaging::scaleModelInput(prediction->modelInput),
-                                                    *prediction->cam);
-            if (!measured) {
-                outcome.error = errorText(measured.error());
-            } else {
-                outcome.faithfulness = *measured;
-            }
-        }
-        outcome.prediction = std::move(*prediction);
-        return outcome;
     }));
+}
+
+ExplainWorker::Outcome ExplainWorker::compute(State &state, const Request &request)
+{
+    Outcome outcome;
+    outcome.request = request;
+    auto modelDir = ml::findModelDir(request.model.toStdString());
+    const QDateTime cardModified =
+        modelDir ? QFileInfo(QString::fromStdString((*modelDir / "model.json").string())).lastModified() : QDateTime();
+    if (!state.classifier || state.modelPath != request.model || state.cardModified != cardModified) {
+        state.classifier.reset();
+        auto opened = ml::Classifier::open(request.model.toStdString());
+        if (!opened) {
+            outcome.error = errorText(opened.error());
+            return outcome;
+        }
+        state.classifier.emplace(std::move(*opened));
+        state.modelPath = request.model;
+        state.cardModified = cardModified;
+    }
+    ml::Classifier &classifier = *state.classifier;
+    outcome.card = classifier.card();
+    outcome.layers = classifier.camLayers();
+    if (request.image.isEmpty()) {
+        return outcome; // the model alone: its card and layers
+    }
+    auto prediction = pipeline::predictImage(classifier, request.image.toStdString(), &request.cam);
+    if (!prediction) {
+        outcome.error = errorText(prediction.error());
+        return outcome;
+    }
+    if (request.faithfulness) {
+        auto measured = classifier.faithfulness(imaging::scaleModelInput(prediction->modelInput),
+                                                *prediction->cam);
+        if (!measured) {
+            outcome.error = errorText(measured.error());
+        } else {
+            outcome.faithfulness = *measured;
+        }
+    }
+    outcome.prediction = std::move(*prediction);
+    return outcome;
 }
 
 void ExplainWorker::onFinished()

@@ -51,6 +51,7 @@ Q_SIGNALS:
 private:
     struct State;
     void start(const Request &request);
+    static Outcome compute(State &state, const Request &request); // on the worker thread
     void onFinished();
 
     std::shared_ptr<State> m_state; // the open model; used by one job at a time
