@@ -51,12 +51,20 @@ cv::Mat toBgr(const cv::Mat &base)
 
 } // namespace
 
-cv::Mat renderHeatmapOverlay(const cv::Mat &base, const std::vector<float> &map, int mapWidth,
-                             int mapHeight, const HeatmapStyle &style)
+HeatmapLayer prepareHeatmapLayer(const std::vector<float> &map, int mapWidth, int mapHeight,
+                                 cv::Size size, Colormap colormap)
+{
+    HeatmapLayer layer;
+    layer.values = resizedMap(map, mapWidth, mapHeight, size);
+    layer.colour = colourise(layer.values, colormap);
+    return layer;
+}
+
+cv::Mat drawHeatmapLayer(const cv::Mat &base, const HeatmapLayer &layer, const HeatmapStyle &style)
 {
     cv::Mat out = toBgr(base);
-    const cv::Mat values = resizedMap(map, mapWidth, mapHeight, out.size());
-    const cv::Mat colour = colourise(values, style.colormap);
+    assert(out.size() == layer.values.size());
+    const cv::Mat &values = layer.values;
     const double alpha = std::clamp(style.opacity, 0.0, 1.0);
     if (style.mode == HeatmapMode::Contours) {
         // Lines a few pixels wide whatever the image size, so they stay visible when fitted.
@@ -79,7 +87,7 @@ cv::Mat renderHeatmapOverlay(const cv::Mat &base, const std::vector<float> &map,
         return out;
     }
     cv::Mat blended;
-    cv::addWeighted(out, 1.0 - alpha, colour, alpha, 0.0, blended);
+    cv::addWeighted(out, 1.0 - alpha, layer.colour, alpha, 0.0, blended);
     if (style.threshold > 0) {
         const cv::Mat shown = values >= style.threshold;
         blended.copyTo(out, shown);
@@ -88,10 +96,10 @@ cv::Mat renderHeatmapOverlay(const cv::Mat &base, const std::vector<float> &map,
     return blended;
 }
 
-cv::Mat renderHeatmap(const std::vector<float> &map, int mapWidth, int mapHeight, int width,
-                      int height, Colormap colormap)
+cv::Mat renderHeatmapOverlay(const cv::Mat &base, const std::vector<float> &map, int mapWidth,
+                             int mapHeight, const HeatmapStyle &style)
 {
-    return colourise(resizedMap(map, mapWidth, mapHeight, cv::Size(width, height)), colormap);
+    return drawHeatmapLayer(base, prepareHeatmapLayer(map, mapWidth, mapHeight, base.size(), style.colormap), style);
 }
 
 cv::Mat renderColourBar(Colormap colormap, int width, int height)

@@ -34,19 +34,23 @@ CamOnImage camOnImage(const ml::CamMap &cam, const ml::ModelSpec &spec, int imag
     return {std::vector<float>(part.begin<float>(), part.end<float>()), content.width, content.height};
 }
 
+imaging::HeatmapLayer prepareCamLayer(const ml::CamMap &cam, const ml::ModelSpec &spec, cv::Size size,
+                                      const CamDisplay &display)
+{
+    const CamOnImage map = camOnImage(cam, spec, size.width, size.height, display);
+    return imaging::prepareHeatmapLayer(map.values, map.width, map.height, size, display.style.colormap);
+}
+
 cv::Mat renderCamOverlay(const cv::Mat &base, const ml::CamMap &cam, const ml::ModelSpec &spec,
                          const CamDisplay &display)
 {
-    const CamOnImage map = camOnImage(cam, spec, base.cols, base.rows, display);
-    return imaging::renderHeatmapOverlay(base, map.values, map.width, map.height, display.style);
+    return imaging::drawHeatmapLayer(base, prepareCamLayer(cam, spec, base.size(), display), display.style);
 }
 
 cv::Mat renderCamHeatmap(const cv::Mat &base, const ml::CamMap &cam, const ml::ModelSpec &spec,
                          const CamDisplay &display)
 {
-    const CamOnImage map = camOnImage(cam, spec, base.cols, base.rows, display);
-    return imaging::renderHeatmap(map.values, map.width, map.height, base.cols, base.rows,
-                                  display.style.colormap);
+    return prepareCamLayer(cam, spec, base.size(), display).colour;
 }
 
 std::string camMethodName(ml::CamMethod method)

@@ -143,13 +143,31 @@ cv::Mat OverlayControls::compose(const cv::Mat &image, const ml::CamMap *cam, co
         return image;
     }
     const pipeline::CamDisplay d = display();
-    const cv::Mat overlay = pipeline::renderCamOverlay(image, *cam, spec, d);
+    const imaging::HeatmapLayer &layer = layerFor(image, *cam, spec, d);
+    const cv::Mat overlay = imaging::drawHeatmapLayer(image, layer, d.style);
     if (shown == CamView::Overlay) {
         return overlay;
     }
     cv::Mat row;
-    cv::hconcat(std::vector<cv::Mat>{toBgr(image), pipeline::renderCamHeatmap(image, *cam, spec, d), overlay}, row);
+    cv::hconcat(std::vector<cv::Mat>{toBgr(image), layer.colour, overlay}, row);
     return row;
+}
+
+const imaging::HeatmapLayer &OverlayControls::layerFor(const cv::Mat &image, const ml::CamMap &cam,
+                                                       const ml::ModelSpec &spec,
+                                                       const pipeline::CamDisplay &display) const
+{
+    double fingerprint = cam.rawLow + 3 * cam.rawHigh;
+    for (std::size_t i = 0; i < cam.values.size(); i += 61) {
+        fingerprint += cam.values[i] * double(i % 7 + 1);
+    }
+    const LayerKey key{cam.values.data(), fingerprint, image.cols, image.rows, int(display.style.colormap),
+                       int(display.scale), display.absoluteMax};
+    if (!(key == m_layerKey) || m_layer.values.empty()) {
+        m_layer = pipeline::prepareCamLayer(cam, spec, image.size(), display);
+        m_layerKey = key;
+    }
+    return m_layer;
 }
 
 void OverlayControls::save() const

@@ -63,6 +63,26 @@ private:
     QLabel *m_colourBar;
     QLabel *m_caption;
     std::optional<ml::CamMap> m_cam;
+    // The map resized and coloured for the image size shown: window/level drags and opacity
+    // changes redraw from it instead of recolouring the map at full resolution each time.
+    struct LayerKey {
+        const float *cam = nullptr; // identity of the map's values ...
+        double fingerprint = 0;     // ... and a sample of them, should a new map reuse the memory
+        int width = 0;
+        int height = 0;
+        int colormap = 0;
+        int scale = 0;
+        double absoluteMax = 0;
+        bool operator==(const LayerKey &o) const
+        {
+            return cam == o.cam && fingerprint == o.fingerprint && width == o.width && height == o.height && colormap == o.colormap &&
+                   scale == o.scale && absoluteMax == o.absoluteMax;
+        }
+    };
+    mutable LayerKey m_layerKey;
+    mutable imaging::HeatmapLayer m_layer;
+    const imaging::HeatmapLayer &layerFor(const cv::Mat &image, const ml::CamMap &cam, const ml::ModelSpec &spec,
+                                          const pipeline::CamDisplay &display) const;
 };
 
 } // namespace cxr::ui
