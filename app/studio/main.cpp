@@ -10,6 +10,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 
 int main(int argc, char **argv)
 {
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("dataset"),
-                                 QStringLiteral("dataset folder to open (optional)"));
+                                 QStringLiteral("dataset folder or manifest, or an image to view (optional)"));
     QCommandLineOption imageOption(QStringLiteral("image"),
                                    QStringLiteral("image to open in the Viewer"),
                                    QStringLiteral("file"));
@@ -41,8 +42,17 @@ int main(int argc, char **argv)
 
     cxr::ui::MainWindow window;
     window.show();
-    if (!parser.positionalArguments().isEmpty()) {
-        window.datasetPage()->openDataset(parser.positionalArguments().first());
+    // A folder or manifest opens as a dataset; an image (a file manager's "Open with", the
+    // desktop entry's %F) opens in the Viewer.
+    for (const QString &argument : parser.positionalArguments()) {
+        const QFileInfo info(argument);
+        const QString suffix = info.suffix().toLower();
+        if (info.isFile() && suffix != QStringLiteral("csv")) {
+            window.showPage(cxr::ui::MainWindow::ViewerPageIndex);
+            window.viewerPage()->openImage(argument);
+        } else {
+            window.datasetPage()->openDataset(argument);
+        }
     }
     if (parser.isSet(modelOption)) {
         window.showPage(cxr::ui::MainWindow::ViewerPageIndex);
