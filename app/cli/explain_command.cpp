@@ -107,45 +107,39 @@ void printPrediction(const fs::path &image, const pipeline::ImagePrediction &p)
 
 int runSingle(ExplainOptions &o)
 {
-    pipeline::ExplainJob job;
-    job.model = o.model;
-    job.image = o.images.front();
-    job.output = o.out;
-    job.request = o.request;
-    job.display = o.display;
-    job.device = o.device;
-    auto classifier = ml::Classifier::open(job.model, job.device);
+    const fs::path &image = o.images.front();
+    auto classifier = ml::Classifier::open(o.model, o.device);
     if (!classifier) {
         return reportError(classifier.error());
     }
-    auto prediction = pipeline::predictImage(*classifier, job.image, &job.request);
+    auto prediction = pipeline::predictImage(*classifier, image, &o.request);
     if (!prediction) {
         return reportError(prediction.error());
     }
-    auto overlay = pipeline::overlayForFile(job.image, *prediction, classifier->card().spec, job.display);
+    auto overlay = pipeline::overlayForFile(image, *prediction, classifier->card().spec, o.display);
     if (!overlay) {
         return reportError(overlay.error());
     }
-    if (auto written = imaging::writeImage(job.output, *overlay); !written) {
+    if (auto written = imaging::writeImage(o.out, *overlay); !written) {
         return reportError(written.error());
     }
     std::optional<ml::Faithfulness> faithfulness;
     if (o.faithfulness) {
         auto measured = classifier->faithfulness(imaging::scaleModelInput(prediction->modelInput), *prediction->cam);
         if (!measured) {
-            return reportError(Error{measured.error().code, job.image.string() + ": " + measured.error().message});
+            return reportError(Error{measured.error().code, image.string() + ": " + measured.error().message});
         }
         faithfulness = *measured;
     }
     if (o.json) {
         const ml::CamMap &cam = *prediction->cam;
-        nlohmann::json j = {{"file", job.image.string()},        {"model", prediction->modelName},
+        nlohmann::json j = {{"file", image.string()},        {"model", prediction->modelName},
                             {"prediction", pipeline::describePrediction(*prediction)},
                             {"predicted_class", prediction->predictedClass},
                             {"probability", prediction->probability}, {"threshold", prediction->threshold},
                             {"method", pipeline::camMethodName(cam.method)}, {"layer", cam.layer},
                             {"explained_class", cam.explainedClass}, {"flat", cam.flat},
-                            {"raw_range", {cam.rawLow, cam.rawHigh}}, {"overlay", job.output.string()}};
+                            {"raw_range", {cam.rawLow, cam.rawHigh}}, {"overlay", o.out.string()}};
         if (faithfulness) {
             j["faithfulness"] = {{"top_fraction", faithfulness->topFraction},
                                  {"original", faithfulness->original},
@@ -155,14 +149,14 @@ int runSingle(ExplainOptions &o)
         std::cout << j.dump(2) << "\n";
         return int(kSuccess);
     }
-    printPrediction(job.image, *prediction);
+    printPrediction(image, *prediction);
     if (faithfulness) {
         std::printf("Faithfulness (top %.0f%% of the map): probability %.3f; %.3f with the region "
                     "removed, %.3f with only the region kept\n",
                     faithfulness->topFraction * 100, faithfulness->original,
                     faithfulness->regionRemoved, faithfulness->regionKept);
     }
-    std::printf("Overlay written to %s\n", job.output.string().c_str());
+    std::printf("Overlay written to %s\n", o.out.string().c_str());
     return int(kSuccess);
 }
 

@@ -2,7 +2,6 @@
 #include "core/pipeline/explain_job.h"
 
 #include "core/imaging/image_loader.h"
-#include "core/imaging/image_writer.h"
 #include "core/imaging/model_input.h"
 #include "core/pipeline/input_spec.h"
 
@@ -114,26 +113,6 @@ Result<cv::Mat> overlayForFile(const fs::path &image, const ImagePrediction &pre
         cv::resize(base, base, cv::Size(), scale, scale, cv::INTER_AREA);
     }
     return renderCamOverlay(base, *prediction.cam, spec, display);
-}
-
-Result<ImagePrediction> runExplain(const ExplainJob &job)
-{
-    auto classifier = ml::Classifier::open(job.model, job.device);
-    if (!classifier) {
-        return classifier.error();
-    }
-    auto prediction = predictImage(*classifier, job.image, &job.request);
-    if (!prediction) {
-        return prediction.error();
-    }
-    auto overlay = overlayForFile(job.image, *prediction, classifier->card().spec, job.display);
-    if (!overlay) {
-        return overlay.error();
-    }
-    if (auto written = imaging::writeImage(job.output, *overlay); !written) {
-        return written.error();
-    }
-    return prediction;
 }
 
 } // namespace cxr::pipeline

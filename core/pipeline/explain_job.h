@@ -37,18 +37,6 @@ std::string describePrediction(const ImagePrediction &prediction);
 Result<ImagePrediction> predictImage(ml::Classifier &classifier, const std::filesystem::path &path,
                                      const ml::CamRequest *explain = nullptr);
 
-struct ExplainJob {
-    std::filesystem::path model; // run or model folder
-    std::filesystem::path image;
-    std::filesystem::path output; // PNG
-    ml::CamRequest request;
-    CamDisplay display;
-    std::string device = "auto";
-};
-
-// Writes the map over the full-resolution image to output (PNG) and returns the prediction.
-Result<ImagePrediction> runExplain(const ExplainJob &job);
-
 // The overlay of one prediction over its image as decoded for display, at most maxSide pixels
 // on the long side (0: full size).
 Result<cv::Mat> overlayForFile(const std::filesystem::path &image, const ImagePrediction &prediction,

@@ -6,34 +6,13 @@
 //   bench_overlay IMAGE
 #include "core/imaging/image_loader.h"
 #include "core/pipeline/cam_rendering.h"
+#include "tests/bench/median_time.h"
 
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <vector>
 
 using namespace cxr;
-
-namespace {
-
-double medianMs(const std::function<void()> &work)
-{
-    std::vector<double> times;
-    for (int i = 0; i < 17; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        work();
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        if (i >= 2) {
-            times.push_back(ms);
-        }
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
-
-} // namespace
 
 int main(int argc, char **argv)
 {
@@ -60,9 +39,9 @@ int main(int argc, char **argv)
     spec.inputSize = 224;
     pipeline::CamDisplay display;
     const cv::Mat &base = image->display;
-    const double full = medianMs([&] { pipeline::renderCamOverlay(base, cam, spec, display); });
+    const double full = bench::medianMs(15, [&] { pipeline::renderCamOverlay(base, cam, spec, display); });
     const imaging::HeatmapLayer layer = pipeline::prepareCamLayer(cam, spec, base.size(), display);
-    const double kept = medianMs([&] { imaging::drawHeatmapLayer(base, layer, display.style); });
+    const double kept = bench::medianMs(15, [&] { imaging::drawHeatmapLayer(base, layer, display.style); });
     std::printf("image %dx%d: whole overlay %.1f ms, over the kept layer %.1f ms (%.2fx)\n", base.cols,
                 base.rows, full, kept, full / kept);
     return 0;

@@ -100,30 +100,19 @@ RunHistory::RunHistory(QWidget *parent)
         showDifferences();
         Q_EMIT selectionChanged();
     });
-    connect(m_resume, &QPushButton::clicked, this, [this] {
-        const auto runs = selectedRuns();
-        if (runs.size() == 1) {
-            Q_EMIT resumeRequested(runs.front());
-        }
-    });
-    connect(m_trainLike, &QPushButton::clicked, this, [this] {
-        const auto runs = selectedRuns();
-        if (runs.size() == 1) {
-            Q_EMIT trainLikeRequested(runs.front());
-        }
-    });
-    connect(m_evaluate, &QPushButton::clicked, this, [this] {
-        const auto runs = selectedRuns();
-        if (runs.size() == 1) {
-            Q_EMIT evaluateRequested(runs.front());
-        }
-    });
-    connect(m_view, &QPushButton::clicked, this, [this] {
-        const auto runs = selectedRuns();
-        if (runs.size() == 1) {
-            Q_EMIT viewRequested(runs.front());
-        }
-    });
+    // Resume, train like, evaluate and view act on exactly one selected run.
+    const auto forTheSelectedRun = [this](void (RunHistory::*request)(const ml::RunInfo &)) {
+        return [this, request] {
+            const auto runs = selectedRuns();
+            if (runs.size() == 1) {
+                Q_EMIT(this->*request)(runs.front());
+            }
+        };
+    };
+    connect(m_resume, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::resumeRequested));
+    connect(m_trainLike, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::trainLikeRequested));
+    connect(m_evaluate, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::evaluateRequested));
+    connect(m_view, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::viewRequested));
     connect(m_archive, &QPushButton::clicked, this, &RunHistory::archiveSelected);
     connect(m_delete, &QPushButton::clicked, this, &RunHistory::deleteSelected);
     updateButtons();

@@ -215,14 +215,7 @@ bool TrainPage::start()
     m_form->remember();
     const pipeline::TrainJob job = m_form->job();
     m_curves->clear();
-    m_lastStep = 0;
-    if (!m_session->start(job)) {
-        return false;
-    }
-    m_history->setActiveRun(QString::fromStdString(job.runDir.string()));
-    m_status->setText(tr("Starting %1…").arg(QString::fromStdString(job.runDir.string())));
-    updateControls();
-    return true;
+    return launch(job, tr("Starting %1…"));
 }
 
 bool TrainPage::resumeRun(const ml::RunInfo &run)
@@ -236,12 +229,18 @@ bool TrainPage::resumeRun(const ml::RunInfo &run)
     job.cacheDir = m_form->job().cacheDir;
     const ml::RunPaths paths{run.folder};
     m_curves->showRun(run, ml::readStepsCsv(paths));
+    return launch(job, tr("Resuming %1…"));
+}
+
+bool TrainPage::launch(const pipeline::TrainJob &job, const QString &status)
+{
     m_lastStep = 0;
     if (!m_session->start(job)) {
         return false;
     }
-    m_history->setActiveRun(QString::fromStdString(run.folder.string()));
-    m_status->setText(tr("Resuming %1…").arg(QString::fromStdString(run.folder.string())));
+    const QString folder = QString::fromStdString(job.runDir.string());
+    m_history->setActiveRun(folder);
+    m_status->setText(status.arg(folder));
     updateControls();
     return true;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/ml/run_folder.h"
+#include "core/pipeline/training_job.h"
 
 #include <QWidget>
 
@@ -52,6 +53,8 @@ Q_SIGNALS:
     void trainingFinished(bool succeeded, const QString &message);
 
 private:
+    // Starts job on the session and shows it as the active run; status holds %1 for its folder.
+    bool launch(const pipeline::TrainJob &job, const QString &status);
     void validate();
     void updateControls();
     void onStep(const ml::BatchReport &report);

@@ -13,11 +13,11 @@
 #include "core/ml/gradcam.h"
 #include "core/ml/models.h"
 #include "core/ml/torch_includes.h"
+#include "tests/bench/median_time.h"
 
 #include <torch/cuda.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -27,22 +27,15 @@ using namespace cxr;
 
 namespace {
 
+// The median time of work; on a GPU each run waits for its kernels.
 double medianMs(int repeats, const std::function<void()> &work, const torch::Device &device)
 {
-    std::vector<double> times;
-    for (int i = 0; i < repeats + 2; ++i) { // two warm-up runs
-        const auto start = std::chrono::steady_clock::now();
+    return bench::medianMs(repeats, [&] {
         work();
         if (device.is_cuda()) {
             torch::cuda::synchronize();
         }
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        if (i >= 2) {
-            times.push_back(ms);
-        }
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
+    });
 }
 
 } // namespace
