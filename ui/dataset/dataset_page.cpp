@@ -234,8 +234,9 @@ void DatasetPage::onScanFinished()
         // The listing: show names and counts now, check the files next.
         m_index = std::make_shared<const data::DatasetIndex>(std::move(*outcome.index));
         showDataset();
-        startWorker([listed = *m_index](ScanState *state) {
-            return data::inspectDataset(listed, state);
+        // The page's index is immutable and shared: the inspection reads it, never a copy.
+        startWorker([listed = m_index](ScanState *state) {
+            return data::inspectDataset(*listed, state);
         });
         return;
     }
@@ -399,7 +400,7 @@ void DatasetPage::showEpochMix()
 void DatasetPage::applyFilter()
 {
     if (m_index) {
-        m_thumbnails->setDataset(*m_index, m_splitFilter->currentData().toString(),
+        m_thumbnails->setDataset(m_index, m_splitFilter->currentData().toString(),
                                  m_classFilter->currentData().toString(),
                                  ThumbnailModel::SortOrder(m_sortOrder->currentIndex()));
     }

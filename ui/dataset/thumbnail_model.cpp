@@ -37,38 +37,45 @@ ThumbnailModel::~ThumbnailModel()
     m_thread.wait();
 }
 
-void ThumbnailModel::setDataset(const data::DatasetIndex &index, const QString &split,
-                                const QString &className, SortOrder order)
+void ThumbnailModel::setDataset(std::shared_ptr<const data::DatasetIndex> index,
+                                const QString &split, const QString &className, SortOrder order)
 {
     beginResetModel();
     reset();
-    if (split == kProblemFiles) {
-        for (const data::DatasetProblem &problem : index.problems) {
-            m_entries.append({QString::fromStdString(problem.path.string()), tr("skipped"),
-                              QString(), 0, QString::fromStdString(problem.reason), QString(), QString(), 0});
+    m_index = std::move(index);
+    m_showingProblems = split == kProblemFiles;
+    if (m_showingProblems) {
+        m_rows.resize(m_index->problems.size());
+        for (std::size_t i = 0; i < m_rows.size(); ++i) {
+            m_rows[i] = std::int32_t(i);
+        }
+        endResetModel();
+        return;
+    }
+    const std::string wantedSplit = split.toStdString();
+    int wantedLabel = -1;
+    if (!className.isEmpty()) {
+        const auto &classes = m_index->classes;
+        const auto found = std::find(classes.begin(), classes.end(), className.toStdString());
+        wantedLabel = found == classes.end() ? int(classes.size()) : int(found - classes.begin());
+    }
+    const auto &files = m_index->files;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        if ((wantedSplit.empty() || files[i].split == wantedSplit) &&
+            (wantedLabel < 0 || files[i].label == wantedLabel)) {
+            m_rows.push_back(std::int32_t(i));
         }
     }
-    for (const data::DatasetFile &file : index.files) {
-        if (split == kProblemFiles) {
-            break;
-        }
-        const QString fileSplit = QString::fromStdString(file.split);
-        const QString fileClass = QString::fromStdString(index.classes[std::size_t(file.label)]);
-        if ((!split.isEmpty() && fileSplit != split) ||
-            (!className.isEmpty() && fileClass != className)) {
-            continue;
-        }
-        m_entries.append({QString::fromStdString(file.path.string()), fileSplit, fileClass,
-                          qint64(file.bytes), QString(), QString(), QString(), 0});
-    }
+    m_rows.shrink_to_fit();
     // The index is already in split, class, path order (ByPath).
     if (order == SortOrder::ByFileName) {
-        std::stable_sort(m_entries.begin(), m_entries.end(), [](const Entry &a, const Entry &b) {
-            return QFileInfo(a.path).fileName() < QFileInfo(b.path).fileName();
+        std::stable_sort(m_rows.begin(), m_rows.end(), [&files](std::int32_t a, std::int32_t b) {
+            return files[std::size_t(a)].path.filename() < files[std::size_t(b)].path.filename();
         });
     } else if (order == SortOrder::ByFileSizeLargestFirst) {
-        std::stable_sort(m_entries.begin(), m_entries.end(),
-                         [](const Entry &a, const Entry &b) { return a.bytes > b.bytes; });
+        std::stable_sort(m_rows.begin(), m_rows.end(), [&files](std::int32_t a, std::int32_t b) {
+            return files[std::size_t(a)].bytes > files[std::size_t(b)].bytes;
+        });
     }
     endResetModel();
 }
@@ -77,7 +84,10 @@ void ThumbnailModel::reset()
 {
     m_loader->clearQueue();
     ++m_generation;
-    m_entries.clear();
+    m_index.reset();
+    m_rows.clear();
+    m_showingProblems = false;
+    m_tiles.clear();
     m_cache.clear();
     m_requested.clear();
     m_errors.clear();
@@ -87,47 +97,84 @@ void ThumbnailModel::setImages(const QVector<Tile> &tiles)
 {
     beginResetModel();
     reset();
-    for (const Tile &tile : tiles) {
-        Entry entry;
-        entry.path = tile.path;
-        entry.caption = tile.caption;
-        entry.toolTip = tile.toolTip;
-        entry.value = tile.value;
-        m_entries.append(entry);
-    }
+    m_tiles = tiles;
     endResetModel();
 }
 
 int ThumbnailModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_entries.size());
+    if (parent.isValid()) {
+        return 0;
+    }
+    return m_index ? int(m_rows.size()) : int(m_tiles.size());
+}
+
+QString ThumbnailModel::pathOf(int row) const
+{
+    if (!m_index) {
+        return m_tiles[row].path;
+    }
+    const std::size_t at = std::size_t(m_rows[std::size_t(row)]);
+    return m_showingProblems ? QString::fromStdString(m_index->problems[at].path.string())
+                             : QString::fromStdString(m_index->files[at].path.string());
+}
+
+QString ThumbnailModel::toolTipOf(int row) const
+{
+    if (!m_index) {
+        return m_tiles[row].toolTip;
+    }
+    const std::size_t at = std::size_t(m_rows[std::size_t(row)]);
+    if (m_showingProblems) {
+        return QStringLiteral("%1\n%2").arg(pathOf(row),
+                                            QString::fromStdString(m_index->problems[at].reason));
+    }
+    const data::DatasetFile &file = m_index->files[at];
+    QString tip = QStringLiteral("%1\n%2 / %3")
+                      .arg(pathOf(row), QString::fromStdString(file.split),
+                           QString::fromStdString(m_index->classes[std::size_t(file.label)]));
+    if (m_errors.contains(row)) {
+        tip += QStringLiteral("\n") + m_errors.value(row);
+    }
+    return tip;
+}
+
+// SplitRole, ClassRole, BytesRole and ValueRole of a dataset row.
+QVariant ThumbnailModel::datasetRole(int row, int role) const
+{
+    const std::size_t at = std::size_t(m_rows[std::size_t(row)]);
+    if (m_showingProblems) {
+        return role == SplitRole ? QVariant(tr("skipped")) : QVariant();
+    }
+    const data::DatasetFile &file = m_index->files[at];
+    switch (role) {
+    case SplitRole:
+        return QString::fromStdString(file.split);
+    case ClassRole:
+        return QString::fromStdString(m_index->classes[std::size_t(file.label)]);
+    case BytesRole:
+        return qint64(file.bytes);
+    default:
+        return {};
+    }
 }
 
 QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= m_entries.size()) {
+    if (!index.isValid() || index.row() >= rowCount()) {
         return {};
     }
     const int row = index.row();
-    const Entry &entry = m_entries[row];
     switch (role) {
     case Qt::DisplayRole:
-        return entry.caption.isEmpty() ? QFileInfo(entry.path).fileName() : entry.caption;
-    case Qt::ToolTipRole: {
-        if (!entry.toolTip.isEmpty()) {
-            return entry.toolTip;
+        if (!m_index && !m_tiles[row].caption.isEmpty()) {
+            return m_tiles[row].caption;
         }
-        if (!entry.problem.isEmpty()) {
-            return QStringLiteral("%1\n%2").arg(entry.path, entry.problem);
-        }
-        QString tip = QStringLiteral("%1\n%2 / %3").arg(entry.path, entry.split, entry.className);
-        if (m_errors.contains(row)) {
-            tip += QStringLiteral("\n") + m_errors.value(row);
-        }
-        return tip;
-    }
+        return QFileInfo(pathOf(row)).fileName();
+    case Qt::ToolTipRole:
+        return toolTipOf(row);
     case Qt::DecorationRole:
-        if (!entry.problem.isEmpty()) {
+        if (showsProblems()) {
             return m_problemTile;
         }
         if (QImage *cached = m_cache.object(row)) {
@@ -135,19 +182,17 @@ QVariant ThumbnailModel::data(const QModelIndex &index, int role) const
         }
         if (!m_requested.contains(row) && !m_errors.contains(row)) {
             m_requested.insert(row);
-            m_loader->enqueue(m_generation, row, entry.path);
+            m_loader->enqueue(m_generation, row, pathOf(row));
         }
         return m_placeholder;
     case PathRole:
-        return entry.path;
-    case SplitRole:
-        return entry.split;
-    case ClassRole:
-        return entry.className;
-    case BytesRole:
-        return entry.bytes;
+        return pathOf(row);
     case ValueRole:
-        return entry.value;
+        return m_index ? QVariant(0.0) : QVariant(m_tiles[row].value);
+    case SplitRole:
+    case ClassRole:
+    case BytesRole:
+        return m_index ? datasetRole(row, role) : QVariant();
     default:
         return {};
     }

@@ -9,6 +9,10 @@
 #include <QSet>
 #include <QThread>
 
+#include <cstdint>
+#include <memory>
+#include <vector>
+
 namespace cxr::ui {
 
 class ThumbnailLoader;
@@ -29,8 +33,10 @@ public:
     // Pseudo-split for setDataset: the files the scan skipped, with their reasons.
     static inline const QString kProblemFiles = QStringLiteral("\x01problems");
 
-    // Shows the files of index in split and class ("" for all), or its problem files.
-    void setDataset(const data::DatasetIndex &index, const QString &split,
+    // Shows the files of index in split and class ("" for all), or its problem files. The
+    // model shares the index and keeps only a row number per image, so a large dataset costs
+    // 4 bytes per image here beyond the index itself.
+    void setDataset(std::shared_ptr<const data::DatasetIndex> index, const QString &split,
                     const QString &className = QString(), SortOrder order = SortOrder::ByPath);
 
     // Any list of images, in the given order, each with its caption (the file name when empty),
@@ -54,18 +60,18 @@ Q_SIGNALS:
 private:
     void onLoaded(int generation, int row, const QImage &image, const QString &error);
 
-    struct Entry {
-        QString path;
-        QString split;
-        QString className;
-        qint64 bytes = 0;
-        QString problem; // why the scan skipped the file; empty for usable images
-        QString caption; // shown under the tile; the file name when empty
-        QString toolTip;
-        double value = 0;
-    };
     void reset(); // between beginResetModel and endResetModel: forget the old images
-    QVector<Entry> m_entries;
+    QString pathOf(int row) const;
+    QString toolTipOf(int row) const;
+    bool showsProblems() const { return m_index && m_showingProblems; }
+    QVariant datasetRole(int row, int role) const;
+
+    // A dataset's rows: positions in m_index->files, or in m_index->problems when
+    // m_showingProblems. Other lists (setImages) are m_tiles, and m_index is null.
+    std::shared_ptr<const data::DatasetIndex> m_index;
+    std::vector<std::int32_t> m_rows;
+    bool m_showingProblems = false;
+    QVector<Tile> m_tiles;
     // Tiles kept as QImage in the decoded format: a grey radiograph costs 16 KB, not the
     // 64 KB of a 32-bit pixmap.
     mutable QCache<int, QImage> m_cache;
