@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ui/main_window.h"
 
-#include "cxr/version.h"
+#include "core/common/version.h"
 #include "ui/augment/augment_page.h"
 #include "ui/augment/augmentation_controls.h"
 #include "ui/dataset/dataset_page.h"

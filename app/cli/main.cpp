@@ -3,7 +3,7 @@
 #include "commands.h"
 
 #include "core/common/allocator_tuning.h"
-#include "cxr/version.h"
+#include "core/common/version.h"
 
 int main(int argc, char **argv)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `cxr-studio`: the desktop workstation. Wiring only: build the window, hand it the command line.
 #include "core/common/allocator_tuning.h"
-#include "cxr/version.h"
+#include "core/common/version.h"
 #include "ui/augment/augment_page.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/main_window.h"
@@ -11,6 +11,65 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QFileOpenEvent>
+#include <QLibraryInfo>
+#include <QTimer>
+
+#include <cstdio>
+#include <functional>
+
+namespace {
+
+// --self-check: what a package test or a user after installing needs to know, that the window
+// opens with the platform plugin Qt found, and that a dataset given scans. Prints one line and
+// quits: 0 when all went well, 1 when the scan failed, 2 when it did not finish in a minute.
+void scheduleSelfCheck(cxr::ui::MainWindow &window, bool waitForDataset)
+{
+    auto report = [](const QString &outcome, int code) {
+        std::printf("cxr-studio %s: platform %s, plugins from %s: %s\n", cxr::kVersionString,
+                    qPrintable(QGuiApplication::platformName()),
+                    qPrintable(QLibraryInfo::path(QLibraryInfo::PluginsPath)), qPrintable(outcome));
+        std::fflush(stdout);
+        QCoreApplication::exit(code);
+    };
+    if (!waitForDataset) {
+        QTimer::singleShot(0, qApp, [report] { report(QStringLiteral("window shown"), 0); });
+        return;
+    }
+    auto *page = window.datasetPage();
+    QObject::connect(page, &cxr::ui::DatasetPage::datasetLoaded, qApp, [report](const QString &root) {
+        report(QStringLiteral("dataset %1 loaded").arg(root), 0);
+    });
+    QObject::connect(page, &cxr::ui::DatasetPage::scanFailed, qApp, [report](const QString &error) {
+        report(QStringLiteral("dataset failed: %1").arg(error), 1);
+    });
+    QTimer::singleShot(60000, qApp, [report] { report(QStringLiteral("dataset scan timed out"), 2); });
+}
+
+// macOS hands a file double-clicked in Finder (or dropped on the Dock icon) to a running app as
+// a QFileOpenEvent instead of a command-line argument.
+class FileOpenRouter : public QObject {
+public:
+    FileOpenRouter(std::function<void(const QString &)> open, QObject *parent)
+        : QObject(parent), m_open(std::move(open))
+    {
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::FileOpen) {
+            m_open(static_cast<QFileOpenEvent *>(event)->file());
+            return true;
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    std::function<void(const QString &)> m_open;
+};
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -19,6 +78,8 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("CXR Studio"));
     QApplication::setOrganizationName(QStringLiteral("CXR Studio"));
     QApplication::setApplicationVersion(QString::fromLatin1(cxr::kVersionString));
+    // Ties the window to the installed desktop entry (its name and icon on Wayland docks).
+    QGuiApplication::setDesktopFileName(QStringLiteral("cxr-studio"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Chest X-ray workstation"));
@@ -38,21 +99,31 @@ int main(int argc, char **argv)
                                      QStringLiteral("image to preview on the Augment page"),
                                      QStringLiteral("file"));
     parser.addOption(augmentOption);
+    QCommandLineOption selfCheckOption(QStringLiteral("self-check"),
+                                       QStringLiteral("open the window (and the dataset given), "
+                                                      "print what loaded, and quit"));
+    parser.addOption(selfCheckOption);
     parser.process(app);
 
     cxr::ui::MainWindow window;
     window.show();
+    if (parser.isSet(selfCheckOption)) {
+        scheduleSelfCheck(window, !parser.positionalArguments().isEmpty());
+    }
     // A folder or manifest opens as a dataset; an image (a file manager's "Open with", the
-    // desktop entry's %F) opens in the Viewer.
-    for (const QString &argument : parser.positionalArguments()) {
-        const QFileInfo info(argument);
-        const QString suffix = info.suffix().toLower();
-        if (info.isFile() && suffix != QStringLiteral("csv")) {
+    // desktop entry's %F, Finder) opens in the Viewer.
+    auto open = [&window](const QString &path) {
+        const QFileInfo info(path);
+        if (info.isFile() && info.suffix().toLower() != QStringLiteral("csv")) {
             window.showPage(cxr::ui::MainWindow::ViewerPageIndex);
-            window.viewerPage()->openImage(argument);
+            window.viewerPage()->openImage(path);
         } else {
-            window.datasetPage()->openDataset(argument);
+            window.datasetPage()->openDataset(path);
         }
+    };
+    app.installEventFilter(new FileOpenRouter(open, &app));
+    for (const QString &argument : parser.positionalArguments()) {
+        open(argument);
     }
     if (parser.isSet(modelOption)) {
         window.showPage(cxr::ui::MainWindow::ViewerPageIndex);

@@ -4,7 +4,7 @@
 #include "core/common/atomic_file.h"
 #include "core/ml/json_fields.h"
 #include "core/ml/trainer.h"
-#include "cxr/version.h"
+#include "core/common/version.h"
 
 #include <nlohmann/json.hpp>
 

@@ -13,7 +13,7 @@
 #include "core/ml/torch_state_dict.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
-#include "cxr/version.h"
+#include "core/common/version.h"
 
 #include <algorithm>
 #include <chrono>

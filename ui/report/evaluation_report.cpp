@@ -6,7 +6,7 @@
 #include "core/ml/diagnostic_metrics.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
-#include "cxr/version.h"
+#include "core/common/version.h"
 #include "core/pipeline/explain_job.h"
 #include "ui/common/image_conversion.h"
 
