@@ -6,6 +6,8 @@
 #   ./setup.sh test    run the whole test suite through CTest
 #   ./setup.sh bench   run the benchmarks under tests/bench
 #   ./setup.sh build   only install and build
+#   ./setup.sh package build the Debian package and the portable .tar.gz into build/packages and
+#                      test them (as root: installed with dpkg -i, upgraded and removed again)
 #   ./setup.sh sanitize  the imaging, augmentation and data tests under AddressSanitizer and UBSan
 # Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure arguments),
 #              CXR_SKIP_INSTALL=1 (never call apt-get).
@@ -21,6 +23,7 @@ packages=(
     libqcustomplot-dev libqcustomplot2.1-qt6
     libtorch-dev libopencv-dev libdcmtk-dev
     nlohmann-json3-dev libcli11-dev
+    dpkg-dev patchelf desktop-file-utils appstream
 )
 
 print_other_systems() {
@@ -93,6 +96,16 @@ case "$mode" in
         ctest --test-dir "$build_dir" --output-on-failure --timeout 1200
         echo "setup: tests finished in $((SECONDS - start)) s" >&2
         ;;
+    package)
+        build
+        rm -rf "$build_dir/packages"
+        (cd "$build_dir" && cpack -G "DEB;TGZ")
+        install_test=0
+        [ "$(id -u)" -eq 0 ] && install_test=1
+        CXR_PACKAGE_TEST_DPKG_INSTALL=$install_test \
+            ctest --test-dir "$build_dir" -R test_linux_package --output-on-failure
+        ls -l "$build_dir/packages"
+        ;;
     bench)
         build
         "$build_dir/tests/bench/run_benchmarks.sh" "$build_dir"
@@ -107,7 +120,7 @@ case "$mode" in
             ctest --test-dir build-asan -R "test_imaging|test_data|test_augmentation" --output-on-failure
         ;;
     *)
-        echo "usage: $0 demo|test|bench|build|sanitize" >&2
+        echo "usage: $0 demo|test|bench|build|package|sanitize" >&2
         exit 2
         ;;
 esac
