@@ -7,7 +7,8 @@
 #   ./setup.sh bench   run the benchmarks under tests/bench
 #   ./setup.sh build   only install and build
 #   ./setup.sh package build the Debian package and the portable .tar.gz into build/packages and
-#                      test them (as root: installed with dpkg -i, upgraded and removed again)
+#                      test them; as root also installed with dpkg -i, upgraded and removed
+#                      again, and installed into a fresh Debian 12 root (debootstrap, network)
 #   ./setup.sh sanitize  the imaging, augmentation and data tests under AddressSanitizer and UBSan
 # Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure arguments),
 #              CXR_SKIP_INSTALL=1 (never call apt-get).
@@ -23,7 +24,7 @@ packages=(
     libqcustomplot-dev libqcustomplot2.1-qt6
     libtorch-dev libopencv-dev libdcmtk-dev
     nlohmann-json3-dev libcli11-dev
-    dpkg-dev patchelf desktop-file-utils appstream
+    dpkg-dev patchelf desktop-file-utils appstream debootstrap
 )
 
 print_other_systems() {
@@ -104,6 +105,9 @@ case "$mode" in
         [ "$(id -u)" -eq 0 ] && install_test=1
         CXR_PACKAGE_TEST_DPKG_INSTALL=$install_test \
             ctest --test-dir "$build_dir" -R test_linux_package --output-on-failure
+        if [ "$install_test" = 1 ] && command -v debootstrap >/dev/null 2>&1; then
+            tests/package/clean_root_install.sh "$build_dir"/packages/*.deb "$build_dir/clean-root"
+        fi
         ls -l "$build_dir/packages"
         ;;
     bench)

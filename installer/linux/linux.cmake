@@ -10,10 +10,13 @@
 include(GNUInstallDirs)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/cxr-studio.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/../cxr-studio.svg DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
+# Its <releases> list is written by hand (with each release's date); the package test checks
+# that it names this version.
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/io.github.cxrstudio.CxrStudio.metainfo.xml DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
-# Man pages ship gzipped (Debian policy; man reads both).
+# The man page carries the project's version and ships gzipped (Debian policy; man reads both).
+configure_file(${CMAKE_CURRENT_LIST_DIR}/cxr.1.in "${CMAKE_CURRENT_BINARY_DIR}/cxr.1" @ONLY)
 file(ARCHIVE_CREATE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/cxr.1.gz"
-    PATHS "${CMAKE_CURRENT_LIST_DIR}/cxr.1" FORMAT raw COMPRESSION GZip)
+    PATHS "${CMAKE_CURRENT_BINARY_DIR}/cxr.1" FORMAT raw COMPRESSION GZip)
 install(FILES "${CMAKE_CURRENT_BINARY_DIR}/cxr.1.gz" DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 set(CPACK_GENERATOR "DEB;TGZ")

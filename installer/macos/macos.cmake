@@ -11,13 +11,6 @@
 # Settings (QSettings, in ~/Library/Preferences) and run folders live outside the bundle, so
 # replacing or deleting the app leaves them in place.
 
-foreach(_cxr_target IN ITEMS cxr cxr-studio)
-    if(NOT TARGET ${_cxr_target})
-        message(FATAL_ERROR "installer/macos: target ${_cxr_target} is not defined; "
-            "include this file after add_subdirectory(app).")
-    endif()
-endforeach()
-
 # install(TARGETS) decides between a bundle and a plain executable when it is called, so the
 # bundle property has to be set where cxr-studio is created, before its install() rule:
 #   add_executable(cxr-studio WIN32 MACOSX_BUNDLE main.cpp)

@@ -10,13 +10,6 @@
 # (QSettings). The uninstaller removes only the files it installed, its own registry entries
 # and the file association below.
 
-foreach(_cxr_target IN ITEMS cxr cxr-studio)
-    if(NOT TARGET ${_cxr_target})
-        message(FATAL_ERROR "installer/windows: target ${_cxr_target} is not defined; "
-            "include this file after add_subdirectory(app).")
-    endif()
-endforeach()
-
 # --- Icon --------------------------------------------------------------------------------------
 # The workflow renders installer/cxr-studio.svg to this .ico before configuring. Without it the
 # installer and the executable keep the default icons.

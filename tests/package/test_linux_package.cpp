@@ -9,6 +9,7 @@
 // version made from it, then this one over it (an upgrade), and removed at the end; a user's
 // settings and runs must survive both.
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
@@ -164,8 +165,16 @@ void TestLinuxPackage::debianPackageHoldsTheApplication()
                                  "usr/share/man/man1/cxr.1.gz"}) {
         QVERIFY2(files.contains(QString::fromLatin1(expected)), expected);
     }
+    // One version everywhere: the package, the AppStream release list, the man page.
     const Outcome version = run(QStringLiteral("dpkg-deb"), {QStringLiteral("-f"), m_deb, QStringLiteral("Version")});
     QCOMPARE(version.output.trimmed(), QStringLiteral(CXR_PROJECT_VERSION));
+    QFile metainfo(QDir(m_root).filePath(QStringLiteral("usr/share/metainfo/io.github.cxrstudio.CxrStudio.metainfo.xml")));
+    QVERIFY(metainfo.open(QIODevice::ReadOnly));
+    QVERIFY2(metainfo.readAll().contains("<release version=\"" CXR_PROJECT_VERSION "\""),
+             "the AppStream metadata has no <release> for this version");
+    const Outcome manPage = run(QStringLiteral("sh"), {QStringLiteral("-c"),
+                                QStringLiteral("gzip -dc '%1'").arg(QDir(m_root).filePath(QStringLiteral("usr/share/man/man1/cxr.1.gz")))});
+    QVERIFY2(manPage.output.contains(QStringLiteral("\"CXR Studio " CXR_PROJECT_VERSION "\"")), qPrintable(manPage.output.left(200)));
 }
 
 void TestLinuxPackage::installedTreeHasEveryDeclaredFile()
