@@ -26,6 +26,7 @@ class FilePath {
 public:
     FilePath() = default;
     FilePath(const std::filesystem::path &path) : m_native(path.native()) {}
+    explicit FilePath(std::filesystem::path::string_type native) : m_native(std::move(native)) {}
     operator std::filesystem::path() const { return m_native; }
 
     const std::filesystem::path::string_type &native() const { return m_native; }
@@ -38,6 +39,15 @@ public:
 #endif
     }
     std::filesystem::path filename() const { return std::filesystem::path(m_native).filename(); }
+    // The file name as a string, without building a path (which parses every component).
+    std::string fileNameString() const
+    {
+#if defined(_WIN32)
+        return filename().string();
+#else
+        return m_native.substr(m_native.find_last_of('/') + 1);
+#endif
+    }
     std::filesystem::path lexically_relative(const std::filesystem::path &base) const
     {
         return std::filesystem::path(m_native).lexically_relative(base);
