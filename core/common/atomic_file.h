@@ -5,14 +5,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace cxr {
 
 // Writes content to path through a temporary file in the same folder and a rename, so a crash
-// or a full disk never leaves a half-written file where a good one was.
-inline Status writeFileAtomically(const std::filesystem::path &path, const std::string &content)
+// or a full disk never leaves a half-written file where a good one was. The parts are written
+// one after another, never joined in memory (a tensor cache's pixels can be gigabytes).
+inline Status writeFileAtomically(const std::filesystem::path &path,
+                                  std::initializer_list<std::string_view> parts)
 {
     const std::filesystem::path temporary = path.string() + ".partial";
     {
@@ -20,7 +24,9 @@ inline Status writeFileAtomically(const std::filesystem::path &path, const std::
         if (!out) {
             return makeError(ErrorCode::WriteFailed, "cannot write " + path.string());
         }
-        out.write(content.data(), std::streamsize(content.size()));
+        for (std::string_view part : parts) {
+            out.write(part.data(), std::streamsize(part.size()));
+        }
         out.flush();
         if (!out) {
             std::error_code ignored;
@@ -36,6 +42,11 @@ inline Status writeFileAtomically(const std::filesystem::path &path, const std::
         return makeError(ErrorCode::WriteFailed, "cannot replace " + path.string());
     }
     return Ok{};
+}
+
+inline Status writeFileAtomically(const std::filesystem::path &path, const std::string &content)
+{
+    return writeFileAtomically(path, {std::string_view(content)});
 }
 
 } // namespace cxr

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cxr {
@@ -53,9 +54,10 @@ inline Status writeTensorCache(const std::filesystem::path &path, const TensorCa
     std::memcpy(&bytes[16], &header.side, 4);
     std::memcpy(&bytes[20], &header.count, 4);
     std::memcpy(&bytes[24], &header.key, 8);
-    bytes.append(reinterpret_cast<const char *>(labels.data()), labels.size() * 4);
-    bytes.append(reinterpret_cast<const char *>(pixels.data()), pixels.size());
-    return writeFileAtomically(path, bytes);
+    return writeFileAtomically(
+        path, {bytes,
+               std::string_view(reinterpret_cast<const char *>(labels.data()), labels.size() * 4),
+               std::string_view(reinterpret_cast<const char *>(pixels.data()), pixels.size())});
 }
 
 // Maps path and returns its images as a view of the mapping, which they keep open. Errors: missing file, wrong magic
