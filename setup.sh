@@ -11,7 +11,8 @@
 #                      again, and installed into a fresh Debian 12 root (debootstrap, network)
 #   ./setup.sh sanitize  the imaging, augmentation and data tests under AddressSanitizer and UBSan
 # Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure arguments),
-#              CXR_SKIP_INSTALL=1 (never call apt-get).
+#              CXR_SKIP_INSTALL=1 (never call apt-get), CXR_CLEAN_ROOT_TEST=0 (package: no
+#              fresh Debian root).
 set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-demo}"
@@ -103,9 +104,14 @@ case "$mode" in
         (cd "$build_dir" && cpack -G "DEB;TGZ")
         install_test=0
         [ "$(id -u)" -eq 0 ] && install_test=1
-        CXR_PACKAGE_TEST_DPKG_INSTALL=$install_test \
+        # The test checks the .deb and the .tar.gz just built (unpacked, run from an odd folder).
+        archive=$(ls "$build_dir"/packages/*-linux-portable.tar.gz)
+        CXR_PACKAGE_TEST_DPKG_INSTALL=$install_test CXR_PORTABLE_ARCHIVE="$(realpath "$archive")" \
             ctest --test-dir "$build_dir" -R test_linux_package --output-on-failure
-        if [ "$install_test" = 1 ] && command -v debootstrap >/dev/null 2>&1; then
+        # CXR_CLEAN_ROOT_TEST=0 skips the fresh Debian root (it needs the network, and mount
+        # and chroot, which containers without privileges lack).
+        if [ "$install_test" = 1 ] && [ "${CXR_CLEAN_ROOT_TEST:-1}" != 0 ] &&
+            command -v debootstrap >/dev/null 2>&1; then
             tests/package/clean_root_install.sh "$build_dir"/packages/*.deb "$build_dir/clean-root"
         fi
         ls -l "$build_dir/packages"

@@ -9,7 +9,7 @@ set(violations "")
 
 function(scan_sources folder regex rule)
     file(GLOB_RECURSE files "${SOURCE_DIR}/${folder}/*.h" "${SOURCE_DIR}/${folder}/*.cpp"
-        "${SOURCE_DIR}/${folder}/*.h.in")
+        "${SOURCE_DIR}/${folder}/*.h.in" "${SOURCE_DIR}/${folder}/*.cpp.in")
     foreach(file IN LISTS files)
         file(STRINGS "${file}" lines REGEX "${regex}")
         if(lines)

@@ -14,6 +14,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QListWidget>
 #include <QMenuBar>
@@ -144,6 +145,21 @@ void MainWindow::showPage(Page page)
 MainWindow::Page MainWindow::currentPage() const
 {
     return Page(m_pages->currentIndex());
+}
+
+bool MainWindow::opensAsImage(const QString &path)
+{
+    const QFileInfo info(path);
+    return info.isFile() && info.suffix().toLower() != QStringLiteral("csv");
+}
+
+void MainWindow::openPath(const QString &path)
+{
+    if (opensAsImage(path)) {
+        openImageInViewer(path);
+    } else {
+        m_datasetPage->openDataset(path);
+    }
 }
 
 void MainWindow::openImageInViewer(const QString &path)

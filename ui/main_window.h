@@ -26,6 +26,10 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
 
     void showPage(Page page);
+    // What a path given on the command line, by a file manager or by Finder opens as: an image
+    // (any file but a .csv manifest) in the Viewer, a folder or manifest as a dataset.
+    static bool opensAsImage(const QString &path);
+    void openPath(const QString &path);
     Page currentPage() const;
     DatasetPage *datasetPage() const { return m_datasetPage; }
     AugmentPage *augmentPage() const { return m_augmentPage; }

@@ -10,19 +10,20 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QFileInfo>
 #include <QFileOpenEvent>
 #include <QLibraryInfo>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
 namespace {
 
 // --self-check: what a package test or a user after installing needs to know, that the window
-// opens with the platform plugin Qt found, and that a dataset given scans. Prints one line and
-// quits: 0 when all went well, 1 when the scan failed, 2 when it did not finish in a minute.
+// opens with the platform plugin Qt found, and that a dataset given scans. Prints one line (on
+// Windows only when output is redirected: a GUI program has no console) and quits: 0 when all
+// went well, 1 when the scan failed, 2 when it did not finish in a minute.
 void scheduleSelfCheck(cxr::ui::MainWindow &window, bool waitForDataset)
 {
     auto report = [](const QString &outcome, int code) {
@@ -59,7 +60,10 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override
     {
         if (event->type() == QEvent::FileOpen) {
-            m_open(static_cast<QFileOpenEvent *>(event)->file());
+            const QString file = static_cast<QFileOpenEvent *>(event)->file();
+            if (!file.isEmpty()) { // a URL that is not a local file: nothing to open
+                m_open(file);
+            }
             return true;
         }
         return QObject::eventFilter(watched, event);
@@ -108,22 +112,17 @@ int main(int argc, char **argv)
     cxr::ui::MainWindow window;
     window.show();
     if (parser.isSet(selfCheckOption)) {
-        scheduleSelfCheck(window, !parser.positionalArguments().isEmpty());
+        const QStringList paths = parser.positionalArguments();
+        scheduleSelfCheck(window, std::any_of(paths.begin(), paths.end(), [](const QString &path) {
+                              return !cxr::ui::MainWindow::opensAsImage(path);
+                          }));
     }
-    // A folder or manifest opens as a dataset; an image (a file manager's "Open with", the
-    // desktop entry's %F, Finder) opens in the Viewer.
-    auto open = [&window](const QString &path) {
-        const QFileInfo info(path);
-        if (info.isFile() && info.suffix().toLower() != QStringLiteral("csv")) {
-            window.showPage(cxr::ui::MainWindow::ViewerPageIndex);
-            window.viewerPage()->openImage(path);
-        } else {
-            window.datasetPage()->openDataset(path);
-        }
-    };
-    app.installEventFilter(new FileOpenRouter(open, &app));
+    // Files from the command line, a file manager's "Open with" (the desktop entry's %F) or
+    // Finder: images in the Viewer, folders and manifests as datasets.
+    app.installEventFilter(
+        new FileOpenRouter([&window](const QString &path) { window.openPath(path); }, &app));
     for (const QString &argument : parser.positionalArguments()) {
-        open(argument);
+        window.openPath(argument);
     }
     if (parser.isSet(modelOption)) {
         window.showPage(cxr::ui::MainWindow::ViewerPageIndex);

@@ -22,7 +22,8 @@ inline Status writeFileAtomically(const std::filesystem::path &path,
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         if (!out) {
-            return makeError(ErrorCode::WriteFailed, "cannot write " + path.string());
+            return makeError(ErrorCode::WriteFailed,
+                             "cannot write " + temporary.string() + " (folder missing or not writable?)");
         }
         for (std::string_view part : parts) {
             out.write(part.data(), std::streamsize(part.size()));
@@ -38,8 +39,9 @@ inline Status writeFileAtomically(const std::filesystem::path &path,
     std::error_code error;
     std::filesystem::rename(temporary, path, error);
     if (error) {
+        const std::string reason = error.message();
         std::filesystem::remove(temporary, error);
-        return makeError(ErrorCode::WriteFailed, "cannot replace " + path.string());
+        return makeError(ErrorCode::WriteFailed, "cannot replace " + path.string() + ": " + reason);
     }
     return Ok{};
 }

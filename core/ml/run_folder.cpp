@@ -2,9 +2,9 @@
 #include "core/ml/run_folder.h"
 
 #include "core/common/atomic_file.h"
+#include "core/common/version.h"
 #include "core/ml/json_fields.h"
 #include "core/ml/trainer.h"
-#include "core/common/version.h"
 
 #include <nlohmann/json.hpp>
 

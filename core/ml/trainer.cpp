@@ -2,6 +2,7 @@
 #include "core/ml/trainer.h"
 
 #include "core/common/text.h"
+#include "core/common/version.h"
 #include "core/ml/device.h"
 #include "core/ml/metrics.h"
 #include "core/ml/model_card.h"
@@ -13,7 +14,6 @@
 #include "core/ml/torch_state_dict.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
-#include "core/common/version.h"
 
 #include <algorithm>
 #include <chrono>

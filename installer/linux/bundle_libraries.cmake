@@ -35,7 +35,9 @@ set(CXR_SYSTEM_LIBRARIES
     "^lib(gcc_s|stdc\\+\\+)\\.so"
     "^lib(GL|GLX|GLdispatch|OpenGL|EGL|GLESv2|gbm|drm|vulkan)\\.so"
     "^lib(X11|X11-xcb|Xext|Xrender|Xau|Xdmcp|Xfixes|Xi|Xcursor|Xrandr|Xinerama|SM|ICE)\\.so"
-    "^libxcb.*\\.so"
+    # libxcb itself, but not the xcb-util libraries (icccm, image, keysyms, ...) Qt's xcb
+    # plugin needs, which many desktops do not install.
+    "^libxcb\\.so"
     "^libwayland-.*\\.so"
     "^lib(fontconfig|freetype|harfbuzz|expat|dbus-1|udev|systemd)\\.so"
     "^libasound\\.so")
@@ -57,10 +59,14 @@ if(CHECK_ONLY)
     foreach(_binary IN LISTS _check_binaries)
         execute_process(COMMAND "${PATCHELF}" --print-needed "${_binary}"
             OUTPUT_VARIABLE _needed RESULT_VARIABLE _result)
+        if(NOT _result EQUAL 0)
+            list(APPEND _problems "${_binary}: patchelf cannot read it (not an ELF file?)")
+            continue()
+        endif()
         execute_process(COMMAND "${PATCHELF}" --print-rpath "${_binary}"
             OUTPUT_VARIABLE _rpath OUTPUT_STRIP_TRAILING_WHITESPACE)
-        if(NOT _result EQUAL 0 OR NOT _rpath MATCHES "^\\$ORIGIN")
-            list(APPEND _problems "${_binary}: no $ORIGIN rpath (${_rpath})")
+        if(NOT _rpath MATCHES "^\\$ORIGIN")
+            list(APPEND _problems "${_binary}: its rpath is '${_rpath}', not relative to $ORIGIN")
         endif()
         string(REPLACE "\n" ";" _needed "${_needed}")
         foreach(_name IN LISTS _needed)
@@ -86,9 +92,9 @@ if(NOT IS_DIRECTORY "${QT_PLUGIN_DIR}/platforms")
     message(FATAL_ERROR "bundle_libraries: ${QT_PLUGIN_DIR} has no platforms/ folder (QT_PLUGIN_DIR)")
 endif()
 # The Qt plugins a desktop needs: X11 and headless platforms, OpenGL on X11, image formats,
-# input methods and the GTK theme (file dialogs that look native).
-set(_plugin_dirs platforms xcbglintegrations imageformats platforminputcontexts platformthemes
-    iconengines)
+# input methods. Not the GTK platform theme: it would bring GTK, GLib's GIO and pango into the
+# bundle, which then load the host's GIO and pixbuf modules built against other versions.
+set(_plugin_dirs platforms xcbglintegrations imageformats platforminputcontexts iconengines)
 set(_plugins)
 foreach(_dir IN LISTS _plugin_dirs)
     if(IS_DIRECTORY "${QT_PLUGIN_DIR}/${_dir}")
@@ -105,6 +111,7 @@ foreach(_dir IN LISTS _plugin_dirs)
     endif()
 endforeach()
 
+string(REGEX REPLACE "([][+.*()^$?|\\\\])" "\\\\\\1" _bundle_root_regex "${BUNDLE_ROOT}")
 file(GLOB _executables "${BUNDLE_ROOT}/bin/*")
 list(FILTER _executables EXCLUDE REGEX "/qt\\.conf$")
 file(GET_RUNTIME_DEPENDENCIES
@@ -112,9 +119,10 @@ file(GET_RUNTIME_DEPENDENCIES
     MODULES ${_plugins}
     RESOLVED_DEPENDENCIES_VAR _resolved
     UNRESOLVED_DEPENDENCIES_VAR _unresolved
-    POST_EXCLUDE_REGEXES "^${BUNDLE_ROOT}/")
+    POST_EXCLUDE_REGEXES "^${_bundle_root_regex}/")
 if(_unresolved)
-    message(FATAL_ERROR "bundle_libraries: libraries not found on this system: ${_unresolved}")
+    message(FATAL_ERROR "bundle_libraries: bin/cxr, bin/cxr-studio or the Qt plugins need "
+        "libraries not found on this system: ${_unresolved}")
 endif()
 
 file(MAKE_DIRECTORY "${BUNDLE_ROOT}/lib")
@@ -153,6 +161,41 @@ endforeach()
 
 # Qt looks for qt.conf next to the executable; paths in it are relative to its folder.
 file(WRITE "${BUNDLE_ROOT}/bin/qt.conf" "[Paths]\nPrefix = ..\nPlugins = plugins\n")
+
+# What the tree needs from the system depends on the system it was built on: the newest glibc
+# and libstdc++ symbol versions any of its binaries use. Said in the tree's README.txt.
+find_program(OBJDUMP objdump)
+set(_glibc "unknown")
+set(_glibcxx "unknown")
+if(OBJDUMP)
+    file(GLOB _all_binaries "${BUNDLE_ROOT}/bin/cxr" "${BUNDLE_ROOT}/bin/cxr-studio"
+        "${BUNDLE_ROOT}/lib/*.so*" "${BUNDLE_ROOT}/plugins/*/*.so")
+    set(_glibc "0")
+    set(_glibcxx "0")
+    foreach(_binary IN LISTS _all_binaries)
+        execute_process(COMMAND "${OBJDUMP}" -T "${_binary}" OUTPUT_VARIABLE _symbols ERROR_QUIET)
+        string(REGEX MATCHALL "GLIBC_[0-9.]+|GLIBCXX_[0-9.]+" _versions "${_symbols}")
+        list(REMOVE_DUPLICATES _versions)
+        foreach(_version IN LISTS _versions)
+            if(_version MATCHES "^GLIBC_(.*)$" AND CMAKE_MATCH_1 VERSION_GREATER _glibc)
+                set(_glibc "${CMAKE_MATCH_1}")
+            elseif(_version MATCHES "^GLIBCXX_(.*)$" AND CMAKE_MATCH_1 VERSION_GREATER _glibcxx)
+                set(_glibcxx "${CMAKE_MATCH_1}")
+            endif()
+        endforeach()
+    endforeach()
+endif()
+file(WRITE "${BUNDLE_ROOT}/README.txt" "CXR Studio, portable for x86-64 Linux
+
+Run bin/cxr-studio (the desktop application) or bin/cxr (the command line) from this folder;
+it can be moved anywhere. It carries its own libraries and Qt plugins, and uses these from the
+system: glibc ${_glibc} or newer, libstdc++ with GLIBCXX_${_glibcxx} (from GCC's runtime) or
+newer, X11 or Wayland (XWayland), OpenGL, fontconfig and freetype.
+
+Settings are kept in ~/.config/CXR Studio and runs wherever you save them; deleting this
+folder leaves both.
+")
+message(STATUS "bundle_libraries: the tree needs glibc ${_glibc} and GLIBCXX_${_glibcxx}")
 list(LENGTH _plugins _plugin_count)
 message(STATUS "bundle_libraries: ${_bundled} libraries and ${_plugin_count} Qt plugins "
     "bundled into ${BUNDLE_ROOT}")

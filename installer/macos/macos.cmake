@@ -25,7 +25,8 @@ endif()
 set(CXR_MACOS_APP_NAME "CXR Studio")
 set(CXR_MACOS_BUNDLE "${CXR_MACOS_APP_NAME}.app")
 
-# A cache variable, because Info.plist is configured in app/studio's scope at generation time.
+# A cache variable, because Info.plist is configured in app/studio's scope at generation time;
+# INTERNAL (always overwritten), so that a new deployment target on reconfigure is followed.
 # Binaries built against Homebrew's libraries need the macOS those were built for, whatever this
 # says, so release builds pass CMAKE_OSX_DEPLOYMENT_TARGET and this follows it.
 if(CMAKE_OSX_DEPLOYMENT_TARGET)
@@ -33,8 +34,8 @@ if(CMAKE_OSX_DEPLOYMENT_TARGET)
 else()
     set(_cxr_min_macos "11.0")
 endif()
-set(CXR_MACOS_MINIMUM_VERSION "${_cxr_min_macos}" CACHE STRING
-    "LSMinimumSystemVersion written into CXR Studio.app's Info.plist")
+set(CXR_MACOS_MINIMUM_VERSION "${_cxr_min_macos}" CACHE INTERNAL
+    "LSMinimumSystemVersion of CXR Studio.app; follows CMAKE_OSX_DEPLOYMENT_TARGET")
 
 set_target_properties(cxr-studio PROPERTIES
     OUTPUT_NAME "${CXR_MACOS_APP_NAME}"

@@ -234,7 +234,8 @@ void DatasetPage::onScanFinished()
         // The listing: show names and counts now, check the files next.
         m_index = std::make_shared<const data::DatasetIndex>(std::move(*outcome.index));
         showDataset();
-        // The page's index is immutable and shared: the inspection reads it, never a copy.
+        // The page's index is shared and immutable; the inspection makes the one copy that
+        // becomes the checked index (capturing a copy here used to make a second).
         startWorker([listed = m_index](ScanState *state) {
             return data::inspectDataset(*listed, state);
         });

@@ -69,9 +69,17 @@ void ThumbnailModel::setDataset(std::shared_ptr<const data::DatasetIndex> index,
     m_rows.shrink_to_fit();
     // The index is already in split, class, path order (ByPath).
     if (order == SortOrder::ByFileName) {
-        std::stable_sort(m_rows.begin(), m_rows.end(), [&files](std::int32_t a, std::int32_t b) {
-            return files[std::size_t(a)].path.filename() < files[std::size_t(b)].path.filename();
-        });
+        // Each name once, not twice per comparison.
+        std::vector<std::pair<std::string, std::int32_t>> byName;
+        byName.reserve(m_rows.size());
+        for (std::int32_t row : m_rows) {
+            byName.emplace_back(files[std::size_t(row)].path.fileNameString(), row);
+        }
+        std::stable_sort(byName.begin(), byName.end(),
+                         [](const auto &a, const auto &b) { return a.first < b.first; });
+        for (std::size_t i = 0; i < byName.size(); ++i) {
+            m_rows[i] = byName[i].second;
+        }
     } else if (order == SortOrder::ByFileSizeLargestFirst) {
         std::stable_sort(m_rows.begin(), m_rows.end(), [&files](std::int32_t a, std::int32_t b) {
             return files[std::size_t(a)].bytes > files[std::size_t(b)].bytes;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "ui/report/evaluation_report.h"
 
+#include "core/common/version.h"
 #include "core/data/dataset_scanner.h"
 #include "core/ml/classifier.h"
 #include "core/ml/diagnostic_metrics.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
-#include "core/common/version.h"
 #include "core/pipeline/explain_job.h"
 #include "ui/common/image_conversion.h"
 
