@@ -12,38 +12,75 @@
 
 namespace cxr {
 
-// Writes content to path through a temporary file in the same folder and a rename, so a crash
-// or a full disk never leaves a half-written file where a good one was. The parts are written
-// one after another, never joined in memory (a tensor cache's pixels can be gigabytes).
+// Writes a file through a temporary file in the same folder and a rename, so a crash or a full
+// disk never leaves a half-written file where a good one was. For files written piece by piece
+// (a tensor cache is gigabytes); writeFileAtomically below does it in one call. A writer that
+// is destroyed without commit() removes its temporary file.
+class AtomicFileWriter {
+public:
+    explicit AtomicFileWriter(std::filesystem::path path)
+        : m_path(std::move(path)), m_temporary(m_path.string() + ".partial"),
+          m_out(m_temporary, std::ios::binary | std::ios::trunc)
+    {
+    }
+    AtomicFileWriter(const AtomicFileWriter &) = delete;
+    AtomicFileWriter &operator=(const AtomicFileWriter &) = delete;
+    ~AtomicFileWriter()
+    {
+        if (!m_committed) {
+            m_out.close();
+            std::error_code ignored;
+            std::filesystem::remove(m_temporary, ignored);
+        }
+    }
+
+    // False when the temporary file could not be created (folder missing or not writable).
+    bool isOpen() const { return m_out.is_open(); }
+    bool write(std::string_view bytes)
+    {
+        m_out.write(bytes.data(), std::streamsize(bytes.size()));
+        return bool(m_out);
+    }
+    Status commit()
+    {
+        if (!m_out.is_open()) {
+            return makeError(ErrorCode::WriteFailed, "cannot write " + m_temporary.string() +
+                                                         " (folder missing or not writable?)");
+        }
+        m_out.flush();
+        const bool written = bool(m_out);
+        m_out.close();
+        if (!written) {
+            return makeError(ErrorCode::WriteFailed, "writing " + m_path.string() + " failed (disk full?)");
+        }
+        std::error_code error;
+        std::filesystem::rename(m_temporary, m_path, error);
+        if (error) {
+            return makeError(ErrorCode::WriteFailed,
+                             "cannot replace " + m_path.string() + ": " + error.message());
+        }
+        m_committed = true;
+        return Ok{};
+    }
+
+private:
+    std::filesystem::path m_path;
+    std::filesystem::path m_temporary;
+    std::ofstream m_out;
+    bool m_committed = false;
+};
+
+// Writes the parts one after another, never joined in memory, through an AtomicFileWriter.
 inline Status writeFileAtomically(const std::filesystem::path &path,
                                   std::initializer_list<std::string_view> parts)
 {
-    const std::filesystem::path temporary = path.string() + ".partial";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) {
-            return makeError(ErrorCode::WriteFailed,
-                             "cannot write " + temporary.string() + " (folder missing or not writable?)");
-        }
-        for (std::string_view part : parts) {
-            out.write(part.data(), std::streamsize(part.size()));
-        }
-        out.flush();
-        if (!out) {
-            std::error_code ignored;
-            std::filesystem::remove(temporary, ignored);
-            return makeError(ErrorCode::WriteFailed,
-                             "writing " + path.string() + " failed (disk full?)");
+    AtomicFileWriter writer(path);
+    for (std::string_view part : parts) {
+        if (!writer.write(part)) {
+            break; // commit() reports it
         }
     }
-    std::error_code error;
-    std::filesystem::rename(temporary, path, error);
-    if (error) {
-        const std::string reason = error.message();
-        std::filesystem::remove(temporary, error);
-        return makeError(ErrorCode::WriteFailed, "cannot replace " + path.string() + ": " + reason);
-    }
-    return Ok{};
+    return writer.commit();
 }
 
 inline Status writeFileAtomically(const std::filesystem::path &path, const std::string &content)

@@ -42,10 +42,8 @@ struct TensorCacheHeader {
     std::uint64_t key = 0;
 };
 
-// pixels: count * channels * side * side bytes; labels: count entries.
-inline Status writeTensorCache(const std::filesystem::path &path, const TensorCacheHeader &header,
-                               const std::vector<std::int32_t> &labels,
-                               const PixelBuffer &pixels)
+// The file's first kTensorCacheHeaderBytes: magic, version, channels, side, count, key.
+inline std::string tensorCacheHeaderBytes(const TensorCacheHeader &header)
 {
     std::string bytes(kTensorCacheHeaderBytes, '\0');
     std::memcpy(&bytes[0], kTensorCacheMagic, 8);
@@ -54,9 +52,22 @@ inline Status writeTensorCache(const std::filesystem::path &path, const TensorCa
     std::memcpy(&bytes[16], &header.side, 4);
     std::memcpy(&bytes[20], &header.count, 4);
     std::memcpy(&bytes[24], &header.key, 8);
+    return bytes;
+}
+
+inline std::string_view labelBytes(const std::vector<std::int32_t> &labels)
+{
+    return {reinterpret_cast<const char *>(labels.data()), labels.size() * 4};
+}
+
+// pixels: count * channels * side * side bytes; labels: count entries. The layout is the
+// header, then the labels, then the pixels; a writer may also stream the pixels in order.
+inline Status writeTensorCache(const std::filesystem::path &path, const TensorCacheHeader &header,
+                               const std::vector<std::int32_t> &labels,
+                               const PixelBuffer &pixels)
+{
     return writeFileAtomically(
-        path, {bytes,
-               std::string_view(reinterpret_cast<const char *>(labels.data()), labels.size() * 4),
+        path, {tensorCacheHeaderBytes(header), labelBytes(labels),
                std::string_view(reinterpret_cast<const char *>(pixels.data()), pixels.size())});
 }
 

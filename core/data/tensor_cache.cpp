@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "core/data/tensor_cache.h"
 
-#include "core/common/allocator_tuning.h"
+#include "core/common/atomic_file.h"
 #include "core/common/fnv1a.h"
+#include "core/common/parallel_for.h"
 #include "core/common/tensor_cache_file.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cctype>
@@ -51,6 +54,88 @@ std::string hex(std::uint64_t value)
     char text[17];
     std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
     return text;
+}
+
+// Images decoded in memory at a time while a cache is written: 256 grey 224 px images are
+// 13 MB, where the whole of Kermany's training split is 262 MB.
+constexpr std::size_t kImagesPerChunk = 256;
+
+// Reports a chunk's progress as progress through the whole split.
+class SplitProgress : public ProgressObserver {
+public:
+    SplitProgress(ProgressObserver *split, std::int64_t chunkStart, std::int64_t total)
+        : m_split(split), m_chunkStart(chunkStart), m_total(total)
+    {
+    }
+    void progress(std::int64_t done, std::int64_t) override
+    {
+        if (m_split) {
+            m_split->progress(m_chunkStart + done, m_total);
+        }
+    }
+    bool isCancelled() const override { return cancelled(m_split); }
+
+private:
+    ProgressObserver *m_split;
+    std::int64_t m_chunkStart;
+    std::int64_t m_total;
+};
+
+enum class Streamed { Written, NotWritable, DecodeFailed, WriteFailed, Cancelled };
+
+// Decodes files straight into a new cache file at path, a chunk at a time, so that memory holds
+// one chunk and never the split. Leaves no file unless every image decoded and every byte was
+// written.
+Streamed decodeIntoCache(const std::vector<const DatasetFile *> &files,
+                         const imaging::ModelInputSpec &spec, std::uint64_t key,
+                         const fs::path &path, ProgressObserver *observer)
+{
+    AtomicFileWriter writer(path);
+    if (!writer.isOpen()) {
+        return Streamed::NotWritable;
+    }
+    TensorCacheHeader header;
+    header.channels = std::uint32_t(spec.channels);
+    header.side = std::uint32_t(spec.size);
+    header.count = std::uint32_t(files.size());
+    header.key = key;
+    std::vector<std::int32_t> labels;
+    labels.reserve(files.size());
+    for (const DatasetFile *file : files) {
+        labels.push_back(file->label);
+    }
+    if (!writer.write(tensorCacheHeaderBytes(header)) || !writer.write(labelBytes(labels))) {
+        return Streamed::WriteFailed;
+    }
+    const std::size_t imageSize = std::size_t(spec.channels) * std::size_t(spec.size) * std::size_t(spec.size);
+    std::vector<std::uint8_t> chunk;
+    for (std::size_t start = 0; start < files.size(); start += kImagesPerChunk) {
+        const std::size_t count = std::min(kImagesPerChunk, files.size() - start);
+        chunk.assign(count * imageSize, 0);
+        std::atomic<bool> failed{false};
+        SplitProgress progress(observer, std::int64_t(start), std::int64_t(files.size()));
+        parallelFor(
+            count,
+            [&](std::size_t i) {
+                auto input = imaging::loadModelInputBytes(files[start + i]->path, spec);
+                if (input) {
+                    std::copy(input->begin(), input->end(), chunk.begin() + std::ptrdiff_t(i * imageSize));
+                } else {
+                    failed = true;
+                }
+            },
+            &progress);
+        if (cancelled(observer)) {
+            return Streamed::Cancelled;
+        }
+        if (failed) {
+            return Streamed::DecodeFailed;
+        }
+        if (!writer.write(std::string_view(reinterpret_cast<const char *>(chunk.data()), chunk.size()))) {
+            return Streamed::WriteFailed;
+        }
+    }
+    return writer.commit().ok() ? Streamed::Written : Streamed::WriteFailed;
 }
 
 } // namespace
@@ -101,44 +186,43 @@ Result<ImageArrays> loadSplitCached(const DatasetIndex &index, const std::string
     CacheOutcome result;
     result.file = cacheFileFor(index, split, spec, cacheDir);
     const std::vector<const DatasetFile *> files = index.filesOf(split);
+    if (files.empty()) {
+        return loadSplit(index, split, spec, report, observer); // names the missing split
+    }
     const std::uint64_t key = cacheKey(files, spec);
-    if (auto cached = readTensorCache(result.file, key);
-        cached && cached->count() == files.size()) {
+    // The cache file's images, with their paths (the file stores pixels and labels only).
+    auto mappedWithPaths = [&](Result<ImageArrays> mapped) -> Result<ImageArrays> {
         for (const DatasetFile *file : files) {
-            cached->paths.push_back(file->path.string());
+            mapped->paths.push_back(file->path.string());
         }
-        result.hit = true;
         if (outcome) {
             *outcome = result;
         }
-        return cached;
+        return mapped;
+    };
+    if (auto cached = readTensorCache(result.file, key);
+        cached && cached->count() == files.size()) {
+        result.hit = true;
+        return mappedWithPaths(std::move(cached));
     }
 
-    const std::size_t failuresBefore = report.failures.size();
-    auto arrays = loadSplit(index, split, spec, report, observer);
-    if (arrays && report.failures.size() == failuresBefore) {
-        TensorCacheHeader header;
-        header.channels = std::uint32_t(spec.channels);
-        header.side = std::uint32_t(spec.size);
-        header.count = std::uint32_t(arrays->count());
-        header.key = key;
-        std::vector<std::int32_t> labels(arrays->labels.begin(), arrays->labels.end());
-        std::error_code error;
-        fs::create_directories(result.file.parent_path(), error);
-        result.written =
-            !error && writeTensorCache(result.file, header, labels, arrays->pixels).ok();
+    std::error_code error;
+    fs::create_directories(result.file.parent_path(), error);
+    const Streamed streamed = decodeIntoCache(files, spec, key, result.file, observer);
+    if (streamed == Streamed::Cancelled) {
+        return makeError(ErrorCode::Cancelled, "loading the " + split + " split was cancelled");
     }
-    if (result.written) {
+    if (streamed == Streamed::Written) {
         // Train from the file just written, as later runs will: its pages belong to the OS,
-        // which can drop and reread them, where the decoded copy would stay in this process
-        // for the whole run (a 4x Kermany split at 224 px is 1 GB).
-        if (auto mapped = readTensorCache(result.file, key);
-            mapped && mapped->count() == arrays->count()) {
-            mapped->paths = std::move(arrays->paths);
-            arrays = std::move(mapped);
-            releaseFreedMemory();
+        // which can drop and reread them.
+        if (auto mapped = readTensorCache(result.file, key); mapped && mapped->count() == files.size()) {
+            result.written = true;
+            return mappedWithPaths(std::move(mapped));
         }
     }
+    // Not cached: an image failed to decode (the ordinary load names it, and a split with
+    // failures is not cached), or the cache could not be written, which costs speed only.
+    auto arrays = loadSplit(index, split, spec, report, observer);
     if (outcome) {
         *outcome = result;
     }

@@ -30,9 +30,11 @@ struct CacheOutcome {
 
 // loadSplit through the tensor cache: reads the split's cache when its key (files' paths,
 // sizes, modification times, and the spec) matches; otherwise decodes in parallel (progress,
-// cancel) and writes the cache atomically for next time. A split with files that fail to
-// decode is returned as loadSplit returns it and is not cached. A cache that cannot be
-// written (read-only folder, full disk) costs speed, not correctness: the images are returned.
+// cancel) straight into a new cache file, a chunk of images at a time, and returns the images
+// as a view of that file (memory holds one chunk, never the split; the OS can drop the file's
+// pages and reread them). A split with files that fail to decode is returned as loadSplit
+// returns it (naming the failures) and is not cached. A cache that cannot be written
+// (read-only folder, full disk) costs speed, not correctness: the images are returned.
 // An empty cacheDir means no cache: plain loadSplit.
 Result<ImageArrays> loadSplitCached(const DatasetIndex &index, const std::string &split,
                                     const imaging::ModelInputSpec &spec,

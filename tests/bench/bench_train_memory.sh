@@ -4,7 +4,9 @@
 # that it takes a minute) on a manifest that lists every image of DATASET once, then four
 # times. Reads the process's peak private memory (RssAnon) and peak file-backed memory
 # (RssFile: the memory-mapped tensor cache, which the OS can drop and reread) from /proc.
-# Each size runs twice: the first builds the cache, the second trains from it.
+# Each size runs twice: the first builds the cache, the second trains from it. Then
+# `cxr cache --size 224` builds the full-size cache at both sizes, where holding the decoded
+# split in memory would show (50 KB per image).
 # Usage: bench_train_memory.sh CXR DATASET   (DATASET in split/CLASS/files layout)
 set -euo pipefail
 cxr="${1:?usage: $0 CXR DATASET}"
@@ -23,10 +25,10 @@ trap 'rm -rf "$work"' EXIT
     for _ in 1 2 3 4; do tail -n +2 "$work/1x.csv"; done
 } > "$work/4x.csv"
 
-peak_memory() { # manifest run-name: trains and prints "anon-MiB file-MiB seconds"
-    local anon=0 file=0 start=$SECONDS
-    "$cxr" train "$1" --model small-cnn --epochs 1 --batch 32 --input-size 64 \
-        --cache-dir "$work/cache" --out "$work/$2" > "$work/$2.log" 2>&1 &
+peak_memory() { # log-name command...: runs it, prints "anon-MiB file-MiB seconds"
+    local anon=0 file=0 start=$SECONDS log="$work/$1.log"
+    shift
+    "$@" > "$log" 2>&1 &
     local pid=$!
     while kill -0 "$pid" 2>/dev/null; do
         local a f
@@ -36,17 +38,26 @@ peak_memory() { # manifest run-name: trains and prints "anon-MiB file-MiB second
         [ "${f:-0}" -gt "$file" ] && file=$f
         sleep 0.2
     done
-    wait "$pid" || { echo "cxr train failed:" >&2; tail -5 "$work/$2.log" >&2; exit 1; }
+    wait "$pid" || { echo "$* failed:" >&2; tail -5 "$log" >&2; exit 1; }
     echo "$((anon / 1024)) $((file / 1024)) $((SECONDS - start))"
 }
 
+train() { # manifest run-name
+    peak_memory "$2" "$cxr" train "$1" --model small-cnn --epochs 1 --batch 32 --input-size 64 \
+        --cache-dir "$work/cache" --out "$work/$2"
+}
 for size in 1x 4x; do
     images=$(($(wc -l < "$work/$size.csv") - 1))
-    read -r anon file seconds < <(peak_memory "$work/$size.csv" "$size-build")
+    read -r anon file seconds < <(train "$work/$size.csv" "$size-build")
     echo "$size ($images images), building the cache: peak private $anon MiB, peak file-backed $file MiB ($seconds s)"
-    read -r anon file seconds < <(peak_memory "$work/$size.csv" "$size-cached")
+    read -r anon file seconds < <(train "$work/$size.csv" "$size-cached")
     echo "$size ($images images), from the cache:     peak private $anon MiB, peak file-backed $file MiB ($seconds s)"
     eval "anon_$size=$anon"
+done
+for size in 1x 4x; do
+    read -r anon file seconds < <(peak_memory "$size-cache224" "$cxr" cache "$work/$size.csv" \
+        --size 224 --cache-dir "$work/cache224")
+    echo "$size: cxr cache --size 224: peak private $anon MiB, peak file-backed $file MiB ($seconds s)"
 done
 awk -v a="$anon_1x" -v b="$anon_4x" -v n="$images" 'BEGIN {
     printf "private memory from the cache, 4x over 1x: %.2fx (%.2f KB per added image)\n",

@@ -397,6 +397,62 @@ private Q_SLOTS:
         QVERIFY(uncached->pixels.toVector() == decoded->pixels.toVector());
     }
 
+    void tensorCacheIsWrittenOnlyWhenEveryImageDecodes()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("data/train/NORMAL"), "NORMAL", 3);
+        copyDemoImages(dir.filePath("data/train/PNEUMONIA"), "PNEUMONIA", 3);
+        // The names-only listing keeps this file; decoding refuses it.
+        QVERIFY(test::writeFile(dir.filePath("data/train/NORMAL/zz-notes.jpeg"), "not a JPEG"));
+        const std::string root = dir.filePath("data").toStdString();
+        auto listed = scanDataset(root, nullptr, {/*inspectFiles=*/false});
+        QVERIFY(listed.ok());
+        QCOMPARE(listed->files.size(), std::size_t(7));
+        const std::filesystem::path cache = dir.filePath("cache").toStdString();
+        imaging::ModelInputSpec spec;
+        spec.size = 48;
+
+        LoadReport report;
+        CacheOutcome failing;
+        auto loaded = loadSplitCached(*listed, "train", spec, cache, report, nullptr, &failing);
+        QVERIFY(loaded.ok());
+        QCOMPARE(loaded->count(), std::size_t(6));
+        QCOMPARE(report.failures.size(), std::size_t(1));
+        QVERIFY(report.failures.front().path.filename() == "zz-notes.jpeg");
+        QVERIFY(!failing.hit && !failing.written);
+        QVERIFY(!std::filesystem::exists(failing.file));
+        QVERIFY(!std::filesystem::exists(failing.file.string() + ".partial"));
+
+        // Cancelled: an error, and neither the cache nor its temporary file is left behind.
+        QVERIFY(QFile::remove(dir.filePath("data/train/NORMAL/zz-notes.jpeg")));
+        auto clean = scanDataset(root);
+        QVERIFY(clean.ok());
+        const std::filesystem::path file = cacheFileFor(*clean, "train", spec, cache);
+        CancelFlag cancel;
+        cancel.cancel();
+        auto stopped = loadSplitCached(*clean, "train", spec, cache, report, &cancel);
+        QVERIFY(!stopped.ok());
+        QCOMPARE(int(stopped.error().code), int(ErrorCode::Cancelled));
+        QVERIFY(!std::filesystem::exists(file));
+        QVERIFY(!std::filesystem::exists(file.string() + ".partial"));
+
+        // Progress counts the split's images, whatever chunks they are decoded in.
+        struct LastProgress : ProgressObserver {
+            std::int64_t done = 0;
+            std::int64_t total = 0;
+            void progress(std::int64_t d, std::int64_t t) override
+            {
+                done = std::max(done, d);
+                total = t;
+            }
+        } progress;
+        CacheOutcome written;
+        auto decoded = loadSplitCached(*clean, "train", spec, cache, report, &progress, &written);
+        QVERIFY(decoded.ok() && written.written);
+        QCOMPARE(progress.done, std::int64_t(6));
+        QCOMPARE(progress.total, std::int64_t(6));
+    }
+
     void loadsSplitIntoModelInputs()
     {
         auto index = scanDataset(test::demoDataset().toStdString());
