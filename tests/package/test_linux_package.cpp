@@ -83,6 +83,9 @@ private:
 
     // A copy of the package with an older version number, for the upgrade.
     QString makeOlderPackage();
+    // Packages the build with one CPack generator into m_work/packages (CPack's output prefix
+    // is relative to the folder it runs in).
+    Outcome runCPack(const QString &generator) const;
 
     QTemporaryDir m_work;
     QString m_deb;
@@ -103,11 +106,7 @@ void TestLinuxPackage::initTestCase()
         }
     }
     QVERIFY(m_work.isValid());
-    const Outcome cpack = run(QStringLiteral(CXR_CPACK_COMMAND),
-                              {QStringLiteral("-G"), QStringLiteral("DEB"), QStringLiteral("--config"),
-                               QStringLiteral(CXR_BUILD_DIR "/CPackConfig.cmake"), QStringLiteral("-B"),
-                               m_work.path()},
-                              QProcessEnvironment::systemEnvironment(), m_work.path());
+    const Outcome cpack = runCPack(QStringLiteral("DEB"));
     QVERIFY2(cpack.exitCode == 0, qPrintable(cpack.output));
     const QStringList debs = QDir(m_work.filePath(QStringLiteral("packages")))
                                  .entryList({QStringLiteral("*.deb")}, QDir::Files);
@@ -219,11 +218,7 @@ void TestLinuxPackage::portableTreeRunsFromAnyFolder()
 {
     QString archive = qEnvironmentVariable("CXR_PORTABLE_ARCHIVE");
     if (archive.isEmpty()) {
-        const Outcome cpack = run(QStringLiteral(CXR_CPACK_COMMAND),
-                                  {QStringLiteral("-G"), QStringLiteral("TZST"), QStringLiteral("--config"),
-                                   QStringLiteral(CXR_BUILD_DIR "/CPackConfig.cmake"), QStringLiteral("-B"),
-                                   m_work.path()},
-                                  QProcessEnvironment::systemEnvironment(), m_work.path());
+        const Outcome cpack = runCPack(QStringLiteral("TZST"));
         QVERIFY2(cpack.exitCode == 0, qPrintable(cpack.output));
         archive = m_work.filePath(QStringLiteral("packages/cxr-studio-" CXR_PROJECT_VERSION "-linux-portable.tar.zst"));
     }
@@ -276,6 +271,14 @@ void TestLinuxPackage::cleanupTestCase()
     if (m_installed) {
         run(QStringLiteral("dpkg"), {QStringLiteral("-r"), QStringLiteral("cxr-studio")});
     }
+}
+
+Outcome TestLinuxPackage::runCPack(const QString &generator) const
+{
+    return run(QStringLiteral(CXR_CPACK_COMMAND),
+               {QStringLiteral("-G"), generator, QStringLiteral("--config"),
+                QStringLiteral(CXR_BUILD_DIR "/CPackConfig.cmake"), QStringLiteral("-B"), m_work.path()},
+               QProcessEnvironment::systemEnvironment(), m_work.path());
 }
 
 QString TestLinuxPackage::makeOlderPackage()
