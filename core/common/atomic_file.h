@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -14,7 +13,8 @@ namespace cxr {
 
 // Writes a file through a temporary file in the same folder and a rename, so a crash or a full
 // disk never leaves a half-written file where a good one was. For files written piece by piece
-// (a tensor cache is gigabytes); writeFileAtomically below does it in one call. A writer that
+// (a tensor cache is gigabytes, core/data/tensor_cache.cpp); writeFileAtomically below does it
+// in one call. A writer that
 // is destroyed without commit() removes its temporary file.
 class AtomicFileWriter {
 public:
@@ -70,22 +70,12 @@ private:
     bool m_committed = false;
 };
 
-// Writes the parts one after another, never joined in memory, through an AtomicFileWriter.
-inline Status writeFileAtomically(const std::filesystem::path &path,
-                                  std::initializer_list<std::string_view> parts)
+// The whole content in one call, through an AtomicFileWriter.
+inline Status writeFileAtomically(const std::filesystem::path &path, std::string_view content)
 {
     AtomicFileWriter writer(path);
-    for (std::string_view part : parts) {
-        if (!writer.write(part)) {
-            break; // commit() reports it
-        }
-    }
+    writer.write(content); // a failure shows in commit()
     return writer.commit();
-}
-
-inline Status writeFileAtomically(const std::filesystem::path &path, const std::string &content)
-{
-    return writeFileAtomically(path, {std::string_view(content)});
 }
 
 } // namespace cxr

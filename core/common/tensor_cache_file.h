@@ -18,7 +18,6 @@
 //   64  int32[N]  labels
 //   ..  uint8[N * channels * side * side] pixels; the model input is pixel / 255
 
-#include "core/common/atomic_file.h"
 #include "core/common/image_arrays.h"
 #include "core/common/mapped_file.h"
 #include "core/common/result.h"
@@ -42,7 +41,8 @@ struct TensorCacheHeader {
     std::uint64_t key = 0;
 };
 
-// The file's first kTensorCacheHeaderBytes: magic, version, channels, side, count, key.
+// The first kTensorCacheHeaderBytes of the layout above (core/data/tensor_cache.cpp writes the
+// labels and pixels after it).
 inline std::string tensorCacheHeaderBytes(const TensorCacheHeader &header)
 {
     std::string bytes(kTensorCacheHeaderBytes, '\0');
@@ -58,17 +58,6 @@ inline std::string tensorCacheHeaderBytes(const TensorCacheHeader &header)
 inline std::string_view labelBytes(const std::vector<std::int32_t> &labels)
 {
     return {reinterpret_cast<const char *>(labels.data()), labels.size() * 4};
-}
-
-// pixels: count * channels * side * side bytes; labels: count entries. The layout is the
-// header, then the labels, then the pixels; a writer may also stream the pixels in order.
-inline Status writeTensorCache(const std::filesystem::path &path, const TensorCacheHeader &header,
-                               const std::vector<std::int32_t> &labels,
-                               const PixelBuffer &pixels)
-{
-    return writeFileAtomically(
-        path, {tensorCacheHeaderBytes(header), labelBytes(labels),
-               std::string_view(reinterpret_cast<const char *>(pixels.data()), pixels.size())});
 }
 
 // Maps path and returns its images as a view of the mapping, which they keep open. Errors: missing file, wrong magic

@@ -7,6 +7,27 @@
 
 namespace cxr::data {
 
+bool decodeModelInputs(const DatasetFile *const *files, std::size_t count,
+                       const imaging::ModelInputSpec &spec, std::uint8_t *out, char *decoded,
+                       Error *errors, ProgressObserver *observer)
+{
+    const std::size_t imageSize =
+        std::size_t(spec.channels) * std::size_t(spec.size) * std::size_t(spec.size);
+    return parallelFor(
+        count,
+        [&](std::size_t i) {
+            auto input = imaging::loadModelInputBytes(files[i]->path, spec);
+            if (input) {
+                std::copy(input->begin(), input->end(), out + i * imageSize);
+                decoded[i] = 1;
+            } else {
+                decoded[i] = 0;
+                errors[i] = input.error();
+            }
+        },
+        observer);
+}
+
 Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &split,
                               const imaging::ModelInputSpec &spec, LoadReport &report,
                               ProgressObserver *observer)
@@ -25,19 +46,8 @@ Result<ImageArrays> loadSplit(const DatasetIndex &index, const std::string &spli
     std::vector<char> decoded(files.size(), 0);
     std::vector<Error> errors(files.size());
 
-    parallelFor(
-        files.size(),
-        [&](std::size_t i) {
-            auto input = imaging::loadModelInputBytes(files[i]->path, spec);
-            if (input) {
-                std::copy(input->begin(), input->end(), pixels.begin() + std::ptrdiff_t(i * imageSize));
-                decoded[i] = 1;
-            } else {
-                errors[i] = input.error();
-            }
-        },
-        observer);
-    if (cancelled(observer)) {
+    if (!decodeModelInputs(files.data(), files.size(), spec, pixels.data(), decoded.data(),
+                           errors.data(), observer)) {
         return makeError(ErrorCode::Cancelled, "loading the " + split + " split was cancelled");
     }
 

@@ -17,6 +17,14 @@ struct LoadReport {
     std::vector<DatasetProblem> failures;
 };
 
+// Decodes files (count of them) through imaging::loadModelInputBytes, in parallel on all cores,
+// into out: spec's image size for each, in order. decoded[i] is 1 for a file that decoded, 0
+// with errors[i] set for one that did not. Cancellable; progress counts these files. Returns
+// false when cancelled.
+bool decodeModelInputs(const DatasetFile *const *files, std::size_t count,
+                       const imaging::ModelInputSpec &spec, std::uint8_t *out, char *decoded,
+                       Error *errors, ProgressObserver *observer);
+
 // Decodes every file of split through imaging::loadModelInput, in parallel on all cores, into
 // one ImageArrays in the index's file order. Cancellable; progress counts images.
 // Fails when the split does not exist or is empty.

@@ -3,11 +3,9 @@
 
 #include "core/common/atomic_file.h"
 #include "core/common/fnv1a.h"
-#include "core/common/parallel_for.h"
 #include "core/common/tensor_cache_file.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cctype>
@@ -81,7 +79,8 @@ private:
     std::int64_t m_total;
 };
 
-enum class Streamed { Written, NotWritable, DecodeFailed, WriteFailed, Cancelled };
+// Not cached: the folder is not writable, the disk filled up, or an image failed to decode.
+enum class Streamed { Written, NotCached, Cancelled };
 
 // Decodes files straight into a new cache file at path, a chunk at a time, so that memory holds
 // one chunk and never the split. Leaves no file unless every image decoded and every byte was
@@ -92,7 +91,7 @@ Streamed decodeIntoCache(const std::vector<const DatasetFile *> &files,
 {
     AtomicFileWriter writer(path);
     if (!writer.isOpen()) {
-        return Streamed::NotWritable;
+        return Streamed::NotCached;
     }
     TensorCacheHeader header;
     header.channels = std::uint32_t(spec.channels);
@@ -105,37 +104,29 @@ Streamed decodeIntoCache(const std::vector<const DatasetFile *> &files,
         labels.push_back(file->label);
     }
     if (!writer.write(tensorCacheHeaderBytes(header)) || !writer.write(labelBytes(labels))) {
-        return Streamed::WriteFailed;
+        return Streamed::NotCached;
     }
     const std::size_t imageSize = std::size_t(spec.channels) * std::size_t(spec.size) * std::size_t(spec.size);
     std::vector<std::uint8_t> chunk;
+    std::vector<char> decoded;
+    std::vector<Error> errors(kImagesPerChunk);
     for (std::size_t start = 0; start < files.size(); start += kImagesPerChunk) {
         const std::size_t count = std::min(kImagesPerChunk, files.size() - start);
         chunk.assign(count * imageSize, 0);
-        std::atomic<bool> failed{false};
+        decoded.assign(count, 0);
         SplitProgress progress(observer, std::int64_t(start), std::int64_t(files.size()));
-        parallelFor(
-            count,
-            [&](std::size_t i) {
-                auto input = imaging::loadModelInputBytes(files[start + i]->path, spec);
-                if (input) {
-                    std::copy(input->begin(), input->end(), chunk.begin() + std::ptrdiff_t(i * imageSize));
-                } else {
-                    failed = true;
-                }
-            },
-            &progress);
-        if (cancelled(observer)) {
+        if (!decodeModelInputs(files.data() + start, count, spec, chunk.data(), decoded.data(),
+                               errors.data(), &progress)) {
             return Streamed::Cancelled;
         }
-        if (failed) {
-            return Streamed::DecodeFailed;
+        if (std::find(decoded.begin(), decoded.end(), 0) != decoded.end()) {
+            return Streamed::NotCached; // loadSplit decodes again and names the failures
         }
         if (!writer.write(std::string_view(reinterpret_cast<const char *>(chunk.data()), chunk.size()))) {
-            return Streamed::WriteFailed;
+            return Streamed::NotCached;
         }
     }
-    return writer.commit().ok() ? Streamed::Written : Streamed::WriteFailed;
+    return writer.commit().ok() ? Streamed::Written : Streamed::NotCached;
 }
 
 } // namespace
