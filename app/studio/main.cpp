@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <functional>
 
 namespace {
 
@@ -51,8 +50,7 @@ void scheduleSelfCheck(cxr::ui::MainWindow &window, bool waitForDataset)
 // a QFileOpenEvent instead of a command-line argument.
 class FileOpenRouter : public QObject {
 public:
-    FileOpenRouter(std::function<void(const QString &)> open, QObject *parent)
-        : QObject(parent), m_open(std::move(open))
+    FileOpenRouter(cxr::ui::MainWindow *window, QObject *parent) : QObject(parent), m_window(window)
     {
     }
 
@@ -62,7 +60,7 @@ protected:
         if (event->type() == QEvent::FileOpen) {
             const QString file = static_cast<QFileOpenEvent *>(event)->file();
             if (!file.isEmpty()) { // a URL that is not a local file: nothing to open
-                m_open(file);
+                m_window->openPath(file);
             }
             return true;
         }
@@ -70,7 +68,7 @@ protected:
     }
 
 private:
-    std::function<void(const QString &)> m_open;
+    cxr::ui::MainWindow *m_window;
 };
 
 } // namespace
@@ -119,8 +117,7 @@ int main(int argc, char **argv)
     }
     // Files from the command line, a file manager's "Open with" (the desktop entry's %F) or
     // Finder: images in the Viewer, folders and manifests as datasets.
-    app.installEventFilter(
-        new FileOpenRouter([&window](const QString &path) { window.openPath(path); }, &app));
+    app.installEventFilter(new FileOpenRouter(&window, &app));
     for (const QString &argument : parser.positionalArguments()) {
         window.openPath(argument);
     }

@@ -4,6 +4,7 @@
 #include "core/common/allocator_tuning.h"
 #include "core/common/progress.h"
 #include "core/data/dataset_scanner.h"
+#include "ui/common/polled_progress.h"
 #include "ui/dataset/dataset_plots.h"
 #include "ui/dataset/dataset_checks_panel.h"
 #include "ui/dataset/thumbnail_model.h"
@@ -31,17 +32,7 @@
 namespace cxr::ui {
 
 // Written by the scan on its worker thread, read by the page's timer: no signal per file.
-struct DatasetPage::ScanState : ProgressObserver {
-    std::atomic<std::int64_t> done{0};
-    std::atomic<std::int64_t> total{0};
-    std::atomic<bool> cancelRequested{false};
-    void progress(std::int64_t d, std::int64_t t) override
-    {
-        done = d;
-        total = t;
-    }
-    bool isCancelled() const override { return cancelRequested.load(); }
-};
+struct DatasetPage::ScanState : PolledProgress {};
 
 DatasetPage::DatasetPage(QWidget *parent)
     : QWidget(parent), m_openButton(new QPushButton(tr("Open dataset folder…"))),
