@@ -26,7 +26,22 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
     if (!std::getline(in, line)) {
         return makeError(ErrorCode::InvalidDataset, csv.string() + ": manifest is empty");
     }
+    // Spreadsheet programs (Excel's "CSV UTF-8") start the file with a UTF-8 byte-order mark;
+    // left in place it would become part of the first column's name.
+    if (line.rfind("\xEF\xBB\xBF", 0) == 0) {
+        line.erase(0, 3);
+    }
     const std::vector<std::string> header = splitCsvLine(line);
+    // A repeated column name makes it ambiguous which one holds the value; refuse rather than
+    // silently take the first.
+    for (std::size_t i = 0; i < header.size(); ++i) {
+        if (!header[i].empty() &&
+            std::find(header.begin() + std::ptrdiff_t(i) + 1, header.end(), header[i]) != header.end()) {
+            return makeError(ErrorCode::InvalidDataset,
+                             csv.string() + ": manifest header names column \"" + header[i] +
+                                 "\" more than once");
+        }
+    }
     auto column = [&header](const char *name) {
         const auto it = std::find(header.begin(), header.end(), name);
         return it == header.end() ? -1 : int(it - header.begin());

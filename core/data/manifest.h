@@ -14,7 +14,9 @@ namespace cxr::data {
 // with that header row. Paths are relative to the CSV's folder (or absolute); fields may be
 // double-quoted. A missing split means "all". Rows whose file is missing or unusable, or whose
 // label is empty, become problems naming the row; the scan goes on.
-// Fails when the CSV cannot be read, lacks the path or label column, or lists no usable image.
+// A UTF-8 byte-order mark before the header (Excel's "CSV UTF-8") is skipped.
+// Fails when the CSV cannot be read, lacks the path or label column, names a column twice, or
+// lists no usable image.
 Result<DatasetIndex> scanManifest(const std::filesystem::path &csv,
                                   ProgressObserver *observer = nullptr);
 

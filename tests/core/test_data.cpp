@@ -336,6 +336,46 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(bad.error().message).contains("path and label"));
     }
 
+    // Excel's "CSV UTF-8" starts the file with a byte-order mark: the header is still found.
+    // A header that names a column twice is ambiguous and refused, naming the column.
+    void manifestHeaders_data()
+    {
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<QString>("expected"); // empty: accepted
+        QTest::newRow("plain") << QByteArray("path,label") << "";
+        QTest::newRow("byte-order mark") << QByteArray("\xEF\xBB\xBFpath,label") << "";
+        QTest::newRow("byte-order mark, CRLF") << QByteArray("\xEF\xBB\xBFpath,label,split\r") << "";
+        QTest::newRow("label twice") << QByteArray("path,label,label")
+                                     << "names column \"label\" more than once";
+        QTest::newRow("path twice") << QByteArray("path,label,split,path")
+                                    << "names column \"path\" more than once";
+        QTest::newRow("split twice, quoted") << QByteArray("path,label,split,\"split\"")
+                                             << "names column \"split\" more than once";
+    }
+
+    void manifestHeaders()
+    {
+        QFETCH(QByteArray, header);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("img"), "NORMAL", 1);
+        const QByteArray name = QDir(dir.filePath("img")).entryList(QDir::Files).front().toUtf8();
+        const QByteArray ending = header.endsWith('\r') ? "\r\n" : "\n";
+        QVERIFY(test::writeFile(dir.filePath("m.csv"), header + "\n" + "img/" + name +
+                                                           ",NORMAL,train,img/" + name + ending));
+        auto index = scanDataset(dir.filePath("m.csv").toStdString());
+        if (expected.isEmpty()) {
+            QVERIFY2(index.ok(), index.ok() ? "" : index.error().message.c_str());
+            QCOMPARE(index->files.size(), std::size_t(1));
+            QCOMPARE(index->classes, std::vector<std::string>{"NORMAL"});
+        } else {
+            QVERIFY(!index.ok());
+            const QString message = QString::fromStdString(index.error().message);
+            QVERIFY2(message.contains(expected), qPrintable(message));
+            QVERIFY2(message.contains("m.csv"), qPrintable(message));
+        }
+    }
+
     void tensorCacheHitsAndInvalidates()
     {
         QTemporaryDir dir;
