@@ -8,6 +8,7 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmimage/diregist.h>
@@ -20,7 +21,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 
 namespace cxr::imaging {
@@ -196,6 +199,114 @@ Status renderMonochrome(DicomImage &dicom, DcmDataset &data, const LoadOptions &
     return Ok{};
 }
 
+// The native pixel data's size in bytes, as the header describes it; saturates instead of
+// overflowing (no element can hold 2^32 bytes or more anyway).
+std::uint64_t nativePixelBytes(std::uint64_t rows, std::uint64_t columns, std::uint64_t samples,
+                               std::uint64_t bitsAllocated, std::uint64_t frames)
+{
+    const std::uint64_t bitsPerFrame = rows * columns * samples * bitsAllocated; // < 2^48
+    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - 7;
+    if (bitsPerFrame == 0 || frames > limit / bitsPerFrame) {
+        return std::numeric_limits<std::uint64_t>::max();
+    }
+    return (bitsPerFrame * frames + 7) / 8; // BitsAllocated 1: frames are packed bit by bit
+}
+
+// What the header must say for the pixel data to mean what DCMTK makes of it. DCMTK decodes
+// a file whose pixel data is short (showing the rest black), and gets on with BitsAllocated,
+// SamplesPerPixel, NumberOfFrames or a transfer syntax that make no sense; each of those was a
+// silent wrong picture. The error names the problem, not the file.
+Status checkDicomHeader(DcmFileFormat &file)
+{
+    DcmDataset &data = *file.getDataset();
+    // The meta header's transfer syntax says how the data set and pixel data are encoded;
+    // DCMTK guesses when it does not know the UID. (Old files without a meta header have no
+    // UID at all and are detected, as before.)
+    DcmMetaInfo *meta = file.getMetaInfo();
+    if (meta != nullptr && meta->tagExists(DCM_TransferSyntaxUID)) {
+        OFString uid;
+        meta->findAndGetOFString(DCM_TransferSyntaxUID, uid);
+        if (uid.empty()) {
+            return makeError(ErrorCode::Corrupt, "empty transfer syntax UID in the file meta header");
+        }
+        if (DcmXfer(uid.c_str()).getXfer() == EXS_Unknown) {
+            return makeError(ErrorCode::Unsupported,
+                             std::string("unknown transfer syntax UID ") + uid.c_str() +
+                                 " (cannot tell how the pixel data is encoded)");
+        }
+    }
+    if (!data.tagExistsWithValue(DCM_PixelData) && !data.tagExists(DCM_FloatPixelData)) {
+        return makeError(ErrorCode::Unsupported, "DICOM file has no pixel data");
+    }
+    Uint16 rows = 0;
+    Uint16 columns = 0;
+    data.findAndGetUint16(DCM_Rows, rows);
+    data.findAndGetUint16(DCM_Columns, columns);
+    if (rows == 0 || columns == 0) {
+        return makeError(ErrorCode::Corrupt,
+                         "DICOM file has pixel data but no image size (Rows/Columns missing)");
+    }
+    if (auto checked = imageSizeProblem(columns, rows); !checked) {
+        return checked;
+    }
+    const E_TransferSyntax syntax = data.getOriginalXfer();
+    if (isJpeg2000(syntax)) {
+        return makeError(ErrorCode::Unsupported,
+                         std::string("JPEG 2000 compressed DICOM is not supported yet (transfer syntax ") +
+                             DcmXfer(syntax).getXferName() + ")");
+    }
+    // Absent values are left to DCMTK (which assumes one sample, or refuses itself).
+    Uint16 samples = 1;
+    if (data.findAndGetUint16(DCM_SamplesPerPixel, samples).good() && samples != 1 && samples != 3) {
+        return makeError(ErrorCode::Corrupt, "SamplesPerPixel is " + std::to_string(samples) +
+                                                 " (expected 1 or 3)");
+    }
+    Uint16 bitsAllocated = 0;
+    const bool haveBits = data.findAndGetUint16(DCM_BitsAllocated, bitsAllocated).good();
+    if (haveBits && bitsAllocated != 1 && bitsAllocated != 8 && bitsAllocated != 16 &&
+        bitsAllocated != 32) {
+        return makeError(ErrorCode::Corrupt, "BitsAllocated is " + std::to_string(bitsAllocated) +
+                                                 " (expected 1, 8, 16 or 32)");
+    }
+    Sint32 frames = 1;
+    if (data.tagExistsWithValue(DCM_NumberOfFrames) &&
+        (data.findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1)) {
+        OFString text;
+        data.findAndGetOFString(DCM_NumberOfFrames, text);
+        return makeError(ErrorCode::Corrupt, std::string("NumberOfFrames is ") + text.c_str() +
+                                                 " (expected 1 or more)");
+    }
+    // Uncompressed pixel data must hold every frame the header describes: DCMTK would show the
+    // missing part black. (Compressed frames are checked by their decoders.)
+    DcmElement *pixels = nullptr;
+    if (haveBits && !DcmXfer(syntax).isEncapsulated() &&
+        data.findAndGetElement(DCM_PixelData, pixels).good() && pixels != nullptr) {
+        // YBR_FULL_422 stores two samples per pixel, not three (PS3.3 C.7.6.3.1.2).
+        const std::string photometric = stringTag(data, DCM_PhotometricInterpretation);
+        const std::uint64_t stored = photometric.rfind("YBR_", 0) == 0 &&
+                                             photometric.find("422") != std::string::npos
+                                         ? 2
+                                         : samples;
+        const std::uint64_t needed = nativePixelBytes(rows, columns, stored, bitsAllocated,
+                                                      std::uint64_t(frames));
+        const std::uint64_t held = pixels->getLength();
+        if (held < needed) {
+            const std::string frameCount =
+                std::to_string(frames) + (frames == 1 ? " frame" : " frames");
+            return makeError(ErrorCode::Corrupt,
+                             "pixel data holds " + std::to_string(held) + " bytes, the header needs " +
+                                 (needed == std::numeric_limits<std::uint64_t>::max()
+                                      ? std::string("more than 2^64")
+                                      : std::to_string(needed)) +
+                                 " (" + std::to_string(columns) + "x" + std::to_string(rows) + ", " +
+                                 std::to_string(samples) + (samples == 1 ? " sample" : " samples") +
+                                 " of " + std::to_string(bitsAllocated) + " bits, " + frameCount +
+                                 "): the file is cut short or its header is wrong");
+        }
+    }
+    return Ok{};
+}
+
 } // namespace
 
 ImageHeaderInfo readDicomHeader(const fs::path &path)
@@ -238,29 +349,13 @@ Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
 
     const E_TransferSyntax syntax = data.getOriginalXfer();
     image.meta.transferSyntax = DcmXfer(syntax).getXferName();
-    if (!data.tagExistsWithValue(DCM_PixelData) && !data.tagExists(DCM_FloatPixelData)) {
-        return fileError(ErrorCode::Unsupported, path, "DICOM file has no pixel data");
-    }
-    Uint16 rows = 0;
-    Uint16 columns = 0;
-    data.findAndGetUint16(DCM_Rows, rows);
-    data.findAndGetUint16(DCM_Columns, columns);
-    if (rows == 0 || columns == 0) {
-        return fileError(ErrorCode::Corrupt, path,
-                         "DICOM file has pixel data but no image size (Rows/Columns missing)");
-    }
-    if (auto checked = checkImageSize(path, columns, rows); !checked) {
-        return checked.error();
-    }
-    if (isJpeg2000(syntax)) {
-        return fileError(ErrorCode::Unsupported, path,
-                         "JPEG 2000 compressed DICOM is not supported yet (transfer syntax " +
-                             image.meta.transferSyntax + ")");
+    if (auto checked = checkDicomHeader(file); !checked) {
+        return fileError(checked.error().code, path, checked.error().message);
     }
 
     Sint32 frames = 1;
-    if (data.findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) {
-        frames = 1;
+    if (data.findAndGetSint32(DCM_NumberOfFrames, frames).bad()) {
+        frames = 1; // absent (checkDicomHeader refused values below 1)
     }
     image.meta.frameCount = int(frames);
     image.meta.frame = options.frame;

@@ -13,16 +13,24 @@ Error fileError(ErrorCode code, const fs::path &path, const std::string &problem
     return makeError(code, path.string() + ": " + problem);
 }
 
-Status checkImageSize(const fs::path &path, long long width, long long height)
+Status imageSizeProblem(long long width, long long height)
 {
     if (width <= 0 || height <= 0) {
-        return fileError(ErrorCode::Corrupt, path, "image has zero size");
+        return makeError(ErrorCode::Corrupt, "image has zero size");
     }
     if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxPixels) {
-        return fileError(ErrorCode::Unsupported, path,
+        return makeError(ErrorCode::Unsupported,
                          "image is " + std::to_string(width) + "x" + std::to_string(height) +
                              " pixels, larger than CXR Studio accepts (" +
                              std::to_string(kMaxImageSide) + " a side)");
+    }
+    return Ok{};
+}
+
+Status checkImageSize(const fs::path &path, long long width, long long height)
+{
+    if (auto checked = imageSizeProblem(width, height); !checked) {
+        return fileError(checked.error().code, path, checked.error().message);
     }
     return Ok{};
 }

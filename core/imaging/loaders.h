@@ -18,5 +18,7 @@ Error fileError(ErrorCode code, const std::filesystem::path &path, const std::st
 
 // Refuses sizes that are zero, negative or beyond kMaxImageSide / kMaxPixels.
 Status checkImageSize(const std::filesystem::path &path, long long width, long long height);
+// The same check, its message without a path.
+Status imageSizeProblem(long long width, long long height);
 
 } // namespace cxr::imaging

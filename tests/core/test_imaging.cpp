@@ -16,6 +16,14 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <vector>
+
 using namespace cxr;
 using namespace cxr::imaging;
 
@@ -25,6 +33,67 @@ std::string firstDemoImage(const char *split, const char *cls)
 {
     QDirIterator it(test::demoDataset() + "/" + split + "/" + cls, QDir::Files);
     return it.next().toStdString();
+}
+
+// Copies a DICOM file from tests/data/dicom into dir, changed by the named edit (see
+// dicomHeadersTheLoaderRefuses_data), through DCMTK so that the rest of the file stays valid.
+// Empty on failure.
+QString editedDicom(const QTemporaryDir &dir, const QString &source, const QString &edit)
+{
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL); // as the loader does: no unattributed lines
+    DcmFileFormat file;
+    if (file.loadFile(test::dicomFile(source).toStdString().c_str()).bad()) {
+        return {};
+    }
+    DcmDataset &data = *file.getDataset();
+    DcmMetaInfo &meta = *file.getMetaInfo();
+    OFCondition done = EC_Normal;
+    if (edit == "half the pixel data") {
+        DcmElement *pixels = nullptr;
+        if (data.findAndGetElement(DCM_PixelData, pixels).bad() || pixels->loadAllDataIntoMemory().bad()) {
+            return {};
+        }
+        const Uint32 length = pixels->getLength();
+        if (pixels->getVR() == EVR_OW) {
+            Uint16 *words = nullptr;
+            pixels->getUint16Array(words);
+            const std::vector<Uint16> half(words, words + length / 4);
+            done = pixels->putUint16Array(half.data(), static_cast<unsigned long>(half.size()));
+        } else {
+            Uint8 *bytes = nullptr;
+            pixels->getUint8Array(bytes);
+            const std::vector<Uint8> half(bytes, bytes + length / 2);
+            done = pixels->putUint8Array(half.data(), static_cast<unsigned long>(half.size()));
+        }
+    } else if (edit == "BitsAllocated 255") {
+        done = data.putAndInsertUint16(DCM_BitsAllocated, 255);
+    } else if (edit == "BitsAllocated 12") {
+        done = data.putAndInsertUint16(DCM_BitsAllocated, 12);
+    } else if (edit == "SamplesPerPixel 0") {
+        done = data.putAndInsertUint16(DCM_SamplesPerPixel, 0);
+    } else if (edit == "SamplesPerPixel 255") {
+        done = data.putAndInsertUint16(DCM_SamplesPerPixel, 255);
+    } else if (edit == "NumberOfFrames 0") {
+        done = data.putAndInsertString(DCM_NumberOfFrames, "0");
+    } else if (edit == "NumberOfFrames 2") {
+        done = data.putAndInsertString(DCM_NumberOfFrames, "2");
+    } else if (edit == "NumberOfFrames -3") {
+        done = data.putAndInsertString(DCM_NumberOfFrames, "-3");
+    } else if (edit == "unknown transfer syntax") {
+        done = meta.putAndInsertString(DCM_TransferSyntaxUID, "1.2.3.4.5.6.7");
+    } else if (edit == "empty transfer syntax") {
+        done = meta.putAndInsertString(DCM_TransferSyntaxUID, "");
+    } else {
+        return {};
+    }
+    const QString path = dir.filePath(QString(edit).replace(' ', '_') + ".dcm");
+    // EWM_dontUpdateMeta keeps our meta header: DCMTK would otherwise rewrite the transfer
+    // syntax UID to the one it writes in.
+    if (done.bad() || file.saveFile(path.toStdString().c_str(), EXS_Unknown, EET_UndefinedLength,
+                                    EGL_recalcGL, EPD_noChange, 0, 0, EWM_dontUpdateMeta).bad()) {
+        return {};
+    }
+    return path;
 }
 
 } // namespace
@@ -186,6 +255,53 @@ private Q_SLOTS:
         const QString message = QString::fromStdString(image.error().message);
         QVERIFY2(message.contains(expected), qPrintable(message));
         QVERIFY(message.contains(file));
+    }
+
+    // Headers that DCMTK would decode anyway, into a picture that is partly black or garbage,
+    // or that make no sense: each refused, naming the file and what is wrong.
+    void dicomHeadersTheLoaderRefuses_data()
+    {
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<QString>("edit");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("half the pixel data, 16 bit") << "MR_small.dcm" << "half the pixel data"
+            << "pixel data holds 4096 bytes, the header needs 8192";
+        QTest::newRow("two frames claimed, one stored") << "MR_small.dcm" << "NumberOfFrames 2"
+            << "pixel data holds 8192 bytes, the header needs 16384";
+        QTest::newRow("half the pixel data, CT") << "CT_small.dcm" << "half the pixel data"
+            << "pixel data holds 16384 bytes, the header needs 32768";
+        QTest::newRow("BitsAllocated 255") << "MR_small.dcm" << "BitsAllocated 255"
+            << "BitsAllocated is 255 (expected 1, 8, 16 or 32)";
+        QTest::newRow("BitsAllocated 12") << "MR_small.dcm" << "BitsAllocated 12"
+            << "BitsAllocated is 12 (expected 1, 8, 16 or 32)";
+        QTest::newRow("SamplesPerPixel 0") << "MR_small.dcm" << "SamplesPerPixel 0"
+            << "SamplesPerPixel is 0 (expected 1 or 3)";
+        QTest::newRow("SamplesPerPixel 255") << "MR_small.dcm" << "SamplesPerPixel 255"
+            << "SamplesPerPixel is 255 (expected 1 or 3)";
+        QTest::newRow("NumberOfFrames 0") << "MR_small.dcm" << "NumberOfFrames 0"
+            << "NumberOfFrames is 0 (expected 1 or more)";
+        QTest::newRow("NumberOfFrames -3") << "MR_small.dcm" << "NumberOfFrames -3"
+            << "NumberOfFrames is -3 (expected 1 or more)";
+        QTest::newRow("unknown transfer syntax") << "MR_small.dcm" << "unknown transfer syntax"
+            << "unknown transfer syntax UID 1.2.3.4.5.6.7";
+        QTest::newRow("empty transfer syntax") << "MR_small.dcm" << "empty transfer syntax"
+            << "empty transfer syntax UID";
+    }
+
+    void dicomHeadersTheLoaderRefuses()
+    {
+        QFETCH(QString, source);
+        QFETCH(QString, edit);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        const QString path = editedDicom(dir, source, edit);
+        QVERIFY2(!path.isEmpty(), "could not write the edited copy");
+        auto image = loadImage(path.toStdString());
+        QVERIFY2(!image.ok(), "loaded");
+        const QString message = QString::fromStdString(image.error().message);
+        QVERIFY2(message.startsWith(path + ": "), qPrintable(message));
+        QVERIFY2(message.contains(expected), qPrintable(message));
+        QVERIFY2(!message.contains('\n'), qPrintable(message));
     }
 
     // Our modality LUT -> VOI -> polarity rendering against DCMTK's dcm2pnm, run once to make
