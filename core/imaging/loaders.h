@@ -5,13 +5,21 @@
 
 #include "core/imaging/image_loader.h"
 
+#include <opencv2/core/mat.hpp>
+
 #include <string>
+#include <vector>
 
 namespace cxr::imaging {
 
 Result<Image> loadRasterImage(const std::filesystem::path &path, FileFormat format,
                               const LoadOptions &options);
 Result<Image> loadDicomImage(const std::filesystem::path &path, const LoadOptions &options);
+
+// Decodes a JPEG held in memory at 1/factor size (1, 2, 4 or 8: libjpeg's DCT scaling) to
+// CV_8UC1 (grey JPEGs) or BGR CV_8UC3. Damaged data that libjpeg would only warn about is an
+// error, and nothing reaches stderr. Error messages name the problem, not the file.
+Result<cv::Mat> decodeJpeg(const std::vector<unsigned char> &bytes, int factor);
 
 // "<path>: <problem>", the form of every loader error.
 Error fileError(ErrorCode code, const std::filesystem::path &path, const std::string &problem);

@@ -30,17 +30,6 @@ int reductionFactor(const JpegHeader &size, int target)
     return 1;
 }
 
-// Grey JPEGs (most radiographs) decode straight to one channel: no colour conversion work.
-int reducedReadFlag(int factor, bool grey)
-{
-    switch (factor) {
-    case 8: return grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
-    case 4: return grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
-    case 2: return grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
-    default: return cv::IMREAD_UNCHANGED;
-    }
-}
-
 // Colour JPEGs of grey radiographs are common; keep one channel when all three agree.
 cv::Mat collapseGreyColour(const cv::Mat &bgr)
 {
@@ -82,7 +71,6 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
                                            std::istreambuf_iterator<char>());
     Image image;
     image.meta.format = format;
-    int readFlag = cv::IMREAD_UNCHANGED;
     int factor = 1;
     if (format == FileFormat::Jpeg) {
         const JpegHeader size = readJpegHeader(path);
@@ -96,7 +84,6 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
         image.meta.originalHeight = size.height;
         if (options.reduceTo > 0) {
             factor = reductionFactor(size, options.reduceTo);
-            readFlag = reducedReadFlag(factor, size.components == 1);
         }
     }
     if (format == FileFormat::Png || format == FileFormat::Bmp) {
@@ -105,12 +92,21 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
             return checked.error();
         }
     }
-    limitOpenCvDecodeSize();
     cv::Mat decoded;
-    try {
-        decoded = cv::imdecode(bytes, readFlag);
-    } catch (const cv::Exception &e) {
-        return fileError(ErrorCode::Corrupt, path, std::string("cannot decode: ") + e.err);
+    if (format == FileFormat::Jpeg) {
+        // Grey JPEGs (most radiographs) decode straight to one channel, colour ones to BGR.
+        auto jpeg = decodeJpeg(bytes, factor);
+        if (!jpeg) {
+            return fileError(jpeg.error().code, path, jpeg.error().message);
+        }
+        decoded = std::move(*jpeg);
+    } else {
+        limitOpenCvDecodeSize();
+        try {
+            decoded = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+        } catch (const cv::Exception &e) {
+            return fileError(ErrorCode::Corrupt, path, std::string("cannot decode: ") + e.err);
+        }
     }
     if (decoded.empty()) {
         return fileError(ErrorCode::Corrupt, path,

@@ -22,7 +22,18 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <cstdio>
 #include <vector>
+
+#if defined(_WIN32)
+#include <io.h>
+#define dup _dup
+#define dup2 _dup2
+#define fileno _fileno
+#define close _close
+#else
+#include <unistd.h>
+#endif
 
 using namespace cxr;
 using namespace cxr::imaging;
@@ -33,6 +44,50 @@ std::string firstDemoImage(const char *split, const char *cls)
 {
     QDirIterator it(test::demoDataset() + "/" + split + "/" + cls, QDir::Files);
     return it.next().toStdString();
+}
+
+// What reaches stderr (file descriptor 2, where libjpeg and libpng print) between
+// construction and text().
+class StderrCapture {
+public:
+    StderrCapture()
+    {
+        std::fflush(stderr);
+        m_saved = dup(fileno(stderr));
+        m_file = std::tmpfile();
+        if (m_file != nullptr) {
+            dup2(fileno(m_file), fileno(stderr));
+        }
+    }
+    ~StderrCapture() { text(); }
+    QByteArray text()
+    {
+        if (m_file == nullptr) {
+            return m_text;
+        }
+        std::fflush(stderr);
+        dup2(m_saved, fileno(stderr));
+        close(m_saved);
+        std::rewind(m_file);
+        char buffer[4096];
+        for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, m_file)) > 0;) {
+            m_text.append(buffer, qsizetype(got));
+        }
+        std::fclose(m_file);
+        m_file = nullptr;
+        return m_text;
+    }
+
+private:
+    int m_saved = -1;
+    std::FILE *m_file = nullptr;
+    QByteArray m_text;
+};
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 // Copies a DICOM file from tests/data/dicom into dir, changed by the named edit (see
@@ -169,6 +224,111 @@ private Q_SLOTS:
         QCOMPARE(int(image.error().code), code);
         QVERIFY2(QString::fromStdString(image.error().message).contains(kind + ".jpeg"),
                  image.error().message.c_str());
+    }
+
+    // libjpeg only warns about damaged entropy-coded data and fills in grey; OpenCV printed the
+    // warning on stderr, without the file's name, and returned the picture. A frame header whose
+    // width or height was changed decoded into a 1x224 image. All are refused as corrupt, at full
+    // and at reduced size, naming the file, with nothing on stderr.
+    void corruptJpegIsRefused_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<int>("reduceTo");
+        QTest::addColumn<QString>("expected");
+        for (int reduceTo : {0, 56}) {
+            const QByteArray size = reduceTo ? ", 1/4 size" : ", full size";
+            QTest::newRow("premature end of data segment" + size) << "cut" << reduceTo
+                << "premature end of data segment";
+            QTest::newRow("SOF width 1" + size) << "width 1" << reduceTo << "extraneous bytes";
+            QTest::newRow("SOF width 300" + size) << "width 300" << reduceTo << "premature end of data segment";
+            QTest::newRow("SOF height 100" + size) << "height 100" << reduceTo << "extraneous bytes";
+            QTest::newRow("SOF height 400" + size) << "height 400" << reduceTo << "premature end of data segment";
+        }
+    }
+
+    void corruptJpegIsRefused()
+    {
+        QFETCH(QString, kind);
+        QFETCH(int, reduceTo);
+        QFETCH(QString, expected);
+        QByteArray bytes = readAll(QString::fromStdString(firstDemoImage("train", "NORMAL")));
+        const int sof = bytes.indexOf(QByteArray("\xFF\xC0", 2));
+        QVERIFY(sof > 0);
+        auto setField = [&bytes](int at, int value) {
+            bytes[at] = char(value >> 8);
+            bytes[at + 1] = char(value & 0xFF);
+        };
+        if (kind == "cut") {
+            // Half the entropy-coded data gone, the end-of-image marker kept: the file looks
+            // complete from its last bytes.
+            bytes = bytes.left(bytes.size() / 2) + QByteArray("\xFF\xD9", 2);
+        } else if (kind.startsWith("width")) {
+            setField(sof + 7, kind.section(' ', 1).toInt());
+        } else {
+            setField(sof + 5, kind.section(' ', 1).toInt());
+        }
+        QTemporaryDir dir;
+        const QString path = dir.filePath("corrupt.jpeg");
+        QVERIFY(test::writeFile(path, bytes));
+        LoadOptions options;
+        options.reduceTo = reduceTo;
+        StderrCapture stderrCapture;
+        auto image = loadImage(path.toStdString(), options);
+        const QByteArray printed = stderrCapture.text();
+        QVERIFY2(!image.ok(), qPrintable(QString("loaded as %1x%2").arg(image.ok() ? image->meta.width : 0)
+                                             .arg(image.ok() ? image->meta.height : 0)));
+        QCOMPARE(image.error().code, ErrorCode::Corrupt);
+        const QString message = QString::fromStdString(image.error().message);
+        QVERIFY2(message.startsWith(path + ": "), qPrintable(message));
+        QVERIFY2(message.contains(expected), qPrintable(message));
+        QVERIFY2(printed.isEmpty(), printed.constData());
+    }
+
+    // JPEGs are decoded by libjpeg directly; the pixels are the ones OpenCV's imread gave, at
+    // full and reduced size, so tensor caches and trained models see the same input.
+    void jpegPixelsMatchOpenCv()
+    {
+        QStringList files;
+        for (const QString &folder : {test::demoDataset(), test::sharedData("chest_xray_fullres_sample")}) {
+            QDirIterator it(folder, {"*.jpeg", "*.jpg"}, QDir::Files, QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                files << it.next();
+            }
+        }
+        QVERIFY(files.size() >= 200);
+        int compared = 0;
+        for (const QString &file : files) {
+            const std::string path = file.toStdString();
+            const JpegHeader header = readJpegHeader(path);
+            const bool grey = header.components == 1;
+            for (int factor : {1, 2, 4, 8}) {
+                if (std::min(header.width, header.height) / factor < 28) {
+                    continue;
+                }
+                LoadOptions options;
+                options.keepValues = false;
+                options.reduceTo = factor == 1 ? 0 : std::min(header.width, header.height) / factor;
+                auto image = loadImage(path, options);
+                QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
+                int flag = cv::IMREAD_UNCHANGED;
+                switch (factor) {
+                case 2: flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2; break;
+                case 4: flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4; break;
+                case 8: flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8; break;
+                }
+                cv::Mat expected = cv::imread(path, flag | (factor > 1 ? cv::IMREAD_IGNORE_ORIENTATION : 0));
+                QVERIFY(!expected.empty());
+                if (expected.channels() == 3 && image->display.channels() == 1) {
+                    cv::extractChannel(expected, expected, 1); // the loader keeps green of grey BGR
+                }
+                QCOMPARE(image->display.size(), expected.size());
+                QCOMPARE(image->display.channels(), expected.channels());
+                QVERIFY2(cv::norm(image->display, expected, cv::NORM_INF) == 0,
+                         qPrintable(file + " at 1/" + QString::number(factor)));
+                ++compared;
+            }
+        }
+        qInfo("%d decodes compared with OpenCV", compared);
     }
 
     void reducedDecodeOfFullResolutionRadiographs()
