@@ -21,6 +21,11 @@ Result<Image> loadDicomImage(const std::filesystem::path &path, const LoadOption
 // error, and nothing reaches stderr. Error messages name the problem, not the file.
 Result<cv::Mat> decodeJpeg(const std::vector<unsigned char> &bytes, int factor);
 
+// Decodes a PNG held in memory to CV_8UC1/CV_16UC1 (grey) or BGR CV_8UC3/CV_16UC3, alpha
+// dropped, through libpng with our own error and warning handlers: nothing reaches stderr.
+// Error messages name the problem, not the file.
+Result<cv::Mat> decodePng(const std::vector<unsigned char> &bytes);
+
 // "<path>: <problem>", the form of every loader error.
 Error fileError(ErrorCode code, const std::filesystem::path &path, const std::string &problem);
 

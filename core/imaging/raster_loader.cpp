@@ -100,6 +100,12 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
             return fileError(jpeg.error().code, path, jpeg.error().message);
         }
         decoded = std::move(*jpeg);
+    } else if (format == FileFormat::Png) {
+        auto png = decodePng(bytes);
+        if (!png) {
+            return fileError(png.error().code, path, png.error().message);
+        }
+        decoded = std::move(*png);
     } else {
         limitOpenCvDecodeSize();
         try {

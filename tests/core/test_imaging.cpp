@@ -15,12 +15,16 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/oflog/oflog.h>
+
+#include <png.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <vector>
@@ -88,6 +92,104 @@ QByteArray readAll(const QString &path)
 {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// A PNG chunk: length, type, data, CRC.
+QByteArray pngChunk(const QByteArray &type, const QByteArray &data)
+{
+    QByteArray chunk;
+    const auto length = quint32(data.size());
+    for (int shift : {24, 16, 8, 0}) {
+        chunk += char((length >> shift) & 0xFF);
+    }
+    chunk += type + data;
+    const auto crc = quint32(crc32(crc32(0, nullptr, 0),
+                                   reinterpret_cast<const Bytef *>(chunk.constData() + 4),
+                                   uInt(chunk.size() - 4)));
+    for (int shift : {24, 16, 8, 0}) {
+        chunk += char((crc >> shift) & 0xFF);
+    }
+    return chunk;
+}
+
+// Where the first chunk of a type starts in a PNG (its length field), or -1.
+int findPngChunk(const QByteArray &png, const QByteArray &type)
+{
+    for (int at = 8; at + 8 <= png.size();) {
+        const quint32 length = quint32(quint8(png[at])) << 24 | quint32(quint8(png[at + 1])) << 16 |
+                               quint32(quint8(png[at + 2])) << 8 | quint32(quint8(png[at + 3]));
+        if (png.mid(at + 4, 4) == type) {
+            return at;
+        }
+        at += 12 + int(length);
+    }
+    return -1;
+}
+
+// Writes a PNG of a kind OpenCV cannot write (palette, grey + alpha, interlaced, 2-bit) with
+// libpng: a diagonal ramp in every sample. False on failure.
+bool writeTestPng(const QString &path, int colourType, int bitDepth, bool interlaced, bool transparency)
+{
+    const int width = 37;
+    const int height = 23;
+    std::FILE *file = std::fopen(path.toLocal8Bit().constData(), "wb");
+    if (file == nullptr) {
+        return false;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png)) != 0) {
+        png_destroy_write_struct(&png, &info);
+        std::fclose(file);
+        return false;
+    }
+    png_init_io(png, file);
+    png_set_IHDR(png, info, width, height, bitDepth, colourType,
+                 interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    std::vector<png_color> palette(16);
+    std::vector<png_byte> alpha(16);
+    for (int i = 0; i < 16; ++i) {
+        palette[std::size_t(i)] = {png_byte(i * 16), png_byte(255 - i * 16), png_byte(i * 7)};
+        alpha[std::size_t(i)] = png_byte(i * 16);
+    }
+    if (colourType == PNG_COLOR_TYPE_PALETTE) {
+        png_set_PLTE(png, info, palette.data(), 16);
+        if (transparency) {
+            png_set_tRNS(png, info, alpha.data(), 16, nullptr);
+        }
+    }
+    png_write_info(png, info);
+    const int channels = png_get_channels(png, info);
+    const int maxValue = colourType == PNG_COLOR_TYPE_PALETTE ? 15 : (1 << bitDepth) - 1;
+    const std::size_t rowBytes = png_get_rowbytes(png, info);
+    std::vector<std::vector<png_byte>> rows(height, std::vector<png_byte>(rowBytes, 0));
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            for (int c = 0; c < channels; ++c) {
+                const int value = ((x * 7 + y * 3 + c * 11) * maxValue / (width * 7 + height * 3 + 22)) % (maxValue + 1);
+                const int sample = x * channels + c;
+                if (bitDepth == 16) {
+                    rows[y][std::size_t(sample * 2)] = png_byte(value >> 8);
+                    rows[y][std::size_t(sample * 2 + 1)] = png_byte(value & 0xFF);
+                } else if (bitDepth == 8) {
+                    rows[y][std::size_t(sample)] = png_byte(value);
+                } else { // packed, first pixel in the high bits
+                    const int perByte = 8 / bitDepth;
+                    const int shift = 8 - bitDepth * (sample % perByte + 1);
+                    rows[y][std::size_t(sample / perByte)] |= png_byte(value << shift);
+                }
+            }
+        }
+    }
+    std::vector<png_bytep> pointers;
+    for (auto &row : rows) {
+        pointers.push_back(row.data());
+    }
+    png_write_image(png, pointers.data());
+    png_write_end(png, nullptr);
+    png_destroy_write_struct(&png, &info);
+    return std::fclose(file) == 0;
 }
 
 // Copies a DICOM file from tests/data/dicom into dir, changed by the named edit (see
@@ -591,6 +693,147 @@ private Q_SLOTS:
         QVERIFY(!image.ok());
         QCOMPARE(image.error().code, ErrorCode::Unsupported);
         QVERIFY(QString::fromStdString(image.error().message).contains("60000x60000"));
+    }
+
+    // PNGs are decoded by libpng directly: the same pixels as OpenCV's imread, every colour
+    // type and bit depth, interlaced or not, with alpha dropped.
+    void pngPixelsMatchOpenCv_data()
+    {
+        QTest::addColumn<int>("colourType");
+        QTest::addColumn<int>("bitDepth");
+        QTest::addColumn<bool>("interlaced");
+        QTest::addColumn<bool>("transparency");
+        QTest::newRow("grey 8") << PNG_COLOR_TYPE_GRAY << 8 << false << false;
+        QTest::newRow("grey 8 interlaced") << PNG_COLOR_TYPE_GRAY << 8 << true << false;
+        QTest::newRow("grey 16") << PNG_COLOR_TYPE_GRAY << 16 << false << false;
+        QTest::newRow("grey 2") << PNG_COLOR_TYPE_GRAY << 2 << false << false;
+        QTest::newRow("grey 1") << PNG_COLOR_TYPE_GRAY << 1 << true << false;
+        QTest::newRow("grey + alpha 8") << PNG_COLOR_TYPE_GRAY_ALPHA << 8 << false << false;
+        QTest::newRow("grey + alpha 16") << PNG_COLOR_TYPE_GRAY_ALPHA << 16 << false << false;
+        QTest::newRow("palette") << PNG_COLOR_TYPE_PALETTE << 8 << false << false;
+        QTest::newRow("palette 4-bit, transparent") << PNG_COLOR_TYPE_PALETTE << 4 << true << true;
+        QTest::newRow("RGB 8") << PNG_COLOR_TYPE_RGB << 8 << false << false;
+        QTest::newRow("RGB 16 interlaced") << PNG_COLOR_TYPE_RGB << 16 << true << false;
+        QTest::newRow("RGBA 8") << PNG_COLOR_TYPE_RGB_ALPHA << 8 << false << false;
+        QTest::newRow("RGBA 16") << PNG_COLOR_TYPE_RGB_ALPHA << 16 << false << false;
+    }
+
+    void pngPixelsMatchOpenCv()
+    {
+        QFETCH(int, colourType);
+        QFETCH(int, bitDepth);
+        QFETCH(bool, interlaced);
+        QFETCH(bool, transparency);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("test.png");
+        QVERIFY(writeTestPng(path, colourType, bitDepth, interlaced, transparency));
+        StderrCapture stderrCapture;
+        auto image = loadImage(path.toStdString());
+        const QByteArray printed = stderrCapture.text();
+        QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
+        QVERIFY2(printed.isEmpty(), printed.constData());
+        cv::Mat expected = cv::imread(path.toStdString(), cv::IMREAD_UNCHANGED);
+        QVERIFY(!expected.empty());
+        if (expected.channels() == 4) {
+            cv::cvtColor(expected, expected, cv::COLOR_BGRA2BGR);
+        }
+        if (expected.channels() == 3 && image->display.channels() == 1) {
+            cv::extractChannel(expected, expected, 1); // grey in colour: the loader keeps one
+        }
+        QCOMPARE(image->meta.bitsStored, bitDepth == 16 ? 16 : 8);
+        if (expected.depth() == CV_16U && expected.channels() == 1) {
+            expected.convertTo(expected, CV_32F);
+            QCOMPARE(cv::norm(image->values, expected, cv::NORM_INF), 0.0);
+            return;
+        }
+        if (expected.depth() == CV_16U) {
+            expected.convertTo(expected, CV_8U, 1.0 / 257.0);
+        }
+        QCOMPARE(image->display.channels(), expected.channels());
+        QCOMPARE(cv::norm(image->display, expected, cv::NORM_INF), 0.0);
+    }
+
+    // libpng's own handlers printed "libpng warning: ..." and "libpng error: ..." on stderr
+    // before our message, without the file's name. Damaged PNGs are refused naming the file;
+    // a damaged colour profile, which changes no pixel, is no reason to refuse; and nothing is
+    // printed either way.
+    void corruptPngIsRefusedSilently_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("expected"); // empty: loads
+        QTest::newRow("IHDR CRC") << "IHDR CRC" << "IHDR: CRC error";
+        QTest::newRow("IDAT CRC") << "IDAT CRC" << "corrupt PNG";
+        QTest::newRow("IDAT data damaged, CRC made to match") << "IDAT data" << "corrupt PNG";
+        QTest::newRow("cut in the image data") << "cut" << "file ends early";
+        QTest::newRow("no IEND") << "no IEND" << "file ends early";
+        QTest::newRow("bit depth 3") << "bit depth 3" << "corrupt PNG";
+        // A whole second zlib stream after the image's: the image itself is complete and right.
+        QTest::newRow("image data after the image") << "extra IDAT" << "";
+        // Metadata CXR Studio does not use; libpng complained about it on stderr.
+        QTest::newRow("damaged colour profile") << "bad iCCP" << "";
+        QTest::newRow("damaged text chunk") << "bad tEXt CRC" << "";
+    }
+
+    void corruptPngIsRefusedSilently()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, expected);
+        auto ct = loadImage(test::dicomFile("CT_small.dcm").toStdString());
+        QVERIFY(ct.ok());
+        std::vector<unsigned char> encoded;
+        QVERIFY(cv::imencode(".png", ct->display, encoded));
+        QByteArray png(reinterpret_cast<const char *>(encoded.data()), qsizetype(encoded.size()));
+        const int ihdr = findPngChunk(png, "IHDR");
+        const int idat = findPngChunk(png, "IDAT");
+        const int iend = findPngChunk(png, "IEND");
+        QVERIFY(ihdr > 0 && idat > 0 && iend > idat);
+        const int idatLength = iend - idat - 12; // OpenCV writes one IDAT for a small image
+        if (kind == "IHDR CRC") {
+            png[ihdr + 8 + 13] = char(png[ihdr + 8 + 13] ^ 0x55);
+        } else if (kind == "IDAT CRC") {
+            png[idat + 8 + idatLength / 2] = char(png[idat + 8 + idatLength / 2] ^ 0x55);
+        } else if (kind == "IDAT data") {
+            QByteArray data = png.mid(idat + 8, idatLength);
+            for (int i = data.size() / 3; i < data.size() / 3 + 40; ++i) {
+                data[i] = char(data[i] ^ 0xA5);
+            }
+            png = png.left(idat) + pngChunk("IDAT", data) + png.mid(iend);
+        } else if (kind == "cut") {
+            png.truncate(idat + 8 + idatLength / 2);
+        } else if (kind == "no IEND") {
+            png.truncate(iend);
+        } else if (kind == "bit depth 3") {
+            QByteArray header = png.mid(ihdr + 8, 13);
+            header[8] = 3;
+            png = png.left(ihdr) + pngChunk("IHDR", header) + png.mid(ihdr + 25);
+        } else if (kind == "extra IDAT") {
+            // A second, complete zlib stream after the image's: more data than the image holds.
+            png = png.left(iend) + pngChunk("IDAT", png.mid(idat + 8, idatLength)) + png.mid(iend);
+        } else if (kind == "bad iCCP") {
+            png = png.left(idat) + pngChunk("iCCP", QByteArray("icc\0\0", 5) + "not a zlib stream") +
+                  png.mid(idat);
+        } else if (kind == "bad tEXt CRC") {
+            QByteArray text = pngChunk("tEXt", QByteArray("Comment\0hello", 13));
+            text[text.size() - 1] = char(text[text.size() - 1] ^ 0x55);
+            png = png.left(idat) + text + png.mid(idat);
+        }
+        QTemporaryDir dir;
+        const QString path = dir.filePath("damaged.png");
+        QVERIFY(test::writeFile(path, png));
+        StderrCapture stderrCapture;
+        auto image = loadImage(path.toStdString());
+        const QByteArray printed = stderrCapture.text();
+        QVERIFY2(printed.isEmpty(), printed.constData());
+        if (expected.isEmpty()) {
+            QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
+            QCOMPARE(cv::norm(image->display, ct->display, cv::NORM_INF), 0.0);
+            return;
+        }
+        QVERIFY2(!image.ok(), "loaded");
+        QCOMPARE(image.error().code, ErrorCode::Corrupt);
+        const QString message = QString::fromStdString(image.error().message);
+        QVERIFY2(message.startsWith(path + ": "), qPrintable(message));
+        QVERIFY2(message.contains(expected), qPrintable(message));
     }
 
     void sixteenBitPng()
