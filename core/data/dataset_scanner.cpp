@@ -6,11 +6,11 @@
 #include "core/data/manifest.h"
 #include "core/data/patient_id.h"
 #include "core/imaging/file_sniffer.h"
+#include "core/imaging/image_loader.h"
 
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <optional>
 
 namespace cxr::data {
 
@@ -47,14 +47,54 @@ bool isHidden(const fs::path &path)
     return !name.empty() && name[0] == '.';
 }
 
-std::vector<fs::path> subfolders(const fs::path &folder)
+// Why path, which is not a regular file once symbolic links are followed, cannot be an image.
+// Asks the file system only (stat), never opens it: opening a FIFO would block the scan.
+std::string notRegularFileReason(const fs::path &path)
+{
+    std::error_code error;
+    const fs::file_status status = fs::status(path, error);
+    std::error_code linkError;
+    const bool link = fs::is_symlink(fs::symlink_status(path, linkError));
+    if (error == std::errc::too_many_symbolic_link_levels) {
+        return "symbolic link loop (too many levels of symbolic links)";
+    }
+    switch (status.type()) {
+    case fs::file_type::not_found:
+        return link ? "dangling symbolic link (its target does not exist)" : "file not found";
+    case fs::file_type::directory:
+        return link ? "symbolic link to a folder, not followed" : "a folder, not an image file";
+    case fs::file_type::fifo:
+        return "a FIFO (named pipe), not an image file; not opened";
+    case fs::file_type::socket:
+        return "a socket, not an image file";
+    case fs::file_type::block:
+    case fs::file_type::character:
+        return "a device, not an image file";
+    case fs::file_type::regular:
+        return {};
+    default:
+        break;
+    }
+    return error ? "cannot read its file status (" + error.message() + ")" : "not a regular file";
+}
+
+// The folders in folder, sorted, hidden ones left out. Symbolic links are not followed (no
+// loops); each one, and anything else that is no folder but may have been meant as one, goes
+// to problems with the reason, instead of being skipped silently.
+std::vector<fs::path> subfolders(const fs::path &folder, std::vector<DatasetProblem> &problems)
 {
     std::vector<fs::path> result;
     std::error_code error;
     for (const auto &entry : fs::directory_iterator(folder, error)) {
+        if (isHidden(entry.path())) {
+            continue;
+        }
         std::error_code typeError;
-        if (entry.is_directory(typeError) && !entry.is_symlink(typeError) &&
-            !isHidden(entry.path())) {
+        if (entry.is_symlink(typeError)) {
+            if (!entry.is_regular_file(typeError)) { // a link to a file at the top is ignored
+                problems.push_back({entry.path(), notRegularFileReason(entry.path())});
+            }
+        } else if (entry.is_directory(typeError)) {
             result.push_back(entry.path());
         }
     }
@@ -77,11 +117,13 @@ Error noClassFoldersError(const fs::path &root)
 }
 
 // Lists the files under classFolder (recursively) into paths, names only: opening them is
-// inspectDataset's job. Returns the problem when the folder could not be read completely.
+// inspectDataset's job. Entries that cannot be images (symbolic link loops, dangling links,
+// links to folders, FIFOs, sockets, devices, a folder named like an image) go to problems with
+// the reason, as does a folder that could not be read completely. None is opened.
 // Plain path strings, not index entries: sorting them moves 32 bytes per swap instead of a
 // whole DatasetFile, which was most of a names-only scan after the directory walk itself.
-std::optional<DatasetProblem> walkClassFolder(const fs::path &classFolder,
-                                              std::vector<fs::path::string_type> &paths)
+void walkClassFolder(const fs::path &classFolder, std::vector<fs::path::string_type> &paths,
+                     std::vector<DatasetProblem> &problems)
 {
     std::error_code error;
     auto options = fs::directory_options::skip_permission_denied;
@@ -96,15 +138,23 @@ std::optional<DatasetProblem> walkClassFolder(const fs::path &classFolder,
             }
             continue;
         }
-        if (!it->is_regular_file(typeError)) {
-            continue; // folders are walked; symlinked folders are not followed
+        // Folders are walked (the iterator does not follow symbolic links to folders).
+        if (!it->is_symlink(typeError) && it->is_directory(typeError)) {
+            if (imaging::hasImageExtension(path)) {
+                problems.push_back({path, "a folder, not an image file (named like one; the "
+                                          "images inside it are scanned)"});
+            }
+            continue;
         }
-        paths.push_back(path.native());
+        if (it->is_regular_file(typeError)) { // links to files are followed
+            paths.push_back(path.native());
+            continue;
+        }
+        problems.push_back({path, notRegularFileReason(path)});
     }
     if (error) {
-        return DatasetProblem{classFolder, "folder could not be read completely (" + error.message() + ")"};
+        problems.push_back({classFolder, "folder could not be read completely (" + error.message() + ")"});
     }
-    return std::nullopt;
 }
 
 } // namespace
@@ -113,7 +163,7 @@ std::string inspectImageFile(const fs::path &path, DatasetFile &file)
 {
     std::error_code error;
     if (!fs::is_regular_file(path, error)) {
-        return fs::exists(path, error) ? "not a regular file" : "file not found";
+        return notRegularFileReason(path);
     }
     file.bytes = std::int64_t(fs::file_size(path, error));
     if (error) {
@@ -134,8 +184,9 @@ std::string inspectImageFile(const fs::path &path, DatasetFile &file)
     if (file.format == imaging::FileFormat::Jpeg && !imaging::jpegFileLooksComplete(path)) {
         return "truncated JPEG (no end-of-image marker)";
     }
-    file.header = imaging::readImageHeader(path, file.format);
-    return {};
+    // A size beyond the loaders' limits, or a DICOM header the loader refuses: found here from
+    // the header, not when training decodes the file.
+    return imaging::imageHeaderProblem(path, file.format, file.header);
 }
 
 void sortSplits(std::vector<std::string> &splits)
@@ -162,7 +213,7 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     }
     DatasetIndex index;
     index.root = root;
-    const std::vector<fs::path> top = subfolders(root);
+    const std::vector<fs::path> top = subfolders(root, index.problems);
     const bool hasSplits = std::any_of(top.begin(), top.end(), [](const fs::path &p) {
         return !canonicalSplit(p.filename().string()).empty();
     });
@@ -178,7 +229,7 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
                                                        "(expected train, val or test)"});
                 continue;
             }
-            for (const fs::path &classFolder : subfolders(splitFolder)) {
+            for (const fs::path &classFolder : subfolders(splitFolder, index.problems)) {
                 classFolders.emplace_back(split, classFolder);
             }
         }
@@ -191,12 +242,14 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     // Class folders are walked in parallel (the walk is most of a names-only scan), each into
     // its own list; cancelling stops before the next folder.
     std::vector<std::vector<fs::path::string_type>> found(classFolders.size());
-    std::vector<std::optional<DatasetProblem>> unreadable(classFolders.size());
+    std::vector<std::vector<DatasetProblem>> walkProblems(classFolders.size());
     const bool finished = parallelFor(
         classFolders.size(),
         [&](std::size_t i) {
-            unreadable[i] = walkClassFolder(classFolders[i].second, found[i]);
+            walkClassFolder(classFolders[i].second, found[i], walkProblems[i]);
             std::sort(found[i].begin(), found[i].end());
+            std::sort(walkProblems[i].begin(), walkProblems[i].end(),
+                      [](const DatasetProblem &a, const DatasetProblem &b) { return a.path < b.path; });
         },
         observer);
     if (!finished) {
@@ -204,9 +257,8 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     }
     std::map<std::pair<std::string, std::string>, std::vector<fs::path::string_type>> pending;
     for (std::size_t i = 0; i < classFolders.size(); ++i) {
-        if (unreadable[i]) {
-            index.problems.push_back(std::move(*unreadable[i]));
-        }
+        index.problems.insert(index.problems.end(), std::make_move_iterator(walkProblems[i].begin()),
+                              std::make_move_iterator(walkProblems[i].end()));
         if (!found[i].empty()) {
             auto &bucket = pending[{classFolders[i].first, classFolders[i].second.filename().string()}];
             bucket.insert(bucket.end(), std::make_move_iterator(found[i].begin()),

@@ -14,12 +14,15 @@ struct ScanOptions {
 };
 
 // Scans a dataset folder (or a .csv manifest) without decoding images: layout, classes, splits
-// and files. With inspectFiles, each file is identified by its leading bytes; files that
-// cannot be used (not an image, empty, truncated JPEG, unreadable) become problems with a
+// and files. With inspectFiles, each file is identified by its leading bytes and its header
+// is read; files that cannot be used (not an image, empty, truncated JPEG, unreadable, a size
+// beyond the loaders' limits, a DICOM header the loader refuses) become problems with a
 // reason, and the scan goes on.
 // Fails, naming the folder, when it is missing, not a folder, or has no class folders with
-// images. Symbolic links to folders are not followed (no loops). Progress counts folders,
-// then files while they are inspected.
+// images. Symbolic links to folders are not followed (no loops). Entries that cannot be images
+// (symbolic link loops, dangling links, links to folders, FIFOs, sockets, devices, a folder
+// named like an image) are problems too, in either mode, and are never opened. Progress counts
+// folders, then files while they are inspected.
 Result<DatasetIndex> scanDataset(const std::filesystem::path &root,
                                  ProgressObserver *observer = nullptr, ScanOptions options = {});
 

@@ -9,8 +9,10 @@
 
 namespace cxr::data {
 
-// Fills file.bytes and file.format for path without decoding it. Returns an empty string when
-// the file looks usable, otherwise the reason it is not ("empty file", "truncated JPEG", ...).
+// Fills file.bytes, file.format and file.header for path without decoding it. Returns an empty
+// string when the file looks usable, otherwise the reason it is not ("empty file", "truncated
+// JPEG", "a FIFO", "image is 40000x40000 pixels, larger than ...", ...). Never opens anything
+// but a regular file.
 std::string inspectImageFile(const std::filesystem::path &path, DatasetFile &file);
 
 // Orders files by their path as a plain string: comparing std::filesystem::path component by

@@ -307,16 +307,26 @@ Status checkDicomHeader(DcmFileFormat &file)
     return Ok{};
 }
 
-} // namespace
-
-ImageHeaderInfo readDicomHeader(const fs::path &path)
+// Reads path into file; element values longer than maxReadLength (pixel data above all) are
+// left in the file until needed. The error names the problem, not the file.
+Status loadDicomFile(DcmFileFormat &file, const fs::path &path, Uint32 maxReadLength)
 {
-    DcmFileFormat file;
-    // Element values longer than 256 bytes (pixel data above all) are skipped, not read.
-    if (file.loadFile(path.string().c_str(), EXS_Unknown, EGL_noChange, 256, ERM_autoDetect).bad()) {
-        return {};
+    registerDicomCodecs(); // also quiets DCMTK's log, which would print on stderr
+    const OFCondition status = file.loadFile(path.string().c_str(), EXS_Unknown, EGL_noChange,
+                                             maxReadLength, ERM_autoDetect);
+    if (status == EC_StreamNotifyClient) {
+        return makeError(ErrorCode::Corrupt,
+                         "DICOM file is truncated or malformed (its data ends early)");
     }
-    DcmDataset &data = *file.getDataset();
+    if (status.bad()) {
+        return makeError(ErrorCode::Corrupt,
+                         std::string("not a readable DICOM file (") + status.text() + ")");
+    }
+    return Ok{};
+}
+
+ImageHeaderInfo headerInfo(DcmDataset &data)
+{
     Uint16 rows = 0;
     Uint16 columns = 0;
     Uint16 bits = 0;
@@ -328,20 +338,39 @@ ImageHeaderInfo readDicomHeader(const fs::path &path)
     return {int(columns), int(rows), int(bits), int(samples)};
 }
 
+// Header reads skip element values longer than this: pixel data above all.
+constexpr Uint32 kHeaderReadLength = 256;
+
+} // namespace
+
+ImageHeaderInfo readDicomHeader(const fs::path &path)
+{
+    DcmFileFormat file;
+    if (!loadDicomFile(file, path, kHeaderReadLength)) {
+        return {};
+    }
+    return headerInfo(*file.getDataset());
+}
+
+std::string dicomHeaderProblem(const fs::path &path, ImageHeaderInfo &info)
+{
+    DcmFileFormat file;
+    if (auto loaded = loadDicomFile(file, path, kHeaderReadLength); !loaded) {
+        return loaded.error().message;
+    }
+    info = headerInfo(*file.getDataset());
+    if (auto checked = checkDicomHeader(file); !checked) {
+        return checked.error().message;
+    }
+    return {};
+}
+
 Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
 {
-    registerDicomCodecs();
     DcmFileFormat file;
     // Read everything but large element values first: the header decides whether to go on.
-    const OFCondition status = file.loadFile(path.string().c_str(), EXS_Unknown, EGL_noChange,
-                                       DCM_MaxReadLength, ERM_autoDetect);
-    if (status == EC_StreamNotifyClient) {
-        return fileError(ErrorCode::Corrupt, path,
-                         "DICOM file is truncated or malformed (its data ends early)");
-    }
-    if (status.bad()) {
-        return fileError(ErrorCode::Corrupt, path,
-                         std::string("not a readable DICOM file (") + status.text() + ")");
+    if (auto loaded = loadDicomFile(file, path, DCM_MaxReadLength); !loaded) {
+        return fileError(loaded.error().code, path, loaded.error().message);
     }
     DcmDataset &data = *file.getDataset();
     Image image;

@@ -27,12 +27,53 @@ Status imageSizeProblem(long long width, long long height)
     return Ok{};
 }
 
+Status headerSizeProblem(FileFormat format, long long width, long long height)
+{
+    // All zero is what the header readers return when they found no size at all.
+    if (width == 0 && height == 0) {
+        return makeError(ErrorCode::Corrupt,
+                         format == FileFormat::Jpeg
+                             ? "no frame header (SOF) with the image size before the image data"
+                             : "no image size in its header (damaged or cut short)");
+    }
+    return imageSizeProblem(width, height);
+}
+
 Status checkImageSize(const fs::path &path, long long width, long long height)
 {
     if (auto checked = imageSizeProblem(width, height); !checked) {
         return fileError(checked.error().code, path, checked.error().message);
     }
     return Ok{};
+}
+
+std::string imageHeaderProblem(const fs::path &path, FileFormat format, ImageHeaderInfo &info)
+{
+    if (format == FileFormat::Dicom) {
+        return dicomHeaderProblem(path, info);
+    }
+    info = readImageHeader(path, format);
+    long long width = info.width;
+    long long height = info.height;
+    switch (format) {
+    case FileFormat::Png:
+    case FileFormat::Bmp: {
+        const HeaderSize size = readPngOrBmpSize(path, format); // beyond int: not in info
+        width = size.width;
+        height = size.height;
+        break;
+    }
+    case FileFormat::Jpeg:
+        break;
+    case FileFormat::Tiff:
+    case FileFormat::Unknown:
+    case FileFormat::Dicom:
+        return {};
+    }
+    if (auto checked = headerSizeProblem(format, width, height); !checked) {
+        return checked.error().message;
+    }
+    return {};
 }
 
 Result<Image> loadImage(const fs::path &path, const LoadOptions &options)

@@ -2,9 +2,11 @@
 #pragma once
 
 #include "core/common/result.h"
+#include "core/imaging/file_sniffer.h"
 #include "core/imaging/image.h"
 
 #include <filesystem>
+#include <string>
 
 namespace cxr::imaging {
 
@@ -22,6 +24,16 @@ struct LoadOptions {
     // Model input and thumbnails need only the display image and turn this off.
     bool keepValues = true;
 };
+
+// Why loadImage would refuse path, judging by its header alone: no image size in the header, a
+// size beyond kMaxImageSide / kMaxPixels, or (DICOM) a header the DICOM loader refuses (pixel
+// data shorter than the header describes, BitsAllocated, SamplesPerPixel, NumberOfFrames,
+// transfer syntax, no pixel data). Empty when the header gives no reason; TIFF headers are not
+// read. Fills info with what the header says. Reads the header only, never the pixels, so that
+// a dataset scan can list such files as problems instead of training failing on them later.
+// The problem does not name the file.
+std::string imageHeaderProblem(const std::filesystem::path &path, FileFormat format,
+                               ImageHeaderInfo &info);
 
 // Decodes JPEG, PNG, BMP, TIFF (OpenCV) or DICOM (DCMTK), chosen by the file's leading bytes.
 // Errors name the file and the problem (missing, empty, truncated, unsupported, too large).

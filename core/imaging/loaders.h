@@ -3,6 +3,7 @@
 
 // Internal to core/imaging: one loader per decoding library.
 
+#include "core/imaging/file_sniffer.h"
 #include "core/imaging/image_loader.h"
 
 #include <opencv2/core/mat.hpp>
@@ -26,6 +27,10 @@ Result<cv::Mat> decodeJpeg(const std::vector<unsigned char> &bytes, int factor);
 // Error messages name the problem, not the file.
 Result<cv::Mat> decodePng(const std::vector<unsigned char> &bytes);
 
+// The DICOM part of imageHeaderProblem: the header checks of the DICOM loader, on the header
+// alone. Fills info.
+std::string dicomHeaderProblem(const std::filesystem::path &path, ImageHeaderInfo &info);
+
 // "<path>: <problem>", the form of every loader error.
 Error fileError(ErrorCode code, const std::filesystem::path &path, const std::string &problem);
 
@@ -33,5 +38,8 @@ Error fileError(ErrorCode code, const std::filesystem::path &path, const std::st
 Status checkImageSize(const std::filesystem::path &path, long long width, long long height);
 // The same check, its message without a path.
 Status imageSizeProblem(long long width, long long height);
+// imageSizeProblem for a size read from a file's header, where 0x0 means the header reader
+// found none. The message does not name the file.
+Status headerSizeProblem(FileFormat format, long long width, long long height);
 
 } // namespace cxr::imaging

@@ -74,8 +74,8 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
     int factor = 1;
     if (format == FileFormat::Jpeg) {
         const JpegHeader size = readJpegHeader(path);
-        if (auto checked = checkImageSize(path, size.width, size.height); !checked) {
-            return checked.error();
+        if (auto checked = headerSizeProblem(format, size.width, size.height); !checked) {
+            return fileError(checked.error().code, path, checked.error().message);
         }
         if (!jpegFileLooksComplete(path)) {
             return fileError(ErrorCode::Corrupt, path, "truncated JPEG (no end-of-image marker)");
@@ -88,8 +88,8 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
     }
     if (format == FileFormat::Png || format == FileFormat::Bmp) {
         const HeaderSize size = readPngOrBmpSize(path, format);
-        if (auto checked = checkImageSize(path, size.width, size.height); !checked) {
-            return checked.error();
+        if (auto checked = headerSizeProblem(format, size.width, size.height); !checked) {
+            return fileError(checked.error().code, path, checked.error().message);
         }
     }
     cv::Mat decoded;

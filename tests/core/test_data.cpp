@@ -7,6 +7,7 @@
 #include "core/data/split_loader.h"
 #include "core/data/tensor_cache.h"
 #include "core/data/validation_split.h"
+#include "core/imaging/image_loader.h"
 #include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 
@@ -18,6 +19,16 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+
+#if defined(Q_OS_UNIX)
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 using namespace cxr;
 using namespace cxr::data;
@@ -35,6 +46,37 @@ void copyDemoImages(const QString &folder, const QString &cls, int n)
     }
 }
 
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+void putBigEndian(QByteArray &bytes, int at, quint32 value, int size)
+{
+    for (int i = 0; i < size; ++i) {
+        bytes[at + i] = char((value >> (8 * (size - 1 - i))) & 0xFF);
+    }
+}
+
+void putLittleEndian(QByteArray &bytes, int at, quint32 value)
+{
+    for (int i = 0; i < 4; ++i) {
+        bytes[at + i] = char((value >> (8 * i)) & 0xFF);
+    }
+}
+
+// The problems of index as "file name: reason", sorted.
+QStringList problemList(const DatasetIndex &index)
+{
+    QStringList reasons;
+    for (const auto &problem : index.problems) {
+        reasons << QString::fromStdString(problem.path.filename().string() + ": " + problem.reason);
+    }
+    reasons.sort();
+    return reasons;
+}
 
 } // namespace
 
@@ -164,6 +206,199 @@ private Q_SLOTS:
         auto index = scanDataset(dir.path().toStdString());
         QVERIFY(index.ok());
         QCOMPARE(index->files.size(), std::size_t(2));
+    }
+
+    // Images the loaders refuse from their header (the size limits of image_loader.h, the DICOM
+    // header checks) were counted as usable by the scan, and training failed on them later.
+    void scanListsImagesTheLoadersRefuse_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("40000x40000 PNG") << "png 40000 40000" << "image is 40000x40000 pixels, larger than CXR Studio accepts";
+        QTest::newRow("2147483647x1 PNG") << "png 2147483647 1" << "image is 2147483647x1 pixels, larger than CXR Studio accepts";
+        QTest::newRow("4294967295x1 PNG") << "png 4294967295 1" << "image is 4294967295x1 pixels";
+        QTest::newRow("0x0 PNG") << "png 0 0" << "no image size in its header";
+        QTest::newRow("40000x40000 JPEG") << "jpeg 40000 40000" << "image is 40000x40000 pixels, larger than CXR Studio accepts";
+        QTest::newRow("30000x30000 JPEG (too many pixels)") << "jpeg 30000 30000" << "image is 30000x30000 pixels";
+        QTest::newRow("JPEG without frame header") << "jpeg no SOF" << "no frame header (SOF)";
+        QTest::newRow("40000x10 BMP") << "bmp 40000 10" << "image is 40000x10 pixels";
+        QTest::newRow("60000x60000 DICOM") << "dicom MR_small_huge_header.dcm" << "image is 60000x60000 pixels";
+        QTest::newRow("DICOM without pixel data") << "dicom rtplan.dcm" << "DICOM file has no pixel data";
+        QTest::newRow("truncated DICOM") << "dicom MR_truncated.dcm" << "DICOM file is truncated";
+    }
+
+    void scanListsImagesTheLoadersRefuse()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("NORMAL"), "NORMAL", 2);
+        copyDemoImages(dir.filePath("PNEUMONIA"), "PNEUMONIA", 1);
+        const QStringList words = kind.split(' ');
+        const QString demo = QDirIterator(dir.filePath("NORMAL"), QDir::Files).next();
+        QByteArray bytes;
+        QString name;
+        if (words[0] == "dicom") {
+            name = words[1];
+            bytes = readAll(test::dicomFile(name));
+        } else if (words[0] == "jpeg") {
+            name = "bad.jpeg";
+            bytes = readAll(demo);
+            const int sof = bytes.indexOf(QByteArray("\xFF\xC0", 2));
+            QVERIFY(sof > 0);
+            if (words[1] == "no") {
+                bytes[sof + 1] = char(0xFE); // the frame header becomes a comment
+            } else {
+                putBigEndian(bytes, sof + 7, words[1].toUInt(), 2);
+                putBigEndian(bytes, sof + 5, words[2].toUInt(), 2);
+            }
+        } else {
+            const cv::Mat picture = cv::imread(demo.toStdString(), cv::IMREAD_GRAYSCALE);
+            std::vector<unsigned char> encoded;
+            QVERIFY(cv::imencode("." + words[0].toStdString(), picture, encoded));
+            bytes = QByteArray(reinterpret_cast<const char *>(encoded.data()), qsizetype(encoded.size()));
+            name = "bad." + words[0];
+            if (words[0] == "png") { // IHDR's width and height
+                putBigEndian(bytes, 16, words[1].toUInt(), 4);
+                putBigEndian(bytes, 20, words[2].toUInt(), 4);
+            } else {
+                putLittleEndian(bytes, 18, words[1].toUInt());
+                putLittleEndian(bytes, 22, words[2].toUInt());
+            }
+        }
+        const QString path = dir.filePath("NORMAL/" + name);
+        QVERIFY(test::writeFile(path, bytes));
+
+        auto index = scanDataset(dir.path().toStdString());
+        QVERIFY(index.ok());
+        QCOMPARE(index->files.size(), std::size_t(3));
+        const QStringList problems = problemList(*index);
+        QCOMPARE(problems.size(), 1);
+        QVERIFY2(problems[0].startsWith(name + ": " + expected), qPrintable(problems[0]));
+        // The loader refuses it for the same reason: the scan uses the loaders' own checks.
+        auto image = imaging::loadImage(path.toStdString());
+        QVERIFY(!image.ok());
+        QVERIFY2(QString::fromStdString(image.error().message).startsWith(path + ": " + expected),
+                 image.error().message.c_str());
+    }
+
+    // Entries of a class folder that cannot be images were skipped without a word. Each is a
+    // problem with its reason, in the names-only listing too, and none is opened (a FIFO would
+    // block the scan).
+    void scanListsEntriesThatCannotBeImages_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QStringList>("expected");
+        QTest::newRow("symbolic link to itself") << "self link"
+            << QStringList{"loop.jpeg: symbolic link loop"};
+        QTest::newRow("two links to each other") << "link pair"
+            << QStringList{"a.jpeg: symbolic link loop", "b.jpeg: symbolic link loop"};
+        QTest::newRow("dangling symbolic link") << "dangling"
+            << QStringList{"gone.jpeg: dangling symbolic link (its target does not exist)"};
+        QTest::newRow("link to an enclosing folder") << "link up"
+            << QStringList{"up: symbolic link to a folder, not followed"};
+        QTest::newRow("folder named x.jpeg") << "folder"
+            << QStringList{"x.jpeg: a folder, not an image file"};
+        QTest::newRow("FIFO") << "fifo" << QStringList{"pipe.jpeg: a FIFO (named pipe), not an image file"};
+        QTest::newRow("link to a FIFO") << "fifo link"
+            << QStringList{"pipe-link.jpeg: a FIFO (named pipe), not an image file",
+                           "pipe.jpeg: a FIFO (named pipe), not an image file"};
+        QTest::newRow("class folder is a dangling link") << "class link"
+            << QStringList{"OTHER: dangling symbolic link (its target does not exist)"};
+    }
+
+    void scanListsEntriesThatCannotBeImages()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QStringList, expected);
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("NORMAL"), "NORMAL", 2);
+        copyDemoImages(dir.filePath("PNEUMONIA"), "PNEUMONIA", 1);
+        const QString folder = dir.filePath("NORMAL/");
+        namespace fs = std::filesystem;
+        std::error_code error;
+        if (kind == "self link") {
+            fs::create_symlink("loop.jpeg", (folder + "loop.jpeg").toStdString(), error);
+        } else if (kind == "link pair") {
+            fs::create_symlink("b.jpeg", (folder + "a.jpeg").toStdString(), error);
+            fs::create_symlink("a.jpeg", (folder + "b.jpeg").toStdString(), error);
+        } else if (kind == "dangling") {
+            fs::create_symlink("missing.jpeg", (folder + "gone.jpeg").toStdString(), error);
+        } else if (kind == "link up") {
+            fs::create_directory_symlink("..", (folder + "up").toStdString(), error);
+        } else if (kind == "folder") {
+            QVERIFY(QDir().mkpath(folder + "x.jpeg"));
+        } else if (kind.startsWith("fifo")) {
+#if defined(Q_OS_UNIX)
+            QCOMPARE(mkfifo((folder + "pipe.jpeg").toLocal8Bit().constData(), 0600), 0);
+            if (kind == "fifo link") {
+                fs::create_symlink("pipe.jpeg", (folder + "pipe-link.jpeg").toStdString(), error);
+            }
+#else
+            QSKIP("no FIFOs here");
+#endif
+        } else if (kind == "class link") {
+            fs::create_directory_symlink(dir.filePath("elsewhere").toStdString(),
+                                         dir.filePath("OTHER").toStdString(), error);
+        }
+        if (error) {
+            QSKIP(qPrintable("cannot make symbolic links here: " + QString::fromStdString(error.message())));
+        }
+        for (bool inspect : {false, true}) {
+            auto scan = std::async(std::launch::async, [&] {
+                return scanDataset(dir.path().toStdString(), nullptr, ScanOptions{inspect});
+            });
+            if (scan.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+#if defined(Q_OS_UNIX)
+                // Opened and blocked: a writer lets the scan go on, and the test fails.
+                ::close(::open((folder + "pipe.jpeg").toLocal8Bit().constData(), O_RDWR));
+#endif
+                scan.wait();
+                QFAIL("the scan blocked (a FIFO was opened?)");
+            }
+            auto index = scan.get();
+            QVERIFY(index.ok());
+            QCOMPARE(index->files.size(), std::size_t(3));
+            const QStringList problems = problemList(*index);
+            QCOMPARE(problems.size(), expected.size());
+            for (int i = 0; i < expected.size(); ++i) {
+                QVERIFY2(problems[i].startsWith(expected[i]), qPrintable(problems[i]));
+            }
+        }
+    }
+
+    // A manifest row naming such an entry says why it cannot be used.
+    void manifestRowsThatCannotBeImages()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("img"), "NORMAL", 1);
+        const QByteArray good = QDir(dir.filePath("img")).entryList(QDir::Files).front().toUtf8();
+        namespace fs = std::filesystem;
+        std::error_code error;
+        fs::create_symlink("loop.jpeg", dir.filePath("img/loop.jpeg").toStdString(), error);
+        fs::create_symlink("missing.jpeg", dir.filePath("img/gone.jpeg").toStdString(), error);
+        if (error) {
+            QSKIP("cannot make symbolic links here");
+        }
+        QVERIFY(QDir().mkpath(dir.filePath("img/x.jpeg")));
+        QByteArray rows = "path,label\nimg/" + good + ",NORMAL\nimg/loop.jpeg,NORMAL\n"
+                          "img/gone.jpeg,NORMAL\nimg/x.jpeg,NORMAL\n";
+        QStringList expected{"row 3: symbolic link loop", "row 4: dangling symbolic link",
+                             "row 5: a folder, not an image file"};
+#if defined(Q_OS_UNIX)
+        QCOMPARE(mkfifo(dir.filePath("img/pipe.jpeg").toLocal8Bit().constData(), 0600), 0);
+        rows += "img/pipe.jpeg,NORMAL\n";
+        expected << "row 6: a FIFO (named pipe), not an image file";
+#endif
+        QVERIFY(test::writeFile(dir.filePath("m.csv"), rows));
+        auto index = scanDataset(dir.filePath("m.csv").toStdString());
+        QVERIFY(index.ok());
+        QCOMPARE(index->files.size(), std::size_t(1));
+        QCOMPARE(index->problems.size(), std::size_t(expected.size()));
+        for (int i = 0; i < expected.size(); ++i) {
+            const QString reason = QString::fromStdString(index->problems[std::size_t(i)].reason);
+            QVERIFY2(reason.contains(expected[i]), qPrintable(reason));
+        }
     }
 
     void scanCanBeCancelled()
