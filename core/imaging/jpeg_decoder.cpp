@@ -141,6 +141,19 @@ Result<cv::Mat> decodeJpeg(const std::vector<unsigned char> &bytes, int factor)
         if (!output.sizeProblem.empty()) {
             return makeError(output.sizeCode, output.sizeProblem);
         }
+        // A valid JPEG of a kind this libjpeg does not decode (12-bit, lossless, arithmetic
+        // coding in some builds) is unsupported, not corrupt.
+        switch (errors.base.msg_code) {
+        case JERR_BAD_PRECISION:
+        case JERR_SOF_UNSUPPORTED:
+        case JERR_ARITH_NOTIMPL:
+        case JERR_NOT_COMPILED:
+        case JERR_CONVERSION_NOTIMPL:
+            return makeError(ErrorCode::Unsupported,
+                             std::string("JPEG variant not supported (libjpeg: ") + errors.message + ")");
+        default:
+            break;
+        }
         return makeError(ErrorCode::Corrupt,
                          std::string("corrupt JPEG, cannot be decoded (libjpeg: ") + errors.message + ")");
     }

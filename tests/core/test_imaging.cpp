@@ -289,6 +289,7 @@ private Q_SLOTS:
         QTest::newRow("empty") << "empty" << int(ErrorCode::Corrupt);
         QTest::newRow("truncated jpeg") << "truncated" << int(ErrorCode::Corrupt);
         QTest::newRow("huge jpeg header") << "huge" << int(ErrorCode::Unsupported);
+        QTest::newRow("12-bit jpeg") << "12-bit" << int(ErrorCode::Unsupported);
         QTest::newRow("folder") << "folder" << int(ErrorCode::NotReadable);
     }
 
@@ -313,6 +314,10 @@ private Q_SLOTS:
             bytes[sof + 6] = char(0x60);
             bytes[sof + 7] = char(0xEA);
             bytes[sof + 8] = char(0x60);
+        } else if (kind == "12-bit") {
+            const int sof = bytes.indexOf(QByteArray("\xFF\xC0", 2));
+            QVERIFY(sof > 0);
+            bytes[sof + 4] = char(12); // sample precision
         }
         if (kind == "folder") {
             QVERIFY(QDir(dir.path()).mkdir(kind + ".jpeg"));
