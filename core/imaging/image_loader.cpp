@@ -4,6 +4,10 @@
 #include "core/imaging/file_sniffer.h"
 #include "core/imaging/loaders.h"
 
+#include <array>
+#include <cstdint>
+#include <fstream>
+
 namespace cxr::imaging {
 
 namespace fs = std::filesystem;
@@ -39,6 +43,47 @@ Status headerSizeProblem(FileFormat format, long long width, long long height)
     return imageSizeProblem(width, height);
 }
 
+Status bmpDataProblem(const fs::path &path)
+{
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    const std::streamoff fileSize = in.tellg();
+    std::array<unsigned char, 34> head{};
+    in.seekg(0);
+    in.read(reinterpret_cast<char *>(head.data()), head.size());
+    if (std::size_t(in.gcount()) < head.size()) {
+        return Ok{}; // too short for an info header: the decoder says what is wrong
+    }
+    auto little = [&head](std::size_t at, int bytes) {
+        std::uint32_t value = 0;
+        for (int i = bytes - 1; i >= 0; --i) {
+            value = value << 8 | head[at + std::size_t(i)];
+        }
+        return value;
+    };
+    const std::uint32_t dataOffset = little(10, 4);
+    const std::uint32_t infoSize = little(14, 4);
+    const auto width = std::int64_t(std::int32_t(little(18, 4)));
+    const auto height = std::int64_t(std::int32_t(little(22, 4)));
+    const std::uint32_t bitsPerPixel = little(28, 2);
+    const std::uint32_t compression = little(30, 4);
+    // Uncompressed rows only (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS); OS/2 headers and RLE
+    // are left to the decoder. Rows are padded to four bytes.
+    const bool uncompressed = compression == 0 || compression == 3 || compression == 6;
+    if (infoSize < 40 || !uncompressed || width <= 0 || height == 0 ||
+        (bitsPerPixel != 1 && bitsPerPixel != 4 && bitsPerPixel != 8 && bitsPerPixel != 16 &&
+         bitsPerPixel != 24 && bitsPerPixel != 32)) {
+        return Ok{};
+    }
+    const std::int64_t stride = (width * bitsPerPixel + 31) / 32 * 4;
+    const std::int64_t needed = std::int64_t(dataOffset) + stride * (height < 0 ? -height : height);
+    if (fileSize < needed) {
+        return makeError(ErrorCode::Corrupt, "truncated BMP: the file holds " +
+                                                 std::to_string(fileSize) + " bytes, its header needs " +
+                                                 std::to_string(needed));
+    }
+    return Ok{};
+}
+
 Status checkImageSize(const fs::path &path, long long width, long long height)
 {
     if (auto checked = imageSizeProblem(width, height); !checked) {
@@ -72,6 +117,11 @@ std::string imageHeaderProblem(const fs::path &path, FileFormat format, ImageHea
     }
     if (auto checked = headerSizeProblem(format, width, height); !checked) {
         return checked.error().message;
+    }
+    if (format == FileFormat::Bmp) {
+        if (auto checked = bmpDataProblem(path); !checked) {
+            return checked.error().message;
+        }
     }
     return {};
 }

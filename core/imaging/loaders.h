@@ -31,6 +31,11 @@ Result<cv::Mat> decodePng(const std::vector<unsigned char> &bytes);
 // alone. Fills info.
 std::string dicomHeaderProblem(const std::filesystem::path &path, ImageHeaderInfo &info);
 
+// A BMP whose file is shorter than its header says its uncompressed rows need. OpenCV decodes
+// those to an error too, but first prints "imdecode_(''): can't read data: ..." on stderr.
+// The message does not name the file.
+Status bmpDataProblem(const std::filesystem::path &path);
+
 // "<path>: <problem>", the form of every loader error.
 Error fileError(ErrorCode code, const std::filesystem::path &path, const std::string &problem);
 

@@ -92,6 +92,11 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
             return fileError(checked.error().code, path, checked.error().message);
         }
     }
+    if (format == FileFormat::Bmp) {
+        if (auto checked = bmpDataProblem(path); !checked) {
+            return fileError(checked.error().code, path, checked.error().message);
+        }
+    }
     cv::Mat decoded;
     if (format == FileFormat::Jpeg) {
         // Grey JPEGs (most radiographs) decode straight to one channel, colour ones to BGR.

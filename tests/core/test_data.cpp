@@ -222,6 +222,7 @@ private Q_SLOTS:
         QTest::newRow("30000x30000 JPEG (too many pixels)") << "jpeg 30000 30000" << "image is 30000x30000 pixels";
         QTest::newRow("JPEG without frame header") << "jpeg no SOF" << "no frame header (SOF)";
         QTest::newRow("40000x10 BMP") << "bmp 40000 10" << "image is 40000x10 pixels";
+        QTest::newRow("BMP with its rows cut") << "bmp 224 400" << "truncated BMP: the file holds";
         QTest::newRow("60000x60000 DICOM") << "dicom MR_small_huge_header.dcm" << "image is 60000x60000 pixels";
         QTest::newRow("DICOM without pixel data") << "dicom rtplan.dcm" << "DICOM file has no pixel data";
         QTest::newRow("truncated DICOM") << "dicom MR_truncated.dcm" << "DICOM file is truncated";

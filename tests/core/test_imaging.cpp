@@ -841,6 +841,42 @@ private Q_SLOTS:
         QVERIFY2(message.contains(expected), qPrintable(message));
     }
 
+    // OpenCV refused a cut BMP too, but printed "imdecode_(''): can't read data: ..." on stderr
+    // first. Refused from the header and the file size, naming the file; nothing printed.
+    void truncatedBmpIsRefusedSilently_data()
+    {
+        QTest::addColumn<int>("channels");
+        QTest::newRow("grey") << 1;
+        QTest::newRow("colour") << 3;
+    }
+
+    void truncatedBmpIsRefusedSilently()
+    {
+        QFETCH(int, channels);
+        cv::Mat picture(37, 23, CV_8UC(channels), cv::Scalar::all(90));
+        std::vector<unsigned char> bmp;
+        QVERIFY(cv::imencode(".bmp", picture, bmp));
+        QTemporaryDir dir;
+        const QString whole = dir.filePath("whole.bmp");
+        const QString cut = dir.filePath("cut.bmp");
+        const QByteArray bytes(reinterpret_cast<const char *>(bmp.data()), qsizetype(bmp.size()));
+        QVERIFY(test::writeFile(whole, bytes));
+        QVERIFY(test::writeFile(cut, bytes.left(bytes.size() - 100)));
+        StderrCapture stderrCapture;
+        auto good = loadImage(whole.toStdString());
+        auto image = loadImage(cut.toStdString());
+        const QByteArray printed = stderrCapture.text();
+        QVERIFY2(good.ok(), good.ok() ? "" : good.error().message.c_str());
+        QVERIFY(!image.ok());
+        QCOMPARE(image.error().code, ErrorCode::Corrupt);
+        const QString message = QString::fromStdString(image.error().message);
+        QVERIFY2(message.startsWith(cut + ": truncated BMP: the file holds " +
+                                    QString::number(bytes.size() - 100) + " bytes, its header needs " +
+                                    QString::number(bytes.size())),
+                 qPrintable(message));
+        QVERIFY2(printed.isEmpty(), printed.constData());
+    }
+
     void sixteenBitPng()
     {
         auto ct = loadImage(test::dicomFile("CT_small.dcm").toStdString());
