@@ -35,7 +35,8 @@ struct LoadOptions {
 std::string imageHeaderProblem(const std::filesystem::path &path, FileFormat format,
                                ImageHeaderInfo &info);
 
-// Decodes JPEG, PNG, BMP, TIFF (OpenCV) or DICOM (DCMTK), chosen by the file's leading bytes.
+// Decodes JPEG (libjpeg), PNG (libpng), BMP, TIFF (OpenCV) or DICOM (DCMTK), chosen by the
+// file's leading bytes. libjpeg's, libpng's and DCMTK's own messages never reach stderr.
 // Errors name the file and the problem (missing, empty, truncated, unsupported, too large).
 Result<Image> loadImage(const std::filesystem::path &path, const LoadOptions &options = {});
 
