@@ -95,6 +95,9 @@ Status resolveScale(ExplainOptions &o)
 
 void printPrediction(const fs::path &image, const pipeline::ImagePrediction &p)
 {
+    if (p.ood.outside) {
+        std::printf("%s: %s\n", image.string().c_str(), pipeline::describeOod(p.ood).c_str());
+    }
     std::printf("%s: %s by model %s\n", image.string().c_str(), pipeline::describePrediction(p).c_str(),
                 p.modelName.c_str());
     const ml::CamMap &cam = *p.cam;
@@ -139,7 +142,11 @@ int runSingle(ExplainOptions &o)
                             {"probability", prediction->probability}, {"threshold", prediction->threshold},
                             {"method", pipeline::camMethodName(cam.method)}, {"layer", cam.layer},
                             {"explained_class", cam.explainedClass}, {"flat", cam.flat},
-                            {"raw_range", {cam.rawLow, cam.rawHigh}}, {"overlay", o.out.string()}};
+                            {"raw_range", {cam.rawLow, cam.rawHigh}}, {"overlay", o.out.string()},
+                            {"ood", prediction->ood.outside},
+                            {"ood_score", prediction->ood.score ? nlohmann::json(*prediction->ood.score)
+                                                                : nlohmann::json()},
+                            {"ood_reason", prediction->ood.reason()}};
         if (faithfulness) {
             j["faithfulness"] = {{"top_fraction", faithfulness->topFraction},
                                  {"original", faithfulness->original},
@@ -181,9 +188,11 @@ int runBatch(ExplainOptions &o)
     }
     int failed = 0;
     int positive = 0;
+    int outside = 0;
     for (const pipeline::BatchRow &row : result->rows) {
         failed += row.error.empty() ? 0 : 1;
         positive += row.error.empty() && row.probability >= result->threshold ? 1 : 0;
+        outside += row.error.empty() && row.ood ? 1 : 0;
         if (!row.error.empty()) {
             std::fprintf(stderr, "cxr: %s\n", row.error.c_str());
         }
@@ -191,6 +200,9 @@ int runBatch(ExplainOptions &o)
     std::printf("%zu images by model %s: %d above the threshold %.2f, %d failed%s\n",
                 result->rows.size(), result->modelName.c_str(), positive, result->threshold, failed,
                 result->resumed ? (" (" + std::to_string(result->resumed) + " kept from the earlier run)").c_str() : "");
+    if (outside > 0) {
+        std::printf("%d images are outside what the model was trained on (ood column)\n", outside);
+    }
     std::printf("Predictions in %s\n", (o.outDir / "predictions.csv").string().c_str());
     return failed ? int(kProblemsFound) : int(kSuccess);
 }

@@ -35,12 +35,31 @@ void printMetrics(const pipeline::EvaluationResult &r)
                 static_cast<long long>(c.trueNegative), static_cast<long long>(c.falsePositive));
     std::printf("  %-12s %12lld %12lld\n", r.classNames[1].c_str(),
                 static_cast<long long>(c.falseNegative), static_cast<long long>(c.truePositive));
+    if (r.temperature != 1) {
+        std::printf("Calibration: temperature %.3f; expected calibration error %.3f uncalibrated, "
+                    "%.3f calibrated\n", r.temperature, r.eceUncalibrated, r.eceCalibrated);
+    } else {
+        std::printf("Calibration: none (expected calibration error %.3f)\n", r.eceCalibrated);
+    }
+    if (r.oodFlagged >= 0) {
+        std::printf("Out-of-distribution guard: %d of %lld images flagged as unlike the training images\n",
+                    r.oodFlagged, static_cast<long long>(c.total()));
+    }
+    if (r.split != "val" && r.split != "validation") {
+        const auto auc = r.validationMetrics.find("auc");
+        const auto accuracy = r.validationMetrics.find("accuracy");
+        if (auc != r.validationMetrics.end() && accuracy != r.validationMetrics.end()) {
+            std::printf("Validation (carved from the training folders): accuracy %.3f, ROC AUC %.3f; "
+                        "here: accuracy %.3f, ROC AUC %.3f. Validation from the training folders "
+                        "overestimates performance on other patients.\n",
+                        accuracy->second, auc->second, report.metrics.accuracy, report.metrics.rocAuc);
+        }
+    }
     if (r.thresholdSource.rfind("Youden", 0) == 0) {
         std::printf("Note: the threshold was chosen on this split, so these figures are optimistic; "
                     "choose thresholds on the validation split.\n");
     }
     std::printf("Predictions and metrics saved in %s\n", r.outputFolder.string().c_str());
 }
-
 
 } // namespace cxr::cli

@@ -26,6 +26,7 @@ Status writePdfReport(const pipeline::EvaluationJob &job, const pipeline::Evalua
     input.thresholdSource = QString::fromStdString(result.thresholdSource);
     input.labels = result.labels;
     input.bootstrap = job.bootstrap;
+    input.oodFlagged = result.oodFlagged;
     input.withPredictions = withPredictions;
     input.probabilities = result.probabilities;
     for (const std::string &file : result.files) {

@@ -57,8 +57,15 @@ Action addPredictCommand(CLI::App &app)
                                {"probability", p->probability},
                                {"threshold", p->threshold},
                                {"class_names", p->classNames},
-                               {"class_probabilities", p->classProbabilities}});
+                               {"class_probabilities", p->classProbabilities},
+                               {"ood", p->ood.outside},
+                               {"ood_score", p->ood.score ? nlohmann::json(*p->ood.score) : nlohmann::json()},
+                               {"ood_reason", p->ood.reason()}});
             } else {
+                // The warning first, as prominent as the prediction it qualifies.
+                if (p->ood.outside) {
+                    std::printf("%s: %s\n", image.string().c_str(), pipeline::describeOod(p->ood).c_str());
+                }
                 std::printf("%s: %s by model %s\n", image.string().c_str(),
                             pipeline::describePrediction(*p).c_str(), p->modelName.c_str());
             }

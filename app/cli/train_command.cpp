@@ -28,6 +28,7 @@ struct TrainOptions {
     OptimisationOptions optimisation;
     std::string resume;
     bool json = false;
+    std::string operatingPoint = "sensitivity:0.95";
 };
 
 // Prints each epoch as it ends, below the progress bar; with json, one JSON object per line
@@ -120,6 +121,10 @@ Action addTrainCommand(CLI::App &app)
                             " (oversample repeats minority images with fresh augmentation "
                             "each epoch)")
         ->capture_default_str();
+    command->add_option("--operating-point", options->operatingPoint,
+                        "how the decision threshold is chosen on validation after temperature "
+                        "scaling: sensitivity:S, specificity:S, youden or fixed:P")
+        ->capture_default_str();
     command->add_flag("--overwrite", options->job.overwrite, "replace an existing run folder");
     addCacheOptions(command, options->cache);
     command->add_flag("--skip-bad-images", options->skipBadImages,
@@ -137,6 +142,11 @@ Action addTrainCommand(CLI::App &app)
             return reportError(augmentation.error());
         }
         options->job.settings.augmentation = *augmentation;
+        auto operatingPoint = ml::parseOperatingPoint(options->operatingPoint);
+        if (!operatingPoint) {
+            return reportError(operatingPoint.error());
+        }
+        options->job.settings.operatingPoint = *operatingPoint;
         const auto balance = parseBalanceMethod(options->balance);
         if (!balance) {
             return reportError(makeError(ErrorCode::InvalidArgument,
@@ -177,7 +187,7 @@ Action addTrainCommand(CLI::App &app)
                 {"best_val_loss", best.valLoss}, {"best_val_accuracy", best.valAccuracy},
                 {"epochs", summary.epochs.size()}, {"stopped_early", summary.stoppedEarly},
                 {"resumed_after_epoch", summary.resumedAfterEpoch}, {"device", summary.device},
-                {"precision", summary.precision}};
+                {"precision", summary.precision}, {"notes", summary.notes}};
             std::printf("%s\n", line.dump().c_str());
             return int(kSuccess);
         }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,21 @@ inline std::string joined(const std::vector<std::string> &names, const std::stri
     for (const std::string &name : names) {
         text += (text.empty() ? "" : separator) + name;
     }
+    return text;
+}
+
+// Now as ISO 8601 UTC ("2026-12-03T23:50:00Z"), for run folders, cards and reviews.
+inline std::string utcTimestamp()
+{
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+#if defined(_WIN32)
+    gmtime_s(&utc, &now);
+#else
+    gmtime_r(&now, &utc);
+#endif
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return text;
 }
 

@@ -4,6 +4,8 @@
 #include "core/ml/device.h"
 #include "core/ml/gradcam.h"
 #include "core/ml/models.h"
+#include "core/ml/ood_guard.h"
+#include "core/ml/file_digest.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/trained_model.h"
 #include "core/ml/torch_errors.h"
@@ -18,6 +20,23 @@ struct Classifier::Impl {
     fs::path modelDir;
     ClassifierNet net;
     torch::Device device{torch::kCPU};
+    std::optional<OodReference> ood;
+
+    double temperature() const { return card.calibration.temperature; }
+
+    // Damaged weights give NaN or infinite outputs: refused, never shown as a probability.
+    Error notANumber() const
+    {
+        return makeError(ErrorCode::Corrupt, modelDir.string() + ": the model's output is not a number "
+                                                                 "(NaN or infinite); its weights are damaged or unusable");
+    }
+    Status checkFinite(const torch::Tensor &logits) const
+    {
+        if (!torch::isfinite(logits).all().item<bool>()) {
+            return notANumber();
+        }
+        return Ok{};
+    }
 
     // One image of the card's input spec as a [1, C, H, W] tensor on the device (on the CPU a
     // view of image, which must outlive it).
@@ -48,6 +67,8 @@ Classifier::~Classifier() = default;
 
 const ModelCard &Classifier::card() const { return m_impl->card; }
 const fs::path &Classifier::modelDir() const { return m_impl->modelDir; }
+bool Classifier::hasOodGuard() const { return m_impl->ood.has_value(); }
+double Classifier::oodThreshold() const { return m_impl->card.ood.threshold; }
 
 Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::string &device)
 {
@@ -69,6 +90,22 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
         return net.error();
     }
     impl->net = std::move(*net);
+    if (!impl->card.ood.method.empty()) {
+        const fs::path file = impl->modelDir / impl->card.ood.file;
+        auto digest = sha256OfFile(file);
+        if (!digest) {
+            return digest.error();
+        }
+        if (*digest != impl->card.ood.sha256) {
+            return makeError(ErrorCode::Corrupt, file.string() + ": the out-of-distribution reference "
+                                                                 "changed since the model card was written");
+        }
+        auto reference = loadOodReference(file);
+        if (!reference) {
+            return reference.error();
+        }
+        impl->ood = std::move(*reference);
+    }
     try {
         impl->net->to(impl->device);
     } catch (const std::exception &e) { // out of device memory, mostly
@@ -105,9 +142,21 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
         }
         try {
             const auto x = toModelInput(images.slice(0, start, start + kBatch).to(m_impl->device));
-            const auto p = probabilitiesFromLogits(m_impl->net->forward(x)).to(torch::kCPU).contiguous();
+            const auto featureMap = m_impl->net->features(x);
+            const auto logits = m_impl->net->head(featureMap).to(torch::kFloat32).to(torch::kCPU).contiguous();
+            if (auto finite = m_impl->checkFinite(logits); !finite) {
+                return finite.error();
+            }
+            const auto p = probabilitiesFromLogits(logits / m_impl->temperature()).contiguous();
             predictions.probabilities.insert(predictions.probabilities.end(), p.data_ptr<float>(),
                                              p.data_ptr<float>() + p.numel());
+            predictions.logits.insert(predictions.logits.end(), logits.data_ptr<float>(),
+                                      logits.data_ptr<float>() + logits.numel());
+            if (m_impl->ood) {
+                const auto scores = oodScores(*m_impl->ood, pooledFeatures(featureMap)).to(torch::kFloat32).contiguous();
+                predictions.oodScores.insert(predictions.oodScores.end(), scores.data_ptr<float>(),
+                                             scores.data_ptr<float>() + scores.numel());
+            }
         } catch (const std::exception &e) { // out of device memory, mostly
             return makeError(ErrorCode::Internal, "prediction failed: " + errorSummary(e));
         }
@@ -128,8 +177,22 @@ Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamReq
     }
     CamRequest withThreshold = request;
     withThreshold.decisionThreshold = m_impl->card.spec.threshold;
+    withThreshold.temperature = m_impl->temperature();
     try {
-        return computeCam(*m_impl->net, *input, withThreshold);
+        torch::Tensor featureMap;
+        auto cam = computeCam(*m_impl->net, *input, withThreshold, &featureMap);
+        if (!cam) {
+            return cam;
+        }
+        for (double p : cam->classProbabilities) {
+            if (!std::isfinite(p)) {
+                return m_impl->notANumber();
+            }
+        }
+        if (m_impl->ood) {
+            cam->oodScore = oodScores(*m_impl->ood, pooledFeatures(featureMap))[0].item<double>();
+        }
+        return cam;
     } catch (const std::exception &e) { // out of memory on a device, mostly
         return makeError(ErrorCode::Internal, "explaining the image failed: " + errorSummary(e));
     }
@@ -143,7 +206,7 @@ Result<Faithfulness> Classifier::faithfulness(const std::vector<float> &image, c
         return input.error();
     }
     try {
-        return computeFaithfulness(*m_impl->net, *input, map, topFraction);
+        return computeFaithfulness(*m_impl->net, *input, map, topFraction, m_impl->temperature());
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Internal, "measuring faithfulness failed: " + errorSummary(e));
     }

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct CamRequest {
     // Binary models: Predicted explains class 1 when P(class 1) >= this. Classifier::explain
     // sets it from the model card, so the map explains the class the prediction shows.
     double decisionThreshold = 0.5;
+    // Logits are divided by it before probabilities are taken (the card's calibration);
+    // Classifier::explain sets it.
+    double temperature = 1;
 
     static CamRequest gradCam(CamTarget target)
     {
@@ -54,6 +58,9 @@ struct CamMap {
     int explainedClass = -1;   // class index the map explains; -1 for class-agnostic Eigen-CAM
     double probability = 0;    // P(class 1) (binary models)
     std::vector<double> classProbabilities; // one per class
+    // The out-of-distribution score of the image (see Classifier::oodThreshold); none when the
+    // model has no guard.
+    std::optional<double> oodScore;
 };
 
 // How much the model's confidence in the explained class depends on the map's top region:
@@ -67,7 +74,12 @@ struct Faithfulness {
 
 struct Predictions {
     int classCount = 2;
-    std::vector<float> probabilities; // count x classCount, row-major
+    std::vector<float> probabilities; // count x classCount, row-major, calibrated
+    // The model's logits before calibration: count x 1 for a binary model, else count x
+    // classCount. What site calibration refits the temperature on.
+    std::vector<float> logits;
+    // One per image when the model has an out-of-distribution guard, else empty.
+    std::vector<float> oodScores;
     float probability(std::size_t image, int cls) const
     {
         return probabilities[image * std::size_t(classCount) + std::size_t(cls)];
@@ -79,7 +91,8 @@ struct Predictions {
 // Not thread-safe: use one Classifier per thread.
 class Classifier {
 public:
-    // Errors name the folder: not a run, missing or foreign weights, unknown architecture.
+    // Errors name the folder: not a run, missing, changed or foreign weights, unknown
+    // architecture, a damaged out-of-distribution reference.
     static Result<Classifier> open(const std::filesystem::path &runOrModelDir,
                                    const std::string &device = "auto");
     Classifier(Classifier &&) noexcept;
@@ -89,7 +102,14 @@ public:
     const ModelCard &card() const;
     const std::filesystem::path &modelDir() const;
 
-    // Probabilities for every image in arrays, which must match the card's input spec.
+    // Whether the model has an out-of-distribution guard, and the score above which an image
+    // is outside what it was trained on (scores are about 1 for images like its training set).
+    bool hasOodGuard() const;
+    double oodThreshold() const;
+
+    // Probabilities for every image in arrays, which must match the card's input spec, with
+    // the card's calibration applied. An output that is not a number (damaged weights) is an
+    // error naming the model folder, never a probability.
     Result<Predictions> predict(const ImageArrays &arrays, ProgressObserver *observer = nullptr);
 
     // Names of the layers a map can explain, input to output; the last is the default.

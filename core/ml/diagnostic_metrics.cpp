@@ -24,7 +24,13 @@ std::vector<std::size_t> byScoreDescending(const std::vector<float> &scores)
     std::vector<std::size_t> order(scores.size());
     std::iota(order.begin(), order.end(), std::size_t(0));
     std::stable_sort(order.begin(), order.end(),
-                     [&scores](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+                     [&scores](std::size_t a, std::size_t b) {
+                         // NaN last, so the order stays a strict weak ordering.
+                         if (std::isnan(scores[a]) || std::isnan(scores[b])) {
+                             return !std::isnan(scores[a]) && std::isnan(scores[b]);
+                         }
+                         return scores[a] > scores[b];
+                     });
     return order;
 }
 

@@ -92,7 +92,7 @@ torch::Tensor gradientWeightedMap(const torch::Tensor &activations, const torch:
 } // namespace
 
 Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
-                          const CamRequest &request)
+                          const CamRequest &request, torch::Tensor *featureMapOut)
 {
     const std::vector<std::string> layers = net.stageNames();
     std::size_t layer = request.layer < 0 ? layers.size() - 1 : std::size_t(request.layer);
@@ -129,7 +129,12 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
     for (std::size_t index = layer + 1; index < layers.size(); ++index) {
         logits = net.stage(index, logits);
     }
-    logits = net.head(logits);
+    if (featureMapOut) {
+        *featureMapOut = logits.detach();
+    }
+    // Calibrated logits: the probabilities shown and the threshold's class follow the card;
+    // the gradient only scales by 1 / temperature, which the map's normalisation removes.
+    logits = net.head(logits) / request.temperature;
 
     CamMap cam;
     cam.method = request.method;
@@ -180,7 +185,7 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
 }
 
 Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Tensor &input,
-                                         const CamMap &map, double topFraction)
+                                         const CamMap &map, double topFraction, double temperature)
 {
     if (map.flat) {
         return makeError(ErrorCode::InvalidArgument, "the map is flat: it has no region to remove");
@@ -209,7 +214,8 @@ Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Te
     const torch::Tensor mean = input.mean({2, 3}, /*keepdim=*/true).expand_as(input);
     const torch::Tensor batch = torch::cat({input, torch::where(region, mean, input),
                                             torch::where(region, input, mean)});
-    const torch::Tensor p = probabilitiesFromLogits(net.forward(batch)).to(torch::kCPU).to(torch::kFloat64);
+    const torch::Tensor p =
+        probabilitiesFromLogits(net.forward(batch) / temperature).to(torch::kCPU).to(torch::kFloat64);
     Faithfulness result;
     result.topFraction = topFraction;
     result.original = p[0][map.explainedClass].item<double>();

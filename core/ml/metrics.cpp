@@ -56,6 +56,11 @@ BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
 
 double rocAuc(const std::vector<int> &labels, const std::vector<float> &scores)
 {
+    // A NaN equals nothing, not even itself: the tie loop below would never advance past it,
+    // and sorting with it is undefined. No ranking exists, so there is no area.
+    if (std::any_of(scores.begin(), scores.end(), [](float s) { return std::isnan(s); })) {
+        return std::nan("");
+    }
     std::vector<std::size_t> order(scores.size());
     std::iota(order.begin(), order.end(), std::size_t(0));
     std::sort(order.begin(), order.end(),

@@ -38,7 +38,7 @@ BinaryMetrics computeBinaryMetrics(const std::vector<int> &labels,
                                    double threshold = 0.5);
 
 // Area under the ROC curve of scores for labels (1 positive, 0 negative), ties counted half
-// (the Mann-Whitney statistic). NaN when either class is missing.
+// (the Mann-Whitney statistic). NaN when either class is missing or a score is NaN.
 double rocAuc(const std::vector<int> &labels, const std::vector<float> &scores);
 
 } // namespace cxr::ml

@@ -6,17 +6,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 
 namespace cxr::ml {
 
 using nlohmann::json;
 
+namespace {
+constexpr const char *kModelCardFormat = "cxr-studio-model-card/1";
+} // namespace
+
 Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
 {
     const ModelSpec &s = card.spec;
     json j = {
-        {"format", "cxr-studio-model-card/1"},
+        {"format", kModelCardFormat},
         {"name", card.name},
         {"created_with", card.createdWith},
         {"trained_on", card.trainedOn},
@@ -33,6 +38,28 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
                     {"elsewhere", card.review.elsewhere}}},
         {"approved_for_use", card.approvedForUse},
     };
+    if (!card.weightsSha256.empty()) {
+        j["weights_sha256"] = card.weightsSha256;
+    }
+    const CalibrationRecord &c = card.calibration;
+    if (!c.fittedOn.empty()) {
+        j["calibration"] = {{"method", "temperature"}, {"temperature", c.temperature},
+                            {"fitted_on", c.fittedOn}, {"images", c.images},
+                            {"ece_before", c.eceBefore}, {"ece_after", c.eceAfter},
+                            {"fitted_at", c.fittedAt}};
+    }
+    const OperatingPointRecord &o = card.operatingPoint;
+    if (!o.rule.empty()) {
+        j["operating_point"] = {{"rule", o.rule}, {"chosen_on", o.chosenOn}, {"images", o.images},
+                                {"sensitivity", o.sensitivity}, {"specificity", o.specificity}};
+    }
+    const OodRecord &d = card.ood;
+    if (!d.method.empty()) {
+        j["ood"] = {{"method", d.method}, {"file", d.file}, {"sha256", d.sha256},
+                    {"threshold", d.threshold}, {"reference_images", d.referenceImages},
+                    {"validation_images", d.validationImages},
+                    {"validation_flagged", d.validationFlagged}};
+    }
     if (card.approvedForUse) {
         j["approved_at"] = card.approvedAt;
         j["approval_note"] = card.approvalNote;
@@ -49,8 +76,18 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
     if (!in) {
         return makeError(ErrorCode::NotFound, file.string() + ": model card not found");
     }
+    const auto refuse = [&file](const std::string &why) {
+        return makeError(ErrorCode::Corrupt, file.string() + ": " + why);
+    };
     try {
         const json j = json::parse(in);
+        if (!j.is_object()) {
+            return refuse("not a model card (not a JSON object)");
+        }
+        if (j.value("format", "") != kModelCardFormat) {
+            return refuse("not a CXR Studio model card (format '" + j.value("format", "") +
+                          "', expected '" + kModelCardFormat + "')");
+        }
         ModelCard card;
         card.name = j.value("name", "");
         card.createdWith = j.value("created_with", "");
@@ -77,7 +114,52 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         s.interpolation = input.value("interpolation", "area");
         s.normalisation = input.value("normalisation", "scale01");
         s.classNames = j.at("class_names").get<std::vector<std::string>>();
-        s.threshold = j.value("threshold", 0.5);
+        if (!j.contains("threshold") || !j.at("threshold").is_number()) {
+            return refuse("the decision threshold is missing");
+        }
+        s.threshold = j.at("threshold").get<double>();
+        if (!(s.threshold >= 0 && s.threshold <= 1)) {
+            return refuse("the decision threshold " + j.at("threshold").dump() +
+                          " is outside [0, 1]");
+        }
+        card.weightsSha256 = j.value("weights_sha256", "");
+        if (j.contains("calibration")) {
+            const json &c = j.at("calibration");
+            CalibrationRecord &r = card.calibration;
+            r.temperature = c.at("temperature").get<double>();
+            r.fittedOn = c.value("fitted_on", "validation");
+            r.images = c.value("images", 0);
+            r.eceBefore = c.value("ece_before", -1.0);
+            r.eceAfter = c.value("ece_after", -1.0);
+            r.fittedAt = c.value("fitted_at", "");
+            if (c.value("method", "") != "temperature" || !(r.temperature >= 0.05 && r.temperature <= 20)) {
+                return refuse("the calibration is not a temperature in [0.05, 20]");
+            }
+        }
+        if (j.contains("operating_point")) {
+            const json &o = j.at("operating_point");
+            OperatingPointRecord &r = card.operatingPoint;
+            r.rule = o.at("rule").get<std::string>();
+            r.chosenOn = o.value("chosen_on", "");
+            r.images = o.value("images", 0);
+            r.sensitivity = o.value("sensitivity", -1.0);
+            r.specificity = o.value("specificity", -1.0);
+        }
+        if (j.contains("ood")) {
+            const json &d = j.at("ood");
+            OodRecord &r = card.ood;
+            r.method = d.at("method").get<std::string>();
+            r.file = d.at("file").get<std::string>();
+            r.sha256 = d.value("sha256", "");
+            r.threshold = d.at("threshold").get<double>();
+            r.referenceImages = d.value("reference_images", 0);
+            r.validationImages = d.value("validation_images", 0);
+            r.validationFlagged = d.value("validation_flagged", 0.0);
+            if (r.method != "mahalanobis" || !std::isfinite(r.threshold) ||
+                r.file.find('/') != std::string::npos || r.file.find('\\') != std::string::npos) {
+                return refuse("the out-of-distribution guard is not one this version reads");
+            }
+        }
         if (j.contains("custom_cnn")) {
             s.custom = j.at("custom_cnn").get<CustomCnnOptions>();
         }
@@ -85,11 +167,29 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
             return makeError(ErrorCode::Incompatible, file.string() + ": unknown architecture '" +
                                                           s.architecture + "'");
         }
-        if (s.inputSize < 16 || s.inputSize > 4096 || (s.channels != 1 && s.channels != 3) ||
-            s.classNames.size() < 2 || !isKnownResize(s.resize) || s.interpolation != "area" ||
-            (s.architecture == "custom-cnn" && !validateCustomCnn(s.custom, s.inputSize).empty())) {
-            return makeError(ErrorCode::Corrupt,
-                             file.string() + ": input size, channels or classes out of range");
+        // Each field on its own, so the message names the one that is wrong.
+        if (s.inputSize < 16 || s.inputSize > 4096) {
+            return refuse("input size " + std::to_string(s.inputSize) + " is outside 16-4096");
+        }
+        if (s.channels != 1 && s.channels != 3) {
+            return refuse("input channels " + std::to_string(s.channels) + " must be 1 or 3");
+        }
+        if (s.classNames.size() < 2) {
+            return refuse("a model needs at least two class names");
+        }
+        if (!isKnownResize(s.resize)) {
+            return refuse("unknown resize '" + s.resize + "' (squash or letterbox)");
+        }
+        if (s.interpolation != "area") {
+            return refuse("unknown interpolation '" + s.interpolation + "' (area)");
+        }
+        if (s.normalisation != "scale01") {
+            return refuse("unknown normalisation '" + s.normalisation + "' (scale01)");
+        }
+        if (s.architecture == "custom-cnn") {
+            if (const std::string problem = validateCustomCnn(s.custom, s.inputSize); !problem.empty()) {
+                return refuse(problem);
+            }
         }
         return card;
     } catch (const json::exception &e) {

@@ -17,6 +17,38 @@ struct ReviewSummary {
     int elsewhere = 0; // "looks elsewhere" (labels, markers, borders, devices)
 };
 
+// Temperature scaling of the model's logits (calibration.h), fitted on held-out images after
+// training or on a site's own sample. Temperature 1 with fittedOn empty: not calibrated.
+struct CalibrationRecord {
+    double temperature = 1;
+    std::string fittedOn; // "validation" or "site sample <folder>"
+    int images = 0;
+    double eceBefore = -1; // expected calibration error on those images; -1 unknown
+    double eceAfter = -1;
+    std::string fittedAt; // ISO 8601 UTC
+};
+
+// How the card's threshold was chosen. rule empty: set by hand (or an older card: 0.5).
+struct OperatingPointRecord {
+    std::string rule;     // as parseOperatingPoint reads it: "sensitivity:0.95"
+    std::string chosenOn; // "validation" or "site sample <folder>"
+    int images = 0;
+    double sensitivity = -1; // at the threshold on those images; -1 unknown
+    double specificity = -1;
+};
+
+// The out-of-distribution guard's reference (ood_guard.h), in a file beside the weights.
+// method empty: the model has no guard (older models).
+struct OodRecord {
+    std::string method;            // "mahalanobis"
+    std::string file;              // "ood.pt", relative to the model folder
+    std::string sha256;            // of that file
+    double threshold = 0;          // a score above it is outside the training distribution
+    int referenceImages = 0;       // training images the reference was fitted on
+    int validationImages = 0;      // images the threshold was chosen on
+    double validationFlagged = 0;  // share of those above the threshold
+};
+
 // model/model.json in a run folder: everything needed to use the weights beside it correctly.
 struct ModelCard {
     ModelSpec spec;
@@ -26,6 +58,10 @@ struct ModelCard {
     int bestEpoch = 0;            // the epoch whose weights were kept
     bool sawTestSplit = false;    // always false for models made by our trainer
     std::map<std::string, double> validationMetrics;
+    std::string weightsSha256; // of weights.pt, checked when they load; empty in older cards
+    CalibrationRecord calibration;
+    OperatingPointRecord operatingPoint;
+    OodRecord ood;
     ReviewSummary review;
     bool approvedForUse = false; // set only after review, never by training
     std::string approvedAt;      // ISO 8601 UTC
@@ -33,7 +69,8 @@ struct ModelCard {
 };
 
 Status writeModelCard(const std::filesystem::path &file, const ModelCard &card);
-// Errors name the file: missing, not JSON, or missing fields.
+// Errors name the file: missing, not JSON, missing fields, or a value no model can have (an
+// unknown format, a threshold outside [0, 1], a temperature outside [0.05, 20]).
 Result<ModelCard> readModelCard(const std::filesystem::path &file);
 
 } // namespace cxr::ml

@@ -2,6 +2,7 @@
 #include "core/ml/run_folder.h"
 
 #include "core/common/atomic_file.h"
+#include "core/common/text.h"
 #include "core/common/version.h"
 #include "core/ml/json_fields.h"
 #include "core/ml/trainer.h"
@@ -19,17 +20,6 @@ namespace cxr::ml {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string utcTimestamp()
-{
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
-
-} // namespace
 
 Status prepareRunFolder(const fs::path &root, ExistingRun existing)
 {
@@ -96,6 +86,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"seed", s.seed},
         {"augmentation", s.augmentation}, // training images only, drawn fresh for each visit
         {"balance", balanceMethodName(s.balance)},
+        {"operating_point", operatingPointSpec(s.operatingPoint)},
         {"device_requested", s.device},
         {"precision", precisionName(s.precision)},
         {"channels_last", s.channelsLast},
@@ -170,6 +161,12 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
             s.augmentation = j.at("augmentation").get<AugmentationSettings>();
         }
         s.balance = parseBalanceMethod(j.value("balance", "none")).value_or(BalanceMethod::None);
+        // Runs from before operating points kept the threshold at 0.5.
+        auto rule = parseOperatingPoint(j.value("operating_point", "fixed:0.5"));
+        if (!rule) {
+            return makeError(ErrorCode::Corrupt, paths.config().string() + ": " + rule.error().message);
+        }
+        s.operatingPoint = *rule;
         return s;
     } catch (const nlohmann::json::exception &e) {
         return makeError(ErrorCode::Corrupt, file + ": not a valid run configuration (" + e.what() + ")");

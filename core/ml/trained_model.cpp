@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/trained_model.h"
 
+#include "core/ml/file_digest.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
@@ -26,11 +27,48 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
     if (!std::filesystem::is_regular_file(weights)) {
         return makeError(ErrorCode::NotFound, weights.string() + ": model weights missing");
     }
+    if (!card.weightsSha256.empty()) {
+        auto digest = sha256OfFile(weights);
+        if (!digest) {
+            return digest.error();
+        }
+        if (*digest != card.weightsSha256) {
+            return makeError(ErrorCode::Corrupt,
+                             weights.string() + ": the weights changed since the model card was "
+                                                "written (SHA-256 differs); refusing to use them");
+        }
+    }
     try {
         ClassifierNet net = makeClassifierNet(card.spec);
+        // Loading copies tensors by name without comparing shapes, so weights made for other
+        // classes or channels would load and fail later, deep inside a convolution.
+        std::vector<std::pair<std::string, std::vector<std::int64_t>>> expected;
+        for (const auto &item : net->named_parameters()) {
+            expected.emplace_back(item.key(), item.value().sizes().vec());
+        }
+        for (const auto &item : net->named_buffers()) {
+            expected.emplace_back(item.key(), item.value().sizes().vec());
+        }
         torch::serialize::InputArchive archive;
         archive.load_from(weights.string());
         net->load(archive);
+        std::size_t index = 0;
+        for (const auto &item : net->named_parameters()) {
+            if (item.value().sizes().vec() != expected[index++].second) {
+                return makeError(ErrorCode::Incompatible,
+                                 weights.string() + ": tensor " + item.key() + " has the wrong shape for the " +
+                                     card.spec.architecture + " model its card describes (" +
+                                     std::to_string(card.spec.channels) + " channels, " +
+                                     std::to_string(card.spec.classNames.size()) + " classes)");
+            }
+        }
+        for (const auto &item : net->named_buffers()) {
+            if (item.value().sizes().vec() != expected[index++].second) {
+                return makeError(ErrorCode::Incompatible,
+                                 weights.string() + ": tensor " + item.key() + " has the wrong shape for the " +
+                                     card.spec.architecture + " model its card describes");
+            }
+        }
         return net;
     } catch (const c10::Error &e) {
         return makeError(ErrorCode::Incompatible,

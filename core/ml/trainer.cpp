@@ -4,11 +4,14 @@
 #include "core/common/text.h"
 #include "core/common/version.h"
 #include "core/ml/device.h"
+#include "core/ml/file_digest.h"
 #include "core/ml/metrics.h"
 #include "core/ml/model_card.h"
+#include "core/ml/model_finalisation.h"
 #include "core/ml/models.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
+#include "core/ml/torch_archive.h"
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_errors.h"
 #include "core/ml/torch_state_dict.h"
@@ -195,20 +198,6 @@ std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
 
 // Writes archive beside file and renames it over it: a crash leaves the old file or the new
 // one, never half of one. what names the file in the error ("checkpoint", "model weights").
-Status saveArchiveAtomically(torch::serialize::OutputArchive &archive, const fs::path &file,
-                             const char *what)
-{
-    try {
-        const fs::path temporary = file.string() + ".partial";
-        archive.save_to(temporary.string());
-        fs::rename(temporary, file);
-    } catch (const std::exception &e) {
-        return makeError(ErrorCode::WriteFailed, file.string() + ": cannot write " + what + " (" +
-                                                     errorSummary(e) + ")");
-    }
-    return Ok{};
-}
-
 struct PreparedBatch {
     torch::Tensor images; // model input on the device, augmented
     torch::Tensor labels;
@@ -381,6 +370,17 @@ public:
             if (m_observer && m_observer->stopAfterEpoch() && epoch < m_settings.epochs) {
                 summary.stoppedByUser = true;
                 break;
+            }
+        }
+        if (summary.bestEpoch > 0) {
+            auto finalised = finaliseModel(m_paths, {trainImages, trainLabels, valImages, valLabels},
+                                           m_settings.operatingPoint, m_settings.seed, m_device, m_observer);
+            if (!finalised) {
+                // The weights stay usable, uncalibrated and without a guard; say so, loudly.
+                summary.notes.push_back("the model is not calibrated and has no out-of-distribution "
+                                        "guard: " + finalised.error().message);
+            } else {
+                summary.notes.insert(summary.notes.end(), finalised->begin(), finalised->end());
             }
         }
         return summary;
@@ -741,6 +741,11 @@ private:
         card.trainedOn = m_settings.datasetPath;
         card.bestEpoch = m.epoch;
         card.sawTestSplit = false;
+        auto digest = sha256OfFile(m_paths.weights());
+        if (!digest) {
+            return digest.error();
+        }
+        card.weightsSha256 = *digest;
         card.validationMetrics = {{"loss", m.valLoss}, {"accuracy", m.valAccuracy}};
         if (std::isfinite(m.valAuc)) {
             card.validationMetrics["auc"] = m.valAuc;

@@ -6,6 +6,7 @@
 #include "core/common/image_arrays.h"
 #include "core/common/progress.h"
 #include "core/common/result.h"
+#include "core/ml/calibration.h"
 #include "core/ml/lr_schedule.h"
 #include "core/ml/model_spec.h"
 
@@ -77,6 +78,9 @@ struct TrainSettings {
     // to validation images.
     AugmentationSettings augmentation;
     BalanceMethod balance = BalanceMethod::None;
+    // How a binary model's decision threshold is chosen on the validation images once training
+    // ends (after temperature scaling); recorded in the model card.
+    OperatingPointRule operatingPoint;
     std::string datasetPath;     // recorded in config.json
     std::string datasetHash;     // fingerprint of the file list, recorded in config.json
 };
@@ -143,7 +147,9 @@ enum class TrainStart {
 // folder runDir: config.json, metrics.csv, checkpoints/last.pt after every epoch, every
 // checkpointMinutes within an epoch and when cancelled (model, optimiser, schedule, random
 // generators, epoch, step and the epoch's progress, written atomically), and model/
-// (weights of the best epoch + model card). With TrainStart::Resume it continues a run from
+// (weights of the best epoch + model card). When the epochs end (or stop early or by request),
+// the best weights are calibrated on val, get their operating point, and an
+// out-of-distribution reference from train (model_finalisation.h). With TrainStart::Resume it continues a run from
 // its checkpoint: the same settings (read them with readRunConfig) give the same next epochs
 // as an uninterrupted run, also from a checkpoint taken within an epoch. A cancelled run
 // returns ErrorCode::Cancelled after writing its checkpoint. The test split never reaches this

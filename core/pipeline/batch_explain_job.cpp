@@ -66,6 +66,8 @@ nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &c
     return {{"model", fs::weakly_canonical(classifier.modelDir()).string()},
             {"model_name", classifier.card().name},
             {"threshold", classifier.card().spec.threshold},
+            {"temperature", classifier.card().calibration.temperature},
+            {"weights_sha256", classifier.card().weightsSha256},
             {"method", camMethodName(job.request.method)},
             {"target", int(job.request.target)},
             {"target_class", job.request.targetClass},
@@ -84,14 +86,19 @@ nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &c
 std::string rowsCsv(const std::vector<BatchRow> &rows)
 {
     std::ostringstream csv;
-    csv << "file,label,probability,predicted,explained_class,flat,overlay,error\n";
+    csv << "file,label,probability,predicted,explained_class,flat,overlay,error,ood,ood_score,ood_reason\n";
     for (const BatchRow &row : rows) {
         char probability[32];
         std::snprintf(probability, sizeof probability, "%.6f", row.probability);
+        char oodScore[32] = "";
+        if (row.oodScore) {
+            std::snprintf(oodScore, sizeof oodScore, "%.4f", *row.oodScore);
+        }
         csv << csvField(row.file) << ',' << csvField(row.label) << ','
             << (row.error.empty() ? probability : "") << ',' << csvField(row.predictedClass) << ','
             << row.explainedClass << ',' << (row.flat ? 1 : 0) << ',' << csvField(row.overlay) << ','
-            << csvField(row.error) << '\n';
+            << csvField(row.error) << ',' << (row.ood ? 1 : 0) << ',' << oodScore << ','
+            << csvField(row.oodReason) << '\n';
     }
     return csv.str();
 }
@@ -157,10 +164,11 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
     while (std::getline(in, line)) {
         ++lineNumber;
         const std::vector<std::string> fields = splitCsvLine(line);
-        if (fields.size() != 8) {
+        // 8 fields before the out-of-distribution columns were added, 11 since.
+        if (fields.size() != 8 && fields.size() != 11) {
             return makeError(ErrorCode::Corrupt, csvFile.string() + ": line " +
                                                      std::to_string(lineNumber) + " has " +
-                                                     std::to_string(fields.size()) + " fields, not 8");
+                                                     std::to_string(fields.size()) + " fields, not 11");
         }
         BatchRow row;
         row.file = fields[0];
@@ -171,6 +179,11 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
         try {
             row.probability = fields[2].empty() ? 0 : std::stod(fields[2]);
             row.explainedClass = std::stoi(fields[4]);
+            if (fields.size() == 11) {
+                row.ood = fields[8] == "1";
+                row.oodScore = fields[9].empty() ? std::nullopt : std::optional<double>(std::stod(fields[9]));
+                row.oodReason = fields[10];
+            }
         } catch (const std::exception &) {
             return makeError(ErrorCode::Corrupt, csvFile.string() + ": line " +
                                                      std::to_string(lineNumber) + " has a bad number");
@@ -247,6 +260,9 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
             row.predictedClass = prediction->predictedClass;
             row.explainedClass = prediction->cam->explainedClass;
             row.flat = prediction->cam->flat;
+            row.ood = prediction->ood.outside;
+            row.oodScore = prediction->ood.score;
+            row.oodReason = prediction->ood.reason();
             if (job.writeOverlays) {
                 auto overlay = overlayForFile(input.file, *prediction, spec, job.display, job.overlayMaxSide);
                 const std::string name = overlayName(i, input.file);

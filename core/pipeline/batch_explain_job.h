@@ -7,6 +7,7 @@
 #include "core/pipeline/cam_rendering.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct BatchRow {
     bool flat = false;
     std::string overlay;        // relative to the output folder; empty without one
     std::string error;          // why the image has no prediction; empty when it has one
+    bool ood = false;           // outside what the model was trained on
+    std::optional<double> oodScore; // the model's score, when it has a guard
+    std::string oodReason;
 };
 
 struct BatchExplainResult {

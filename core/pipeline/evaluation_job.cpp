@@ -5,6 +5,7 @@
 #include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/tensor_cache.h"
+#include "core/ml/calibration.h"
 #include "core/ml/classifier.h"
 #include "core/ml/run_folder.h"
 #include "core/pipeline/input_spec.h"
@@ -72,6 +73,10 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
     metrics["metrics"] = diagnostic;
     metrics["prevalence"] = number(report.prevalence);
     metrics["majority_baseline_accuracy"] = number(report.majorityBaseline);
+    metrics["calibration"] = {{"temperature", result.temperature},
+                              {"ece_uncalibrated", number(result.eceUncalibrated)},
+                              {"ece_calibrated", number(result.eceCalibrated)}};
+    metrics["ood_flagged"] = result.oodFlagged >= 0 ? nlohmann::json(result.oodFlagged) : nlohmann::json();
     metrics["bootstrap"] = {{"samples", report.bootstrap.samples}, {"seed", report.bootstrap.seed},
                             {"confidence", report.bootstrap.confidence}, {"method", "percentile"}};
     return writeFileAtomically(folder / "metrics.json", metrics.dump(2) + "\n");
@@ -141,6 +146,19 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     result.labels = images->labels;
     result.files.assign(images->paths.begin(), images->paths.end());
     result.probabilities = std::move(positive);
+    result.validationMetrics = classifier->card().validationMetrics;
+    result.temperature = classifier->card().calibration.temperature;
+    std::vector<float> uncalibrated;
+    for (float logit : predictions->logits) {
+        uncalibrated.push_back(float(ml::calibratedProbability(logit, 1.0)));
+    }
+    result.eceUncalibrated = ml::expectedCalibrationError(result.labels, uncalibrated);
+    result.eceCalibrated = ml::expectedCalibrationError(result.labels, result.probabilities);
+    if (classifier->hasOodGuard()) {
+        const double limit = classifier->oodThreshold();
+        result.oodFlagged = int(std::count_if(predictions->oodScores.begin(), predictions->oodScores.end(),
+                                              [limit](float score) { return !(score <= limit); }));
+    }
     result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
     if (auto written = writeEvaluation(result, index->root); !written) {
         return written.error();

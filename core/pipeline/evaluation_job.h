@@ -7,6 +7,7 @@
 #include "core/ml/metrics.h"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,16 @@ struct EvaluationResult {
     std::vector<float> probabilities;    // P(class 1) per image
     std::vector<std::string> files;      // absolute path per image
     std::filesystem::path outputFolder;  // RUN/evaluations/<split>/ with predictions.csv, metrics.json
+    // Calibration on this split: expected calibration error of the model's raw probabilities
+    // and of the calibrated ones the card's temperature gives (equal when it is 1).
+    double temperature = 1;
+    double eceUncalibrated = 0;
+    double eceCalibrated = 0;
+    // Images the out-of-distribution guard flags on this split; -1 when the model has none.
+    int oodFlagged = -1;
+    // The model card's figures on its own validation split (carved from the training folders),
+    // to be shown beside these: they overestimate performance on other patients.
+    std::map<std::string, double> validationMetrics;
 };
 
 // Predicts every image of the split with the run's model and computes the metrics at the

@@ -57,27 +57,34 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
 {
     const ml::ModelSpec &spec = classifier.card().spec;
     const imaging::ModelInputSpec inputSpec = inputSpecFor(spec);
-    auto input = imaging::loadModelInputBytes(path, inputSpec); // exactly what training saw
-    if (!input) {
-        return input.error();
+    // Decoded as training decoded it (loadModelInputBytes), kept to check its acquisition.
+    imaging::LoadOptions options;
+    options.reduceTo = inputSpec.size;
+    options.keepValues = false;
+    auto image = imaging::loadImage(path, options);
+    if (!image) {
+        return image.error();
     }
+    std::vector<std::uint8_t> input = imaging::toModelInputBytes(*image, inputSpec);
+    std::optional<double> oodScore;
     ImagePrediction prediction;
     prediction.modelName = classifier.card().name;
     prediction.classNames = spec.classNames;
     prediction.threshold = spec.threshold;
     prediction.positiveClass = spec.classNames.at(1);
     if (explain) {
-        auto cam = classifier.explain(imaging::scaleModelInput(*input), *explain);
+        auto cam = classifier.explain(imaging::scaleModelInput(input), *explain);
         if (!cam) {
             return Error{cam.error().code, path.string() + ": " + cam.error().message};
         }
         prediction.classProbabilities = cam->classProbabilities;
+        oodScore = cam->oodScore;
         prediction.cam = std::move(*cam);
     } else {
         ImageArrays arrays;
         arrays.channels = inputSpec.channels;
         arrays.height = arrays.width = inputSpec.size;
-        arrays.pixels = PixelBuffer(*input);
+        arrays.pixels = PixelBuffer(input);
         arrays.labels = {-1};
         auto predictions = classifier.predict(arrays);
         if (!predictions) {
@@ -85,8 +92,12 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
         }
         prediction.classProbabilities.assign(predictions->probabilities.begin(),
                                              predictions->probabilities.end());
+        if (!predictions->oodScores.empty()) {
+            oodScore = predictions->oodScores.front();
+        }
     }
-    prediction.modelInput = std::move(*input);
+    prediction.ood = makeOodVerdict(acquisitionProblems(*image), oodScore, classifier.oodThreshold());
+    prediction.modelInput = std::move(input);
     prediction.probability = prediction.classProbabilities.at(1);
     if (spec.classNames.size() > 2) {
         prediction.predictedIndex = int(std::max_element(prediction.classProbabilities.begin(),

@@ -5,6 +5,7 @@
 #include "core/imaging/image.h"
 #include "core/ml/classifier.h"
 #include "core/pipeline/cam_rendering.h"
+#include "core/pipeline/ood_verdict.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -25,6 +26,7 @@ struct ImagePrediction {
     double threshold = 0.5;     // the model card's decision threshold (binary models)
     std::vector<double> classProbabilities;
     std::vector<std::uint8_t> modelInput; // CHW 8-bit levels: exactly what the model saw
+    OodVerdict ood;                       // shown as prominently as the prediction
     std::optional<ml::CamMap> cam;        // when an explanation was asked for
 };
 
@@ -33,7 +35,8 @@ struct ImagePrediction {
 std::string describePrediction(const ImagePrediction &prediction);
 
 // Loads path through the model-input function and predicts it; with explain, the same forward
-// pass also gives the class-activation map. Errors name the file.
+// pass also gives the class-activation map. The verdict on whether the image is outside what
+// the model was trained on comes with it. Errors name the file.
 Result<ImagePrediction> predictImage(ml::Classifier &classifier, const std::filesystem::path &path,
                                      const ml::CamRequest *explain = nullptr);
 

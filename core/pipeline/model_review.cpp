@@ -3,6 +3,7 @@
 
 #include "core/common/atomic_file.h"
 #include "core/common/csv.h"
+#include "core/common/text.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
 
@@ -16,20 +17,6 @@ namespace cxr::pipeline {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string utcNow()
-{
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm utc{};
-#if defined(_WIN32)
-    gmtime_s(&utc, &now);
-#else
-    gmtime_r(&now, &utc);
-#endif
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
 
 const char *verdictName(ReviewVerdict verdict)
 {
@@ -106,7 +93,7 @@ Status saveReview(const fs::path &runOrModel, HeatmapReview review)
     }
     review.image = fs::path(review.image).filename().string();
     if (review.reviewedAt.empty()) {
-        review.reviewedAt = utcNow();
+        review.reviewedAt = utcTimestamp();
     }
     bool replaced = false;
     for (HeatmapReview &earlier : *reviews) {
@@ -145,7 +132,7 @@ Status approveModel(const fs::path &runOrModel, const std::string &note)
                                  std::to_string(kReviewsNeededForApproval) + " before approving it");
         }
         card.approvedForUse = true;
-        card.approvedAt = utcNow();
+        card.approvedAt = utcTimestamp();
         card.approvalNote = note;
         return Ok{};
     });

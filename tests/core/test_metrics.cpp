@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
+#include "core/ml/calibration.h"
+#include "core/ml/file_digest.h"
 #include "core/ml/lr_schedule.h"
 #include "core/ml/metrics.h"
 
 #include <QTest>
 
 #include <cmath>
+#include <random>
+#include <string>
 
 namespace ml = cxr::ml;
 
@@ -60,6 +64,98 @@ private Q_SLOTS:
         // 3 positives, 2 negatives: of 6 pairs, the positive scores higher in 2, ties in 1.
         QCOMPARE(ml::rocAuc({1, 0, 1, 0, 1}, {0.9f, 0.6f, 0.6f, 0.7f, 0.3f}), 2.5 / 6.0);
         QVERIFY(std::isnan(ml::rocAuc({1, 1}, {0.2f, 0.9f})));
+    }
+
+    void rocAucOfNanScoresIsNanAndReturns()
+    {
+        // A NaN score used to loop forever in the tie loop.
+        QVERIFY(std::isnan(ml::rocAuc({0, 1, 0, 1}, {0.1f, std::nanf(""), std::nanf(""), 0.9f})));
+    }
+
+    void temperatureScalingRecoversTheTrueTemperature()
+    {
+        // Labels drawn from sigmoid(z), logits reported as 3z: an overconfident model.
+        std::mt19937_64 random(11);
+        std::normal_distribution<double> spread(0, 2);
+        std::uniform_real_distribution<double> uniform(0, 1);
+        std::vector<float> logits;
+        std::vector<int> labels;
+        for (int i = 0; i < 4000; ++i) {
+            const double z = spread(random);
+            labels.push_back(uniform(random) < 1 / (1 + std::exp(-z)) ? 1 : 0);
+            logits.push_back(float(3 * z));
+        }
+        const double temperature = ml::fitTemperature(logits, 1, labels);
+        QVERIFY2(std::abs(temperature - 3) < 0.3, qPrintable(QString::number(temperature)));
+        QVERIFY(ml::negativeLogLikelihood(logits, 1, labels, temperature) <
+                ml::negativeLogLikelihood(logits, 1, labels, 1));
+        std::vector<float> raw;
+        std::vector<float> calibrated;
+        for (float logit : logits) {
+            raw.push_back(float(ml::calibratedProbability(logit, 1)));
+            calibrated.push_back(float(ml::calibratedProbability(logit, temperature)));
+        }
+        QVERIFY(ml::expectedCalibrationError(labels, calibrated) < 0.03);
+        QVERIFY(ml::expectedCalibrationError(labels, raw) > 0.05);
+        // Softmax with two columns [0, 3z] is the same model.
+        std::vector<float> twoColumns;
+        for (float logit : logits) {
+            twoColumns.push_back(0);
+            twoColumns.push_back(logit);
+        }
+        QVERIFY(std::abs(ml::fitTemperature(twoColumns, 2, labels) - temperature) < 1e-3);
+        QCOMPARE(ml::fitTemperature({}, 1, {}), 1.0);
+    }
+
+    void operatingPoints_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("sensitivity") << "sensitivity:0.95" << true;
+        QTest::newRow("specificity") << "specificity:0.9" << true;
+        QTest::newRow("youden") << "youden" << true;
+        QTest::newRow("fixed") << "fixed:0.5" << true;
+        QTest::newRow("above one") << "sensitivity:1.5" << false;
+        QTest::newRow("no number") << "sensitivity:" << false;
+        QTest::newRow("unknown") << "accuracy:0.9" << false;
+        QTest::newRow("trailing text") << "fixed:0.5x" << false;
+    }
+
+    void operatingPoints()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        auto rule = ml::parseOperatingPoint(text.toStdString());
+        QCOMPARE(rule.ok(), valid);
+        if (valid) {
+            QCOMPARE(ml::operatingPointSpec(*rule), text.toStdString());
+        } else {
+            QVERIFY(QString::fromStdString(rule.error().message).contains(text));
+        }
+    }
+
+    void thresholdForTheStatedTarget()
+    {
+        const std::vector<int> labels = {0, 0, 0, 0, 1, 1, 1, 1};
+        const std::vector<float> p = {0.1f, 0.2f, 0.3f, 0.6f, 0.4f, 0.7f, 0.8f, 0.9f};
+        auto all = ml::chooseThreshold(*ml::parseOperatingPoint("sensitivity:1"), labels, p);
+        QVERIFY(all.ok());
+        QCOMPARE(*all, double(0.4f)); // the highest threshold that still catches every positive
+        auto strict = ml::chooseThreshold(*ml::parseOperatingPoint("specificity:1"), labels, p);
+        QCOMPARE(*strict, double(0.7f));
+        QCOMPARE(*ml::chooseThreshold(*ml::parseOperatingPoint("fixed:0.3"), {}, {}), 0.3);
+        QVERIFY(!ml::chooseThreshold(*ml::parseOperatingPoint("youden"), {1, 1}, {0.2f, 0.3f}).ok());
+    }
+
+    void sha256KnownAnswers()
+    {
+        QCOMPARE(ml::sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(ml::sha256Hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(ml::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                 std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        QCOMPARE(ml::sha256Hex(std::string(1000000, 'a')),
+                 std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        QVERIFY(!ml::sha256OfFile("/nonexistent/weights.pt").ok());
     }
 
     void plateauScheduleCutsAfterPatience()

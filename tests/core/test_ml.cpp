@@ -175,7 +175,8 @@ private Q_SLOTS:
         QVERIFY(positive.ok() && negative.ok() && predicted.ok());
         QCOMPARE(positive->explainedClass, 1);
         QCOMPARE(negative->explainedClass, 0);
-        QCOMPARE(predicted->explainedClass, predicted->probability >= 0.5 ? 1 : 0);
+        // Predicted follows the card's threshold, which training chose on validation.
+        QCOMPARE(predicted->explainedClass, predicted->probability >= classifier->card().spec.threshold ? 1 : 0);
         for (const ml::CamMap *cam : {&*positive, &*negative}) {
             QCOMPARE(cam->width, 64);
             QCOMPARE(cam->values.size(), std::size_t(64 * 64));
@@ -247,8 +248,10 @@ private Q_SLOTS:
         auto predictions = classifier->predict(*val);
         QVERIFY(predictions.ok());
         double loss = 0;
+        // The recorded loss is of the model's own probabilities, before the temperature scaling
+        // that follows training: recompute them from the logits.
         for (std::size_t i = 0; i < val->count(); ++i) {
-            const double p = std::clamp(double(predictions->probability(i, 1)), 1e-7, 1 - 1e-7);
+            const double p = std::clamp(1 / (1 + std::exp(-double(predictions->logits[i]))), 1e-7, 1 - 1e-7);
             loss -= val->labels[i] == 1 ? std::log(p) : std::log(1 - p);
         }
         loss /= double(val->count());

@@ -101,6 +101,10 @@ private Q_SLOTS:
             QVERIFY2(evaluated.out.contains(metric), metric);
         }
         QVERIFY(evaluated.out.contains("50 images"));
+        QVERIFY2(evaluated.out.contains("Calibration: temperature") &&
+                     evaluated.out.contains("Out-of-distribution guard:") &&
+                     evaluated.out.contains("overestimates performance on other patients"),
+                 qPrintable(evaluated.out));
         QVERIFY(QFile::exists(run + "/evaluations/test/predictions.csv"));
         QFile metricsFile(run + "/evaluations/test/metrics.json");
         QVERIFY(metricsFile.open(QIODevice::ReadOnly));
@@ -153,7 +157,25 @@ private Q_SLOTS:
         QCOMPARE(predictions.size(), 1);
         QVERIFY(predictions[0].toObject()["probability"].toDouble() > 0);
         QVERIFY(predictions[0].toObject()["model"].toString().contains("small-cnn"));
-        QVERIFY(predictions[0].toObject()["prediction"].toString().contains("threshold 0.50"));
+        // The card's threshold, chosen on validation when training ended, is the one shown.
+        const QJsonObject first = predictions[0].toObject();
+        QVERIFY(first["prediction"].toString().contains(
+            QStringLiteral("threshold %1").arg(first["threshold"].toDouble(), 0, 'f', 2)));
+        QVERIFY(first.contains("ood") && first["ood_score"].isDouble() && first.contains("ood_reason"));
+
+        // An image no chest model was trained on: the warning comes before the prediction.
+        const Outcome ct = runCli({"predict", run, test::dicomFile("CT_small.dcm"), "--device", "cpu"});
+        QVERIFY2(ct.exitCode == 0, qPrintable(ct.err));
+        QVERIFY2(ct.out.contains("Outside what this model was trained on: modality CT"), qPrintable(ct.out));
+        QVERIFY(ct.out.indexOf("Outside what") < ct.out.indexOf("detected"));
+        const Outcome ctJson = runCli({"predict", run, test::dicomFile("CT_small.dcm"), "--json", "--device", "cpu"});
+        const QJsonObject ctResult = QJsonDocument::fromJson(ctJson.out.toUtf8()).array()[0].toObject();
+        QVERIFY(ctResult["ood"].toBool());
+        QVERIFY(ctResult["ood_reason"].toString().contains("modality CT"));
+        const Outcome badRule = runCli({"train", test::demoDataset(), "--out", m_dir.filePath("never"),
+                                        "--operating-point", "sensitivity:2"});
+        QVERIFY(badRule.exitCode == 1);
+        QVERIFY2(badRule.err.contains("operating point 'sensitivity:2'"), qPrintable(badRule.err));
 
         // explain with every method, a chosen layer and class, and faithfulness as JSON.
         const Outcome plusPlus = runCli({"explain", run, firstDemoImage(), "--out", overlay, "--method", "gradcam++",

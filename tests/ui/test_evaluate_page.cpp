@@ -2,6 +2,7 @@
 // The Evaluate page offscreen: evaluating a run on the demo test split, the metrics table with
 // bootstrap intervals, the threshold slider and presets, saving the threshold into the model
 // card, reopening a saved evaluation, and rebuilding a predictions file that was broken by hand.
+#include "core/ml/calibration.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
 #include "core/pipeline/training_job.h"
@@ -32,7 +33,10 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        auto trained = pipeline::runTrainJob(test::demoTrainJob(m_dir.filePath("run")));
+        auto job = test::demoTrainJob(m_dir.filePath("run"));
+        // These tests move and check the threshold from a known start, not one chosen on validation.
+        job.settings.operatingPoint = *ml::parseOperatingPoint("fixed:0.5");
+        auto trained = pipeline::runTrainJob(job);
         QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
     }
 

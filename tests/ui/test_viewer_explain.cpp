@@ -3,6 +3,7 @@
 // probability and model name, maps by method, class and layer, the overlay views, faithfulness,
 // review and approval, the batch dialog (grid sorted by probability, cancel and resume), bad
 // models and images, and destroying the page while it explains.
+#include "core/ml/calibration.h"
 #include "core/pipeline/model_review.h"
 #include "tests/common/demo_run.h"
 #include "ui/dataset/thumbnail_model.h"
@@ -64,7 +65,10 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName(QStringLiteral("CXR Studio Tests"));
         QSettings().remove(QStringLiteral("viewer"));
         QVERIFY(m_dir.isValid());
-        auto trained = pipeline::runTrainJob(test::demoTrainJob(m_dir.filePath("run")));
+        auto job = test::demoTrainJob(m_dir.filePath("run"));
+        // These tests move and check the threshold from a known start, not one chosen on validation.
+        job.settings.operatingPoint = *ml::parseOperatingPoint("fixed:0.5");
+        auto trained = pipeline::runTrainJob(job);
         QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
         m_model = m_dir.filePath("run");
     }
@@ -142,11 +146,25 @@ private Q_SLOTS:
         QVERIFY2(panel->faithfulnessText().contains("removed"), qPrintable(panel->faithfulnessText()));
     }
 
+    void anImageOutsideTheTrainingSetIsFlaggedAboveThePrediction()
+    {
+        ViewerPage page;
+        page.resize(1200, 800);
+        page.show();
+        QVERIFY(explained(page, m_model, test::dicomFile("CT_small.dcm")));
+        const QString warning = page.explainPanel()->oodText();
+        QVERIFY2(warning.startsWith("Outside what this model was trained on: ") && warning.contains("modality CT"),
+                 qPrintable(warning));
+        QVERIFY(!page.explainPanel()->predictionText().isEmpty()); // shown, with its probability
+        QVERIFY(explained(page, m_model, demoImage("PNEUMONIA")));
+        QVERIFY2(!page.explainPanel()->oodText().contains("modality"), qPrintable(page.explainPanel()->oodText()));
+    }
+
     void approvalNeedsReviews()
     {
         QTemporaryDir copy;
         QDir().mkpath(copy.filePath("run/model"));
-        for (const char *file : {"model/model.json", "model/weights.pt"}) {
+        for (const char *file : {"model/model.json", "model/weights.pt", "model/ood.pt"}) {
             QVERIFY(QFile::copy(m_model + "/" + file, copy.filePath(QString("run/") + file)));
         }
         const QString model = copy.filePath("run");

@@ -2,6 +2,7 @@
 #include "ui/evaluation/evaluate_page.h"
 
 #include "core/data/tensor_cache.h"
+#include "core/ml/calibration.h"
 #include "core/ml/run_folder.h"
 #include "ui/common/path_field.h"
 #include "ui/common/polled_progress.h"
@@ -57,7 +58,6 @@ QCustomPlot *curvePlot(const QString &x, const QString &y)
     return plot;
 }
 
-
 } // namespace
 
 EvaluatePage::EvaluatePage(QWidget *parent)
@@ -76,6 +76,15 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     m_calibration->graph(1)->setLineStyle(QCPGraph::lsLine);
     m_calibration->graph(1)->setPen(QPen(Qt::gray, 1, Qt::DashLine));
     m_calibration->graph(1)->setData({0, 1}, {0, 1});
+    // The same bins of the model's probabilities before its temperature scaling, in grey.
+    m_calibration->addGraph();
+    m_calibration->graph(2)->setLineStyle(QCPGraph::lsNone);
+    m_calibration->graph(2)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(127, 127, 127), 6));
+    m_calibration->graph(0)->setName(tr("calibrated"));
+    m_calibration->graph(1)->setName(tr("perfect"));
+    m_calibration->graph(2)->setName(tr("before calibration"));
+    m_calibration->legend->setVisible(true);
+    m_calibration->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
     m_histogram->xAxis->setLabel(tr("predicted probability of the positive class"));
     m_histogram->yAxis->setLabel(tr("images"));
     m_histogram->xAxis->setRange(0, 1);
@@ -396,6 +405,7 @@ bool EvaluatePage::evaluate(bool reuseSaved)
         }
         outcome.modelName = QString::fromStdString(card->name);
         outcome.modelThreshold = card->spec.threshold;
+        outcome.temperature = card->calibration.temperature;
         for (const std::string &name : card->spec.classNames) {
             outcome.classNames << QString::fromStdString(name);
         }
@@ -422,6 +432,7 @@ bool EvaluatePage::evaluate(bool reuseSaved)
             return outcome;
         }
         outcome.ok = true;
+        outcome.oodFlagged = result->oodFlagged;
         outcome.labels = std::move(result->labels);
         outcome.probabilities = std::move(result->probabilities);
         for (const std::string &file : result->files) {
@@ -458,15 +469,17 @@ void EvaluatePage::onEvaluated()
     m_cellTiles->setImages({});
     m_classNames = outcome.classNames;
     m_modelName = outcome.modelName;
+    m_temperature = outcome.temperature;
     const auto positives = std::count(m_labels.begin(), m_labels.end(), 1);
-    m_status->setText(tr("%1 on the %2 split: %3 images, %4 %5 (prevalence %6). %7")
+    m_status->setText(tr("%1 on the %2 split: %3 images, %4 %5 (prevalence %6). %7 %8")
                           .arg(m_modelName, m_evaluatedSplit)
                           .arg(m_labels.size())
                           .arg(positives)
                           .arg(m_classNames.value(1))
                           .arg(double(positives) / double(m_labels.size()), 0, 'f', 3)
                           .arg(outcome.reused ? tr("Reopened from the saved predictions.")
-                                              : tr("Predictions saved in the run folder.")));
+                                              : tr("Predictions saved in the run folder."),
+                               trustText(outcome)));
     drawCurves();
     drawCalibrationAndHistogram();
     m_threshold = -1; // force the refresh
@@ -616,17 +629,43 @@ bool EvaluatePage::saveThresholdToModelCard()
     return true;
 }
 
+// Calibration error before and after the card's temperature, the guard's count, and the
+// reminder that validation from the training folders flatters.
+QString EvaluatePage::trustText(const Outcome &outcome) const
+{
+    const std::vector<float> raw = ml::uncalibratedProbabilities(outcome.probabilities, outcome.temperature);
+    QString text = outcome.temperature == 1
+                       ? tr("Probabilities not calibrated (calibration error %1).")
+                             .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f', 3)
+                       : tr("Calibration error %1 before, %2 after temperature %3.")
+                             .arg(ml::expectedCalibrationError(outcome.labels, raw), 0, 'f', 3)
+                             .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f', 3)
+                             .arg(outcome.temperature, 0, 'f', 2);
+    if (outcome.oodFlagged >= 0) {
+        text += QLatin1Char(' ') + tr("%1 images flagged as unlike the training images.").arg(outcome.oodFlagged);
+    }
+    if (outcome.split == QLatin1String("val")) {
+        text += QLatin1Char(' ') + tr("Validation carved from the training folders overestimates "
+                                      "performance on other patients.");
+    }
+    return text;
+}
+
 void EvaluatePage::drawCalibrationAndHistogram()
 {
-    QVector<double> predicted;
-    QVector<double> observed;
-    for (const ml::CalibrationBin &bin : ml::calibrationCurve(m_labels, m_probabilities, 10)) {
-        if (bin.count > 0) {
-            predicted << bin.meanPredicted;
-            observed << bin.observedRate;
+    const auto binsOf = [this](const std::vector<float> &probabilities, int graph) {
+        QVector<double> predicted;
+        QVector<double> observed;
+        for (const ml::CalibrationBin &bin : ml::calibrationCurve(m_labels, probabilities, 10)) {
+            if (bin.count > 0) {
+                predicted << bin.meanPredicted;
+                observed << bin.observedRate;
+            }
         }
-    }
-    m_calibration->graph(0)->setData(predicted, observed, true);
+        m_calibration->graph(graph)->setData(predicted, observed, true);
+    };
+    binsOf(m_probabilities, 0);
+    binsOf(m_temperature == 1 ? std::vector<float>{} : ml::uncalibratedProbabilities(m_probabilities, m_temperature), 2);
     m_calibration->replot();
 
     // One bar set per true class, 20 bins of probability, side by side.

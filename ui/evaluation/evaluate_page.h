@@ -99,14 +99,18 @@ private:
         QString modelName;
         QStringList classNames;
         double modelThreshold = 0.5;
+        double temperature = 1; // the card's calibration: raw probabilities are recovered with it
+        int oodFlagged = -1;    // images the guard flagged; -1: unknown (no guard, or reopened)
         bool reused = false;
     };
+    QString trustText(const Outcome &outcome) const;
     void onEvaluated();
     void refreshMetrics();   // values, matrix and plot markers: instant
     void refreshIntervals(); // the bootstrap: after the slider rests, on a worker
     void onIntervalsReady();
     void drawCurves();
     void drawCalibrationAndHistogram();
+    double m_temperature = 1; // of the evaluated model's card
 
     QLineEdit *m_run;
     QLineEdit *m_dataset;

@@ -3,6 +3,7 @@
 
 #include "core/common/version.h"
 #include "core/data/dataset_scanner.h"
+#include "core/ml/calibration.h"
 #include "core/ml/classifier.h"
 #include "core/ml/diagnostic_metrics.h"
 #include "core/ml/model_card.h"
@@ -221,6 +222,78 @@ std::vector<QStringList> datasetTable(const QString &dataset, QStringList &class
     return rows;
 }
 
+// How far the figures can be trusted: the operating point, calibration (with a reliability
+// diagram before and after), the out-of-distribution guard, and validation beside this split.
+void addTrustSection(PageFlow &flow, QPainter &painter, const ml::ModelCard &card,
+                     const EvaluationReportInput &input, const ml::DiagnosticReport &report)
+{
+    flow.heading(QObject::tr("Operating point, calibration and validity"));
+    const ml::OperatingPointRecord &point = card.operatingPoint;
+    const ml::CalibrationRecord &calibration = card.calibration;
+    const double temperature = calibration.temperature;
+    const std::vector<float> raw = ml::uncalibratedProbabilities(input.probabilities, temperature);
+    std::vector<QStringList> rows{{QObject::tr("what"), QObject::tr("value")}};
+    rows.push_back({QObject::tr("card threshold"),
+                    point.rule.empty() ? QObject::tr("%1, set by hand").arg(number(card.spec.threshold, 3))
+                                       : QObject::tr("%1, chosen for %2 on %3 %4 images (there: sensitivity %5, specificity %6)")
+                                             .arg(number(card.spec.threshold, 3), QString::fromStdString(point.rule))
+                                             .arg(point.images)
+                                             .arg(QString::fromStdString(point.chosenOn), number(point.sensitivity),
+                                                  number(point.specificity))});
+    rows.push_back({QObject::tr("calibration"),
+                    calibration.fittedOn.empty()
+                        ? QObject::tr("none")
+                        : QObject::tr("temperature %1 fitted on %2 %3 images (expected calibration error there %4 → %5)")
+                              .arg(number(temperature, 3))
+                              .arg(calibration.images)
+                              .arg(QString::fromStdString(calibration.fittedOn), number(calibration.eceBefore),
+                                   number(calibration.eceAfter))});
+    rows.push_back({QObject::tr("calibration error on this split"),
+                    QObject::tr("%1 uncalibrated, %2 calibrated")
+                        .arg(number(ml::expectedCalibrationError(input.labels, raw)),
+                             number(ml::expectedCalibrationError(input.labels, input.probabilities)))});
+    rows.push_back({QObject::tr("out-of-distribution guard"),
+                    card.ood.method.empty() ? QObject::tr("none (the model predates it)")
+                    : input.oodFlagged < 0
+                        ? QObject::tr("fitted on %1 training images").arg(card.ood.referenceImages)
+                        : QObject::tr("fitted on %1 training images; %2 of %3 images of this split flagged")
+                              .arg(card.ood.referenceImages)
+                              .arg(input.oodFlagged)
+                              .arg(input.labels.size())});
+    const auto validationAuc = card.validationMetrics.find("auc");
+    const auto validationAccuracy = card.validationMetrics.find("accuracy");
+    if (validationAuc != card.validationMetrics.end() && validationAccuracy != card.validationMetrics.end()) {
+        rows.push_back({QObject::tr("validation → this split"),
+                        QObject::tr("accuracy %1 → %2, ROC AUC %3 → %4")
+                            .arg(number(validationAccuracy->second), number(report.metrics.accuracy),
+                                 number(validationAuc->second), number(report.metrics.rocAuc))});
+    }
+    flow.table(rows, {0.3, 0.7});
+    flow.paragraph(QObject::tr("Validation images carved from the training folders come from the same "
+                               "hospitals and acquisition mix as the training images: figures on them "
+                               "overestimate performance on other patients. Judge a model on an external "
+                               "set, and refit its calibration on a sample of your own site's images."));
+
+    Series before{QObject::tr("uncalibrated"), QColor(127, 127, 127), {}, true};
+    Series after{QObject::tr("calibrated"), QColor(31, 119, 180), {}, true};
+    for (const ml::CalibrationBin &bin : ml::calibrationCurve(input.labels, raw, 10)) {
+        if (bin.count > 0) {
+            before.points.emplace_back(bin.meanPredicted, bin.observedRate);
+        }
+    }
+    for (const ml::CalibrationBin &bin : ml::calibrationCurve(input.labels, input.probabilities, 10)) {
+        if (bin.count > 0) {
+            after.points.emplace_back(bin.meanPredicted, bin.observedRate);
+        }
+    }
+    Series diagonal{QObject::tr("perfect"), QColor(200, 200, 200), {{0, 0}, {1, 1}}, false};
+    const double side = flow.width() / 2;
+    const double top = flow.take(side * 0.8);
+    drawPlot(painter, QRectF(0, top, side, side * 0.8), QObject::tr("Reliability diagram"),
+             QObject::tr("mean predicted probability"), QObject::tr("observed share of positives"), {0, 1}, {0, 1},
+             {diagonal, before, after});
+}
+
 } // namespace
 
 Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput &input, ProgressObserver *observer)
@@ -309,6 +382,8 @@ Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput
                     {classes.value(0), percent(c.trueNegative, c.trueNegative + c.falsePositive), percent(c.falsePositive, c.trueNegative + c.falsePositive)},
                     {classes.value(1), percent(c.falseNegative, c.falseNegative + c.truePositive), percent(c.truePositive, c.falseNegative + c.truePositive)}},
                    {0.3, 0.35, 0.35});
+
+        addTrustSection(flow, painter, *card, input, report);
 
         // Curves, two to a row.
         const double plotWidth = flow.width() / 2;

@@ -25,6 +25,7 @@ struct EvaluationReportInput {
     QStringList files;                // absolute, one per prediction
     int gradCamExamplesPerCell = 2;   // the most confident images of each confusion cell
     ml::BootstrapSettings bootstrap;  // as the evaluation used, for the same intervals
+    int oodFlagged = -1;              // images the model's guard flagged; -1: not counted
     // Copy the run's predictions.csv beside the PDF too. Off by default: its file names may
     // carry patient ids.
     bool withPredictions = false;

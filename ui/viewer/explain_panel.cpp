@@ -51,7 +51,7 @@ cv::Mat modelInputPicture(const std::vector<std::uint8_t> &levels, int channels,
 
 ExplainPanel::ExplainPanel(QWidget *parent)
     : QWidget(parent), m_model(new QComboBox), m_chooseModel(new QPushButton(tr("Choose…"))),
-      m_modelInfo(new QLabel), m_predictionLabel(new QLabel), m_status(new QLabel),
+      m_modelInfo(new QLabel), m_oodBanner(new QLabel), m_predictionLabel(new QLabel), m_status(new QLabel),
       m_method(new QComboBox), m_target(new QComboBox), m_layer(new QComboBox),
       m_overlay(new OverlayControls), m_faithfulnessButton(new QPushButton(tr("Measure faithfulness"))),
       m_faithfulnessLabel(new QLabel), m_review(new ReviewBox),
@@ -67,6 +67,13 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     big.setBold(true);
     m_predictionLabel->setFont(big);
     m_predictionLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // As prominent as the prediction it qualifies: the same type, on a warning colour.
+    m_oodBanner->setObjectName(QStringLiteral("oodBanner"));
+    m_oodBanner->setWordWrap(true);
+    m_oodBanner->setFont(big);
+    m_oodBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_oodBanner->setStyleSheet(QStringLiteral("QLabel { background: #b34700; color: white; padding: 6px; }"));
+    m_oodBanner->hide();
     m_status->setWordWrap(true);
     m_method->addItems({tr("Grad-CAM"), tr("Grad-CAM++"), tr("Eigen-CAM (no class)")});
     m_method->setToolTip(tr("Eigen-CAM needs no gradient: it shows the layer's dominant activation "
@@ -100,6 +107,7 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     layout->addWidget(new QLabel(tr("Model")));
     layout->addLayout(modelRow);
     layout->addWidget(m_modelInfo);
+    layout->addWidget(m_oodBanner);
     layout->addWidget(m_predictionLabel);
     layout->addWidget(m_status);
     layout->addWidget(mapBox);
@@ -257,6 +265,21 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
                        .arg(s.channels)
                        .arg(classes.join(QStringLiteral(", ")).toHtmlEscaped())
                        .arg(s.threshold, 0, 'f', 2);
+    if (!card.operatingPoint.rule.empty()) {
+        text += tr(" (chosen for %1 on %2 %3 images)")
+                    .arg(QString::fromStdString(card.operatingPoint.rule).toHtmlEscaped(),
+                         QString::number(card.operatingPoint.images),
+                         QString::fromStdString(card.operatingPoint.chosenOn).toHtmlEscaped());
+    }
+    text += card.calibration.fittedOn.empty()
+                ? tr("<br>Probabilities not calibrated")
+                : tr("<br>Probabilities calibrated on %1 %2 images (temperature %3)")
+                      .arg(card.calibration.images)
+                      .arg(QString::fromStdString(card.calibration.fittedOn).toHtmlEscaped())
+                      .arg(card.calibration.temperature, 0, 'f', 2);
+    text += card.ood.method.empty()
+                ? tr("<br><i>No out-of-distribution guard: retrain to add one</i>")
+                : tr("<br>Out-of-distribution guard from %1 training images").arg(card.ood.referenceImages);
     text += card.approvedForUse ? tr("<br><b>Approved for use</b>")
                                 : tr("<br><i>Not approved for use: research only</i>");
     m_modelInfo->setText(text);
@@ -299,6 +322,9 @@ void ExplainPanel::onOutcome()
                                                               m_card->spec.inputSize)
                                           : cv::Mat();
     m_predictionLabel->setText(predictionText());
+    const QString outside = m_prediction ? QString::fromStdString(pipeline::describeOod(m_prediction->ood)) : QString();
+    m_oodBanner->setText(outside);
+    m_oodBanner->setVisible(!outside.isEmpty());
     m_faithfulnessLabel->setText(faithfulnessText());
     m_faithfulnessButton->setEnabled(m_prediction && m_prediction->cam && !m_prediction->cam->flat &&
                                      m_prediction->cam->explainedClass >= 0);
@@ -322,6 +348,8 @@ QString ExplainPanel::predictionText() const
         .arg(QString::fromStdString(pipeline::describePrediction(*m_prediction)).toHtmlEscaped(),
              QString::fromStdString(m_prediction->modelName).toHtmlEscaped());
 }
+
+QString ExplainPanel::oodText() const { return m_oodBanner->isVisibleTo(this) ? m_oodBanner->text() : QString(); }
 
 QString ExplainPanel::faithfulnessText() const
 {

@@ -45,6 +45,8 @@ public:
     bool isBusy() const { return m_worker.isBusy(); }
     const std::optional<pipeline::ImagePrediction> &prediction() const { return m_prediction; }
     QString predictionText() const;
+    // The out-of-distribution warning shown above the prediction; empty when there is none.
+    QString oodText() const;
     QString faithfulnessText() const;
     QString statusText() const;
     OverlayControls *overlayControls() const { return m_overlay; }
@@ -78,6 +80,7 @@ private:
     QComboBox *m_model;
     QPushButton *m_chooseModel;
     QLabel *m_modelInfo;
+    QLabel *m_oodBanner; // "Outside what this model was trained on: ...", hidden when inside
     QLabel *m_predictionLabel;
     QLabel *m_status;
     QComboBox *m_method;

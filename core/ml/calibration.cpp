@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/calibration.h"
+
+#include "core/ml/diagnostic_metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace cxr::ml {
+
+namespace {
+
+// log(1 + exp(x)) without overflow.
+double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+
+} // namespace
+
+double negativeLogLikelihood(const std::vector<float> &logits, int classCount,
+                             const std::vector<int> &labels, double temperature)
+{
+    if (labels.empty()) {
+        return 0;
+    }
+    double sum = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (classCount == 1) {
+            const double z = double(logits[i]) / temperature;
+            sum += labels[i] == 1 ? softplus(-z) : softplus(z); // -log sigmoid(+-z)
+            continue;
+        }
+        const float *row = logits.data() + i * std::size_t(classCount);
+        double largest = -INFINITY;
+        for (int k = 0; k < classCount; ++k) {
+            largest = std::max(largest, double(row[k]) / temperature);
+        }
+        double total = 0;
+        for (int k = 0; k < classCount; ++k) {
+            total += std::exp(double(row[k]) / temperature - largest);
+        }
+        sum += largest + std::log(total) - double(row[labels[i]]) / temperature;
+    }
+    return sum / double(labels.size());
+}
+
+double fitTemperature(const std::vector<float> &logits, int classCount, const std::vector<int> &labels)
+{
+    if (labels.empty()) {
+        return 1;
+    }
+    // The likelihood is smooth and unimodal in log T for these models; a golden-section search
+    // over [0.05, 20] needs no gradient and cannot step outside the range.
+    double low = std::log(0.05);
+    double high = std::log(20.0);
+    const double ratio = (std::sqrt(5.0) - 1) / 2;
+    auto loss = [&](double logT) { return negativeLogLikelihood(logits, classCount, labels, std::exp(logT)); };
+    double a = high - ratio * (high - low);
+    double b = low + ratio * (high - low);
+    double lossA = loss(a);
+    double lossB = loss(b);
+    for (int iteration = 0; iteration < 80 && high - low > 1e-6; ++iteration) {
+        if (lossA <= lossB) {
+            high = b;
+            b = a;
+            lossB = lossA;
+            a = high - ratio * (high - low);
+            lossA = loss(a);
+        } else {
+            low = a;
+            a = b;
+            lossA = lossB;
+            b = low + ratio * (high - low);
+            lossB = loss(b);
+        }
+    }
+    return std::exp((low + high) / 2);
+}
+
+double calibratedProbability(double logit, double temperature)
+{
+    return 1.0 / (1.0 + std::exp(-logit / temperature));
+}
+
+std::vector<float> uncalibratedProbabilities(const std::vector<float> &calibrated, double temperature)
+{
+    std::vector<float> raw;
+    raw.reserve(calibrated.size());
+    for (float p : calibrated) {
+        const double clamped = std::clamp(double(p), 1e-7, 1 - 1e-7);
+        raw.push_back(float(calibratedProbability(std::log(clamped / (1 - clamped)) * temperature, 1)));
+    }
+    return raw;
+}
+
+double expectedCalibrationError(const std::vector<int> &labels, const std::vector<float> &probabilities,
+                                int bins)
+{
+    if (labels.empty()) {
+        return std::nan("");
+    }
+    double error = 0;
+    for (const CalibrationBin &bin : calibrationCurve(labels, probabilities, bins)) {
+        if (bin.count > 0) {
+            error += double(bin.count) * std::abs(bin.meanPredicted - bin.observedRate);
+        }
+    }
+    return error / double(labels.size());
+}
+
+Result<OperatingPointRule> parseOperatingPoint(const std::string &text)
+{
+    using Kind = OperatingPointRule::Kind;
+    if (text == "youden") {
+        return OperatingPointRule{Kind::Youden, 0};
+    }
+    const auto colon = text.find(':');
+    const std::string kind = text.substr(0, colon);
+    const std::string number = colon == std::string::npos ? "" : text.substr(colon + 1);
+    char *end = nullptr;
+    const double value = std::strtod(number.c_str(), &end);
+    const bool numeric = !number.empty() && end && *end == '\0' && std::isfinite(value);
+    const auto bad = [&text](const std::string &why) {
+        return makeError(ErrorCode::InvalidArgument, "operating point '" + text + "': " + why);
+    };
+    if (kind != "fixed" && kind != "sensitivity" && kind != "specificity") {
+        return bad("use fixed:P, sensitivity:S, specificity:S or youden");
+    }
+    if (!numeric || value < 0 || value > 1 || (kind != "fixed" && value == 0)) {
+        return bad("the number after the colon must be in (0, 1]");
+    }
+    return OperatingPointRule{kind == "fixed" ? Kind::Fixed
+                              : kind == "sensitivity" ? Kind::Sensitivity
+                                                      : Kind::Specificity,
+                              value};
+}
+
+std::string operatingPointName(const OperatingPointRule &rule)
+{
+    char text[64];
+    switch (rule.kind) {
+    case OperatingPointRule::Kind::Fixed:
+        std::snprintf(text, sizeof text, "fixed threshold %g", rule.value);
+        break;
+    case OperatingPointRule::Kind::Sensitivity:
+        std::snprintf(text, sizeof text, "sensitivity>=%g", rule.value);
+        break;
+    case OperatingPointRule::Kind::Specificity:
+        std::snprintf(text, sizeof text, "specificity>=%g", rule.value);
+        break;
+    case OperatingPointRule::Kind::Youden:
+        return "Youden's J";
+    }
+    return text;
+}
+
+std::string operatingPointSpec(const OperatingPointRule &rule)
+{
+    char text[64];
+    switch (rule.kind) {
+    case OperatingPointRule::Kind::Fixed:
+        std::snprintf(text, sizeof text, "fixed:%g", rule.value);
+        break;
+    case OperatingPointRule::Kind::Sensitivity:
+        std::snprintf(text, sizeof text, "sensitivity:%g", rule.value);
+        break;
+    case OperatingPointRule::Kind::Specificity:
+        std::snprintf(text, sizeof text, "specificity:%g", rule.value);
+        break;
+    case OperatingPointRule::Kind::Youden:
+        return "youden";
+    }
+    return text;
+}
+
+Result<double> chooseThreshold(const OperatingPointRule &rule, const std::vector<int> &labels,
+                               const std::vector<float> &probabilities)
+{
+    if (rule.kind == OperatingPointRule::Kind::Fixed) {
+        return rule.value;
+    }
+    const bool bothClasses = std::count(labels.begin(), labels.end(), 1) > 0 &&
+                             std::count(labels.begin(), labels.end(), 0) > 0;
+    if (!bothClasses) {
+        return makeError(ErrorCode::InvalidDataset,
+                         "choosing the threshold for " + operatingPointName(rule) +
+                             " needs images of both classes");
+    }
+    switch (rule.kind) {
+    case OperatingPointRule::Kind::Sensitivity:
+        return thresholdForSensitivity(labels, probabilities, rule.value);
+    case OperatingPointRule::Kind::Specificity:
+        return thresholdForSpecificity(labels, probabilities, rule.value);
+    default:
+        return youdenThreshold(labels, probabilities);
+    }
+}
+
+} // namespace cxr::ml

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+// What makes a prediction trustworthy: the out-of-distribution guard (its statistics on
+// synthetic features, and the verdicts on non-chest DICOM, colour pictures and a trained demo
+// model), calibration and the operating point recorded in the card, the weights' SHA-256,
+// weights that do not fit their card, and outputs that are not a number. Uses core/ml's
+// internal (LibTorch) headers, so Qt's keyword macros are off here (QT_NO_KEYWORDS).
+#include "core/ml/classifier.h"
+#include "core/ml/file_digest.h"
+#include "core/ml/model_card.h"
+#include "core/ml/ood_guard.h"
+#include "core/ml/torch_includes.h"
+#include "core/ml/trained_model.h"
+#include "core/imaging/image_loader.h"
+#include "core/imaging/model_input.h"
+#include "core/pipeline/explain_job.h"
+#include "core/pipeline/input_spec.h"
+#include "core/pipeline/ood_verdict.h"
+#include "tests/common/demo_run.h"
+#include "tests/common/test_files.h"
+#include "tests/common/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+using namespace cxr;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Copies a run's model folder to dir/model and returns it.
+fs::path copyModel(const fs::path &run, const QString &dir)
+{
+    const fs::path target = fs::path(dir.toStdString()) / "model";
+    fs::create_directories(target);
+    fs::copy(run / "model", target, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
+    return target;
+}
+
+nlohmann::json readJson(const fs::path &file)
+{
+    std::ifstream in(file);
+    return nlohmann::json::parse(in);
+}
+
+void writeJson(const fs::path &file, const nlohmann::json &j)
+{
+    std::ofstream(file) << j.dump(2);
+}
+
+} // namespace
+
+class TestModelTrust : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_run = fs::path(m_dir.filePath("run").toStdString());
+        auto trained = pipeline::runTrainJob(test::demoTrainJob(m_dir.filePath("run"), 2));
+        QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
+        m_notes = trained->summary.notes;
+    }
+
+    void mahalanobisScoresSeparateFarPoints()
+    {
+        torch::manual_seed(3);
+        const torch::Tensor features = torch::randn({400, 8}, torch::kFloat64);
+        const torch::Tensor labels = (torch::arange(400) % 2).to(torch::kInt64);
+        auto reference = ml::fitOodReference(features, labels, 2);
+        QVERIFY(reference.ok());
+        QVERIFY(reference->shrinkage >= 0 && reference->shrinkage <= 1);
+        const torch::Tensor inside = ml::oodScores(*reference, torch::randn({200, 8}, torch::kFloat64));
+        // Standard normal features: squared distance / dimension is about 1.
+        QVERIFY2(std::abs(inside.mean().item<double>() - 1.0) < 0.2, "in-distribution scores near 1");
+        const torch::Tensor far = ml::oodScores(*reference, torch::randn({50, 8}, torch::kFloat64) + 6);
+        QVERIFY(far.min().item<double>() > inside.max().item<double>());
+
+        const fs::path file = fs::path(m_dir.filePath("ood.pt").toStdString());
+        QVERIFY(ml::saveOodReference(*reference, file).ok());
+        auto loaded = ml::loadOodReference(file);
+        QVERIFY(loaded.ok());
+        QVERIFY(torch::allclose(loaded->precision, reference->precision));
+        QVERIFY(test::writeFile(m_dir.filePath("bad.pt"), "not an archive"));
+        QVERIFY(!ml::loadOodReference(m_dir.filePath("bad.pt").toStdString()).ok());
+        QVERIFY(!ml::fitOodReference(features.slice(0, 0, 1), labels.slice(0, 0, 1), 2).ok());
+    }
+
+    void trainingRecordsCalibrationOperatingPointAndGuard()
+    {
+        auto card = ml::readModelCard(m_run / "model" / "model.json");
+        QVERIFY(card.ok());
+        QCOMPARE(card->weightsSha256.size(), std::size_t(64));
+        QCOMPARE(card->weightsSha256, *ml::sha256OfFile(m_run / "model" / "weights.pt"));
+        QCOMPARE(card->calibration.fittedOn, std::string("validation"));
+        QCOMPARE(card->calibration.images, 30);
+        QVERIFY(card->calibration.temperature >= 0.05 && card->calibration.temperature <= 20);
+        QVERIFY(card->calibration.eceAfter >= 0 && card->calibration.eceAfter <= 1);
+        QCOMPARE(card->operatingPoint.rule, std::string("sensitivity:0.95"));
+        QVERIFY(card->operatingPoint.sensitivity >= 0.95);
+        QCOMPARE(card->ood.method, std::string("mahalanobis"));
+        QCOMPARE(card->ood.referenceImages, 120);
+        QCOMPARE(card->ood.validationImages, 30);
+        QVERIFY(card->ood.validationFlagged <= 0.05 + 1e-9);
+        QVERIFY(fs::is_regular_file(m_run / "model" / "ood.pt"));
+        QCOMPARE(m_notes.size() >= 3, true);
+    }
+
+    void predictAndExplainAgreeOnCalibratedProbabilityAndScore()
+    {
+        auto classifier = ml::Classifier::open(m_run, "cpu");
+        QVERIFY2(classifier.ok(), classifier.ok() ? "" : classifier.error().message.c_str());
+        QVERIFY(classifier->hasOodGuard());
+        const QString image = test::demoDataset() + "/test/NORMAL/" +
+                              QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files).first();
+        auto input = imaging::loadModelInput(image.toStdString(), pipeline::inputSpecFor(classifier->card().spec));
+        QVERIFY(input.ok());
+        ImageArrays arrays;
+        arrays.channels = 1;
+        arrays.height = arrays.width = 64;
+        std::vector<std::uint8_t> bytes;
+        for (float v : *input) {
+            bytes.push_back(std::uint8_t(std::lround(v * 255)));
+        }
+        arrays.pixels = PixelBuffer(std::move(bytes));
+        arrays.labels = {-1};
+        auto predicted = classifier->predict(arrays);
+        QVERIFY(predicted.ok());
+        QCOMPARE(predicted->oodScores.size(), std::size_t(1));
+        QCOMPARE(predicted->logits.size(), std::size_t(1));
+        const double temperature = classifier->card().calibration.temperature;
+        QVERIFY(std::abs(predicted->probability(0, 1) - ml::calibratedProbability(predicted->logits[0], temperature)) < 1e-5);
+        auto explained = classifier->explain(*input, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
+        QVERIFY(explained.ok());
+        QVERIFY(explained->oodScore.has_value());
+        QVERIFY(std::abs(*explained->oodScore - predicted->oodScores[0]) < 1e-3);
+        QVERIFY(std::abs(explained->probability - predicted->probability(0, 1)) < 1e-4);
+    }
+
+    void nonChestDicomAndColourPicturesAreOutside_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("CT") << test::dicomFile("CT_small.dcm") << "modality CT";
+        QTest::newRow("MR") << test::dicomFile("MR_small.dcm") << "modality MR";
+        QTest::newRow("colour secondary capture") << test::dicomFile("SC_rgb_rle.dcm") << "colour";
+    }
+
+    void nonChestDicomAndColourPicturesAreOutside()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, reason);
+        auto classifier = ml::Classifier::open(m_run, "cpu");
+        QVERIFY(classifier.ok());
+        auto prediction = pipeline::predictImage(*classifier, file.toStdString());
+        QVERIFY2(prediction.ok(), prediction.ok() ? "" : prediction.error().message.c_str());
+        QVERIFY(prediction->ood.outside);
+        QVERIFY(prediction->ood.score.has_value());
+        const QString text = QString::fromStdString(pipeline::describeOod(prediction->ood));
+        QVERIFY2(text.startsWith("Outside what this model was trained on: ") && text.contains(reason),
+                 qPrintable(text));
+    }
+
+    void aPhotographIsOutside()
+    {
+        // A colourful picture: a gradient in each channel, as no radiograph is.
+        cv::Mat photo(300, 400, CV_8UC3);
+        for (int y = 0; y < photo.rows; ++y) {
+            for (int x = 0; x < photo.cols; ++x) {
+                photo.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x * 255 / 400), uchar(y * 255 / 300), uchar(128));
+            }
+        }
+        const std::string file = m_dir.filePath("photo.jpg").toStdString();
+        QVERIFY(cv::imwrite(file, photo));
+        auto classifier = ml::Classifier::open(m_run, "cpu");
+        QVERIFY(classifier.ok());
+        auto prediction = pipeline::predictImage(*classifier, file);
+        QVERIFY(prediction.ok());
+        QVERIFY(prediction->ood.outside);
+        QVERIFY(QString::fromStdString(prediction->ood.reason()).contains("colour image"));
+    }
+
+    void aChestRadiographFromTheTrainingSetIsInside()
+    {
+        auto classifier = ml::Classifier::open(m_run, "cpu");
+        QVERIFY(classifier.ok());
+        const QString folder = test::demoDataset() + "/train/PNEUMONIA";
+        const QString image = folder + "/" + QDir(folder).entryList(QDir::Files).first();
+        auto prediction = pipeline::predictImage(*classifier, image.toStdString());
+        QVERIFY(prediction.ok());
+        QVERIFY(!QString::fromStdString(prediction->ood.reason()).contains("colour"));
+        QVERIFY(pipeline::acquisitionProblems(*imaging::loadImage(image.toStdString())).empty());
+    }
+
+    void verdictCombinesHeaderAndScore()
+    {
+        auto inside = pipeline::makeOodVerdict({}, 0.9, 1.5);
+        QVERIFY(!inside.outside);
+        QCOMPARE(pipeline::describeOod(inside), std::string());
+        auto far = pipeline::makeOodVerdict({"modality CT (chest radiographs are CR or DX)"}, 4.0, 1.5);
+        QVERIFY(far.outside);
+        QCOMPARE(far.reasons.size(), std::size_t(2));
+        QVERIFY(pipeline::makeOodVerdict({}, std::nan(""), 1.5).outside); // NaN is never inside
+        QVERIFY(!pipeline::makeOodVerdict({}, std::nullopt, 1.5).outside); // no guard, no header
+    }
+
+    void changedWeightsAreRefused()
+    {
+        const fs::path model = copyModel(m_run, m_dir.filePath("changed"));
+        {
+            std::fstream weights(model / "weights.pt", std::ios::in | std::ios::out | std::ios::binary);
+            weights.seekp(-200, std::ios::end);
+            weights.put('\x5a');
+        }
+        auto opened = ml::Classifier::open(model, "cpu");
+        QVERIFY(!opened.ok());
+        QVERIFY2(QString::fromStdString(opened.error().message).contains("weights changed"),
+                 opened.error().message.c_str());
+    }
+
+    void nonFiniteOutputIsRefusedNamingTheModel()
+    {
+        const fs::path model = copyModel(m_run, m_dir.filePath("nan"));
+        auto card = ml::readModelCard(model / "model.json");
+        QVERIFY(card.ok());
+        auto net = ml::loadTrainedNet(model, *card);
+        QVERIFY(net.ok());
+        {
+            torch::NoGradGuard noGrad;
+            for (auto &parameter : (*net)->parameters()) {
+                parameter.fill_(std::nanf(""));
+            }
+        }
+        torch::serialize::OutputArchive archive;
+        (*net)->save(archive);
+        archive.save_to((model / "weights.pt").string());
+        card->weightsSha256 = *ml::sha256OfFile(model / "weights.pt"); // intact, just useless
+        QVERIFY(ml::writeModelCard(model / "model.json", *card).ok());
+
+        auto classifier = ml::Classifier::open(model, "cpu");
+        QVERIFY2(classifier.ok(), classifier.ok() ? "" : classifier.error().message.c_str());
+        ImageArrays arrays;
+        arrays.channels = 1;
+        arrays.height = arrays.width = 64;
+        arrays.pixels = PixelBuffer(std::vector<std::uint8_t>(64 * 64, 100));
+        arrays.labels = {-1};
+        auto predicted = classifier->predict(arrays);
+        QVERIFY(!predicted.ok());
+        const QString message = QString::fromStdString(predicted.error().message);
+        QVERIFY2(message.contains(QString::fromStdString(model.string())) && message.contains("not a number"),
+                 qPrintable(message));
+        auto explained = classifier->explain(std::vector<float>(64 * 64, 0.5f));
+        QVERIFY(!explained.ok());
+        QVERIFY(QString::fromStdString(explained.error().message).contains("not a number"));
+    }
+
+    void weightsThatDoNotFitTheCardAreRefused()
+    {
+        const fs::path model = copyModel(m_run, m_dir.filePath("three"));
+        nlohmann::json card = readJson(model / "model.json");
+        card["class_names"] = {"A", "B", "C"};
+        card.erase("weights_sha256");
+        card.erase("ood");
+        writeJson(model / "model.json", card);
+        auto opened = ml::Classifier::open(model, "cpu");
+        QVERIFY(!opened.ok());
+        QVERIFY2(QString::fromStdString(opened.error().message).contains("wrong shape"), opened.error().message.c_str());
+
+        card["class_names"] = {"NORMAL", "PNEUMONIA"};
+        card["input"]["channels"] = 3;
+        writeJson(model / "model.json", card);
+        opened = ml::Classifier::open(model, "cpu");
+        QVERIFY(!opened.ok());
+        QVERIFY2(QString::fromStdString(opened.error().message).contains("wrong shape"), opened.error().message.c_str());
+    }
+
+    void impossibleCardsAreRefused_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("value"); // JSON; empty: the field is removed
+        QTest::addColumn<QString>("message");
+        QTest::newRow("threshold 2") << "threshold" << "2.0" << "outside [0, 1]";
+        QTest::newRow("threshold -1") << "threshold" << "-1" << "outside [0, 1]";
+        QTest::newRow("no threshold") << "threshold" << "" << "threshold is missing";
+        QTest::newRow("format") << "format" << "\"cxr-studio-model-card/9\"" << "not a CXR Studio model card";
+        QTest::newRow("no format") << "format" << "" << "not a CXR Studio model card";
+        QTest::newRow("temperature") << "calibration" << "{\"method\":\"temperature\",\"temperature\":0}"
+                                     << "temperature";
+    }
+
+    void impossibleCardsAreRefused()
+    {
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        QFETCH(QString, message);
+        nlohmann::json card = readJson(m_run / "model" / "model.json");
+        if (value.isEmpty()) {
+            card.erase(field.toStdString());
+        } else {
+            card[field.toStdString()] = nlohmann::json::parse(value.toStdString());
+        }
+        const fs::path file = fs::path(m_dir.filePath("card.json").toStdString());
+        writeJson(file, card);
+        auto read = ml::readModelCard(file);
+        QVERIFY(!read.ok());
+        const QString text = QString::fromStdString(read.error().message);
+        QVERIFY2(text.startsWith(QString::fromStdString(file.string())) && text.contains(message), qPrintable(text));
+    }
+
+    void impossibleInputFieldsAreNamed_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("resize") << "resize" << "crop" << "unknown resize 'crop'";
+        QTest::newRow("normalisation") << "normalisation" << "zscore" << "unknown normalisation 'zscore'";
+        QTest::newRow("interpolation") << "interpolation" << "cubic" << "unknown interpolation 'cubic'";
+    }
+
+    void impossibleInputFieldsAreNamed()
+    {
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        QFETCH(QString, message);
+        nlohmann::json card = readJson(m_run / "model" / "model.json");
+        card["input"][field.toStdString()] = value.toStdString();
+        const fs::path file = fs::path(m_dir.filePath("input.json").toStdString());
+        writeJson(file, card);
+        auto read = ml::readModelCard(file);
+        QVERIFY(!read.ok());
+        QVERIFY2(QString::fromStdString(read.error().message).contains(message), read.error().message.c_str());
+    }
+
+private:
+    QTemporaryDir m_dir;
+    fs::path m_run;
+    std::vector<std::string> m_notes;
+};
+
+QTEST_GUILESS_MAIN(TestModelTrust)
+#include "test_model_trust.moc"
