@@ -29,6 +29,7 @@ struct TrainOptions {
     std::string resume;
     bool json = false;
     std::string operatingPoint = "sensitivity:0.95";
+    std::string populationAges;
 };
 
 // Prints each epoch as it ends, below the progress bar; with json, one JSON object per line
@@ -125,6 +126,9 @@ Action addTrainCommand(CLI::App &app)
                         "how the decision threshold is chosen on validation after temperature "
                         "scaling: sensitivity:S, specificity:S, youden or fixed:P")
         ->capture_default_str();
+    command->add_option("--population-ages", options->populationAges,
+                        "MIN-MAX: the training patients' ages in years (Kermany: 1-5), recorded so "
+                        "that a DICOM of a patient outside them is flagged");
     command->add_flag("--overwrite", options->job.overwrite, "replace an existing run folder");
     addCacheOptions(command, options->cache);
     command->add_flag("--skip-bad-images", options->skipBadImages,
@@ -147,6 +151,17 @@ Action addTrainCommand(CLI::App &app)
             return reportError(operatingPoint.error());
         }
         options->job.settings.operatingPoint = *operatingPoint;
+        if (!options->populationAges.empty()) {
+            double low = -1;
+            double high = -1;
+            char tail = 0;
+            if (std::sscanf(options->populationAges.c_str(), "%lf-%lf%c", &low, &high, &tail) != 2) {
+                return reportError(makeError(ErrorCode::InvalidArgument,
+                                             "--population-ages " + options->populationAges + ": use MIN-MAX in years"));
+            }
+            options->job.settings.populationMinAgeYears = low;
+            options->job.settings.populationMaxAgeYears = high;
+        }
         const auto balance = parseBalanceMethod(options->balance);
         if (!balance) {
             return reportError(makeError(ErrorCode::InvalidArgument,

@@ -104,6 +104,7 @@ void readMetadata(DcmDataset &data, Image &image)
     image.patient.name = stringTag(data, DCM_PatientName);
     image.patient.id = stringTag(data, DCM_PatientID);
     image.patient.birthDate = stringTag(data, DCM_PatientBirthDate);
+    image.patient.age = stringTag(data, DCM_PatientAge);
 }
 
 

@@ -50,6 +50,9 @@ struct PatientIdentifiers {
     std::string name;
     std::string id;
     std::string birthDate;
+    // DICOM PatientAge as stored ("004Y", "18M"; some writers leave out the unit). Used to check
+    // a model's training population, and never written out.
+    std::string age;
 };
 
 // A decoded image. `display` is what a radiologist sees and what the model is fed (8-bit,

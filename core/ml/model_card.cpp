@@ -60,6 +60,10 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
                     {"validation_images", d.validationImages},
                     {"validation_flagged", d.validationFlagged}};
     }
+    if (card.population.stated()) {
+        j["population"] = {{"min_age_years", card.population.minAgeYears},
+                           {"max_age_years", card.population.maxAgeYears}};
+    }
     if (card.approvedForUse) {
         j["approved_at"] = card.approvedAt;
         j["approval_note"] = card.approvalNote;
@@ -144,6 +148,13 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
             r.images = o.value("images", 0);
             r.sensitivity = o.value("sensitivity", -1.0);
             r.specificity = o.value("specificity", -1.0);
+        }
+        if (j.contains("population")) {
+            card.population.minAgeYears = j.at("population").at("min_age_years").get<double>();
+            card.population.maxAgeYears = j.at("population").at("max_age_years").get<double>();
+            if (!card.population.stated()) {
+                return refuse("the training population's ages are not a range");
+            }
         }
         if (j.contains("ood")) {
             const json &d = j.at("ood");

@@ -49,6 +49,14 @@ struct OodRecord {
     double validationFlagged = 0;  // share of those above the threshold
 };
 
+// Who the training images came from, when the person training said so (--population-ages):
+// a DICOM whose PatientAge lies outside is outside what the model was trained on.
+struct PopulationRecord {
+    double minAgeYears = -1; // -1: not stated
+    double maxAgeYears = -1;
+    bool stated() const { return minAgeYears >= 0 && maxAgeYears >= minAgeYears; }
+};
+
 // model/model.json in a run folder: everything needed to use the weights beside it correctly.
 struct ModelCard {
     ModelSpec spec;
@@ -62,6 +70,7 @@ struct ModelCard {
     CalibrationRecord calibration;
     OperatingPointRecord operatingPoint;
     OodRecord ood;
+    PopulationRecord population;
     ReviewSummary review;
     bool approvedForUse = false; // set only after review, never by training
     std::string approvedAt;      // ISO 8601 UTC

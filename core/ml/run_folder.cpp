@@ -87,6 +87,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"augmentation", s.augmentation}, // training images only, drawn fresh for each visit
         {"balance", balanceMethodName(s.balance)},
         {"operating_point", operatingPointSpec(s.operatingPoint)},
+        {"population_ages", {s.populationMinAgeYears, s.populationMaxAgeYears}},
         {"device_requested", s.device},
         {"precision", precisionName(s.precision)},
         {"channels_last", s.channelsLast},
@@ -167,6 +168,10 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
             return makeError(ErrorCode::Corrupt, paths.config().string() + ": " + rule.error().message);
         }
         s.operatingPoint = *rule;
+        if (j.contains("population_ages")) {
+            s.populationMinAgeYears = j.at("population_ages").at(0).get<double>();
+            s.populationMaxAgeYears = j.at("population_ages").at(1).get<double>();
+        }
         return s;
     } catch (const nlohmann::json::exception &e) {
         return makeError(ErrorCode::Corrupt, file + ": not a valid run configuration (" + e.what() + ")");

@@ -33,6 +33,11 @@ namespace fs = std::filesystem;
 
 std::string validateSettings(const TrainSettings &s)
 {
+    const bool ageStated = s.populationMinAgeYears >= 0 || s.populationMaxAgeYears >= 0;
+    if (ageStated && !(s.populationMinAgeYears >= 0 && s.populationMaxAgeYears >= s.populationMinAgeYears &&
+                       s.populationMaxAgeYears <= 150)) {
+        return "population ages must be a range MIN-MAX of years between 0 and 150";
+    }
     if (!isKnownArchitecture(s.model.architecture)) {
         return "unknown model '" + s.model.architecture + "' (choose one of: " +
                joined(knownArchitectures()) + ")";
@@ -746,6 +751,7 @@ private:
             return digest.error();
         }
         card.weightsSha256 = *digest;
+        card.population = {m_settings.populationMinAgeYears, m_settings.populationMaxAgeYears};
         card.validationMetrics = {{"loss", m.valLoss}, {"accuracy", m.valAccuracy}};
         if (std::isfinite(m.valAuc)) {
             card.validationMetrics["auc"] = m.valAuc;

@@ -81,6 +81,10 @@ struct TrainSettings {
     // How a binary model's decision threshold is chosen on the validation images once training
     // ends (after temperature scaling); recorded in the model card.
     OperatingPointRule operatingPoint;
+    // The patients' ages in years, when known (Kermany: 1-5); recorded in the model card so
+    // that a DICOM of an older patient is flagged. -1: not stated.
+    double populationMinAgeYears = -1;
+    double populationMaxAgeYears = -1;
     std::string datasetPath;     // recorded in config.json
     std::string datasetHash;     // fingerprint of the file list, recorded in config.json
 };

@@ -96,7 +96,11 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
             oodScore = predictions->oodScores.front();
         }
     }
-    prediction.ood = makeOodVerdict(acquisitionProblems(*image), oodScore, classifier.oodThreshold());
+    std::vector<std::string> problems = acquisitionProblems(*image);
+    if (std::string age = populationProblem(*image, classifier.card().population); !age.empty()) {
+        problems.push_back(std::move(age));
+    }
+    prediction.ood = makeOodVerdict(std::move(problems), oodScore, classifier.oodThreshold());
     prediction.modelInput = std::move(input);
     prediction.probability = prediction.classProbabilities.at(1);
     if (spec.classNames.size() > 2) {

@@ -75,6 +75,48 @@ std::vector<std::string> acquisitionProblems(const imaging::Image &image)
     return problems;
 }
 
+std::optional<double> ageInYears(const std::string &dicomAge)
+{
+    std::size_t digits = 0;
+    while (digits < dicomAge.size() && std::isdigit(static_cast<unsigned char>(dicomAge[digits]))) {
+        ++digits;
+    }
+    if (digits == 0 || digits > 3) {
+        return std::nullopt;
+    }
+    const double number = std::stod(dicomAge.substr(0, digits));
+    const std::string unit = upper(dicomAge.substr(digits));
+    if (unit.empty() || unit == "Y") {
+        return number; // AS is nnnY; a bare number, as some writers store it, is read as years
+    }
+    if (unit == "M") {
+        return number / 12;
+    }
+    if (unit == "W") {
+        return number * 7 / 365.25;
+    }
+    if (unit == "D") {
+        return number / 365.25;
+    }
+    return std::nullopt;
+}
+
+std::string populationProblem(const imaging::Image &image, const ml::PopulationRecord &population)
+{
+    const std::optional<double> age = ageInYears(image.patient.age);
+    if (!population.stated() || !age) {
+        return {};
+    }
+    if (*age >= population.minAgeYears && *age < population.maxAgeYears + 1) { // "5" covers 5.9
+        return {};
+    }
+    char text[160];
+    std::snprintf(text, sizeof text, "a patient %s than the model's training population (%g-%g years)",
+                  *age < population.minAgeYears ? "younger" : "older", population.minAgeYears,
+                  population.maxAgeYears);
+    return text;
+}
+
 OodVerdict makeOodVerdict(std::vector<std::string> acquisitionProblems, std::optional<double> score,
                           double threshold)
 {

@@ -9,6 +9,7 @@
 //    the threshold its card records.
 
 #include "core/imaging/image.h"
+#include "core/ml/model_card.h"
 
 #include <optional>
 #include <string>
@@ -27,6 +28,14 @@ struct OodVerdict {
 // What the file's header and pixels say against a frontal chest radiograph: "modality CT",
 // "body part HAND", "a lateral view (LL)", "a multi-frame image (40 frames)", "a colour image".
 std::vector<std::string> acquisitionProblems(const imaging::Image &image);
+
+// A DICOM PatientAge ("004Y", "18M", "62") in years; none when empty or unreadable.
+std::optional<double> ageInYears(const std::string &dicomAge);
+
+// "a patient older or younger than the model's training population (1-5 years)" when the
+// image's PatientAge lies outside the card's stated population; empty otherwise. The age
+// itself is left out: the reason is written to files and it is the patient's.
+std::string populationProblem(const imaging::Image &image, const ml::PopulationRecord &population);
 
 // The verdict from the acquisition problems and the model's score (when it has a guard).
 OodVerdict makeOodVerdict(std::vector<std::string> acquisitionProblems, std::optional<double> score,

@@ -200,6 +200,48 @@ private Q_SLOTS:
         QVERIFY(pipeline::acquisitionProblems(*imaging::loadImage(image.toStdString())).empty());
     }
 
+    void dicomAgesInYears_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<double>("years");
+        QTest::newRow("years") << "004Y" << 4.0;
+        QTest::newRow("months") << "018M" << 1.5;
+        QTest::newRow("weeks") << "052W" << 52 * 7 / 365.25;
+        QTest::newRow("days") << "365D" << 365 / 365.25;
+        QTest::newRow("bare number") << "62" << 62.0;
+        QTest::newRow("empty") << "" << -1.0;
+        QTest::newRow("garbage") << "old" << -1.0;
+        QTest::newRow("unknown unit") << "004X" << -1.0;
+    }
+
+    void dicomAgesInYears()
+    {
+        QFETCH(QString, text);
+        QFETCH(double, years);
+        const std::optional<double> age = pipeline::ageInYears(text.toStdString());
+        QCOMPARE(age.value_or(-1.0), years);
+    }
+
+    void anAdultFilmIsOutsideAPaediatricModel()
+    {
+        // The card states the training patients' ages; the adult chest CR (PatientAge 62) is
+        // then outside, and the reason leaves the age itself out.
+        const fs::path model = copyModel(m_run, m_dir.filePath("paediatric"));
+        auto card = ml::readModelCard(model / "model.json");
+        QVERIFY(card.ok());
+        card->population = {1, 5};
+        QVERIFY(ml::writeModelCard(model / "model.json", *card).ok());
+        auto classifier = ml::Classifier::open(model, "cpu");
+        QVERIFY(classifier.ok());
+        auto prediction = pipeline::predictImage(*classifier, test::dicomFile("chest_cr_mono2.dcm").toStdString());
+        QVERIFY2(prediction.ok(), prediction.ok() ? "" : prediction.error().message.c_str());
+        QVERIFY(prediction->ood.outside);
+        const QString reason = QString::fromStdString(prediction->ood.reason());
+        QVERIFY2(reason.contains("a patient older than the model's training population (1-5 years)"), qPrintable(reason));
+        QVERIFY(!reason.contains("62"));
+        QVERIFY(!pipeline::acquisitionProblems(*imaging::loadImage(test::dicomFile("chest_cr_mono2.dcm").toStdString())).size());
+    }
+
     void verdictCombinesHeaderAndScore()
     {
         auto inside = pipeline::makeOodVerdict({}, 0.9, 1.5);

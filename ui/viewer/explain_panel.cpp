@@ -277,6 +277,9 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
                       .arg(card.calibration.images)
                       .arg(QString::fromStdString(card.calibration.fittedOn).toHtmlEscaped())
                       .arg(card.calibration.temperature, 0, 'f', 2);
+    if (card.population.stated()) {
+        text += tr("<br>Trained on patients aged %1-%2 years").arg(card.population.minAgeYears).arg(card.population.maxAgeYears);
+    }
     text += card.ood.method.empty()
                 ? tr("<br><i>No out-of-distribution guard: retrain to add one</i>")
                 : tr("<br>Out-of-distribution guard from %1 training images").arg(card.ood.referenceImages);
