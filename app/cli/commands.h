@@ -64,6 +64,7 @@ Action addSplitCommand(CLI::App &app);
 Action addCacheCommand(CLI::App &app);
 Action addAugmentCommand(CLI::App &app);
 Action addExportCommand(CLI::App &app);
+Action addCalibrateCommand(CLI::App &app);
 Action addDevicesCommand(CLI::App &app);
 
 } // namespace cxr::cli

@@ -44,6 +44,9 @@ Action addEvaluateCommand(CLI::App &app)
     auto reportPredictions = std::make_shared<bool>(false);
     command->add_flag("--report-with-predictions", *reportPredictions,
                       "also copy the predictions CSV beside the report (its file names may carry patient ids)");
+    command->add_flag("--stress", job->stress,
+                      "also the robustness report: the metrics under contrast, gamma, blur, noise, JPEG, "
+                      "resolution, rotation and border-crop shifts (saved as stress.json)");
     addCacheOptions(command, *cache);
     return [job, json, cache, threshold, reportFile, reportPredictions]() -> int {
         job->cacheDir = cache->folder();
@@ -74,6 +77,9 @@ Action addEvaluateCommand(CLI::App &app)
             std::cout << in.rdbuf();
         } else {
             printMetrics(*result);
+            if (!result->stress.empty()) {
+                printStressTable(result->stress);
+            }
         }
         if (!reportFile->empty()) {
             if (auto written = writePdfReport(*job, *result, *reportFile, *reportPredictions); !written) {

@@ -62,4 +62,33 @@ void printMetrics(const pipeline::EvaluationResult &r)
     std::printf("Predictions and metrics saved in %s\n", r.outputFolder.string().c_str());
 }
 
+void printStressTable(const std::vector<pipeline::StressRow> &rows)
+{
+    const auto cell = [](const ml::DiagnosticReport &report, double ml::DiagnosticMetrics::*member) {
+        const auto &definitions = ml::diagnosticMetricDefinitions();
+        std::size_t d = 0;
+        while (d < definitions.size() && definitions[d].member != member) {
+            ++d;
+        }
+        char text[48];
+        const ml::ConfidenceInterval &ci = report.intervals[d];
+        if (std::isfinite(ci.low)) {
+            std::snprintf(text, sizeof text, "%.3f (%.3f-%.3f)", report.metrics.*member, ci.low, ci.high);
+        } else {
+            std::snprintf(text, sizeof text, "%.3f", report.metrics.*member);
+        }
+        return std::string(text);
+    };
+    using M = ml::DiagnosticMetrics;
+    std::printf("Robustness: the same images under controlled shifts, at the same threshold\n");
+    std::printf("  %-20s %-21s %-7s %-21s %-21s %-21s\n", "shift", "ROC AUC", "change", "sensitivity",
+                "specificity", "accuracy");
+    const double baseline = rows.empty() ? 0 : rows.front().report.metrics.rocAuc;
+    for (const pipeline::StressRow &row : rows) {
+        std::printf("  %-20s %-21s %+7.3f %-21s %-21s %-21s\n", row.shift.c_str(), cell(row.report, &M::rocAuc).c_str(),
+                    row.report.metrics.rocAuc - baseline, cell(row.report, &M::sensitivity).c_str(),
+                    cell(row.report, &M::specificity).c_str(), cell(row.report, &M::accuracy).c_str());
+    }
+}
+
 } // namespace cxr::cli

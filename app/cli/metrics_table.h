@@ -10,4 +10,8 @@ namespace cxr::cli {
 // confusion matrix.
 void printMetrics(const pipeline::EvaluationResult &result);
 
+// The robustness report: per shift, ROC AUC, sensitivity, specificity and accuracy with their
+// intervals, and the change in AUC from the unshifted images.
+void printStressTable(const std::vector<pipeline::StressRow> &rows);
+
 } // namespace cxr::cli

@@ -4,10 +4,12 @@
 
 #include "core/common/text.h"
 #include "core/ml/model_spec.h"
+#include "core/ml/training_recipe.h"
 #include "core/pipeline/training_job.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -30,7 +32,39 @@ struct TrainOptions {
     bool json = false;
     std::string operatingPoint = "sensitivity:0.95";
     std::string populationAges;
+    std::string recipe;
+    std::string selectBy = "loss";
 };
+
+// A recipe fills in what the command line left out: each field with the options that set it.
+struct RecipeField {
+    std::vector<const char *> options;
+    void (*copy)(const ml::TrainSettings &from, ml::TrainSettings &to);
+};
+
+const std::vector<RecipeField> &recipeFields()
+{
+    using S = ml::TrainSettings;
+    static const std::vector<RecipeField> fields = {
+        {{"--model"}, [](const S &f, S &t) { t.model.architecture = f.model.architecture; }},
+        {{"--input-size"}, [](const S &f, S &t) { t.model.inputSize = f.model.inputSize; }},
+        {{"--epochs"}, [](const S &f, S &t) { t.epochs = f.epochs; }},
+        {{"--batch"}, [](const S &f, S &t) { t.batchSize = f.batchSize; }},
+        {{"--lr"}, [](const S &f, S &t) { t.learningRate = f.learningRate; }},
+        {{"--optimizer"}, [](const S &f, S &t) { t.optimizer.kind = f.optimizer.kind; }},
+        {{"--weight-decay"}, [](const S &f, S &t) { t.optimizer.weightDecay = f.optimizer.weightDecay; }},
+        {{"--schedule"}, [](const S &f, S &t) { t.schedule.kind = f.schedule.kind; }},
+        {{"--warmup-epochs"}, [](const S &f, S &t) { t.schedule.warmupEpochs = f.schedule.warmupEpochs; }},
+        {{"--min-lr"}, [](const S &f, S &t) { t.schedule.minLr = f.schedule.minLr; }},
+        {{"--augment", "--set"}, [](const S &f, S &t) { t.augmentation = f.augmentation; }},
+        {{"--balance"}, [](const S &f, S &t) { t.balance = f.balance; }},
+        {{"--label-smoothing"}, [](const S &f, S &t) { t.labelSmoothing = f.labelSmoothing; }},
+        {{"--ema"}, [](const S &f, S &t) { t.emaDecay = f.emaDecay; }},
+        {{"--select-by"}, [](const S &f, S &t) { t.selectByAuc = f.selectByAuc; }},
+        {{"--operating-point"}, [](const S &f, S &t) { t.operatingPoint = f.operatingPoint; }},
+    };
+    return fields;
+}
 
 // Prints each epoch as it ends, below the progress bar; with json, one JSON object per line
 // instead, for scripts.
@@ -59,6 +93,69 @@ public:
 private:
     bool m_json;
 };
+
+// The settings from the parsed options: names checked, then the recipe (if any) fills in
+// every field the command line left out.
+Status applyTrainOptions(TrainOptions &o, const CLI::App &command)
+{
+    if (auto applied = applyOptimisationOptions(o.optimisation, o.job.settings); !applied) {
+        return applied;
+    }
+    auto augmentation = o.augmentation.settings();
+    if (!augmentation) {
+        return augmentation.error();
+    }
+    o.job.settings.augmentation = *augmentation;
+    auto operatingPoint = ml::parseOperatingPoint(o.operatingPoint);
+    if (!operatingPoint) {
+        return operatingPoint.error();
+    }
+    o.job.settings.operatingPoint = *operatingPoint;
+    if (o.selectBy != "loss" && o.selectBy != "auc") {
+        return makeError(ErrorCode::InvalidArgument,
+                         "--select-by " + o.selectBy + ": use loss or auc");
+    }
+    o.job.settings.selectByAuc = o.selectBy == "auc";
+    const auto balance = parseBalanceMethod(o.balance);
+    if (!balance) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "--balance " + o.balance +
+                             ": unknown method (choose one of: " +
+                             o.balanceChoices + ")");
+    }
+    o.job.settings.balance = *balance;
+    if (*balance == BalanceMethod::Oversample && augmentationIsIdentity(*augmentation)) {
+        std::fprintf(stderr, "note: --balance oversample without --augment repeats minority "
+                             "images unchanged; --augment thesis makes each repeat new\n");
+    }
+    if (!o.recipe.empty()) {
+        const auto recipe = ml::trainingRecipe(o.recipe, o.job.settings);
+        if (!recipe) {
+            return makeError(ErrorCode::InvalidArgument,
+                             "--recipe " + o.recipe + ": unknown (choose one of: " +
+                                 joined(ml::trainingRecipeNames()) + ")");
+        }
+        for (const RecipeField &field : recipeFields()) {
+            const bool given = std::any_of(field.options.begin(), field.options.end(),
+                               [&command](const char *name) { return command.count(name) > 0; });
+            if (!given) {
+                field.copy(*recipe, o.job.settings);
+            }
+        }
+    }
+    if (!o.populationAges.empty()) {
+        double low = -1;
+        double high = -1;
+        char tail = 0;
+        if (std::sscanf(o.populationAges.c_str(), "%lf-%lf%c", &low, &high, &tail) != 2) {
+            return makeError(ErrorCode::InvalidArgument,
+                             "--population-ages " + o.populationAges + ": use MIN-MAX in years");
+        }
+        o.job.settings.populationMinAgeYears = low;
+        o.job.settings.populationMaxAgeYears = high;
+    }
+    return Ok{};
+}
 
 } // namespace
 
@@ -126,6 +223,19 @@ Action addTrainCommand(CLI::App &app)
                         "how the decision threshold is chosen on validation after temperature "
                         "scaling: sensitivity:S, specificity:S, youden or fixed:P")
         ->capture_default_str();
+    command->add_option("--recipe", options->recipe,
+                        "start from a recommended recipe (" + joined(ml::trainingRecipeNames()) +
+                            "); options given here override its settings");
+    command->add_option("--label-smoothing", s.labelSmoothing,
+                        "move training targets this far towards uniform, in [0, 0.5)")
+        ->capture_default_str();
+    command->add_option("--ema", s.emaDecay,
+                        "validate and keep an exponential moving average of the weights with this "
+                        "decay per step (0: off; 0.998 is about the last 500 steps)")
+        ->capture_default_str();
+    command->add_option("--select-by", options->selectBy,
+                        "keep the epoch with the lowest validation loss or the highest validation auc")
+        ->capture_default_str();
     command->add_option("--population-ages", options->populationAges,
                         "MIN-MAX: the training patients' ages in years (Kermany: 1-5), recorded so "
                         "that a DICOM of a patient outside them is flagged");
@@ -138,41 +248,8 @@ Action addTrainCommand(CLI::App &app)
             return reportError(makeError(ErrorCode::InvalidArgument,
                                          "cxr train needs a dataset and --out RUN (or --resume RUN)"));
         }
-        if (auto applied = applyOptimisationOptions(options->optimisation, options->job.settings); !applied) {
+        if (auto applied = applyTrainOptions(*options, *command); !applied) {
             return reportError(applied.error());
-        }
-        auto augmentation = options->augmentation.settings();
-        if (!augmentation) {
-            return reportError(augmentation.error());
-        }
-        options->job.settings.augmentation = *augmentation;
-        auto operatingPoint = ml::parseOperatingPoint(options->operatingPoint);
-        if (!operatingPoint) {
-            return reportError(operatingPoint.error());
-        }
-        options->job.settings.operatingPoint = *operatingPoint;
-        if (!options->populationAges.empty()) {
-            double low = -1;
-            double high = -1;
-            char tail = 0;
-            if (std::sscanf(options->populationAges.c_str(), "%lf-%lf%c", &low, &high, &tail) != 2) {
-                return reportError(makeError(ErrorCode::InvalidArgument,
-                                             "--population-ages " + options->populationAges + ": use MIN-MAX in years"));
-            }
-            options->job.settings.populationMinAgeYears = low;
-            options->job.settings.populationMaxAgeYears = high;
-        }
-        const auto balance = parseBalanceMethod(options->balance);
-        if (!balance) {
-            return reportError(makeError(ErrorCode::InvalidArgument,
-                                         "--balance " + options->balance +
-                                             ": unknown method (choose one of: " +
-                                             options->balanceChoices + ")"));
-        }
-        options->job.settings.balance = *balance;
-        if (*balance == BalanceMethod::Oversample && augmentationIsIdentity(*augmentation)) {
-            std::fprintf(stderr, "note: --balance oversample without --augment repeats minority "
-                                 "images unchanged; --augment thesis makes each repeat new\n");
         }
         options->job.datasetDir = options->dataset;
         options->job.runDir = options->resume.empty() ? options->out : options->resume;

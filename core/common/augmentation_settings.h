@@ -135,11 +135,15 @@ inline const AugmentationParameter *findAugmentationParameter(const std::string 
 
 inline std::vector<std::string> augmentationPresetNames()
 {
-    return {"none", "thesis", "conservative"};
+    return {"none", "thesis", "conservative", "robust"};
 }
 
 // "none", "thesis" (horizontal flip, zoom to about 90%, brightness: the thesis's choice, drawn
-// fresh for every image) and "conservative" (small zoom, rotation, brightness and contrast).
+// fresh for every image), "conservative" (small zoom, rotation, brightness and contrast) and
+// "robust": the acquisition differences between hospitals that `cxr evaluate --stress` showed
+// to break a model trained on one (exposure: contrast and gamma; detector: blur and noise;
+// framing: a random crop of 75-100% of the side, rotation, translation), each at about the
+// strength of that report's shifts.
 // Unknown names return false and leave settings alone.
 inline bool augmentationPreset(const std::string &name, AugmentationSettings &settings)
 {
@@ -161,6 +165,28 @@ inline bool augmentationPreset(const std::string &name, AugmentationSettings &se
         s.brightnessMax = 0.05;
         s.contrastProbability = 0.5;
         s.contrastMax = 0.1;
+    } else if (name == "robust") {
+        s.horizontalFlipProbability = 0.5;
+        s.zoomProbability = 1.0;
+        s.zoomMin = 0.75;
+        s.zoomMax = 1.0;
+        s.aspectMin = 0.9;
+        s.aspectMax = 1.1;
+        s.rotationProbability = 0.5;
+        s.rotationMaxDegrees = 7;
+        s.translationProbability = 0.3;
+        s.translationMaxFraction = 0.05;
+        s.brightnessProbability = 0.5;
+        s.brightnessMax = 0.1;
+        s.contrastProbability = 0.7;
+        s.contrastMax = 0.3;
+        s.gammaProbability = 0.5;
+        s.gammaMin = 0.7;
+        s.gammaMax = 1.5;
+        s.noiseProbability = 0.4;
+        s.noiseMaxSigma = 0.03;
+        s.blurProbability = 0.4;
+        s.blurMaxSigma = 1.5;
     } else if (name != "none") {
         return false;
     }

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -79,6 +80,9 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"early_stopping", {{"patience", s.earlyStopping.patience},
                             {"metric", s.earlyStopping.onAuc ? "val_auc" : "val_loss"}}},
         {"gradient_clip_norm", s.gradientClipNorm},
+        {"label_smoothing", s.labelSmoothing},
+        {"weight_average_decay", s.emaDecay},
+        {"select_epoch_by", s.selectByAuc ? "val_auc" : "val_loss"},
         {"deterministic", s.deterministic},
         {"pretrained", {{"weights", s.pretrainedWeights}, {"freeze_features", s.freezeFeatures}}},
         {"epochs", s.epochs},
@@ -145,6 +149,9 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
             s.earlyStopping.onAuc = j.at("early_stopping").value("metric", "val_loss") == "val_auc";
         }
         s.gradientClipNorm = j.value("gradient_clip_norm", 0.0);
+        s.labelSmoothing = j.value("label_smoothing", 0.0);
+        s.emaDecay = j.value("weight_average_decay", 0.0);
+        s.selectByAuc = j.value("select_epoch_by", "val_loss") == "val_auc";
         s.deterministic = j.value("deterministic", false);
         if (j.contains("pretrained")) {
             s.pretrainedWeights = j.at("pretrained").value("weights", "");
@@ -284,9 +291,14 @@ double RunInfo::seconds() const
 
 int RunInfo::bestEpoch() const
 {
+    // As the trainer chose: the lowest validation loss, or the highest AUC.
+    const auto score = [this](const EpochMetrics &m) {
+        const double value = settings.selectByAuc ? m.valAuc : -m.valLoss;
+        return std::isnan(value) ? -INFINITY : value;
+    };
     int best = 0;
     for (const EpochMetrics &m : epochs) {
-        if (best == 0 || m.valLoss < epochs[std::size_t(best - 1)].valLoss) {
+        if (best == 0 || score(m) > score(epochs[std::size_t(best - 1)])) {
             best = int(&m - epochs.data()) + 1;
         }
     }

@@ -73,7 +73,7 @@ struct RunInfo {
     std::string message; // from status.json: why it stopped or failed
     bool hasCheckpoint = false;
     double seconds() const;  // training time over all epochs
-    int bestEpoch() const;   // by validation loss; 0 without epochs
+    int bestEpoch() const;   // by validation loss (or AUC, as the run chose); 0 without epochs
     bool resumable() const { return hasCheckpoint && state != RunState::Finished; }
 };
 

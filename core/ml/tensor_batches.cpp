@@ -47,7 +47,7 @@ torch::Tensor upload(const torch::Tensor &host, const torch::Device &device)
 }
 
 BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
-                            const torch::Tensor &classWeights)
+                            const torch::Tensor &classWeights, double labelSmoothing)
 {
     BatchOutcome outcome;
     if (logits.size(1) == 1) {
@@ -55,14 +55,18 @@ BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &la
         // Per-image weights, mean over the batch: the same scale as the unweighted loss.
         const torch::Tensor weights =
             classWeights.defined() ? classWeights.index_select(0, labels) : torch::Tensor();
-        outcome.loss =
-            torch::binary_cross_entropy_with_logits(scores, labels.to(torch::kFloat32), weights);
+        // Smoothing pulls the targets from 0 and 1 towards 1/2, as softmax smoothing does with
+        // two classes.
+        const torch::Tensor targets = labels.to(torch::kFloat32) * (1 - labelSmoothing) + labelSmoothing / 2;
+        outcome.loss = torch::binary_cross_entropy_with_logits(scores, targets, weights);
         outcome.correct = (scores.ge(0).to(torch::kInt64) == labels).sum();
     } else {
         namespace F = torch::nn::functional;
-        outcome.loss = classWeights.defined()
-                           ? F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().weight(classWeights))
-                           : F::cross_entropy(logits, labels);
+        auto options = F::CrossEntropyFuncOptions().label_smoothing(labelSmoothing);
+        if (classWeights.defined()) {
+            options.weight(classWeights);
+        }
+        outcome.loss = F::cross_entropy(logits, labels, options);
         outcome.correct = (logits.argmax(1) == labels).sum();
     }
     return outcome;

@@ -31,8 +31,9 @@ struct BatchOutcome {
 
 // Binary models (one logit) use sigmoid cross-entropy, others softmax cross-entropy.
 // classWeights, when defined, weighs each image's loss by its class ([K] on logits' device).
+// labelSmoothing in [0, 1): the targets move that far towards uniform (training only).
 BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
-                            const torch::Tensor &classWeights = {});
+                            const torch::Tensor &classWeights = {}, double labelSmoothing = 0);
 
 // Class probabilities [N, K] from logits: [1 - p, p] for a binary model.
 torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits);

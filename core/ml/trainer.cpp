@@ -15,6 +15,7 @@
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_errors.h"
 #include "core/ml/torch_state_dict.h"
+#include "core/ml/weight_average.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
 
@@ -106,6 +107,15 @@ std::string validateSettings(const TrainSettings &s)
     }
     if (s.earlyStopping.patience < 0) {
         return "early-stopping patience must not be negative";
+    }
+    if (!(s.labelSmoothing >= 0 && s.labelSmoothing < 0.5)) {
+        return "label smoothing must be in [0, 0.5)";
+    }
+    if (!(s.emaDecay >= 0 && s.emaDecay < 1)) {
+        return "the weight average's decay must be in [0, 1) (0: off)";
+    }
+    if (s.selectByAuc && s.model.classNames.size() > 2) {
+        return "selecting the epoch by validation AUC needs a binary model";
     }
     if (s.earlyStopping.onAuc && s.model.classNames.size() > 2) {
         return "early stopping on AUC needs a binary model; stop on validation loss instead";
@@ -249,6 +259,7 @@ public:
         m_net->to(device);
         useDeviceLayout();
         m_optimizer = makeOptimizer(settings, m_net->parameters());
+        m_average = WeightAverage(settings.emaDecay);
     }
 
     Result<TrainSummary> run(const ImageArrays &train, const ImageArrays &val, TrainStart start)
@@ -328,7 +339,7 @@ public:
             if (!trained) {
                 return trained.error();
             }
-            const Totals validated = evaluate(valImages, valLabels);
+            const Totals validated = m_average.applied(*m_net, [&] { return evaluate(valImages, valLabels); });
 
             EpochMetrics m;
             m.epoch = epoch;
@@ -351,10 +362,13 @@ public:
             summary.epochs.push_back(m);
             m_schedule->epochEnded(m.valLoss);
 
-            if (m.valLoss < m_bestValLoss || summary.bestEpoch == 0) {
+            // Higher is better; a NaN AUC (one class in validation) never wins over a number.
+            const double selection = m_settings.selectByAuc ? m.valAuc : -m.valLoss;
+            if (selection > m_bestSelection || summary.bestEpoch == 0) {
                 m_bestValLoss = m.valLoss;
+                m_bestSelection = std::isnan(selection) ? -INFINITY : selection;
                 summary.bestEpoch = epoch;
-                if (auto saved = saveModel(m); !saved) {
+                if (auto saved = m_average.applied(*m_net, [&] { return saveModel(m); }); !saved) {
                     return saved.error();
                 }
             }
@@ -500,7 +514,7 @@ private:
             {
                 AutocastScope autocast(m_precision, m_device);
                 outcome = lossAndCorrect(m_net->forward(x).to(torch::kFloat32), batch.labels,
-                                         m_classWeights);
+                                         m_classWeights, m_settings.labelSmoothing);
             }
             m_scaler.scaled(outcome.loss).backward();
             const bool finite = m_scaler.unscale(m_net->parameters());
@@ -509,6 +523,7 @@ private:
                     torch::nn::utils::clip_grad_norm_(m_net->parameters(), m_settings.gradientClipNorm);
                 }
                 m_optimizer->step();
+                m_average.update(*m_net);
             }
             m_scaler.update(finite);
             m_augmentRandomAtStep = batch.augmentRandomAfter;
@@ -633,6 +648,8 @@ private:
                                                  double(t.seen), t.augmentationSeconds, t.lastRate,
                                                  progress.seconds}, torch::kFloat64));
         archive.write("loss_scale", torch::tensor(m_scaler.state(), torch::kFloat64));
+        archive.write("best_selection", torch::tensor(m_bestSelection, torch::kFloat64));
+        m_average.save(archive);
         // Random generators: augmentation draws here (as of the last trained batch), dropout in
         // LibTorch's generator of the training device.
         std::ostringstream augmentState;
@@ -703,6 +720,12 @@ private:
             if (m_device.is_cuda() && archive.try_read("rng_cuda", cudaState)) {
                 at::Generator cudaGenerator = torch::globalContext().defaultGenerator(m_device);
                 cudaGenerator.set_state(cudaState.to(torch::kCPU));
+            }
+            torch::Tensor selection;
+            // Checkpoints before selection by AUC kept the validation loss alone.
+            m_bestSelection = archive.try_read("best_selection", selection) ? selection.item<double>() : -m_bestValLoss;
+            if (auto restored = m_average.load(archive, *m_net); !restored) {
+                return restored.error();
             }
             torch::Tensor scale;
             if (archive.try_read("loss_scale", scale)) {
@@ -789,6 +812,8 @@ private:
     std::int64_t m_imagesThisSession = 0;
     std::int64_t m_stepsThisSession = 0;
     double m_bestValLoss = INFINITY;
+    double m_bestSelection = -INFINITY; // the kept epoch's -loss or AUC (selectByAuc)
+    WeightAverage m_average;
     double m_bestScore = -INFINITY; // early stopping's metric, higher is better
     int m_epochsWithoutGain = 0;
 };

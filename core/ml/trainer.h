@@ -56,6 +56,15 @@ struct TrainSettings {
     ScheduleSettings schedule;
     EarlyStopping earlyStopping;
     double gradientClipNorm = 0; // clip the global gradient norm to this; 0 leaves it alone
+    // Training targets moved this far towards uniform (Szegedy et al.); validation loss is
+    // always against the true labels. In [0, 0.5).
+    double labelSmoothing = 0;
+    // An exponential moving average of the weights with this decay per step (0: off), used for
+    // validation and the saved model: a smoother model than the last step's.
+    double emaDecay = 0;
+    // The epoch whose weights the model keeps: the lowest validation loss, or the highest
+    // validation AUC (binary models), which ignores how far the threshold drifted.
+    bool selectByAuc = false;
     // Deterministic algorithms where LibTorch has them (cuDNN included): resumed and repeated
     // runs give the same losses, at some cost in speed on CUDA.
     bool deterministic = false;
@@ -133,7 +142,7 @@ public:
 
 struct TrainSummary {
     std::vector<EpochMetrics> epochs; // all of them, including those before a resume
-    int bestEpoch = 0; // by validation loss
+    int bestEpoch = 0; // by validation loss, or AUC with TrainSettings::selectByAuc
     std::string device;
     std::string precision; // as run: fp32, bf16 or fp16
     bool stoppedEarly = false;  // by the early-stopping rule

@@ -79,7 +79,25 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
     metrics["ood_flagged"] = result.oodFlagged >= 0 ? nlohmann::json(result.oodFlagged) : nlohmann::json();
     metrics["bootstrap"] = {{"samples", report.bootstrap.samples}, {"seed", report.bootstrap.seed},
                             {"confidence", report.bootstrap.confidence}, {"method", "percentile"}};
-    return writeFileAtomically(folder / "metrics.json", metrics.dump(2) + "\n");
+    if (auto written = writeFileAtomically(folder / "metrics.json", metrics.dump(2) + "\n"); !written) {
+        return written;
+    }
+    if (result.stress.empty()) {
+        return Ok{};
+    }
+    nlohmann::json rows = nlohmann::json::array();
+    for (const StressRow &row : result.stress) {
+        nlohmann::json values = nlohmann::json::object();
+        for (std::size_t d = 0; d < definitions.size(); ++d) {
+            values[definitions[d].key] = {{"value", number(row.report.metrics.*(definitions[d].member))},
+                                          {"ci_low", number(row.report.intervals[d].low)},
+                                          {"ci_high", number(row.report.intervals[d].high)}};
+        }
+        rows.push_back({{"shift", row.shift}, {"metrics", values}});
+    }
+    const nlohmann::json stress = {{"model", result.modelName}, {"split", result.split},
+                                   {"threshold", result.report.threshold}, {"shifts", rows}};
+    return writeFileAtomically(folder / "stress.json", stress.dump(2) + "\n");
 }
 
 Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserver *observer)
@@ -158,6 +176,13 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
         const double limit = classifier->oodThreshold();
         result.oodFlagged = int(std::count_if(predictions->oodScores.begin(), predictions->oodScores.end(),
                                               [limit](float score) { return !(score <= limit); }));
+    }
+    if (job.stress) {
+        auto rows = runStressTest(*classifier, *images, threshold, job.bootstrap, observer);
+        if (!rows) {
+            return rows.error();
+        }
+        result.stress = std::move(*rows);
     }
     result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
     if (auto written = writeEvaluation(result, index->root); !written) {

@@ -5,6 +5,7 @@
 #include "core/common/result.h"
 #include "core/ml/diagnostic_metrics.h"
 #include "core/ml/metrics.h"
+#include "core/pipeline/stress_test.h"
 
 #include <filesystem>
 #include <map>
@@ -25,6 +26,8 @@ struct EvaluationJob {
     std::optional<double> threshold;
     bool youdenThreshold = false;
     ml::BootstrapSettings bootstrap;
+    // Also the robustness report: the metrics under controlled shifts (stress_test.h).
+    bool stress = false;
 };
 
 struct EvaluationResult {
@@ -48,6 +51,8 @@ struct EvaluationResult {
     // The model card's figures on its own validation split (carved from the training folders),
     // to be shown beside these: they overestimate performance on other patients.
     std::map<std::string, double> validationMetrics;
+    // With EvaluationJob::stress: one row per shift, the first unshifted; saved in stress.json.
+    std::vector<StressRow> stress;
 };
 
 // Predicts every image of the split with the run's model and computes the metrics at the

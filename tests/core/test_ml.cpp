@@ -334,6 +334,52 @@ private Q_SLOTS:
         QVERIFY(!pipeline::runTrainJob(other).ok());
     }
 
+    void weightAverageSmoothingAndAucSelectionResumeExactly()
+    {
+        // The recommended recipe's training options: an interrupted run resumes to the losses
+        // of one never interrupted, the average included, and keeps the epoch of best AUC.
+        auto jobFor = [this](const QString &name) {
+            auto job = smallJob(m_dir.filePath(name));
+            job.settings.epochs = 3;
+            job.settings.deterministic = true;
+            job.settings.labelSmoothing = 0.1;
+            job.settings.emaDecay = 0.9;
+            job.settings.selectByAuc = true;
+            augmentationPreset("robust", job.settings.augmentation);
+            return job;
+        };
+        auto whole = pipeline::runTrainJob(jobFor("averaged"));
+        QVERIFY2(whole.ok(), whole.ok() ? "" : whole.error().message.c_str());
+        CancelInEpoch cancel(2, 1);
+        QVERIFY(!pipeline::runTrainJob(jobFor("averaged-interrupted"), &cancel).ok());
+        pipeline::TrainJob resume;
+        resume.runDir = m_dir.filePath("averaged-interrupted").toStdString();
+        resume.resume = true;
+        auto resumed = pipeline::runTrainJob(resume);
+        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        for (std::size_t e = 0; e < 3; ++e) {
+            QCOMPARE(resumed->summary.epochs[e].trainLoss, whole->summary.epochs[e].trainLoss);
+            QCOMPARE(resumed->summary.epochs[e].valLoss, whole->summary.epochs[e].valLoss);
+            QCOMPARE(resumed->summary.epochs[e].valAuc, whole->summary.epochs[e].valAuc);
+        }
+        const auto &epochs = whole->summary.epochs;
+        const auto best = std::max_element(epochs.begin(), epochs.end(), [](const auto &a, const auto &b) {
+            return a.valAuc < b.valAuc;
+        });
+        QCOMPARE(whole->summary.bestEpoch, best->epoch);
+        auto info = ml::describeRun(m_dir.filePath("averaged").toStdString());
+        QVERIFY(info.ok());
+        QCOMPARE(info->bestEpoch(), best->epoch); // the run history agrees with the trainer
+        QCOMPARE(info->settings.labelSmoothing, 0.1);
+        QCOMPARE(info->settings.emaDecay, 0.9);
+        QVERIFY(info->settings.selectByAuc);
+
+        // The averaged weights are what the model folder keeps: they differ from the last step's.
+        auto saved = ml::readModelCard(ml::RunPaths{m_dir.filePath("averaged").toStdString()}.modelCard());
+        QVERIFY(saved.ok());
+        QCOMPARE(saved->bestEpoch, best->epoch);
+    }
+
     void timedCheckpointsSurviveACrashWithinAnEpoch()
     {
         // Checkpoints every step (a tiny interval); a copy of the folder taken in the middle of
@@ -565,6 +611,9 @@ private Q_SLOTS:
         QTest::newRow("lr") << "lr";
         QTest::newRow("device") << "device";
         QTest::newRow("augmentation") << "augmentation";
+        QTest::newRow("label smoothing") << "smoothing";
+        QTest::newRow("weight average") << "ema";
+        QTest::newRow("population") << "population";
     }
 
     void invalidSettingsAreRefused()
@@ -576,6 +625,12 @@ private Q_SLOTS:
         if (setting == "lr") job.settings.learningRate = -1;
         if (setting == "device") job.settings.device = "tpu";
         if (setting == "augmentation") job.settings.augmentation.rotationMaxDegrees = 90;
+        if (setting == "smoothing") job.settings.labelSmoothing = 0.5;
+        if (setting == "ema") job.settings.emaDecay = 1;
+        if (setting == "population") {
+            job.settings.populationMinAgeYears = 5;
+            job.settings.populationMaxAgeYears = 1;
+        }
         auto result = pipeline::runTrainJob(job);
         QVERIFY(!result.ok());
         QCOMPARE(result.error().code, ErrorCode::InvalidArgument);

@@ -172,6 +172,46 @@ private Q_SLOTS:
         const QJsonObject ctResult = QJsonDocument::fromJson(ctJson.out.toUtf8()).array()[0].toObject();
         QVERIFY(ctResult["ood"].toBool());
         QVERIFY(ctResult["ood_reason"].toString().contains("modality CT"));
+        // Site calibration: refitted on the sample's val split into a new folder, evaluated on
+        // its test split; the original card is untouched.
+        const QString siteModel = m_dir.filePath("site-model");
+        const QByteArray cardBefore = [&] {
+            QFile card(run + "/model/model.json");
+            return card.open(QIODevice::ReadOnly) ? card.readAll() : QByteArray();
+        }();
+        const Outcome calibrated = runCli({"calibrate", run, test::demoDataset(), "--out", siteModel,
+                                           "--operating-point", "youden", "--bootstrap", "50", "--device", "cpu"});
+        QVERIFY2(calibrated.exitCode == 0, qPrintable(calibrated.err));
+        QVERIFY2(calibrated.out.contains("Fitted on 30 images of site sample demo (val)") &&
+                     calibrated.out.contains("50 images"),
+                 qPrintable(calibrated.out));
+        QFile siteCard(siteModel + "/model/model.json");
+        QVERIFY(siteCard.open(QIODevice::ReadOnly));
+        const QJsonObject siteJson = QJsonDocument::fromJson(siteCard.readAll()).object();
+        QCOMPARE(siteJson["calibration"].toObject()["images"].toInt(), 30);
+        QVERIFY(!siteJson["calibration"].toObject()["fitted_at"].toString().isEmpty());
+        QCOMPARE(siteJson["operating_point"].toObject()["rule"].toString(), QStringLiteral("youden"));
+        QFile cardAfter(run + "/model/model.json");
+        QVERIFY(cardAfter.open(QIODevice::ReadOnly));
+        QCOMPARE(cardAfter.readAll(), cardBefore);
+        const Outcome occupied = runCli({"calibrate", run, test::demoDataset(), "--out", siteModel});
+        QVERIFY(occupied.exitCode == 1 && occupied.err.contains("not empty"));
+
+        // A recipe fills in what the command line leaves out; what it gives wins.
+        const QString recipeRun = m_dir.filePath("recipe");
+        const Outcome recipe = runCli({"train", test::demoDataset(), "--out", recipeRun, "--recipe", "recommended",
+                                       "--epochs", "1", "--input-size", "64", "--device", "cpu"});
+        QVERIFY2(recipe.exitCode == 0, qPrintable(recipe.err));
+        QFile recipeConfig(recipeRun + "/config.json");
+        QVERIFY(recipeConfig.open(QIODevice::ReadOnly));
+        const QJsonObject config = QJsonDocument::fromJson(recipeConfig.readAll()).object();
+        QCOMPARE(config["epochs"].toInt(), 1);
+        QCOMPARE(config["select_epoch_by"].toString(), QStringLiteral("val_auc"));
+        QCOMPARE(config["balance"].toString(), QStringLiteral("weighted-loss"));
+        QVERIFY(config["label_smoothing"].toDouble() > 0 && config["weight_average_decay"].toDouble() > 0);
+        const Outcome unknownRecipe = runCli({"train", test::demoDataset(), "--out", m_dir.filePath("never"),
+                                              "--recipe", "magic"});
+        QVERIFY(unknownRecipe.exitCode == 1 && unknownRecipe.err.contains("--recipe magic"));
         const Outcome badRule = runCli({"train", test::demoDataset(), "--out", m_dir.filePath("never"),
                                         "--operating-point", "sensitivity:2"});
         QVERIFY(badRule.exitCode == 1);

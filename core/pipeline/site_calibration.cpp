@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include "core/pipeline/site_calibration.h"
+
+#include "core/common/text.h"
+#include "core/data/dataset_scanner.h"
+#include "core/data/tensor_cache.h"
+#include "core/ml/classifier.h"
+#include "core/ml/diagnostic_metrics.h"
+#include "core/pipeline/input_spec.h"
+
+#include <algorithm>
+
+namespace cxr::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The model folder's files in a new folder: the weights and guard unchanged (their digests in
+// the card still hold), the card rewritten by the caller.
+Status copyModelFolder(const fs::path &from, const fs::path &to, const ml::ModelCard &card)
+{
+    std::error_code error;
+    fs::create_directories(to, error);
+    if (error) {
+        return makeError(ErrorCode::WriteFailed, to.string() + ": cannot create the folder (" + error.message() + ")");
+    }
+    std::vector<std::string> files = {"weights.pt"};
+    if (!card.ood.file.empty()) {
+        files.push_back(card.ood.file);
+    }
+    for (const std::string &file : files) {
+        fs::copy_file(from / file, to / file, fs::copy_options::overwrite_existing, error);
+        if (error) {
+            return makeError(ErrorCode::WriteFailed, (to / file).string() + ": cannot copy (" + error.message() + ")");
+        }
+    }
+    return Ok{};
+}
+
+} // namespace
+
+Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, ProgressObserver *observer)
+{
+    auto classifier = ml::Classifier::open(job.run, job.device);
+    if (!classifier) {
+        return classifier.error();
+    }
+    const ml::ModelCard &card = classifier->card();
+    if (card.spec.classNames.size() != 2) {
+        return makeError(ErrorCode::Unsupported, "site calibration is for binary models; this one has " +
+                                                     std::to_string(card.spec.classNames.size()) + " classes");
+    }
+    auto index = data::scanDataset(job.sample, observer);
+    if (!index) {
+        return index.error();
+    }
+    if (index->classes != card.spec.classNames) {
+        return makeError(ErrorCode::Incompatible, index->root.string() + ": classes (" + joined(index->classes) +
+                                                      ") do not match the model's (" + joined(card.spec.classNames) + ")");
+    }
+    if (observer) {
+        observer->stage("Decoding the " + job.fitSplit + " images of the site sample");
+    }
+    data::LoadReport report;
+    auto images = data::loadSplitCached(*index, job.fitSplit, inputSpecFor(card.spec), job.cacheDir, report, observer);
+    if (!images) {
+        return images.error();
+    }
+    if (!report.failures.empty()) {
+        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " + report.failures.front().reason);
+    }
+    auto predictions = classifier->predict(*images, observer);
+    if (!predictions) {
+        return predictions.error();
+    }
+
+    SiteCalibrationResult result;
+    result.previousTemperature = card.calibration.temperature;
+    result.previousThreshold = card.spec.threshold;
+    result.card = card;
+    const std::vector<int> &labels = images->labels;
+    const double temperature = ml::fitTemperature(predictions->logits, 1, labels);
+    std::vector<float> before;
+    std::vector<float> after;
+    for (float logit : predictions->logits) {
+        before.push_back(float(ml::calibratedProbability(logit, card.calibration.temperature)));
+        after.push_back(float(ml::calibratedProbability(logit, temperature)));
+    }
+    const std::string source = "site sample " + index->root.filename().string() + " (" + job.fitSplit + ")";
+    result.card.calibration = {temperature, source, int(labels.size()), ml::expectedCalibrationError(labels, before),
+                               ml::expectedCalibrationError(labels, after), utcTimestamp()};
+    ml::OperatingPointRule rule{ml::OperatingPointRule::Kind::Sensitivity, 0.95};
+    if (job.operatingPoint) {
+        rule = *job.operatingPoint;
+    } else if (auto recorded = ml::parseOperatingPoint(card.operatingPoint.rule); recorded && !card.operatingPoint.rule.empty()) {
+        rule = *recorded;
+    }
+    auto threshold = ml::chooseThreshold(rule, labels, after);
+    if (!threshold) {
+        return Error{threshold.error().code, index->root.string() + ": " + threshold.error().message};
+    }
+    const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(labels, after, *threshold);
+    result.card.spec.threshold = *threshold;
+    result.card.operatingPoint = {ml::operatingPointSpec(rule), source, int(labels.size()), at.sensitivity,
+                                  at.specificity};
+    result.card.name = card.name + " [site-calibrated on " + index->root.filename().string() + "]";
+    std::error_code error;
+    if (fs::exists(job.out, error) && !fs::is_empty(job.out, error)) {
+        return makeError(ErrorCode::InvalidArgument, job.out.string() + ": exists and is not empty; choose a new folder");
+    }
+    // Laid out like a run (OUT/model/), so that evaluations land in OUT/evaluations/ and every
+    // command that takes a run takes it.
+    const fs::path modelDir = job.out / "model";
+    if (auto copied = copyModelFolder(classifier->modelDir(), modelDir, card); !copied) {
+        return copied.error();
+    }
+    if (auto written = ml::writeModelCard(modelDir / "model.json", result.card); !written) {
+        return written.error();
+    }
+    if (std::find(index->splits.begin(), index->splits.end(), job.evaluateSplit) != index->splits.end()) {
+        EvaluationJob evaluation;
+        evaluation.run = job.out;
+        evaluation.datasetDir = job.sample;
+        evaluation.split = job.evaluateSplit;
+        evaluation.device = job.device;
+        evaluation.cacheDir = job.cacheDir;
+        evaluation.bootstrap = job.bootstrap;
+        auto evaluated = runEvaluation(evaluation, observer);
+        if (!evaluated) {
+            return evaluated.error();
+        }
+        result.evaluation = std::move(*evaluated);
+    }
+    return result;
+}
+
+} // namespace cxr::pipeline
