@@ -95,6 +95,19 @@ private Q_SLOTS:
 
     // A confusion-matrix cell lists its images, most confident first, from a fresh evaluation
     // and from the saved one; a double-click asks for the Viewer with the run's model.
+    void robustnessReportFillsItsTab()
+    {
+        EvaluatePage page;
+        page.setRun(m_dir.filePath("run"));
+        page.setDataset(test::demoDataset());
+        page.setStressTest(true);
+        QVERIFY(page.evaluate()); // never reopened from saved predictions: they hold no shifts
+        QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 120000);
+        QVERIFY(page.statusText().contains("saved in the run folder"));
+        QCOMPARE(page.robustnessRows(), int(pipeline::stressShifts().size()));
+        QVERIFY(QFile::exists(m_dir.filePath("run/evaluations/test/stress.json")));
+    }
+
     void confusionCellShowsItsImages()
     {
         for (bool reuse : {false, true}) {

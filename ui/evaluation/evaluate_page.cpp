@@ -7,11 +7,13 @@
 #include "ui/common/path_field.h"
 #include "ui/common/polled_progress.h"
 #include "ui/dataset/thumbnail_model.h"
+#include "ui/evaluation/robustness_table.h"
 #include "ui/evaluation/run_comparison.h"
 #include "ui/report/evaluation_report.h"
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -68,8 +70,11 @@ EvaluatePage::EvaluatePage(QWidget *parent)
       m_roc(curvePlot(tr("1 − specificity"), tr("sensitivity"))), m_pr(curvePlot(tr("recall"), tr("precision"))),
       m_calibration(curvePlot(tr("mean predicted probability"), tr("observed share of positives"))),
       m_histogram(new QCustomPlot), m_plots(new QTabWidget), m_cellLabel(new QLabel),
-      m_cellView(new QListView), m_cellTiles(new ThumbnailModel(this)), m_comparison(new RunComparison)
+      m_cellView(new QListView), m_cellTiles(new ThumbnailModel(this)), m_comparison(new RunComparison),
+      m_stress(new QCheckBox(tr("Robustness report"))), m_robustness(new RobustnessTable)
 {
+    m_stress->setToolTip(tr("Also evaluate under contrast, gamma, blur, noise, JPEG, resolution, rotation "
+                            "and border-crop shifts (about ten times the work)"));
     // Calibration: the bins' points against the diagonal of perfect calibration.
     m_calibration->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
     m_calibration->graph(1)->setScatterStyle(QCPScatterStyle());
@@ -127,6 +132,7 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     splitRow->addWidget(m_split);
     splitRow->addWidget(new QLabel(tr("Device")));
     splitRow->addWidget(m_device);
+    splitRow->addWidget(m_stress);
     splitRow->addWidget(m_evaluate);
     m_cancel = new QPushButton(tr("Cancel"));
     m_cancel->setEnabled(false);
@@ -169,6 +175,7 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     cellLayout->addWidget(m_cellView, 1);
     m_plots->addTab(cellPage, tr("Cell images"));
     m_plots->addTab(m_comparison, tr("Compare"));
+    m_plots->addTab(m_robustness, tr("Robustness"));
     m_cellLabel->setWordWrap(true);
     m_cellLabel->setText(tr("Click a cell of the confusion matrix to see its images, most confident "
                             "first; double-click one to open it in the Viewer with its Grad-CAM."));
@@ -371,6 +378,10 @@ QString EvaluatePage::statusText() const
     return m_status->text();
 }
 
+void EvaluatePage::setStressTest(bool on) { m_stress->setChecked(on); }
+
+int EvaluatePage::robustnessRows() const { return m_robustness->rowCount(); }
+
 bool EvaluatePage::evaluate(bool reuseSaved)
 {
     if (m_job.isRunning()) {
@@ -382,6 +393,8 @@ bool EvaluatePage::evaluate(bool reuseSaved)
     job.split = m_split->currentText().toStdString();
     job.device = m_device->currentData().toString().toStdString();
     job.cacheDir = data::defaultCacheDir();
+    job.stress = m_stress->isChecked();
+    reuseSaved = reuseSaved && !job.stress; // saved predictions hold no shifted images
     m_status->setText(tr("Evaluating the %1 split…").arg(m_split->currentText()));
     m_evaluate->setEnabled(false);
     m_progress = std::make_shared<PolledProgress>();
@@ -433,6 +446,7 @@ bool EvaluatePage::evaluate(bool reuseSaved)
         }
         outcome.ok = true;
         outcome.oodFlagged = result->oodFlagged;
+        outcome.stress = std::move(result->stress);
         outcome.labels = std::move(result->labels);
         outcome.probabilities = std::move(result->probabilities);
         for (const std::string &file : result->files) {
@@ -470,6 +484,7 @@ void EvaluatePage::onEvaluated()
     m_classNames = outcome.classNames;
     m_modelName = outcome.modelName;
     m_temperature = outcome.temperature;
+    m_robustness->setRows(outcome.stress);
     const auto positives = std::count(m_labels.begin(), m_labels.end(), 1);
     m_status->setText(tr("%1 on the %2 split: %3 images, %4 %5 (prevalence %6). %7 %8")
                           .arg(m_modelName, m_evaluatedSplit)

@@ -11,6 +11,7 @@
 
 #include <memory>
 
+class QCheckBox;
 class QComboBox;
 class QCPItemStraightLine;
 class QCustomPlot;
@@ -26,6 +27,7 @@ class QTableWidget;
 namespace cxr::ui {
 
 struct PolledProgress;
+class RobustnessTable;
 class RunComparison;
 class ThumbnailModel;
 
@@ -59,6 +61,8 @@ public:
     bool hasResult() const { return !m_labels.empty(); }
     const ml::DiagnosticReport &report() const { return m_report; }
     QString statusText() const;
+    void setStressTest(bool on); // also the robustness report on the next Evaluate
+    int robustnessRows() const;
     QTableWidget *metricsTable() const { return m_metrics; }
     QTableWidget *confusionTable() const { return m_confusion; }
     // The images of one confusion-matrix cell (row: true class, column: called class) at the
@@ -101,6 +105,7 @@ private:
         double modelThreshold = 0.5;
         double temperature = 1; // the card's calibration: raw probabilities are recovered with it
         int oodFlagged = -1;    // images the guard flagged; -1: unknown (no guard, or reopened)
+        std::vector<pipeline::StressRow> stress; // the robustness report, when asked for
         bool reused = false;
     };
     QString trustText(const Outcome &outcome) const;
@@ -111,6 +116,8 @@ private:
     void drawCurves();
     void drawCalibrationAndHistogram();
     double m_temperature = 1; // of the evaluated model's card
+    QCheckBox *m_stress;            // also the robustness report
+    RobustnessTable *m_robustness;
 
     QLineEdit *m_run;
     QLineEdit *m_dataset;
