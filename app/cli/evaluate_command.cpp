@@ -28,6 +28,7 @@ Action addEvaluateCommand(CLI::App &app)
     command->add_option("dataset", job->datasetDir, "dataset folder")->required();
     command->add_option("--split", job->split, "split to evaluate")->capture_default_str();
     command->add_option("--device", job->device, "auto, cpu or cuda")->capture_default_str();
+    command->add_flag("--tta", job->tta, "test-time augmentation (mirror image and a rescaled crop)");
     auto threshold = std::make_shared<std::string>("model");
     command->add_option("--threshold", *threshold,
                         "decision threshold: a probability, 'model' (the model card's) or 'youden' "

@@ -40,6 +40,7 @@ struct ExplainOptions {
     ml::CamRequest request;
     pipeline::CamDisplay display;
     std::string device = "auto";
+    bool tta = false;
 };
 
 // predicted, positive, negative, or a class name of the model.
@@ -115,6 +116,7 @@ int runSingle(ExplainOptions &o)
     if (!classifier) {
         return reportError(classifier.error());
     }
+    classifier->setTestTimeAugmentation(o.tta);
     auto prediction = pipeline::predictImage(*classifier, image, &o.request);
     if (!prediction) {
         return reportError(prediction.error());
@@ -179,6 +181,7 @@ int runBatch(ExplainOptions &o)
     job.display = o.display;
     job.writeOverlays = !o.noOverlays;
     job.device = o.device;
+    job.tta = o.tta;
     TerminalProgress progress;
     progress.stage("Explaining images");
     auto result = pipeline::runBatchExplain(job, &progress);
@@ -250,6 +253,9 @@ Action addExplainCommand(CLI::App &app)
     command->add_flag("--no-overlays", o->noOverlays, "batch: predictions.csv only");
     command->add_flag("--json", o->json, "one image: print the result as JSON");
     command->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str();
+    command->add_flag("--tta", o->tta,
+                      "test-time augmentation: the probability of the image, its mirror image and a "
+                      "rescaled crop; the map of the image and its mirror image");
     return [o]() -> int {
         if (auto resolved = resolveTarget(*o); !resolved) {
             return reportError(resolved.error());

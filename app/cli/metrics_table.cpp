@@ -11,8 +11,9 @@ void printMetrics(const pipeline::EvaluationResult &r)
 {
     const ml::DiagnosticReport &report = r.report;
     const ml::ConfusionCounts &c = report.metrics.counts;
-    std::printf("Model %s on split '%s' (%lld images, positive class %s)\n", r.modelName.c_str(),
-                r.split.c_str(), static_cast<long long>(c.total()), r.classNames[1].c_str());
+    std::printf("Model %s on split '%s' (%lld images, positive class %s)%s\n", r.modelName.c_str(),
+                r.split.c_str(), static_cast<long long>(c.total()), r.classNames[1].c_str(),
+                r.tta ? ", with test-time augmentation" : "");
     std::printf("Threshold %.4f (%s); prevalence %.3f; majority-class baseline accuracy %.3f\n",
                 report.threshold, r.thresholdSource.c_str(), report.prevalence, report.majorityBaseline);
     std::printf("%-28s %8s   %s\n", "metric", "value",

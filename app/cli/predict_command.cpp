@@ -21,6 +21,7 @@ Action addPredictCommand(CLI::App &app)
     auto inputs = std::make_shared<std::vector<fs::path>>();
     auto json = std::make_shared<bool>(false);
     auto device = std::make_shared<std::string>("auto");
+    auto tta = std::make_shared<bool>(false);
     CLI::App *command = app.add_subcommand(
         "predict", "Predict images (JPEG, PNG, BMP, TIFF or DICOM; folders are searched) with a\n"
                    "trained model: the decision, its probability, the threshold and the model.");
@@ -28,7 +29,8 @@ Action addPredictCommand(CLI::App &app)
     command->add_option("images", *inputs, "image files or folders")->required();
     command->add_flag("--json", *json, "print a JSON array");
     command->add_option("--device", *device, "auto, cpu or cuda")->capture_default_str();
-    return [model, inputs, json, device]() -> int {
+    command->add_flag("--tta", *tta, "test-time augmentation: the mean of the image, its mirror image and a rescaled crop");
+    return [model, inputs, json, device, tta]() -> int {
         auto images = pipeline::findImages(*inputs);
         if (!images) {
             return reportError(images.error());
@@ -37,6 +39,7 @@ Action addPredictCommand(CLI::App &app)
         if (!classifier) {
             return reportError(classifier.error());
         }
+        classifier->setTestTimeAugmentation(*tta);
         nlohmann::json all = nlohmann::json::array();
         int failed = 0;
         for (const fs::path &image : *images) {

@@ -21,6 +21,61 @@ struct Classifier::Impl {
     ClassifierNet net;
     torch::Device device{torch::kCPU};
     std::optional<OodReference> ood;
+    bool testTimeAugmentation = false;
+
+    // The views a prediction averages: the image, its mirror image and a 90% central crop
+    // enlarged back (test-time augmentation), or the image alone.
+    std::vector<torch::Tensor> views(const torch::Tensor &x) const
+    {
+        if (!testTimeAugmentation) {
+            return {x};
+        }
+        namespace F = torch::nn::functional;
+        const std::int64_t side = x.size(2);
+        const std::int64_t kept = std::max<std::int64_t>(1, std::llround(0.9 * double(side)));
+        const std::int64_t offset = (side - kept) / 2;
+        const torch::Tensor crop = x.slice(2, offset, offset + kept).slice(3, offset, offset + kept);
+        const torch::Tensor rescaled = F::interpolate(
+            crop, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{side, x.size(3)}).mode(torch::kBilinear).align_corners(false));
+        return {x, x.flip({3}), rescaled};
+    }
+
+    // Logits averaged over the views, given the first view's feature map (computed anyway).
+    torch::Tensor averagedLogits(const torch::Tensor &x, const torch::Tensor &featureMap)
+    {
+        torch::NoGradGuard noGrad;
+        torch::Tensor sum = net->head(featureMap).detach().to(torch::kFloat32);
+        const std::vector<torch::Tensor> all = views(x);
+        for (std::size_t v = 1; v < all.size(); ++v) {
+            sum = sum + net->forward(all[v]).to(torch::kFloat32);
+        }
+        return sum / double(all.size());
+    }
+
+    // With test-time augmentation the map is the mean of the image's map and its mirror image's
+    // map flipped back, scaled to [0, 1] again; the crop view adds to the probability only, since
+    // its map covers part of the image.
+    void averageWithMirrorMap(CamMap &cam, const torch::Tensor &input, const CamRequest &request)
+    {
+        auto mirrored = computeCam(*net, input.flip({3}), request);
+        if (!mirrored || mirrored->values.size() != cam.values.size()) {
+            return;
+        }
+        float highest = 0;
+        for (int y = 0; y < cam.height; ++y) {
+            for (int x = 0; x < cam.width; ++x) {
+                float &value = cam.values[std::size_t(y * cam.width + x)];
+                value = (value + mirrored->values[std::size_t(y * cam.width + (cam.width - 1 - x))]) / 2;
+                highest = std::max(highest, value);
+            }
+        }
+        if (highest > 0) {
+            for (float &value : cam.values) {
+                value /= highest;
+            }
+        }
+        cam.flat = cam.flat && mirrored->flat;
+    }
 
     double temperature() const { return card.calibration.temperature; }
 
@@ -67,6 +122,10 @@ Classifier::~Classifier() = default;
 
 const ModelCard &Classifier::card() const { return m_impl->card; }
 const fs::path &Classifier::modelDir() const { return m_impl->modelDir; }
+void Classifier::setTestTimeAugmentation(bool on) { m_impl->testTimeAugmentation = on; }
+bool Classifier::testTimeAugmentation() const { return m_impl->testTimeAugmentation; }
+
+
 bool Classifier::hasOodGuard() const { return m_impl->ood.has_value(); }
 double Classifier::oodThreshold() const { return m_impl->card.ood.threshold; }
 
@@ -143,7 +202,7 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
         try {
             const auto x = toModelInput(images.slice(0, start, start + kBatch).to(m_impl->device));
             const auto featureMap = m_impl->net->features(x);
-            const auto logits = m_impl->net->head(featureMap).to(torch::kFloat32).to(torch::kCPU).contiguous();
+            const auto logits = m_impl->averagedLogits(x, featureMap).to(torch::kCPU).contiguous();
             if (auto finite = m_impl->checkFinite(logits); !finite) {
                 return finite.error();
             }
@@ -179,10 +238,26 @@ Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamReq
     withThreshold.decisionThreshold = m_impl->card.spec.threshold;
     withThreshold.temperature = m_impl->temperature();
     try {
+        torch::Tensor averaged;
+        if (m_impl->testTimeAugmentation) {
+            // The probability is the views' average; the class the map explains follows it.
+            torch::NoGradGuard noGrad;
+            averaged = m_impl->averagedLogits(*input, m_impl->net->features(*input)) / m_impl->temperature();
+            if (averaged.size(1) == 1 && request.target == CamTarget::Predicted && request.targetClass < 0) {
+                withThreshold.targetClass =
+                    torch::sigmoid(averaged)[0][0].item<double>() >= withThreshold.decisionThreshold ? 1 : 0;
+            }
+        }
         torch::Tensor featureMap;
         auto cam = computeCam(*m_impl->net, *input, withThreshold, &featureMap);
         if (!cam) {
             return cam;
+        }
+        if (averaged.defined()) {
+            m_impl->averageWithMirrorMap(*cam, *input, withThreshold);
+            const torch::Tensor p = probabilitiesFromLogits(averaged).to(torch::kCPU).to(torch::kFloat64).contiguous();
+            cam->classProbabilities.assign(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
+            cam->probability = cam->classProbabilities.size() > 1 ? cam->classProbabilities[1] : 0;
         }
         for (double p : cam->classProbabilities) {
             if (!std::isfinite(p)) {

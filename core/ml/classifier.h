@@ -102,6 +102,13 @@ public:
     const ModelCard &card() const;
     const std::filesystem::path &modelDir() const;
 
+    // Test-time augmentation: probabilities from the mean logit of the image, its mirror image
+    // and a 90% central crop enlarged back (three forward passes); explain() maps the mean of
+    // the image's and its mirror image's maps. Off by default. The out-of-distribution score
+    // stays that of the image itself.
+    void setTestTimeAugmentation(bool on);
+    bool testTimeAugmentation() const;
+
     // Whether the model has an out-of-distribution guard, and the score above which an image
     // is outside what it was trained on (scores are about 1 for images like its training set).
     bool hasOodGuard() const;

@@ -67,6 +67,7 @@ nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &c
             {"model_name", classifier.card().name},
             {"threshold", classifier.card().spec.threshold},
             {"temperature", classifier.card().calibration.temperature},
+            {"tta", job.tta},
             {"weights_sha256", classifier.card().weightsSha256},
             {"method", camMethodName(job.request.method)},
             {"target", int(job.request.target)},
@@ -200,6 +201,7 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
     if (!classifier) {
         return classifier.error();
     }
+    classifier->setTestTimeAugmentation(job.tta);
     auto inputs = listInputs(job);
     if (!inputs) {
         return inputs.error();

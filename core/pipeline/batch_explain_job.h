@@ -27,6 +27,7 @@ struct BatchExplainJob {
     bool writeOverlays = true;
     int overlayMaxSide = 1024; // overlays are drawn on the image shrunk to this long side
     std::string device = "auto";
+    bool tta = false; // test-time augmentation (ml::Classifier::setTestTimeAugmentation)
 };
 
 struct BatchRow {

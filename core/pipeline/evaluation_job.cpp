@@ -70,6 +70,7 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
                                           {"ci_high", number(report.intervals[d].high)}};
     }
     metrics["threshold_source"] = result.thresholdSource;
+    metrics["test_time_augmentation"] = result.tta;
     metrics["metrics"] = diagnostic;
     metrics["prevalence"] = number(report.prevalence);
     metrics["majority_baseline_accuracy"] = number(report.majorityBaseline);
@@ -106,6 +107,7 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     if (!classifier) {
         return classifier.error();
     }
+    classifier->setTestTimeAugmentation(job.tta);
     const ml::ModelSpec &spec = classifier->card().spec;
     if (spec.classNames.size() != 2) {
         return makeError(ErrorCode::Unsupported,
@@ -165,6 +167,7 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     result.files.assign(images->paths.begin(), images->paths.end());
     result.probabilities = std::move(positive);
     result.validationMetrics = classifier->card().validationMetrics;
+    result.tta = job.tta;
     result.temperature = classifier->card().calibration.temperature;
     std::vector<float> uncalibrated;
     for (float logit : predictions->logits) {

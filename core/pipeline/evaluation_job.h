@@ -28,6 +28,7 @@ struct EvaluationJob {
     ml::BootstrapSettings bootstrap;
     // Also the robustness report: the metrics under controlled shifts (stress_test.h).
     bool stress = false;
+    bool tta = false; // test-time augmentation (ml::Classifier::setTestTimeAugmentation)
 };
 
 struct EvaluationResult {
@@ -53,6 +54,7 @@ struct EvaluationResult {
     std::map<std::string, double> validationMetrics;
     // With EvaluationJob::stress: one row per shift, the first unshifted; saved in stress.json.
     std::vector<StressRow> stress;
+    bool tta = false; // the probabilities are test-time augmented
 };
 
 // Predicts every image of the split with the run's model and computes the metrics at the

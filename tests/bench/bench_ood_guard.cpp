@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The out-of-distribution guard's cost per prediction: the same trained model with its guard
-// and without it (a copy of its model folder whose card drops the guard), in the same run.
+// What trust costs per prediction, each against a plain prediction in the same run: the
+// out-of-distribution guard (the same trained model with its guard and without it, a copy of
+// its model folder whose card drops the guard), and test-time augmentation (three views).
 // Two views: predictImage on one radiograph (decode, header checks, forward pass, score), and
 // Classifier::predict on a batch of 64 model inputs (forward pass and score only).
 //
@@ -74,6 +75,11 @@ int main(int argc, char **argv)
     const double without = bench::medianMs(15, [&] { (void)pipeline::predictImage(*plain, image); });
     std::printf("predictImage (%s): %.2f ms with the guard, %.2f ms without (%.3fx)\n",
                 image.filename().string().c_str(), withGuard, without, withGuard / without);
+    plain->setTestTimeAugmentation(true);
+    const double augmented = bench::medianMs(15, [&] { (void)pipeline::predictImage(*plain, image); });
+    plain->setTestTimeAugmentation(false);
+    std::printf("predictImage with test-time augmentation: %.2f ms, %.2fx the plain prediction\n", augmented,
+                augmented / without);
 
     const ml::ModelSpec &spec = card.spec;
     ImageArrays batch;

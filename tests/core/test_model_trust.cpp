@@ -145,6 +145,43 @@ private Q_SLOTS:
         QVERIFY(std::abs(explained->probability - predicted->probability(0, 1)) < 1e-4);
     }
 
+    void testTimeAugmentationAveragesViewsConsistently()
+    {
+        auto classifier = ml::Classifier::open(m_run, "cpu");
+        QVERIFY(classifier.ok());
+        std::vector<float> image(64 * 64);
+        for (std::size_t i = 0; i < image.size(); ++i) {
+            image[i] = float((i % 64) * (i / 64)) / (64.0f * 64.0f); // brighter to the right: not symmetric
+        }
+        ImageArrays arrays;
+        arrays.channels = 1;
+        arrays.height = arrays.width = 64;
+        std::vector<std::uint8_t> bytes;
+        for (float v : image) {
+            bytes.push_back(std::uint8_t(std::lround(v * 255)));
+        }
+        arrays.pixels = PixelBuffer(std::move(bytes));
+        arrays.labels = {-1};
+        auto plain = classifier->predict(arrays);
+        classifier->setTestTimeAugmentation(true);
+        auto augmented = classifier->predict(arrays);
+        QVERIFY(plain.ok() && augmented.ok());
+        QVERIFY(augmented->probability(0, 1) != plain->probability(0, 1)); // three views, not one
+        QCOMPARE(augmented->oodScores, plain->oodScores);                  // the image's own score
+        std::vector<float> levels;
+        for (std::uint8_t level : std::vector<std::uint8_t>(arrays.pixels.begin(), arrays.pixels.end())) {
+            levels.push_back(float(level) / 255.0f);
+        }
+        auto explained = classifier->explain(levels, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
+        QVERIFY(explained.ok());
+        QVERIFY(std::abs(explained->probability - augmented->probability(0, 1)) < 1e-4);
+        QCOMPARE(explained->explainedClass,
+                 explained->probability >= classifier->card().spec.threshold ? 1 : 0);
+        for (float v : explained->values) {
+            QVERIFY(v >= 0.0f && v <= 1.0f);
+        }
+    }
+
     void nonChestDicomAndColourPicturesAreOutside_data()
     {
         QTest::addColumn<QString>("file");

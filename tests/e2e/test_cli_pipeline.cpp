@@ -163,6 +163,11 @@ private Q_SLOTS:
             QStringLiteral("threshold %1").arg(first["threshold"].toDouble(), 0, 'f', 2)));
         QVERIFY(first.contains("ood") && first["ood_score"].isDouble() && first.contains("ood_reason"));
 
+        const Outcome augmented = runCli({"predict", run, firstDemoImage(), "--json", "--tta", "--device", "cpu"});
+        QVERIFY2(augmented.exitCode == 0, qPrintable(augmented.err));
+        QVERIFY(QJsonDocument::fromJson(augmented.out.toUtf8()).array()[0].toObject()["probability"].toDouble() !=
+                first["probability"].toDouble());
+
         // An image no chest model was trained on: the warning comes before the prediction.
         const Outcome ct = runCli({"predict", run, test::dicomFile("CT_small.dcm"), "--device", "cpu"});
         QVERIFY2(ct.exitCode == 0, qPrintable(ct.err));
