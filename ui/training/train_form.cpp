@@ -9,6 +9,7 @@
 #include "core/data/tensor_cache.h"
 #include "core/ml/device.h"
 #include "core/ml/lr_schedule.h"
+#include "core/ml/training_recipe.h"
 #include "ui/common/path_field.h"
 
 #include <QCheckBox>
@@ -62,6 +63,8 @@ TrainForm::TrainForm(QWidget *parent)
       m_schedule(new QComboBox), m_epochs(new QSpinBox), m_batch(new QSpinBox), m_earlyStop(new QSpinBox),
       m_balance(new QComboBox), m_augmentation(new QComboBox), m_device(new QComboBox),
       m_precision(new QComboBox), m_seed(new QSpinBox), m_deterministic(new QCheckBox(tr("Deterministic"))),
+      m_recipe(new QComboBox), m_labelSmoothing(decimalSpin(0, 0.45, 0.01, 2)),
+      m_weightAverage(decimalSpin(0, 0.9999, 0.0005, 4)), m_selectBy(new QComboBox), m_operatingPoint(new QComboBox),
       m_checkpointMinutes(new QDoubleSpinBox), m_momentum(decimalSpin(0, 0.99, 0.01, 3)),
       m_nesterov(new QCheckBox(tr("Nesterov momentum"))), m_plateauFactor(decimalSpin(0.01, 0.99, 0.05, 2)),
       m_plateauPatience(integerSpin(0, 100)), m_plateauCooldown(integerSpin(0, 100)),
@@ -103,6 +106,21 @@ TrainForm::TrainForm(QWidget *parent)
     for (const std::string &preset : augmentationPresetNames()) {
         m_augmentation->addItem(QString::fromStdString(preset), QString::fromStdString(preset));
     }
+    m_recipe->addItem(tr("Custom"), QString());
+    m_recipe->addItem(tr("Recommended for the CPU (small-cnn, 192 px, 16 epochs)"), QStringLiteral("recommended"));
+    m_recipe->addItem(tr("Recommended for a GPU (ResNet-18, 224 px, 40 epochs)"), QStringLiteral("recommended-gpu"));
+    m_recipe->setToolTip(tr("Fills the form with settings chosen on validation and the robustness report "
+                            "(docs/benchmarks.md); change any field afterwards"));
+    m_weightAverage->setSpecialValueText(tr("off"));
+    m_weightAverage->setToolTip(tr("Validate and keep a moving average of the weights; 0.998 is about the last 500 steps"));
+    m_labelSmoothing->setToolTip(tr("Move the training targets this far towards uniform"));
+    m_selectBy->addItem(tr("lowest validation loss"), QStringLiteral("loss"));
+    m_selectBy->addItem(tr("highest validation AUC"), QStringLiteral("auc"));
+    for (const char *rule : {"sensitivity:0.95", "sensitivity:0.9", "specificity:0.9", "youden", "fixed:0.5"}) {
+        m_operatingPoint->addItem(QString::fromLatin1(rule), QString::fromLatin1(rule));
+    }
+    m_operatingPoint->setToolTip(tr("How the decision threshold is chosen on validation after training "
+                                    "(after temperature scaling); recorded in the model card"));
     m_device->addItem(tr("Automatic (GPU if any)"), QStringLiteral("auto"));
     for (const ml::ComputeDevice &device : ml::listComputeDevices()) {
         QString label = QString::fromStdString(device.name);
@@ -145,6 +163,7 @@ TrainForm::TrainForm(QWidget *parent)
     form->addRow(QString(), m_splitCheckLabel);
     form->addRow(tr("Runs folder"), withBrowseButton(m_runsFolder, PathKind::Folder, tr("Folder for run folders"), this));
     form->addRow(tr("Run name"), m_runName);
+    form->addRow(tr("Recipe"), m_recipe);
     form->addRow(tr("Model"), m_model);
     form->addRow(tr("Input size"), m_inputSize);
     form->addRow(tr("Channels"), m_channels);
@@ -168,6 +187,10 @@ TrainForm::TrainForm(QWidget *parent)
     form->addRow(tr("Early stopping"), m_earlyStop);
     form->addRow(tr("Balancing"), m_balance);
     form->addRow(tr("Augmentation"), augmentRow);
+    form->addRow(tr("Label smoothing"), m_labelSmoothing);
+    form->addRow(tr("Weight average"), m_weightAverage);
+    form->addRow(tr("Keep the epoch with"), m_selectBy);
+    form->addRow(tr("Threshold for"), m_operatingPoint);
     form->addRow(tr("Device"), m_device);
     form->addRow(tr("Precision"), m_precision);
     form->addRow(tr("Seed"), m_seed);
@@ -187,6 +210,7 @@ TrainForm::TrainForm(QWidget *parent)
 
     restore();
     showRelevantRows();
+    connect(m_recipe, &QComboBox::activated, this, [this] { applyRecipe(m_recipe->currentData().toString()); });
     connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainForm::showRelevantRows);
     connect(m_schedule, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainForm::showRelevantRows);
     // The split check runs when the dataset field rests for a moment, on a worker thread.
@@ -250,7 +274,27 @@ ml::TrainSettings TrainForm::settings() const
     // Every step in steps.csv, so that a past run's curves redraw as finely as they were
     // watched (about 40 bytes a step).
     s.logEverySteps = 1;
+    s.labelSmoothing = m_labelSmoothing->value();
+    s.emaDecay = m_weightAverage->value();
+    s.selectByAuc = m_selectBy->currentData().toString() == QLatin1String("auc");
+    // The list holds only rules that parse.
+    if (auto rule = ml::parseOperatingPoint(m_operatingPoint->currentData().toString().toStdString())) {
+        s.operatingPoint = *rule;
+    }
     return s;
+}
+
+bool TrainForm::applyRecipe(const QString &name)
+{
+    const auto recipe = ml::trainingRecipe(name.toStdString(), settings());
+    if (!recipe) {
+        return false;
+    }
+    const QString dataset = m_dataset->text();
+    setFromRun(*recipe);
+    m_dataset->setText(dataset); // a recipe knows no dataset
+    m_recipe->setCurrentIndex(m_recipe->findData(name));
+    return true;
 }
 
 pipeline::TrainJob TrainForm::job() const
@@ -379,6 +423,16 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_seed->setValue(int(s.seed));
     m_deterministic->setChecked(s.deterministic);
     m_checkpointMinutes->setValue(s.checkpointMinutes);
+    m_labelSmoothing->setValue(s.labelSmoothing);
+    m_weightAverage->setValue(s.emaDecay);
+    m_selectBy->setCurrentIndex(s.selectByAuc ? 1 : 0);
+    const int rule = m_operatingPoint->findData(QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)));
+    if (rule < 0) { // a rule typed on the command line: shown as it is
+        m_operatingPoint->addItem(QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)),
+                                  QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)));
+    }
+    m_operatingPoint->setCurrentIndex(m_operatingPoint->findData(QString::fromStdString(ml::operatingPointSpec(s.operatingPoint))));
+    m_recipe->setCurrentIndex(0);
     suggestRunName();
 }
 
@@ -421,6 +475,10 @@ void TrainForm::remember() const
     settings.setValue(QStringLiteral("stepEpochs"), m_stepEpochs->value());
     settings.setValue(QStringLiteral("stepGamma"), m_stepGamma->value());
     settings.setValue(QStringLiteral("warmupEpochs"), m_warmupEpochs->value());
+    settings.setValue(QStringLiteral("labelSmoothing"), m_labelSmoothing->value());
+    settings.setValue(QStringLiteral("weightAverage"), m_weightAverage->value());
+    settings.setValue(QStringLiteral("selectBy"), m_selectBy->currentData());
+    settings.setValue(QStringLiteral("operatingPoint"), m_operatingPoint->currentData());
     settings.endGroup();
     // Shared with the Dataset page's balancing choice.
     settings.setValue(QStringLiteral("training/balance"), m_balance->currentData());
@@ -465,8 +523,16 @@ void TrainForm::restore()
     m_stepEpochs->setValue(settings.value(QStringLiteral("stepEpochs"), schedule.stepEpochs).toInt());
     m_stepGamma->setValue(settings.value(QStringLiteral("stepGamma"), schedule.gamma).toDouble());
     m_warmupEpochs->setValue(settings.value(QStringLiteral("warmupEpochs"), schedule.warmupEpochs).toInt());
+    m_labelSmoothing->setValue(settings.value(QStringLiteral("labelSmoothing"), 0.0).toDouble());
+    m_weightAverage->setValue(settings.value(QStringLiteral("weightAverage"), 0.0).toDouble());
+    choose(m_selectBy, settings.value(QStringLiteral("selectBy"), QStringLiteral("loss")));
+    choose(m_operatingPoint, settings.value(QStringLiteral("operatingPoint"), QStringLiteral("sensitivity:0.95")));
+    const bool firstTime = !settings.contains(QStringLiteral("model"));
     settings.endGroup();
     choose(m_balance, settings.value(QStringLiteral("training/balance"), QStringLiteral("none")));
+    if (firstTime) {
+        applyRecipe(QStringLiteral("recommended")); // the default for real work
+    }
     suggestRunName();
 }
 

@@ -40,6 +40,9 @@ public:
     void setEpochs(int epochs);
     void setInputSize(int pixels);
     void setModel(const QString &architecture);
+    // Fills the form with a named recipe (ml::trainingRecipeNames()), keeping the dataset,
+    // runs folder, device and seed; false for an unknown name.
+    bool applyRecipe(const QString &name);
     // Writes the fields to QSettings (also done when a run starts).
     void remember() const;
     // The dataset's split check as shown under the dataset field (empty while it runs).
@@ -80,6 +83,11 @@ private:
     QSpinBox *m_batch;
     QSpinBox *m_earlyStop;
     QComboBox *m_balance;
+    QComboBox *m_recipe;              // fills the form; "custom" once a field is changed by hand
+    QDoubleSpinBox *m_labelSmoothing;
+    QDoubleSpinBox *m_weightAverage;  // decay of the weights' moving average; 0: off
+    QComboBox *m_selectBy;            // loss or auc
+    QComboBox *m_operatingPoint;      // how the threshold is chosen on validation
     QComboBox *m_augmentation;
     QComboBox *m_device;
     QComboBox *m_precision;
