@@ -232,23 +232,29 @@ void addTrustSection(PageFlow &flow, QPainter &painter, const ml::ModelCard &car
     const ml::CalibrationRecord &calibration = card.calibration;
     const double temperature = calibration.temperature;
     const std::vector<float> raw = ml::uncalibratedProbabilities(input.probabilities, temperature);
+    // Short cells, one fact each: the report's tables do not wrap.
     std::vector<QStringList> rows{{QObject::tr("what"), QObject::tr("value")}};
     rows.push_back({QObject::tr("card threshold"),
                     point.rule.empty() ? QObject::tr("%1, set by hand").arg(number(card.spec.threshold, 3))
-                                       : QObject::tr("%1, chosen for %2 on %3 %4 images (there: sensitivity %5, specificity %6)")
-                                             .arg(number(card.spec.threshold, 3), QString::fromStdString(point.rule))
-                                             .arg(point.images)
-                                             .arg(QString::fromStdString(point.chosenOn), number(point.sensitivity),
-                                                  number(point.specificity))});
-    rows.push_back({QObject::tr("calibration"),
-                    calibration.fittedOn.empty()
-                        ? QObject::tr("none")
-                        : QObject::tr("temperature %1 fitted on %2 %3 images (expected calibration error there %4 → %5)")
-                              .arg(number(temperature, 3))
-                              .arg(calibration.images)
-                              .arg(QString::fromStdString(calibration.fittedOn), number(calibration.eceBefore),
-                                   number(calibration.eceAfter))});
-    rows.push_back({QObject::tr("calibration error on this split"),
+                                       : QObject::tr("%1 for %2").arg(number(card.spec.threshold, 3),
+                                                                      QString::fromStdString(point.rule))});
+    if (!point.rule.empty()) {
+        rows.push_back({QObject::tr("chosen on"), QObject::tr("%1 %2 images: sensitivity %3, specificity %4")
+                                                      .arg(point.images)
+                                                      .arg(QString::fromStdString(point.chosenOn), number(point.sensitivity),
+                                                           number(point.specificity))});
+    }
+    if (calibration.fittedOn.empty()) {
+        rows.push_back({QObject::tr("calibration"), QObject::tr("none")});
+    } else {
+        rows.push_back({QObject::tr("calibration"), QObject::tr("temperature %1 on %2 %3 images")
+                                                        .arg(number(temperature, 3))
+                                                        .arg(calibration.images)
+                                                        .arg(QString::fromStdString(calibration.fittedOn))});
+        rows.push_back({QObject::tr("calibration error there"),
+                        QObject::tr("%1 before, %2 after").arg(number(calibration.eceBefore), number(calibration.eceAfter))});
+    }
+    rows.push_back({QObject::tr("calibration error here"),
                     QObject::tr("%1 uncalibrated, %2 calibrated")
                         .arg(number(ml::expectedCalibrationError(input.labels, raw)),
                              number(ml::expectedCalibrationError(input.labels, input.probabilities)))});
@@ -256,14 +262,12 @@ void addTrustSection(PageFlow &flow, QPainter &painter, const ml::ModelCard &car
                     card.ood.method.empty() ? QObject::tr("none (the model predates it)")
                     : input.oodFlagged < 0
                         ? QObject::tr("fitted on %1 training images").arg(card.ood.referenceImages)
-                        : QObject::tr("fitted on %1 training images; %2 of %3 images of this split flagged")
-                              .arg(card.ood.referenceImages)
-                              .arg(input.oodFlagged)
-                              .arg(input.labels.size())});
+                        : QObject::tr("%1 of %2 images here flagged").arg(input.oodFlagged).arg(input.labels.size())});
     const auto validationAuc = card.validationMetrics.find("auc");
     const auto validationAccuracy = card.validationMetrics.find("accuracy");
-    if (validationAuc != card.validationMetrics.end() && validationAccuracy != card.validationMetrics.end()) {
-        rows.push_back({QObject::tr("validation → this split"),
+    if (input.split != QLatin1String("val") && validationAuc != card.validationMetrics.end() &&
+        validationAccuracy != card.validationMetrics.end()) {
+        rows.push_back({QObject::tr("validation → here"),
                         QObject::tr("accuracy %1 → %2, ROC AUC %3 → %4")
                             .arg(number(validationAccuracy->second), number(report.metrics.accuracy),
                                  number(validationAuc->second), number(report.metrics.rocAuc))});
