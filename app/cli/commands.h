@@ -65,6 +65,7 @@ Action addCacheCommand(CLI::App &app);
 Action addAugmentCommand(CLI::App &app);
 Action addExportCommand(CLI::App &app);
 Action addCalibrateCommand(CLI::App &app);
+Action addEnsembleCommand(CLI::App &app);
 Action addDevicesCommand(CLI::App &app);
 
 } // namespace cxr::cli

@@ -29,6 +29,7 @@ int main(int argc, char **argv)
     add(cxr::cli::addExplainCommand);
     add(cxr::cli::addExportCommand);
     add(cxr::cli::addCalibrateCommand);
+    add(cxr::cli::addEnsembleCommand);
     add(cxr::cli::addAugmentCommand);
     add(cxr::cli::addInfoCommand);
     add(cxr::cli::addDevicesCommand);

@@ -1,119 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/classifier.h"
 
+#include "core/ml/classifier_impl.h"
 #include "core/ml/device.h"
-#include "core/ml/gradcam.h"
-#include "core/ml/models.h"
-#include "core/ml/ood_guard.h"
 #include "core/ml/file_digest.h"
-#include "core/ml/tensor_batches.h"
 #include "core/ml/trained_model.h"
-#include "core/ml/torch_errors.h"
-#include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
 
 namespace fs = std::filesystem;
-
-struct Classifier::Impl {
-    ModelCard card;
-    fs::path modelDir;
-    ClassifierNet net;
-    torch::Device device{torch::kCPU};
-    std::optional<OodReference> ood;
-    bool testTimeAugmentation = false;
-
-    // The views a prediction averages: the image, its mirror image and a 90% central crop
-    // enlarged back (test-time augmentation), or the image alone.
-    std::vector<torch::Tensor> views(const torch::Tensor &x) const
-    {
-        if (!testTimeAugmentation) {
-            return {x};
-        }
-        namespace F = torch::nn::functional;
-        const std::int64_t side = x.size(2);
-        const std::int64_t kept = std::max<std::int64_t>(1, std::llround(0.9 * double(side)));
-        const std::int64_t offset = (side - kept) / 2;
-        const torch::Tensor crop = x.slice(2, offset, offset + kept).slice(3, offset, offset + kept);
-        const torch::Tensor rescaled = F::interpolate(
-            crop, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{side, x.size(3)}).mode(torch::kBilinear).align_corners(false));
-        return {x, x.flip({3}), rescaled};
-    }
-
-    // Logits averaged over the views, given the first view's feature map (computed anyway).
-    torch::Tensor averagedLogits(const torch::Tensor &x, const torch::Tensor &featureMap)
-    {
-        torch::NoGradGuard noGrad;
-        torch::Tensor sum = net->head(featureMap).detach().to(torch::kFloat32);
-        const std::vector<torch::Tensor> all = views(x);
-        for (std::size_t v = 1; v < all.size(); ++v) {
-            sum = sum + net->forward(all[v]).to(torch::kFloat32);
-        }
-        return sum / double(all.size());
-    }
-
-    // With test-time augmentation the map is the mean of the image's map and its mirror image's
-    // map flipped back, scaled to [0, 1] again; the crop view adds to the probability only, since
-    // its map covers part of the image.
-    void averageWithMirrorMap(CamMap &cam, const torch::Tensor &input, const CamRequest &request)
-    {
-        auto mirrored = computeCam(*net, input.flip({3}), request);
-        if (!mirrored || mirrored->values.size() != cam.values.size()) {
-            return;
-        }
-        float highest = 0;
-        for (int y = 0; y < cam.height; ++y) {
-            for (int x = 0; x < cam.width; ++x) {
-                float &value = cam.values[std::size_t(y * cam.width + x)];
-                value = (value + mirrored->values[std::size_t(y * cam.width + (cam.width - 1 - x))]) / 2;
-                highest = std::max(highest, value);
-            }
-        }
-        if (highest > 0) {
-            for (float &value : cam.values) {
-                value /= highest;
-            }
-        }
-        cam.flat = cam.flat && mirrored->flat;
-    }
-
-    double temperature() const { return card.calibration.temperature; }
-
-    // Damaged weights give NaN or infinite outputs: refused, never shown as a probability.
-    Error notANumber() const
-    {
-        return makeError(ErrorCode::Corrupt, modelDir.string() + ": the model's output is not a number "
-                                                                 "(NaN or infinite); its weights are damaged or unusable");
-    }
-    Status checkFinite(const torch::Tensor &logits) const
-    {
-        if (!torch::isfinite(logits).all().item<bool>()) {
-            return notANumber();
-        }
-        return Ok{};
-    }
-
-    // One image of the card's input spec as a [1, C, H, W] tensor on the device (on the CPU a
-    // view of image, which must outlive it).
-    Result<torch::Tensor> inputTensor(const std::vector<float> &image) const
-    {
-        const ModelSpec &spec = card.spec;
-        const std::size_t expected = std::size_t(spec.channels) * spec.inputSize * spec.inputSize;
-        if (image.size() != expected) {
-            return makeError(ErrorCode::Incompatible,
-                             "image does not match the model input (" + std::to_string(spec.channels) +
-                                 "x" + std::to_string(spec.inputSize) + "x" +
-                                 std::to_string(spec.inputSize) + ")");
-        }
-        try {
-            return torch::from_blob(const_cast<float *>(image.data()),
-                                    {1, spec.channels, spec.inputSize, spec.inputSize}, torch::kFloat32)
-                .to(device);
-        } catch (const std::exception &e) {
-            return makeError(ErrorCode::Internal, "cannot copy the image to " + device.str() + " (" + errorSummary(e) + ")");
-        }
-    }
-};
 
 Classifier::Classifier(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Classifier::Classifier(Classifier &&) noexcept = default;
@@ -122,12 +17,27 @@ Classifier::~Classifier() = default;
 
 const ModelCard &Classifier::card() const { return m_impl->card; }
 const fs::path &Classifier::modelDir() const { return m_impl->modelDir; }
-void Classifier::setTestTimeAugmentation(bool on) { m_impl->testTimeAugmentation = on; }
+void Classifier::setTestTimeAugmentation(bool on)
+{
+    m_impl->testTimeAugmentation = on;
+    for (Classifier &member : m_impl->members) {
+        member.setTestTimeAugmentation(on);
+    }
+}
 bool Classifier::testTimeAugmentation() const { return m_impl->testTimeAugmentation; }
 
 
-bool Classifier::hasOodGuard() const { return m_impl->ood.has_value(); }
-double Classifier::oodThreshold() const { return m_impl->card.ood.threshold; }
+bool Classifier::hasOodGuard() const
+{
+    if (m_impl->members.empty()) {
+        return m_impl->ood.has_value();
+    }
+    return std::all_of(m_impl->members.begin(), m_impl->members.end(),
+                       [](const Classifier &member) { return member.hasOodGuard(); });
+}
+
+// An ensemble's score is its members' largest score over their own threshold: 1 is the limit.
+double Classifier::oodThreshold() const { return m_impl->members.empty() ? m_impl->card.ood.threshold : 1.0; }
 
 Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::string &device)
 {
@@ -144,6 +54,12 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
     impl->card = std::move(folder->card);
     impl->modelDir = std::move(folder->dir);
     impl->device = torch::Device(*resolved);
+    if (impl->card.isEnsemble()) {
+        if (auto opened = impl->openMembers(device); !opened) {
+            return opened.error();
+        }
+        return Classifier(std::move(impl));
+    }
     auto net = loadTrainedNet(impl->modelDir, impl->card);
     if (!net) {
         return net.error();
@@ -177,6 +93,9 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
 
 Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObserver *observer)
 {
+    if (!m_impl->members.empty()) {
+        return m_impl->predictWithMembers(arrays, observer);
+    }
     const ModelSpec &spec = m_impl->card.spec;
     if (arrays.channels != spec.channels || arrays.height != spec.inputSize ||
         arrays.width != spec.inputSize) {
@@ -226,10 +145,16 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
     return predictions;
 }
 
-std::vector<std::string> Classifier::camLayers() const { return m_impl->net->stageNames(); }
+std::vector<std::string> Classifier::camLayers() const
+{
+    return m_impl->members.empty() ? m_impl->net->stageNames() : m_impl->members.front().camLayers();
+}
 
 Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamRequest &request)
 {
+    if (!m_impl->members.empty()) {
+        return m_impl->explainWithMembers(image, request);
+    }
     auto input = m_impl->inputTensor(image);
     if (!input) {
         return input.error();
@@ -276,6 +201,21 @@ Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamReq
 Result<Faithfulness> Classifier::faithfulness(const std::vector<float> &image, const CamMap &map,
                                               double topFraction)
 {
+    if (!m_impl->members.empty()) {
+        Faithfulness mean;
+        for (Classifier &member : m_impl->members) {
+            auto measured = member.faithfulness(image, map, topFraction);
+            if (!measured) {
+                return measured;
+            }
+            const double share = 1.0 / double(m_impl->members.size());
+            mean.topFraction = measured->topFraction;
+            mean.original += measured->original * share;
+            mean.regionRemoved += measured->regionRemoved * share;
+            mean.regionKept += measured->regionKept * share;
+        }
+        return mean;
+    }
     auto input = m_impl->inputTensor(image);
     if (!input) {
         return input.error();

@@ -60,6 +60,10 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
                     {"validation_images", d.validationImages},
                     {"validation_flagged", d.validationFlagged}};
     }
+    if (card.isEnsemble()) {
+        j["ensemble"] = {{"members", card.ensembleMembers}, {"weights_sha256", card.ensembleMemberSha256}};
+        j.erase("weights");
+    }
     if (card.population.stated()) {
         j["population"] = {{"min_age_years", card.population.minAgeYears},
                            {"max_age_years", card.population.maxAgeYears}};
@@ -174,7 +178,14 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         if (j.contains("custom_cnn")) {
             s.custom = j.at("custom_cnn").get<CustomCnnOptions>();
         }
-        if (!isKnownArchitecture(s.architecture)) {
+        if (j.contains("ensemble")) {
+            card.ensembleMembers = j.at("ensemble").at("members").get<std::vector<std::string>>();
+            card.ensembleMemberSha256 = j.at("ensemble").value("weights_sha256", std::vector<std::string>{});
+            if (s.architecture != "ensemble" || card.ensembleMembers.size() < 2 ||
+                card.ensembleMemberSha256.size() != card.ensembleMembers.size()) {
+                return refuse("an ensemble needs at least two members, each with its weights' SHA-256");
+            }
+        } else if (!isKnownArchitecture(s.architecture)) {
             return makeError(ErrorCode::Incompatible, file.string() + ": unknown architecture '" +
                                                           s.architecture + "'");
         }

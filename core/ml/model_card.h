@@ -71,6 +71,11 @@ struct ModelCard {
     OperatingPointRecord operatingPoint;
     OodRecord ood;
     PopulationRecord population;
+    // An ensemble's card (architecture "ensemble"): its members' model folders, absolute, and
+    // the SHA-256 of each member's weights when the ensemble was made. Empty for one model.
+    std::vector<std::string> ensembleMembers;
+    std::vector<std::string> ensembleMemberSha256;
+    bool isEnsemble() const { return !ensembleMembers.empty(); }
     ReviewSummary review;
     bool approvedForUse = false; // set only after review, never by training
     std::string approvedAt;      // ISO 8601 UTC

@@ -25,7 +25,11 @@ Status copyModelFolder(const fs::path &from, const fs::path &to, const ml::Model
     if (error) {
         return makeError(ErrorCode::WriteFailed, to.string() + ": cannot create the folder (" + error.message() + ")");
     }
-    std::vector<std::string> files = {"weights.pt"};
+    // An ensemble's card names its members' folders; it has no weights of its own.
+    std::vector<std::string> files;
+    if (!card.isEnsemble()) {
+        files.push_back("weights.pt");
+    }
     if (!card.ood.file.empty()) {
         files.push_back(card.ood.file);
     }
@@ -80,16 +84,23 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     result.previousThreshold = card.spec.threshold;
     result.card = card;
     const std::vector<int> &labels = images->labels;
-    const double temperature = ml::fitTemperature(predictions->logits, 1, labels);
-    std::vector<float> before;
-    std::vector<float> after;
-    for (float logit : predictions->logits) {
-        before.push_back(float(ml::calibratedProbability(logit, card.calibration.temperature)));
-        after.push_back(float(ml::calibratedProbability(logit, temperature)));
-    }
     const std::string source = "site sample " + index->root.filename().string() + " (" + job.fitSplit + ")";
-    result.card.calibration = {temperature, source, int(labels.size()), ml::expectedCalibrationError(labels, before),
-                               ml::expectedCalibrationError(labels, after), utcTimestamp()};
+    std::vector<float> after;
+    if (card.isEnsemble()) {
+        // Each member applies its own temperature; the ensemble's threshold alone is refitted.
+        for (std::size_t i = 0; i < images->count(); ++i) {
+            after.push_back(predictions->probability(i, 1));
+        }
+    } else {
+        const double temperature = ml::fitTemperature(predictions->logits, 1, labels);
+        std::vector<float> before;
+        for (float logit : predictions->logits) {
+            before.push_back(float(ml::calibratedProbability(logit, card.calibration.temperature)));
+            after.push_back(float(ml::calibratedProbability(logit, temperature)));
+        }
+        result.card.calibration = {temperature, source, int(labels.size()), ml::expectedCalibrationError(labels, before),
+                                   ml::expectedCalibrationError(labels, after), utcTimestamp()};
+    }
     ml::OperatingPointRule rule{ml::OperatingPointRule::Kind::Sensitivity, 0.95};
     if (job.operatingPoint) {
         rule = *job.operatingPoint;

@@ -12,6 +12,8 @@
 #include "core/ml/trained_model.h"
 #include "core/imaging/image_loader.h"
 #include "core/imaging/model_input.h"
+#include "core/pipeline/ensemble_job.h"
+#include "core/pipeline/evaluation_job.h"
 #include "core/pipeline/explain_job.h"
 #include "core/pipeline/input_spec.h"
 #include "core/pipeline/ood_verdict.h"
@@ -180,6 +182,70 @@ private Q_SLOTS:
         for (float v : explained->values) {
             QVERIFY(v >= 0.0f && v <= 1.0f);
         }
+    }
+
+    void anEnsembleAveragesItsMembers()
+    {
+        auto job = test::demoTrainJob(m_dir.filePath("second"), 2);
+        job.settings.seed = 99;
+        QVERIFY(pipeline::runTrainJob(job).ok());
+        pipeline::EnsembleJob ensembleJob;
+        ensembleJob.members = {m_run, fs::path(m_dir.filePath("second").toStdString())};
+        ensembleJob.out = fs::path(m_dir.filePath("ensemble").toStdString());
+        ensembleJob.dataset = test::demoDataset().toStdString();
+        ensembleJob.device = "cpu";
+        auto card = pipeline::makeEnsemble(ensembleJob);
+        QVERIFY2(card.ok(), card.ok() ? "" : card.error().message.c_str());
+        QCOMPARE(card->operatingPoint.images, 30);
+        QVERIFY(!pipeline::makeEnsemble(ensembleJob).ok()); // the folder is taken now
+
+        auto ensemble = ml::Classifier::open(ensembleJob.out, "cpu");
+        QVERIFY2(ensemble.ok(), ensemble.ok() ? "" : ensemble.error().message.c_str());
+        auto first = ml::Classifier::open(m_run, "cpu");
+        auto second = ml::Classifier::open(ensembleJob.members[1], "cpu");
+        ImageArrays arrays;
+        arrays.channels = 1;
+        arrays.height = arrays.width = 64;
+        std::vector<std::uint8_t> pixels(2 * 64 * 64);
+        for (std::size_t i = 0; i < pixels.size(); ++i) {
+            pixels[i] = std::uint8_t((i * 7) % 251);
+        }
+        arrays.pixels = PixelBuffer(std::move(pixels));
+        arrays.labels = {-1, -1};
+        auto mean = ensemble->predict(arrays);
+        auto a = first->predict(arrays);
+        auto b = second->predict(arrays);
+        QVERIFY(mean.ok() && a.ok() && b.ok());
+        for (std::size_t i = 0; i < 2; ++i) {
+            QVERIFY(std::abs(mean->probability(i, 1) - (a->probability(i, 1) + b->probability(i, 1)) / 2) < 1e-6);
+            const double largest = std::max(a->oodScores[i] / first->oodThreshold(), b->oodScores[i] / second->oodThreshold());
+            QVERIFY(std::abs(mean->oodScores[i] - largest) < 1e-5 * largest); // float against double
+        }
+        QCOMPARE(ensemble->oodThreshold(), 1.0);
+        auto map = ensemble->explain(std::vector<float>(64 * 64, 0.4f));
+        QVERIFY(map.ok());
+        QCOMPARE(map->explainedClass, map->probability >= ensemble->card().spec.threshold ? 1 : 0);
+
+        // Everything that takes a run takes the ensemble: here an evaluation.
+        pipeline::EvaluationJob evaluation;
+        evaluation.run = ensembleJob.out;
+        evaluation.datasetDir = test::demoDataset().toStdString();
+        evaluation.device = "cpu";
+        evaluation.bootstrap.samples = 20;
+        auto evaluated = pipeline::runEvaluation(evaluation);
+        QVERIFY2(evaluated.ok(), evaluated.ok() ? "" : evaluated.error().message.c_str());
+        QCOMPARE(evaluated->metrics.counts.total(), 50);
+
+        // A member whose weights change afterwards is refused, naming it.
+        const fs::path moved = fs::path(m_dir.filePath("second").toStdString()) / "model" / "weights.pt";
+        {
+            std::fstream weights(moved, std::ios::in | std::ios::out | std::ios::binary);
+            weights.seekp(-100, std::ios::end);
+            weights.put('\x11');
+        }
+        auto refused = ml::Classifier::open(ensembleJob.out, "cpu");
+        QVERIFY(!refused.ok());
+        QVERIFY2(QString::fromStdString(refused.error().message).contains("member"), refused.error().message.c_str());
     }
 
     void nonChestDicomAndColourPicturesAreOutside_data()

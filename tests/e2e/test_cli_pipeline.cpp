@@ -214,6 +214,10 @@ private Q_SLOTS:
         QCOMPARE(config["select_epoch_by"].toString(), QStringLiteral("val_auc"));
         QCOMPARE(config["balance"].toString(), QStringLiteral("weighted-loss"));
         QVERIFY(config["label_smoothing"].toDouble() > 0 && config["weight_average_decay"].toDouble() > 0);
+        // Runs with other inputs cannot form an ensemble; the message names the member.
+        const Outcome mismatched = runCli({"ensemble", run, recipeRun, "--out", m_dir.filePath("mixed")});
+        QVERIFY(mismatched.exitCode == 1);
+        QVERIFY2(mismatched.err.contains(recipeRun) && mismatched.err.contains("members must match"), qPrintable(mismatched.err));
         const Outcome unknownRecipe = runCli({"train", test::demoDataset(), "--out", m_dir.filePath("never"),
                                               "--recipe", "magic"});
         QVERIFY(unknownRecipe.exitCode == 1 && unknownRecipe.err.contains("--recipe magic"));

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#include "core/pipeline/ensemble_job.h"
+
+#include "core/common/text.h"
+#include "core/common/version.h"
+#include "core/data/dataset_scanner.h"
+#include "core/data/tensor_cache.h"
+#include "core/ml/classifier.h"
+#include "core/ml/diagnostic_metrics.h"
+#include "core/pipeline/input_spec.h"
+
+namespace cxr::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The ensemble's threshold chosen on a labelled split, with the split's AUC and accuracy.
+Status chooseOnDataset(const EnsembleJob &job, const fs::path &modelDir, ml::ModelCard &card, ProgressObserver *observer)
+{
+    auto ensemble = ml::Classifier::open(modelDir, job.device);
+    if (!ensemble) {
+        return ensemble.error();
+    }
+    auto index = data::scanDataset(job.dataset, observer);
+    if (!index) {
+        return index.error();
+    }
+    data::LoadReport report;
+    auto images = data::loadSplitCached(*index, job.split, inputSpecFor(card.spec), job.cacheDir, report, observer);
+    if (!images) {
+        return images.error();
+    }
+    auto predictions = ensemble->predict(*images, observer);
+    if (!predictions) {
+        return predictions.error();
+    }
+    std::vector<float> positive(images->count());
+    for (std::size_t i = 0; i < positive.size(); ++i) {
+        positive[i] = predictions->probability(i, 1);
+    }
+    const ml::OperatingPointRule rule = job.operatingPoint.value_or(ml::OperatingPointRule{});
+    auto threshold = ml::chooseThreshold(rule, images->labels, positive);
+    if (!threshold) {
+        return Error{threshold.error().code, index->root.string() + ": " + threshold.error().message};
+    }
+    const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(images->labels, positive, *threshold);
+    card.spec.threshold = *threshold;
+    card.operatingPoint = {ml::operatingPointSpec(rule), job.split + " of " + index->root.filename().string(),
+                           int(positive.size()), at.sensitivity, at.specificity};
+    card.validationMetrics = {{"auc", at.rocAuc}, {"accuracy", at.accuracy}};
+    return ml::writeModelCard(modelDir / "model.json", card);
+}
+
+} // namespace
+
+Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *observer)
+{
+    if (job.members.size() < 2) {
+        return makeError(ErrorCode::InvalidArgument, "an ensemble needs at least two runs");
+    }
+    std::error_code error;
+    if (fs::exists(job.out, error) && !fs::is_empty(job.out, error)) {
+        return makeError(ErrorCode::InvalidArgument, job.out.string() + ": exists and is not empty; choose a new folder");
+    }
+    ml::ModelCard card;
+    std::vector<std::string> names;
+    double thresholdSum = 0;
+    for (const fs::path &member : job.members) {
+        auto model = ml::Classifier::open(member, job.device);
+        if (!model) {
+            return model.error();
+        }
+        const ml::ModelCard &memberCard = model->card();
+        if (memberCard.isEnsemble()) {
+            return makeError(ErrorCode::Incompatible, member.string() + ": is an ensemble; list its members instead");
+        }
+        if (card.ensembleMembers.empty()) {
+            card.spec = memberCard.spec;
+            card.trainedOn = memberCard.trainedOn;
+            card.population = memberCard.population;
+        } else if (memberCard.spec.inputSize != card.spec.inputSize || memberCard.spec.channels != card.spec.channels ||
+                   memberCard.spec.resize != card.spec.resize || memberCard.spec.classNames != card.spec.classNames) {
+            return makeError(ErrorCode::Incompatible,
+                             member.string() + ": takes another input or names other classes than " +
+                                 job.members.front().string() + "; members must match");
+        }
+        card.sawTestSplit = card.sawTestSplit || memberCard.sawTestSplit;
+        card.ensembleMembers.push_back(fs::weakly_canonical(model->modelDir()).string());
+        card.ensembleMemberSha256.push_back(memberCard.weightsSha256);
+        names.push_back(memberCard.name);
+        thresholdSum += memberCard.spec.threshold;
+    }
+    card.spec.architecture = "ensemble";
+    card.spec.threshold = thresholdSum / double(job.members.size());
+    card.name = "ensemble of " + std::to_string(names.size()) + " (" + joined(names) + ")";
+    card.createdWith = std::string("CXR Studio ") + kVersionString;
+    const fs::path modelDir = job.out / "model";
+    fs::create_directories(modelDir, error);
+    if (error) {
+        return makeError(ErrorCode::WriteFailed, modelDir.string() + ": cannot create the folder (" + error.message() + ")");
+    }
+    if (auto written = ml::writeModelCard(modelDir / "model.json", card); !written) {
+        return written.error();
+    }
+    if (!job.dataset.empty()) {
+        if (auto chosen = chooseOnDataset(job, modelDir, card, observer); !chosen) {
+            return chosen.error();
+        }
+    }
+    return card;
+}
+
+} // namespace cxr::pipeline
