@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct OptimisationOptions {
 };
 void addOptimisationOptions(CLI::App *command, OptimisationOptions &options, ml::TrainSettings &settings);
 Status applyOptimisationOptions(const OptimisationOptions &options, ml::TrainSettings &settings);
+
+// --operating-point as `calibrate` and `ensemble` take it: empty means "not given" (none).
+Status parseOptionalOperatingPoint(const std::string &text, std::optional<ml::OperatingPointRule> &rule);
 
 // Each add* registers one subcommand on app and returns the action to run when it is chosen.
 using Action = std::function<int()>;

@@ -30,12 +30,8 @@ Action addEnsembleCommand(CLI::App &app)
     addCacheOptions(command, *cache);
     return [job, rule, cache]() -> int {
         job->cacheDir = cache->folder();
-        if (!rule->empty()) {
-            auto parsed = ml::parseOperatingPoint(*rule);
-            if (!parsed) {
-                return reportError(parsed.error());
-            }
-            job->operatingPoint = *parsed;
+        if (auto parsed = parseOptionalOperatingPoint(*rule, job->operatingPoint); !parsed) {
+            return reportError(parsed.error());
         }
         TerminalProgress progress;
         auto card = pipeline::makeEnsemble(*job, &progress);

@@ -57,6 +57,20 @@ void addOptimisationOptions(CLI::App *command, OptimisationOptions &o, ml::Train
         ->capture_default_str();
 }
 
+Status parseOptionalOperatingPoint(const std::string &text, std::optional<ml::OperatingPointRule> &rule)
+{
+    if (text.empty()) {
+        rule.reset();
+        return Ok{};
+    }
+    auto parsed = ml::parseOperatingPoint(text);
+    if (!parsed) {
+        return parsed.error();
+    }
+    rule = *parsed;
+    return Ok{};
+}
+
 Status applyOptimisationOptions(const OptimisationOptions &o, ml::TrainSettings &s)
 {
     const auto optimizer = ml::parseOptimizer(o.optimizer);
