@@ -26,7 +26,6 @@ void Classifier::setTestTimeAugmentation(bool on)
 }
 bool Classifier::testTimeAugmentation() const { return m_impl->testTimeAugmentation; }
 
-
 bool Classifier::hasOodGuard() const
 {
     if (m_impl->members.empty()) {

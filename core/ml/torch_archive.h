@@ -11,8 +11,8 @@
 
 namespace cxr::ml {
 
-// Saves archive to file through a temporary file and a rename. what names the content in
-// errors ("checkpoint", "model weights").
+// Saves archive beside file and renames it over it: a crash leaves the old file or the new
+// one, never half of one. what names the content in errors ("checkpoint", "model weights").
 Status saveArchiveAtomically(torch::serialize::OutputArchive &archive, const std::filesystem::path &file,
                              const char *what);
 

@@ -211,8 +211,6 @@ std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
     return epochs;
 }
 
-// Writes archive beside file and renames it over it: a crash leaves the old file or the new
-// one, never half of one. what names the file in the error ("checkpoint", "model weights").
 struct PreparedBatch {
     torch::Tensor images; // model input on the device, augmented
     torch::Tensor labels;
