@@ -32,9 +32,11 @@ print_other_systems() {
     cat >&2 <<'TEXT'
 On other systems install the equivalent packages, then run this script with CXR_SKIP_INSTALL=1:
   Fedora:   sudo dnf install cmake ninja-build gcc-c++ ccache qt6-qtbase-devel qcustomplot-qt6-devel \
-                opencv-devel dcmtk-devel json-devel cli11-devel   (LibTorch: download from pytorch.org)
-  macOS:    brew install cmake ninja ccache qt opencv dcmtk nlohmann-json cli11 pytorch qcustomplot
-  Windows:  vcpkg install qtbase opencv4 dcmtk nlohmann-json cli11 (LibTorch: download from pytorch.org)
+                opencv-devel dcmtk-devel libjpeg-turbo-devel libpng-devel json-devel cli11-devel
+                (LibTorch: download from pytorch.org)
+  macOS:    brew install cmake ninja ccache qt opencv dcmtk jpeg-turbo libpng nlohmann-json cli11 pytorch qcustomplot
+  Windows:  vcpkg install qtbase opencv4 dcmtk libjpeg-turbo libpng nlohmann-json cli11
+            (LibTorch: download from pytorch.org)
   With a LibTorch from pytorch.org (CPU or CUDA):
             CMAKE_ARGS="-DCMAKE_PREFIX_PATH=/path/to/libtorch" ./setup.sh build
 TEXT
