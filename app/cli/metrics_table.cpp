@@ -66,13 +66,8 @@ void printMetrics(const pipeline::EvaluationResult &r)
 void printStressTable(const std::vector<pipeline::StressRow> &rows)
 {
     const auto cell = [](const ml::DiagnosticReport &report, double ml::DiagnosticMetrics::*member) {
-        const auto &definitions = ml::diagnosticMetricDefinitions();
-        std::size_t d = 0;
-        while (d < definitions.size() && definitions[d].member != member) {
-            ++d;
-        }
         char text[48];
-        const ml::ConfidenceInterval &ci = report.intervals[d];
+        const ml::ConfidenceInterval &ci = ml::intervalOf(report, member);
         if (std::isfinite(ci.low)) {
             std::snprintf(text, sizeof text, "%.3f (%.3f-%.3f)", report.metrics.*member, ci.low, ci.high);
         } else {

@@ -84,6 +84,15 @@ struct Predictions {
     {
         return probabilities[image * std::size_t(classCount) + std::size_t(cls)];
     }
+    // P(class 1) of every image: what binary metrics and thresholds take.
+    std::vector<float> positiveProbabilities() const
+    {
+        std::vector<float> positive(probabilities.size() / std::size_t(classCount));
+        for (std::size_t i = 0; i < positive.size(); ++i) {
+            positive[i] = probability(i, 1);
+        }
+        return positive;
+    }
 };
 
 // A trained model loaded from a run (or model) folder with its card; predicts and explains.

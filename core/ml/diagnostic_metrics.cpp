@@ -118,6 +118,16 @@ DiagnosticMetrics computeDiagnosticMetrics(const std::vector<int> &labels,
     return m;
 }
 
+const ConfidenceInterval &intervalOf(const DiagnosticReport &report, double DiagnosticMetrics::*member)
+{
+    const auto &definitions = diagnosticMetricDefinitions();
+    std::size_t d = 0;
+    while (d + 1 < definitions.size() && definitions[d].member != member) {
+        ++d;
+    }
+    return report.intervals.at(d);
+}
+
 DiagnosticReport diagnosticReport(const std::vector<int> &labels,
                                   const std::vector<float> &probabilities, double threshold,
                                   const BootstrapSettings &bootstrap)

@@ -64,6 +64,9 @@ struct DiagnosticReport {
     double majorityBaseline = 0; // accuracy of always answering the larger class
 };
 
+// The interval of one metric of report, by its member (&DiagnosticMetrics::rocAuc).
+const ConfidenceInterval &intervalOf(const DiagnosticReport &report, double DiagnosticMetrics::*member);
+
 // Metrics at threshold with percentile bootstrap intervals: images are resampled with
 // replacement, the same draws for every metric.
 DiagnosticReport diagnosticReport(const std::vector<int> &labels,

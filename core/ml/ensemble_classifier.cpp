@@ -5,18 +5,6 @@
 
 namespace cxr::ml {
 
-namespace {
-
-// Members must see the same input and name the same classes, or their outputs cannot be
-// averaged image by image.
-bool sameInput(const ModelSpec &a, const ModelSpec &b)
-{
-    return a.inputSize == b.inputSize && a.channels == b.channels && a.resize == b.resize &&
-           a.interpolation == b.interpolation && a.normalisation == b.normalisation && a.classNames == b.classNames;
-}
-
-} // namespace
-
 Status Classifier::Impl::openMembers(const std::string &device)
 {
     for (std::size_t i = 0; i < card.ensembleMembers.size(); ++i) {
@@ -34,7 +22,7 @@ Status Classifier::Impl::openMembers(const std::string &device)
         if (member->card().weightsSha256 != card.ensembleMemberSha256[i]) {
             return named("its weights changed since the ensemble was made");
         }
-        if (!sameInput(member->card().spec, card.spec)) {
+        if (!sameModelInput(member->card().spec, card.spec)) {
             return named("takes another input or names other classes than the ensemble");
         }
         members.push_back(std::move(*member));

@@ -31,6 +31,14 @@ struct ModelSpec {
     CustomCnnOptions custom;               // used by "custom-cnn" only
 };
 
+// True when two models take the same input and name the same classes, so that their outputs
+// can be averaged image by image (ensembles).
+inline bool sameModelInput(const ModelSpec &a, const ModelSpec &b)
+{
+    return a.inputSize == b.inputSize && a.channels == b.channels && a.resize == b.resize &&
+           a.interpolation == b.interpolation && a.normalisation == b.normalisation && a.classNames == b.classNames;
+}
+
 // Empty when the custom CNN options are usable for inputSize, otherwise one line naming the
 // bad option.
 std::string validateCustomCnn(const CustomCnnOptions &options, int inputSize);

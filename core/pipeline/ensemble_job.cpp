@@ -3,11 +3,9 @@
 
 #include "core/common/text.h"
 #include "core/common/version.h"
-#include "core/data/dataset_scanner.h"
-#include "core/data/tensor_cache.h"
 #include "core/ml/classifier.h"
 #include "core/ml/diagnostic_metrics.h"
-#include "core/pipeline/input_spec.h"
+#include "core/pipeline/labelled_split.h"
 
 namespace cxr::pipeline {
 
@@ -22,31 +20,26 @@ Status chooseOnDataset(const EnsembleJob &job, const fs::path &modelDir, ml::Mod
     if (!ensemble) {
         return ensemble.error();
     }
-    auto index = data::scanDataset(job.dataset, observer);
-    if (!index) {
-        return index.error();
+    // The same checks as an evaluation: the model's classes, and every image decoded.
+    auto split = loadLabelledSplit(job.dataset, job.split, card.spec, job.cacheDir, observer);
+    if (!split) {
+        return split.error();
     }
-    data::LoadReport report;
-    auto images = data::loadSplitCached(*index, job.split, inputSpecFor(card.spec), job.cacheDir, report, observer);
-    if (!images) {
-        return images.error();
-    }
-    auto predictions = ensemble->predict(*images, observer);
+    const data::DatasetIndex &index = split->index;
+    const ImageArrays &images = split->images;
+    auto predictions = ensemble->predict(images, observer);
     if (!predictions) {
         return predictions.error();
     }
-    std::vector<float> positive(images->count());
-    for (std::size_t i = 0; i < positive.size(); ++i) {
-        positive[i] = predictions->probability(i, 1);
-    }
+    const std::vector<float> positive = predictions->positiveProbabilities();
     const ml::OperatingPointRule rule = job.operatingPoint.value_or(ml::OperatingPointRule{});
-    auto threshold = ml::chooseThreshold(rule, images->labels, positive);
+    auto threshold = ml::chooseThreshold(rule, images.labels, positive);
     if (!threshold) {
-        return Error{threshold.error().code, index->root.string() + ": " + threshold.error().message};
+        return Error{threshold.error().code, index.root.string() + ": " + threshold.error().message};
     }
-    const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(images->labels, positive, *threshold);
+    const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(images.labels, positive, *threshold);
     card.spec.threshold = *threshold;
-    card.operatingPoint = {ml::operatingPointSpec(rule), job.split + " of " + index->root.filename().string(),
+    card.operatingPoint = {ml::operatingPointSpec(rule), job.split + " of " + index.root.filename().string(),
                            int(positive.size()), at.sensitivity, at.specificity};
     card.validationMetrics = {{"auc", at.rocAuc}, {"accuracy", at.accuracy}};
     return ml::writeModelCard(modelDir / "model.json", card);
@@ -79,8 +72,7 @@ Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *obs
             card.spec = memberCard.spec;
             card.trainedOn = memberCard.trainedOn;
             card.population = memberCard.population;
-        } else if (memberCard.spec.inputSize != card.spec.inputSize || memberCard.spec.channels != card.spec.channels ||
-                   memberCard.spec.resize != card.spec.resize || memberCard.spec.classNames != card.spec.classNames) {
+        } else if (!ml::sameModelInput(memberCard.spec, card.spec)) {
             return makeError(ErrorCode::Incompatible,
                              member.string() + ": takes another input or names other classes than " +
                                  job.members.front().string() + "; members must match");

@@ -2,13 +2,10 @@
 #include "core/pipeline/evaluation_job.h"
 
 #include "core/common/atomic_file.h"
-#include "core/common/text.h"
-#include "core/data/dataset_scanner.h"
-#include "core/data/tensor_cache.h"
 #include "core/ml/calibration.h"
 #include "core/ml/classifier.h"
 #include "core/ml/run_folder.h"
-#include "core/pipeline/input_spec.h"
+#include "core/pipeline/labelled_split.h"
 
 #include <nlohmann/json.hpp>
 
@@ -114,39 +111,19 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
                          "evaluation reports binary metrics; this model has " +
                              std::to_string(spec.classNames.size()) + " classes");
     }
-    auto index = data::scanDataset(job.datasetDir, observer);
-    if (!index) {
-        return index.error();
+    auto split = loadLabelledSplit(job.datasetDir, job.split, spec, job.cacheDir, observer);
+    if (!split) {
+        return split.error();
     }
-    if (index->classes != spec.classNames) {
-        return makeError(ErrorCode::Incompatible,
-                         index->root.string() + ": classes (" + joined(index->classes) +
-                             ") do not match the model's (" + joined(spec.classNames) + ")");
-    }
-    if (observer) {
-        observer->stage("Decoding " + job.split + " images");
-    }
-    data::LoadReport report;
-    auto images =
-        data::loadSplitCached(*index, job.split, inputSpecFor(spec), job.cacheDir, report, observer);
-    if (!images) {
-        return images.error();
-    }
-    if (!report.failures.empty()) {
-        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " +
-                                                 report.failures.front().reason);
-    }
+    const ImageArrays &images = split->images;
     if (observer) {
         observer->stage("Predicting");
     }
-    auto predictions = classifier->predict(*images, observer);
+    auto predictions = classifier->predict(images, observer);
     if (!predictions) {
         return predictions.error();
     }
-    std::vector<float> positive(images->count());
-    for (std::size_t i = 0; i < positive.size(); ++i) {
-        positive[i] = predictions->probability(i, 1);
-    }
+    std::vector<float> positive = predictions->positiveProbabilities();
 
     EvaluationResult result;
     result.modelName = classifier->card().name;
@@ -155,16 +132,16 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     double threshold = spec.threshold;
     result.thresholdSource = "model card";
     if (job.youdenThreshold) {
-        threshold = ml::youdenThreshold(images->labels, positive);
+        threshold = ml::youdenThreshold(images.labels, positive);
         result.thresholdSource = "Youden's J on this split";
     } else if (job.threshold) {
         threshold = *job.threshold;
         result.thresholdSource = "given";
     }
-    result.metrics = ml::computeBinaryMetrics(images->labels, positive, threshold);
-    result.report = ml::diagnosticReport(images->labels, positive, threshold, job.bootstrap);
-    result.labels = images->labels;
-    result.files.assign(images->paths.begin(), images->paths.end());
+    result.metrics = ml::computeBinaryMetrics(images.labels, positive, threshold);
+    result.report = ml::diagnosticReport(images.labels, positive, threshold, job.bootstrap);
+    result.labels = images.labels;
+    result.files.assign(images.paths.begin(), images.paths.end());
     result.probabilities = std::move(positive);
     result.validationMetrics = classifier->card().validationMetrics;
     result.tta = job.tta;
@@ -181,14 +158,14 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
                                               [limit](float score) { return !(score <= limit); }));
     }
     if (job.stress) {
-        auto rows = runStressTest(*classifier, *images, threshold, job.bootstrap, observer);
+        auto rows = runStressTest(*classifier, images, threshold, job.bootstrap, observer);
         if (!rows) {
             return rows.error();
         }
         result.stress = std::move(*rows);
     }
     result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
-    if (auto written = writeEvaluation(result, index->root); !written) {
+    if (auto written = writeEvaluation(result, split->index.root); !written) {
         return written.error();
     }
     return result;

@@ -2,11 +2,9 @@
 #include "core/pipeline/site_calibration.h"
 
 #include "core/common/text.h"
-#include "core/data/dataset_scanner.h"
-#include "core/data/tensor_cache.h"
 #include "core/ml/classifier.h"
 #include "core/ml/diagnostic_metrics.h"
-#include "core/pipeline/input_spec.h"
+#include "core/pipeline/labelled_split.h"
 
 #include <algorithm>
 
@@ -55,26 +53,12 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
         return makeError(ErrorCode::Unsupported, "site calibration is for binary models; this one has " +
                                                      std::to_string(card.spec.classNames.size()) + " classes");
     }
-    auto index = data::scanDataset(job.sample, observer);
-    if (!index) {
-        return index.error();
+    auto split = loadLabelledSplit(job.sample, job.fitSplit, card.spec, job.cacheDir, observer);
+    if (!split) {
+        return split.error();
     }
-    if (index->classes != card.spec.classNames) {
-        return makeError(ErrorCode::Incompatible, index->root.string() + ": classes (" + joined(index->classes) +
-                                                      ") do not match the model's (" + joined(card.spec.classNames) + ")");
-    }
-    if (observer) {
-        observer->stage("Decoding the " + job.fitSplit + " images of the site sample");
-    }
-    data::LoadReport report;
-    auto images = data::loadSplitCached(*index, job.fitSplit, inputSpecFor(card.spec), job.cacheDir, report, observer);
-    if (!images) {
-        return images.error();
-    }
-    if (!report.failures.empty()) {
-        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " + report.failures.front().reason);
-    }
-    auto predictions = classifier->predict(*images, observer);
+    const data::DatasetIndex &index = split->index;
+    auto predictions = classifier->predict(split->images, observer);
     if (!predictions) {
         return predictions.error();
     }
@@ -83,14 +67,12 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     result.previousTemperature = card.calibration.temperature;
     result.previousThreshold = card.spec.threshold;
     result.card = card;
-    const std::vector<int> &labels = images->labels;
-    const std::string source = "site sample " + index->root.filename().string() + " (" + job.fitSplit + ")";
+    const std::vector<int> &labels = split->images.labels;
+    const std::string source = "site sample " + index.root.filename().string() + " (" + job.fitSplit + ")";
     std::vector<float> after;
     if (card.isEnsemble()) {
         // Each member applies its own temperature; the ensemble's threshold alone is refitted.
-        for (std::size_t i = 0; i < images->count(); ++i) {
-            after.push_back(predictions->probability(i, 1));
-        }
+        after = predictions->positiveProbabilities();
     } else {
         const double temperature = ml::fitTemperature(predictions->logits, 1, labels);
         std::vector<float> before;
@@ -109,13 +91,13 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     }
     auto threshold = ml::chooseThreshold(rule, labels, after);
     if (!threshold) {
-        return Error{threshold.error().code, index->root.string() + ": " + threshold.error().message};
+        return Error{threshold.error().code, index.root.string() + ": " + threshold.error().message};
     }
     const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(labels, after, *threshold);
     result.card.spec.threshold = *threshold;
     result.card.operatingPoint = {ml::operatingPointSpec(rule), source, int(labels.size()), at.sensitivity,
                                   at.specificity};
-    result.card.name = card.name + " [site-calibrated on " + index->root.filename().string() + "]";
+    result.card.name = card.name + " [site-calibrated on " + index.root.filename().string() + "]";
     std::error_code error;
     if (fs::exists(job.out, error) && !fs::is_empty(job.out, error)) {
         return makeError(ErrorCode::InvalidArgument, job.out.string() + ": exists and is not empty; choose a new folder");
@@ -129,7 +111,7 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     if (auto written = ml::writeModelCard(modelDir / "model.json", result.card); !written) {
         return written.error();
     }
-    if (std::find(index->splits.begin(), index->splits.end(), job.evaluateSplit) != index->splits.end()) {
+    if (std::find(index.splits.begin(), index.splits.end(), job.evaluateSplit) != index.splits.end()) {
         EvaluationJob evaluation;
         evaluation.run = job.out;
         evaluation.datasetDir = job.sample;

@@ -157,11 +157,8 @@ Result<std::vector<StressRow>> runStressTest(ml::Classifier &classifier, const I
         if (!predictions) {
             return predictions.error();
         }
-        std::vector<float> positive(images.count());
-        for (std::size_t i = 0; i < positive.size(); ++i) {
-            positive[i] = predictions->probability(i, 1);
-        }
-        rows.push_back({shifts[s].name, ml::diagnosticReport(images.labels, positive, threshold, bootstrap)});
+        rows.push_back({shifts[s].name, ml::diagnosticReport(images.labels, predictions->positiveProbabilities(),
+                                                             threshold, bootstrap)});
         if (observer) {
             observer->progress(std::int64_t(s + 1), std::int64_t(shifts.size()));
         }

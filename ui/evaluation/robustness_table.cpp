@@ -11,13 +11,8 @@ namespace {
 
 QString withInterval(const ml::DiagnosticReport &report, double ml::DiagnosticMetrics::*member)
 {
-    const auto &definitions = ml::diagnosticMetricDefinitions();
-    std::size_t d = 0;
-    while (d < definitions.size() && definitions[d].member != member) {
-        ++d;
-    }
     const double value = report.metrics.*member;
-    const ml::ConfidenceInterval &ci = report.intervals.at(d);
+    const ml::ConfidenceInterval &ci = ml::intervalOf(report, member);
     if (!std::isfinite(value)) {
         return QStringLiteral("–");
     }
