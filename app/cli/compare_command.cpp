@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/json_text.h"
 #include "core/pipeline/evaluation_comparison.h"
 
 #include <nlohmann/json.hpp>
@@ -47,10 +48,10 @@ Action addCompareCommand(CLI::App &app)
                         {"ci_low", std::isfinite(e.report.intervals[d].low) ? nlohmann::json(e.report.intervals[d].low) : nlohmann::json()},
                         {"ci_high", std::isfinite(e.report.intervals[d].high) ? nlohmann::json(e.report.intervals[d].high) : nlohmann::json()}};
                 }
-                all.push_back({{"folder", e.folder.string()}, {"model", e.name}, {"split", e.split},
+                all.push_back({{"folder", pathJson(e.folder.string())}, {"model", e.name}, {"split", e.split},
                                {"images", e.labels.size()}, {"threshold", e.report.threshold}, {"metrics", metrics}});
             }
-            std::cout << all.dump(2) << "\n";
+            std::cout << jsonText(all, 2) << "\n";
             return int(kSuccess);
         }
         std::printf("Split '%s'; value [95%% bootstrap interval]\n", split->c_str());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "commands.h"
 
+#include "core/common/json_text.h"
 #include "core/ml/device.h"
 
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ Action addDevicesCommand(CLI::App &app)
             }
         }
         if (*json) {
-            std::cout << all.dump(2) << "\n";
+            std::cout << jsonText(all, 2) << "\n";
         }
         return int(kSuccess);
     };

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/json_text.h"
 #include "core/imaging/image_writer.h"
 #include "core/imaging/model_input.h"
 #include "core/ml/model_card.h"
@@ -138,13 +139,13 @@ int runSingle(ExplainOptions &o)
     }
     if (o.json) {
         const ml::CamMap &cam = *prediction->cam;
-        nlohmann::json j = {{"file", image.string()},        {"model", prediction->modelName},
+        nlohmann::json j = {{"file", pathJson(image.string())},        {"model", prediction->modelName},
                             {"prediction", pipeline::describePrediction(*prediction)},
                             {"predicted_class", prediction->predictedClass},
                             {"probability", prediction->probability}, {"threshold", prediction->threshold},
                             {"method", pipeline::camMethodName(cam.method)}, {"layer", cam.layer},
                             {"explained_class", cam.explainedClass}, {"flat", cam.flat},
-                            {"raw_range", {cam.rawLow, cam.rawHigh}}, {"overlay", o.out.string()},
+                            {"raw_range", {cam.rawLow, cam.rawHigh}}, {"overlay", pathJson(o.out.string())},
                             {"ood", prediction->ood.outside},
                             {"ood_score", prediction->ood.score ? nlohmann::json(*prediction->ood.score)
                                                                 : nlohmann::json()},
@@ -155,7 +156,7 @@ int runSingle(ExplainOptions &o)
                                  {"region_removed", faithfulness->regionRemoved},
                                  {"region_kept", faithfulness->regionKept}};
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j, 2) << "\n";
         return int(kSuccess);
     }
     printPrediction(image, *prediction);

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/json_text.h"
 #include "core/imaging/image_loader.h"
 #include "core/imaging/image_writer.h"
 
@@ -70,7 +71,7 @@ void printMetadata(const std::string &file, const nlohmann::ordered_json &j)
         if (key == "applied") {
             continue;
         }
-        const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+        const std::string text = value.is_string() ? value.get<std::string>() : jsonText(value);
         if (!text.empty() && text != "\"\"") {
             std::printf("  %-24s %s\n", key.c_str(), text.c_str());
         }
@@ -128,7 +129,7 @@ Action addInfoCommand(CLI::App &app)
         }
         const nlohmann::ordered_json j = metadataJson(*image, options->showPatient);
         if (options->json) {
-            std::cout << j.dump(2) << std::endl;
+            std::cout << jsonText(j, 2) << std::endl;
         } else {
             printMetadata(options->file, j);
         }

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/json_text.h"
 #include "core/pipeline/batch_explain_job.h"
 #include "core/pipeline/explain_job.h"
 
@@ -48,12 +49,12 @@ Action addPredictCommand(CLI::App &app)
                 ++failed;
                 reportError(p.error());
                 if (*json) {
-                    all.push_back({{"file", image.string()}, {"error", p.error().message}});
+                    all.push_back({{"file", pathJson(image.string())}, {"error", p.error().message}});
                 }
                 continue;
             }
             if (*json) {
-                all.push_back({{"file", image.string()},
+                all.push_back({{"file", pathJson(image.string())},
                                {"model", p->modelName},
                                {"prediction", pipeline::describePrediction(*p)},
                                {"predicted_class", p->predictedClass},
@@ -74,7 +75,7 @@ Action addPredictCommand(CLI::App &app)
             }
         }
         if (*json) {
-            std::cout << all.dump(2) << "\n";
+            std::cout << jsonText(all, 2) << "\n";
         }
         return failed ? int(kFailure) : int(kSuccess);
     };

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/json_text.h"
 #include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/dataset_statistics.h"
@@ -115,15 +116,15 @@ nlohmann::json leakageJson(const data::LeakageReport &report)
     }
     nlohmann::json duplicates = nlohmann::json::array();
     for (const auto &group : report.exactDuplicates) {
-        std::vector<std::string> paths;
+        nlohmann::json paths = nlohmann::json::array();
         for (const auto &path : group.paths) {
-            paths.push_back(path.string());
+            paths.push_back(pathJson(path.string()));
         }
         duplicates.push_back({{"paths", paths}, {"splits", group.splits}});
     }
     nlohmann::json near = nlohmann::json::array();
     for (const auto &pair : report.nearDuplicates) {
-        near.push_back({{"paths", {pair.first.string(), pair.second.string()}},
+        near.push_back({{"paths", {pathJson(pair.first.string()), pathJson(pair.second.string())}},
                         {"splits", {pair.firstSplit, pair.secondSplit}},
                         {"thumbnail_difference", pair.thumbnailDifference}});
     }
@@ -152,9 +153,9 @@ nlohmann::json toJson(const data::DatasetIndex &index, const data::DatasetStatis
     }
     nlohmann::json problems = nlohmann::json::array();
     for (const auto &problem : index.problems) {
-        problems.push_back({{"path", problem.path.string()}, {"reason", problem.reason}});
+        problems.push_back({{"path", pathJson(problem.path.string())}, {"reason", problem.reason}});
     }
-    return {{"root", index.root.string()},
+    return {{"root", pathJson(index.root.string())},
             {"layout", index.layout == data::DatasetLayout::SplitClass ? "split/class"
                        : index.layout == data::DatasetLayout::ClassOnly  ? "class"
                                                                           : "manifest"},
@@ -202,7 +203,7 @@ Action addScanCommand(CLI::App &app)
             progress.finishLine();
         }
         if (options->json) {
-            std::cout << toJson(*index, statistics, leakage ? &*leakage : nullptr).dump(2)
+            std::cout << jsonText(toJson(*index, statistics, leakage ? &*leakage : nullptr), 2)
                       << std::endl;
         } else {
             printTable(*index);

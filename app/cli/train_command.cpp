@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/json_text.h"
 #include "core/common/text.h"
 #include "core/ml/model_spec.h"
 #include "core/ml/training_recipe.h"
@@ -80,7 +81,7 @@ public:
                 {"train_accuracy", m.trainAccuracy}, {"val_loss", m.valLoss},
                 {"val_accuracy", m.valAccuracy}, {"val_auc", std::isfinite(m.valAuc) ? nlohmann::json(m.valAuc) : nlohmann::json()},
                 {"lr", m.learningRate}, {"seconds", m.seconds}};
-            std::printf("%s\n", line.dump().c_str());
+            std::printf("%s\n", jsonText(line).c_str());
         } else {
             std::printf("epoch %3d  train loss %.4f  acc %.3f  |  val loss %.4f  acc %.3f  auc %.3f  "
                         "lr %.2g  (%.1f s)\n",
@@ -280,7 +281,7 @@ Action addTrainCommand(CLI::App &app)
                 {"epochs", summary.epochs.size()}, {"stopped_early", summary.stoppedEarly},
                 {"resumed_after_epoch", summary.resumedAfterEpoch}, {"device", summary.device},
                 {"precision", summary.precision}, {"notes", summary.notes}};
-            std::printf("%s\n", line.dump().c_str());
+            std::printf("%s\n", jsonText(line).c_str());
             return int(kSuccess);
         }
         for (const std::string &note : summary.notes) {

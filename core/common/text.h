@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cxr {
@@ -31,6 +32,51 @@ inline std::string utcTimestamp()
     char text[32];
     std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return text;
+}
+
+// True when text is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
+inline bool isValidUtf8(std::string_view text)
+{
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        int continuation = 0;
+        unsigned lowest = 0;
+        unsigned value = 0;
+        if (byte < 0x80) {
+            ++i;
+            continue;
+        } else if ((byte & 0xE0) == 0xC0) {
+            continuation = 1;
+            lowest = 0x80;
+            value = byte & 0x1Fu;
+        } else if ((byte & 0xF0) == 0xE0) {
+            continuation = 2;
+            lowest = 0x800;
+            value = byte & 0x0Fu;
+        } else if ((byte & 0xF8) == 0xF0) {
+            continuation = 3;
+            lowest = 0x10000;
+            value = byte & 0x07u;
+        } else {
+            return false;
+        }
+        if (i + std::size_t(continuation) >= text.size()) {
+            return false;
+        }
+        for (int k = 1; k <= continuation; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + std::size_t(k)]);
+            if ((next & 0xC0) != 0x80) {
+                return false;
+            }
+            value = (value << 6) | (next & 0x3F);
+        }
+        if (value < lowest || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+            return false;
+        }
+        i += std::size_t(continuation) + 1;
+    }
+    return true;
 }
 
 } // namespace cxr

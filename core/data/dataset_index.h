@@ -73,6 +73,11 @@ struct DatasetFile {
 };
 
 // A file the scan skipped, with the reason ("not an image", "truncated JPEG", ...).
+// Why a class folder or a manifest row whose class or split name is not UTF-8 is refused:
+// class names reach model cards, reports and JSON, which hold UTF-8 text only.
+inline constexpr const char *kClassNameNotUtf8 =
+    "class or split name is not UTF-8 text (names appear in model cards, reports and JSON); rename it";
+
 struct DatasetProblem {
     std::filesystem::path path;
     std::string reason;

@@ -2,6 +2,7 @@
 #include "core/data/dataset_scanner.h"
 
 #include "core/common/parallel_for.h"
+#include "core/common/text.h"
 #include "core/data/file_inspection.h"
 #include "core/data/manifest.h"
 #include "core/data/patient_id.h"
@@ -238,6 +239,16 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
             classFolders.emplace_back("all", classFolder);
         }
     }
+    // A class name reaches model cards, reports and JSON, which hold UTF-8 text only.
+    classFolders.erase(std::remove_if(classFolders.begin(), classFolders.end(),
+                                      [&](const auto &entry) {
+                                          if (isValidUtf8(entry.second.filename().string())) {
+                                              return false;
+                                          }
+                                          index.problems.push_back({entry.second, kClassNameNotUtf8});
+                                          return true;
+                                      }),
+                       classFolders.end());
 
     // Class folders are walked in parallel (the walk is most of a names-only scan), each into
     // its own list; cancelling stops before the next folder.

@@ -3,6 +3,7 @@
 
 #include "core/common/atomic_file.h"
 #include "core/common/csv.h"
+#include "core/common/text.h"
 #include "core/data/file_inspection.h"
 #include "core/data/patient_id.h"
 
@@ -62,6 +63,9 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
     index.layout = DatasetLayout::Manifest;
     std::map<std::string, std::vector<DatasetFile>> byClass;
     std::vector<std::string> splits;
+    // The row that listed each file: a file listed twice would count twice (in two splits it
+    // would be the same image on both sides), so later rows naming it are problems.
+    std::map<fs::path::string_type, int> rowOfFile;
     int row = 1;
     while (std::getline(in, line)) {
         ++row;
@@ -87,6 +91,15 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
         const std::string label = field(labelColumn);
         if (label.empty()) {
             index.problems.push_back({path, rowName + ": no label"});
+            continue;
+        }
+        if (!isValidUtf8(label) || !isValidUtf8(field(splitColumn))) {
+            index.problems.push_back({path, rowName + ": " + kClassNameNotUtf8});
+            continue;
+        }
+        if (const auto [first, added] = rowOfFile.emplace(path.native(), row); !added) {
+            index.problems.push_back(
+                {path, rowName + ": lists the same file as row " + std::to_string(first->second)});
             continue;
         }
         DatasetFile file;

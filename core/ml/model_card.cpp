@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/common/json_text.h"
 #include "core/ml/model_card.h"
 
 #include "core/common/atomic_file.h"
@@ -24,7 +25,7 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
         {"format", kModelCardFormat},
         {"name", card.name},
         {"created_with", card.createdWith},
-        {"trained_on", card.trainedOn},
+        {"trained_on", pathJson(card.trainedOn)},
         {"best_epoch", card.bestEpoch},
         {"saw_test_split", card.sawTestSplit},
         {"validation_metrics", card.validationMetrics},
@@ -75,7 +76,7 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
     if (s.architecture == "custom-cnn") {
         j["custom_cnn"] = s.custom;
     }
-    return writeFileAtomically(file, j.dump(2) + "\n");
+    return writeFileAtomically(file, jsonText(j, 2) + "\n");
 }
 
 Result<ModelCard> readModelCard(const std::filesystem::path &file)
@@ -99,7 +100,7 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         ModelCard card;
         card.name = j.value("name", "");
         card.createdWith = j.value("created_with", "");
-        card.trainedOn = j.value("trained_on", "");
+        card.trainedOn = j.contains("trained_on") ? pathFromJson(j.at("trained_on")) : "";
         card.bestEpoch = j.value("best_epoch", 0);
         card.sawTestSplit = j.value("saw_test_split", false);
         card.validationMetrics =

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/common/json_text.h"
 #include "core/ml/run_folder.h"
 
 #include "core/common/atomic_file.h"
@@ -61,7 +62,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"format", "cxr-studio-run/1"},
         {"created", utcTimestamp()},
         {"code_version", kVersionString},
-        {"dataset", {{"path", s.datasetPath}, {"hash", s.datasetHash}}},
+        {"dataset", {{"path", pathJson(s.datasetPath)}, {"hash", s.datasetHash}}},
         {"model", {{"architecture", s.model.architecture},
                    {"input_size", s.model.inputSize},
                    {"channels", s.model.channels},
@@ -100,7 +101,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"device", device},
         {"test_split_used", false},
     };
-    return writeFileAtomically(paths.config(), config.dump(2) + "\n");
+    return writeFileAtomically(paths.config(), jsonText(config, 2) + "\n");
 }
 
 Result<TrainSettings> readRunConfig(const RunPaths &paths)
@@ -116,7 +117,7 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
             return makeError(ErrorCode::Incompatible, file + ": not a CXR Studio run configuration");
         }
         TrainSettings s;
-        s.datasetPath = j.at("dataset").value("path", "");
+        s.datasetPath = j.at("dataset").contains("path") ? pathFromJson(j.at("dataset").at("path")) : "";
         s.datasetHash = j.at("dataset").value("hash", "");
         const nlohmann::json &model = j.at("model");
         s.model.architecture = model.at("architecture").get<std::string>();
@@ -277,7 +278,7 @@ Status writeRunStatus(const RunPaths &paths, RunState state, const std::string &
 {
     const nlohmann::json status = {{"state", runStateName(state)}, {"message", message},
                                    {"updated", utcTimestamp()}};
-    return writeFileAtomically(paths.status(), status.dump(2) + "\n");
+    return writeFileAtomically(paths.status(), jsonText(status, 2) + "\n");
 }
 
 double RunInfo::seconds() const

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/common/json_text.h"
 #include "core/pipeline/batch_explain_job.h"
 
 #include "core/common/atomic_file.h"
@@ -63,7 +64,7 @@ Result<std::vector<Input>> listInputs(const BatchExplainJob &job)
 // What makes two batches one: the same model, method, target, layer and overlay style.
 nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &classifier)
 {
-    return {{"model", fs::weakly_canonical(classifier.modelDir()).string()},
+    return {{"model", pathJson(fs::weakly_canonical(classifier.modelDir()).string())},
             {"model_name", classifier.card().name},
             {"threshold", classifier.card().spec.threshold},
             {"temperature", classifier.card().calibration.temperature},
@@ -226,7 +227,7 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
     }
     std::error_code error;
     fs::create_directories(job.outputFolder / "overlays", error);
-    if (auto written = writeFileAtomically(settingsFile, settings.dump(2) + "\n"); !written) {
+    if (auto written = writeFileAtomically(settingsFile, jsonText(settings, 2) + "\n"); !written) {
         return written.error();
     }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/common/json_text.h"
 #include "core/pipeline/classical_baseline.h"
 
 #include "core/common/atomic_file.h"
@@ -198,13 +199,13 @@ Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *o
                                  {"name", result.modelName},
                                  {"method", job.method == BaselineMethod::RandomForest ? "random-forest" : "svm"},
                                  {"image_size", job.imageSize},
-                                 {"trained_on", fs::absolute(index->root).string()},
+                                 {"trained_on", pathJson(fs::absolute(index->root).string())},
                                  {"train_split", job.trainSplit},
                                  {"class_names", index->classes},
                                  {"seed", job.seed}};
     std::error_code error;
     fs::create_directories(job.outputFolder, error);
-    if (auto written = writeFileAtomically(job.outputFolder / "baseline.json", card.dump(2) + "\n"); !written) {
+    if (auto written = writeFileAtomically(job.outputFolder / "baseline.json", jsonText(card, 2) + "\n"); !written) {
         return written.error();
     }
     if (auto written = writeEvaluation(result, index->root); !written) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/common/json_text.h"
 #include "core/pipeline/evaluation_job.h"
 
 #include "core/common/atomic_file.h"
@@ -77,7 +78,7 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
     metrics["ood_flagged"] = result.oodFlagged >= 0 ? nlohmann::json(result.oodFlagged) : nlohmann::json();
     metrics["bootstrap"] = {{"samples", report.bootstrap.samples}, {"seed", report.bootstrap.seed},
                             {"confidence", report.bootstrap.confidence}, {"method", "percentile"}};
-    if (auto written = writeFileAtomically(folder / "metrics.json", metrics.dump(2) + "\n"); !written) {
+    if (auto written = writeFileAtomically(folder / "metrics.json", jsonText(metrics, 2) + "\n"); !written) {
         return written;
     }
     if (result.stress.empty()) {
@@ -95,7 +96,7 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
     }
     const nlohmann::json stress = {{"model", result.modelName}, {"split", result.split},
                                    {"threshold", result.report.threshold}, {"shifts", rows}};
-    return writeFileAtomically(folder / "stress.json", stress.dump(2) + "\n");
+    return writeFileAtomically(folder / "stress.json", jsonText(stress, 2) + "\n");
 }
 
 Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserver *observer)

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "core/common/text.h"
+#include "core/common/tensor_cache_file.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/dataset_statistics.h"
 #include "core/data/leakage_check.h"
@@ -572,6 +574,58 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(bad.error().message).contains("path and label"));
     }
 
+    // Class names reach model cards, reports and JSON, which hold UTF-8 only: a class folder or
+    // a manifest label that is not UTF-8 is listed as a problem instead of aborting a later write.
+    void namesThatAreNotUtf8AreProblems()
+    {
+        namespace fs = std::filesystem;
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("folders/NORMAL"), "NORMAL", 2);
+        copyDemoImages(dir.filePath("folders/PNEUMONIA"), "PNEUMONIA", 2);
+        const fs::path root = fs::path(dir.filePath("folders").toStdString());
+        fs::rename(root / "PNEUMONIA", root / "PNEU\xff\xfeMONIA");
+        auto folders = scanDataset(root);
+        QVERIFY(folders.ok());
+        QCOMPARE(folders->classes, std::vector<std::string>{"NORMAL"});
+        QCOMPARE(folders->problems.size(), std::size_t(1));
+        QCOMPARE(folders->problems[0].reason, std::string(kClassNameNotUtf8));
+        fs::rename(root / "PNEU\xff\xfeMONIA", root / "PNEUMONIA"); // QTemporaryDir removes UTF-8 names only
+
+        const QString image = QDir(dir.filePath("folders/NORMAL")).entryList(QDir::Files).first();
+        QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label\n"
+                                                       "folders/NORMAL/" + image.toUtf8() + ",NORMAL\n"
+                                                       "folders/NORMAL/" + image.toUtf8() + ",\xff\xfe\n"));
+        auto manifest = scanDataset(dir.filePath("m.csv").toStdString());
+        QVERIFY(manifest.ok());
+        QCOMPARE(manifest->files.size(), std::size_t(1));
+        QCOMPARE(manifest->problems.size(), std::size_t(1));
+        QVERIFY(QString::fromStdString(manifest->problems[0].reason).contains("row 3: class or split name is not UTF-8"));
+        QVERIFY(isValidUtf8("plain ASCII and d\xc3\xb6gs"));
+        for (const char *bad : {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"}) {
+            QVERIFY2(!isValidUtf8(bad), bad);
+        }
+    }
+
+    // Found by fuzz_manifest: a manifest could list one file many times (in one split it counted
+    // as several images, in two it was the same image on both sides), each with its own patient.
+    void manifestListsAFileOnce()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("img"), "NORMAL", 1);
+        const QByteArray name = QDir(dir.filePath("img")).entryList(QDir::Files).first().toUtf8();
+        QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label,split,patient\n"
+                                                       "img/" + name + ",NORMAL,train,p1\n"
+                                                       "img/" + name + ",NORMAL,train,p2\n"
+                                                       "./img/../img/" + name + ",PNEUMONIA,test,p3\n"));
+        auto index = scanDataset(dir.filePath("m.csv").toStdString());
+        QVERIFY(index.ok());
+        QCOMPARE(index->files.size(), std::size_t(1));
+        QCOMPARE(index->files[0].patient, std::string("p1"));
+        QCOMPARE(index->problems.size(), std::size_t(2));
+        QCOMPARE(index->problems[0].reason, std::string("m.csv row 3: lists the same file as row 2"));
+        QCOMPARE(index->problems[1].reason, std::string("m.csv row 4: lists the same file as row 2"));
+    }
+
     // Excel's "CSV UTF-8" starts the file with a byte-order mark: the header is still found.
     // A header that names a column twice is ambiguous and refused, naming the column.
     void manifestHeaders_data()
@@ -671,6 +725,50 @@ private Q_SLOTS:
         QVERIFY(uncached.ok());
         QVERIFY(!blocked.hit && !blocked.written);
         QVERIFY(uncached->pixels.toVector() == decoded->pixels.toVector());
+    }
+
+    // Found by fuzz_tensor_cache: a header with 0 channels or 0 images was read as a valid
+    // cache (and 0 images passed a null pointer to memcpy); a side large enough to overflow the
+    // size computation could map more bytes than the file holds.
+    void tensorCacheHeaderIsChecked()
+    {
+        QTemporaryDir dir;
+        const std::uint64_t key = 42;
+        auto cacheFile = [&dir, key](std::uint32_t channels, std::uint32_t side, std::uint32_t count) {
+            TensorCacheHeader header;
+            header.channels = channels;
+            header.side = side;
+            header.count = count;
+            header.key = key;
+            std::string bytes = tensorCacheHeaderBytes(header);
+            bytes += std::string(std::size_t(count) * 4, '\0');
+            const std::uint64_t pixels = std::uint64_t(count) * channels * side * side;
+            bytes += std::string(pixels < 100000 ? std::size_t(pixels) : 0, '\x7f');
+            const QString path = dir.filePath(QString("c%1-%2-%3").arg(channels).arg(side).arg(count));
+            test::writeFile(path, QByteArray::fromStdString(bytes));
+            return std::filesystem::path(path.toStdString());
+        };
+        auto good = readTensorCache(cacheFile(3, 4, 2), key);
+        QVERIFY(good.ok());
+        QCOMPARE(good->count(), std::size_t(2));
+        QCOMPARE(good->pixels.size(), std::size_t(2 * 3 * 4 * 4));
+        const struct {
+            std::uint32_t channels, side, count;
+            const char *problem;
+        } refused[] = {{0, 4, 2, "0 channels"},
+                       {2, 4, 2, "2 channels"},
+                       {1, 0, 2, "side of 0 pixels"},
+                       {1, 4097, 1, "side of 4097 pixels"},
+                       {1, 0x80000000u, 1, "side of 2147483648 pixels"},
+                       {1, 4, 0, "holds no images"}};
+        for (const auto &c : refused) {
+            const std::filesystem::path file = cacheFile(c.channels, c.side, c.count);
+            auto read = readTensorCache(file, key);
+            QVERIFY(!read.ok());
+            const QString message = QString::fromStdString(read.error().message);
+            QVERIFY2(message.contains(c.problem), qPrintable(message));
+            QVERIFY2(message.startsWith(QString::fromStdString(file.string())), qPrintable(message));
+        }
     }
 
     void tensorCacheIsWrittenOnlyWhenEveryImageDecodes()

@@ -4,6 +4,7 @@
 // model), calibration and the operating point recorded in the card, the weights' SHA-256,
 // weights that do not fit their card, and outputs that are not a number. Uses core/ml's
 // internal (LibTorch) headers, so Qt's keyword macros are off here (QT_NO_KEYWORDS).
+#include "core/common/json_text.h"
 #include "core/ml/classifier.h"
 #include "core/ml/file_digest.h"
 #include "core/ml/model_card.h"
@@ -425,6 +426,29 @@ private Q_SLOTS:
         opened = ml::Classifier::open(model, "cpu");
         QVERIFY(!opened.ok());
         QVERIFY2(QString::fromStdString(opened.error().message).contains("wrong shape"), opened.error().message.c_str());
+    }
+
+    // Paths are bytes on Linux: one that is not UTF-8 survives a card's round trip exactly, as
+    // the documented {"bytes_hex", "text"} object, and other text never aborts a JSON write.
+    void pathsThatAreNotUtf8SurviveJson()
+    {
+        const std::string bytes = "/data/\xff\xfe-site";
+        const nlohmann::json encoded = pathJson(bytes);
+        QVERIFY(encoded.is_object());
+        QCOMPARE(encoded.at("bytes_hex").get<std::string>(), std::string("2f646174612ffffe2d73697465"));
+        QCOMPARE(pathFromJson(nlohmann::json::parse(jsonText(encoded))), bytes);
+        QVERIFY(pathJson("/data/d\xc3\xb6gs") == nlohmann::json("/data/d\xc3\xb6gs"));
+        QCOMPARE(nlohmann::json::parse(jsonText(nlohmann::json{{"patient", "p\xff"}}))["patient"].get<std::string>(),
+                 std::string("p\xef\xbf\xbd"));
+
+        auto card = ml::readModelCard(m_run / "model" / "model.json");
+        QVERIFY(card.ok());
+        card->trainedOn = bytes;
+        const fs::path file = fs::path(m_dir.filePath("utf8-card.json").toStdString());
+        QVERIFY(ml::writeModelCard(file, *card).ok());
+        auto read = ml::readModelCard(file);
+        QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+        QCOMPARE(read->trainedOn, bytes);
     }
 
     void impossibleCardsAreRefused_data()

@@ -15,6 +15,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdio>
+#include <fstream>
+
 using namespace cxr;
 
 namespace {
@@ -68,6 +71,25 @@ private Q_SLOTS:
         QCOMPARE(json["images"].toInt(), 200);
         QCOMPARE(json["classes"].toArray().size(), 2);
         QCOMPARE(json["splits"].toObject()["train"].toObject()["counts"].toObject()["NORMAL"].toInt(), 60);
+    }
+
+    // A file name that is not UTF-8 (bytes 0xFF 0xFE) reaches --json output losslessly, as
+    // {"bytes_hex", "text"}, instead of aborting the scan.
+    void scanJsonKeepsNamesThatAreNotUtf8()
+    {
+        const QString root = m_dir.filePath("bytes");
+        QVERIFY(QDir().mkpath(root + "/NORMAL") && QDir().mkpath(root + "/PNEUMONIA"));
+        QVERIFY(QFile::copy(firstDemoImage(), root + "/PNEUMONIA/a.jpeg"));
+        QVERIFY(QFile::copy(firstDemoImage(), root + "/NORMAL/a.jpeg"));
+        std::ofstream(root.toStdString() + "/NORMAL/\xff\xfe.jpeg") << "not an image";
+        const Outcome o = runCli({"scan", root, "--json"});
+        std::remove((root.toStdString() + "/NORMAL/\xff\xfe.jpeg").c_str()); // QTemporaryDir can't
+        QCOMPARE(o.exitCode, 3); // finished, with a problem file
+        const QJsonObject json = QJsonDocument::fromJson(o.out.toUtf8()).object();
+        const QJsonArray problems = json["problems"].toArray();
+        QCOMPARE(problems.size(), 1);
+        const QString hex = problems[0].toObject()["path"].toObject()["bytes_hex"].toString();
+        QVERIFY2(hex.endsWith(QByteArray("/NORMAL/\xff\xfe.jpeg").toHex()), qPrintable(o.out));
     }
 
     void trainEvaluateExplain()
