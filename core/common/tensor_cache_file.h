@@ -60,8 +60,12 @@ inline std::string_view labelBytes(const std::vector<std::int32_t> &labels)
     return {reinterpret_cast<const char *>(labels.data()), labels.size() * 4};
 }
 
+// The largest image side a cache may hold (a model card's largest input size).
+inline constexpr std::uint32_t kTensorCacheMaxSide = 4096;
+
 // Maps path and returns its images as a view of the mapping, which they keep open. Errors: missing file, wrong magic
-// or version, a key other than expectedKey (stale), or a size that does not match the header.
+// or version, a key other than expectedKey (stale), channels other than 1 or 3, a side of 0 or
+// over kTensorCacheMaxSide, no images, or a size that does not match the header.
 inline Result<ImageArrays> readTensorCache(const std::filesystem::path &path,
                                            std::uint64_t expectedKey)
 {
@@ -85,6 +89,20 @@ inline Result<ImageArrays> readTensorCache(const std::filesystem::path &path,
     }
     if (header.key != expectedKey) {
         return makeError(ErrorCode::Incompatible, path.string() + ": tensor cache is stale");
+    }
+    // Checked before any size is computed from them: within these limits no product overflows.
+    if (header.channels != 1 && header.channels != 3) {
+        return makeError(ErrorCode::Corrupt, path.string() + ": tensor cache header gives " +
+                                                 std::to_string(header.channels) +
+                                                 " channels (1 or 3 expected)");
+    }
+    if (header.side == 0 || header.side > kTensorCacheMaxSide) {
+        return makeError(ErrorCode::Corrupt, path.string() + ": tensor cache header gives an image side of " +
+                                                 std::to_string(header.side) + " pixels (1-" +
+                                                 std::to_string(kTensorCacheMaxSide) + " expected)");
+    }
+    if (header.count == 0) {
+        return makeError(ErrorCode::Corrupt, path.string() + ": tensor cache holds no images");
     }
     const std::size_t imageBytes = std::size_t(header.channels) * header.side * header.side;
     const std::size_t expected =

@@ -191,8 +191,13 @@ Result<ImageArrays> loadSplitCached(const DatasetIndex &index, const std::string
         }
         return mapped;
     };
-    if (auto cached = readTensorCache(result.file, key);
-        cached && cached->count() == files.size()) {
+    // The key covers the spec; the header's shape is compared too, so that a cache changed on
+    // disk can never hand the model images of another shape.
+    auto fits = [&](const Result<ImageArrays> &mapped) {
+        return mapped && mapped->count() == files.size() && mapped->channels == spec.channels &&
+               mapped->height == spec.size && mapped->width == spec.size;
+    };
+    if (auto cached = readTensorCache(result.file, key); fits(cached)) {
         result.hit = true;
         return mappedWithPaths(std::move(cached));
     }
@@ -206,7 +211,7 @@ Result<ImageArrays> loadSplitCached(const DatasetIndex &index, const std::string
     if (streamed == Streamed::Written) {
         // Train from the file just written, as later runs will: its pages belong to the OS,
         // which can drop and reread them.
-        if (auto mapped = readTensorCache(result.file, key); mapped && mapped->count() == files.size()) {
+        if (auto mapped = readTensorCache(result.file, key); fits(mapped)) {
             result.written = true;
             return mappedWithPaths(std::move(mapped));
         }
