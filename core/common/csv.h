@@ -41,7 +41,7 @@ inline std::vector<std::string> splitCsvLine(const std::string &line)
 // text as one CSV field: quoted when it holds a comma, a quote or a line break.
 inline std::string csvField(const std::string &text)
 {
-    if (text.find_first_of(",\"\n") == std::string::npos) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) {
         return text;
     }
     std::string quoted = "\"";
