@@ -105,6 +105,13 @@ JpegHeader readJpegHeader(const std::filesystem::path &path)
 {
     std::ifstream in(path, std::ios::binary);
     auto byte = [&in]() { return in.get(); };
+    // A big-endian 16-bit field; -1 when the file ends inside it (shifting the -1 that get()
+    // returns at the end was undefined behaviour, found by fuzz_file_sniffer).
+    auto big16 = [&byte]() {
+        const int high = byte();
+        const int low = byte();
+        return high < 0 || low < 0 ? -1 : high << 8 | low;
+    };
     if (byte() != 0xFF || byte() != 0xD8) {
         return {};
     }
@@ -123,7 +130,7 @@ JpegHeader readJpegHeader(const std::filesystem::path &path)
         if (marker >= 0xD0 && marker <= 0xD7) {
             continue; // restart markers carry no length
         }
-        const int length = (byte() << 8) | byte();
+        const int length = big16();
         if (length < 2) {
             return {};
         }
@@ -131,8 +138,8 @@ JpegHeader readJpegHeader(const std::filesystem::path &path)
                                   marker != 0xC8 && marker != 0xCC;
         if (startOfFrame) {
             const int precision = byte();
-            const int height = (byte() << 8) | byte();
-            const int width = (byte() << 8) | byte();
+            const int height = big16();
+            const int width = big16();
             const int components = byte();
             return in ? JpegHeader{width, height, components, precision} : JpegHeader{};
         }

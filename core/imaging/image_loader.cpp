@@ -69,7 +69,10 @@ Status bmpDataProblem(const fs::path &path)
     // Uncompressed rows only (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS); OS/2 headers and RLE
     // are left to the decoder. Rows are padded to four bytes.
     const bool uncompressed = compression == 0 || compression == 3 || compression == 6;
-    if (infoSize < 40 || !uncompressed || width <= 0 || height == 0 ||
+    // Sizes beyond the limits are refused by the size check; leaving them out here also keeps
+    // stride * height within 64 bits (a 2^31 px BMP overflowed it; found by fuzz_file_sniffer).
+    if (infoSize < 40 || !uncompressed || width <= 0 || height == 0 || width > kMaxImageSide ||
+        height > kMaxImageSide || height < -kMaxImageSide ||
         (bitsPerPixel != 1 && bitsPerPixel != 4 && bitsPerPixel != 8 && bitsPerPixel != 16 &&
          bitsPerPixel != 24 && bitsPerPixel != 32)) {
         return Ok{};
