@@ -7,8 +7,10 @@
 #include "core/ml/torch_state_dict.h"
 #include "core/ml/trained_model.h"
 
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/import_read.h>
+
 #include <fstream>
-#include <iterator>
 
 namespace cxr::ml {
 
@@ -31,14 +33,20 @@ namespace {
 // The name -> tensor entries of a torch.save'd dict.
 Result<std::map<std::string, torch::Tensor>> readStateDict(const fs::path &file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
+    if (!std::ifstream(file, std::ios::binary)) {
         return makeError(ErrorCode::NotFound, file.string() + ": file not found");
     }
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     c10::IValue loaded;
     try {
-        loaded = torch::pickle_load(bytes);
+        // What torch::pickle_load(bytes) does, but through LibTorch's file reader, which keeps
+        // every read inside the file: pickle_load's in-memory reader (LibTorch 1.13) copies
+        // past the end of its buffer when a damaged archive's directory points there (found
+        // by fuzz_checkpoint under AddressSanitizer).
+        caffe2::serialize::PyTorchStreamReader reader(file.string());
+        loaded = torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
+                                                   /*type_resolver=*/c10::nullopt,
+                                                   /*obj_loader=*/c10::nullopt, /*device=*/c10::nullopt,
+                                                   reader);
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Corrupt,
                          file.string() + ": not a state_dict saved by torch.save (" +

@@ -50,7 +50,15 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
             expected.emplace_back(item.key(), item.value().sizes().vec());
         }
         torch::serialize::InputArchive archive;
-        archive.load_from(weights.string());
+        try {
+            archive.load_from(weights.string());
+        } catch (const std::exception &e) {
+            // Not only c10::Error: a damaged archive can make LibTorch's reader throw its
+            // TorchScript parser's errors (torch::jit::ErrorReport), which ended the process
+            // (found by fuzz_checkpoint).
+            return makeError(ErrorCode::Corrupt, weights.string() + ": not readable as model weights (" +
+                                                     errorSummary(e, 160) + ")");
+        }
         net->load(archive);
         std::size_t index = 0;
         for (const auto &item : net->named_parameters()) {
@@ -70,7 +78,7 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
             }
         }
         return net;
-    } catch (const c10::Error &e) {
+    } catch (const std::exception &e) {
         return makeError(ErrorCode::Incompatible,
                          weights.string() + ": weights do not fit a " + card.spec.architecture +
                              " model for this card (" +

@@ -9,6 +9,7 @@
 #include "core/ml/file_digest.h"
 #include "core/ml/model_card.h"
 #include "core/ml/ood_guard.h"
+#include "core/ml/state_dict.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/trained_model.h"
 #include "core/imaging/image_loader.h"
@@ -406,6 +407,32 @@ private Q_SLOTS:
         auto explained = classifier->explain(std::vector<float>(64 * 64, 0.5f));
         QVERIFY(!explained.ok());
         QVERIFY(QString::fromStdString(explained.error().message).contains("not a number"));
+    }
+
+    // Found by fuzz_checkpoint (the inputs are its kept regressions): a damaged weights.pt made
+    // LibTorch throw a TorchScript parser error that loadTrainedNet did not catch, which ended
+    // the process; a damaged state_dict made LibTorch's in-memory reader read past its buffer.
+    void damagedWeightsFilesAreErrors()
+    {
+        const fs::path model = copyModel(m_run, m_dir.filePath("damaged"));
+        nlohmann::json card = readJson(model / "model.json");
+        card.erase("weights_sha256");
+        card.erase("ood");
+        writeJson(model / "model.json", card);
+        const QString regressions = test::sourcePath("tests/fuzz/regressions/checkpoint/");
+        fs::copy_file((regressions + "archive-with-unknown-type-name.pt").toStdString(), model / "weights.pt",
+                      fs::copy_options::overwrite_existing);
+        auto opened = ml::Classifier::open(model, "cpu");
+        QVERIFY(!opened.ok());
+        QString message = QString::fromStdString(opened.error().message);
+        QVERIFY2(message.contains("weights.pt: not readable as model weights"), qPrintable(message));
+
+        const fs::path stateDict = (regressions + "state-dict-directory-past-the-end.pt").toStdString();
+        auto sums = ml::stateDictSums(stateDict);
+        QVERIFY(!sums.ok());
+        message = QString::fromStdString(sums.error().message);
+        QVERIFY2(message.startsWith(QString::fromStdString(stateDict.string()) + ": not a state_dict"),
+                 qPrintable(message));
     }
 
     void weightsThatDoNotFitTheCardAreRefused()
