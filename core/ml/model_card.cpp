@@ -93,6 +93,12 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         if (!j.is_object()) {
             return refuse("not a model card (not a JSON object)");
         }
+        if (const std::string problem = intFieldProblem(
+                j, {"best_epoch", "size", "channels", "reviewed", "on_lungs", "elsewhere", "images",
+                    "reference_images", "validation_images", "blocks", "filters", "kernel_size"});
+            !problem.empty()) {
+            return refuse(problem);
+        }
         if (j.value("format", "") != kModelCardFormat) {
             return refuse("not a CXR Studio model card (format '" + j.value("format", "") +
                           "', expected '" + kModelCardFormat + "')");

@@ -490,6 +490,10 @@ private Q_SLOTS:
         QTest::newRow("no format") << "format" << "" << "not a CXR Studio model card";
         QTest::newRow("temperature") << "calibration" << "{\"method\":\"temperature\",\"temperature\":0}"
                                      << "temperature";
+        // Found by fuzz_model_card: 3e28 read as an int was undefined behaviour, 1.5 was truncated.
+        QTest::newRow("input size 3e28") << "input" << "{\"size\":3e28,\"channels\":1}"
+                                         << "\"size\" is 3e+28, not a whole number within range";
+        QTest::newRow("best epoch 1.5") << "best_epoch" << "1.5" << "\"best_epoch\" is 1.5, not a whole number";
     }
 
     void impossibleCardsAreRefused()
