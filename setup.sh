@@ -10,9 +10,12 @@
 #                      test them; as root also installed with dpkg -i, upgraded and removed
 #                      again, and installed into a fresh Debian 12 root (debootstrap, network)
 #   ./setup.sh sanitize  the imaging, augmentation and data tests under AddressSanitizer and UBSan
+#   ./setup.sh fuzz [SECONDS]  build the libFuzzer targets (clang, ASan, UBSan) in build-fuzz and
+#                      run each for SECONDS (default 600), replaying tests/fuzz/regressions first;
+#                      ./setup.sh test ends with this for CXR_FUZZ_SECONDS (default 60) per target
 # Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure arguments),
 #              CXR_SKIP_INSTALL=1 (never call apt-get), CXR_CLEAN_ROOT_TEST=0 (package: no
-#              fresh Debian root).
+#              fresh Debian root), CXR_FUZZ_SECONDS (test: seconds per fuzz target; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-demo}"
@@ -26,6 +29,7 @@ packages=(
     libtorch-dev libopencv-dev libdcmtk-dev libjpeg-dev libpng-dev
     nlohmann-json3-dev libcli11-dev
     dpkg-dev patchelf desktop-file-utils appstream debootstrap
+    clang libclang-rt-14-dev
 )
 
 print_other_systems() {
@@ -81,6 +85,31 @@ run_headless_demo() {
     "$cxr" explain "$run" --dataset resources/demo --split test --out-dir "$run/explained"
 }
 
+# The fuzz targets (tests/fuzz) in their own build folder: clang's libFuzzer with ASan and
+# UBSan instrumenting every project source, so only the targets are built there.
+build_fuzz() {
+    local start=$SECONDS
+    # shellcheck disable=SC2086
+    cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+        -DCXR_FUZZ=ON -DCXR_BUILD_TESTS=OFF -DCXR_BUILD_BENCHMARKS=OFF -DCXR_TORCH_PCH=OFF ${CMAKE_ARGS:-}
+    cmake --build build-fuzz --target fuzz_targets --parallel
+    echo "setup: fuzz targets built in $((SECONDS - start)) s" >&2
+}
+
+# Builds and runs every fuzz target for $1 seconds; fails when one fails. Without clang: a line
+# saying the fuzz run is skipped, and success (the fuzz mode checks for clang itself).
+run_fuzz() {
+    local seconds=$1 start=$SECONDS status=0
+    if ! command -v clang++ >/dev/null 2>&1; then
+        echo "setup: clang++ not found (Debian: clang libclang-rt-14-dev); fuzz run skipped" >&2
+        return 0
+    fi
+    build_fuzz
+    tests/fuzz/run_fuzzers.sh build-fuzz "$seconds" || status=$?
+    echo "setup: fuzzing finished in $((SECONDS - start)) s" >&2
+    return $status
+}
+
 install_packages
 case "$mode" in
     build)
@@ -99,6 +128,10 @@ case "$mode" in
         start=$SECONDS
         ctest --test-dir "$build_dir" --output-on-failure --timeout 1200
         echo "setup: tests finished in $((SECONDS - start)) s" >&2
+        # The fuzz smoke run: every kept crash input, then each target for a minute.
+        if [ "${CXR_FUZZ_SECONDS:-60}" != 0 ]; then
+            run_fuzz "${CXR_FUZZ_SECONDS:-60}"
+        fi
         ;;
     package)
         build
@@ -131,8 +164,16 @@ case "$mode" in
         ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 \
             ctest --test-dir build-asan -R "test_imaging|test_data|test_augmentation" --output-on-failure
         ;;
+    fuzz)
+        seconds="${2:-600}"
+        if ! command -v clang++ >/dev/null 2>&1; then
+            echo "setup: clang++ not found (Debian: clang libclang-rt-14-dev); cannot fuzz" >&2
+            exit 1
+        fi
+        run_fuzz "$seconds"
+        ;;
     *)
-        echo "usage: $0 demo|test|bench|build|package|sanitize" >&2
+        echo "usage: $0 demo|test|bench|build|package|sanitize|fuzz [SECONDS]" >&2
         exit 2
         ;;
 esac
