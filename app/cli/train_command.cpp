@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "commands.h"
+#include "cross_validation_table.h"
 #include "terminal_progress.h"
 
 #include "core/common/json_text.h"
 #include "core/common/text.h"
 #include "core/ml/model_spec.h"
 #include "core/ml/training_recipe.h"
+#include "core/pipeline/cross_validation.h"
 #include "core/pipeline/training_job.h"
 
 #include <nlohmann/json.hpp>
@@ -35,6 +37,8 @@ struct TrainOptions {
     std::string populationAges;
     std::string recipe;
     std::string selectBy = "loss";
+    int folds = 0; // > 0: cross-validation over that many patient folds
+    std::uint64_t foldSeed = 42;
 };
 
 // A recipe fills in what the command line left out: each field with the options that set it.
@@ -158,6 +162,26 @@ Status applyTrainOptions(TrainOptions &o, const CLI::App &command)
     return Ok{};
 }
 
+// `cxr train --folds K`: the same settings trained K times over patient folds.
+int crossValidate(const TrainOptions &options, TrainPrinter &progress)
+{
+    pipeline::CrossValidationJob job;
+    job.train = options.job;
+    job.folds = options.folds;
+    job.foldSeed = options.foldSeed;
+    auto result = pipeline::runCrossValidation(
+        job, &progress, [&progress](int fold, int folds, const std::filesystem::path &runDir) {
+            progress.finishLine();
+            std::printf("Fold %d of %d: %s\n", fold, folds, runDir.string().c_str());
+        });
+    progress.finishLine();
+    if (!result) {
+        return reportError(result.error());
+    }
+    printCrossValidation(*result);
+    return int(kSuccess);
+}
+
 } // namespace
 
 Action addTrainCommand(CLI::App &app)
@@ -240,11 +264,22 @@ Action addTrainCommand(CLI::App &app)
     command->add_option("--population-ages", options->populationAges,
                         "MIN-MAX: the training patients' ages in years (Kermany: 1-5), recorded so "
                         "that a DICOM of a patient outside them is flagged");
+    command->add_option("--folds", options->folds,
+                        "cross-validate instead: K runs (2-20) under --out FOLDER, each on all "
+                        "patients but one fold's and evaluated on those; run again to continue")
+        ->check(CLI::Range(2, 20));
+    command->add_option("--fold-seed", options->foldSeed, "with --folds: how patients are dealt to folds")
+        ->capture_default_str();
     command->add_flag("--overwrite", options->job.overwrite, "replace an existing run folder");
     addCacheOptions(command, options->cache);
     command->add_flag("--skip-bad-images", options->skipBadImages,
                       "train without images that fail to decode (listed) instead of stopping");
     return [options, command]() -> int {
+        if (options->folds > 0 && !options->resume.empty()) {
+            return reportError(makeError(ErrorCode::InvalidArgument,
+                                         "--folds and --resume: run the same --folds command again "
+                                         "to continue a cross-validation"));
+        }
         if (options->resume.empty() && (options->dataset.empty() || options->out.empty())) {
             return reportError(makeError(ErrorCode::InvalidArgument,
                                          "cxr train needs a dataset and --out RUN (or --resume RUN)"));
@@ -262,6 +297,9 @@ Action addTrainCommand(CLI::App &app)
         options->job.badImages =
             options->skipBadImages ? pipeline::BadImages::Skip : pipeline::BadImages::Refuse;
         TrainPrinter progress(options->json);
+        if (options->folds > 0) {
+            return crossValidate(*options, progress);
+        }
         auto result = pipeline::runTrainJob(options->job, &progress);
         progress.finishLine();
         if (!result) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/common/text.h"
 #include "core/common/tensor_cache_file.h"
+#include "core/data/patient_folds.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/dataset_statistics.h"
 #include "core/data/leakage_check.h"
@@ -23,8 +24,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <future>
+#include <map>
+#include <set>
 
 #if defined(Q_OS_UNIX)
 #include <fcntl.h>
@@ -527,6 +531,48 @@ private Q_SLOTS:
 
         settings.valFraction = 0.9;
         QVERIFY(!carveValidationSplit(*index, settings).ok());
+    }
+
+    // K-fold over patients: every training image held out exactly once, never the test split,
+    // no patient on two sides, classes balanced across folds, the validation split carved from
+    // the remaining patients, and the same folds for the same seed.
+    void crossValidationFoldsArePatientDisjoint()
+    {
+        auto index = scanDataset(test::demoDataset().toStdString());
+        QVERIFY(index.ok());
+        const std::int64_t training = index->count("train") + index->count("val");
+        std::map<std::string, int> heldOutTimes;
+        for (int fold = 1; fold <= 3; ++fold) {
+            FoldSummary summary;
+            auto split = crossValidationFold(*index, FoldSettings{3, fold, 42, 0.1}, &summary);
+            QVERIFY2(split.ok(), split.ok() ? "" : split.error().message.c_str());
+            QCOMPARE(split->count("test"), std::int64_t(0));
+            QCOMPARE(split->count("train") + split->count("val") + split->count(kHeldOutSplit), training);
+            QCOMPARE(summary.heldOutImages, split->count(kHeldOutSplit));
+            QVERIFY(std::abs(double(split->count(kHeldOutSplit)) - double(training) / 3) <= 2);
+            QVERIFY(std::abs(split->count(kHeldOutSplit, 0) - split->count(kHeldOutSplit, 1)) <= 2);
+            QVERIFY(split->count("val") > 0);
+            std::map<std::string, std::set<std::string>> sides;
+            for (const DatasetFile &file : split->files) {
+                sides[file.patient.empty() ? file.path.string() : file.patient].insert(file.split);
+                if (file.split == kHeldOutSplit) {
+                    ++heldOutTimes[file.path.string()];
+                }
+            }
+            for (const auto &[patient, splits] : sides) {
+                QVERIFY2(splits.size() == 1, patient.c_str());
+            }
+            auto again = crossValidationFold(*index, FoldSettings{3, fold, 42, 0.1});
+            QCOMPARE(again->fingerprint(), split->fingerprint());
+        }
+        QCOMPARE(std::int64_t(heldOutTimes.size()), training);
+        for (const auto &[file, times] : heldOutTimes) {
+            QCOMPARE(times, 1);
+        }
+        QVERIFY(!crossValidationFold(*index, FoldSettings{1, 1, 42, 0.1}).ok());
+        QVERIFY(!crossValidationFold(*index, FoldSettings{3, 4, 42, 0.1}).ok());
+        auto tooMany = crossValidationFold(*index, FoldSettings{20, 1, 42, 0.1});
+        QVERIFY(tooMany.ok()); // 150 patients
     }
 
     void manifestRoundTrip()

@@ -297,6 +297,38 @@ private Q_SLOTS:
         QCOMPARE(QImage(overlay).size(), QSize(256, 1024));
     }
 
+    // Cross-validation: two folds trained and evaluated on the patients each never saw, a summary
+    // with mean and sd; running it again keeps the finished folds instead of training them anew.
+    void crossValidationOverPatientFolds()
+    {
+        const QString folder = m_dir.filePath("cv");
+        const QStringList arguments = {"train", test::demoDataset(), "--folds", "2", "--epochs", "1",
+                                       "--input-size", "32", "--device", "cpu", "--out", folder};
+        const Outcome first = runCli(arguments);
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        QVERIFY(first.out.contains("Fold 2 of 2"));
+        QVERIFY(first.out.contains("mean +- sd over 2 folds: roc_auc"));
+        QFile summary(folder + "/crossval.json");
+        QVERIFY(summary.open(QIODevice::ReadOnly));
+        const QJsonObject json = QJsonDocument::fromJson(summary.readAll()).object();
+        QCOMPARE(json["folds"].toInt(), 2);
+        QCOMPARE(json["test_split_used"].toBool(), false);
+        const QJsonArray folds = json["per_fold"].toArray();
+        QCOMPARE(folds.size(), 2);
+        QCOMPARE(folds[0].toObject()["held_out_images"].toInt() + folds[1].toObject()["held_out_images"].toInt(),
+                 150); // the demo's train and val images, each held out once; test never used
+        const double auc = json["mean_sd"].toObject()["roc_auc"].toObject()["mean"].toDouble();
+        QVERIFY(auc >= 0 && auc <= 1);
+        QVERIFY(QFile::exists(folder + "/fold-1/evaluations/holdout/predictions.csv"));
+
+        const Outcome again = runCli(arguments);
+        QVERIFY2(again.exitCode == 0, qPrintable(again.err));
+        QCOMPARE(again.out.count("(trained earlier)"), 2);
+        QVERIFY(first.out.contains("train loss") && !again.out.contains("train loss"));
+        const Outcome withResume = runCli({"train", "--folds", "2", "--resume", folder});
+        QVERIFY(withResume.exitCode != 0 && withResume.err.contains("--folds and --resume"));
+    }
+
     // Carve a patient-disjoint validation split into a manifest, then train from the manifest.
     void splitThenTrainFromManifest()
     {
