@@ -322,6 +322,14 @@ public:
             resumeWithin = std::move(*loaded);
             m_stepLog = readStepsCsv(m_paths, m_batchesDone);
             summary.resumedAfterEpoch = int(summary.epochs.size());
+            // The logs as of the checkpoint: a crash after it and before metrics.csv (written
+            // next) left that an epoch behind, and after the last epoch nothing writes it again.
+            if (auto written = writeStepsCsv(m_paths, m_stepLog); !written) {
+                return written.error();
+            }
+            if (auto written = writeMetricsCsv(m_paths, summary); !written) {
+                return written.error();
+            }
         }
         m_lastCheckpointAt = std::chrono::steady_clock::now();
         for (int epoch = int(summary.epochs.size()) + 1; epoch <= m_settings.epochs; ++epoch) {
@@ -816,6 +824,30 @@ private:
     int m_epochsWithoutGain = 0;
 };
 
+// A process killed while writing (SIGKILL, a power loss) leaves the temporary file of an atomic
+// write (NAME.partial, core/common/atomic_file.h and torch_archive.h) beside the file it was
+// replacing, which is still the old file or already the new one, never half of one. Each
+// training session starts by removing them, so a resumed run leaves none behind.
+void removeInterruptedWrites(const RunPaths &paths)
+{
+    const std::string suffix = ".partial";
+    for (const fs::path &folder : {paths.root, paths.checkpoints(), paths.modelDir()}) {
+        std::error_code error;
+        std::vector<fs::path> leftovers;
+        for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+            const std::string name = it->path().filename().string();
+            const bool partial = name.size() > suffix.size() &&
+                                 name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+            if ((partial || name == ".write-test") && it->is_regular_file(error)) {
+                leftovers.push_back(it->path());
+            }
+        }
+        for (const fs::path &file : leftovers) {
+            fs::remove(file, error);
+        }
+    }
+}
+
 Status checkArrays(const ImageArrays &arrays, const char *what, const ModelSpec &spec)
 {
     if (arrays.count() == 0) {
@@ -889,16 +921,26 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
     torch::globalContext().setDeterministicCuDNN(settings.deterministic);
     torch::globalContext().setBenchmarkCuDNN(!settings.deterministic);
     const RunPaths paths{runDir};
+    removeInterruptedWrites(paths);
+    bool restarted = false;
     if (start == TrainStart::Resume) {
         if (!fs::is_regular_file(paths.lastCheckpoint())) {
-            return makeError(ErrorCode::NotFound, runDir.string() +
-                                                      ": no checkpoint to resume from (checkpoints/last.pt)");
+            // Stopped (killed, a power loss) before its first checkpoint: nothing it trained
+            // was kept, so it trains from the first step with its recorded settings, which is
+            // the run it would have been.
+            start = TrainStart::Fresh;
+            restarted = true;
         }
     } else if (auto written = writeRunConfig(paths, settings, *device); !written) {
         return written.error();
     }
     writeRunStatus(paths, RunState::Running, "training on " + *device);
     auto finished = trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start);
+    if (finished && restarted) {
+        finished->notes.insert(finished->notes.begin(),
+                               "no checkpoint to resume from (stopped before its first): trained "
+                               "from the first step with the run's settings");
+    }
     if (!finished) {
         writeRunStatus(paths, finished.error().code == ErrorCode::Cancelled ? RunState::Stopped : RunState::Failed,
                        finished.error().message);

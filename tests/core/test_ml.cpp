@@ -100,6 +100,17 @@ private:
     std::int64_t m_step;
 };
 
+// The temporary files of interrupted atomic writes (NAME.partial) anywhere under folder.
+QStringList partialFiles(const QString &folder)
+{
+    QStringList found;
+    QDirIterator it(folder, {"*.partial"}, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        found << it.next();
+    }
+    return found;
+}
+
 } // namespace
 
 class TestMl : public QObject {
@@ -503,6 +514,90 @@ private Q_SLOTS:
         QVERIFY(info.ok());
         QCOMPARE(info->state, ml::RunState::Failed);
         QVERIFY(QString::fromStdString(info->message).contains("cannot write checkpoint"));
+    }
+
+    void aRunKilledBeforeItsFirstCheckpointResumesFromTheStart()
+    {
+        // A kill after config.json was written and before the first checkpoint leaves a run
+        // folder without checkpoints/last.pt, and perhaps the temporary file of a write it
+        // interrupted. Resuming it trains from the first step: the run it would have been.
+        auto jobFor = [this](const QString &name) {
+            auto job = smallJob(m_dir.filePath(name));
+            job.settings.epochs = 2;
+            job.settings.deterministic = true;
+            augmentationPreset("thesis", job.settings.augmentation);
+            return job;
+        };
+        auto whole = pipeline::runTrainJob(jobFor("first-whole"));
+        QVERIFY2(whole.ok(), whole.ok() ? "" : whole.error().message.c_str());
+        const QString killed = m_dir.filePath("first-killed");
+        QVERIFY(QDir().mkpath(killed + "/model"));
+        QVERIFY(QFile::copy(m_dir.filePath("first-whole/config.json"), killed + "/config.json"));
+        for (const char *stray : {"checkpoints/last.pt.partial", "model/weights.pt.partial", "status.json.partial"}) {
+            QVERIFY(test::writeFile(killed + "/" + stray, "half a file"));
+        }
+
+        pipeline::TrainJob resume;
+        resume.runDir = killed.toStdString();
+        resume.resume = true;
+        auto resumed = pipeline::runTrainJob(resume);
+        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        QCOMPARE(resumed->summary.resumedAfterEpoch, 0);
+        QVERIFY(!resumed->summary.notes.empty());
+        QVERIFY(QString::fromStdString(resumed->summary.notes.front()).contains("no checkpoint to resume from"));
+        QCOMPARE(resumed->summary.epochs.size(), whole->summary.epochs.size());
+        for (std::size_t e = 0; e < whole->summary.epochs.size(); ++e) {
+            QCOMPARE(resumed->summary.epochs[e].trainLoss, whole->summary.epochs[e].trainLoss);
+            QCOMPARE(resumed->summary.epochs[e].valLoss, whole->summary.epochs[e].valLoss);
+        }
+        QVERIFY(QFile::exists(killed + "/checkpoints/last.pt"));
+        QCOMPARE(partialFiles(killed), QStringList());
+    }
+
+    void aKillAfterTheLastCheckpointLeavesCompleteLogs()
+    {
+        // metrics.csv is written after the epoch's checkpoint. A kill between the two at the
+        // last epoch (here: metrics.csv one epoch short and half of its replacement beside it)
+        // leaves nothing to train; the resume rewrites the logs from the checkpoint, finalises
+        // the model again and removes the temporary file.
+        auto job = smallJob(m_dir.filePath("last-whole"));
+        job.settings.epochs = 2;
+        job.settings.deterministic = true;
+        job.settings.logEverySteps = 1;
+        auto whole = pipeline::runTrainJob(job);
+        QVERIFY2(whole.ok(), whole.ok() ? "" : whole.error().message.c_str());
+        const QString killed = m_dir.filePath("last-killed");
+        QVERIFY(QDir().mkpath(killed + "/checkpoints"));
+        QVERIFY(QDir().mkpath(killed + "/model"));
+        for (const char *file : {"config.json", "steps.csv", "checkpoints/last.pt", "model/weights.pt", "model/model.json"}) {
+            QVERIFY2(QFile::copy(m_dir.filePath("last-whole/") + file, killed + "/" + file), file);
+        }
+        QFile metrics(m_dir.filePath("last-whole/metrics.csv"));
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        const QList<QByteArray> rows = metrics.readAll().split('\n');
+        QVERIFY(rows.size() >= 3);
+        QVERIFY(test::writeFile(killed + "/metrics.csv", rows[0] + "\n" + rows[1] + "\n"));
+        QVERIFY(test::writeFile(killed + "/metrics.csv.partial", rows[0] + "\n" + rows[1].left(10)));
+
+        pipeline::TrainJob resume;
+        resume.runDir = killed.toStdString();
+        resume.resume = true;
+        auto resumed = pipeline::runTrainJob(resume);
+        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        QCOMPARE(resumed->summary.resumedAfterEpoch, 2);
+        auto logged = ml::readMetricsCsv({killed.toStdString()});
+        QVERIFY(logged.ok());
+        QCOMPARE(logged->size(), std::size_t(2));
+        QCOMPARE(float(logged->back().valLoss), float(whole->summary.epochs.back().valLoss));
+        QCOMPARE(ml::readStepsCsv({killed.toStdString()}).size(),
+                 ml::readStepsCsv({m_dir.filePath("last-whole").toStdString()}).size());
+        QCOMPARE(partialFiles(killed), QStringList());
+        auto card = ml::readModelCard(ml::RunPaths{killed.toStdString()}.modelCard());
+        QVERIFY(card.ok());
+        QCOMPARE(card->calibration.fittedOn, std::string("validation"));
+        auto info = ml::describeRun(killed.toStdString());
+        QVERIFY(info.ok());
+        QCOMPARE(info->state, ml::RunState::Finished);
     }
 
     void mixedPrecisionNeedsCuda()
