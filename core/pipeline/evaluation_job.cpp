@@ -165,7 +165,9 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
         }
         result.stress = std::move(*rows);
     }
-    result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / job.split;
+    // Test-time augmented predictions are kept apart from plain ones (SPLIT-tta), so that one
+    // never reopens as the other.
+    result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / (job.split + (job.tta ? "-tta" : ""));
     if (auto written = writeEvaluation(result, split->index.root); !written) {
         return written.error();
     }

@@ -41,7 +41,7 @@ struct EvaluationResult {
     std::vector<int> labels;             // per image of the split, as in predictions.csv
     std::vector<float> probabilities;    // P(class 1) per image
     std::vector<std::string> files;      // absolute path per image
-    std::filesystem::path outputFolder;  // RUN/evaluations/<split>/ with predictions.csv, metrics.json
+    std::filesystem::path outputFolder;  // RUN/evaluations/<split>[-tta]/ with predictions.csv, metrics.json
     // Calibration on this split: expected calibration error of the model's raw probabilities
     // and of the calibrated ones the card's temperature gives (equal when it is 1).
     double temperature = 1;

@@ -108,6 +108,19 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(m_dir.filePath("run/evaluations/test/stress.json")));
     }
 
+    // Test-time augmented predictions are saved apart and never reopened as plain ones.
+    void testTimeAugmentationIsSavedApart()
+    {
+        EvaluatePage page;
+        page.setRun(m_dir.filePath("run"));
+        page.setDataset(test::demoDataset());
+        page.setTestTimeAugmentation(true);
+        QVERIFY(page.evaluate());
+        QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 120000);
+        QVERIFY2(page.statusText().contains("test split, test-time augmented"), qPrintable(page.statusText()));
+        QVERIFY(QFile::exists(m_dir.filePath("run/evaluations/test-tta/predictions.csv")));
+    }
+
     void confusionCellShowsItsImages()
     {
         for (bool reuse : {false, true}) {

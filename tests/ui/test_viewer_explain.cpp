@@ -105,6 +105,26 @@ private Q_SLOTS:
         QVERIFY(page.describePixel(QPoint(10, 10)).contains("Grad-CAM"));
     }
 
+    // The switch predicts again from three views, and the prediction says it was augmented.
+    void testTimeAugmentationIsASwitch()
+    {
+        ViewerPage page;
+        page.show();
+        QVERIFY(explained(page, m_model, demoImage("NORMAL")));
+        const double plain = page.explainPanel()->prediction()->probability;
+        QVERIFY(!page.explainPanel()->predictionText().contains("test-time augmented"));
+        page.explainPanel()->setTestTimeAugmentation(true);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.explainPanel()->isBusy() &&
+                                     page.explainPanel()->predictionText().contains("test-time augmented"),
+                                 20000);
+        QVERIFY(page.explainPanel()->prediction()->probability != plain);
+        page.explainPanel()->setTestTimeAugmentation(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.explainPanel()->isBusy() &&
+                                     !page.explainPanel()->predictionText().contains("test-time augmented"),
+                                 20000);
+        QCOMPARE(page.explainPanel()->prediction()->probability, plain);
+    }
+
     void targetMethodAndLayerChangeTheMap()
     {
         ViewerPage page;

@@ -71,8 +71,11 @@ EvaluatePage::EvaluatePage(QWidget *parent)
       m_calibration(curvePlot(tr("mean predicted probability"), tr("observed share of positives"))),
       m_histogram(new QCustomPlot), m_plots(new QTabWidget), m_cellLabel(new QLabel),
       m_cellView(new QListView), m_cellTiles(new ThumbnailModel(this)), m_comparison(new RunComparison),
-      m_stress(new QCheckBox(tr("Robustness report"))), m_robustness(new RobustnessTable)
+      m_stress(new QCheckBox(tr("Robustness report"))), m_tta(new QCheckBox(tr("Test-time augmentation"))),
+      m_robustness(new RobustnessTable)
 {
+    m_tta->setToolTip(tr("Predict each image from itself, its mirror image and a 90% crop (three times "
+                         "the work); saved apart, as the SPLIT-tta evaluation"));
     m_stress->setToolTip(tr("Also evaluate under contrast, gamma, blur, noise, JPEG, resolution, rotation "
                             "and border-crop shifts (about ten times the work)"));
     // Calibration: the bins' points against the diagonal of perfect calibration.
@@ -133,6 +136,7 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     splitRow->addWidget(new QLabel(tr("Device")));
     splitRow->addWidget(m_device);
     splitRow->addWidget(m_stress);
+    splitRow->addWidget(m_tta);
     splitRow->addWidget(m_evaluate);
     m_cancel = new QPushButton(tr("Cancel"));
     m_cancel->setEnabled(false);
@@ -380,6 +384,8 @@ QString EvaluatePage::statusText() const
 
 void EvaluatePage::setStressTest(bool on) { m_stress->setChecked(on); }
 
+void EvaluatePage::setTestTimeAugmentation(bool on) { m_tta->setChecked(on); }
+
 int EvaluatePage::robustnessRows() const { return m_robustness->rowCount(); }
 
 bool EvaluatePage::evaluate(bool reuseSaved)
@@ -394,7 +400,9 @@ bool EvaluatePage::evaluate(bool reuseSaved)
     job.device = m_device->currentData().toString().toStdString();
     job.cacheDir = data::defaultCacheDir();
     job.stress = m_stress->isChecked();
-    reuseSaved = reuseSaved && !job.stress; // saved predictions hold no shifted images
+    job.tta = m_tta->isChecked();
+    // Saved predictions hold neither shifted nor test-time augmented images.
+    reuseSaved = reuseSaved && !job.stress && !job.tta;
     m_status->setText(tr("Evaluating the %1 split…").arg(m_split->currentText()));
     m_evaluate->setEnabled(false);
     m_progress = std::make_shared<PolledProgress>();
@@ -446,6 +454,7 @@ bool EvaluatePage::evaluate(bool reuseSaved)
         }
         outcome.ok = true;
         outcome.oodFlagged = result->oodFlagged;
+        outcome.tta = result->tta;
         outcome.stress = std::move(result->stress);
         outcome.labels = std::move(result->labels);
         outcome.probabilities = std::move(result->probabilities);
@@ -486,7 +495,7 @@ void EvaluatePage::onEvaluated()
     m_temperature = outcome.temperature;
     m_robustness->setRows(outcome.stress);
     const auto positives = std::count(m_labels.begin(), m_labels.end(), 1);
-    m_status->setText(tr("%1 on the %2 split: %3 images, %4 %5 (prevalence %6). %7 %8")
+    m_status->setText(tr("%1 on the %2 split%9: %3 images, %4 %5 (prevalence %6). %7 %8")
                           .arg(m_modelName, m_evaluatedSplit)
                           .arg(m_labels.size())
                           .arg(positives)
@@ -494,7 +503,8 @@ void EvaluatePage::onEvaluated()
                           .arg(double(positives) / double(m_labels.size()), 0, 'f', 3)
                           .arg(outcome.reused ? tr("Reopened from the saved predictions.")
                                               : tr("Predictions saved in the run folder."),
-                               trustText(outcome)));
+                               trustText(outcome))
+                          .arg(outcome.tta ? tr(", test-time augmented") : QString()));
     drawCurves();
     drawCalibrationAndHistogram();
     m_threshold = -1; // force the refresh

@@ -62,6 +62,7 @@ public:
     const ml::DiagnosticReport &report() const { return m_report; }
     QString statusText() const;
     void setStressTest(bool on); // also the robustness report on the next Evaluate
+    void setTestTimeAugmentation(bool on); // predict with --tta on the next Evaluate
     int robustnessRows() const;
     QTableWidget *metricsTable() const { return m_metrics; }
     QTableWidget *confusionTable() const { return m_confusion; }
@@ -107,6 +108,7 @@ private:
         int oodFlagged = -1;    // images the guard flagged; -1: unknown (no guard, or reopened)
         std::vector<pipeline::StressRow> stress; // the robustness report, when asked for
         bool reused = false;
+        bool tta = false; // test-time augmented predictions
     };
     QString trustText(const Outcome &outcome) const;
     void onEvaluated();
@@ -117,6 +119,7 @@ private:
     void drawCalibrationAndHistogram();
     double m_temperature = 1; // of the evaluated model's card
     QCheckBox *m_stress;            // also the robustness report
+    QCheckBox *m_tta;               // test-time augmentation
     RobustnessTable *m_robustness;
 
     QLineEdit *m_run;

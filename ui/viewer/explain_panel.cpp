@@ -7,6 +7,7 @@
 #include "ui/viewer/overlay_controls.h"
 #include "ui/viewer/review_box.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -51,6 +52,7 @@ cv::Mat modelInputPicture(const std::vector<std::uint8_t> &levels, int channels,
 
 ExplainPanel::ExplainPanel(QWidget *parent)
     : QWidget(parent), m_model(new QComboBox), m_chooseModel(new QPushButton(tr("Choose…"))),
+      m_tta(new QCheckBox(tr("Test-time augmentation"))),
       m_modelInfo(new QLabel), m_oodBanner(new QLabel), m_predictionLabel(new QLabel), m_status(new QLabel),
       m_method(new QComboBox), m_target(new QComboBox), m_layer(new QComboBox),
       m_overlay(new OverlayControls), m_faithfulnessButton(new QPushButton(tr("Measure faithfulness"))),
@@ -75,6 +77,9 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     m_oodBanner->setStyleSheet(QStringLiteral("QLabel { background: #b34700; color: white; padding: 6px; }"));
     m_oodBanner->hide();
     m_status->setWordWrap(true);
+    m_tta->setToolTip(tr("Average the prediction over the image, its mirror image and a 90% crop "
+                         "(three passes, about three times the time); the map is the mean of the "
+                         "image's and its mirror image's"));
     m_method->addItems({tr("Grad-CAM"), tr("Grad-CAM++"), tr("Eigen-CAM (no class)")});
     m_method->setToolTip(tr("Eigen-CAM needs no gradient: it shows the layer's dominant activation "
                             "pattern, the same whatever the class"));
@@ -107,6 +112,7 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     layout->addWidget(new QLabel(tr("Model")));
     layout->addLayout(modelRow);
     layout->addWidget(m_modelInfo);
+    layout->addWidget(m_tta);
     layout->addWidget(m_oodBanner);
     layout->addWidget(m_predictionLabel);
     layout->addWidget(m_status);
@@ -119,6 +125,7 @@ ExplainPanel::ExplainPanel(QWidget *parent)
         setModel(m_model->itemData(index).toString());
     });
     connect(m_chooseModel, &QPushButton::clicked, this, &ExplainPanel::chooseModelFolder);
+    connect(m_tta, &QCheckBox::toggled, this, [this] { request(); });
     connect(m_method, &QComboBox::activated, this, [this] { request(); });
     connect(m_target, &QComboBox::activated, this, [this] { request(); });
     connect(m_layer, &QComboBox::activated, this, [this] { request(); });
@@ -236,6 +243,10 @@ void ExplainPanel::measureFaithfulness()
     request(true);
 }
 
+void ExplainPanel::setTestTimeAugmentation(bool on) { m_tta->setChecked(on); }
+
+bool ExplainPanel::testTimeAugmentation() const { return m_tta->isChecked(); }
+
 void ExplainPanel::request(bool faithfulness)
 {
     if (m_modelPath.isEmpty()) {
@@ -246,6 +257,7 @@ void ExplainPanel::request(bool faithfulness)
     r.image = m_imagePath;
     r.cam = camRequest();
     r.faithfulness = faithfulness;
+    r.tta = m_tta->isChecked();
     m_target->setEnabled(r.cam.method != ml::CamMethod::EigenCam);
     m_status->setText(m_imagePath.isEmpty() ? tr("Loading the model…") : tr("Predicting and explaining…"));
     m_worker.submit(r);
@@ -320,6 +332,7 @@ void ExplainPanel::onOutcome()
         m_modelInfo->setText(QString());
     }
     m_prediction = outcome.prediction;
+    m_predictionTta = outcome.request.tta;
     m_faithfulness = outcome.faithfulness;
     m_modelInput = m_prediction && m_card ? modelInputPicture(m_prediction->modelInput, m_card->spec.channels,
                                                               m_card->spec.inputSize)
@@ -347,9 +360,10 @@ QString ExplainPanel::predictionText() const
     if (!m_prediction) {
         return m_imagePath.isEmpty() ? tr("Open an image to see the prediction.") : QString();
     }
-    return tr("%1<br><span style=\"font-weight:normal\">by model %2</span>")
+    return tr("%1<br><span style=\"font-weight:normal\">by model %2%3</span>")
         .arg(QString::fromStdString(pipeline::describePrediction(*m_prediction)).toHtmlEscaped(),
-             QString::fromStdString(m_prediction->modelName).toHtmlEscaped());
+             QString::fromStdString(m_prediction->modelName).toHtmlEscaped(),
+             m_predictionTta ? tr(", test-time augmented") : QString());
 }
 
 QString ExplainPanel::oodText() const { return m_oodBanner->isVisibleTo(this) ? m_oodBanner->text() : QString(); }

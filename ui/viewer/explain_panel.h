@@ -10,6 +10,7 @@
 
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPushButton;
@@ -40,6 +41,9 @@ public:
     void setLayer(const QString &name); // one of layers(); empty: the last
     QStringList layers() const;
     ml::CamRequest camRequest() const; // the method, class and layer chosen now
+    // Predict from the image, its mirror image and a 90% crop (three passes), maps averaged.
+    void setTestTimeAugmentation(bool on);
+    bool testTimeAugmentation() const;
     void measureFaithfulness();
 
     bool isBusy() const { return m_worker.isBusy(); }
@@ -77,8 +81,11 @@ private:
     std::optional<ml::Faithfulness> m_faithfulness;
     cv::Mat m_modelInput; // the prediction's input as a picture
 
+    bool m_predictionTta = false; // the shown prediction was test-time augmented
+
     QComboBox *m_model;
     QPushButton *m_chooseModel;
+    QCheckBox *m_tta;
     QLabel *m_modelInfo;
     QLabel *m_oodBanner; // "Outside what this model was trained on: ...", hidden when inside
     QLabel *m_predictionLabel;

@@ -92,6 +92,7 @@ ExplainWorker::Outcome ExplainWorker::compute(State &state, const Request &reque
     if (request.image.isEmpty()) {
         return outcome; // the model alone: its card and layers
     }
+    classifier.setTestTimeAugmentation(request.tta);
     auto prediction = pipeline::predictImage(classifier, request.image.toStdString(), &request.cam);
     if (!prediction) {
         outcome.error = errorText(prediction.error());

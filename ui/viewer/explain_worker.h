@@ -28,6 +28,7 @@ public:
         QString image;
         ml::CamRequest cam;
         bool faithfulness = false;
+        bool tta = false; // test-time augmentation (ml::Classifier::setTestTimeAugmentation)
     };
     struct Outcome {
         Request request;

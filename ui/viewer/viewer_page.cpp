@@ -155,6 +155,7 @@ BatchExplainDialog *ViewerPage::openBatchDialog()
     pipeline::BatchExplainJob job;
     job.model = m_explain->model().toStdString();
     job.request = m_explain->camRequest();
+    job.tta = m_explain->testTimeAugmentation();
     job.display = m_explain->overlayControls()->display();
     m_batchDialog->setJobTemplate(job);
     m_batchDialog->show();
