@@ -45,7 +45,7 @@
 # It prints each kill (when, where it landed) and a summary; exit 0 when every check passed,
 # 1 with the reason otherwise, 2 for a usage error. It needs bash, script (util-linux) and
 # coreutils, and strace for the kills inside writes (without it those are timed kills too).
-# It takes about 5 minutes on two idle cores.
+# 50 kills took 7 minutes on two busy cores (docs/benchmarks.md, "Soak: kill and resume").
 
 set -euo pipefail
 export LC_NUMERIC=C # EPOCHREALTIME and awk with a decimal point
