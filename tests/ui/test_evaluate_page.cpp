@@ -9,8 +9,10 @@
 #include "tests/common/test_files.h"
 #include "tests/common/demo_run.h"
 #include "ui/dataset/thumbnail_model.h"
+#include "ui/evaluation/ensemble_dialog.h"
 #include "ui/evaluation/evaluate_page.h"
 #include "ui/evaluation/run_comparison.h"
+#include "ui/evaluation/site_calibration_dialog.h"
 
 #include <qcustomplot.h>
 
@@ -119,6 +121,42 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 120000);
         QVERIFY2(page.statusText().contains("test split, test-time augmented"), qPrintable(page.statusText()));
         QVERIFY(QFile::exists(m_dir.filePath("run/evaluations/test-tta/predictions.csv")));
+    }
+
+    // The two dialogs that make model folders: an ensemble of two finished runs, then the run
+    // calibrated for a "site" (the demo set as the sample: fitted on val, evaluated on test).
+    void makesAnEnsembleAndCalibratesForASite()
+    {
+        auto second = test::demoTrainJob(m_dir.filePath("run-b"));
+        second.settings.seed = 7;
+        QVERIFY(pipeline::runTrainJob(second).ok());
+        EvaluatePage page;
+        page.setRunsFolder(m_dir.path());
+        page.setDataset(test::demoDataset());
+        EnsembleDialog *ensemble = page.openEnsembleDialog();
+        ensemble->make();
+        QVERIFY(ensemble->resultText().contains("Tick two or more"));
+        ensemble->setMembers({m_dir.filePath("run"), m_dir.filePath("run-b")});
+        QCOMPARE(ensemble->members().size(), 2);
+        ensemble->setOutput(m_dir.filePath("ensemble"));
+        QSignalSpy ensembleMade(ensemble, &ModelJobDialog::modelMade);
+        ensemble->make();
+        QVERIFY(ensembleMade.wait(120000));
+        QVERIFY2(ensemble->resultText().contains("Ensemble of 2 models"), qPrintable(ensemble->resultText()));
+        QVERIFY(QFile::exists(m_dir.filePath("ensemble/model/model.json")));
+        QCOMPARE(page.run(), m_dir.filePath("ensemble")); // ready to evaluate
+
+        page.setRun(m_dir.filePath("run"));
+        SiteCalibrationDialog *site = page.openSiteCalibrationDialog();
+        site->setSample(test::demoDataset());
+        site->setOutput(m_dir.filePath("site"));
+        QSignalSpy siteMade(site, &ModelJobDialog::modelMade);
+        site->make();
+        QVERIFY(siteMade.wait(120000));
+        const QString text = site->resultText();
+        QVERIFY2(text.contains("temperature") && text.contains("On the 50 other images"), qPrintable(text));
+        QVERIFY(QFile::exists(m_dir.filePath("site/model/model.json")));
+        QCOMPARE(page.run(), m_dir.filePath("site"));
     }
 
     void confusionCellShowsItsImages()

@@ -7,6 +7,8 @@
 #include "ui/common/path_field.h"
 #include "ui/common/polled_progress.h"
 #include "ui/dataset/thumbnail_model.h"
+#include "ui/evaluation/ensemble_dialog.h"
+#include "ui/evaluation/site_calibration_dialog.h"
 #include "ui/evaluation/robustness_table.h"
 #include "ui/evaluation/run_comparison.h"
 #include "ui/report/evaluation_report.h"
@@ -129,7 +131,18 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     m_confusion->setMaximumHeight(110);
 
     auto *setup = new QFormLayout;
-    setup->addRow(tr("Run"), withBrowseButton(m_run, PathKind::Folder, QString(), this));
+    auto *runRow = new QHBoxLayout;
+    runRow->addWidget(withBrowseButton(m_run, PathKind::Folder, QString(), this), 1);
+    auto *makeEnsemble = new QPushButton(tr("Make an ensemble…"));
+    makeEnsemble->setToolTip(tr("Average two or more finished runs into one model folder"));
+    auto *calibrate = new QPushButton(tr("Calibrate for a site…"));
+    calibrate->setToolTip(tr("Refit this model's temperature and threshold on a small labelled sample "
+                             "of another hospital's images, into a new model folder"));
+    runRow->addWidget(makeEnsemble);
+    runRow->addWidget(calibrate);
+    connect(makeEnsemble, &QPushButton::clicked, this, &EvaluatePage::openEnsembleDialog);
+    connect(calibrate, &QPushButton::clicked, this, &EvaluatePage::openSiteCalibrationDialog);
+    setup->addRow(tr("Run"), runRow);
     setup->addRow(tr("Dataset"), withBrowseButton(m_dataset, PathKind::Folder, QString(), this));
     auto *splitRow = new QHBoxLayout;
     splitRow->addWidget(m_split);
@@ -374,7 +387,26 @@ void EvaluatePage::setSplit(const QString &split)
 
 void EvaluatePage::setRunsFolder(const QString &folder)
 {
+    m_runsFolder = folder;
     m_comparison->setRunsFolder(folder);
+}
+
+EnsembleDialog *EvaluatePage::openEnsembleDialog()
+{
+    auto *dialog = new EnsembleDialog(m_runsFolder, m_dataset->text().trimmed(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ModelJobDialog::modelMade, this, &EvaluatePage::setRun);
+    dialog->show();
+    return dialog;
+}
+
+SiteCalibrationDialog *EvaluatePage::openSiteCalibrationDialog()
+{
+    auto *dialog = new SiteCalibrationDialog(m_run->text().trimmed(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ModelJobDialog::modelMade, this, &EvaluatePage::setRun);
+    dialog->show();
+    return dialog;
 }
 
 QString EvaluatePage::statusText() const

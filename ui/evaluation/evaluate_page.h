@@ -26,6 +26,9 @@ class QTableWidget;
 
 namespace cxr::ui {
 
+class EnsembleDialog;
+class SiteCalibrationDialog;
+
 struct PolledProgress;
 class RobustnessTable;
 class RunComparison;
@@ -63,6 +66,9 @@ public:
     QString statusText() const;
     void setStressTest(bool on); // also the robustness report on the next Evaluate
     void setTestTimeAugmentation(bool on); // predict with --tta on the next Evaluate
+    // The dialogs that make a new model folder from runs; when one is made, it becomes the Run.
+    EnsembleDialog *openEnsembleDialog();
+    SiteCalibrationDialog *openSiteCalibrationDialog();
     int robustnessRows() const;
     QTableWidget *metricsTable() const { return m_metrics; }
     QTableWidget *confusionTable() const { return m_confusion; }
@@ -146,6 +152,7 @@ private:
     int m_cellRow = -1;
     int m_cellColumn = -1;
     QStringList m_files;
+    QString m_runsFolder;
     QString m_evaluatedRun;
     QString m_evaluatedDataset;
     QString m_evaluatedSplit;
