@@ -85,6 +85,12 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
             index.problems.push_back({csv, rowName + ": no path"});
             continue;
         }
+        // The system opens the path up to its first NUL byte, so the file read would not be
+        // the one the row names (found by fuzzing).
+        if (path.native().find('\0') != fs::path::string_type::npos) {
+            index.problems.push_back({csv, rowName + ": path holds a NUL byte"});
+            continue;
+        }
         if (path.is_relative()) {
             path = (index.root / path).lexically_normal();
         }

@@ -672,6 +672,23 @@ private Q_SLOTS:
         QCOMPARE(index->problems[1].reason, std::string("m.csv row 4: lists the same file as row 2"));
     }
 
+    // Found by fuzz_manifest: a path with a NUL byte opened the file named by the bytes before
+    // it, so the row's path was not the file read.
+    void manifestPathWithANulByteIsAProblem()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("img"), "NORMAL", 1);
+        const QByteArray name = QDir(dir.filePath("img")).entryList(QDir::Files).first().toUtf8();
+        QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label\n"
+                                                       "img/" + name + ",NORMAL\n"
+                                                       "img/" + name + QByteArray("\0/x.png", 7) + ",NORMAL\n"));
+        auto index = scanDataset(dir.filePath("m.csv").toStdString());
+        QVERIFY(index.ok());
+        QCOMPARE(index->files.size(), std::size_t(1));
+        QCOMPARE(index->problems.size(), std::size_t(1));
+        QCOMPARE(index->problems[0].reason, std::string("m.csv row 3: path holds a NUL byte"));
+    }
+
     // Excel's "CSV UTF-8" starts the file with a byte-order mark: the header is still found.
     // A header that names a column twice is ambiguous and refused, naming the column.
     void manifestHeaders_data()
