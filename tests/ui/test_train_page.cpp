@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QPushButton>
 #include <QSettings>
+#include <QFile>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -109,6 +110,30 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!form->isCheckingDataset() && form->splitCheck().contains("3 NORMAL"), 10000);
         QVERIFY2(page.problemText().contains("val split"), qPrintable(page.problemText()));
         QVERIFY(!page.startButton()->isEnabled());
+    }
+
+    // Cross-validation from the page: each fold announced with its curves cleared, the summary
+    // in the status line, crossval.json and one run folder per fold.
+    void crossValidatesOverPatientFolds()
+    {
+        TrainPage page;
+        setUpShortRun(page.form(), m_runs.path(), "cv", 1);
+        page.form()->setInputSize(32);
+        page.form()->setFolds(2);
+        QCOMPARE(page.form()->folds(), 2);
+        QSignalSpy folds(page.session(), &TrainingSession::foldStarted);
+        QSignalSpy finished(page.session(), &TrainingSession::finished);
+        QVERIFY(page.start());
+        QVERIFY(finished.wait(180000));
+        QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+        QCOMPARE(folds.count(), 2);
+        QVERIFY2(page.statusText().contains("Cross-validation over 2 patient folds") &&
+                     page.statusText().contains("roc auc"),
+                 qPrintable(page.statusText()));
+        QVERIFY(QFile::exists(m_runs.filePath("cv/crossval.json")));
+        QVERIFY(QFile::exists(m_runs.filePath("cv/fold-2/model/model.json")));
+        page.form()->setFolds(0);
+        QCOMPARE(page.form()->folds(), 0);
     }
 
     void trainsLiveThenPausesStopsAndResumes()

@@ -25,6 +25,8 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+
+#include <algorithm>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace cxr::ui {
@@ -137,6 +139,13 @@ TrainForm::TrainForm(QWidget *parent)
     m_precision->addItem(tr("bf16 mixed (GPU)"), QStringLiteral("bf16"));
     m_precision->addItem(tr("fp16 mixed with loss scaling (GPU)"), QStringLiteral("fp16"));
     m_seed->setRange(0, 1'000'000'000);
+    m_folds = new QSpinBox;
+    m_folds->setObjectName(QStringLiteral("folds"));
+    m_folds->setRange(1, 20);
+    m_folds->setSpecialValueText(tr("Off: one run"));
+    m_folds->setSuffix(tr(" patient folds"));
+    m_folds->setToolTip(tr("Cross-validate the settings: one run per fold, each trained on the other "
+                           "folds' patients and evaluated on its own, then the mean and spread"));
     m_checkpointMinutes->setRange(0, 1440);
     m_checkpointMinutes->setSuffix(tr(" min"));
     m_checkpointMinutes->setSpecialValueText(tr("epoch ends only"));
@@ -196,6 +205,7 @@ TrainForm::TrainForm(QWidget *parent)
     form->addRow(tr("Seed"), m_seed);
     form->addRow(QString(), m_deterministic);
     form->addRow(tr("Checkpoint every"), m_checkpointMinutes);
+    form->addRow(tr("Cross-validation"), m_folds);
 
     // Names for tests and for style sheets.
     const std::pair<QWidget *, const char *> names[] = {
@@ -228,7 +238,7 @@ TrainForm::TrainForm(QWidget *parent)
         connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, notify);
     }
     for (QSpinBox *spin : {m_inputSize, m_epochs, m_batch, m_earlyStop, m_seed, m_plateauPatience,
-                           m_plateauCooldown, m_stepEpochs, m_warmupEpochs}) {
+                           m_plateauCooldown, m_stepEpochs, m_warmupEpochs, m_folds}) {
         connect(spin, qOverload<int>(&QSpinBox::valueChanged), this, notify);
     }
     for (QDoubleSpinBox *spin : {m_learningRate, m_weightDecay, m_checkpointMinutes, m_momentum,
@@ -306,6 +316,10 @@ pipeline::TrainJob TrainForm::job() const
     job.cacheDir = data::defaultCacheDir();
     return job;
 }
+
+int TrainForm::folds() const { return m_folds->value() > 1 ? m_folds->value() : 0; }
+
+void TrainForm::setFolds(int folds) { m_folds->setValue(std::max(1, folds)); }
 
 QString TrainForm::problem() const
 {

@@ -27,6 +27,9 @@ public:
     explicit TrainForm(QWidget *parent = nullptr);
 
     pipeline::TrainJob job() const;
+    // Cross-validation folds asked for; 0: one run (the usual case).
+    int folds() const;
+    void setFolds(int folds); // 0 or 1: off
     // Empty when the job can start; otherwise one sentence naming the field.
     QString problem() const;
 
@@ -94,6 +97,7 @@ private:
     QSpinBox *m_seed;
     QCheckBox *m_deterministic;
     QDoubleSpinBox *m_checkpointMinutes;
+    QSpinBox *m_folds; // 1 shows "Off"
     QDoubleSpinBox *m_momentum;
     QCheckBox *m_nesterov;
     QDoubleSpinBox *m_plateauFactor;

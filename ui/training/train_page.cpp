@@ -120,8 +120,8 @@ TrainPage::TrainPage(QWidget *parent)
     connect(m_smoothing, &QSlider::valueChanged, this, [this](int value) { m_curves->setSmoothing(value / 100.0); });
     connect(exportButton, &QPushButton::clicked, this, &TrainPage::exportCurves);
     connect(m_session, &TrainingSession::stageChanged, this, [this](const QString &stage) {
-        m_stage = stage;
-        m_status->setText(stage);
+        m_stage = m_foldPrefix + stage;
+        m_status->setText(m_stage);
     });
     connect(m_session, &TrainingSession::progressChanged, this, [this](qint64 done, qint64 total) {
         m_progress->setRange(0, 1000);
@@ -136,6 +136,12 @@ TrainPage::TrainPage(QWidget *parent)
         }
     });
     connect(m_session, &TrainingSession::finished, this, &TrainPage::onFinished);
+    connect(m_session, &TrainingSession::foldStarted, this, [this](int fold, int folds) {
+        m_curves->clear(); // each fold is a run of its own
+        m_lastStep = 0;
+        m_foldPrefix = tr("Fold %1 of %2 · ").arg(fold).arg(folds);
+        m_status->setText(m_foldPrefix);
+    });
     connect(m_history, &RunHistory::selectionChanged, this, &TrainPage::showSelectedRuns);
     connect(m_history, &RunHistory::resumeRequested, this, &TrainPage::resumeRun);
     connect(m_history, &RunHistory::trainLikeRequested, this, [this](const ml::RunInfo &run) {
@@ -215,6 +221,19 @@ bool TrainPage::start()
     m_form->remember();
     const pipeline::TrainJob job = m_form->job();
     m_curves->clear();
+    m_foldPrefix.clear();
+    if (m_form->folds() > 0) {
+        pipeline::CrossValidationJob crossValidation;
+        crossValidation.train = job;
+        crossValidation.folds = m_form->folds();
+        m_lastStep = 0;
+        if (!m_session->startCrossValidation(crossValidation)) {
+            return false;
+        }
+        m_status->setText(tr("Starting cross-validation in %1…").arg(QString::fromStdString(job.runDir.string())));
+        updateControls();
+        return true;
+    }
     return launch(job, tr("Starting %1…"));
 }
 

@@ -78,6 +78,7 @@ private:
     QSlider *m_smoothing;
     std::int64_t m_lastStep = 0;
     QString m_stage;
+    QString m_foldPrefix; // "Fold 2 of 5 · " while cross-validating
     ml::BatchReport m_lastReport;
 };
 

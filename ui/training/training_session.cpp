@@ -113,7 +113,7 @@ TrainingSession::~TrainingSession()
     }
 }
 
-bool TrainingSession::start(const pipeline::TrainJob &job)
+bool TrainingSession::launch(const QString &runDir, std::function<std::pair<bool, QString>(Observer &)> work)
 {
     if (isRunning()) {
         return false;
@@ -124,29 +124,63 @@ bool TrainingSession::start(const pipeline::TrainJob &job)
         m_thread = nullptr;
     }
     m_observer = std::make_shared<Observer>(this);
-    m_runDir = QString::fromStdString(job.runDir.string());
+    m_runDir = runDir;
     std::shared_ptr<Observer> observer = m_observer;
-    m_thread = QThread::create([job, observer]() {
-        auto result = pipeline::runTrainJob(job, observer.get());
-        QString message;
-        if (!result) {
-            message = QString::fromStdString(result.error().message);
-        } else if (result->summary.stoppedByUser) {
-            message = QObject::tr("Stopped after epoch %1; the run can be resumed.")
-                          .arg(result->summary.epochs.size());
-        } else {
-            const auto &best = result->summary.epochs.at(std::size_t(result->summary.bestEpoch - 1));
-            message = QObject::tr("Finished: best epoch %1, validation loss %2, accuracy %3.")
-                          .arg(best.epoch)
-                          .arg(best.valLoss, 0, 'f', 4)
-                          .arg(best.valAccuracy, 0, 'f', 3);
-        }
-        const bool succeeded = result.ok();
-        observer->post([succeeded, message](TrainingSession *s) { Q_EMIT s->finished(succeeded, message); });
+    m_thread = QThread::create([work = std::move(work), observer]() {
+        const auto [succeeded, message] = work(*observer);
+        observer->post([succeeded = succeeded, message = message](TrainingSession *s) {
+            Q_EMIT s->finished(succeeded, message);
+        });
     });
     m_thread->setObjectName(QStringLiteral("training"));
     m_thread->start();
     return true;
+}
+
+bool TrainingSession::start(const pipeline::TrainJob &job)
+{
+    return launch(QString::fromStdString(job.runDir.string()), [job](Observer &observer) {
+        auto result = pipeline::runTrainJob(job, &observer);
+        if (!result) {
+            return std::make_pair(false, QString::fromStdString(result.error().message));
+        }
+        if (result->summary.stoppedByUser) {
+            return std::make_pair(true, QObject::tr("Stopped after epoch %1; the run can be resumed.")
+                                            .arg(result->summary.epochs.size()));
+        }
+        const auto &best = result->summary.epochs.at(std::size_t(result->summary.bestEpoch - 1));
+        return std::make_pair(true, QObject::tr("Finished: best epoch %1, validation loss %2, accuracy %3.")
+                                        .arg(best.epoch)
+                                        .arg(best.valLoss, 0, 'f', 4)
+                                        .arg(best.valAccuracy, 0, 'f', 3));
+    });
+}
+
+bool TrainingSession::startCrossValidation(const pipeline::CrossValidationJob &job)
+{
+    return launch(QString::fromStdString(job.train.runDir.string()), [job](Observer &observer) {
+        auto result = pipeline::runCrossValidation(job, &observer, [&observer](int fold, int folds, const auto &) {
+            observer.post([fold, folds](TrainingSession *s) { Q_EMIT s->foldStarted(fold, folds); });
+        });
+        if (!result) {
+            return std::make_pair(false, QString::fromStdString(result.error().message));
+        }
+        QStringList spread;
+        for (const pipeline::FoldSpread &s : result->spread) {
+            if (s.key == "roc_auc" || s.key == "sensitivity" || s.key == "specificity") {
+                spread << QObject::tr("%1 %2 ± %3")
+                              .arg(QString::fromStdString(s.key).replace(QLatin1Char('_'), QLatin1Char(' ')))
+                              .arg(s.mean, 0, 'f', 3)
+                              .arg(s.sd, 0, 'f', 3);
+            }
+        }
+        return std::make_pair(true, QObject::tr("Cross-validation over %1 patient folds, each on patients "
+                                                "it never saw: %2; pooled ROC AUC %3. Saved in %4.")
+                                        .arg(result->folds.size())
+                                        .arg(spread.join(QStringLiteral(", ")))
+                                        .arg(result->pooledRocAuc, 0, 'f', 3)
+                                        .arg(QString::fromStdString(result->summaryFile.string())));
+    });
 }
 
 void TrainingSession::pause()

@@ -2,13 +2,16 @@
 #pragma once
 
 #include "core/ml/trainer.h"
+#include "core/pipeline/cross_validation.h"
 #include "core/pipeline/training_job.h"
 
 #include <QMetaType>
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
+#include <utility>
 
 class QThread;
 
@@ -27,6 +30,9 @@ public:
 
     // False (and nothing starts) while a job runs.
     bool start(const pipeline::TrainJob &job);
+    // K runs over patient folds under job.train.runDir (cxr train --folds); the controls act on
+    // the fold that trains, and starting the same job again continues where it stopped.
+    bool startCrossValidation(const pipeline::CrossValidationJob &job);
     void pause();
     void resume();
     void stopAfterEpoch();
@@ -44,11 +50,14 @@ Q_SIGNALS:
     void stepFinished(const cxr::ml::BatchReport &report);
     void epochFinished(const cxr::ml::EpochMetrics &metrics);
     void pausedChanged(bool paused);
+    void foldStarted(int fold, int folds); // cross-validation: the next fold begins
     // After the job ends, however it ended; message says how (or why it failed).
     void finished(bool succeeded, const QString &message);
 
 private:
     class Observer;
+    // Runs work on a new thread; its message and success end in finished().
+    bool launch(const QString &runDir, std::function<std::pair<bool, QString>(Observer &)> work);
     std::shared_ptr<Observer> m_observer;
     QThread *m_thread = nullptr;
     QString m_runDir;
