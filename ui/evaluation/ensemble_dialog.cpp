@@ -28,6 +28,11 @@ EnsembleDialog::EnsembleDialog(const QString &runsFolder, const QString &dataset
             item->setCheckState(Qt::Unchecked);
         }
     }
+    if (m_members->count() == 0) {
+        auto *none = new QListWidgetItem(tr("No finished run in %1 yet: train on the Train page, or "
+                                            "set the runs folder there.").arg(runsFolder), m_members);
+        none->setFlags(Qt::NoItemFlags);
+    }
     m_members->setToolTip(tr("Finished runs of the runs folder; the members need the same input size, "
                              "channels, normalisation and classes"));
     m_out->setText(QDir(runsFolder).filePath(
