@@ -9,6 +9,9 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmimage/diregist.h>
@@ -308,6 +311,74 @@ Status checkDicomHeader(DcmFileFormat &file)
     return Ok{};
 }
 
+// True when DCMTK 3.6.7's scan of a JPEG fragment for its bit depth
+// (DJCodecDecoder::scanJpegDataForBitDepth) would never return: it walks the markers as below
+// and does not move past a TEM marker (0xFF01). Found by fuzz_dicom_loader; later DCMTK
+// versions step over it.
+bool jpegBitDepthScanHangs(const Uint8 *data, std::uint64_t length)
+{
+    std::uint64_t offset = 0;
+    while (offset + 4 < length) {
+        const unsigned marker = unsigned(data[offset]) << 8 | data[offset + 1];
+        const std::uint64_t segment = (unsigned(data[offset + 2]) << 8 | data[offset + 3]) + 2u;
+        if (marker == 0xFF01) {
+            return true;
+        }
+        if (marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8 &&
+            marker != 0xFFCC) {
+            return false; // a frame header: the scan has its answer
+        }
+        if (marker >= 0xFFD0 && marker <= 0xFFD9) {
+            offset += 2; // RSTn, SOI, EOI
+        } else if (marker == 0xFFC4 || marker == 0xFFC8 || marker == 0xFFCC ||
+                   (marker >= 0xFFDA && marker <= 0xFFFE)) {
+            offset += segment;
+        } else if (data[offset] == 0xFF && data[offset + 1] > 2 && data[offset + 1] <= 0xBF) {
+            offset += 2; // reserved markers
+        } else {
+            return false; // not a marker: the scan gives up
+        }
+    }
+    return false;
+}
+
+// The JPEG fragments of a JPEG-compressed data set that DCMTK's decoder would hang on (see
+// jpegBitDepthScanHangs), checked before DCMTK decodes. The error names the problem, not the file.
+Status jpegFragmentsProblem(DcmDataset &data)
+{
+    const std::string uid = DcmXfer(data.getOriginalXfer()).getXferID();
+    const std::string jpegPrefix = "1.2.840.10008.1.2.4.";
+    if (uid.rfind(jpegPrefix, 0) != 0 || uid.size() != jpegPrefix.size() + 2 ||
+        uid.compare(jpegPrefix.size(), 2, "50") < 0 || uid.compare(jpegPrefix.size(), 2, "70") > 0) {
+        return Ok{}; // not a JPEG process DCMTK's dcmjpeg decodes (baseline to lossless SV1)
+    }
+    DcmElement *element = nullptr;
+    if (data.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+        return Ok{};
+    }
+    auto *pixelData = OFstatic_cast(DcmPixelData *, element);
+    E_TransferSyntax syntax = EXS_Unknown;
+    const DcmRepresentationParameter *representation = nullptr;
+    pixelData->getOriginalRepresentationKey(syntax, representation);
+    DcmPixelSequence *sequence = nullptr;
+    if (pixelData->getEncapsulatedRepresentation(syntax, representation, sequence).bad() ||
+        sequence == nullptr) {
+        return Ok{};
+    }
+    for (unsigned long i = 1; i < sequence->card(); ++i) { // item 0: the offset table
+        DcmPixelItem *item = nullptr;
+        Uint8 *bytes = nullptr;
+        if (sequence->getItem(item, i).good() && item != nullptr &&
+            item->getUint8Array(bytes).good() && bytes != nullptr &&
+            jpegBitDepthScanHangs(bytes, item->getLength())) {
+            return makeError(ErrorCode::Unsupported,
+                             "JPEG pixel data holds a TEM marker before its frame header, which "
+                             "this DCMTK version cannot decode");
+        }
+    }
+    return Ok{};
+}
+
 // Reads path into file; element values longer than maxReadLength (pixel data above all) are
 // left in the file until needed. The error names the problem, not the file.
 Status loadDicomFile(DcmFileFormat &file, const fs::path &path, Uint32 maxReadLength)
@@ -380,6 +451,9 @@ Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
     const E_TransferSyntax syntax = data.getOriginalXfer();
     image.meta.transferSyntax = DcmXfer(syntax).getXferName();
     if (auto checked = checkDicomHeader(file); !checked) {
+        return fileError(checked.error().code, path, checked.error().message);
+    }
+    if (auto checked = jpegFragmentsProblem(data); !checked) {
         return fileError(checked.error().code, path, checked.error().message);
     }
 

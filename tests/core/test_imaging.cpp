@@ -524,6 +524,17 @@ private Q_SLOTS:
         QVERIFY(message.contains(file));
     }
 
+    // Found by fuzz_dicom_loader (its kept input): a JPEG fragment with a TEM marker before its
+    // frame header made DCMTK 3.6.7's decoder loop for ever; it is refused before DCMTK decodes.
+    void dicomJpegThatWouldHangDcmtkIsRefused()
+    {
+        const QString file = test::sourcePath("tests/fuzz/regressions/dicom_loader/jpeg-tem-marker-hangs-dcmtk.dcm");
+        auto image = loadImage(file.toStdString());
+        QVERIFY(!image.ok());
+        const QString message = QString::fromStdString(image.error().message);
+        QVERIFY2(message.startsWith(file) && message.contains("TEM marker"), qPrintable(message));
+    }
+
     // Headers that DCMTK would decode anyway, into a picture that is partly black or garbage,
     // or that make no sense: each refused, naming the file and what is wrong.
     void dicomHeadersTheLoaderRefuses_data()
