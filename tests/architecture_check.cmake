@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Fails when a dependency rule of ARCHITECTURE.md is broken:
+# Fails when a dependency rule of docs/architecture.md is broken:
 #   - nothing under core/ includes a Qt header or links a Qt target;
-#   - nothing under ui/ or app/ includes a LibTorch header (only core/ml may);
+#   - nothing under ui/, app/ or core/pipeline includes a LibTorch header (only core/ml may);
 #   - core/ml includes no OpenCV, DCMTK or Qt header, and links none of them;
 #   - core/imaging and core/data include no LibTorch header.
 # Run: cmake -DSOURCE_DIR=<repo> -P tests/architecture_check.cmake
