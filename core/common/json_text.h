@@ -4,7 +4,7 @@
 // JSON text for files and terminal output that never aborts on bytes that are not UTF-8.
 //
 // File names are bytes on Linux and need not be UTF-8, but JSON text must be. Two rules,
-// documented in the README ("A run folder"):
+// documented in docs/architecture.md ("Files on disk"):
 //   - A path (pathJson) that is valid UTF-8 is written as a plain string. One that is not is
 //     written as {"bytes_hex": "<every byte, two hex digits>", "text": "<shown with U+FFFD>"},
 //     so the exact bytes survive and readers (pathFromJson) get the same path back.
