@@ -3,6 +3,7 @@
 #include "terminal_progress.h"
 
 #include "core/common/json_text.h"
+#include "core/common/text.h"
 #include "core/imaging/image_writer.h"
 #include "core/imaging/model_input.h"
 #include "core/ml/model_card.h"
@@ -198,7 +199,7 @@ int runBatch(ExplainOptions &o)
         positive += row.error.empty() && row.probability >= result->threshold ? 1 : 0;
         outside += row.error.empty() && row.ood ? 1 : 0;
         if (!row.error.empty()) {
-            std::fprintf(stderr, "cxr: %s\n", row.error.c_str());
+            std::fprintf(stderr, "cxr: %s\n", oneLine(row.error).c_str());
         }
     }
     std::printf("%zu images by model %s: %d above the threshold %.2f, %d failed%s\n",

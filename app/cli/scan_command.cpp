@@ -102,8 +102,8 @@ void printTable(const data::DatasetIndex &index)
         std::printf(" %8lld\n", static_cast<long long>(index.count(split)));
     }
     for (const auto &problem : index.problems) {
-        std::fprintf(stderr, "problem: %s: %s\n", problem.path.string().c_str(),
-                     problem.reason.c_str());
+        std::fprintf(stderr, "problem: %s: %s\n", oneLine(problem.path.string()).c_str(),
+                     oneLine(problem.reason).c_str());
     }
 }
 

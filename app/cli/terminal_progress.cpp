@@ -8,6 +8,8 @@
 
 #include "commands.h"
 
+#include "core/common/text.h"
+
 namespace cxr::cli {
 
 namespace {
@@ -111,7 +113,7 @@ void TerminalProgress::finishLine()
 
 int reportError(const Error &error)
 {
-    std::fprintf(stderr, "cxr: %s\n", error.message.c_str());
+    std::fprintf(stderr, "cxr: %s\n", oneLine(error.message).c_str());
     return error.code == ErrorCode::Cancelled ? kCancelled : kFailure;
 }
 

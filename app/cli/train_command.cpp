@@ -306,8 +306,8 @@ Action addTrainCommand(CLI::App &app)
             return reportError(result.error());
         }
         for (const auto &problem : result->skipped) {
-            std::fprintf(stderr, "skipped: %s: %s\n", problem.path.string().c_str(),
-                         problem.reason.c_str());
+            std::fprintf(stderr, "skipped: %s: %s\n", oneLine(problem.path.string()).c_str(),
+                         oneLine(problem.reason).c_str());
         }
         const ml::TrainSummary &summary = result->summary;
         const ml::EpochMetrics &best = summary.epochs.at(std::size_t(summary.bestEpoch - 1));

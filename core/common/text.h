@@ -79,4 +79,22 @@ inline bool isValidUtf8(std::string_view text)
     return true;
 }
 
+// text on one line, for a message or a listed problem: a line break (in a file name, or in a
+// library's message) is written as \n or \r, so that one problem stays one line.
+inline std::string oneLine(std::string_view text)
+{
+    std::string line;
+    line.reserve(text.size());
+    for (char c : text) {
+        if (c == '\n') {
+            line += "\\n";
+        } else if (c == '\r') {
+            line += "\\r";
+        } else {
+            line += c;
+        }
+    }
+    return line;
+}
+
 } // namespace cxr

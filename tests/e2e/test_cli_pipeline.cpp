@@ -15,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -532,6 +533,12 @@ private Q_SLOTS:
         QTest::newRow("export not a run") << QStringList{"export", d + "/empty", "--out", d + "/w.pt"} << 1 << "empty";
         QTest::newRow("resume not a run") << QStringList{"train", "--resume", d + "/empty"} << 1 << "not a run folder";
         QTest::newRow("bad option value") << QStringList{"train", test::demoDataset(), "--epochs", "0", "--out", d + "/r3"} << 1 << "epochs must be";
+        // The exit-code contract: 0 only for a correct result, one line naming the file.
+        QTest::newRow("predict name with a line break") << QStringList{"predict", d + "/run", d + "/lines/a\nb.jpeg"} << 1 << "lines/a\\nb.jpeg: not an image";
+        QTest::newRow("scan name with a line break") << QStringList{"scan", d + "/lines"} << 3 << "problem: " + d + "/lines/A/c\\rd.jpeg: ";
+        QTest::newRow("predict folder with a bad file") << QStringList{"predict", d + "/run", d + "/corrupt/A"} << 1 << "broken.jpeg: truncated JPEG";
+        QTest::newRow("baseline split missing") << QStringList{"baseline", test::demoDataset(), "--out", d + "/bl", "--split", "holdout", "--method", "rf", "--size", "8"} << 1 << "split 'holdout' is missing or empty";
+        QTest::newRow("augment folder as image") << QStringList{"augment", d + "/empty", "--out", d + "/g.png"} << 1 << "empty: not a regular file";
     }
 
     void badInput()
@@ -544,6 +551,12 @@ private Q_SLOTS:
         QVERIFY2(o.exitCode == exitCode, qPrintable(QString("exit %1: %2").arg(o.exitCode).arg(o.err)));
         QVERIFY2(o.err.contains(expected), qPrintable(o.err));
         QVERIFY2(!o.err.contains("terminate called") && !o.err.contains("Exception raised from"),
+                 qPrintable(o.err));
+        // The problem is one whole line of cxr's, and no library speaks before it.
+        const QStringList lines = o.err.split('\n');
+        const auto line = std::find_if(lines.begin(), lines.end(), [&](const QString &l) { return l.contains(expected); });
+        QVERIFY2(line != lines.end() && (line->startsWith("cxr: ") || line->startsWith("problem: ")), qPrintable(o.err));
+        QVERIFY2(!o.err.contains(QRegularExpression("^Q\\w+(::\\w+\\(\\))?: ", QRegularExpression::MultilineOption)),
                  qPrintable(o.err));
     }
 
@@ -567,6 +580,20 @@ private:
         QFile::copy(firstDemoImage(), d + "/corrupt/B/good.jpeg");
         QVERIFY(test::writeFile(d + "/corrupt/A/notes.txt", "radiologist's notes"));
         QVERIFY(test::writeFile(d + "/afile", "x"));
+        // File names with line breaks.
+        QDir().mkpath(d + "/lines/A");
+        QDir().mkpath(d + "/lines/B");
+        QVERIFY(test::writeFile(d + "/lines/a\nb.jpeg", "x"));
+        QFile::copy(firstDemoImage(), d + "/lines/A/good.jpeg");
+        QFile::copy(firstDemoImage(), d + "/lines/B/good.jpeg");
+        QVERIFY(test::writeFile(d + "/lines/A/c\rd.jpeg", "x"));
+        // A run, when this function runs without trainEvaluateExplain before it.
+        if (!QFile::exists(d + "/run/model/model.json")) {
+            const Outcome trained = runCli({"train", test::demoDataset(), "--model", "small-cnn",
+                                            "--epochs", "1", "--input-size", "32", "--device", "cpu",
+                                            "--out", d + "/run"});
+            QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        }
     }
 
     QTemporaryDir m_dir;
