@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/tensor_cache.h"
 
@@ -69,7 +70,22 @@ Action addCacheCommand(CLI::App &app)
         if (!index) {
             return reportError(index.error());
         }
+        // The cache is this command's whole output: a folder it cannot write is a failed job,
+        // not a warning behind a zero exit code.
+        std::error_code error;
+        std::filesystem::create_directories(folder, error);
+        if (error || !std::filesystem::is_directory(folder)) {
+            return reportError(makeError(ErrorCode::WriteFailed,
+                                         folder.string() + ": cannot create the cache folder (" +
+                                             (error ? error.message() : "not a folder") + ")"));
+        }
+        // Files the scan could not use are left out of the cache: list them as problems.
         int failures = 0;
+        for (const auto &problem : index->problems) {
+            std::fprintf(stderr, "problem: %s: %s\n", oneLine(problem.path.string()).c_str(),
+                         oneLine(problem.reason).c_str());
+            ++failures;
+        }
         for (const std::string &split : index->splits) {
             progress.stage("Caching " + split);
             data::LoadReport report;
@@ -81,11 +97,16 @@ Action addCacheCommand(CLI::App &app)
             if (!arrays) {
                 return reportError(arrays.error());
             }
+            if (!outcome.hit && !outcome.written && report.failures.empty()) {
+                return reportError(makeError(ErrorCode::WriteFailed,
+                                             outcome.file.string() +
+                                                 ": cannot write the cache (folder not writable or disk full?)"));
+            }
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             for (const auto &failure : report.failures) {
-                std::fprintf(stderr, "problem: %s: %s\n", failure.path.string().c_str(),
-                             failure.reason.c_str());
+                std::fprintf(stderr, "problem: %s: %s\n", oneLine(failure.path.string()).c_str(),
+                             oneLine(failure.reason).c_str());
                 ++failures;
             }
             std::printf("%-8s %6zu images  %s in %.2f s  %s\n", split.c_str(), arrays->count(),

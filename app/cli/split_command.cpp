@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "terminal_progress.h"
 
+#include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/leakage_check.h"
 #include "core/data/manifest.h"
@@ -76,7 +77,12 @@ Action addSplitCommand(CLI::App &app)
         const data::LeakageReport leakage = data::checkLeakage(*carved);
         std::printf("patients in more than one split: %zu\n", leakage.patientLeaks.size());
         std::printf("manifest written to %s\n", options->out.c_str());
-        return kSuccess;
+        // Files the scan could not use are not in the manifest: list them, as scan does.
+        for (const auto &problem : index->problems) {
+            std::fprintf(stderr, "problem: %s: %s\n", oneLine(problem.path.string()).c_str(),
+                         oneLine(problem.reason).c_str());
+        }
+        return index->problems.empty() ? kSuccess : kProblemsFound;
     };
 }
 

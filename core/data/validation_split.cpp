@@ -66,6 +66,13 @@ Result<DatasetIndex> carveValidationSplit(const DatasetIndex &index,
         }
         carved.movedImages += moved;
     }
+    if (carved.movedImages == 0) {
+        // A manifest without a val split was written and reported as done, and training on it
+        // then failed.
+        return makeError(ErrorCode::InvalidDataset,
+                         index.root.string() + ": too few training images to carve a validation split at fraction " +
+                             std::to_string(settings.valFraction) + " (none would move to val)");
+    }
 
     // Same order as a scan: split, class, path.
     result.splits.clear();

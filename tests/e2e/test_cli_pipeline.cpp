@@ -537,6 +537,12 @@ private Q_SLOTS:
         QTest::newRow("predict name with a line break") << QStringList{"predict", d + "/run", d + "/lines/a\nb.jpeg"} << 1 << "lines/a\\nb.jpeg: not an image";
         QTest::newRow("scan name with a line break") << QStringList{"scan", d + "/lines"} << 3 << "problem: " + d + "/lines/A/c\\rd.jpeg: ";
         QTest::newRow("predict folder with a bad file") << QStringList{"predict", d + "/run", d + "/corrupt/A"} << 1 << "broken.jpeg: truncated JPEG";
+        QTest::newRow("cache folder unwritable") << QStringList{"cache", test::demoDataset(), "--size", "32", "--cache-dir", d + "/afile/cache"} << 1 << "afile/cache: cannot create the cache folder";
+        QTest::newRow("cache lists scan problems") << QStringList{"cache", d + "/corrupt", "--size", "32", "--cache-dir", d + "/cache"} << 3 << "problem: " + d + "/corrupt/A/broken.jpeg: truncated JPEG";
+        QTest::newRow("cache with no cache") << QStringList{"cache", test::demoDataset(), "--no-cache"} << 1 << "--no-cache leaves nothing";
+        QTest::newRow("split too small for val") << QStringList{"split", d + "/corrupt", "--out", d + "/tiny.csv"} << 1 << "too few training images to carve a validation split";
+        QTest::newRow("split lists problem files") << QStringList{"split", d + "/problems", "--out", d + "/problems.csv"} << 3 << "problem: " + d + "/problems/train/A/broken.jpeg: truncated JPEG";
+        QTest::newRow("split output exists") << QStringList{"split", test::demoDataset(), "--out", d + "/exists.csv"} << 1 << "exists.csv: exists (pass --overwrite";
         QTest::newRow("baseline split missing") << QStringList{"baseline", test::demoDataset(), "--out", d + "/bl", "--split", "holdout", "--method", "rf", "--size", "8"} << 1 << "split 'holdout' is missing or empty";
         QTest::newRow("augment folder as image") << QStringList{"augment", d + "/empty", "--out", d + "/g.png"} << 1 << "empty: not a regular file";
     }
@@ -580,6 +586,16 @@ private:
         QFile::copy(firstDemoImage(), d + "/corrupt/B/good.jpeg");
         QVERIFY(test::writeFile(d + "/corrupt/A/notes.txt", "radiologist's notes"));
         QVERIFY(test::writeFile(d + "/afile", "x"));
+        QVERIFY(test::writeFile(d + "/exists.csv", "path,label\n"));
+        // A dataset large enough to split, with one truncated JPEG.
+        for (const char *cls : {"A", "B"}) {
+            QDir().mkpath(d + "/problems/train/" + cls);
+            QDirIterator images(test::demoDataset() + "/train/" + (cls == QString("A") ? "NORMAL" : "PNEUMONIA"), QDir::Files);
+            for (int i = 0; i < 10 && images.hasNext(); ++i) {
+                QFile::copy(images.next(), d + "/problems/train/" + cls + "/" + QString::number(i) + ".jpeg");
+            }
+        }
+        QVERIFY(test::writeFile(d + "/problems/train/A/broken.jpeg", bytes.left(bytes.size() / 3)));
         // File names with line breaks.
         QDir().mkpath(d + "/lines/A");
         QDir().mkpath(d + "/lines/B");
