@@ -15,10 +15,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The most bootstrap resamples a saved evaluation may ask for (`cxr evaluate --bootstrap`'s limit).
+constexpr int kMaxSavedBootstrapSamples = 100000;
+
 // The class names a run's model card or a baseline's card declares.
 Result<std::vector<std::string>> classNamesOf(const fs::path &folder)
 {
-    if (auto card = ml::readModelCard(folder / "model" / "model.json")) {
+    const fs::path cardFile = folder / "model" / "model.json";
+    std::error_code error;
+    if (fs::exists(cardFile, error)) {
+        auto card = ml::readModelCard(cardFile);
+        if (!card) {
+            return card.error(); // a damaged card, named as such, not "neither a run nor a baseline"
+        }
         return card->spec.classNames;
     }
     const fs::path baseline = folder / "baseline.json";
@@ -44,10 +53,14 @@ Result<SavedEvaluation> readSavedEvaluation(const fs::path &folder, const std::s
         return classes.error();
     }
     const fs::path evaluation = folder / "evaluations" / split;
+    const std::string metricsName = (evaluation / "metrics.json").string();
     std::ifstream metricsFile(evaluation / "metrics.json");
+    if (!metricsFile) {
+        return makeError(ErrorCode::NotFound, metricsName + ": no saved evaluation of split " + split);
+    }
     const auto metrics = nlohmann::json::parse(metricsFile, nullptr, false);
-    if (!metricsFile || !metrics.is_object() || !metrics.contains("threshold")) {
-        return makeError(ErrorCode::NotFound, (evaluation / "metrics.json").string() + ": no saved evaluation of split " + split);
+    if (!metrics.is_object() || !metrics.contains("threshold")) {
+        return makeError(ErrorCode::Corrupt, metricsName + ": not a saved evaluation (not JSON with a threshold)");
     }
     auto predictions = readPredictionsFile(evaluation / "predictions.csv", *classes);
     if (!predictions) {
@@ -68,7 +81,23 @@ Result<SavedEvaluation> readSavedEvaluation(const fs::path &folder, const std::s
             used.seed = metrics["bootstrap"].value("seed", used.seed);
             used.confidence = metrics["bootstrap"].value("confidence", used.confidence);
         }
-        saved.report = ml::diagnosticReport(saved.labels, saved.probabilities, metrics["threshold"].get<double>(), used);
+        // Values out of range gave a wrong report (a threshold of 7, a confidence of 5) or
+        // never finished (two billion resamples); `cxr evaluate` writes none of them.
+        const double threshold = metrics["threshold"].get<double>();
+        if (!(threshold >= 0 && threshold <= 1)) {
+            return makeError(ErrorCode::Corrupt, metricsName + ": threshold " + std::to_string(threshold) +
+                                                     " is not a probability between 0 and 1");
+        }
+        if (used.samples < 0 || used.samples > kMaxSavedBootstrapSamples) {
+            return makeError(ErrorCode::Corrupt, metricsName + ": bootstrap samples " + std::to_string(used.samples) +
+                                                     " out of range (0 to " +
+                                                     std::to_string(kMaxSavedBootstrapSamples) + ")");
+        }
+        if (!(used.confidence > 0 && used.confidence < 1)) {
+            return makeError(ErrorCode::Corrupt, metricsName + ": bootstrap confidence " +
+                                                     std::to_string(used.confidence) + " is not between 0 and 1");
+        }
+        saved.report = ml::diagnosticReport(saved.labels, saved.probabilities, threshold, used);
     } catch (const nlohmann::json::exception &) {
         return makeError(ErrorCode::Corrupt, (evaluation / "metrics.json").string() + ": threshold or bootstrap is not a number");
     }

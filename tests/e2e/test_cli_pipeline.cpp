@@ -540,6 +540,11 @@ private Q_SLOTS:
         QTest::newRow("cache folder unwritable") << QStringList{"cache", test::demoDataset(), "--size", "32", "--cache-dir", d + "/afile/cache"} << 1 << "afile/cache: cannot create the cache folder";
         QTest::newRow("cache lists scan problems") << QStringList{"cache", d + "/corrupt", "--size", "32", "--cache-dir", d + "/cache"} << 3 << "problem: " + d + "/corrupt/A/broken.jpeg: truncated JPEG";
         QTest::newRow("cache with no cache") << QStringList{"cache", test::demoDataset(), "--no-cache"} << 1 << "--no-cache leaves nothing";
+        QTest::newRow("compare threshold out of range") << QStringList{"compare", d + "/evals/threshold"} << 1 << "metrics.json: threshold 7.000000 is not a probability";
+        QTest::newRow("compare endless bootstrap") << QStringList{"compare", d + "/evals/bootstrap"} << 1 << "metrics.json: bootstrap samples 2000000000 out of range";
+        QTest::newRow("compare damaged metrics") << QStringList{"compare", d + "/evals/damaged"} << 1 << "metrics.json: not a saved evaluation";
+        QTest::newRow("compare damaged model card") << QStringList{"compare", d + "/evals/card"} << 1 << "card/model/model.json: not a valid model card";
+        QTest::newRow("compare no evaluation") << QStringList{"compare", d + "/run", "--split", "holdout"} << 1 << "no saved evaluation of split holdout";
         QTest::newRow("split too small for val") << QStringList{"split", d + "/corrupt", "--out", d + "/tiny.csv"} << 1 << "too few training images to carve a validation split";
         QTest::newRow("split lists problem files") << QStringList{"split", d + "/problems", "--out", d + "/problems.csv"} << 3 << "problem: " + d + "/problems/train/A/broken.jpeg: truncated JPEG";
         QTest::newRow("split output exists") << QStringList{"split", test::demoDataset(), "--out", d + "/exists.csv"} << 1 << "exists.csv: exists (pass --overwrite";
@@ -609,6 +614,24 @@ private:
                                             "--epochs", "1", "--input-size", "32", "--device", "cpu",
                                             "--out", d + "/run"});
             QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        }
+        // Saved evaluations with out-of-range or damaged contents, and a damaged model card.
+        QFile card(d + "/run/model/model.json");
+        QVERIFY(card.open(QIODevice::ReadOnly));
+        const QByteArray cardBytes = card.readAll();
+        const QByteArray predictions = "file,label,probability\na.jpeg,NORMAL,0.2\nb.jpeg,PNEUMONIA,0.8\n"
+                                       "c.jpeg,NORMAL,0.6\nd.jpeg,PNEUMONIA,0.4\n";
+        const std::vector<std::pair<QString, QByteArray>> evaluations = {
+            {"threshold", "{\"threshold\": 7}"},
+            {"bootstrap", "{\"threshold\": 0.5, \"bootstrap\": {\"samples\": 2000000000}}"},
+            {"damaged", "{\"threshold\": 0.5, \"boot"},
+            {"card", "{\"threshold\": 0.5}"}};
+        for (const auto &[name, metrics] : evaluations) {
+            const QString folder = d + "/evals/" + name;
+            QVERIFY(QDir().mkpath(folder + "/model") && QDir().mkpath(folder + "/evaluations/test"));
+            QVERIFY(test::writeFile(folder + "/model/model.json", name == "card" ? QByteArray("{garbage") : cardBytes));
+            QVERIFY(test::writeFile(folder + "/evaluations/test/metrics.json", metrics));
+            QVERIFY(test::writeFile(folder + "/evaluations/test/predictions.csv", predictions));
         }
     }
 
