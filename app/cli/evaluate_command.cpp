@@ -8,13 +8,42 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
 namespace cxr::cli {
+
+namespace {
+
+// Whether file can be created or replaced: opened for appending (never truncated) and, when
+// it did not exist, removed again.
+Status checkReportWritable(const std::string &file)
+{
+    std::error_code error;
+    if (std::filesystem::is_directory(file, error)) {
+        return makeError(ErrorCode::WriteFailed, file + ": cannot write the PDF (it is a folder)");
+    }
+    const bool existed = std::filesystem::exists(file, error);
+    std::FILE *probe = std::fopen(file.c_str(), "ab");
+    if (!probe) {
+        return makeError(ErrorCode::WriteFailed,
+                         file + ": cannot write the PDF (" + std::strerror(errno) + ")");
+    }
+    std::fclose(probe);
+    if (!existed) {
+        std::filesystem::remove(file, error);
+    }
+    return Ok{};
+}
+
+} // namespace
 
 Action addEvaluateCommand(CLI::App &app)
 {
@@ -66,6 +95,13 @@ Action addEvaluateCommand(CLI::App &app)
         if (job->bootstrap.samples < 0 || job->bootstrap.samples > 100000) {
             return reportError(makeError(ErrorCode::InvalidArgument,
                                          "--bootstrap must be between 0 and 100000"));
+        }
+        if (!reportFile->empty()) {
+            // Before the evaluation, not after its table: a report that cannot be written fails
+            // the command, and should fail it before minutes of work and a printed result.
+            if (auto writable = checkReportWritable(*reportFile); !writable) {
+                return reportError(writable.error());
+            }
         }
         TerminalProgress progress;
         auto result = pipeline::runEvaluation(*job, &progress);

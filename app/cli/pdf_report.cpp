@@ -7,6 +7,14 @@
 
 namespace cxr::cli {
 
+namespace {
+
+// Qt's own diagnostics ("QPainter::begin(): Returned false", "XDG_RUNTIME_DIR not set") name
+// no file and would come before cxr's one-line message: the report's Status says what failed.
+void quietQtMessages(QtMsgType, const QMessageLogContext &, const QString &) {}
+
+} // namespace
+
 Status writePdfReport(const pipeline::EvaluationJob &job, const pipeline::EvaluationResult &result,
                       const std::string &pdf, bool withPredictions)
 {
@@ -14,6 +22,11 @@ Status writePdfReport(const pipeline::EvaluationJob &job, const pipeline::Evalua
         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
         qputenv("QT_QPA_PLATFORM", "offscreen"); // a server or a terminal session
     }
+    const QtMessageHandler previous = qInstallMessageHandler(quietQtMessages);
+    struct Restore {
+        QtMessageHandler handler;
+        ~Restore() { qInstallMessageHandler(handler); }
+    } restore{previous};
     int argc = 1;
     char name[] = "cxr";
     char *argv[] = {name, nullptr};

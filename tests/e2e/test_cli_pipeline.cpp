@@ -545,6 +545,7 @@ private Q_SLOTS:
         QTest::newRow("compare damaged metrics") << QStringList{"compare", d + "/evals/damaged"} << 1 << "metrics.json: not a saved evaluation";
         QTest::newRow("compare damaged model card") << QStringList{"compare", d + "/evals/card"} << 1 << "card/model/model.json: not a valid model card";
         QTest::newRow("compare no evaluation") << QStringList{"compare", d + "/run", "--split", "holdout"} << 1 << "no saved evaluation of split holdout";
+        QTest::newRow("evaluate report unwritable") << QStringList{"evaluate", d + "/run", test::demoDataset(), "--report", d + "/afile/r.pdf"} << 1 << "afile/r.pdf: cannot write the PDF";
         QTest::newRow("split too small for val") << QStringList{"split", d + "/corrupt", "--out", d + "/tiny.csv"} << 1 << "too few training images to carve a validation split";
         QTest::newRow("split lists problem files") << QStringList{"split", d + "/problems", "--out", d + "/problems.csv"} << 3 << "problem: " + d + "/problems/train/A/broken.jpeg: truncated JPEG";
         QTest::newRow("split output exists") << QStringList{"split", test::demoDataset(), "--out", d + "/exists.csv"} << 1 << "exists.csv: exists (pass --overwrite";
@@ -569,6 +570,18 @@ private Q_SLOTS:
         QVERIFY2(line != lines.end() && (line->startsWith("cxr: ") || line->startsWith("problem: ")), qPrintable(o.err));
         QVERIFY2(!o.err.contains(QRegularExpression("^Q\\w+(::\\w+\\(\\))?: ", QRegularExpression::MultilineOption)),
                  qPrintable(o.err));
+    }
+
+    // A report that cannot be written fails the command before the evaluation prints a result.
+    void evaluateReportUnwritableFailsFirst()
+    {
+        prepareBadInputs();
+        const QString d = m_dir.path();
+        const Outcome o = runCli({"evaluate", d + "/run", test::demoDataset(), "--device", "cpu",
+                                  "--report", d + "/afile/r.pdf"}, 120000);
+        QCOMPARE(o.exitCode, 1);
+        QVERIFY2(o.out.isEmpty(), qPrintable(o.out));
+        QVERIFY2(o.err.endsWith("cxr: " + d + "/afile/r.pdf: cannot write the PDF (Not a directory)\n"), qPrintable(o.err));
     }
 
 private:
