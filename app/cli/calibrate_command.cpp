@@ -36,6 +36,10 @@ Action addCalibrateCommand(CLI::App &app)
         if (auto parsed = parseOptionalOperatingPoint(*rule, job->operatingPoint); !parsed) {
             return reportError(parsed.error());
         }
+        if (job->bootstrap.samples < 0 || job->bootstrap.samples > 100000) {
+            return reportError(makeError(ErrorCode::InvalidArgument,
+                                         "--bootstrap must be between 0 and 100000"));
+        }
         TerminalProgress progress;
         auto result = pipeline::runSiteCalibration(*job, &progress);
         progress.finishLine();

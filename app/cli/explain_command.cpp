@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -85,8 +86,8 @@ Status resolveScale(ExplainOptions &o)
         if (o.scale.size() > 9 && o.scale[8] == ':') {
             char *end = nullptr;
             o.display.absoluteMax = std::strtod(o.scale.c_str() + 9, &end);
-            if (*end != '\0' || !(o.display.absoluteMax > 0)) {
-                return makeError(ErrorCode::InvalidArgument, "--scale " + o.scale + ": the full scale must be a positive number");
+            if (*end != '\0' || !(o.display.absoluteMax > 0) || !std::isfinite(o.display.absoluteMax)) {
+                return makeError(ErrorCode::InvalidArgument, "--scale " + o.scale + ": the full scale must be a positive finite number");
             }
         } else if (o.scale != "absolute") {
             return makeError(ErrorCode::InvalidArgument, "--scale " + o.scale + ": use per-image, absolute or absolute:MAX");

@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <iostream>
 #include <memory>
 
@@ -87,6 +89,12 @@ Result<imaging::Image> loadForCommand(const ImageOptions &options)
     imaging::LoadOptions load;
     load.frame = options.frame - 1;
     auto image = imaging::loadImage(options.file, load);
+    if (image && options.frame > 1 && image->meta.frameCount <= 1) {
+        // A JPEG or PNG has one frame: --frame 2 showed frame 1 as if it were frame 2.
+        return makeError(ErrorCode::InvalidArgument,
+                         options.file + ": frame " + std::to_string(options.frame) +
+                             " does not exist (the image has one frame)");
+    }
     if (!image || options.window.empty()) {
         return image;
     }
@@ -107,7 +115,7 @@ void addCommonOptions(CLI::App *command, ImageOptions &options)
 {
     command->add_option("file", options.file, "JPEG, PNG, BMP, TIFF or DICOM file")->required();
     command->add_option("--frame", options.frame, "frame of a multi-frame DICOM (1-based)")
-        ->check(CLI::PositiveNumber)
+        ->check(CLI::Range(1, std::numeric_limits<int>::max()))
         ->capture_default_str();
 }
 
@@ -148,6 +156,10 @@ Action addConvertCommand(CLI::App &app)
     command->add_option("--window", options->window, "window centre and width, e.g. 40 400")
         ->expected(2);
     return [options]() -> int {
+        if (!options->window.empty() && !(std::isfinite(options->window[0]) && std::isfinite(options->window[1]))) {
+            return reportError(makeError(ErrorCode::InvalidArgument,
+                                         "--window centre and width must be finite numbers"));
+        }
         if (!options->window.empty() && options->window[1] < 1) {
             return reportError(makeError(ErrorCode::InvalidArgument,
                                          "--window width must be at least 1"));

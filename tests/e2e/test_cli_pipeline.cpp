@@ -545,7 +545,12 @@ private Q_SLOTS:
         QTest::newRow("compare damaged metrics") << QStringList{"compare", d + "/evals/damaged"} << 1 << "metrics.json: not a saved evaluation";
         QTest::newRow("compare damaged model card") << QStringList{"compare", d + "/evals/card"} << 1 << "card/model/model.json: not a valid model card";
         QTest::newRow("compare no evaluation") << QStringList{"compare", d + "/run", "--split", "holdout"} << 1 << "no saved evaluation of split holdout";
+        QTest::newRow("calibrate bootstrap out of range") << QStringList{"calibrate", d + "/run", test::demoDataset(), "--split", "val", "--bootstrap", "-1", "--out", d + "/cal1"} << 1 << "--bootstrap must be between 0 and 100000";
+        QTest::newRow("calibrate missing sample") << QStringList{"calibrate", d + "/run", d + "/absent", "--out", d + "/cal2"} << 1 << "absent: folder not found";
         QTest::newRow("evaluate report unwritable") << QStringList{"evaluate", d + "/run", test::demoDataset(), "--report", d + "/afile/r.pdf"} << 1 << "afile/r.pdf: cannot write the PDF";
+        QTest::newRow("explain infinite scale") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/x.png", "--scale", "absolute:inf"} << 1 << "the full scale must be a positive finite number";
+        QTest::newRow("convert window not finite") << QStringList{"convert", test::dicomFile("CT_small.dcm"), d + "/w.png", "--window", "nan", "400"} << 1 << "--window centre and width must be finite";
+        QTest::newRow("info frame of a JPEG") << QStringList{"info", firstDemoImage(), "--frame", "2"} << 1 << "frame 2 does not exist (the image has one frame)";
         QTest::newRow("split too small for val") << QStringList{"split", d + "/corrupt", "--out", d + "/tiny.csv"} << 1 << "too few training images to carve a validation split";
         QTest::newRow("split lists problem files") << QStringList{"split", d + "/problems", "--out", d + "/problems.csv"} << 3 << "problem: " + d + "/problems/train/A/broken.jpeg: truncated JPEG";
         QTest::newRow("split output exists") << QStringList{"split", test::demoDataset(), "--out", d + "/exists.csv"} << 1 << "exists.csv: exists (pass --overwrite";
