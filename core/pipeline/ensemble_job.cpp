@@ -7,6 +7,8 @@
 #include "core/ml/diagnostic_metrics.h"
 #include "core/pipeline/labelled_split.h"
 
+#include <algorithm>
+
 namespace cxr::pipeline {
 
 namespace fs = std::filesystem;
@@ -77,8 +79,15 @@ Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *obs
                              member.string() + ": takes another input or names other classes than " +
                                  job.members.front().string() + "; members must match");
         }
+        const std::string canonical = fs::weakly_canonical(model->modelDir()).string();
+        if (std::find(card.ensembleMembers.begin(), card.ensembleMembers.end(), canonical) !=
+            card.ensembleMembers.end()) {
+            // "ensemble of 2" of one model weighted it twice and claimed a second opinion.
+            return makeError(ErrorCode::InvalidArgument,
+                             member.string() + ": the same model is listed twice; an ensemble needs different runs");
+        }
         card.sawTestSplit = card.sawTestSplit || memberCard.sawTestSplit;
-        card.ensembleMembers.push_back(fs::weakly_canonical(model->modelDir()).string());
+        card.ensembleMembers.push_back(canonical);
         card.ensembleMemberSha256.push_back(memberCard.weightsSha256);
         names.push_back(memberCard.name);
         thresholdSum += memberCard.spec.threshold;

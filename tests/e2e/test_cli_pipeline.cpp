@@ -551,6 +551,8 @@ private Q_SLOTS:
         QTest::newRow("explain infinite scale") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/x.png", "--scale", "absolute:inf"} << 1 << "the full scale must be a positive finite number";
         QTest::newRow("convert window not finite") << QStringList{"convert", test::dicomFile("CT_small.dcm"), d + "/w.png", "--window", "nan", "400"} << 1 << "--window centre and width must be finite";
         QTest::newRow("info frame of a JPEG") << QStringList{"info", firstDemoImage(), "--frame", "2"} << 1 << "frame 2 does not exist (the image has one frame)";
+        QTest::newRow("ensemble of one run twice") << QStringList{"ensemble", d + "/run", d + "/run/model", "--out", d + "/ens1"} << 1 << "the same model is listed twice";
+        QTest::newRow("ensemble of one run") << QStringList{"ensemble", d + "/run", "--out", d + "/ens2"} << 1 << "an ensemble needs at least two runs";
         QTest::newRow("split too small for val") << QStringList{"split", d + "/corrupt", "--out", d + "/tiny.csv"} << 1 << "too few training images to carve a validation split";
         QTest::newRow("split lists problem files") << QStringList{"split", d + "/problems", "--out", d + "/problems.csv"} << 3 << "problem: " + d + "/problems/train/A/broken.jpeg: truncated JPEG";
         QTest::newRow("split output exists") << QStringList{"split", test::demoDataset(), "--out", d + "/exists.csv"} << 1 << "exists.csv: exists (pass --overwrite";
