@@ -10,6 +10,7 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/import_read.h>
 
+#include <cstdint>
 #include <fstream>
 
 namespace cxr::ml {
@@ -30,6 +31,85 @@ std::vector<std::pair<std::string, torch::Tensor>> namedTensors(ClassifierNetImp
 
 namespace {
 
+// True when a pickle gives a string or bytes object more bytes than the pickle holds. LibTorch
+// 1.13's unpickler allocates and zero-fills such a length (up to 4 GiB; found by
+// fuzz_checkpoint) before it finds the data missing. Walks the opcodes of the protocols
+// torch.save writes; at an opcode it does not know it stops and leaves the rest to LibTorch.
+bool pickleClaimsMoreThanItHolds(const unsigned char *data, std::size_t size)
+{
+    auto little = [&](std::size_t at, int bytes) {
+        std::uint64_t value = 0;
+        for (int i = bytes - 1; i >= 0; --i) {
+            value = value << 8 | data[at + std::size_t(i)];
+        }
+        return value;
+    };
+    std::size_t at = 0;
+    while (at < size) {
+        const unsigned char op = data[at++];
+        std::size_t fixed = 0;    // argument bytes
+        int lengthBytes = 0;      // a length of this many bytes, then that many bytes
+        switch (op) {
+        case '}': case ']': case ')': case '(': case 't': case 0x85: case 0x86: case 0x87:
+        case 'u': case 's': case 'e': case 'a': case 'R': case 'b': case 'N': case 0x88:
+        case 0x89: case 'Q': case '0': case '1': case '2': case 0x81: case 0x94:
+            break;
+        case '.':
+            return false; // STOP
+        case 0x80: case 'q': case 'h': case 'K':
+            fixed = 1;
+            break;
+        case 'M':
+            fixed = 2;
+            break;
+        case 'r': case 'j': case 'J':
+            fixed = 4;
+            break;
+        case 'G': case 0x95:
+            fixed = 8;
+            break;
+        case 'U': case 'C': case 0x8c: case 0x8a:
+            lengthBytes = 1;
+            break;
+        case 'X': case 'B': case 'T':
+            lengthBytes = 4;
+            break;
+        case 0x8d: case 0x8e:
+            lengthBytes = 8;
+            break;
+        case 'c': // GLOBAL: module and name, each ending in a newline
+            for (int line = 0; line < 2; ++line) {
+                while (at < size && data[at] != '\n') {
+                    ++at;
+                }
+                if (at == size) {
+                    return false;
+                }
+                ++at;
+            }
+            break;
+        default:
+            return false;
+        }
+        if (lengthBytes > 0) {
+            if (size - at < std::size_t(lengthBytes)) {
+                return false; // cut short: LibTorch says so without allocating
+            }
+            const std::uint64_t length = little(at, lengthBytes);
+            at += std::size_t(lengthBytes);
+            if (length > size - at) {
+                return true;
+            }
+            at += std::size_t(length);
+        } else if (size - at < fixed) {
+            return false;
+        } else {
+            at += fixed;
+        }
+    }
+    return false;
+}
+
 // The name -> tensor entries of a torch.save'd dict.
 Result<std::map<std::string, torch::Tensor>> readStateDict(const fs::path &file)
 {
@@ -43,6 +123,13 @@ Result<std::map<std::string, torch::Tensor>> readStateDict(const fs::path &file)
         // past the end of its buffer when a damaged archive's directory points there (found
         // by fuzz_checkpoint under AddressSanitizer).
         caffe2::serialize::PyTorchStreamReader reader(file.string());
+        if (reader.hasRecord("data.pkl")) {
+            const auto [pickle, size] = reader.getRecord("data.pkl");
+            if (pickleClaimsMoreThanItHolds(static_cast<const unsigned char *>(pickle.get()), size)) {
+                return makeError(ErrorCode::Corrupt, file.string() + ": not a state_dict saved by "
+                                                                     "torch.save (its pickle is damaged)");
+            }
+        }
         loaded = torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
                                                    /*type_resolver=*/c10::nullopt,
                                                    /*obj_loader=*/c10::nullopt, /*device=*/c10::nullopt,

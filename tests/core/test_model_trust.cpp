@@ -433,6 +433,13 @@ private Q_SLOTS:
         message = QString::fromStdString(sums.error().message);
         QVERIFY2(message.startsWith(QString::fromStdString(stateDict.string()) + ": not a state_dict"),
                  qPrintable(message));
+
+        // A pickle that gives a string 1.8 GB it does not hold: refused before LibTorch allocates it.
+        const fs::path longString = (regressions + "state-dict-pickle-string-length-2gib.pt").toStdString();
+        sums = ml::stateDictSums(longString);
+        QVERIFY(!sums.ok());
+        message = QString::fromStdString(sums.error().message);
+        QVERIFY2(message.endsWith("(its pickle is damaged)"), qPrintable(message));
     }
 
     void weightsThatDoNotFitTheCardAreRefused()
