@@ -92,7 +92,7 @@ for target in "${targets[@]}"; do
     mkdir -p "$regressions"
     result=ok
     # Kept crash inputs first: each must now run clean.
-    mapfile -t kept < <(find "$regressions" -type f ! -name '.*' ! -name '*.md' | sort)
+    mapfile -t kept < <(find "$regressions" -type f ! -name '.*' ! -name '*.md' ! -name 'slow-unit-*' | sort)
     if [ ${#kept[@]} -gt 0 ] &&
         ! "$binary" -rss_limit_mb=4096 -timeout=30 "${kept[@]}" >"$work/logs/$target.replay.log" 2>&1; then
         result="regression fails (see $work/logs/$target.replay.log)"
@@ -119,7 +119,7 @@ for target in "${targets[@]}"; do
     limits=(-timeout=10 -rss_limit_mb=4096)
     [ "$target" = fuzz_checkpoint ] && limits=(-timeout=60 -rss_limit_mb=5120 -malloc_limit_mb=5120)
     "$binary" -max_total_time="$seconds" -max_len="$(max_len "$target")" "${limits[@]}" \
-        -print_final_stats=1 -artifact_prefix="$regressions/" \
+        -print_final_stats=1 -report_slow_units=600 -artifact_prefix="$regressions/" \
         "${dirs[@]}" >"$log" 2>&1
     status=$?
     if [ $status -ne 0 ]; then
