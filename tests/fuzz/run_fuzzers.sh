@@ -70,10 +70,13 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan_suppressions.txt:print_suppressions=0}"
 # CPU LibTorch: one thread, so that a run is one core.
 export OMP_NUM_THREADS=1
-# The targets write each input to a file in a temporary folder: in memory where possible.
-if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-    export TMPDIR=/dev/shm
-fi
+# The targets write each input to a file in a temporary folder: in memory where possible, and
+# under one folder for the run, removed at the end (a target that crashes cannot remove its own).
+tmp_parent=${TMPDIR:-/tmp}
+[ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && tmp_parent=/dev/shm
+TMPDIR=$(mktemp -d "$tmp_parent/cxr-fuzz-run-XXXXXX")
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 
 failed=0
 report="$work/report.txt"
