@@ -124,10 +124,6 @@ private:
     void drawCurves();
     void drawCalibrationAndHistogram();
     double m_temperature = 1; // of the evaluated model's card
-    QCheckBox *m_stress;            // also the robustness report
-    QCheckBox *m_tta;               // test-time augmentation
-    RobustnessTable *m_robustness;
-
     QLineEdit *m_run;
     QLineEdit *m_dataset;
     QComboBox *m_split;
@@ -149,6 +145,9 @@ private:
     QListView *m_cellView;
     ThumbnailModel *m_cellTiles;
     RunComparison *m_comparison;
+    QCheckBox *m_stress; // also the robustness report
+    QCheckBox *m_tta;    // test-time augmentation
+    RobustnessTable *m_robustness;
     int m_cellRow = -1;
     int m_cellColumn = -1;
     QStringList m_files;
