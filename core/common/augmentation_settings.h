@@ -6,6 +6,7 @@
 // engine (core/imaging, OpenCV) renders the preview; the batch engine (core/ml, LibTorch)
 // augments training batches on the training device. Standard library only.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +18,9 @@ namespace cxr {
 
 // Each transform has its range and the probability that it is applied. Geometry comes first
 // (flip, zoom/crop, rotation, translation), then intensity (brightness, contrast, gamma),
-// colour (saturation, hue; colour inputs only), then noise and blur. Defaults do nothing.
+// colour (saturation, hue; colour inputs only), then noise and blur, and last what a
+// hospital's processing and archive do to a film: sharpening, a lower resolution and lossy
+// JPEG re-encoding. Defaults do nothing.
 struct AugmentationSettings {
     double horizontalFlipProbability = 0;
     // Off by default and in every preset: a vertically flipped chest film puts the diaphragm
@@ -47,6 +50,13 @@ struct AugmentationSettings {
     double noiseMaxSigma = 0;          // Gaussian, in [0, 1] units of full scale
     double blurProbability = 0;
     double blurMaxSigma = 0;           // Gaussian blur, in pixels
+    double sharpenProbability = 0;
+    double sharpenMaxAmount = 0;       // unsharp mask (sigma 1 px): in + amount (in - blur)
+    double resolutionProbability = 0;
+    double resolutionMinScale = 1.0;   // shrunk to a share in [min, 1] of the side, enlarged back
+    double jpegProbability = 0;
+    double jpegMinQuality = 100;       // re-encoded at a quality in [min, max] (IJG scale)
+    double jpegMaxQuality = 100;
 };
 
 // One number of the settings with its limits: the GUI's spin boxes, the CLI's --set and the
@@ -116,6 +126,16 @@ inline const std::vector<AugmentationTransform> &augmentationTransforms()
         {"blur", "Gaussian blur", "", false,
          {{"blur.p", "probability", &S::blurProbability, 0, 1, 0.05, ""},
           {"blur.max_sigma", "max sigma", &S::blurMaxSigma, 0, 5, 0.1, "px"}}},
+        {"sharpen", "Sharpen", "", false,
+         {{"sharpen.p", "probability", &S::sharpenProbability, 0, 1, 0.05, ""},
+          {"sharpen.max_amount", "max amount", &S::sharpenMaxAmount, 0, 2, 0.05, "× 1"}}},
+        {"resolution", "Resolution drop", "", false,
+         {{"resolution.p", "probability", &S::resolutionProbability, 0, 1, 0.05, ""},
+          {"resolution.min_scale", "smallest side", &S::resolutionMinScale, 0.25, 1, 0.05, "× side"}}},
+        {"jpeg", "JPEG re-encoding", "", false,
+         {{"jpeg.p", "probability", &S::jpegProbability, 0, 1, 0.05, ""},
+          {"jpeg.min_quality", "min quality", &S::jpegMinQuality, 10, 100, 1, ""},
+          {"jpeg.max_quality", "max quality", &S::jpegMaxQuality, 10, 100, 1, ""}}},
     };
     return transforms;
 }
@@ -246,7 +266,8 @@ inline std::string validateAugmentation(const AugmentationSettings &s)
         const char *name;
     } ranges[] = {{s.zoomMin, s.zoomMax, "zoom"},
                   {s.aspectMin, s.aspectMax, "zoom aspect"},
-                  {s.gammaMin, s.gammaMax, "gamma"}};
+                  {s.gammaMin, s.gammaMax, "gamma"},
+                  {s.jpegMinQuality, s.jpegMaxQuality, "JPEG quality"}};
     for (const auto &range : ranges) {
         if (range.low > range.high) {
             return std::string(range.name) + " range must have min <= max (got " +
@@ -276,6 +297,9 @@ struct AugmentationDraw {
     double noiseSigma = 0;
     std::uint64_t noiseSeed = 0;
     double blurSigma = 0;
+    double sharpenAmount = 0;
+    double resolutionScale = 1; // share of the side the image is shrunk to, then enlarged back
+    int jpegQuality = 0;        // 1-100; 0: not re-encoded
 
     // Which steps a draw needs: both engines skip the others, and agree on when.
     bool movesPixels() const
@@ -290,7 +314,20 @@ struct AugmentationDraw {
     bool blurs() const { return blurSigma > 0.05; }
     // Taps on each side of the Gaussian kernel both engines use: ceil(3 sigma).
     int blurRadius() const { return int(std::ceil(3 * blurSigma)); }
+    bool sharpens() const { return sharpenAmount > 0.01; }
+    bool dropsResolution() const { return resolutionScale < 0.99; }
+    bool reencodes() const { return jpegQuality > 0; }
 };
+
+// The Gaussian that sharpening subtracts (unsharp masking): one pixel, ceil(3 sigma) taps a side.
+constexpr double kSharpenSigma = 1.0;
+constexpr int kSharpenRadius = 3;
+
+// The side, in pixels, an image of side pixels is shrunk to for a resolution drop: at least 8.
+inline int reducedSide(int side, double scale)
+{
+    return std::max(std::min(side, 8), int(std::lround(side * scale)));
+}
 
 inline AugmentationDraw drawAugmentation(const AugmentationSettings &s, std::mt19937_64 &random)
 {
@@ -347,6 +384,15 @@ inline AugmentationDraw drawAugmentation(const AugmentationSettings &s, std::mt1
     const bool blur = happens(s.blurProbability);
     const double blurSigma = between(0, s.blurMaxSigma);
     d.blurSigma = blur ? blurSigma : 0;
+    const bool sharpen = happens(s.sharpenProbability);
+    const double amount = between(0, s.sharpenMaxAmount);
+    d.sharpenAmount = sharpen ? amount : 0;
+    const bool shrink = happens(s.resolutionProbability);
+    const double scale = between(s.resolutionMinScale, 1);
+    d.resolutionScale = shrink ? scale : 1;
+    const bool jpeg = happens(s.jpegProbability);
+    const double quality = between(s.jpegMinQuality, s.jpegMaxQuality);
+    d.jpegQuality = jpeg ? std::clamp(int(std::lround(quality)), 1, 100) : 0;
     return d;
 }
 

@@ -2,6 +2,7 @@
 #include "core/imaging/augmentation.h"
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace cxr::imaging {
@@ -26,6 +27,49 @@ void addNoise(cv::Mat &unitValues, const AugmentationDraw &d)
             }
         }
     }
+}
+
+// Unsharp masking: the image plus amount times what a one-pixel Gaussian takes away.
+cv::Mat sharpened(const cv::Mat &image, double amount)
+{
+    cv::Mat values;
+    image.convertTo(values, CV_32F);
+    cv::Mat smooth;
+    const int side = 2 * kSharpenRadius + 1;
+    cv::GaussianBlur(values, smooth, cv::Size(side, side), kSharpenSigma, kSharpenSigma,
+                     cv::BORDER_REFLECT_101);
+    cv::Mat result;
+    cv::Mat(values + (values - smooth) * amount).convertTo(result, image.type());
+    return result;
+}
+
+// Shrunk by area averaging (what a coarser detector or a downsampled archive copy records),
+// then enlarged back bilinearly to the model's input size.
+cv::Mat reducedResolution(const cv::Mat &image, double scale)
+{
+    cv::Mat small;
+    cv::resize(image, small, cv::Size(reducedSide(image.cols, scale), reducedSide(image.rows, scale)),
+               0, 0, cv::INTER_AREA);
+    cv::Mat result;
+    cv::resize(small, result, image.size(), 0, 0, cv::INTER_LINEAR);
+    return result;
+}
+
+// A real JPEG round trip through libjpeg. Colour images go as RGB, so libjpeg converts them
+// to YCbCr (and subsamples the chroma) as any encoder would.
+cv::Mat reencoded(const cv::Mat &image, int quality)
+{
+    std::vector<uchar> bytes;
+    if (image.channels() == 3) {
+        cv::Mat bgr;
+        cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+        cv::imencode(".jpg", bgr, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});
+        cv::Mat decoded = cv::imdecode(bytes, cv::IMREAD_COLOR);
+        cv::cvtColor(decoded, decoded, cv::COLOR_BGR2RGB);
+        return decoded;
+    }
+    cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});
+    return cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
 }
 
 } // namespace
@@ -74,6 +118,15 @@ cv::Mat applyAugmentation(const cv::Mat &image, const AugmentationDraw &d)
         const int radius = d.blurRadius();
         cv::GaussianBlur(result, result, cv::Size(2 * radius + 1, 2 * radius + 1), d.blurSigma,
                          d.blurSigma, cv::BORDER_REFLECT_101);
+    }
+    if (d.sharpens()) {
+        result = sharpened(result, d.sharpenAmount);
+    }
+    if (d.dropsResolution()) {
+        result = reducedResolution(result, d.resolutionScale);
+    }
+    if (d.reencodes()) {
+        result = reencoded(result, d.jpegQuality);
     }
     return result;
 }

@@ -2,6 +2,7 @@
 #include "core/ml/batch_augmentation.h"
 
 #include "core/ml/device.h"
+#include "core/ml/torch_jpeg_round_trip.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_includes.h"
@@ -153,30 +154,30 @@ torch::Tensor noiseFor(const torch::Tensor &batch, const std::vector<Augmentatio
     return upload(noise, batch.device());
 }
 
-// Separable Gaussian blur of the whole batch in one grouped convolution per direction: each
-// image gets its own kernel (zero for images without blur beyond the centre tap), all padded
-// to the widest radius. Mirrored edges: OpenCV's BORDER_REFLECT_101 is torch's reflection
-// padding, and taps past an image's own radius weigh zero, so the padding width changes nothing.
-torch::Tensor blurred(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
+// Separable Gaussian blur of the whole batch in one grouped convolution per direction: image
+// i gets its own kernel of sigmas[i] (0: the centre tap alone, no blur), all padded to the
+// widest radius, ceil(3 sigma). Mirrored edges: OpenCV's BORDER_REFLECT_101 is torch's
+// reflection padding, and taps past an image's own radius weigh zero, so the padding width
+// changes nothing.
+torch::Tensor gaussianBlurred(const torch::Tensor &batch, const std::vector<double> &sigmas)
 {
+    auto radiusOf = [](double sigma) { return sigma > 0 ? int(std::ceil(3 * sigma)) : 0; };
     int radius = 0;
-    for (const AugmentationDraw &draw : draws) {
-        if (draw.blurs()) {
-            radius = std::max(radius, draw.blurRadius());
-        }
+    for (double sigma : sigmas) {
+        radius = std::max(radius, radiusOf(sigma));
     }
     const std::int64_t channels = batch.size(1);
     const int side = 2 * radius + 1;
     std::vector<float> kernels;
-    kernels.reserve(draws.size() * std::size_t(channels * side));
-    for (const AugmentationDraw &draw : draws) {
+    kernels.reserve(sigmas.size() * std::size_t(channels * side));
+    for (double sigma : sigmas) {
         std::vector<float> kernel(std::size_t(side), 0.0f);
-        if (draw.blurs()) {
-            const int own = draw.blurRadius();
+        const int own = radiusOf(sigma);
+        if (own > 0) {
             std::vector<double> weights;
             double sum = 0;
             for (int k = -own; k <= own; ++k) {
-                weights.push_back(std::exp(-double(k * k) / (2 * draw.blurSigma * draw.blurSigma)));
+                weights.push_back(std::exp(-double(k * k) / (2 * sigma * sigma)));
                 sum += weights.back();
             }
             for (int k = -own; k <= own; ++k) {
@@ -197,6 +198,87 @@ torch::Tensor blurred(const torch::Tensor &batch, const std::vector<Augmentation
     x = F::conv2d(x, weights.view({planes, 1, 1, side}), F::Conv2dFuncOptions().groups(planes));
     x = F::conv2d(x, weights.view({planes, 1, side, 1}), F::Conv2dFuncOptions().groups(planes));
     return x.view_as(batch);
+}
+
+torch::Tensor blurred(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
+{
+    std::vector<double> sigmas;
+    for (const AugmentationDraw &draw : draws) {
+        sigmas.push_back(draw.blurs() ? draw.blurSigma : 0);
+    }
+    return gaussianBlurred(batch, sigmas);
+}
+
+// Unsharp masking: each image plus its amount times what a one-pixel Gaussian takes away.
+torch::Tensor sharpened(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
+{
+    std::vector<double> sigmas;
+    for (const AugmentationDraw &draw : draws) {
+        sigmas.push_back(draw.sharpens() ? kSharpenSigma : 0);
+    }
+    const torch::Tensor amount = perImage(draws, &AugmentationDraw::sharpenAmount, batch.options());
+    return (batch + (batch - gaussianBlurred(batch, sigmas)) * amount).clamp(0, 1);
+}
+
+// The [to, from] matrix that shrinks a side of from pixels to to pixels by area averaging:
+// output pixel i averages input [i, i + 1) * from / to, partial pixels weighted by their
+// overlap. This is OpenCV's INTER_AREA for any ratio; torch's area mode (adaptive pooling)
+// rounds the bins to whole pixels, a visibly different picture at ratios like 0.63.
+torch::Tensor areaMatrix(std::int64_t from, std::int64_t to)
+{
+    torch::Tensor matrix = torch::zeros({to, from});
+    auto weights = matrix.accessor<float, 2>();
+    const double step = double(from) / double(to);
+    for (std::int64_t i = 0; i < to; ++i) {
+        const double start = double(i) * step;
+        const double end = start + step;
+        for (auto j = std::int64_t(start); j < from && double(j) < end; ++j) {
+            const double overlap = std::min(end, double(j + 1)) - std::max(start, double(j));
+            weights[i][j] = float(overlap / step);
+        }
+    }
+    return matrix;
+}
+
+// Each image with a resolution drop shrunk by area averaging and enlarged back bilinearly
+// (half-pixel centres, as OpenCV's INTER_LINEAR); the others as they are.
+torch::Tensor reducedResolution(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
+{
+    namespace F = torch::nn::functional;
+    torch::Tensor result = batch.clone();
+    const std::int64_t height = batch.size(2);
+    const std::int64_t width = batch.size(3);
+    for (std::size_t i = 0; i < draws.size(); ++i) {
+        if (!draws[i].dropsResolution()) {
+            continue;
+        }
+        const double scale = draws[i].resolutionScale;
+        const torch::Tensor rows = upload(areaMatrix(height, reducedSide(int(height), scale)), batch.device());
+        const torch::Tensor columns = upload(areaMatrix(width, reducedSide(int(width), scale)), batch.device());
+        const torch::Tensor shrunk = rows.matmul(batch[std::int64_t(i)]).matmul(columns.t());
+        result[std::int64_t(i)] = F::interpolate(shrunk.unsqueeze(0), F::InterpolateFuncOptions()
+                                                                          .size(std::vector<std::int64_t>{height, width})
+                                                                          .mode(torch::kBilinear)
+                                                                          .align_corners(false))[0];
+    }
+    return result.clamp(0, 1);
+}
+
+// The images whose draw re-encodes them go through JPEG's lossy step at their own quality.
+torch::Tensor reencoded(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
+{
+    std::vector<std::int64_t> chosen;
+    std::vector<int> qualities;
+    for (std::size_t i = 0; i < draws.size(); ++i) {
+        if (draws[i].reencodes()) {
+            chosen.push_back(std::int64_t(i));
+            qualities.push_back(draws[i].jpegQuality);
+        }
+    }
+    const torch::Tensor index = upload(torch::tensor(chosen, torch::kInt64), batch.device());
+    // An encoder is given 8-bit levels.
+    const torch::Tensor levels = (batch.index_select(0, index) * 255).round();
+    return batch.index_copy(0, index, jpegRoundTrip(levels, qualities) / 255);
 }
 
 template <typename Predicate>
@@ -231,6 +313,15 @@ torch::Tensor augmentBatch(const torch::Tensor &input, const std::vector<Augment
     }
     if (any(draws, [](const AugmentationDraw &d) { return d.blurs(); })) {
         batch = blurred(batch, draws);
+    }
+    if (any(draws, [](const AugmentationDraw &d) { return d.sharpens(); })) {
+        batch = sharpened(batch, draws);
+    }
+    if (any(draws, [](const AugmentationDraw &d) { return d.dropsResolution(); })) {
+        batch = reducedResolution(batch, draws);
+    }
+    if (any(draws, [](const AugmentationDraw &d) { return d.reencodes(); })) {
+        batch = reencoded(batch, draws);
     }
     return batch;
 }

@@ -90,6 +90,43 @@ private Q_SLOTS:
         QCOMPARE(cv::norm(applyAugmentation(input, draw), expected, cv::NORM_INF), 0.0);
     }
 
+    void acquisitionStepsMatchTheirOpenCvEquivalents()
+    {
+        const cv::Mat input = demoInput();
+        AugmentationDraw draw;
+        draw.sharpenAmount = 1.0;
+        cv::Mat values;
+        input.convertTo(values, CV_32F);
+        cv::Mat smooth;
+        cv::GaussianBlur(values, smooth, cv::Size(7, 7), 1.0);
+        cv::Mat expected;
+        cv::Mat(2 * values - smooth).convertTo(expected, CV_8U);
+        QCOMPARE(cv::norm(applyAugmentation(input, draw), expected, cv::NORM_INF), 0.0);
+        // Sharpening adds contrast at edges: the Laplacian's energy rises.
+        cv::Mat before;
+        cv::Mat after;
+        cv::Laplacian(input, before, CV_32F);
+        cv::Laplacian(applyAugmentation(input, draw), after, CV_32F);
+        QVERIFY(cv::norm(after) > 1.3 * cv::norm(before));
+
+        draw = {};
+        draw.resolutionScale = 0.5;
+        cv::Mat small;
+        cv::resize(input, small, cv::Size(input.cols / 2, input.rows / 2), 0, 0, cv::INTER_AREA);
+        cv::resize(small, expected, input.size(), 0, 0, cv::INTER_LINEAR);
+        QCOMPARE(cv::norm(applyAugmentation(input, draw), expected, cv::NORM_INF), 0.0);
+
+        // A JPEG round trip: lossy at quality 20, more so than at 90, never the same picture.
+        draw = {};
+        draw.jpegQuality = 20;
+        const double low = cv::norm(applyAugmentation(input, draw), input, cv::NORM_L1);
+        draw.jpegQuality = 90;
+        const double high = cv::norm(applyAugmentation(input, draw), input, cv::NORM_L1);
+        QVERIFY2(high > 0 && low > 2 * high, qPrintable(QString("%1 %2").arg(low).arg(high)));
+        QCOMPARE(applyAugmentation(input, draw).size(), input.size());
+        QCOMPARE(applyAugmentation(input, draw).type(), input.type());
+    }
+
     void drawsAreSeededAndFresh()
     {
         AugmentationSettings settings;

@@ -22,7 +22,7 @@ Q_DECLARE_METATYPE(cxr::AugmentationDraw)
 
 namespace {
 
-cv::Mat demoPicture(int channels)
+cv::Mat demoPicture(int channels, bool tint = true)
 {
     const QString path =
         QDirIterator(test::demoDataset() + "/train/PNEUMONIA", QDir::Files).next();
@@ -30,7 +30,7 @@ cv::Mat demoPicture(int channels)
     imaging::ModelInputSpec spec;
     spec.channels = channels;
     cv::Mat picture = imaging::modelInputPicture(*image, spec);
-    if (channels == 3) {
+    if (channels == 3 && tint) {
         // A radiograph is grey; tint it so saturation and hue have colour to act on.
         cv::Mat tinted;
         picture.convertTo(tinted, CV_32FC3);
@@ -104,9 +104,9 @@ private Q_SLOTS:
         QTest::addColumn<int>("channels");
         QTest::addColumn<AugmentationDraw>("draw");
         QTest::addColumn<double>("maxMean"); // grey levels
-        auto row = [](const char *name, int channels, AugmentationDraw draw, double maxMean = 0.6) {
-            QTest::newRow(name) << channels << draw << maxMean;
-        };
+        QTest::addColumn<bool>("tint");      // colour pictures: tinted, or grey in three channels
+        auto row = [](const char *name, int channels, AugmentationDraw draw, double maxMean = 0.6,
+                      bool tint = true) { QTest::newRow(name) << channels << draw << maxMean << tint; };
         AugmentationDraw d;
         row("nothing", 1, d);
         d = {};
@@ -152,6 +152,24 @@ private Q_SLOTS:
         d.blurSigma = 1.7;
         row("blur", 1, d);
         d = {};
+        d.sharpenAmount = 1.2;
+        row("sharpen", 1, d);
+        d = {};
+        d.resolutionScale = 0.5;
+        row("resolution 1/2", 1, d);
+        d.resolutionScale = 0.63; // not a whole factor: partial pixels weigh by their overlap
+        row("resolution 0.63", 1, d);
+        // libjpeg's integer DCT against an exact one: a coefficient that lands on the other
+        // side of a rounding step moves a block by a few levels.
+        d = {};
+        d.jpegQuality = 90;
+        row("JPEG quality 90", 1, d);
+        d.jpegQuality = 40;
+        row("JPEG quality 40", 1, d, 1.0);
+        d.jpegQuality = 40;
+        // (A tinted picture would differ in its colours: libjpeg halves the chroma resolution.)
+        row("JPEG quality 40, grey in three channels", 3, d, 1.0, false);
+        d = {};
         d.horizontalFlip = true;
         d.cropSide = 0.9;
         d.rotationDegrees = -4;
@@ -163,6 +181,8 @@ private Q_SLOTS:
         d.noiseSigma = 0.02;
         d.noiseSeed = 7;
         d.blurSigma = 0.8;
+        d.sharpenAmount = 0.5;
+        d.resolutionScale = 0.8;
         row("everything at once, colour", 3, d, 1.0);
     }
 
@@ -171,7 +191,8 @@ private Q_SLOTS:
         QFETCH(int, channels);
         QFETCH(AugmentationDraw, draw);
         QFETCH(double, maxMean);
-        const Difference difference = compareEngines(demoPicture(channels), draw);
+        QFETCH(bool, tint);
+        const Difference difference = compareEngines(demoPicture(channels, tint), draw);
         // The CPU engine rounds to 8 bits after resampling and OpenCV resamples on a 1/32 pixel
         // grid; the batch engine stays in floating point. Mean gaps of a fraction of a level,
         // and no pixel more than a few levels apart, are the same picture.
@@ -189,6 +210,13 @@ private Q_SLOTS:
         QVERIFY(augmentationPreset("conservative", settings));
         settings.blurProbability = 0.5;
         settings.blurMaxSigma = 1.5;
+        settings.sharpenProbability = 0.5;
+        settings.sharpenMaxAmount = 1;
+        settings.resolutionProbability = 0.5;
+        settings.resolutionMinScale = 0.5;
+        settings.jpegProbability = 0.5;
+        settings.jpegMinQuality = 30;
+        settings.jpegMaxQuality = 90;
         std::mt19937_64 random(3);
         const ImageArrays image = asArrays(demoPicture(1));
         for (int i = 0; i < 8; ++i) {

@@ -77,6 +77,11 @@ void augmentationMatchesCpu()
     every.noiseProbability = every.blurProbability = 1;
     every.noiseMaxSigma = 0.05;
     every.blurMaxSigma = 1.5;
+    every.sharpenProbability = every.resolutionProbability = every.jpegProbability = 0.5;
+    every.sharpenMaxAmount = 1;
+    every.resolutionMinScale = 0.5;
+    every.jpegMinQuality = 30;
+    every.jpegMaxQuality = 90;
     std::mt19937_64 random(11);
     std::vector<AugmentationDraw> draws;
     for (int i = 0; i < 16; ++i) {
