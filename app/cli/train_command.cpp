@@ -64,6 +64,7 @@ const std::vector<RecipeField> &recipeFields()
         {{"--augment", "--set"}, [](const S &f, S &t) { t.augmentation = f.augmentation; }},
         {{"--balance"}, [](const S &f, S &t) { t.balance = f.balance; }},
         {{"--label-smoothing"}, [](const S &f, S &t) { t.labelSmoothing = f.labelSmoothing; }},
+        {{"--mixup"}, [](const S &f, S &t) { t.mixupAlpha = f.mixupAlpha; }},
         {{"--ema"}, [](const S &f, S &t) { t.emaDecay = f.emaDecay; }},
         {{"--select-by"}, [](const S &f, S &t) { t.selectByAuc = f.selectByAuc; }},
         {{"--operating-point"}, [](const S &f, S &t) { t.operatingPoint = f.operatingPoint; }},
@@ -253,6 +254,10 @@ Action addTrainCommand(CLI::App &app)
                             "); options given here override its settings");
     command->add_option("--label-smoothing", s.labelSmoothing,
                         "move training targets this far towards uniform, in [0, 0.5)")
+        ->capture_default_str();
+    command->add_option("--mixup", s.mixupAlpha,
+                        "blend each training batch with a shuffled copy of itself by a weight drawn "
+                        "from Beta(ALPHA, ALPHA) (mixup; 0: off; 0.2 is usual)")
         ->capture_default_str();
     command->add_option("--ema", s.emaDecay,
                         "validate and keep an exponential moving average of the weights with this "

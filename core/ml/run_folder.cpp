@@ -82,6 +82,7 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
                             {"metric", s.earlyStopping.onAuc ? "val_auc" : "val_loss"}}},
         {"gradient_clip_norm", s.gradientClipNorm},
         {"label_smoothing", s.labelSmoothing},
+        {"mixup_alpha", s.mixupAlpha},
         {"weight_average_decay", s.emaDecay},
         {"select_epoch_by", s.selectByAuc ? "val_auc" : "val_loss"},
         {"deterministic", s.deterministic},
@@ -151,6 +152,7 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         }
         s.gradientClipNorm = j.value("gradient_clip_norm", 0.0);
         s.labelSmoothing = j.value("label_smoothing", 0.0);
+        s.mixupAlpha = j.value("mixup_alpha", 0.0);
         s.emaDecay = j.value("weight_average_decay", 0.0);
         s.selectByAuc = j.value("select_epoch_by", "val_loss") == "val_auc";
         s.deterministic = j.value("deterministic", false);

@@ -72,6 +72,15 @@ BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &la
     return outcome;
 }
 
+BatchOutcome mixedLossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
+                                 const torch::Tensor &partnerLabels, double weight,
+                                 const torch::Tensor &classWeights, double labelSmoothing)
+{
+    BatchOutcome own = lossAndCorrect(logits, labels, classWeights, labelSmoothing);
+    BatchOutcome partner = lossAndCorrect(logits, partnerLabels, classWeights, labelSmoothing);
+    return {own.loss * weight + partner.loss * (1 - weight), weight >= 0.5 ? own.correct : partner.correct};
+}
+
 torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits)
 {
     if (logits.size(1) == 1) {

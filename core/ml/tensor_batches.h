@@ -35,6 +35,13 @@ struct BatchOutcome {
 BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
                             const torch::Tensor &classWeights = {}, double labelSmoothing = 0);
 
+// Mixup's loss: weight times the loss against labels plus (1 - weight) times the loss against
+// partnerLabels, the labels of the images blended in. An image counts as correct when the
+// model picks the label with the larger share.
+BatchOutcome mixedLossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
+                                 const torch::Tensor &partnerLabels, double weight,
+                                 const torch::Tensor &classWeights = {}, double labelSmoothing = 0);
+
 // Class probabilities [N, K] from logits: [1 - p, p] for a binary model.
 torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits);
 

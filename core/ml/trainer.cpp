@@ -6,6 +6,7 @@
 #include "core/ml/device.h"
 #include "core/ml/file_digest.h"
 #include "core/ml/metrics.h"
+#include "core/ml/mixup.h"
 #include "core/ml/model_card.h"
 #include "core/ml/model_finalisation.h"
 #include "core/ml/models.h"
@@ -111,6 +112,9 @@ std::string validateSettings(const TrainSettings &s)
     if (!(s.labelSmoothing >= 0 && s.labelSmoothing < 0.5)) {
         return "label smoothing must be in [0, 0.5)";
     }
+    if (!(s.mixupAlpha >= 0 && s.mixupAlpha <= 4)) {
+        return "mixup alpha must be between 0 and 4 (0: off)";
+    }
     if (!(s.emaDecay >= 0 && s.emaDecay < 1)) {
         return "the weight average's decay must be in [0, 1) (0: off)";
     }
@@ -214,6 +218,9 @@ std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
 struct PreparedBatch {
     torch::Tensor images; // model input on the device, augmented
     torch::Tensor labels;
+    // With mixup: the labels of the images blended in, and the share of the batch's own.
+    torch::Tensor partnerLabels;
+    double mixWeight = 1;
     double augmentationSeconds = 0;
     // The augmentation generator after this batch's draws. Batches are prepared one ahead, so
     // a checkpoint taken after this batch trained must save this, not the generator itself.
@@ -462,11 +469,20 @@ private:
                 batch.augmentationSeconds = std::chrono::duration<double>(
                     std::chrono::steady_clock::now() - augmentStarted).count();
             }
+            const torch::Tensor hostLabels = labels.index_select(0, index);
+            if (m_settings.mixupAlpha > 0) {
+                const MixupDraw mix = drawMixup(m_settings.mixupAlpha, std::size_t(index.size(0)), m_augmentRandom);
+                const torch::Tensor partner = torch::tensor(mix.partner, torch::kInt64);
+                batch.images = batch.images * mix.weight +
+                               batch.images.index_select(0, upload(partner, m_device)) * (1 - mix.weight);
+                batch.partnerLabels = upload(hostLabels.index_select(0, partner), m_device);
+                batch.mixWeight = mix.weight;
+            }
             if (m_useChannelsLast) {
                 batch.images = batch.images.contiguous(torch::MemoryFormat::ChannelsLast);
             }
             batch.augmentRandomAfter = m_augmentRandom;
-            batch.labels = upload(labels.index_select(0, index), m_device);
+            batch.labels = upload(hostLabels, m_device);
             return batch;
         };
         Totals totals = std::move(resumeWithin.totals);
@@ -519,8 +535,11 @@ private:
             BatchOutcome outcome;
             {
                 AutocastScope autocast(m_precision, m_device);
-                outcome = lossAndCorrect(m_net->forward(x).to(torch::kFloat32), batch.labels,
-                                         m_classWeights, m_settings.labelSmoothing);
+                const torch::Tensor logits = m_net->forward(x).to(torch::kFloat32);
+                outcome = batch.partnerLabels.defined()
+                              ? mixedLossAndCorrect(logits, batch.labels, batch.partnerLabels, batch.mixWeight,
+                                                    m_classWeights, m_settings.labelSmoothing)
+                              : lossAndCorrect(logits, batch.labels, m_classWeights, m_settings.labelSmoothing);
             }
             m_scaler.scaled(outcome.loss).backward();
             const bool finite = m_scaler.unscale(m_net->parameters());

@@ -59,6 +59,9 @@ struct TrainSettings {
     // Training targets moved this far towards uniform (Szegedy et al.); validation loss is
     // always against the true labels. In [0, 0.5).
     double labelSmoothing = 0;
+    // Mixup's Beta(alpha, alpha) (mixup.h); 0: off. Training accuracy then counts an image as
+    // right when the model picks the label with the larger share.
+    double mixupAlpha = 0;
     // An exponential moving average of the weights with this decay per step (0: off), used for
     // validation and the saved model: a smoother model than the last step's.
     double emaDecay = 0;

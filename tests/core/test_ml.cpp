@@ -2,6 +2,7 @@
 // core/ml through its torch-free facade, on the demo chest X-rays at reduced input size.
 #include "core/ml/classifier.h"
 #include "core/ml/device.h"
+#include "core/ml/mixup.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/state_dict.h"
@@ -354,9 +355,17 @@ private Q_SLOTS:
             job.settings.epochs = 3;
             job.settings.deterministic = true;
             job.settings.labelSmoothing = 0.1;
+            job.settings.mixupAlpha = 0.4;
             job.settings.emaDecay = 0.9;
             job.settings.selectByAuc = true;
             augmentationPreset("robust", job.settings.augmentation);
+            job.settings.augmentation.sharpenProbability = 0.3;
+            job.settings.augmentation.sharpenMaxAmount = 1;
+            job.settings.augmentation.resolutionProbability = 0.3;
+            job.settings.augmentation.resolutionMinScale = 0.5;
+            job.settings.augmentation.jpegProbability = 0.3;
+            job.settings.augmentation.jpegMinQuality = 40;
+            job.settings.augmentation.jpegMaxQuality = 95;
             return job;
         };
         auto whole = pipeline::runTrainJob(jobFor("averaged"));
@@ -383,12 +392,58 @@ private Q_SLOTS:
         QCOMPARE(info->bestEpoch(), best->epoch); // the run history agrees with the trainer
         QCOMPARE(info->settings.labelSmoothing, 0.1);
         QCOMPARE(info->settings.emaDecay, 0.9);
+        QCOMPARE(info->settings.mixupAlpha, 0.4);
+        QCOMPARE(info->settings.augmentation.jpegMinQuality, 40.0);
         QVERIFY(info->settings.selectByAuc);
 
         // The averaged weights are what the model folder keeps: they differ from the last step's.
         auto saved = ml::readModelCard(ml::RunPaths{m_dir.filePath("averaged").toStdString()}.modelCard());
         QVERIFY(saved.ok());
         QCOMPARE(saved->bestEpoch, best->epoch);
+    }
+
+    void mixupDrawsFollowTheirBetaDistribution()
+    {
+        // Beta(a, a) has mean 1/2 and variance 1 / (4 (2a + 1)); small alphas pile up near 0
+        // and 1, which is what mixup wants (most batches barely mixed).
+        for (double alpha : {0.2, 1.0}) {
+            std::mt19937_64 random(5);
+            double sum = 0;
+            double squares = 0;
+            const int n = 20000;
+            for (int i = 0; i < n; ++i) {
+                const double w = ml::drawSymmetricBeta(alpha, random);
+                QVERIFY(w >= 0 && w <= 1);
+                sum += w;
+                squares += w * w;
+            }
+            const double mean = sum / n;
+            const double variance = squares / n - mean * mean;
+            QVERIFY2(std::abs(mean - 0.5) < 0.01, qPrintable(QString::number(mean)));
+            QVERIFY2(std::abs(variance - 1 / (4 * (2 * alpha + 1))) < 0.01, qPrintable(QString::number(variance)));
+        }
+        std::mt19937_64 random(6);
+        const ml::MixupDraw draw = ml::drawMixup(0.2, 64, random);
+        std::vector<std::int64_t> sorted = draw.partner;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::int64_t i = 0; i < 64; ++i) {
+            QCOMPARE(sorted[std::size_t(i)], i); // a permutation
+        }
+        QVERIFY(draw.partner != sorted); // shuffled
+
+        // Training mixes: the same run with mixup on has another first-epoch loss.
+        auto oneEpoch = [this](const QString &name, double alpha) {
+            auto job = smallJob(m_dir.filePath(name));
+            job.settings.epochs = 1;
+            job.settings.deterministic = true;
+            job.settings.mixupAlpha = alpha;
+            auto result = pipeline::runTrainJob(job);
+            return result.ok() ? result->summary.epochs.front().trainLoss : -1.0;
+        };
+        const double plain = oneEpoch("unmixed", 0);
+        const double mixed = oneEpoch("mixed", 0.4);
+        QVERIFY(plain > 0 && mixed > 0);
+        QVERIFY(mixed != plain);
     }
 
     void timedCheckpointsSurviveACrashWithinAnEpoch()
@@ -708,6 +763,8 @@ private Q_SLOTS:
         QTest::newRow("augmentation") << "augmentation";
         QTest::newRow("label smoothing") << "smoothing";
         QTest::newRow("weight average") << "ema";
+        QTest::newRow("mixup") << "mixup";
+        QTest::newRow("JPEG quality range") << "jpeg";
         QTest::newRow("population") << "population";
     }
 
@@ -722,6 +779,11 @@ private Q_SLOTS:
         if (setting == "augmentation") job.settings.augmentation.rotationMaxDegrees = 90;
         if (setting == "smoothing") job.settings.labelSmoothing = 0.5;
         if (setting == "ema") job.settings.emaDecay = 1;
+        if (setting == "mixup") job.settings.mixupAlpha = -0.2;
+        if (setting == "jpeg") {
+            job.settings.augmentation.jpegMinQuality = 90;
+            job.settings.augmentation.jpegMaxQuality = 50;
+        }
         if (setting == "population") {
             job.settings.populationMinAgeYears = 5;
             job.settings.populationMaxAgeYears = 1;

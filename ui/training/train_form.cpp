@@ -66,6 +66,7 @@ TrainForm::TrainForm(QWidget *parent)
       m_balance(new QComboBox), m_augmentation(new QComboBox), m_device(new QComboBox),
       m_precision(new QComboBox), m_seed(new QSpinBox), m_deterministic(new QCheckBox(tr("Deterministic"))),
       m_recipe(new QComboBox), m_labelSmoothing(decimalSpin(0, 0.45, 0.01, 2)),
+      m_mixup(decimalSpin(0, 4, 0.05, 2)),
       m_weightAverage(decimalSpin(0, 0.9999, 0.0005, 4)), m_selectBy(new QComboBox), m_operatingPoint(new QComboBox),
       m_checkpointMinutes(new QDoubleSpinBox), m_momentum(decimalSpin(0, 0.99, 0.01, 3)),
       m_nesterov(new QCheckBox(tr("Nesterov momentum"))), m_plateauFactor(decimalSpin(0.01, 0.99, 0.05, 2)),
@@ -116,6 +117,9 @@ TrainForm::TrainForm(QWidget *parent)
     m_weightAverage->setSpecialValueText(tr("off"));
     m_weightAverage->setToolTip(tr("Validate and keep a moving average of the weights; 0.998 is about the last 500 steps"));
     m_labelSmoothing->setToolTip(tr("Move the training targets this far towards uniform"));
+    m_mixup->setSpecialValueText(tr("off"));
+    m_mixup->setToolTip(tr("Blend each batch with a shuffled copy of itself by a weight drawn from "
+                           "Beta(α, α); 0.2 is usual"));
     m_selectBy->addItem(tr("lowest validation loss"), QStringLiteral("loss"));
     m_selectBy->addItem(tr("highest validation AUC"), QStringLiteral("auc"));
     for (const char *rule : {"sensitivity:0.95", "sensitivity:0.9", "specificity:0.9", "youden", "fixed:0.5"}) {
@@ -197,6 +201,7 @@ TrainForm::TrainForm(QWidget *parent)
     form->addRow(tr("Balancing"), m_balance);
     form->addRow(tr("Augmentation"), augmentRow);
     form->addRow(tr("Label smoothing"), m_labelSmoothing);
+    form->addRow(tr("Mixup α"), m_mixup);
     form->addRow(tr("Weight average"), m_weightAverage);
     form->addRow(tr("Keep the epoch with"), m_selectBy);
     form->addRow(tr("Threshold for"), m_operatingPoint);
@@ -242,7 +247,7 @@ TrainForm::TrainForm(QWidget *parent)
         connect(spin, qOverload<int>(&QSpinBox::valueChanged), this, notify);
     }
     for (QDoubleSpinBox *spin : {m_learningRate, m_weightDecay, m_checkpointMinutes, m_momentum,
-                                 m_plateauFactor, m_minLr, m_stepGamma}) {
+                                 m_plateauFactor, m_minLr, m_stepGamma, m_labelSmoothing, m_weightAverage, m_mixup}) {
         connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, notify);
     }
     for (QCheckBox *box : {m_freezeFeatures, m_deterministic, m_nesterov}) {
@@ -286,6 +291,7 @@ ml::TrainSettings TrainForm::settings() const
     s.logEverySteps = 1;
     s.labelSmoothing = m_labelSmoothing->value();
     s.emaDecay = m_weightAverage->value();
+    s.mixupAlpha = m_mixup->value();
     s.selectByAuc = m_selectBy->currentData().toString() == QLatin1String("auc");
     // The list holds only rules that parse.
     if (auto rule = ml::parseOperatingPoint(m_operatingPoint->currentData().toString().toStdString())) {
@@ -439,6 +445,7 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_checkpointMinutes->setValue(s.checkpointMinutes);
     m_labelSmoothing->setValue(s.labelSmoothing);
     m_weightAverage->setValue(s.emaDecay);
+    m_mixup->setValue(s.mixupAlpha);
     m_selectBy->setCurrentIndex(s.selectByAuc ? 1 : 0);
     const int rule = m_operatingPoint->findData(QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)));
     if (rule < 0) { // a rule typed on the command line: shown as it is
@@ -491,6 +498,7 @@ void TrainForm::remember() const
     settings.setValue(QStringLiteral("warmupEpochs"), m_warmupEpochs->value());
     settings.setValue(QStringLiteral("labelSmoothing"), m_labelSmoothing->value());
     settings.setValue(QStringLiteral("weightAverage"), m_weightAverage->value());
+    settings.setValue(QStringLiteral("mixup"), m_mixup->value());
     settings.setValue(QStringLiteral("selectBy"), m_selectBy->currentData());
     settings.setValue(QStringLiteral("operatingPoint"), m_operatingPoint->currentData());
     settings.endGroup();
@@ -539,6 +547,7 @@ void TrainForm::restore()
     m_warmupEpochs->setValue(settings.value(QStringLiteral("warmupEpochs"), schedule.warmupEpochs).toInt());
     m_labelSmoothing->setValue(settings.value(QStringLiteral("labelSmoothing"), 0.0).toDouble());
     m_weightAverage->setValue(settings.value(QStringLiteral("weightAverage"), 0.0).toDouble());
+    m_mixup->setValue(settings.value(QStringLiteral("mixup"), 0.0).toDouble());
     choose(m_selectBy, settings.value(QStringLiteral("selectBy"), QStringLiteral("loss")));
     choose(m_operatingPoint, settings.value(QStringLiteral("operatingPoint"), QStringLiteral("sensitivity:0.95")));
     const bool firstTime = !settings.contains(QStringLiteral("model"));

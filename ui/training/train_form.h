@@ -86,16 +86,17 @@ private:
     QSpinBox *m_batch;
     QSpinBox *m_earlyStop;
     QComboBox *m_balance;
-    QComboBox *m_recipe;              // fills the form; "custom" once a field is changed by hand
-    QDoubleSpinBox *m_labelSmoothing;
-    QDoubleSpinBox *m_weightAverage;  // decay of the weights' moving average; 0: off
-    QComboBox *m_selectBy;            // loss or auc
-    QComboBox *m_operatingPoint;      // how the threshold is chosen on validation
     QComboBox *m_augmentation;
     QComboBox *m_device;
     QComboBox *m_precision;
     QSpinBox *m_seed;
     QCheckBox *m_deterministic;
+    QComboBox *m_recipe;              // fills the form; "custom" once a field is changed by hand
+    QDoubleSpinBox *m_labelSmoothing;
+    QDoubleSpinBox *m_mixup;          // Beta(α, α) of mixup; 0: off
+    QDoubleSpinBox *m_weightAverage;  // decay of the weights' moving average; 0: off
+    QComboBox *m_selectBy;            // loss or auc
+    QComboBox *m_operatingPoint;      // how the threshold is chosen on validation
     QDoubleSpinBox *m_checkpointMinutes;
     QSpinBox *m_folds; // 1 shows "Off"
     QDoubleSpinBox *m_momentum;
