@@ -5,6 +5,7 @@
 #include "core/ml/state_dict.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 namespace cxr::cli {
@@ -16,6 +17,7 @@ struct ExportOptions {
     std::string format = "state-dict";
     std::string out;
     bool list = false;
+    bool overwrite = false;
 };
 
 } // namespace
@@ -30,10 +32,17 @@ Action addExportCommand(CLI::App &app)
     command->add_option("--format", options->format, "state-dict")->capture_default_str();
     command->add_option("--out", options->out, "file to write (.pt)")->required();
     command->add_flag("--list", options->list, "then list the file's tensors and their sums");
+    command->add_flag("--overwrite", options->overwrite, "replace an existing file");
     return [options]() -> int {
         if (options->format != "state-dict") {
             return reportError(makeError(ErrorCode::InvalidArgument,
                                          "--format " + options->format + ": only state-dict"));
+        }
+        // An earlier export may be the only copy someone kept: never replaced unasked.
+        std::error_code error;
+        if (std::filesystem::exists(options->out, error) && !options->overwrite) {
+            return reportError(makeError(ErrorCode::WriteFailed,
+                                         options->out + ": exists (pass --overwrite to replace it)"));
         }
         if (auto written = ml::exportStateDict(options->run, options->out); !written) {
             return reportError(written.error());

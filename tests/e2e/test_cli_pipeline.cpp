@@ -531,6 +531,7 @@ private Q_SLOTS:
         QTest::newRow("pretrained missing") << QStringList{"train", test::demoDataset(), "--epochs", "1", "--input-size", "64", "--pretrained", d + "/none.pt", "--out", d + "/r6"} << 1 << "none.pt: file not found";
         QTest::newRow("pretrained not a state_dict") << QStringList{"train", test::demoDataset(), "--epochs", "1", "--input-size", "64", "--pretrained", d + "/corrupt/A/notes.txt", "--out", d + "/r7"} << 1 << "notes.txt: not a state_dict saved by torch.save";
         QTest::newRow("export not a run") << QStringList{"export", d + "/empty", "--out", d + "/w.pt"} << 1 << "empty";
+        QTest::newRow("export output exists") << QStringList{"export", d + "/run", "--out", d + "/exists.csv"} << 1 << "exists.csv: exists (pass --overwrite";
         QTest::newRow("resume not a run") << QStringList{"train", "--resume", d + "/empty"} << 1 << "not a run folder";
         QTest::newRow("bad option value") << QStringList{"train", test::demoDataset(), "--epochs", "0", "--out", d + "/r3"} << 1 << "epochs must be";
         // The exit-code contract: 0 only for a correct result, one line naming the file.
