@@ -230,7 +230,7 @@ Action addTrainCommand(CLI::App &app)
         ->capture_default_str();
     command->add_option("--pretrained", s.pretrainedWeights,
                         "start from these weights: a PyTorch state_dict with torchvision names "
-                        "(see the README for saving ImageNet weights)");
+                        "(see docs/cli.md for saving ImageNet weights)");
     command->add_flag("--freeze-features", s.freezeFeatures,
                       "with --pretrained: train the head only, keeping the feature extractor");
     addOptimisationOptions(command, options->optimisation, s);
