@@ -82,8 +82,22 @@ int main(int argc, char **argv)
     std::printf("  every transform, p = 1 : %7.0f images/s\n", augmentationImagesPerSecond(data->train, everything));
     std::printf("  sharpen, resolution, JPEG, p = 1: %7.0f images/s\n",
                 augmentationImagesPerSecond(data->train, acquisition));
+    // Each acquisition step alone, to show which one a slow figure above comes from.
+    cxr::AugmentationSettings one;
+    one.sharpenProbability = 1;
+    one.sharpenMaxAmount = 1;
+    std::printf("    sharpen alone        : %7.0f images/s\n", augmentationImagesPerSecond(data->train, one));
+    one = acquisition;
+    one.sharpenProbability = one.jpegProbability = 0;
+    std::printf("    resolution alone     : %7.0f images/s\n", augmentationImagesPerSecond(data->train, one));
+    one = acquisition;
+    one.sharpenProbability = one.resolutionProbability = 0;
+    std::printf("    JPEG alone           : %7.0f images/s\n", augmentationImagesPerSecond(data->train, one));
 
     cxr::ml::TrainSettings settings = cxr::bench::benchSettings(*data);
+    // A discarded first run: the first training in a process pays for page faults and
+    // LibTorch's lazy set-up, which would flatter every run after it against the baseline.
+    cxr::bench::timeTraining(*data, settings);
     const auto plain = cxr::bench::timeTraining(*data, settings);
     settings.augmentation = thesis;
     const auto withThesis = cxr::bench::timeTraining(*data, settings);
