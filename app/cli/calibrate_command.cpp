@@ -16,9 +16,10 @@ Action addCalibrateCommand(CLI::App &app)
     auto rule = std::make_shared<std::string>();
     auto cache = std::make_shared<CacheOptions>();
     CLI::App *command = app.add_subcommand(
-        "calibrate", "Adapt a model to a new site without retraining: refit its temperature and\n"
-                     "threshold on a small labelled sample of the site's images into a new model\n"
-                     "folder, then evaluate it on the rest of the site's images.");
+        "calibrate", "Adapt a model to a new site without retraining: refit its calibration\n"
+                     "(temperature and bias) and threshold on a small labelled sample of the\n"
+                     "site's images into a new model folder, then evaluate it on the rest of\n"
+                     "the site's images.");
     command->add_option("model", job->run, "run or model folder")->required();
     command->add_option("sample", job->sample, "the site's labelled dataset folder or manifest")->required();
     command->add_option("--out", job->out, "new folder for the recalibrated model (OUT/model/)")->required();
@@ -47,10 +48,11 @@ Action addCalibrateCommand(CLI::App &app)
             return reportError(result.error());
         }
         const ml::ModelCard &card = result->card;
-        std::printf("Fitted on %d images of %s: temperature %.3f (was %.3f), expected calibration error "
+        std::printf("Fitted on %d images of %s: %s (was %s), expected calibration error "
                     "%.3f before, %.3f after\n",
-                    card.calibration.images, card.calibration.fittedOn.c_str(), card.calibration.temperature,
-                    result->previousTemperature, card.calibration.eceBefore, card.calibration.eceAfter);
+                    card.calibration.images, card.calibration.fittedOn.c_str(), card.calibration.describe().c_str(),
+                    result->previousCalibration.describe().c_str(), card.calibration.eceBefore,
+                    card.calibration.eceAfter);
         std::printf("Threshold %.3f (was %.3f) for %s there: sensitivity %.3f, specificity %.3f\n",
                     card.spec.threshold, result->previousThreshold, card.operatingPoint.rule.c_str(),
                     card.operatingPoint.sensitivity, card.operatingPoint.specificity);

@@ -36,9 +36,9 @@ void printMetrics(const pipeline::EvaluationResult &r)
                 static_cast<long long>(c.trueNegative), static_cast<long long>(c.falsePositive));
     std::printf("  %-12s %12lld %12lld\n", r.classNames[1].c_str(),
                 static_cast<long long>(c.falseNegative), static_cast<long long>(c.truePositive));
-    if (r.temperature != 1) {
-        std::printf("Calibration: temperature %.3f; expected calibration error %.3f uncalibrated, "
-                    "%.3f calibrated\n", r.temperature, r.eceUncalibrated, r.eceCalibrated);
+    if (!r.calibration.identity()) {
+        std::printf("Calibration: %s; expected calibration error %.3f uncalibrated, "
+                    "%.3f calibrated\n", r.calibration.describe().c_str(), r.eceUncalibrated, r.eceCalibrated);
     } else {
         std::printf("Calibration: none (expected calibration error %.3f)\n", r.eceCalibrated);
     }

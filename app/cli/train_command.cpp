@@ -246,8 +246,8 @@ Action addTrainCommand(CLI::App &app)
                             "each epoch)")
         ->capture_default_str();
     command->add_option("--operating-point", options->operatingPoint,
-                        "how the decision threshold is chosen on validation after temperature "
-                        "scaling: sensitivity:S, specificity:S, youden or fixed:P")
+                        "how the decision threshold is chosen on validation after calibration: "
+                        "sensitivity:S, specificity:S, youden or fixed:P")
         ->capture_default_str();
     command->add_option("--recipe", options->recipe,
                         "start from a recommended recipe (" + joined(ml::trainingRecipeNames()) +

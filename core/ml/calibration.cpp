@@ -18,15 +18,16 @@ double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::l
 } // namespace
 
 double negativeLogLikelihood(const std::vector<float> &logits, int classCount,
-                             const std::vector<int> &labels, double temperature)
+                             const std::vector<int> &labels, const LogitCalibration &calibration)
 {
     if (labels.empty()) {
         return 0;
     }
+    const double temperature = calibration.temperature;
     double sum = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         if (classCount == 1) {
-            const double z = double(logits[i]) / temperature;
+            const double z = double(logits[i]) / temperature + calibration.bias;
             sum += labels[i] == 1 ? softplus(-z) : softplus(z); // -log sigmoid(+-z)
             continue;
         }
@@ -54,7 +55,9 @@ double fitTemperature(const std::vector<float> &logits, int classCount, const st
     double low = std::log(0.05);
     double high = std::log(20.0);
     const double ratio = (std::sqrt(5.0) - 1) / 2;
-    auto loss = [&](double logT) { return negativeLogLikelihood(logits, classCount, labels, std::exp(logT)); };
+    auto loss = [&](double logT) {
+        return negativeLogLikelihood(logits, classCount, labels, LogitCalibration{std::exp(logT), 0});
+    };
     double a = high - ratio * (high - low);
     double b = low + ratio * (high - low);
     double lossA = loss(a);
@@ -77,18 +80,81 @@ double fitTemperature(const std::vector<float> &logits, int classCount, const st
     return std::exp((low + high) / 2);
 }
 
-double calibratedProbability(double logit, double temperature)
+LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount, const std::vector<int> &labels)
 {
-    return 1.0 / (1.0 + std::exp(-logit / temperature));
+    LogitCalibration best{fitTemperature(logits, classCount, labels), 0};
+    if (classCount != 1 || labels.empty()) {
+        return best;
+    }
+    // Newton's method on the slope s = 1 / T and the bias b of sigmoid(s z + b), from the
+    // temperature alone. The loss is convex in (s, b); each step is halved until the loss
+    // falls and kept inside T in [0.05, 20], |b| <= 20, so the result is never worse than the
+    // temperature alone, even on a sample one class dominates.
+    double bestLoss = negativeLogLikelihood(logits, 1, labels, best);
+    for (int iteration = 0; iteration < 50; ++iteration) {
+        const double slope = 1 / best.temperature;
+        double gradSlope = 0, gradBias = 0, hSlopeSlope = 0, hSlopeBias = 0, hBiasBias = 0;
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            const double z = logits[i];
+            const double p = 1 / (1 + std::exp(-(slope * z + best.bias)));
+            const double residual = p - (labels[i] == 1 ? 1 : 0);
+            const double weight = p * (1 - p);
+            gradSlope += residual * z;
+            gradBias += residual;
+            hSlopeSlope += weight * z * z;
+            hSlopeBias += weight * z;
+            hBiasBias += weight;
+        }
+        const double determinant = hSlopeSlope * hBiasBias - hSlopeBias * hSlopeBias;
+        if (!(determinant > 1e-12 * (hSlopeSlope * hBiasBias + 1e-300))) {
+            break;
+        }
+        const double stepSlope = (hBiasBias * gradSlope - hSlopeBias * gradBias) / determinant;
+        const double stepBias = (hSlopeSlope * gradBias - hSlopeBias * gradSlope) / determinant;
+        bool improved = false;
+        for (double fraction = 1; fraction > 1e-4; fraction /= 2) {
+            const LogitCalibration candidate{1 / std::clamp(slope - fraction * stepSlope, 0.05, 20.0),
+                                             std::clamp(best.bias - fraction * stepBias, -20.0, 20.0)};
+            const double loss = negativeLogLikelihood(logits, 1, labels, candidate);
+            if (loss < bestLoss) {
+                improved = bestLoss - loss > 1e-12;
+                best = candidate;
+                bestLoss = loss;
+                break;
+            }
+        }
+        if (!improved) {
+            break;
+        }
+    }
+    return best;
 }
 
-std::vector<float> uncalibratedProbabilities(const std::vector<float> &calibrated, double temperature)
+std::string LogitCalibration::describe() const
+{
+    char text[80];
+    if (bias == 0) {
+        std::snprintf(text, sizeof text, "temperature %.3f", temperature);
+    } else {
+        std::snprintf(text, sizeof text, "temperature %.3f, bias %+.3f", temperature, bias);
+    }
+    return text;
+}
+
+double calibratedProbability(double logit, const LogitCalibration &calibration)
+{
+    return 1.0 / (1.0 + std::exp(-(logit / calibration.temperature + calibration.bias)));
+}
+
+std::vector<float> uncalibratedProbabilities(const std::vector<float> &calibrated,
+                                             const LogitCalibration &calibration)
 {
     std::vector<float> raw;
     raw.reserve(calibrated.size());
     for (float p : calibrated) {
         const double clamped = std::clamp(double(p), 1e-7, 1 - 1e-7);
-        raw.push_back(float(calibratedProbability(std::log(clamped / (1 - clamped)) * temperature, 1)));
+        const double logit = (std::log(clamped / (1 - clamped)) - calibration.bias) * calibration.temperature;
+        raw.push_back(float(calibratedProbability(logit)));
     }
     return raw;
 }

@@ -124,7 +124,7 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
             if (auto finite = m_impl->checkFinite(logits); !finite) {
                 return finite.error();
             }
-            const auto p = probabilitiesFromLogits(logits / m_impl->temperature()).contiguous();
+            const auto p = probabilitiesFromLogits(calibratedLogits(logits, m_impl->calibration())).contiguous();
             predictions.probabilities.insert(predictions.probabilities.end(), p.data_ptr<float>(),
                                              p.data_ptr<float>() + p.numel());
             predictions.logits.insert(predictions.logits.end(), logits.data_ptr<float>(),
@@ -160,13 +160,13 @@ Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamReq
     }
     CamRequest withThreshold = request;
     withThreshold.decisionThreshold = m_impl->card.spec.threshold;
-    withThreshold.temperature = m_impl->temperature();
+    withThreshold.calibration = m_impl->calibration();
     try {
         torch::Tensor averaged;
         if (m_impl->testTimeAugmentation) {
             // The probability is the views' average; the class the map explains follows it.
             torch::NoGradGuard noGrad;
-            averaged = m_impl->averagedLogits(*input, m_impl->net->features(*input)) / m_impl->temperature();
+            averaged = calibratedLogits(m_impl->averagedLogits(*input, m_impl->net->features(*input)), m_impl->calibration());
             if (averaged.size(1) == 1 && request.target == CamTarget::Predicted && request.targetClass < 0) {
                 withThreshold.targetClass =
                     torch::sigmoid(averaged)[0][0].item<double>() >= withThreshold.decisionThreshold ? 1 : 0;
@@ -220,7 +220,7 @@ Result<Faithfulness> Classifier::faithfulness(const std::vector<float> &image, c
         return input.error();
     }
     try {
-        return computeFaithfulness(*m_impl->net, *input, map, topFraction, m_impl->temperature());
+        return computeFaithfulness(*m_impl->net, *input, map, topFraction, m_impl->calibration());
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Internal, "measuring faithfulness failed: " + errorSummary(e));
     }

@@ -31,9 +31,9 @@ struct CamRequest {
     // Binary models: Predicted explains class 1 when P(class 1) >= this. Classifier::explain
     // sets it from the model card, so the map explains the class the prediction shows.
     double decisionThreshold = 0.5;
-    // Logits are divided by it before probabilities are taken (the card's calibration);
+    // Applied to the logits before probabilities are taken (the card's calibration);
     // Classifier::explain sets it.
-    double temperature = 1;
+    LogitCalibration calibration;
 
     static CamRequest gradCam(CamTarget target)
     {

@@ -87,7 +87,7 @@ struct Classifier::Impl {
         cam.flat = cam.flat && mirrored->flat;
     }
 
-    double temperature() const { return card.calibration.temperature; }
+    LogitCalibration calibration() const { return card.calibration.logits(); }
 
     // Damaged weights give NaN or infinite outputs: refused, never shown as a probability.
     Error notANumber() const

@@ -133,8 +133,9 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
         *featureMapOut = logits.detach();
     }
     // Calibrated logits: the probabilities shown and the threshold's class follow the card;
-    // the gradient only scales by 1 / temperature, which the map's normalisation removes.
-    logits = net.head(logits) / request.temperature;
+    // the gradient only scales by 1 / temperature (the bias adds a constant), which the map's
+    // normalisation removes.
+    logits = calibratedLogits(net.head(logits), request.calibration);
 
     CamMap cam;
     cam.method = request.method;
@@ -185,7 +186,8 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
 }
 
 Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Tensor &input,
-                                         const CamMap &map, double topFraction, double temperature)
+                                         const CamMap &map, double topFraction,
+                                         const LogitCalibration &calibration)
 {
     if (map.flat) {
         return makeError(ErrorCode::InvalidArgument, "the map is flat: it has no region to remove");
@@ -215,7 +217,7 @@ Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Te
     const torch::Tensor batch = torch::cat({input, torch::where(region, mean, input),
                                             torch::where(region, input, mean)});
     const torch::Tensor p =
-        probabilitiesFromLogits(net.forward(batch) / temperature).to(torch::kCPU).to(torch::kFloat64);
+        probabilitiesFromLogits(calibratedLogits(net.forward(batch), calibration)).to(torch::kCPU).to(torch::kFloat64);
     Faithfulness result;
     result.topFraction = topFraction;
     result.original = p[0][map.explainedClass].item<double>();

@@ -18,6 +18,7 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
 // Three forward passes in one batch: the image, the image with map's top region replaced by its
 // mean, and the image with everything but that region replaced.
 Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Tensor &input,
-                                         const CamMap &map, double topFraction, double temperature = 1);
+                                         const CamMap &map, double topFraction,
+                                         const LogitCalibration &calibration = {});
 
 } // namespace cxr::ml

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 
 namespace cxr::ml {
@@ -17,6 +18,8 @@ using nlohmann::json;
 namespace {
 constexpr const char *kModelCardFormat = "cxr-studio-model-card/1";
 } // namespace
+
+std::string CalibrationRecord::describe() const { return logits().describe(); }
 
 Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
 {
@@ -44,10 +47,15 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
     }
     const CalibrationRecord &c = card.calibration;
     if (!c.fittedOn.empty()) {
-        j["calibration"] = {{"method", "temperature"}, {"temperature", c.temperature},
+        // "temperature" alone keeps the cards of multi-class models, and of older versions,
+        // as they were; "platt" adds the bias.
+        j["calibration"] = {{"method", c.bias == 0 ? "temperature" : "platt"}, {"temperature", c.temperature},
                             {"fitted_on", c.fittedOn}, {"images", c.images},
                             {"ece_before", c.eceBefore}, {"ece_after", c.eceAfter},
                             {"fitted_at", c.fittedAt}};
+        if (c.bias != 0) {
+            j["calibration"]["bias"] = c.bias;
+        }
     }
     const OperatingPointRecord &o = card.operatingPoint;
     if (!o.rule.empty()) {
@@ -147,8 +155,18 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
             r.eceBefore = c.value("ece_before", -1.0);
             r.eceAfter = c.value("ece_after", -1.0);
             r.fittedAt = c.value("fitted_at", "");
-            if (c.value("method", "") != "temperature" || !(r.temperature >= 0.05 && r.temperature <= 20)) {
+            const std::string method = c.value("method", "");
+            if ((method != "temperature" && method != "platt") || !(r.temperature >= 0.05 && r.temperature <= 20)) {
                 return refuse("the calibration is not a temperature in [0.05, 20]");
+            }
+            if (method == "platt") {
+                if (!c.contains("bias") || !c.at("bias").is_number()) {
+                    return refuse("the calibration's bias is missing");
+                }
+                r.bias = c.at("bias").get<double>();
+                if (!(r.bias >= -20 && r.bias <= 20)) {
+                    return refuse("the calibration's bias " + c.at("bias").dump() + " is outside [-20, 20]");
+                }
             }
         }
         if (j.contains("operating_point")) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/common/result.h"
+#include "core/ml/calibration.h"
 #include "core/ml/model_spec.h"
 
 #include <filesystem>
@@ -17,15 +18,20 @@ struct ReviewSummary {
     int elsewhere = 0; // "looks elsewhere" (labels, markers, borders, devices)
 };
 
-// Temperature scaling of the model's logits (calibration.h), fitted on held-out images after
-// training or on a site's own sample. Temperature 1 with fittedOn empty: not calibrated.
+// The calibration of the model's logits (calibration.h: a temperature, and for a binary model
+// a bias), fitted on held-out images after training or on a site's own sample. Temperature 1
+// and bias 0 with fittedOn empty: not calibrated.
 struct CalibrationRecord {
     double temperature = 1;
+    double bias = 0;
     std::string fittedOn; // "validation" or "site sample <folder>"
     int images = 0;
     double eceBefore = -1; // expected calibration error on those images; -1 unknown
     double eceAfter = -1;
     std::string fittedAt; // ISO 8601 UTC
+
+    LogitCalibration logits() const { return {temperature, bias}; }
+    std::string describe() const; // logits().describe()
 };
 
 // How the card's threshold was chosen. rule empty: set by hand (or an older card: 0.5).

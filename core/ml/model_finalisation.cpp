@@ -89,10 +89,11 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
             }
         }
 
-        // 1. Temperature on validation.
-        const double temperature = fitTemperature(val.logits, logitCount, valLabels);
+        // 1. Temperature (and a binary model's bias) on validation.
+        const LogitCalibration fitted = fitCalibration(val.logits, logitCount, valLabels);
         CalibrationRecord &calibration = card->calibration;
-        calibration.temperature = temperature;
+        calibration.temperature = fitted.temperature;
+        calibration.bias = fitted.bias;
         calibration.fittedOn = "validation";
         calibration.images = int(valLabels.size());
         calibration.fittedAt = utcTimestamp();
@@ -100,18 +101,18 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
         if (logitCount == 1) {
             std::vector<float> raw;
             for (float logit : val.logits) {
-                raw.push_back(float(calibratedProbability(logit, 1.0)));
-                calibrated.push_back(float(calibratedProbability(logit, temperature)));
+                raw.push_back(float(calibratedProbability(logit)));
+                calibrated.push_back(float(calibratedProbability(logit, fitted)));
             }
             calibration.eceBefore = expectedCalibrationError(valLabels, raw);
             calibration.eceAfter = expectedCalibrationError(valLabels, calibrated);
-            notes.push_back(formatted("calibrated on %.0f validation images: temperature %.3f, "
-                                      "expected calibration error %.3f before, %.3f after",
-                                      double(valLabels.size()), temperature, calibration.eceBefore,
-                                      calibration.eceAfter));
+            notes.push_back(formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
+                            calibration.describe() +
+                            formatted(", expected calibration error %.3f before, %.3f after",
+                                      calibration.eceBefore, calibration.eceAfter));
         } else {
-            notes.push_back(formatted("calibrated on %.0f validation images: temperature %.3f",
-                                      double(valLabels.size()), temperature));
+            notes.push_back(formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
+                            calibration.describe());
         }
 
         // 2. The operating point (binary models).

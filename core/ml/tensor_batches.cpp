@@ -81,6 +81,12 @@ BatchOutcome mixedLossAndCorrect(const torch::Tensor &logits, const torch::Tenso
     return {own.loss * weight + partner.loss * (1 - weight), weight >= 0.5 ? own.correct : partner.correct};
 }
 
+torch::Tensor calibratedLogits(const torch::Tensor &logits, const LogitCalibration &calibration)
+{
+    const torch::Tensor scaled = logits / calibration.temperature;
+    return logits.size(1) == 1 ? scaled + calibration.bias : scaled;
+}
+
 torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits)
 {
     if (logits.size(1) == 1) {

@@ -4,6 +4,7 @@
 // Internal to core/ml: plain ImageArrays to tensors, and the loss and accuracy of one batch.
 
 #include "core/common/image_arrays.h"
+#include "core/ml/calibration.h"
 
 #include <torch/types.h>
 
@@ -44,5 +45,9 @@ BatchOutcome mixedLossAndCorrect(const torch::Tensor &logits, const torch::Tenso
 
 // Class probabilities [N, K] from logits: [1 - p, p] for a binary model.
 torch::Tensor probabilitiesFromLogits(const torch::Tensor &logits);
+
+// Logits [N, K] under a model card's calibration: divided by the temperature, plus the bias
+// when the model is binary (K = 1).
+torch::Tensor calibratedLogits(const torch::Tensor &logits, const LogitCalibration &calibration);
 
 } // namespace cxr::ml

@@ -91,7 +91,7 @@ struct TrainSettings {
     AugmentationSettings augmentation;
     BalanceMethod balance = BalanceMethod::None;
     // How a binary model's decision threshold is chosen on the validation images once training
-    // ends (after temperature scaling); recorded in the model card.
+    // ends (after calibration); recorded in the model card.
     OperatingPointRule operatingPoint;
     // The patients' ages in years, when known (Kermany: 1-5); recorded in the model card so
     // that a DICOM of an older patient is flagged. -1: not stated.

@@ -72,7 +72,8 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
     metrics["metrics"] = diagnostic;
     metrics["prevalence"] = number(report.prevalence);
     metrics["majority_baseline_accuracy"] = number(report.majorityBaseline);
-    metrics["calibration"] = {{"temperature", result.temperature},
+    metrics["calibration"] = {{"temperature", result.calibration.temperature},
+                              {"bias", result.calibration.bias},
                               {"ece_uncalibrated", number(result.eceUncalibrated)},
                               {"ece_calibrated", number(result.eceCalibrated)}};
     metrics["ood_flagged"] = result.oodFlagged >= 0 ? nlohmann::json(result.oodFlagged) : nlohmann::json();
@@ -146,10 +147,10 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     result.probabilities = std::move(positive);
     result.validationMetrics = classifier->card().validationMetrics;
     result.tta = job.tta;
-    result.temperature = classifier->card().calibration.temperature;
+    result.calibration = classifier->card().calibration.logits();
     std::vector<float> uncalibrated;
     for (float logit : predictions->logits) {
-        uncalibrated.push_back(float(ml::calibratedProbability(logit, 1.0)));
+        uncalibrated.push_back(float(ml::calibratedProbability(logit)));
     }
     result.eceUncalibrated = ml::expectedCalibrationError(result.labels, uncalibrated);
     result.eceCalibrated = ml::expectedCalibrationError(result.labels, result.probabilities);

@@ -43,8 +43,8 @@ struct EvaluationResult {
     std::vector<std::string> files;      // absolute path per image
     std::filesystem::path outputFolder;  // RUN/evaluations/<split>[-tta]/ with predictions.csv, metrics.json
     // Calibration on this split: expected calibration error of the model's raw probabilities
-    // and of the calibrated ones the card's temperature gives (equal when it is 1).
-    double temperature = 1;
+    // and of the calibrated ones the card's calibration gives (equal when it is the identity).
+    ml::LogitCalibration calibration;
     double eceUncalibrated = 0;
     double eceCalibrated = 0;
     // Images the out-of-distribution guard flags on this split; -1 when the model has none.

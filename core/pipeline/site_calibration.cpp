@@ -64,7 +64,7 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     }
 
     SiteCalibrationResult result;
-    result.previousTemperature = card.calibration.temperature;
+    result.previousCalibration = card.calibration;
     result.previousThreshold = card.spec.threshold;
     result.card = card;
     const std::vector<int> &labels = split->images.labels;
@@ -74,13 +74,14 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
         // Each member applies its own temperature; the ensemble's threshold alone is refitted.
         after = predictions->positiveProbabilities();
     } else {
-        const double temperature = ml::fitTemperature(predictions->logits, 1, labels);
+        const ml::LogitCalibration fitted = ml::fitCalibration(predictions->logits, 1, labels);
         std::vector<float> before;
         for (float logit : predictions->logits) {
-            before.push_back(float(ml::calibratedProbability(logit, card.calibration.temperature)));
-            after.push_back(float(ml::calibratedProbability(logit, temperature)));
+            before.push_back(float(ml::calibratedProbability(logit, card.calibration.logits())));
+            after.push_back(float(ml::calibratedProbability(logit, fitted)));
         }
-        result.card.calibration = {temperature, source, int(labels.size()), ml::expectedCalibrationError(labels, before),
+        result.card.calibration = {fitted.temperature, fitted.bias, source, int(labels.size()),
+                                   ml::expectedCalibrationError(labels, before),
                                    ml::expectedCalibrationError(labels, after), utcTimestamp()};
     }
     ml::OperatingPointRule rule{ml::OperatingPointRule::Kind::Sensitivity, 0.95};

@@ -2,7 +2,7 @@
 #pragma once
 
 // Site calibration: a hospital adapts a model's probabilities and threshold to its own images
-// without retraining. The temperature and the threshold are refitted on a small labelled
+// without retraining. The calibration (temperature and bias) and the threshold are refitted on a small labelled
 // sample of the site's images, written into a new model folder (the original stays as it
 // was), and the recalibrated model is evaluated on the rest of the site's images.
 
@@ -33,7 +33,7 @@ struct SiteCalibrationJob {
 
 struct SiteCalibrationResult {
     ml::ModelCard card;                       // as written to out/model.json
-    double previousTemperature = 1;
+    ml::CalibrationRecord previousCalibration;
     double previousThreshold = 0.5;
     std::optional<EvaluationResult> evaluation; // on evaluateSplit, when the sample has it
 };

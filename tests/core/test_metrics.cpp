@@ -87,13 +87,13 @@ private Q_SLOTS:
         }
         const double temperature = ml::fitTemperature(logits, 1, labels);
         QVERIFY2(std::abs(temperature - 3) < 0.3, qPrintable(QString::number(temperature)));
-        QVERIFY(ml::negativeLogLikelihood(logits, 1, labels, temperature) <
-                ml::negativeLogLikelihood(logits, 1, labels, 1));
+        QVERIFY(ml::negativeLogLikelihood(logits, 1, labels, {temperature, 0}) <
+                ml::negativeLogLikelihood(logits, 1, labels, {}));
         std::vector<float> raw;
         std::vector<float> calibrated;
         for (float logit : logits) {
-            raw.push_back(float(ml::calibratedProbability(logit, 1)));
-            calibrated.push_back(float(ml::calibratedProbability(logit, temperature)));
+            raw.push_back(float(ml::calibratedProbability(logit)));
+            calibrated.push_back(float(ml::calibratedProbability(logit, {temperature, 0})));
         }
         QVERIFY(ml::expectedCalibrationError(labels, calibrated) < 0.03);
         QVERIFY(ml::expectedCalibrationError(labels, raw) > 0.05);
@@ -105,6 +105,72 @@ private Q_SLOTS:
         }
         QVERIFY(std::abs(ml::fitTemperature(twoColumns, 2, labels) - temperature) < 1e-3);
         QCOMPARE(ml::fitTemperature({}, 1, {}), 1.0);
+        // With nothing to shift, the bias stays near 0; a multi-class model gets none at all.
+        const ml::LogitCalibration fitted = ml::fitCalibration(logits, 1, labels);
+        QVERIFY2(std::abs(fitted.bias) < 0.15, qPrintable(QString::fromStdString(fitted.describe())));
+        QCOMPARE(ml::fitCalibration(twoColumns, 2, labels).bias, 0.0);
+    }
+
+    // What a class-weighted loss does: logits shifted as if the classes were equally common.
+    // The temperature alone cannot undo a shift; the temperature and bias recover both.
+    void plattScalingRecoversAShiftedModel()
+    {
+        std::mt19937_64 random(12);
+        std::normal_distribution<double> spread(0, 2);
+        std::uniform_real_distribution<double> uniform(0, 1);
+        std::vector<float> logits;
+        std::vector<int> labels;
+        for (int i = 0; i < 4000; ++i) {
+            const double z = spread(random) + 1; // about three positives to one negative
+            labels.push_back(uniform(random) < 1 / (1 + std::exp(-z)) ? 1 : 0);
+            logits.push_back(float(2 * z - 3)); // z = logit / 2 + 1.5
+        }
+        const ml::LogitCalibration fitted = ml::fitCalibration(logits, 1, labels);
+        QVERIFY2(std::abs(fitted.temperature - 2) < 0.2 && std::abs(fitted.bias - 1.5) < 0.15,
+                 qPrintable(QString::fromStdString(fitted.describe())));
+        const ml::LogitCalibration temperatureOnly{ml::fitTemperature(logits, 1, labels), 0};
+        QVERIFY(ml::negativeLogLikelihood(logits, 1, labels, fitted) <
+                ml::negativeLogLikelihood(logits, 1, labels, temperatureOnly));
+        std::vector<float> calibrated;
+        std::vector<float> temperatureScaled;
+        for (float logit : logits) {
+            calibrated.push_back(float(ml::calibratedProbability(logit, fitted)));
+            temperatureScaled.push_back(float(ml::calibratedProbability(logit, temperatureOnly)));
+        }
+        QVERIFY(ml::expectedCalibrationError(labels, calibrated) < 0.03);
+        QVERIFY(ml::expectedCalibrationError(labels, temperatureScaled) > 0.05);
+        // The raw probabilities are recovered from the calibrated ones, as the reliability
+        // diagram's "before" needs.
+        const std::vector<float> raw = ml::uncalibratedProbabilities(calibrated, fitted);
+        for (std::size_t i = 0; i < logits.size(); i += 97) {
+            QVERIFY(std::abs(raw[i] - float(ml::calibratedProbability(logits[i]))) < 1e-4);
+        }
+        QCOMPARE(QString::fromStdString(ml::LogitCalibration{0.5, 1.25}.describe()),
+                 QString("temperature 0.500, bias +1.250"));
+    }
+
+    // Samples a site might bring: one class only, or perfectly separated. The fit stays inside
+    // its bounds and is never worse than the temperature alone.
+    void plattScalingStaysBoundedOnDegenerateSamples_data()
+    {
+        QTest::addColumn<std::vector<float>>("logits");
+        QTest::addColumn<std::vector<int>>("labels");
+        QTest::newRow("one class") << std::vector<float>{-1, 0.5f, 2, 3} << std::vector<int>{1, 1, 1, 1};
+        QTest::newRow("separated") << std::vector<float>{-2, -1, 1, 2} << std::vector<int>{0, 0, 1, 1};
+        QTest::newRow("one image") << std::vector<float>{0.3f} << std::vector<int>{0};
+        QTest::newRow("equal logits") << std::vector<float>{1, 1, 1, 1} << std::vector<int>{0, 1, 1, 1};
+    }
+
+    void plattScalingStaysBoundedOnDegenerateSamples()
+    {
+        QFETCH(std::vector<float>, logits);
+        QFETCH(std::vector<int>, labels);
+        const ml::LogitCalibration fitted = ml::fitCalibration(logits, 1, labels);
+        QVERIFY(fitted.temperature >= 0.05 && fitted.temperature <= 20);
+        QVERIFY(fitted.bias >= -20 && fitted.bias <= 20);
+        const ml::LogitCalibration temperatureOnly{ml::fitTemperature(logits, 1, labels), 0};
+        QVERIFY(ml::negativeLogLikelihood(logits, 1, labels, fitted) <=
+                ml::negativeLogLikelihood(logits, 1, labels, temperatureOnly));
     }
 
     void operatingPoints_data()

@@ -107,7 +107,18 @@ private Q_SLOTS:
         QCOMPARE(card->calibration.fittedOn, std::string("validation"));
         QCOMPARE(card->calibration.images, 30);
         QVERIFY(card->calibration.temperature >= 0.05 && card->calibration.temperature <= 20);
+        QVERIFY(card->calibration.bias >= -20 && card->calibration.bias <= 20);
         QVERIFY(card->calibration.eceAfter >= 0 && card->calibration.eceAfter <= 1);
+        // The calibration survives a round trip through the card, bias and all.
+        ml::ModelCard shifted = *card;
+        shifted.calibration.bias = 1.25;
+        const fs::path file = fs::path(m_dir.filePath("platt-card.json").toStdString());
+        QVERIFY(ml::writeModelCard(file, shifted).ok());
+        QCOMPARE(QString::fromStdString(readJson(file)["calibration"]["method"].get<std::string>()), QString("platt"));
+        auto reread = ml::readModelCard(file);
+        QVERIFY(reread.ok());
+        QCOMPARE(reread->calibration.bias, 1.25);
+        QCOMPARE(reread->calibration.temperature, card->calibration.temperature);
         QCOMPARE(card->operatingPoint.rule, std::string("sensitivity:0.95"));
         QVERIFY(card->operatingPoint.sensitivity >= 0.95);
         QCOMPARE(card->ood.method, std::string("mahalanobis"));
@@ -140,8 +151,8 @@ private Q_SLOTS:
         QVERIFY(predicted.ok());
         QCOMPARE(predicted->oodScores.size(), std::size_t(1));
         QCOMPARE(predicted->logits.size(), std::size_t(1));
-        const double temperature = classifier->card().calibration.temperature;
-        QVERIFY(std::abs(predicted->probability(0, 1) - ml::calibratedProbability(predicted->logits[0], temperature)) < 1e-5);
+        const ml::LogitCalibration calibration = classifier->card().calibration.logits();
+        QVERIFY(std::abs(predicted->probability(0, 1) - ml::calibratedProbability(predicted->logits[0], calibration)) < 1e-5);
         auto explained = classifier->explain(*input, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
         QVERIFY(explained.ok());
         QVERIFY(explained->oodScore.has_value());
@@ -497,6 +508,10 @@ private Q_SLOTS:
         QTest::newRow("no format") << "format" << "" << "not a CXR Studio model card";
         QTest::newRow("temperature") << "calibration" << "{\"method\":\"temperature\",\"temperature\":0}"
                                      << "temperature";
+        QTest::newRow("bias missing") << "calibration" << "{\"method\":\"platt\",\"temperature\":1}"
+                                      << "bias is missing";
+        QTest::newRow("bias 50") << "calibration" << "{\"method\":\"platt\",\"temperature\":1,\"bias\":50}"
+                                 << "bias 50 is outside [-20, 20]";
         // Found by fuzz_model_card: 3e28 read as an int was undefined behaviour, 1.5 was truncated.
         QTest::newRow("input size 3e28") << "input" << "{\"size\":3e28,\"channels\":1}"
                                          << "\"size\" is 3e+28, not a whole number within range";

@@ -86,7 +86,7 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     m_calibration->graph(1)->setLineStyle(QCPGraph::lsLine);
     m_calibration->graph(1)->setPen(QPen(Qt::gray, 1, Qt::DashLine));
     m_calibration->graph(1)->setData({0, 1}, {0, 1});
-    // The same bins of the model's probabilities before its temperature scaling, in grey.
+    // The same bins of the model's probabilities before calibration, in grey.
     m_calibration->addGraph();
     m_calibration->graph(2)->setLineStyle(QCPGraph::lsNone);
     m_calibration->graph(2)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(127, 127, 127), 6));
@@ -136,7 +136,7 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     auto *makeEnsemble = new QPushButton(tr("Make an ensemble…"));
     makeEnsemble->setToolTip(tr("Average two or more finished runs into one model folder"));
     auto *calibrate = new QPushButton(tr("Calibrate for a site…"));
-    calibrate->setToolTip(tr("Refit this model's temperature and threshold on a small labelled sample "
+    calibrate->setToolTip(tr("Refit this model's calibration and threshold on a small labelled sample "
                              "of another hospital's images, into a new model folder"));
     runRow->addWidget(makeEnsemble);
     runRow->addWidget(calibrate);
@@ -458,7 +458,7 @@ bool EvaluatePage::evaluate(bool reuseSaved)
         }
         outcome.modelName = QString::fromStdString(card->name);
         outcome.modelThreshold = card->spec.threshold;
-        outcome.temperature = card->calibration.temperature;
+        outcome.calibration = card->calibration.logits();
         for (const std::string &name : card->spec.classNames) {
             outcome.classNames << QString::fromStdString(name);
         }
@@ -524,7 +524,7 @@ void EvaluatePage::onEvaluated()
     m_cellTiles->setImages({});
     m_classNames = outcome.classNames;
     m_modelName = outcome.modelName;
-    m_temperature = outcome.temperature;
+    m_modelCalibration = outcome.calibration;
     m_robustness->setRows(outcome.stress);
     const auto positives = std::count(m_labels.begin(), m_labels.end(), 1);
     m_status->setText(tr("%1 on the %2 split%9: %3 images, %4 %5 (prevalence %6). %7 %8")
@@ -686,18 +686,18 @@ bool EvaluatePage::saveThresholdToModelCard()
     return true;
 }
 
-// Calibration error before and after the card's temperature, the guard's count, and the
+// Calibration error before and after the card's calibration, the guard's count, and the
 // reminder that validation from the training folders flatters.
 QString EvaluatePage::trustText(const Outcome &outcome) const
 {
-    const std::vector<float> raw = ml::uncalibratedProbabilities(outcome.probabilities, outcome.temperature);
-    QString text = outcome.temperature == 1
+    const std::vector<float> raw = ml::uncalibratedProbabilities(outcome.probabilities, outcome.calibration);
+    QString text = outcome.calibration.identity()
                        ? tr("Probabilities not calibrated (calibration error %1).")
                              .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f', 3)
-                       : tr("Calibration error %1 before, %2 after temperature %3.")
+                       : tr("Calibration error %1 before, %2 after calibration (%3).")
                              .arg(ml::expectedCalibrationError(outcome.labels, raw), 0, 'f', 3)
                              .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f', 3)
-                             .arg(outcome.temperature, 0, 'f', 2);
+                             .arg(QString::fromStdString(outcome.calibration.describe()));
     if (outcome.oodFlagged >= 0) {
         text += QLatin1Char(' ') + tr("%1 images flagged as unlike the training images.").arg(outcome.oodFlagged);
     }
@@ -722,7 +722,7 @@ void EvaluatePage::drawCalibrationAndHistogram()
         m_calibration->graph(graph)->setData(predicted, observed, true);
     };
     binsOf(m_probabilities, 0);
-    binsOf(m_temperature == 1 ? std::vector<float>{} : ml::uncalibratedProbabilities(m_probabilities, m_temperature), 2);
+    binsOf(m_modelCalibration.identity() ? std::vector<float>{} : ml::uncalibratedProbabilities(m_probabilities, m_modelCalibration), 2);
     m_calibration->replot();
 
     // One bar set per true class, 20 bins of probability, side by side.

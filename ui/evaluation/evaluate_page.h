@@ -110,7 +110,7 @@ private:
         QString modelName;
         QStringList classNames;
         double modelThreshold = 0.5;
-        double temperature = 1; // the card's calibration: raw probabilities are recovered with it
+        ml::LogitCalibration calibration; // the card's: raw probabilities are recovered with it
         int oodFlagged = -1;    // images the guard flagged; -1: unknown (no guard, or reopened)
         std::vector<pipeline::StressRow> stress; // the robustness report, when asked for
         bool reused = false;
@@ -123,7 +123,7 @@ private:
     void onIntervalsReady();
     void drawCurves();
     void drawCalibrationAndHistogram();
-    double m_temperature = 1; // of the evaluated model's card
+    ml::LogitCalibration m_modelCalibration; // of the evaluated model's card
     QLineEdit *m_run;
     QLineEdit *m_dataset;
     QComboBox *m_split;

@@ -20,7 +20,7 @@ SiteCalibrationDialog::SiteCalibrationDialog(const QString &run, QWidget *parent
 {
     m_fitSplit->setEditable(true);
     m_fitSplit->addItems({QStringLiteral("val"), QStringLiteral("train"), QStringLiteral("all")});
-    m_fitSplit->setToolTip(tr("The sample's labelled images the temperature and the threshold are fitted on"));
+    m_fitSplit->setToolTip(tr("The sample's labelled images the calibration and the threshold are fitted on"));
     m_evaluateSplit->setEditable(true);
     m_evaluateSplit->addItems({QStringLiteral("test"), QStringLiteral("val")});
     m_evaluateSplit->setToolTip(tr("The rest of the site's images, evaluated with the recalibrated model"));
@@ -58,12 +58,12 @@ std::optional<ModelJobDialog::Work> SiteCalibrationDialog::prepare(QString &prob
             return Outcome{false, QString::fromStdString(result.error().message), {}};
         }
         const ml::ModelCard &card = result->card;
-        QString text = tr("Fitted on %1 images of %2: temperature %3 (was %4), threshold %5 (was %6) for %7, "
+        QString text = tr("Fitted on %1 images of %2: %3 (was %4), threshold %5 (was %6) for %7, "
                           "sensitivity %8 and specificity %9 there.")
                            .arg(card.calibration.images)
                            .arg(QString::fromStdString(card.calibration.fittedOn))
-                           .arg(card.calibration.temperature, 0, 'f', 3)
-                           .arg(result->previousTemperature, 0, 'f', 3)
+                           .arg(QString::fromStdString(card.calibration.describe()))
+                           .arg(QString::fromStdString(result->previousCalibration.describe()))
                            .arg(card.spec.threshold, 0, 'f', 3)
                            .arg(result->previousThreshold, 0, 'f', 3)
                            .arg(QString::fromStdString(card.operatingPoint.rule))

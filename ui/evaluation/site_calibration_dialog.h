@@ -8,7 +8,7 @@ class QLineEdit;
 
 namespace cxr::ui {
 
-// Site calibration (cxr calibrate): a model's temperature and threshold refitted on a small
+// Site calibration (cxr calibrate): a model's calibration and threshold refitted on a small
 // labelled sample of a hospital's images, written to a new model folder and evaluated on the
 // rest of the sample.
 class SiteCalibrationDialog : public ModelJobDialog {

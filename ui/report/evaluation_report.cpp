@@ -230,8 +230,7 @@ void addTrustSection(PageFlow &flow, QPainter &painter, const ml::ModelCard &car
     flow.heading(QObject::tr("Operating point, calibration and validity"));
     const ml::OperatingPointRecord &point = card.operatingPoint;
     const ml::CalibrationRecord &calibration = card.calibration;
-    const double temperature = calibration.temperature;
-    const std::vector<float> raw = ml::uncalibratedProbabilities(input.probabilities, temperature);
+    const std::vector<float> raw = ml::uncalibratedProbabilities(input.probabilities, calibration.logits());
     // Short cells, one fact each: the report's tables do not wrap.
     std::vector<QStringList> rows{{QObject::tr("what"), QObject::tr("value")}};
     rows.push_back({QObject::tr("card threshold"),
@@ -247,8 +246,8 @@ void addTrustSection(PageFlow &flow, QPainter &painter, const ml::ModelCard &car
     if (calibration.fittedOn.empty()) {
         rows.push_back({QObject::tr("calibration"), QObject::tr("none")});
     } else {
-        rows.push_back({QObject::tr("calibration"), QObject::tr("temperature %1 on %2 %3 images")
-                                                        .arg(number(temperature, 3))
+        rows.push_back({QObject::tr("calibration"), QObject::tr("%1 on %2 %3 images")
+                                                        .arg(QString::fromStdString(calibration.describe()))
                                                         .arg(calibration.images)
                                                         .arg(QString::fromStdString(calibration.fittedOn))});
         rows.push_back({QObject::tr("calibration error there"),

@@ -126,7 +126,7 @@ TrainForm::TrainForm(QWidget *parent)
         m_operatingPoint->addItem(QString::fromLatin1(rule), QString::fromLatin1(rule));
     }
     m_operatingPoint->setToolTip(tr("How the decision threshold is chosen on validation after training "
-                                    "(after temperature scaling); recorded in the model card"));
+                                    "(after calibration); recorded in the model card"));
     m_device->addItem(tr("Automatic (GPU if any)"), QStringLiteral("auto"));
     for (const ml::ComputeDevice &device : ml::listComputeDevices()) {
         QString label = QString::fromStdString(device.name);

@@ -285,10 +285,10 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
     }
     text += card.calibration.fittedOn.empty()
                 ? tr("<br>Probabilities not calibrated")
-                : tr("<br>Probabilities calibrated on %1 %2 images (temperature %3)")
+                : tr("<br>Probabilities calibrated on %1 %2 images (%3)")
                       .arg(card.calibration.images)
                       .arg(QString::fromStdString(card.calibration.fittedOn).toHtmlEscaped())
-                      .arg(card.calibration.temperature, 0, 'f', 2);
+                      .arg(QString::fromStdString(card.calibration.describe()));
     if (card.population.stated()) {
         text += tr("<br>Trained on patients aged %1-%2 years").arg(card.population.minAgeYears).arg(card.population.maxAgeYears);
     }
