@@ -164,8 +164,10 @@ TrainForm::TrainForm(QWidget *parent)
     connect(preview, &QPushButton::clicked, this,
             [this] { Q_EMIT previewAugmentation(m_augmentation->currentData().toString()); });
 
+    // Long entries (a recipe's description, a GPU's name) would otherwise widen the form past
+    // the scroll area, which clips it rather than scroll sideways.
     for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation,
-                             m_device, m_precision}) {
+                             m_device, m_precision, m_recipe, m_selectBy, m_operatingPoint}) {
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         combo->setMinimumContentsLength(12);
     }
