@@ -13,6 +13,8 @@
 #                      (build-asan; the package test left out)
 #   ./setup.sh soak [KILLS]  cxr train killed with SIGKILL KILLS times (default 50) and resumed,
 #                      then checked against a run never killed (tests/soak/kill_resume_soak.sh)
+#   ./setup.sh lint [BASE]  clang-format (check mode) and clang-tidy on the C++ files changed
+#                      since BASE (default: the upstream branch, else HEAD~1); tools/lint.sh
 #   ./setup.sh fuzz [SECONDS]  build the libFuzzer targets (clang, ASan, UBSan) in build-fuzz and
 #                      run each for SECONDS (default 600), replaying tests/fuzz/regressions first;
 #                      ./setup.sh test ends with this for CXR_FUZZ_SECONDS (default 60) per target
@@ -32,7 +34,7 @@ packages=(
     libtorch-dev libopencv-dev libdcmtk-dev libjpeg-dev libpng-dev
     nlohmann-json3-dev libcli11-dev
     dpkg-dev patchelf desktop-file-utils appstream debootstrap
-    clang libclang-rt-14-dev strace
+    clang libclang-rt-14-dev clang-format clang-tidy strace
 )
 
 print_other_systems() {
@@ -175,6 +177,12 @@ case "$mode" in
             ctest --test-dir build-asan -E test_linux_package --output-on-failure --timeout 3600
         echo "setup: sanitized build and tests finished in $((SECONDS - start)) s" >&2
         ;;
+    lint)
+        # Configured only: clang-tidy needs the compile commands, not the objects.
+        # shellcheck disable=SC2086
+        cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
+        BUILD_DIR="$build_dir" tools/lint.sh ${2:+"$2"}
+        ;;
     soak)
         build
         tests/soak/kill_resume_soak.sh "$build_dir/app/cli/cxr" "${2:-50}" "$build_dir/soak"
@@ -188,7 +196,7 @@ case "$mode" in
         run_fuzz "$seconds"
         ;;
     *)
-        echo "usage: $0 demo|test|bench|build|package|sanitize|fuzz [SECONDS]|soak [KILLS]" >&2
+        echo "usage: $0 demo|test|bench|build|package|sanitize|lint [BASE]|fuzz [SECONDS]|soak [KILLS]" >&2
         exit 2
         ;;
 esac

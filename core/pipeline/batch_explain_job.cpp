@@ -68,6 +68,7 @@ nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &c
             {"model_name", classifier.card().name},
             {"threshold", classifier.card().spec.threshold},
             {"temperature", classifier.card().calibration.temperature},
+            {"calibration_bias", classifier.card().calibration.bias},
             {"tta", job.tta},
             {"weights_sha256", classifier.card().weightsSha256},
             {"method", camMethodName(job.request.method)},
