@@ -83,15 +83,33 @@ double fitTemperature(const std::vector<float> &logits, int classCount, const st
 LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount, const std::vector<int> &labels)
 {
     LogitCalibration best{fitTemperature(logits, classCount, labels), 0};
-    if (classCount != 1 || labels.empty()) {
+    const auto positives = std::count(labels.begin(), labels.end(), 1);
+    // A bias fitted on one class alone runs to its bound and would call every image that class.
+    if (classCount != 1 || positives == 0 || positives == std::ptrdiff_t(labels.size())) {
         return best;
     }
     // Newton's method on the slope s = 1 / T and the bias b of sigmoid(s z + b), from the
-    // temperature alone. The loss is convex in (s, b); each step is halved until the loss
-    // falls and kept inside T in [0.05, 20], |b| <= 20, so the result is never worse than the
-    // temperature alone, even on a sample one class dominates.
+    // temperature alone. The loss is convex in (s, b). Each step is halved until the loss falls
+    // and kept inside T in [0.05, 20], |b| <= 20, so the result is never worse than the
+    // temperature alone. When the joint step cannot improve (the slope at its bound, or logits
+    // too alike to tell slope from bias) a step in the bias alone is tried before stopping.
     double bestLoss = negativeLogLikelihood(logits, 1, labels, best);
-    for (int iteration = 0; iteration < 50; ++iteration) {
+    const auto tryStep = [&](double stepSlope, double stepBias) {
+        const double slope = 1 / best.temperature;
+        for (double fraction = 1; fraction > 1e-4; fraction /= 2) {
+            const LogitCalibration candidate{1 / std::clamp(slope - fraction * stepSlope, 0.05, 20.0),
+                                             std::clamp(best.bias - fraction * stepBias, -20.0, 20.0)};
+            const double loss = negativeLogLikelihood(logits, 1, labels, candidate);
+            if (loss < bestLoss) {
+                const bool meaningful = bestLoss - loss > 1e-12;
+                best = candidate;
+                bestLoss = loss;
+                return meaningful;
+            }
+        }
+        return false;
+    };
+    for (int iteration = 0; iteration < 100; ++iteration) {
         const double slope = 1 / best.temperature;
         double gradSlope = 0, gradBias = 0, hSlopeSlope = 0, hSlopeBias = 0, hBiasBias = 0;
         for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -106,26 +124,17 @@ LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount
             hBiasBias += weight;
         }
         const double determinant = hSlopeSlope * hBiasBias - hSlopeBias * hSlopeBias;
-        if (!(determinant > 1e-12 * (hSlopeSlope * hBiasBias + 1e-300))) {
+        const bool jointStep = determinant > 1e-12 * (hSlopeSlope * hBiasBias + 1e-300);
+        if (jointStep && tryStep((hBiasBias * gradSlope - hSlopeBias * gradBias) / determinant,
+                                 (hSlopeSlope * gradBias - hSlopeBias * gradSlope) / determinant)) {
+            continue;
+        }
+        if (!(hBiasBias > 0) || !tryStep(0, gradBias / hBiasBias)) {
             break;
         }
-        const double stepSlope = (hBiasBias * gradSlope - hSlopeBias * gradBias) / determinant;
-        const double stepBias = (hSlopeSlope * gradBias - hSlopeBias * gradSlope) / determinant;
-        bool improved = false;
-        for (double fraction = 1; fraction > 1e-4; fraction /= 2) {
-            const LogitCalibration candidate{1 / std::clamp(slope - fraction * stepSlope, 0.05, 20.0),
-                                             std::clamp(best.bias - fraction * stepBias, -20.0, 20.0)};
-            const double loss = negativeLogLikelihood(logits, 1, labels, candidate);
-            if (loss < bestLoss) {
-                improved = bestLoss - loss > 1e-12;
-                best = candidate;
-                bestLoss = loss;
-                break;
-            }
-        }
-        if (!improved) {
-            break;
-        }
+    }
+    if (std::abs(best.bias) < 1e-6) {
+        best.bias = 0; // nothing to shift: the card stays a temperature alone
     }
     return best;
 }

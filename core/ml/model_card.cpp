@@ -46,7 +46,7 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
         j["weights_sha256"] = card.weightsSha256;
     }
     const CalibrationRecord &c = card.calibration;
-    if (!c.fittedOn.empty()) {
+    if (!c.fittedOn.empty() || c.temperature != 1 || c.bias != 0) {
         // "temperature" alone keeps the cards of multi-class models, and of older versions,
         // as they were; "platt" adds the bias.
         j["calibration"] = {{"method", c.bias == 0 ? "temperature" : "platt"}, {"temperature", c.temperature},
@@ -167,6 +167,13 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
                 if (!(r.bias >= -20 && r.bias <= 20)) {
                     return refuse("the calibration's bias " + c.at("bias").dump() + " is outside [-20, 20]");
                 }
+                // A bias shifts a binary model's one logit; a card that gives one to a model of
+                // more classes would show a calibration that is never applied.
+                if (s.classNames.size() != 2) {
+                    return refuse("a calibration bias (method \"platt\") needs a model of two classes");
+                }
+            } else if (c.contains("bias")) {
+                return refuse("the calibration has a bias but its method is \"temperature\"; use \"platt\"");
             }
         }
         if (j.contains("operating_point")) {

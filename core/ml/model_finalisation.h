@@ -3,7 +3,8 @@
 
 // Internal to core/ml: what a run does with its best weights once training ends, so that the
 // probability a radiologist reads is honest and the model knows what it was not trained on.
-//  1. temperature scaling fitted on the validation images (calibration.h);
+//  1. calibration (a temperature, and a binary model's bias) fitted on the validation images
+//     (calibration.h);
 //  2. the decision threshold chosen on them for the run's operating-point rule (binary models);
 //  3. the out-of-distribution reference fitted on the training images (a seeded sample of at
 //     most kOodReferenceImages, without augmentation) and its threshold set so that 95% of the

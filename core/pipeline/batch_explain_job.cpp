@@ -64,26 +64,32 @@ Result<std::vector<Input>> listInputs(const BatchExplainJob &job)
 // What makes two batches one: the same model, method, target, layer and overlay style.
 nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &classifier)
 {
-    return {{"model", pathJson(fs::weakly_canonical(classifier.modelDir()).string())},
-            {"model_name", classifier.card().name},
-            {"threshold", classifier.card().spec.threshold},
-            {"temperature", classifier.card().calibration.temperature},
-            {"calibration_bias", classifier.card().calibration.bias},
-            {"tta", job.tta},
-            {"weights_sha256", classifier.card().weightsSha256},
-            {"method", camMethodName(job.request.method)},
-            {"target", int(job.request.target)},
-            {"target_class", job.request.targetClass},
-            {"layer", job.request.layer},
-            {"layer_name", job.request.layerName},
-            // How the overlays look, so that a resumed batch does not mix two styles.
-            {"overlays", job.writeOverlays},
-            {"overlay_max_side", job.overlayMaxSide},
-            {"colormap", int(job.display.style.colormap)},
-            {"opacity", job.display.style.opacity},
-            {"hide_below", job.display.style.threshold},
-            {"contours", job.display.style.mode == imaging::HeatmapMode::Contours},
-            {"scale", job.display.scale == CamScale::Absolute ? job.display.absoluteMax : 0.0}};
+    nlohmann::json settings = {
+        {"model", pathJson(fs::weakly_canonical(classifier.modelDir()).string())},
+        {"model_name", classifier.card().name},
+        {"threshold", classifier.card().spec.threshold},
+        {"temperature", classifier.card().calibration.temperature},
+        {"tta", job.tta},
+        {"weights_sha256", classifier.card().weightsSha256},
+        {"method", camMethodName(job.request.method)},
+        {"target", int(job.request.target)},
+        {"target_class", job.request.targetClass},
+        {"layer", job.request.layer},
+        {"layer_name", job.request.layerName},
+        // How the overlays look, so that a resumed batch does not mix two styles.
+        {"overlays", job.writeOverlays},
+        {"overlay_max_side", job.overlayMaxSide},
+        {"colormap", int(job.display.style.colormap)},
+        {"opacity", job.display.style.opacity},
+        {"hide_below", job.display.style.threshold},
+        {"contours", job.display.style.mode == imaging::HeatmapMode::Contours},
+        {"scale", job.display.scale == CamScale::Absolute ? job.display.absoluteMax : 0.0},
+    };
+    // Only when there is one, so that a batch started before biases existed still resumes.
+    if (classifier.card().calibration.bias != 0) {
+        settings["calibration_bias"] = classifier.card().calibration.bias;
+    }
+    return settings;
 }
 
 std::string rowsCsv(const std::vector<BatchRow> &rows)

@@ -58,6 +58,15 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
         return split.error();
     }
     const data::DatasetIndex &index = split->index;
+    // One class alone says nothing about where the other lies: a temperature or bias fitted on
+    // it runs to its bound, and only a fixed threshold would let it through.
+    const std::vector<int> &sampleLabels = split->images.labels;
+    const auto positives = std::count(sampleLabels.begin(), sampleLabels.end(), 1);
+    if (positives == 0 || positives == std::ptrdiff_t(sampleLabels.size())) {
+        return makeError(ErrorCode::InvalidDataset,
+                         index.root.string() + ": the '" + job.fitSplit + "' split holds images of one class only; "
+                         "site calibration needs labelled images of both classes");
+    }
     auto predictions = classifier->predict(split->images, observer);
     if (!predictions) {
         return predictions.error();
@@ -71,7 +80,7 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     const std::string source = "site sample " + index.root.filename().string() + " (" + job.fitSplit + ")";
     std::vector<float> after;
     if (card.isEnsemble()) {
-        // Each member applies its own temperature; the ensemble's threshold alone is refitted.
+        // Each member applies its own calibration; the ensemble's threshold alone is refitted.
         after = predictions->positiveProbabilities();
     } else {
         const ml::LogitCalibration fitted = ml::fitCalibration(predictions->logits, 1, labels);

@@ -21,7 +21,7 @@ namespace cxr::pipeline {
 struct SiteCalibrationJob {
     std::filesystem::path run;    // run or model folder to adapt
     std::filesystem::path sample; // the site's labelled dataset folder or manifest
-    std::string fitSplit = "val"; // the images the temperature and threshold are fitted on
+    std::string fitSplit = "val"; // the images the calibration and threshold are fitted on
     std::string evaluateSplit = "test"; // the rest, evaluated afterwards when present
     // The rule for the threshold; none: the card's recorded rule (sensitivity:0.95 without).
     std::optional<ml::OperatingPointRule> operatingPoint;

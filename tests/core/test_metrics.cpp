@@ -149,28 +149,69 @@ private Q_SLOTS:
                  QString("temperature 0.500, bias +1.250"));
     }
 
-    // Samples a site might bring: one class only, or perfectly separated. The fit stays inside
-    // its bounds and is never worse than the temperature alone.
-    void plattScalingStaysBoundedOnDegenerateSamples_data()
+    // Samples a site might bring. One class alone gets no bias (it would run to its bound and
+    // call every image that class); logits too alike to tell slope from bias still get the
+    // bias that matches the share of positives.
+    void plattScalingOnDegenerateSamples_data()
     {
         QTest::addColumn<std::vector<float>>("logits");
         QTest::addColumn<std::vector<int>>("labels");
-        QTest::newRow("one class") << std::vector<float>{-1, 0.5f, 2, 3} << std::vector<int>{1, 1, 1, 1};
-        QTest::newRow("separated") << std::vector<float>{-2, -1, 1, 2} << std::vector<int>{0, 0, 1, 1};
-        QTest::newRow("one image") << std::vector<float>{0.3f} << std::vector<int>{0};
-        QTest::newRow("equal logits") << std::vector<float>{1, 1, 1, 1} << std::vector<int>{0, 1, 1, 1};
+        QTest::addColumn<double>("expectedBias");        // NAN: not checked
+        QTest::addColumn<double>("expectedProbability"); // of every image; NAN: not checked
+        QTest::newRow("positives only") << std::vector<float>{-1, 0.5f, 2, 3} << std::vector<int>{1, 1, 1, 1}
+                                        << 0.0 << double(NAN);
+        QTest::newRow("negatives only") << std::vector<float>{-1, 0.5f, 2, 3} << std::vector<int>{0, 0, 0, 0}
+                                        << 0.0 << double(NAN);
+        QTest::newRow("one image") << std::vector<float>{0.3f} << std::vector<int>{0} << 0.0 << double(NAN);
+        QTest::newRow("separated") << std::vector<float>{-2, -1, 1, 2} << std::vector<int>{0, 0, 1, 1}
+                                   << double(NAN) << double(NAN);
+        QTest::newRow("equal logits") << std::vector<float>{1, 1, 1, 1} << std::vector<int>{0, 1, 1, 1}
+                                      << double(NAN) << 0.75;
     }
 
-    void plattScalingStaysBoundedOnDegenerateSamples()
+    void plattScalingOnDegenerateSamples()
     {
         QFETCH(std::vector<float>, logits);
         QFETCH(std::vector<int>, labels);
+        QFETCH(double, expectedBias);
+        QFETCH(double, expectedProbability);
         const ml::LogitCalibration fitted = ml::fitCalibration(logits, 1, labels);
         QVERIFY(fitted.temperature >= 0.05 && fitted.temperature <= 20);
         QVERIFY(fitted.bias >= -20 && fitted.bias <= 20);
         const ml::LogitCalibration temperatureOnly{ml::fitTemperature(logits, 1, labels), 0};
         QVERIFY(ml::negativeLogLikelihood(logits, 1, labels, fitted) <=
-                ml::negativeLogLikelihood(logits, 1, labels, temperatureOnly));
+                ml::negativeLogLikelihood(logits, 1, labels, temperatureOnly) + 1e-9);
+        if (!std::isnan(expectedBias)) {
+            QCOMPARE(fitted.bias, expectedBias);
+        }
+        if (!std::isnan(expectedProbability)) {
+            QVERIFY2(std::abs(ml::calibratedProbability(logits[0], fitted) - expectedProbability) < 1e-3,
+                     qPrintable(QString::fromStdString(fitted.describe())));
+        }
+    }
+
+    // Scores that say nothing: the best slope is the flattest allowed (temperature 20) and the
+    // bias alone must then carry the share of positives. A joint step clamped at the bound
+    // stalls; the fit must still reach the best bias there.
+    void plattScalingFindsTheBiasWithTheTemperatureAtItsBound()
+    {
+        std::mt19937_64 random(13);
+        std::normal_distribution<double> spread(3, 2);
+        std::uniform_real_distribution<double> uniform(0, 1);
+        std::vector<float> logits;
+        std::vector<int> labels;
+        for (int i = 0; i < 2000; ++i) {
+            logits.push_back(float(spread(random)));
+            labels.push_back(uniform(random) < 0.1 ? 1 : 0);
+        }
+        const ml::LogitCalibration fitted = ml::fitCalibration(logits, 1, labels);
+        double bestOnGrid = INFINITY;
+        for (double bias = -6; bias <= 0; bias += 0.001) {
+            bestOnGrid = std::min(bestOnGrid, ml::negativeLogLikelihood(logits, 1, labels, {fitted.temperature, bias}));
+        }
+        QVERIFY2(ml::negativeLogLikelihood(logits, 1, labels, fitted) <= bestOnGrid + 1e-6,
+                 qPrintable(QString::fromStdString(fitted.describe())));
+        QVERIFY2(fitted.temperature > 5, qPrintable(QString::fromStdString(fitted.describe())));
     }
 
     void operatingPoints_data()

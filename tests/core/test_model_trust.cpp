@@ -197,6 +197,66 @@ private Q_SLOTS:
         }
     }
 
+    // A card with a bias: every probability computed from the model applies it (predict,
+    // explain, test-time augmentation, faithfulness), not the temperature alone.
+    void aCalibrationBiasReachesEveryProbability()
+    {
+        const QString image = test::demoDataset() + "/test/NORMAL/" +
+                              QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files).first();
+        auto original = ml::Classifier::open(m_run, "cpu");
+        QVERIFY(original.ok());
+        auto input = imaging::loadModelInput(image.toStdString(), pipeline::inputSpecFor(original->card().spec));
+        QVERIFY(input.ok());
+        ImageArrays arrays;
+        arrays.channels = 1;
+        arrays.height = arrays.width = 64;
+        std::vector<std::uint8_t> bytes;
+        for (float v : *input) {
+            bytes.push_back(std::uint8_t(std::lround(v * 255)));
+        }
+        arrays.pixels = PixelBuffer(std::move(bytes));
+        arrays.labels = {-1};
+        std::vector<float> levels;
+        for (std::uint8_t level : std::vector<std::uint8_t>(arrays.pixels.begin(), arrays.pixels.end())) {
+            levels.push_back(float(level) / 255.0f);
+        }
+        // A bias that brings this image's calibrated logit to 0.5, where the sigmoid is steep and
+        // a forgotten bias cannot hide in a saturated probability.
+        auto plain = original->predict(arrays);
+        QVERIFY(plain.ok());
+        const double bias = std::clamp(0.5 - plain->logits[0] / original->card().calibration.temperature, -19.0, 19.0);
+
+        const fs::path model = copyModel(m_run, m_dir.filePath("biased"));
+        nlohmann::json card = readJson(model / "model.json");
+        card["calibration"]["method"] = "platt";
+        card["calibration"]["bias"] = bias;
+        writeJson(model / "model.json", card);
+        auto biased = ml::Classifier::open(model, "cpu");
+        QVERIFY2(biased.ok(), biased.ok() ? "" : biased.error().message.c_str());
+        const ml::LogitCalibration calibration = biased->card().calibration.logits();
+        QCOMPARE(calibration.bias, bias);
+        const ml::LogitCalibration temperatureOnly{calibration.temperature, 0};
+        for (bool tta : {false, true}) {
+            biased->setTestTimeAugmentation(tta);
+            auto predicted = biased->predict(arrays);
+            QVERIFY(predicted.ok());
+            const double expected = ml::calibratedProbability(predicted->logits[0], calibration);
+            QVERIFY(std::abs(predicted->probability(0, 1) - expected) < 1e-5);
+            QVERIFY2(std::abs(expected - ml::calibratedProbability(predicted->logits[0], temperatureOnly)) > 0.05,
+                     qPrintable(QString("TTA %1: %2").arg(tta).arg(expected)));
+            auto explained = biased->explain(levels, ml::CamRequest::gradCam(ml::CamTarget::Positive));
+            QVERIFY(explained.ok());
+            QVERIFY2(std::abs(explained->probability - expected) < 1e-4,
+                     qPrintable(QString("TTA %1: %2 against %3").arg(tta).arg(explained->probability).arg(expected)));
+            if (!tta && !explained->flat) {
+                // Faithfulness reads the unchanged image's probability of the explained class.
+                auto faithful = biased->faithfulness(levels, *explained, 0.2);
+                QVERIFY(faithful.ok());
+                QVERIFY(std::abs(faithful->original - expected) < 1e-4);
+            }
+        }
+    }
+
     void anEnsembleAveragesItsMembers()
     {
         auto job = test::demoTrainJob(m_dir.filePath("second"), 2);
@@ -458,6 +518,7 @@ private Q_SLOTS:
         const fs::path model = copyModel(m_run, m_dir.filePath("three"));
         nlohmann::json card = readJson(model / "model.json");
         card["class_names"] = {"A", "B", "C"};
+        card.erase("calibration"); // a bias is a two-class model's only: refused on its own
         card.erase("weights_sha256");
         card.erase("ood");
         writeJson(model / "model.json", card);
