@@ -49,6 +49,21 @@ fs::path copyModel(const fs::path &run, const QString &dir)
     return target;
 }
 
+// One 64x64 grey model input (levels 0-1) as the 8-bit arrays predict() takes.
+ImageArrays oneGreyImage(const std::vector<float> &levels)
+{
+    ImageArrays arrays;
+    arrays.channels = 1;
+    arrays.height = arrays.width = 64;
+    std::vector<std::uint8_t> bytes;
+    for (float v : levels) {
+        bytes.push_back(std::uint8_t(std::lround(v * 255)));
+    }
+    arrays.pixels = PixelBuffer(std::move(bytes));
+    arrays.labels = {-1};
+    return arrays;
+}
+
 nlohmann::json readJson(const fs::path &file)
 {
     std::ifstream in(file);
@@ -138,15 +153,7 @@ private Q_SLOTS:
                               QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files).first();
         auto input = imaging::loadModelInput(image.toStdString(), pipeline::inputSpecFor(classifier->card().spec));
         QVERIFY(input.ok());
-        ImageArrays arrays;
-        arrays.channels = 1;
-        arrays.height = arrays.width = 64;
-        std::vector<std::uint8_t> bytes;
-        for (float v : *input) {
-            bytes.push_back(std::uint8_t(std::lround(v * 255)));
-        }
-        arrays.pixels = PixelBuffer(std::move(bytes));
-        arrays.labels = {-1};
+        const ImageArrays arrays = oneGreyImage(*input);
         auto predicted = classifier->predict(arrays);
         QVERIFY(predicted.ok());
         QCOMPARE(predicted->oodScores.size(), std::size_t(1));
@@ -168,15 +175,7 @@ private Q_SLOTS:
         for (std::size_t i = 0; i < image.size(); ++i) {
             image[i] = float((i % 64) * (i / 64)) / (64.0f * 64.0f); // brighter to the right: not symmetric
         }
-        ImageArrays arrays;
-        arrays.channels = 1;
-        arrays.height = arrays.width = 64;
-        std::vector<std::uint8_t> bytes;
-        for (float v : image) {
-            bytes.push_back(std::uint8_t(std::lround(v * 255)));
-        }
-        arrays.pixels = PixelBuffer(std::move(bytes));
-        arrays.labels = {-1};
+        const ImageArrays arrays = oneGreyImage(image);
         auto plain = classifier->predict(arrays);
         classifier->setTestTimeAugmentation(true);
         auto augmented = classifier->predict(arrays);
@@ -207,15 +206,7 @@ private Q_SLOTS:
         QVERIFY(original.ok());
         auto input = imaging::loadModelInput(image.toStdString(), pipeline::inputSpecFor(original->card().spec));
         QVERIFY(input.ok());
-        ImageArrays arrays;
-        arrays.channels = 1;
-        arrays.height = arrays.width = 64;
-        std::vector<std::uint8_t> bytes;
-        for (float v : *input) {
-            bytes.push_back(std::uint8_t(std::lround(v * 255)));
-        }
-        arrays.pixels = PixelBuffer(std::move(bytes));
-        arrays.labels = {-1};
+        const ImageArrays arrays = oneGreyImage(*input);
         std::vector<float> levels;
         for (std::uint8_t level : std::vector<std::uint8_t>(arrays.pixels.begin(), arrays.pixels.end())) {
             levels.push_back(float(level) / 255.0f);
