@@ -64,7 +64,7 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     const auto positives = std::count(sampleLabels.begin(), sampleLabels.end(), 1);
     if (positives == 0 || positives == std::ptrdiff_t(sampleLabels.size())) {
         return makeError(ErrorCode::InvalidDataset,
-                         index.root.string() + ": the '" + job.fitSplit + "' split holds images of one class only; "
+                         job.sample.string() + ": the '" + job.fitSplit + "' split holds images of one class only; "
                          "site calibration needs labelled images of both classes");
     }
     auto predictions = classifier->predict(split->images, observer);

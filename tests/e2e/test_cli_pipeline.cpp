@@ -224,6 +224,22 @@ private Q_SLOTS:
         QCOMPARE(cardAfter.readAll(), cardBefore);
         const Outcome occupied = runCli({"calibrate", run, test::demoDataset(), "--out", siteModel});
         QVERIFY(occupied.exitCode == 1 && occupied.err.contains("not empty"));
+        // A sample whose fitting split holds one class cannot place a threshold or a bias, even
+        // with a fixed threshold rule: refused, naming the sample.
+        QString oneClass = "path,label,split\n";
+        for (const QString &split : {QStringLiteral("val"), QStringLiteral("train")}) {
+            const QString folder = test::demoDataset() + "/" + split + (split == "val" ? "/PNEUMONIA" : "/NORMAL");
+            for (const QString &file : QDir(folder).entryList(QDir::Files).mid(0, 5)) {
+                oneClass += folder + "/" + file + (split == "val" ? ",PNEUMONIA," : ",NORMAL,") + split + "\n";
+            }
+        }
+        const QString oneClassManifest = m_dir.filePath("one-class.csv");
+        QVERIFY(test::writeFile(oneClassManifest, oneClass.toUtf8()));
+        const Outcome refused = runCli({"calibrate", run, oneClassManifest, "--out", m_dir.filePath("one-class-model"),
+                                        "--operating-point", "fixed:0.5", "--device", "cpu"});
+        QVERIFY2(refused.exitCode == 1 && refused.err.contains("one-class.csv: the 'val' split holds images of one class only"),
+                 qPrintable(refused.err));
+        QVERIFY(!QFileInfo::exists(m_dir.filePath("one-class-model")));
 
         // A recipe fills in what the command line leaves out; what it gives wins.
         const QString recipeRun = m_dir.filePath("recipe");
