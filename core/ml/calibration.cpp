@@ -17,6 +17,11 @@ double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::l
 
 } // namespace
 
+bool hasBothClasses(const std::vector<int> &labels)
+{
+    return std::count(labels.begin(), labels.end(), 1) > 0 && std::count(labels.begin(), labels.end(), 0) > 0;
+}
+
 double negativeLogLikelihood(const std::vector<float> &logits, int classCount,
                              const std::vector<int> &labels, const LogitCalibration &calibration)
 {
@@ -83,9 +88,8 @@ double fitTemperature(const std::vector<float> &logits, int classCount, const st
 LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount, const std::vector<int> &labels)
 {
     LogitCalibration best{fitTemperature(logits, classCount, labels), 0};
-    const auto positives = std::count(labels.begin(), labels.end(), 1);
     // A bias fitted on one class alone runs to its bound and would call every image that class.
-    if (classCount != 1 || positives == 0 || positives == std::ptrdiff_t(labels.size())) {
+    if (classCount != 1 || !hasBothClasses(labels)) {
         return best;
     }
     // Newton's method on the slope s = 1 / T and the bias b of sigmoid(s z + b), from the
@@ -254,9 +258,7 @@ Result<double> chooseThreshold(const OperatingPointRule &rule, const std::vector
     if (rule.kind == OperatingPointRule::Kind::Fixed) {
         return rule.value;
     }
-    const bool bothClasses = std::count(labels.begin(), labels.end(), 1) > 0 &&
-                             std::count(labels.begin(), labels.end(), 0) > 0;
-    if (!bothClasses) {
+    if (!hasBothClasses(labels)) {
         return makeError(ErrorCode::InvalidDataset,
                          "choosing the threshold for " + operatingPointName(rule) +
                              " needs images of both classes");

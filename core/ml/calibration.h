@@ -44,6 +44,10 @@ double fitTemperature(const std::vector<float> &logits, int classCount, const st
 // multi-class model's temperature. Identity when there are no images.
 LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount, const std::vector<int> &labels);
 
+// Whether labels hold both a 0 and a 1: what fitting a bias or choosing a threshold by rate
+// needs (one class alone says nothing about where the other lies).
+bool hasBothClasses(const std::vector<int> &labels);
+
 // Mean negative log-likelihood of labels under the calibrated logits (the quantity fitted).
 double negativeLogLikelihood(const std::vector<float> &logits, int classCount,
                              const std::vector<int> &labels, const LogitCalibration &calibration);

@@ -58,11 +58,9 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
         return split.error();
     }
     const data::DatasetIndex &index = split->index;
-    // One class alone says nothing about where the other lies: a temperature or bias fitted on
-    // it runs to its bound, and only a fixed threshold would let it through.
-    const std::vector<int> &sampleLabels = split->images.labels;
-    const auto positives = std::count(sampleLabels.begin(), sampleLabels.end(), 1);
-    if (positives == 0 || positives == std::ptrdiff_t(sampleLabels.size())) {
+    // A temperature or bias fitted on one class runs to its bound, and only a fixed threshold
+    // rule would let such a sample through to a card.
+    if (!ml::hasBothClasses(split->images.labels)) {
         return makeError(ErrorCode::InvalidDataset,
                          job.sample.string() + ": the '" + job.fitSplit + "' split holds images of one class only; "
                          "site calibration needs labelled images of both classes");

@@ -2,9 +2,10 @@
 #pragma once
 
 // Site calibration: a hospital adapts a model's probabilities and threshold to its own images
-// without retraining. The calibration (temperature and bias) and the threshold are refitted on a small labelled
-// sample of the site's images, written into a new model folder (the original stays as it
-// was), and the recalibrated model is evaluated on the rest of the site's images.
+// without retraining. The calibration (temperature and bias) and the threshold are refitted
+// on a small labelled sample of the site's images, written into a new model folder (the
+// original stays as it was), and the recalibrated model is evaluated on the rest of the
+// site's images.
 
 #include "core/common/progress.h"
 #include "core/common/result.h"
