@@ -31,7 +31,8 @@ packages=(
     cmake ninja-build g++ git ccache
     qt6-base-dev qt6-base-dev-tools libgl-dev
     libqcustomplot-dev libqcustomplot2.1-qt6
-    libtorch-dev libopencv-dev libdcmtk-dev libjpeg-dev libpng-dev
+    libtorch-dev libopencv-dev libdcmtk-dev libjpeg-dev libpng-dev libopenjp2-7-dev
+    dcmtk libopenjp2-tools
     nlohmann-json3-dev libcli11-dev
     dpkg-dev patchelf desktop-file-utils appstream debootstrap
     clang libclang-rt-14-dev clang-format clang-tidy strace
@@ -41,10 +42,10 @@ print_other_systems() {
     cat >&2 <<'TEXT'
 On other systems install the equivalent packages, then run this script with CXR_SKIP_INSTALL=1:
   Fedora:   sudo dnf install cmake ninja-build gcc-c++ ccache qt6-qtbase-devel qcustomplot-qt6-devel \
-                opencv-devel dcmtk-devel libjpeg-turbo-devel libpng-devel json-devel cli11-devel
+                opencv-devel dcmtk-devel openjpeg2-devel libjpeg-turbo-devel libpng-devel json-devel cli11-devel
                 (LibTorch: download from pytorch.org)
-  macOS:    brew install cmake ninja ccache qt opencv dcmtk jpeg-turbo libpng nlohmann-json cli11 pytorch qcustomplot
-  Windows:  vcpkg install qtbase opencv4 dcmtk libjpeg-turbo libpng nlohmann-json cli11
+  macOS:    brew install cmake ninja ccache qt opencv dcmtk openjpeg jpeg-turbo libpng nlohmann-json cli11 pytorch qcustomplot
+  Windows:  vcpkg install qtbase opencv4 dcmtk openjpeg libjpeg-turbo libpng nlohmann-json cli11
             (LibTorch: download from pytorch.org)
   With a LibTorch from pytorch.org (CPU or CUDA):
             CMAKE_ARGS="-DCMAKE_PREFIX_PATH=/path/to/libtorch" ./setup.sh build

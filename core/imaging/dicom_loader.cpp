@@ -2,6 +2,7 @@
 // DICOM through DCMTK. Display pipeline, in the order the standard prescribes:
 // modality LUT (rescale slope/intercept or LUT), VOI (window from the file, VOI LUT, or a
 // computed min-max window), then polarity (MONOCHROME1 shown inverted, as on a light box).
+#include "core/imaging/dicom_jpeg2000_codec.h"
 #include "core/imaging/file_sniffer.h"
 #include "core/imaging/loaders.h"
 
@@ -44,6 +45,7 @@ void registerDicomCodecs()
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
+        registerJpeg2000Codec();
     });
 }
 
@@ -67,13 +69,6 @@ std::string formatNumber(double value)
     char text[32];
     std::snprintf(text, sizeof text, "%g", value);
     return text;
-}
-
-bool isJpeg2000(E_TransferSyntax syntax)
-{
-    return syntax == EXS_JPEG2000LosslessOnly || syntax == EXS_JPEG2000 ||
-           syntax == EXS_JPEG2000MulticomponentLosslessOnly ||
-           syntax == EXS_JPEG2000Multicomponent;
 }
 
 void readMetadata(DcmDataset &data, Image &image)
@@ -239,7 +234,15 @@ Status checkDicomHeader(DcmFileFormat &file)
                                  " (cannot tell how the pixel data is encoded)");
         }
     }
-    if (!data.tagExistsWithValue(DCM_PixelData) && !data.tagExists(DCM_FloatPixelData)) {
+    if (!data.tagExistsWithValue(DCM_PixelData)) {
+        if (data.tagExists(DCM_FloatPixelData) || data.tagExists(DCM_DoubleFloatPixelData)) {
+            // Real-valued maps (parametric maps, for one) are not radiographs, and DCMTK 3.6's
+            // image pipeline has no modality LUT or VOI for them.
+            return makeError(ErrorCode::Unsupported,
+                             "DICOM file holds floating-point pixel data (Float Pixel Data or "
+                             "Double Float Pixel Data, as in a parametric map), which is not a "
+                             "radiograph CXR Studio can display");
+        }
         return makeError(ErrorCode::Unsupported, "DICOM file has no pixel data");
     }
     Uint16 rows = 0;
@@ -254,11 +257,6 @@ Status checkDicomHeader(DcmFileFormat &file)
         return checked;
     }
     const E_TransferSyntax syntax = data.getOriginalXfer();
-    if (isJpeg2000(syntax)) {
-        return makeError(ErrorCode::Unsupported,
-                         std::string("JPEG 2000 compressed DICOM is not supported yet (transfer syntax ") +
-                             DcmXfer(syntax).getXferName() + ")");
-    }
     // Absent values are left to DCMTK (which assumes one sample, or refuses itself).
     Uint16 samples = 1;
     if (data.findAndGetUint16(DCM_SamplesPerPixel, samples).good() && samples != 1 && samples != 3) {
@@ -469,7 +467,16 @@ Result<Image> loadDicomImage(const fs::path &path, const LoadOptions &options)
                              std::to_string(frames) + " frames)");
     }
 
-    DicomImage dicom(&file, syntax, CIF_MayDetachPixelData, Uint32(options.frame), 1);
+    // DCMTK reports a decoder's failure to DicomImage as a bare status; decoding JPEG 2000 here
+    // first keeps the decoder's reason (wrong size, damaged codestream) for the message.
+    if (isJpeg2000(syntax)) {
+        const OFCondition decoded = data.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (decoded.bad()) {
+            return fileError(ErrorCode::Corrupt, path, decoded.text());
+        }
+    }
+    DicomImage dicom(&file, isJpeg2000(syntax) ? EXS_LittleEndianExplicit : syntax,
+                     CIF_MayDetachPixelData, Uint32(options.frame), 1);
     if (dicom.getStatus() != EIS_Normal) {
         return fileError(ErrorCode::Unsupported, path,
                          std::string("cannot decode pixel data: ") +

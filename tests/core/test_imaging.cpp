@@ -507,7 +507,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("jpeg 2000") << "JPEG2000.dcm" << "JPEG 2000";
+        QTest::newRow("floating-point pixel data") << "MR_small_float.dcm" << "floating-point pixel data";
         QTest::newRow("no pixel data") << "rtplan.dcm" << "no pixel data";
         QTest::newRow("truncated") << "MR_truncated.dcm" << "truncated";
         QTest::newRow("60000 x 60000 header") << "MR_small_huge_header.dcm" << "60000x60000";

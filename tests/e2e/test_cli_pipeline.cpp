@@ -536,7 +536,7 @@ private Q_SLOTS:
         QTest::newRow("train without val") << QStringList{"train", d + "/corrupt", "--out", d + "/r2"} << 1 << "no train/ split";
         QTest::newRow("not a run") << QStringList{"evaluate", d + "/empty", test::demoDataset()} << 1 << "not a run folder";
         QTest::newRow("info missing file") << QStringList{"info", d + "/none.dcm"} << 1 << "none.dcm: file not found";
-        QTest::newRow("info unsupported dicom") << QStringList{"info", test::dicomFile("JPEG2000.dcm")} << 1 << "JPEG 2000";
+        QTest::newRow("info unsupported dicom") << QStringList{"info", test::dicomFile("MR_small_float.dcm")} << 1 << "floating-point";
         QTest::newRow("convert to unwritable") << QStringList{"convert", test::dicomFile("CT_small.dcm"), d + "/afile/ct.png"} << 1 << "afile/ct.png";
         QTest::newRow("frame out of range") << QStringList{"info", test::dicomFile("MR_small.dcm"), "--frame", "2"} << 1 << "frame 2 does not exist";
         QTest::newRow("unknown resize") << QStringList{"train", test::demoDataset(), "--resize", "crop", "--out", d + "/r4"} << 1 << "unknown resize 'crop'";

@@ -216,9 +216,13 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
         QCOMPARE(viewer->image()->meta.width, 1024);
 
-        viewer->openImage(test::dicomFile("JPEG2000.dcm"));
+        viewer->openImage(test::dicomFile("MR_small_jp2klossless.dcm"));
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 10000);
+        QCOMPARE(viewer->image()->meta.transferSyntax, std::string("JPEG 2000 (Lossless only)"));
+
+        viewer->openImage(test::dicomFile("MR_small_float.dcm"));
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
-        QVERIFY(failed.first().first().toString().contains("JPEG 2000"));
+        QVERIFY(failed.first().first().toString().contains("floating-point pixel data"));
     }
 
     // Double-clicking a thumbnail opens the Viewer on that image.
