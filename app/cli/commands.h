@@ -71,5 +71,6 @@ Action addExportCommand(CLI::App &app);
 Action addCalibrateCommand(CLI::App &app);
 Action addEnsembleCommand(CLI::App &app);
 Action addDevicesCommand(CLI::App &app);
+Action addPacsCommand(CLI::App &app);
 
 } // namespace cxr::cli

@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     add(cxr::cli::addInfoCommand);
     add(cxr::cli::addDevicesCommand);
     add(cxr::cli::addConvertCommand);
+    add(cxr::cli::addPacsCommand);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

@@ -19,6 +19,7 @@ enum class ErrorCode {
     WriteFailed,      // an output could not be written
     Incompatible,     // a model, checkpoint or file made for something else
     Cancelled,        // the user stopped the work
+    Network,          // a remote DICOM node could not be reached, refused us, or failed
     Internal,         // a third-party library failed in a way we did not foresee
 };
 

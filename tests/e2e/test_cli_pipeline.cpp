@@ -537,6 +537,11 @@ private Q_SLOTS:
         QTest::newRow("not a run") << QStringList{"evaluate", d + "/empty", test::demoDataset()} << 1 << "not a run folder";
         QTest::newRow("info missing file") << QStringList{"info", d + "/none.dcm"} << 1 << "none.dcm: file not found";
         QTest::newRow("info unsupported dicom") << QStringList{"info", test::dicomFile("MR_small_float.dcm")} << 1 << "floating-point";
+        const QStringList nowhere{"--host", "127.0.0.1", "--port", "9", "--called-aet", "NOBODY", "--timeout", "2"};
+        QTest::newRow("pacs unreachable") << (QStringList{"pacs", "echo"} + nowhere) << 1 << "cannot reach PACS NOBODY@127.0.0.1:9";
+        QTest::newRow("pacs bad level") << (QStringList{"pacs", "find", "--level", "frame"} + nowhere) << 1 << "unknown query level 'frame'";
+        QTest::newRow("pacs long ae title") << (QStringList{"pacs", "echo", "--calling-aet", "SEVENTEEN-CHARS-X"} + nowhere) << 1 << "calling AE title must be 1 to 16";
+        QTest::newRow("pacs send nothing") << (QStringList{"pacs", "send", d + "/empty"} + nowhere) << 1 << "no files to send";
         QTest::newRow("convert to unwritable") << QStringList{"convert", test::dicomFile("CT_small.dcm"), d + "/afile/ct.png"} << 1 << "afile/ct.png";
         QTest::newRow("frame out of range") << QStringList{"info", test::dicomFile("MR_small.dcm"), "--frame", "2"} << 1 << "frame 2 does not exist";
         QTest::newRow("unknown resize") << QStringList{"train", test::demoDataset(), "--resize", "crop", "--out", d + "/r4"} << 1 << "unknown resize 'crop'";

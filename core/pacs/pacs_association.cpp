@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include "core/pacs/pacs_association.h"
+
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/diutil.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <cstdio>
+#include <mutex>
+
+namespace cxr::pacs {
+
+const std::vector<std::string> &storageSopClasses()
+{
+    static const std::vector<std::string> classes = {
+        UID_ComputedRadiographyImageStorage,
+        UID_DigitalXRayImageStorageForPresentation,
+        UID_DigitalXRayImageStorageForProcessing,
+        UID_CTImageStorage,
+        UID_MRImageStorage,
+        UID_SecondaryCaptureImageStorage,
+        UID_MultiframeGrayscaleByteSecondaryCaptureImageStorage,
+        UID_MultiframeGrayscaleWordSecondaryCaptureImageStorage,
+        UID_MultiframeTrueColorSecondaryCaptureImageStorage,
+        UID_NuclearMedicineImageStorage,
+        UID_UltrasoundImageStorage,
+        UID_BasicTextSRStorage,
+        UID_EnhancedSRStorage,
+        UID_ComprehensiveSRStorage,
+        UID_KeyObjectSelectionDocumentStorage,
+        UID_GrayscaleSoftcopyPresentationStateStorage,
+        UID_ParametricMapStorage,
+        UID_SegmentationStorage,
+        UID_EncapsulatedPDFStorage,
+        UID_RTPlanStorage,
+        UID_RTStructureSetStorage,
+        UID_RTDoseStorage,
+    };
+    return classes;
+}
+
+OFList<OFString> uncompressedTransferSyntaxes()
+{
+    OFList<OFString> syntaxes;
+    syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
+    syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
+    return syntaxes;
+}
+
+OFList<OFString> storageTransferSyntaxes()
+{
+    OFList<OFString> syntaxes = uncompressedTransferSyntaxes();
+    for (const char *uid :
+         {UID_BigEndianExplicitTransferSyntax, UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+          UID_JPEGProcess1TransferSyntax, UID_JPEGProcess2_4TransferSyntax,
+          UID_JPEGProcess14TransferSyntax, UID_JPEGProcess14SV1TransferSyntax,
+          UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
+          UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
+          UID_RLELosslessTransferSyntax}) {
+        syntaxes.push_back(uid);
+    }
+    return syntaxes;
+}
+
+void configure(DcmSCU &scu, const PacsNode &node)
+{
+    static std::once_flag quiet;
+    std::call_once(quiet, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
+    scu.setAETitle(node.callingAeTitle.c_str());
+    scu.setPeerAETitle(node.calledAeTitle.c_str());
+    scu.setPeerHostName(node.host.c_str());
+    scu.setPeerPort(Uint16(node.port));
+    scu.setConnectionTimeout(node.timeoutSeconds);
+    scu.setACSETimeout(Uint32(node.timeoutSeconds));
+    scu.setDIMSETimeout(Uint32(node.timeoutSeconds));
+    scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+}
+
+Error networkError(const PacsNode &node, const std::string &what, const OFCondition &condition)
+{
+    return {ErrorCode::Network,
+            "PACS " + describe(node) + ": " + what + " failed (" + condition.text() + ")"};
+}
+
+Status negotiate(DcmSCU &scu, const PacsNode &node)
+{
+    if (auto checked = checkNode(node); !checked) {
+        return checked;
+    }
+    if (OFCondition started = scu.initNetwork(); started.bad()) {
+        return networkError(node, "starting the network", started);
+    }
+    const OFCondition negotiated = scu.negotiateAssociation();
+    if (negotiated == DUL_ASSOCIATIONREJECTED) {
+        return makeError(ErrorCode::Network,
+                         "PACS " + describe(node) +
+                             " rejected the association: check the called AE title ('" +
+                             node.calledAeTitle + "') and that it knows the calling AE title ('" +
+                             node.callingAeTitle + "')");
+    }
+    if (negotiated.bad()) {
+        return makeError(ErrorCode::Network, "cannot reach PACS " + describe(node) + " within " +
+                                                 std::to_string(node.timeoutSeconds) + " s (" +
+                                                 negotiated.text() + ")");
+    }
+    return Ok{};
+}
+
+Result<T_ASC_PresentationContextID> acceptedContext(DcmSCU &scu, const PacsNode &node,
+                                                    const char *sopClass, const std::string &what)
+{
+    const T_ASC_PresentationContextID id = scu.findAnyPresentationContextID(sopClass, "");
+    if (id == 0) {
+        return makeError(ErrorCode::Network, "PACS " + describe(node) + " does not offer " + what +
+                                                 " (" + dcmFindNameOfUID(sopClass, sopClass) + ")");
+    }
+    return id;
+}
+
+std::string stringValue(DcmItem &item, const DcmTagKey &tag)
+{
+    OFString value;
+    item.findAndGetOFStringArray(tag, value);
+    return value.c_str();
+}
+
+std::string describeStatus(Uint16 status)
+{
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%04X", unsigned(status));
+    std::string meaning;
+    if (status == STATUS_FIND_Refused_OutOfResources) {
+        meaning = "out of resources";
+    } else if ((status & 0xFF00) == 0xA900) {
+        meaning = "the request does not match the SOP class";
+    } else if ((status & 0xF000) == 0xC000) {
+        meaning = "unable to process";
+    } else if (status == 0xFE00) {
+        meaning = "cancelled";
+    } else if (status == 0xA801) {
+        meaning = "move destination unknown";
+    } else if ((status & 0xF000) == 0xB000) {
+        meaning = "warning: some sub-operations failed";
+    }
+    return std::string("status ") + hex + (meaning.empty() ? "" : ": " + meaning);
+}
+
+} // namespace cxr::pacs

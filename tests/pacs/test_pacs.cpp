@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+// The PACS client against a real PACS (Orthanc, started by the test on loopback ports): echo,
+// find at each level, C-GET into the local store, C-STORE, a rejected association, an
+// unreachable host, a cancelled retrieve that a repeat completes, and a study that also holds
+// a non-image object.
+#include "core/imaging/image_loader.h"
+#include "core/pacs/local_store.h"
+#include "core/pacs/pacs_client.h"
+#include "tests/common/orthanc_server.h"
+#include "tests/common/test_paths.h"
+
+#include <QDirIterator>
+#include <QTest>
+
+#include <opencv2/core.hpp>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcuid.h>
+
+#include <chrono>
+
+using namespace cxr;
+using namespace cxr::pacs;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string attribute(const QString &path, const DcmTagKey &tag)
+{
+    DcmFileFormat file;
+    OFString value;
+    if (file.loadFile(path.toStdString().c_str()).good()) {
+        file.getDataset()->findAndGetOFString(tag, value);
+    }
+    return value.c_str();
+}
+
+// A copy of source with a new SOP Instance UID, in the given study and series (a new series
+// when empty) and, when patientOf is given, that file's patient: made-up instances of real
+// objects, for a study with many images or one that also holds a non-image object.
+bool writeVariant(const QString &source, const QString &target, const std::string &studyUid,
+                  const std::string &seriesUid, const QString &patientOf = {})
+{
+    DcmFileFormat file;
+    if (file.loadFile(source.toStdString().c_str()).bad() || file.loadAllDataIntoMemory().bad()) {
+        return false;
+    }
+    DcmDataset &data = *file.getDataset();
+    char uid[100];
+    data.putAndInsertString(DCM_SOPInstanceUID,
+                            dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
+    data.putAndInsertString(DCM_StudyInstanceUID, studyUid.c_str());
+    data.putAndInsertString(DCM_SeriesInstanceUID,
+                            seriesUid.empty()
+                                ? dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT)
+                                : seriesUid.c_str());
+    if (!patientOf.isEmpty()) {
+        data.putAndInsertString(DCM_PatientID, attribute(patientOf, DCM_PatientID).c_str());
+        data.putAndInsertString(DCM_PatientName, attribute(patientOf, DCM_PatientName).c_str());
+    }
+    file.getMetaInfo()->clear(); // rebuilt from the data set on save
+    return file.saveFile(target.toStdString().c_str(), data.getOriginalXfer()).good();
+}
+
+int countFiles(const QString &folder)
+{
+    int count = 0;
+    for (QDirIterator it(folder, {"*.dcm"}, QDir::Files, QDirIterator::Subdirectories);
+         it.hasNext(); it.next()) {
+        ++count;
+    }
+    return count;
+}
+
+// Cancels once progress reaches a count.
+class CancelAfter : public ProgressObserver {
+public:
+    explicit CancelAfter(std::int64_t count) : m_count(count) {}
+    void progress(std::int64_t done, std::int64_t) override
+    {
+        m_cancelled = m_cancelled || done >= m_count;
+    }
+    bool isCancelled() const override { return m_cancelled; }
+
+private:
+    std::int64_t m_count;
+    bool m_cancelled = false;
+};
+
+} // namespace
+
+class TestPacs : public QObject {
+    Q_OBJECT
+
+private:
+    test::OrthancServer m_orthanc;
+    QTemporaryDir m_scratch;
+    std::string m_chestStudy, m_chestSeries, m_chestInstance, m_chestPatient;
+    std::string m_manyStudy;
+    static constexpr int kManyImages = 12;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (test::OrthancServer::executable().isEmpty()) {
+            QSKIP("Orthanc is not installed (Debian package orthanc)");
+        }
+        const QString started = m_orthanc.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const QString chest = test::dicomFile("chest_cr_mono2.dcm");
+        m_chestStudy = attribute(chest, DCM_StudyInstanceUID);
+        m_chestSeries = attribute(chest, DCM_SeriesInstanceUID);
+        m_chestInstance = attribute(chest, DCM_SOPInstanceUID);
+        m_chestPatient = attribute(chest, DCM_PatientID);
+        QVERIFY(!m_chestStudy.empty() && !m_chestPatient.empty());
+
+        // The archive: real files, the chest study with an RT plan added (a non-image object),
+        // and a study of kManyImages instances of MR_small.
+        std::vector<fs::path> files;
+        for (const char *name :
+             {"chest_cr_mono2.dcm", "CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm"}) {
+            files.push_back(test::dicomFile(name).toStdString());
+        }
+        const QString plan = m_scratch.filePath("plan.dcm");
+        QVERIFY(writeVariant(test::dicomFile("rtplan.dcm"), plan, m_chestStudy, "", chest));
+        files.push_back(plan.toStdString());
+        char uid[100];
+        m_manyStudy = dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT);
+        const std::string manySeries = dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT);
+        for (int i = 0; i < kManyImages; ++i) {
+            const QString copy = m_scratch.filePath(QString("many-%1.dcm").arg(i));
+            QVERIFY(writeVariant(test::dicomFile("MR_small.dcm"), copy, m_manyStudy, manySeries));
+            files.push_back(copy.toStdString());
+        }
+        auto sent = send(m_orthanc.node(), files);
+        QVERIFY2(sent.ok(), sent.ok() ? "" : sent.error().message.c_str());
+        QCOMPARE(sent->sent, int(files.size()));
+    }
+
+    void cleanupTestCase() { m_orthanc.stop(); }
+
+    void echoAnswers() { QVERIFY(echo(m_orthanc.node()).ok()); }
+
+    void wrongCalledAeTitleIsRejected()
+    {
+        PacsNode node = m_orthanc.node();
+        node.calledAeTitle = "NOT-ORTHANC";
+        auto answered = echo(node);
+        QVERIFY(!answered.ok());
+        QCOMPARE(answered.error().code, ErrorCode::Network);
+        QVERIFY2(
+            QString::fromStdString(answered.error().message).contains("rejected the association"),
+            answered.error().message.c_str());
+    }
+
+    void unreachableHostFailsWithinTheTimeout()
+    {
+        PacsNode node = m_orthanc.node();
+        node.port = test::freeLoopbackPort(); // nobody listens there
+        node.timeoutSeconds = 3;
+        const auto start = std::chrono::steady_clock::now();
+        auto answered = echo(node);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        QVERIFY(!answered.ok());
+        QVERIFY2(QString::fromStdString(answered.error().message).contains("cannot reach PACS"),
+                 answered.error().message.c_str());
+        QVERIFY2(seconds < node.timeoutSeconds + 2, qPrintable(QString::number(seconds)));
+    }
+
+    void invalidSettingsAreRefusedBeforeConnecting()
+    {
+        PacsNode node = m_orthanc.node();
+        node.callingAeTitle = "THIS-TITLE-IS-TOO-LONG";
+        auto answered = echo(node);
+        QVERIFY(!answered.ok());
+        QCOMPARE(answered.error().code, ErrorCode::InvalidArgument);
+        QVERIFY(QString::fromStdString(answered.error().message).contains("calling AE title"));
+    }
+
+    void findsAtEachLevel()
+    {
+        QueryFilter byPatient;
+        byPatient.patientId = m_chestPatient;
+        auto patients = find(m_orthanc.node(), QueryLevel::Patient, byPatient);
+        QVERIFY2(patients.ok(), patients.ok() ? "" : patients.error().message.c_str());
+        QCOMPARE(patients->matches.size(), std::size_t(1));
+        QCOMPARE(patients->matches[0].patientId, m_chestPatient);
+
+        auto studies = find(m_orthanc.node(), QueryLevel::Study, byPatient);
+        QVERIFY(studies.ok());
+        QCOMPARE(studies->matches.size(), std::size_t(1));
+        QCOMPARE(studies->matches[0].studyInstanceUid, m_chestStudy);
+        QCOMPARE(studies->matches[0].relatedInstances, 2); // the radiograph and the RT plan
+
+        QueryFilter byModality;
+        byModality.modality = "CT";
+        auto ct = find(m_orthanc.node(), QueryLevel::Study, byModality);
+        QVERIFY(ct.ok());
+        QCOMPARE(ct->matches.size(), std::size_t(1));
+        QCOMPARE(ct->matches[0].studyInstanceUid,
+                 attribute(test::dicomFile("CT_small.dcm"), DCM_StudyInstanceUID));
+
+        QueryFilter byDate;
+        byDate.studyDateFrom = "19000101";
+        byDate.studyDateTo = "19000102";
+        auto none = find(m_orthanc.node(), QueryLevel::Study, byDate);
+        QVERIFY(none.ok());
+        QCOMPARE(none->matches.size(), std::size_t(0));
+
+        QueryFilter inStudy;
+        inStudy.studyInstanceUid = m_chestStudy;
+        auto series = find(m_orthanc.node(), QueryLevel::Series, inStudy);
+        QVERIFY(series.ok());
+        QCOMPARE(series->matches.size(), std::size_t(2));
+
+        inStudy.seriesInstanceUid = m_chestSeries;
+        auto images = find(m_orthanc.node(), QueryLevel::Image, inStudy);
+        QVERIFY(images.ok());
+        QCOMPARE(images->matches.size(), std::size_t(1));
+        QCOMPARE(images->matches[0].sopInstanceUid, m_chestInstance);
+    }
+
+    void seriesQueryWithoutItsStudyIsRefused()
+    {
+        auto series = find(m_orthanc.node(), QueryLevel::Series, {});
+        QVERIFY(!series.ok());
+        QCOMPARE(series.error().code, ErrorCode::InvalidArgument);
+    }
+
+    void findStopsAtItsLimit()
+    {
+        QueryOptions options;
+        options.maxMatches = 2;
+        int seen = 0;
+        options.onMatch = [&seen](const QueryMatch &) { ++seen; };
+        auto studies = find(m_orthanc.node(), QueryLevel::Study, {}, options);
+        QVERIFY2(studies.ok(), studies.ok() ? "" : studies.error().message.c_str());
+        QCOMPARE(studies->matches.size(), std::size_t(2));
+        QVERIFY(studies->truncated);
+        QCOMPARE(seen, 2);
+        QVERIFY(echo(m_orthanc.node()).ok()); // the PACS is still well after the C-CANCEL
+    }
+
+    void getsAStudyWithANonImageObject()
+    {
+        const QString store = m_scratch.filePath("store-chest");
+        auto got = get(m_orthanc.node(), {m_chestStudy, "", ""}, store.toStdString());
+        QVERIFY2(got.ok(), got.ok() ? "" : got.error().message.c_str());
+        QCOMPARE(got->files.size(), std::size_t(2));
+        QCOMPARE(got->failed, 0);
+        auto path = instancePath(store.toStdString(), m_chestStudy, m_chestSeries, m_chestInstance);
+        QVERIFY(path.ok() && fs::exists(*path));
+        // The retrieved radiograph shows exactly as the original does.
+        auto original = imaging::loadImage(test::dicomFile("chest_cr_mono2.dcm").toStdString());
+        auto retrieved = imaging::loadImage(*path);
+        QVERIFY2(retrieved.ok(), retrieved.ok() ? "" : retrieved.error().message.c_str());
+        QCOMPARE(cv::norm(original->display, retrieved->display, cv::NORM_INF), 0.0);
+        QCOMPARE(countFiles(store), 2);
+    }
+
+    void getsOneSeriesAndOneInstance()
+    {
+        const QString store = m_scratch.filePath("store-series");
+        auto series = get(m_orthanc.node(), {m_chestStudy, m_chestSeries, ""}, store.toStdString());
+        QVERIFY2(series.ok(), series.ok() ? "" : series.error().message.c_str());
+        QCOMPARE(series->files.size(), std::size_t(1));
+        const QString single = m_scratch.filePath("store-instance");
+        auto instance = get(m_orthanc.node(), {m_chestStudy, m_chestSeries, m_chestInstance},
+                            single.toStdString());
+        QVERIFY(instance.ok());
+        QCOMPARE(instance->files.size(), std::size_t(1));
+    }
+
+    void cancelledGetKeepsWhatArrivedAndARepeatCompletes()
+    {
+        const QString store = m_scratch.filePath("store-many");
+        CancelAfter cancelAfterThree(3);
+        auto cancelled =
+            get(m_orthanc.node(), {m_manyStudy, "", ""}, store.toStdString(), &cancelAfterThree);
+        QVERIFY(!cancelled.ok());
+        QCOMPARE(cancelled.error().code, ErrorCode::Cancelled);
+        const int kept = countFiles(store);
+        QVERIFY2(kept >= 3 && kept < kManyImages, qPrintable(QString::number(kept)));
+        QDirIterator partials(store, {"*.partial"}, QDir::Files, QDirIterator::Subdirectories);
+        QVERIFY(!partials.hasNext());
+
+        auto repeat = get(m_orthanc.node(), {m_manyStudy, "", ""}, store.toStdString());
+        QVERIFY2(repeat.ok(), repeat.ok() ? "" : repeat.error().message.c_str());
+        QCOMPARE(int(repeat->files.size()), kManyImages - kept);
+        QCOMPARE(countFiles(store), kManyImages);
+    }
+
+    void storePathsRefuseWhatIsNotAUid()
+    {
+        QVERIFY(!instancePath("/store", "../../etc", "1.2", "1.3").ok());
+        QVERIFY(!instancePath("/store", "1.2", "", "1.3").ok());
+        QVERIFY(!instancePath("/store", "1.2", "1.2", "1.3/../../x").ok());
+        QVERIFY(instancePath("/store", "1.2.3", "1.2.4", "1.2.5").ok());
+    }
+
+    void sendRefusesAFileThatIsNotDicom()
+    {
+        const QString text = m_scratch.filePath("notes.txt");
+        QFile file(text);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("not DICOM");
+        file.close();
+        auto sent = send(m_orthanc.node(), {text.toStdString()});
+        QVERIFY(!sent.ok());
+        QVERIFY(QString::fromStdString(sent.error().message).contains("notes.txt"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPacs)
+#include "test_pacs.moc"
