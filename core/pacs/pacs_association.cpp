@@ -74,6 +74,7 @@ void configure(DcmSCU &scu, const PacsNode &node)
     scu.setACSETimeout(Uint32(node.timeoutSeconds));
     scu.setDIMSETimeout(Uint32(node.timeoutSeconds));
     scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+    scu.setMaxReceivePDULength(ASC_MAXIMUMPDUSIZE); // fewer, larger reads for whole studies
 }
 
 Error networkError(const PacsNode &node, const std::string &what, const OFCondition &condition)
