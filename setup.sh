@@ -32,7 +32,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libgl-dev
     libqcustomplot-dev libqcustomplot2.1-qt6
     libtorch-dev libopencv-dev libdcmtk-dev libjpeg-dev libpng-dev libopenjp2-7-dev
-    dcmtk libopenjp2-tools orthanc
+    dcmtk libopenjp2-tools orthanc dicom3tools
     nlohmann-json3-dev libcli11-dev
     dpkg-dev patchelf desktop-file-utils appstream debootstrap
     clang libclang-rt-14-dev clang-format clang-tidy strace

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // C-GET: the PACS answers the request with one C-STORE per instance on the same association;
 // DcmSCU hands each to handleSTORERequest, which writes it into the local store atomically.
+#include "core/pacs/dicom_write.h"
 #include "core/pacs/local_store.h"
 #include "core/pacs/pacs_association.h"
 #include "core/pacs/pacs_client.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
 #include <algorithm>
@@ -19,27 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Writes through NAME.partial and a rename: an interrupted retrieve never leaves a half file
-// under an instance's name, and a repeat sees which instances arrived whole.
+// Through NAME.partial and a rename: an interrupted retrieve never leaves a half file under an
+// instance's name, and a repeat sees which instances arrived whole.
 Status writeInstance(DcmDataset *received, const fs::path &target)
 {
     const E_TransferSyntax syntax = received->getOriginalXfer();
     DcmFileFormat file(received, OFFalse); // takes ownership
-    std::error_code error;
-    fs::create_directories(target.parent_path(), error);
-    const fs::path partial = target.string() + ".partial";
-    const OFCondition saved = file.saveFile(partial.string().c_str(), syntax);
-    if (saved.bad()) {
-        fs::remove(partial, error);
-        return makeError(ErrorCode::WriteFailed,
-                         partial.string() + ": cannot write (" + saved.text() + ")");
-    }
-    fs::rename(partial, target, error);
-    if (error) {
-        fs::remove(partial, error);
-        return makeError(ErrorCode::WriteFailed, target.string() + ": cannot rename into place");
-    }
-    return Ok{};
+    return saveDicomAtomically(file, target, syntax);
 }
 
 class GetScu : public DcmSCU {

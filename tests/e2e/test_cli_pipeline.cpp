@@ -292,6 +292,21 @@ private Q_SLOTS:
         const Outcome otherLayer = runCli({"explain", run, "--dataset", test::demoDataset(), "--out-dir", batch,
                                            "--layer", "block2", "--device", "cpu"});
         QVERIFY(otherLayer.exitCode == 1 && otherLayer.err.contains("other settings"));
+
+        // The result as DICOM in the source's study: a structured report and the overlay as a
+        // secondary capture; a JPEG has no study to put them in.
+        const QString report = m_dir.filePath("result-sr.dcm");
+        const QString capture = m_dir.filePath("result-sc.dcm");
+        const Outcome dicomResults = runCli({"predict", run, test::dicomFile("chest_cr_mono2.dcm"),
+                                             "--dicom-sr", report, "--dicom-sc", capture, "--device", "cpu"});
+        QVERIFY2(dicomResults.exitCode == 0, qPrintable(dicomResults.err));
+        QVERIFY(QFile::exists(report) && QFile::exists(capture));
+        const Outcome captureInfo = runCli({"info", capture, "--json"});
+        QVERIFY2(captureInfo.out.contains("\"channels\": 3"), qPrintable(captureInfo.out));
+        const Outcome fromJpeg = runCli({"predict", run, firstDemoImage(), "--dicom-sr",
+                                         m_dir.filePath("jpeg-sr.dcm"), "--device", "cpu"});
+        QVERIFY2(fromJpeg.exitCode == 1 && fromJpeg.err.contains("need a DICOM source"), qPrintable(fromJpeg.err));
+        QVERIFY(!QFile::exists(m_dir.filePath("jpeg-sr.dcm")));
     }
 
     // A letterboxed model explains a non-square DICOM: the overlay keeps the image's size.
