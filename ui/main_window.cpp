@@ -6,8 +6,10 @@
 #include "ui/augment/augmentation_controls.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/evaluation/evaluate_page.h"
+#include "ui/pacs/pacs_page.h"
 #include "ui/training/run_history.h"
 #include "ui/training/train_page.h"
+#include "ui/viewer/batch_explain_dialog.h"
 #include "ui/viewer/explain_panel.h"
 #include "ui/viewer/viewer_page.h"
 
@@ -26,10 +28,11 @@ namespace cxr::ui {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_pageList(new QListWidget), m_pages(new QStackedWidget),
-      m_datasetPage(new DatasetPage), m_augmentPage(new AugmentPage),
-      m_trainPage(new TrainPage), m_evaluatePage(new EvaluatePage), m_viewerPage(new ViewerPage),
+      m_datasetPage(new DatasetPage), m_augmentPage(new AugmentPage), m_trainPage(new TrainPage),
+      m_evaluatePage(new EvaluatePage), m_viewerPage(new ViewerPage), m_pacsPage(new PacsPage),
       m_confirmClose([this](const QString &question) {
-          return QMessageBox::question(this, tr("Training is running"), question) == QMessageBox::Yes;
+          return QMessageBox::question(this, tr("Training is running"), question) ==
+                 QMessageBox::Yes;
       })
 {
     setWindowTitle(tr("CXR Studio"));
@@ -40,9 +43,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_pages->addWidget(m_trainPage);
     m_pages->addWidget(m_evaluatePage);
     m_pages->addWidget(m_viewerPage);
+    m_pages->addWidget(m_pacsPage);
 
-    const QStringList names = {tr("Dataset"), tr("Augment"), tr("Train"), tr("Evaluate"),
-                               tr("Viewer")};
+    const QStringList names = {tr("Dataset"),  tr("Augment"), tr("Train"),
+                               tr("Evaluate"), tr("Viewer"),  tr("PACS")};
     m_pageList->addItems(names);
     m_pageList->setFixedWidth(140);
     m_pageList->setCurrentRow(0);
@@ -61,21 +65,24 @@ MainWindow::MainWindow(QWidget *parent)
         m_trainPage->setDataset(root);
         m_evaluatePage->setDataset(root);
     });
-    connect(m_trainPage->history(), &RunHistory::evaluateRequested, this, [this](const ml::RunInfo &run) {
-        m_evaluatePage->setRun(QString::fromStdString(run.folder.string()));
-        m_evaluatePage->setDataset(QString::fromStdString(run.settings.datasetPath));
-        showPage(EvaluatePageIndex);
-    });
-    connect(m_evaluatePage, &EvaluatePage::openInViewer, this, [this](const QString &run, const QString &image) {
-        m_viewerPage->explainPanel()->setModel(run);
-        openImageInViewer(image);
-    });
-    connect(m_trainPage->history(), &RunHistory::viewRequested, this, [this](const ml::RunInfo &run) {
-        m_viewerPage->explainPanel()->setModel(QString::fromStdString(run.folder.string()));
-        showPage(ViewerPageIndex);
-    });
-    // The Viewer and the Evaluate page's comparison list the runs of the Train page's runs folder, read again when it is shown
-    // (runs finish while it is hidden).
+    connect(m_trainPage->history(), &RunHistory::evaluateRequested, this,
+            [this](const ml::RunInfo &run) {
+                m_evaluatePage->setRun(QString::fromStdString(run.folder.string()));
+                m_evaluatePage->setDataset(QString::fromStdString(run.settings.datasetPath));
+                showPage(EvaluatePageIndex);
+            });
+    connect(m_evaluatePage, &EvaluatePage::openInViewer, this,
+            [this](const QString &run, const QString &image) {
+                m_viewerPage->explainPanel()->setModel(run);
+                openImageInViewer(image);
+            });
+    connect(m_trainPage->history(), &RunHistory::viewRequested, this,
+            [this](const ml::RunInfo &run) {
+                m_viewerPage->explainPanel()->setModel(QString::fromStdString(run.folder.string()));
+                showPage(ViewerPageIndex);
+            });
+    // The Viewer and the Evaluate page's comparison list the runs of the Train page's runs folder,
+    // read again when it is shown (runs finish while it is hidden).
     connect(m_pages, &QStackedWidget::currentChanged, this, [this](int index) {
         if (index == ViewerPageIndex) {
             m_viewerPage->setRunsFolder(m_trainPage->history()->runsFolder());
@@ -90,6 +97,16 @@ MainWindow::MainWindow(QWidget *parent)
         }
         showPage(AugmentPageIndex);
     });
+    connect(m_pacsPage, &PacsPage::openImageRequested, this, &MainWindow::openImageInViewer);
+    // A retrieved study or series goes to the Viewer's batch, with the Viewer's model and map.
+    connect(m_pacsPage, &PacsPage::predictFolderRequested, this,
+            [this](const QString &folder, const QString &results) {
+                showPage(ViewerPageIndex);
+                BatchExplainDialog *batch = m_viewerPage->openBatchDialog();
+                batch->setFolderInput(folder);
+                batch->setOutputFolder(results);
+                batch->start();
+            });
     createMenus();
     statusBar()->showMessage(tr("CXR Studio %1").arg(QString::fromLatin1(kVersionString)));
 }

@@ -13,15 +13,23 @@ namespace cxr::ui {
 class AugmentPage;
 class DatasetPage;
 class EvaluatePage;
+class PacsPage;
 class TrainPage;
 class ViewerPage;
 
 // The workstation's frame: a page list on the left (Dataset, Augment, Train, Evaluate,
-// Viewer) and the chosen page on the right.
+// Viewer, PACS) and the chosen page on the right.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum Page { DatasetPageIndex, AugmentPageIndex, TrainPageIndex, EvaluatePageIndex, ViewerPageIndex };
+    enum Page {
+        DatasetPageIndex,
+        AugmentPageIndex,
+        TrainPageIndex,
+        EvaluatePageIndex,
+        ViewerPageIndex,
+        PacsPageIndex
+    };
 
     explicit MainWindow(QWidget *parent = nullptr);
 
@@ -36,6 +44,7 @@ public:
     ViewerPage *viewerPage() const { return m_viewerPage; }
     TrainPage *trainPage() const { return m_trainPage; }
     EvaluatePage *evaluatePage() const { return m_evaluatePage; }
+    PacsPage *pacsPage() const { return m_pacsPage; }
     // Asks whether to stop a running training and quit (a message box by default; tests
     // answer without one).
     void setCloseConfirmation(std::function<bool(const QString &question)> confirm)
@@ -57,6 +66,7 @@ private:
     TrainPage *m_trainPage;
     EvaluatePage *m_evaluatePage;
     ViewerPage *m_viewerPage;
+    PacsPage *m_pacsPage;
     std::function<bool(const QString &)> m_confirmClose;
 };
 

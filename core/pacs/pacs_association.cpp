@@ -5,39 +5,42 @@
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <mutex>
 
 namespace cxr::pacs {
 
-const std::vector<std::string> &storageSopClasses()
-{
-    static const std::vector<std::string> classes = {
-        UID_ComputedRadiographyImageStorage,
-        UID_DigitalXRayImageStorageForPresentation,
-        UID_DigitalXRayImageStorageForProcessing,
-        UID_CTImageStorage,
-        UID_MRImageStorage,
-        UID_SecondaryCaptureImageStorage,
-        UID_MultiframeGrayscaleByteSecondaryCaptureImageStorage,
-        UID_MultiframeGrayscaleWordSecondaryCaptureImageStorage,
-        UID_MultiframeTrueColorSecondaryCaptureImageStorage,
-        UID_NuclearMedicineImageStorage,
-        UID_UltrasoundImageStorage,
-        UID_BasicTextSRStorage,
-        UID_EnhancedSRStorage,
-        UID_ComprehensiveSRStorage,
-        UID_KeyObjectSelectionDocumentStorage,
-        UID_GrayscaleSoftcopyPresentationStateStorage,
-        UID_ParametricMapStorage,
-        UID_SegmentationStorage,
-        UID_EncapsulatedPDFStorage,
-        UID_RTPlanStorage,
-        UID_RTStructureSetStorage,
-        UID_RTDoseStorage,
-    };
-    return classes;
-}
+namespace {
+
+// Image storage classes: offered with each compressed syntax as well (addStorageContexts).
+const char *const kImageSopClasses[] = {UID_ComputedRadiographyImageStorage,
+                                        UID_DigitalXRayImageStorageForPresentation,
+                                        UID_DigitalXRayImageStorageForProcessing,
+                                        UID_CTImageStorage,
+                                        UID_MRImageStorage,
+                                        UID_SecondaryCaptureImageStorage,
+                                        UID_MultiframeGrayscaleByteSecondaryCaptureImageStorage,
+                                        UID_MultiframeGrayscaleWordSecondaryCaptureImageStorage,
+                                        UID_MultiframeTrueColorSecondaryCaptureImageStorage,
+                                        UID_NuclearMedicineImageStorage,
+                                        UID_UltrasoundImageStorage};
+
+// Other objects a study may hold: reports, presentation states, maps, plans.
+const char *const kOtherSopClasses[] = {UID_BasicTextSRStorage,
+                                        UID_EnhancedSRStorage,
+                                        UID_ComprehensiveSRStorage,
+                                        UID_KeyObjectSelectionDocumentStorage,
+                                        UID_GrayscaleSoftcopyPresentationStateStorage,
+                                        UID_ParametricMapStorage,
+                                        UID_SegmentationStorage,
+                                        UID_EncapsulatedPDFStorage,
+                                        UID_RTPlanStorage,
+                                        UID_RTStructureSetStorage,
+                                        UID_RTDoseStorage};
+
+} // namespace
 
 OFList<OFString> uncompressedTransferSyntaxes()
 {
@@ -47,19 +50,27 @@ OFList<OFString> uncompressedTransferSyntaxes()
     return syntaxes;
 }
 
-OFList<OFString> storageTransferSyntaxes()
+void addStorageContexts(DcmSCU &scu, T_ASC_SC_ROLE role)
 {
-    OFList<OFString> syntaxes = uncompressedTransferSyntaxes();
-    for (const char *uid :
-         {UID_BigEndianExplicitTransferSyntax, UID_DeflatedExplicitVRLittleEndianTransferSyntax,
-          UID_JPEGProcess1TransferSyntax, UID_JPEGProcess2_4TransferSyntax,
-          UID_JPEGProcess14TransferSyntax, UID_JPEGProcess14SV1TransferSyntax,
-          UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
-          UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
-          UID_RLELosslessTransferSyntax}) {
-        syntaxes.push_back(uid);
+    static const char *const compressed[] = {
+        UID_JPEGProcess1TransferSyntax,         UID_JPEGProcess2_4TransferSyntax,
+        UID_JPEGProcess14SV1TransferSyntax,     UID_JPEGProcess14TransferSyntax,
+        UID_JPEGLSLosslessTransferSyntax,       UID_JPEGLSLossyTransferSyntax,
+        UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
+        UID_RLELosslessTransferSyntax};
+    OFList<OFString> uncompressed = uncompressedTransferSyntaxes();
+    uncompressed.push_back(UID_DeflatedExplicitVRLittleEndianTransferSyntax);
+    for (const char *sopClass : kOtherSopClasses) {
+        scu.addPresentationContext(sopClass, uncompressed, role);
     }
-    return syntaxes;
+    for (const char *sopClass : kImageSopClasses) { // 11 x (1 + 9) + 11 = 121 of 128 contexts
+        scu.addPresentationContext(sopClass, uncompressed, role);
+        for (const char *syntax : compressed) {
+            OFList<OFString> one;
+            one.push_back(syntax);
+            scu.addPresentationContext(sopClass, one, role);
+        }
+    }
 }
 
 void configure(DcmSCU &scu, const PacsNode &node)

@@ -14,12 +14,12 @@
 
 namespace cxr::pacs {
 
-// The storage SOP classes CXR Studio asks for or sends (radiographs, CT and MR, secondary
-// captures, structured reports, parametric maps and other objects a study may hold).
-const std::vector<std::string> &storageSopClasses();
-
-// Transfer syntaxes for storage: uncompressed first, then every compressed one the loader decodes.
-OFList<OFString> storageTransferSyntaxes();
+// Presentation contexts to receive the storage SOP classes in (C-GET: role SCP). An image class
+// gets one context for the uncompressed syntaxes and one for each compressed syntax the loader
+// decodes, because the sender picks a context by the file's own syntax: offered only
+// uncompressed, a PACS must transcode, and one that cannot (JPEG 2000, for many) fails the
+// instance.
+void addStorageContexts(DcmSCU &scu, T_ASC_SC_ROLE role);
 // Explicit and implicit little endian, for queries and echo.
 OFList<OFString> uncompressedTransferSyntaxes();
 

@@ -139,9 +139,7 @@ Result<RetrieveReport> get(const PacsNode &node, const RetrieveRequest &request,
     scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel,
                                uncompressedTransferSyntaxes());
     // C-GET sends the instances back on this association: we take the storage SCP role.
-    for (const std::string &sopClass : storageSopClasses()) {
-        scu.addPresentationContext(sopClass.c_str(), storageTransferSyntaxes(), ASC_SC_ROLE_SCP);
-    }
+    addStorageContexts(scu, ASC_SC_ROLE_SCP);
     if (auto negotiated = negotiate(scu, node); !negotiated) {
         return negotiated.error();
     }
@@ -167,6 +165,13 @@ Result<RetrieveReport> get(const PacsNode &node, const RetrieveRequest &request,
         return networkError(node, "C-GET", got);
     }
     scu.releaseAssociation();
+    if (scu.report.failed > 0 && scu.report.files.empty()) {
+        return makeError(ErrorCode::Network,
+                         "PACS " + describe(node) + " could not send " +
+                             std::to_string(scu.report.failed) +
+                             (scu.report.failed == 1 ? " instance" : " instances") +
+                             " (it may be unable to convert their transfer syntax)");
+    }
     if (scu.finalStatus != STATUS_Success && scu.report.files.empty() && scu.report.failed == 0) {
         return makeError(ErrorCode::Network, "PACS " + describe(node) +
                                                  " answered the retrieve with " +

@@ -100,6 +100,7 @@ private:
     QTemporaryDir m_scratch;
     std::string m_chestStudy, m_chestSeries, m_chestInstance, m_chestPatient;
     std::string m_manyStudy;
+    std::string m_jpeg2000Study;
     static constexpr int kManyImages = 12;
 
 private Q_SLOTS:
@@ -135,6 +136,12 @@ private Q_SLOTS:
             QVERIFY(writeVariant(test::dicomFile("MR_small.dcm"), copy, m_manyStudy, manySeries));
             files.push_back(copy.toStdString());
         }
+        // A JPEG 2000 study: the PACS must be able to send it as it is stored.
+        m_jpeg2000Study = dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT);
+        const QString jpeg2000 = m_scratch.filePath("jpeg2000.dcm");
+        QVERIFY(writeVariant(test::dicomFile("MR_small_jp2klossless.dcm"), jpeg2000,
+                             m_jpeg2000Study, ""));
+        files.push_back(jpeg2000.toStdString());
         auto sent = send(m_orthanc.node(), files);
         QVERIFY2(sent.ok(), sent.ok() ? "" : sent.error().message.c_str());
         QCOMPARE(sent->sent, int(files.size()));
@@ -292,6 +299,19 @@ private Q_SLOTS:
         QVERIFY2(repeat.ok(), repeat.ok() ? "" : repeat.error().message.c_str());
         QCOMPARE(int(repeat->files.size()), kManyImages - kept);
         QCOMPARE(countFiles(store), kManyImages);
+    }
+
+    // Offered only uncompressed syntaxes, a PACS that cannot transcode JPEG 2000 fails the
+    // instance; each compressed syntax has a presentation context of its own.
+    void getsJpeg2000AsStored()
+    {
+        const QString store = m_scratch.filePath("store-jpeg2000");
+        auto got = get(m_orthanc.node(), {m_jpeg2000Study, "", ""}, store.toStdString());
+        QVERIFY2(got.ok(), got.ok() ? "" : got.error().message.c_str());
+        QCOMPARE(got->files.size(), std::size_t(1));
+        auto image = imaging::loadImage(got->files.front());
+        QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
+        QCOMPARE(image->meta.transferSyntax, std::string("JPEG 2000 (Lossless only)"));
     }
 
     void storePathsRefuseWhatIsNotAUid()

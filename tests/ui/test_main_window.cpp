@@ -69,7 +69,7 @@ private Q_SLOTS:
         QVERIFY(window.augmentPage()->imagePath().contains("PNEUMONIA"));
     }
 
-    void hasTheFivePages()
+    void hasTheSixPages()
     {
         MainWindow window;
         window.show();
@@ -79,7 +79,7 @@ private Q_SLOTS:
         for (int i = 0; i < pages->count(); ++i) {
             names << pages->item(i)->text();
         }
-        QCOMPARE(names, (QStringList{"Dataset", "Augment", "Train", "Evaluate", "Viewer"}));
+        QCOMPARE(names, (QStringList{"Dataset", "Augment", "Train", "Evaluate", "Viewer", "PACS"}));
         window.showPage(MainWindow::EvaluatePageIndex);
         QCOMPARE(window.currentPage(), MainWindow::EvaluatePageIndex);
     }

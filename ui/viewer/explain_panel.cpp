@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ui/viewer/explain_panel.h"
 
+#include "core/imaging/file_sniffer.h"
 #include "core/imaging/model_input.h"
 #include "core/ml/run_folder.h"
 #include "core/pipeline/input_spec.h"
@@ -52,12 +53,14 @@ cv::Mat modelInputPicture(const std::vector<std::uint8_t> &levels, int channels,
 
 ExplainPanel::ExplainPanel(QWidget *parent)
     : QWidget(parent), m_model(new QComboBox), m_chooseModel(new QPushButton(tr("Choose…"))),
-      m_tta(new QCheckBox(tr("Test-time augmentation"))),
-      m_modelInfo(new QLabel), m_oodBanner(new QLabel), m_predictionLabel(new QLabel), m_status(new QLabel),
+      m_tta(new QCheckBox(tr("Test-time augmentation"))), m_modelInfo(new QLabel),
+      m_oodBanner(new QLabel), m_predictionLabel(new QLabel), m_status(new QLabel),
       m_method(new QComboBox), m_target(new QComboBox), m_layer(new QComboBox),
-      m_overlay(new OverlayControls), m_faithfulnessButton(new QPushButton(tr("Measure faithfulness"))),
+      m_overlay(new OverlayControls),
+      m_faithfulnessButton(new QPushButton(tr("Measure faithfulness"))),
       m_faithfulnessLabel(new QLabel), m_review(new ReviewBox),
-      m_batch(new QPushButton(tr("Batch: predict and explain a folder…")))
+      m_batch(new QPushButton(tr("Batch: predict and explain a folder…"))),
+      m_sendToPacs(new QPushButton(tr("Send result to PACS…"))), m_sendStatus(new QLabel)
 {
     m_model->setPlaceholderText(tr("No model chosen"));
     // Run names are long: the list shrinks with the panel rather than widening it.
@@ -74,7 +77,8 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     m_oodBanner->setWordWrap(true);
     m_oodBanner->setFont(big);
     m_oodBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_oodBanner->setStyleSheet(QStringLiteral("QLabel { background: #b34700; color: white; padding: 6px; }"));
+    m_oodBanner->setStyleSheet(
+        QStringLiteral("QLabel { background: #b34700; color: white; padding: 6px; }"));
     m_oodBanner->hide();
     m_status->setWordWrap(true);
     m_tta->setToolTip(tr("Average the prediction over the image, its mirror image and a 90% crop "
@@ -84,8 +88,9 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     m_method->setToolTip(tr("Eigen-CAM needs no gradient: it shows the layer's dominant activation "
                             "pattern, the same whatever the class"));
     m_target->addItem(tr("Predicted class"), -1);
-    m_target->setToolTip(tr("The class the map explains. For a binary model the negative class is "
-                            "explained by the negative logit: evidence against the positive class."));
+    m_target->setToolTip(
+        tr("The class the map explains. For a binary model the negative class is "
+           "explained by the negative logit: evidence against the positive class."));
     m_layer->setToolTip(tr("The layer whose activations are weighted; the last block is the "
                            "coarsest and most class-specific"));
     m_faithfulnessLabel->setWordWrap(true);
@@ -119,11 +124,16 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     layout->addWidget(mapBox);
     layout->addWidget(m_review);
     layout->addWidget(m_batch);
+    layout->addWidget(m_sendToPacs);
+    layout->addWidget(m_sendStatus);
+    m_sendStatus->setWordWrap(true);
+    m_sendToPacs->setEnabled(false);
+    m_sendToPacs->setToolTip(tr("Store the prediction of this DICOM image, as a structured report "
+                                "and the overlay, in its study on a PACS (research use only)"));
 
     connect(&m_worker, &ExplainWorker::finished, this, &ExplainPanel::onOutcome);
-    connect(m_model, &QComboBox::activated, this, [this](int index) {
-        setModel(m_model->itemData(index).toString());
-    });
+    connect(m_model, &QComboBox::activated, this,
+            [this](int index) { setModel(m_model->itemData(index).toString()); });
     connect(m_chooseModel, &QPushButton::clicked, this, &ExplainPanel::chooseModelFolder);
     connect(m_tta, &QCheckBox::toggled, this, [this] { request(); });
     connect(m_method, &QComboBox::activated, this, [this] { request(); });
@@ -132,6 +142,7 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     connect(m_faithfulnessButton, &QPushButton::clicked, this, &ExplainPanel::measureFaithfulness);
     connect(m_overlay, &OverlayControls::changed, this, &ExplainPanel::displayChanged);
     connect(m_batch, &QPushButton::clicked, this, &ExplainPanel::batchRequested);
+    connect(m_sendToPacs, &QPushButton::clicked, this, &ExplainPanel::sendToPacsRequested);
     connect(m_review, &ReviewBox::cardChanged, this, [this] { request(); }); // reload the card
 
     const QString remembered = QSettings().value(kModelKey).toString();
@@ -243,9 +254,15 @@ void ExplainPanel::measureFaithfulness()
     request(true);
 }
 
-void ExplainPanel::setTestTimeAugmentation(bool on) { m_tta->setChecked(on); }
+void ExplainPanel::setTestTimeAugmentation(bool on)
+{
+    m_tta->setChecked(on);
+}
 
-bool ExplainPanel::testTimeAugmentation() const { return m_tta->isChecked(); }
+bool ExplainPanel::testTimeAugmentation() const
+{
+    return m_tta->isChecked();
+}
 
 void ExplainPanel::request(bool faithfulness)
 {
@@ -259,7 +276,8 @@ void ExplainPanel::request(bool faithfulness)
     r.faithfulness = faithfulness;
     r.tta = m_tta->isChecked();
     m_target->setEnabled(r.cam.method != ml::CamMethod::EigenCam);
-    m_status->setText(m_imagePath.isEmpty() ? tr("Loading the model…") : tr("Predicting and explaining…"));
+    m_status->setText(m_imagePath.isEmpty() ? tr("Loading the model…")
+                                            : tr("Predicting and explaining…"));
     m_worker.submit(r);
 }
 
@@ -290,11 +308,14 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
                       .arg(QString::fromStdString(card.calibration.fittedOn).toHtmlEscaped())
                       .arg(QString::fromStdString(card.calibration.describe()));
     if (card.population.stated()) {
-        text += tr("<br>Trained on patients aged %1-%2 years").arg(card.population.minAgeYears).arg(card.population.maxAgeYears);
+        text += tr("<br>Trained on patients aged %1-%2 years")
+                    .arg(card.population.minAgeYears)
+                    .arg(card.population.maxAgeYears);
     }
     text += card.ood.method.empty()
                 ? tr("<br><i>No out-of-distribution guard: retrain to add one</i>")
-                : tr("<br>Out-of-distribution guard from %1 training images").arg(card.ood.referenceImages);
+                : tr("<br>Out-of-distribution guard from %1 training images")
+                      .arg(card.ood.referenceImages);
     text += card.approvedForUse ? tr("<br><b>Approved for use</b>")
                                 : tr("<br><i>Not approved for use: research only</i>");
     m_modelInfo->setText(text);
@@ -308,6 +329,11 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
         }
         m_target->setCurrentIndex(std::max(0, m_target->findData(chosen)));
     }
+}
+
+void ExplainPanel::setSendStatus(const QString &text)
+{
+    m_sendStatus->setText(text);
 }
 
 void ExplainPanel::onOutcome()
@@ -333,21 +359,30 @@ void ExplainPanel::onOutcome()
     }
     m_prediction = outcome.prediction;
     m_predictionTta = outcome.request.tta;
+    // Results go back as DICOM into the image's study: a DICOM image with its map.
+    m_sendToPacs->setEnabled(m_prediction && m_prediction->cam && m_card &&
+                             imaging::sniffFormat(m_imagePath.toStdString()) ==
+                                 imaging::FileFormat::Dicom);
+    m_sendStatus->clear();
     m_faithfulness = outcome.faithfulness;
-    m_modelInput = m_prediction && m_card ? modelInputPicture(m_prediction->modelInput, m_card->spec.channels,
-                                                              m_card->spec.inputSize)
-                                          : cv::Mat();
+    m_modelInput = m_prediction && m_card
+                       ? modelInputPicture(m_prediction->modelInput, m_card->spec.channels,
+                                           m_card->spec.inputSize)
+                       : cv::Mat();
     m_predictionLabel->setText(predictionText());
-    const QString outside = m_prediction ? QString::fromStdString(pipeline::describeOod(m_prediction->ood)) : QString();
+    const QString outside =
+        m_prediction ? QString::fromStdString(pipeline::describeOod(m_prediction->ood)) : QString();
     m_oodBanner->setText(outside);
     m_oodBanner->setVisible(!outside.isEmpty());
     m_faithfulnessLabel->setText(faithfulnessText());
-    m_faithfulnessButton->setEnabled(m_prediction && m_prediction->cam && !m_prediction->cam->flat &&
+    m_faithfulnessButton->setEnabled(m_prediction && m_prediction->cam &&
+                                     !m_prediction->cam->flat &&
                                      m_prediction->cam->explainedClass >= 0);
     const ml::CamMap *cam = m_prediction && m_prediction->cam ? &*m_prediction->cam : nullptr;
     m_overlay->setCam(cam);
     m_review->setSubject(m_modelPath, cam ? m_imagePath : QString(),
-                         cam ? QString::fromStdString(pipeline::camMethodName(cam->method)) : QString(),
+                         cam ? QString::fromStdString(pipeline::camMethodName(cam->method))
+                             : QString(),
                          cam ? QString::fromStdString(cam->layer) : QString());
     Q_EMIT displayChanged();
 }
@@ -366,7 +401,10 @@ QString ExplainPanel::predictionText() const
              m_predictionTta ? tr(", test-time augmented") : QString());
 }
 
-QString ExplainPanel::oodText() const { return m_oodBanner->isVisibleTo(this) ? m_oodBanner->text() : QString(); }
+QString ExplainPanel::oodText() const
+{
+    return m_oodBanner->isVisibleTo(this) ? m_oodBanner->text() : QString();
+}
 
 QString ExplainPanel::faithfulnessText() const
 {
@@ -382,11 +420,15 @@ QString ExplainPanel::faithfulnessText() const
         .arg(f.regionKept, 0, 'f', 3);
 }
 
-QString ExplainPanel::statusText() const { return m_status->text(); }
+QString ExplainPanel::statusText() const
+{
+    return m_status->text();
+}
 
 cv::Mat ExplainPanel::compose(const cv::Mat &image) const
 {
-    const ml::CamMap *cam = m_prediction && m_prediction->cam && m_card ? &*m_prediction->cam : nullptr;
+    const ml::CamMap *cam =
+        m_prediction && m_prediction->cam && m_card ? &*m_prediction->cam : nullptr;
     return m_overlay->compose(image, cam, m_card ? m_card->spec : ml::ModelSpec{}, m_modelInput);
 }
 
@@ -398,9 +440,12 @@ QString ExplainPanel::describeMapAt(QPoint pixel, cv::Size imageSize) const
     const ml::CamMap &cam = *m_prediction->cam;
     const cv::Rect content = imaging::contentRect(imageSize.width, imageSize.height,
                                                   pipeline::inputSpecFor(m_card->spec));
-    const int x = std::clamp(content.x + pixel.x() * content.width / std::max(1, imageSize.width), 0, cam.width - 1);
-    const int y = std::clamp(content.y + pixel.y() * content.height / std::max(1, imageSize.height), 0, cam.height - 1);
-    return tr("%1 %2").arg(QString::fromStdString(pipeline::camMethodName(cam.method)))
+    const int x = std::clamp(content.x + pixel.x() * content.width / std::max(1, imageSize.width),
+                             0, cam.width - 1);
+    const int y = std::clamp(content.y + pixel.y() * content.height / std::max(1, imageSize.height),
+                             0, cam.height - 1);
+    return tr("%1 %2")
+        .arg(QString::fromStdString(pipeline::camMethodName(cam.method)))
         .arg(cam.values[std::size_t(y) * cam.width + x], 0, 'f', 2);
 }
 

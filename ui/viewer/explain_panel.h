@@ -48,6 +48,10 @@ public:
 
     bool isBusy() const { return m_worker.isBusy(); }
     const std::optional<pipeline::ImagePrediction> &prediction() const { return m_prediction; }
+    const std::optional<ml::ModelCard> &card() const { return m_card; }
+    QString imagePath() const { return m_imagePath; }
+    // The line under "Send result to PACS": what the last send did.
+    void setSendStatus(const QString &text);
     QString predictionText() const;
     // The out-of-distribution warning shown above the prediction; empty when there is none.
     QString oodText() const;
@@ -65,6 +69,7 @@ public:
 Q_SIGNALS:
     void displayChanged(); // redraw: a new map or other overlay settings
     void batchRequested();
+    void sendToPacsRequested();
 
 private:
     void chooseModelFolder();
@@ -98,6 +103,8 @@ private:
     QLabel *m_faithfulnessLabel;
     ReviewBox *m_review;
     QPushButton *m_batch;
+    QPushButton *m_sendToPacs;
+    QLabel *m_sendStatus;
 };
 
 } // namespace cxr::ui

@@ -4,6 +4,8 @@
 #include "core/imaging/display_window.h"
 #include "core/imaging/image_loader.h"
 #include "ui/common/image_conversion.h"
+#include "ui/pacs/pacs_nodes.h"
+#include "ui/pacs/pacs_result_sender.h"
 #include "ui/viewer/batch_explain_dialog.h"
 #include "ui/viewer/explain_panel.h"
 #include "ui/viewer/image_view.h"
@@ -16,6 +18,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenu>
 #include <QMimeData>
@@ -42,8 +45,8 @@ QString number(double value)
     return QString::number(value, 'g', 6);
 }
 
-const QString kImageFilter = QObject::tr(
-    "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)");
+const QString kImageFilter =
+    QObject::tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)");
 
 } // namespace
 
@@ -56,7 +59,7 @@ ViewerPage::ViewerPage(QWidget *parent)
                                  "one here"))),
       m_view(new ImageView), m_pixelLabel(new QLabel), m_metadata(new QLabel),
       m_showPatient(new QCheckBox(tr("Show patient identifiers"))), m_renderTimer(new QTimer(this)),
-      m_explain(new ExplainPanel)
+      m_explain(new ExplainPanel), m_resultSender(new PacsResultSender(this))
 {
     setAcceptDrops(true);
     m_recentButton->setText(tr("Recent"));
@@ -132,6 +135,9 @@ ViewerPage::ViewerPage(QWidget *parent)
     });
     connect(m_explain, &ExplainPanel::displayChanged, this, [this] { render(); });
     connect(m_explain, &ExplainPanel::batchRequested, this, &ViewerPage::openBatchDialog);
+    connect(m_explain, &ExplainPanel::sendToPacsRequested, this, [this] { sendResultToPacs(); });
+    connect(m_resultSender, &PacsResultSender::finished, this,
+            [this](bool, const QString &message) { m_explain->setSendStatus(message); });
     rebuildRecentMenu();
     rebuildPresets();
 }
@@ -145,9 +151,8 @@ BatchExplainDialog *ViewerPage::openBatchDialog()
 {
     if (!m_batchDialog) {
         m_batchDialog = new BatchExplainDialog(this);
-        connect(m_batchDialog, &BatchExplainDialog::imageActivated, this, [this](const QString &path) {
-            openImage(path);
-        });
+        connect(m_batchDialog, &BatchExplainDialog::imageActivated, this,
+                [this](const QString &path) { openImage(path); });
         if (!m_path.isEmpty()) {
             m_batchDialog->setFolderInput(QFileInfo(m_path).absolutePath());
         }
@@ -163,6 +168,40 @@ BatchExplainDialog *ViewerPage::openBatchDialog()
     return m_batchDialog;
 }
 
+void ViewerPage::sendResultToPacs(const std::optional<pacs::PacsNode> &given)
+{
+    const auto &prediction = m_explain->prediction();
+    const auto &card = m_explain->card();
+    if (!prediction || !card || m_resultSender->isBusy()) {
+        return;
+    }
+    std::optional<pacs::PacsNode> node = given;
+    if (!node) {
+        const PacsNodes nodes = loadPacsNodes();
+        if (nodes.empty()) {
+            m_explain->setSendStatus(tr("Add a PACS node on the PACS page first."));
+            return;
+        }
+        QStringList names;
+        for (const auto &entry : nodes) {
+            names << entry.first;
+        }
+        bool chosen = true;
+        const QString name = names.size() == 1
+                                 ? names.front()
+                                 : QInputDialog::getItem(this, tr("Send result to PACS"),
+                                                         tr("PACS"), names, 0, false, &chosen);
+        if (!chosen) {
+            return;
+        }
+        node = nodes.at(name);
+    }
+    m_explain->setSendStatus(
+        tr("Sending the result to %1…").arg(QString::fromStdString(pacs::describe(*node))));
+    m_resultSender->send(m_explain->imagePath(), *prediction, *card,
+                         m_explain->overlayControls()->display(), *node);
+}
+
 ViewerPage::~ViewerPage()
 {
     m_watcher.waitForFinished(); // one image decode: short, and must not outlive the page
@@ -175,8 +214,8 @@ bool ViewerPage::isLoading() const
 
 void ViewerPage::chooseFile()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), QString(),
-                                                      kImageFilter);
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open image"), QString(), kImageFilter);
     if (!path.isEmpty()) {
         openImage(path);
     }
@@ -261,8 +300,8 @@ void ViewerPage::rebuildPresets()
         return;
     }
     auto add = [this](const QString &name, imaging::DisplayWindow window) {
-        m_presets->addItem(QStringLiteral("%1  (%2 / %3)").arg(name, number(window.center),
-                                                              number(window.width)));
+        m_presets->addItem(
+            QStringLiteral("%1  (%2 / %3)").arg(name, number(window.center), number(window.width)));
         m_presetWindows.push_back(window);
     };
     add(tr("As loaded"), m_image->window);
@@ -323,8 +362,8 @@ void ViewerPage::onWindowDragged(QPoint delta)
     m_window.width = std::max(1.0, m_window.width + delta.x() * step);
     m_window.center -= delta.y() * step;
     m_presets->setCurrentIndex(-1);
-    m_presets->setPlaceholderText(tr("Custom (%1 / %2)").arg(number(m_window.center),
-                                                             number(m_window.width)));
+    m_presets->setPlaceholderText(
+        tr("Custom (%1 / %2)").arg(number(m_window.center), number(m_window.width)));
     m_renderTimer->start();
 }
 
@@ -347,7 +386,8 @@ void ViewerPage::render()
 
 QString ViewerPage::describePixel(QPoint pixel) const
 {
-    if (m_explain->overlayControls()->view() == CamView::SideBySide && m_image && m_image->display.cols > 0) {
+    if (m_explain->overlayControls()->view() == CamView::SideBySide && m_image &&
+        m_image->display.cols > 0) {
         pixel.setX(pixel.x() % m_image->display.cols); // the three panels show the same pixels
     }
     if (m_explain->overlayControls()->view() == CamView::ModelInput) {
@@ -367,10 +407,12 @@ QString ViewerPage::describePixel(QPoint pixel) const
         const cv::Vec3b bgr = m_image->display.at<cv::Vec3b>(pixel.y(), pixel.x());
         value = QStringLiteral("R %1 G %2 B %3").arg(bgr[2]).arg(bgr[1]).arg(bgr[0]);
     }
-    const QString map = m_explain->describeMapAt(pixel, cv::Size(m_image->display.cols, m_image->display.rows));
+    const QString map =
+        m_explain->describeMapAt(pixel, cv::Size(m_image->display.cols, m_image->display.rows));
     return tr("x %1, y %2: %3").arg(pixel.x()).arg(pixel.y()).arg(value) +
-           (map.isEmpty() || m_explain->overlayControls()->view() == CamView::ImageOnly ? QString()
-                                                                                      : QStringLiteral(" · ") + map);
+           (map.isEmpty() || m_explain->overlayControls()->view() == CamView::ImageOnly
+                ? QString()
+                : QStringLiteral(" · ") + map);
 }
 
 void ViewerPage::setPatientIdentifiersShown(bool shown)
@@ -408,18 +450,18 @@ void ViewerPage::showMetadata()
     html += row(tr("Body part"), QString::fromStdString(m.bodyPart));
     html += row(tr("View"), QString::fromStdString(m.viewPosition));
     if (m.pixelSpacingRowMm > 0) {
-        html += row(tr("Pixel spacing"), QStringLiteral("%1 × %2 mm")
-                                             .arg(m.pixelSpacingRowMm)
-                                             .arg(m.pixelSpacingColumnMm));
+        html +=
+            row(tr("Pixel spacing"),
+                QStringLiteral("%1 × %2 mm").arg(m.pixelSpacingRowMm).arg(m.pixelSpacingColumnMm));
     }
     html += row(tr("Transfer syntax"), QString::fromStdString(m.transferSyntax));
     if (m.frameCount > 1) {
         html += row(tr("Frame"), QStringLiteral("%1 of %2").arg(m.frame + 1).arg(m.frameCount));
     }
     for (const imaging::WindowPreset &w : m.windows) {
-        html += row(tr("Window in file"), QStringLiteral("%1 / %2 %3")
-                                              .arg(number(w.center), number(w.width),
-                                                   QString::fromStdString(w.name)));
+        html += row(tr("Window in file"),
+                    QStringLiteral("%1 / %2 %3")
+                        .arg(number(w.center), number(w.width), QString::fromStdString(w.name)));
     }
     if (!m_image->values.empty()) {
         html += row(tr("Window shown"),
@@ -441,13 +483,13 @@ void ViewerPage::showMetadata()
     for (const std::string &step : m_image->appliedSteps) {
         html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(step).toHtmlEscaped());
     }
-    const bool changedWindow = !m_image->values.empty() &&
-                               (m_window.center != m_image->window.center ||
-                                m_window.width != m_image->window.width);
+    const bool changedWindow =
+        !m_image->values.empty() &&
+        (m_window.center != m_image->window.center || m_window.width != m_image->window.width);
     if (changedWindow) {
-        html += QStringLiteral("<li>%1</li>").arg(tr("window set in the viewer: %1 / %2")
-                                                      .arg(number(m_window.center),
-                                                           number(m_window.width)));
+        html += QStringLiteral("<li>%1</li>")
+                    .arg(tr("window set in the viewer: %1 / %2")
+                             .arg(number(m_window.center), number(m_window.width)));
     }
     if (isInverted() != (m_image->polarity == imaging::Polarity::Inverted)) {
         html += QStringLiteral("<li>%1</li>").arg(tr("inverted in the viewer"));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/imaging/image.h"
+#include "core/pacs/pacs_node.h"
 
 #include <QFutureWatcher>
 #include <QStringList>
@@ -20,6 +21,7 @@ class QToolButton;
 namespace cxr::ui {
 
 class BatchExplainDialog;
+class PacsResultSender;
 class ExplainPanel;
 class ImageView;
 
@@ -60,6 +62,10 @@ public:
     void setRunsFolder(const QString &folder);
     // Opens (or raises) the batch dialog with the current model and map settings.
     BatchExplainDialog *openBatchDialog();
+    // Stores the shown prediction of a DICOM image in its study on node (a structured report
+    // and the overlay); without a node, asks which of the PACS page's nodes.
+    void sendResultToPacs(const std::optional<pacs::PacsNode> &node = std::nullopt);
+    PacsResultSender *resultSender() const { return m_resultSender; }
 
 Q_SIGNALS:
     void imageLoaded(const QString &path);
@@ -104,6 +110,7 @@ private:
     double m_valueRange = 256;
     ExplainPanel *m_explain;
     BatchExplainDialog *m_batchDialog = nullptr;
+    PacsResultSender *m_resultSender;
 };
 
 } // namespace cxr::ui

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+// The PACS page against a real PACS (Orthanc, started by the test): echo, a study search,
+// series listed when a study opens, a thumbnail when a series is selected, "Open in Viewer"
+// and "Predict and explain" retrieving first, and a wrong AE title shown as such.
+#include "core/pacs/pacs_client.h"
+#include "core/pipeline/training_job.h"
+#include "tests/common/demo_run.h"
+#include "tests/common/orthanc_server.h"
+#include "tests/common/test_paths.h"
+#include "ui/pacs/pacs_page.h"
+#include "ui/pacs/pacs_result_sender.h"
+#include "ui/viewer/explain_panel.h"
+#include "ui/viewer/viewer_page.h"
+
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+#include <QTreeWidget>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+
+using namespace cxr;
+using namespace cxr::ui;
+
+namespace {
+
+std::string patientIdOf(const QString &path)
+{
+    DcmFileFormat file;
+    OFString value;
+    file.loadFile(path.toStdString().c_str());
+    file.getDataset()->findAndGetOFString(DCM_PatientID, value);
+    return value.c_str();
+}
+
+} // namespace
+
+class TestPacsPage : public QObject {
+    Q_OBJECT
+
+private:
+    test::OrthancServer m_orthanc;
+    QTemporaryDir m_store;
+
+    void waitForIdle(PacsPage &page)
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 30000);
+        QCoreApplication::processEvents(); // deliver the finished signal
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // the node list stays out of the user's settings
+        if (test::OrthancServer::executable().isEmpty()) {
+            QSKIP("Orthanc is not installed (Debian package orthanc)");
+        }
+        const QString started = m_orthanc.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        auto sent =
+            pacs::send(m_orthanc.node(), {test::dicomFile("chest_cr_mono2.dcm").toStdString(),
+                                          test::dicomFile("CT_small.dcm").toStdString()});
+        QVERIFY2(sent.ok(), sent.ok() ? "" : sent.error().message.c_str());
+    }
+
+    void searchOpenAndPredict()
+    {
+        PacsPage page;
+        page.setNodes({{QStringLiteral("Test PACS"), m_orthanc.node()}}, false);
+        page.setStoreFolder(m_store.path());
+        page.show();
+
+        page.echoCurrentNode();
+        waitForIdle(page);
+        QVERIFY2(page.statusText().contains("answered C-ECHO"), qPrintable(page.statusText()));
+
+        page.patientIdField()->setText(
+            QString::fromStdString(patientIdOf(test::dicomFile("chest_cr_mono2.dcm"))));
+        page.search();
+        waitForIdle(page);
+        QTreeWidget *results = page.results();
+        QCOMPARE(results->topLevelItemCount(), 1);
+        QTreeWidgetItem *study = results->topLevelItem(0);
+        QCOMPARE(study->text(3), QStringLiteral("CR"));
+        QVERIFY(!study->text(0).isEmpty()); // the patient's name shows here
+
+        study->setExpanded(true); // lists the series
+        waitForIdle(page);
+        QCOMPARE(study->childCount(), 1);
+        results->setCurrentItem(study->child(0)); // fetches its thumbnail
+        waitForIdle(page);
+        QVERIFY(!study->child(0)->icon(0).isNull());
+
+        QSignalSpy open(&page, &PacsPage::openImageRequested);
+        page.openSelectionInViewer();
+        waitForIdle(page);
+        QCOMPARE(open.count(), 1);
+        QVERIFY(open.first().first().toString().startsWith(m_store.path()));
+        QVERIFY(QFile::exists(open.first().first().toString()));
+
+        QSignalSpy predict(&page, &PacsPage::predictFolderRequested);
+        results->setCurrentItem(study);
+        page.predictSelection();
+        waitForIdle(page);
+        QCOMPARE(predict.count(), 1);
+        QVERIFY(QDir(predict.first().first().toString()).exists());
+    }
+
+    void wrongAeTitleIsShown()
+    {
+        PacsPage page;
+        pacs::PacsNode node = m_orthanc.node();
+        node.calledAeTitle = "NOT-ORTHANC";
+        page.setNodes({{QStringLiteral("Misconfigured"), node}}, false);
+        page.echoCurrentNode();
+        waitForIdle(page);
+        QVERIFY2(page.statusText().contains("rejected the association"),
+                 qPrintable(page.statusText()));
+    }
+
+    // The loop closed: the Viewer's prediction of a DICOM image goes back into its study as a
+    // structured report and a secondary capture, which the PACS then lists as two new series.
+    void viewerSendsTheResultIntoTheStudy()
+    {
+        QTemporaryDir runs;
+        auto trained = pipeline::runTrainJob(test::demoTrainJob(runs.filePath("run")));
+        QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
+        const QString chest = test::dicomFile("chest_cr_mono2.dcm");
+        DcmFileFormat file;
+        OFString study;
+        QVERIFY(file.loadFile(chest.toStdString().c_str()).good());
+        file.getDataset()->findAndGetOFString(DCM_StudyInstanceUID, study);
+        pacs::QueryFilter inStudy;
+        inStudy.studyInstanceUid = study.c_str();
+        auto before = pacs::find(m_orthanc.node(), pacs::QueryLevel::Series, inStudy);
+        QVERIFY(before.ok());
+
+        ViewerPage page;
+        page.explainPanel()->setModel(runs.filePath("run"));
+        QSignalSpy loaded(&page, &ViewerPage::imageLoaded);
+        page.openImage(chest);
+        QVERIFY(loaded.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.explainPanel()->isBusy() &&
+                                     page.explainPanel()->prediction() &&
+                                     page.explainPanel()->prediction()->cam,
+                                 30000);
+        QSignalSpy sent(page.resultSender(), &PacsResultSender::finished);
+        page.sendResultToPacs(m_orthanc.node());
+        QVERIFY(sent.wait(30000));
+        QVERIFY2(sent.first().first().toBool(), qPrintable(sent.first().last().toString()));
+
+        auto after = pacs::find(m_orthanc.node(), pacs::QueryLevel::Series, inStudy);
+        QVERIFY(after.ok());
+        QCOMPARE(after->matches.size(), before->matches.size() + 2);
+        QStringList modalities;
+        for (const auto &series : after->matches) {
+            modalities << QString::fromStdString(series.modality);
+        }
+        QVERIFY2(modalities.contains("SR") && modalities.contains("OT"),
+                 qPrintable(modalities.join(',')));
+    }
+
+    // A PACS that accepts the connection and never answers: the page stays responsive while
+    // the call waits, and the call ends at the node's timeout with a message that says so.
+    void silentPacsTimesOutWithoutFreezingThePage()
+    {
+        QTcpServer silent; // connections complete in the kernel's backlog; nothing is read
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        pacs::PacsNode node = m_orthanc.node();
+        node.port = silent.serverPort();
+        node.timeoutSeconds = 2;
+        PacsPage page;
+        page.setNodes({{QStringLiteral("Silent"), node}}, false);
+        QElapsedTimer clock;
+        clock.start();
+        page.search();
+        QTest::qWait(300);
+        QVERIFY(page.isBusy()); // the event loop ran while the call waits
+        waitForIdle(page);
+        QVERIFY2(clock.elapsed() < 8000, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(page.statusText().contains("cannot reach PACS"), qPrintable(page.statusText()));
+    }
+};
+
+QTEST_MAIN(TestPacsPage)
+#include "test_pacs_page.moc"

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#include "ui/pacs/pacs_node_dialog.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace cxr::ui {
+
+PacsNodeDialog::PacsNodeDialog(QWidget *parent)
+    : QDialog(parent), m_name(new QLineEdit), m_host(new QLineEdit), m_port(new QSpinBox),
+      m_calledAet(new QLineEdit), m_callingAet(new QLineEdit(QStringLiteral("CXRSTUDIO"))),
+      m_timeout(new QSpinBox), m_problem(new QLabel)
+{
+    setWindowTitle(tr("PACS node"));
+    m_port->setRange(1, 65535);
+    m_port->setValue(104);
+    m_timeout->setRange(1, 3600);
+    m_timeout->setValue(10);
+    m_timeout->setSuffix(tr(" s"));
+    m_calledAet->setMaxLength(16);
+    m_callingAet->setMaxLength(16);
+    m_problem->setWordWrap(true);
+    m_problem->setStyleSheet(QStringLiteral("color: #b00020"));
+    auto *form = new QFormLayout;
+    form->addRow(tr("Name"), m_name);
+    form->addRow(tr("Host"), m_host);
+    form->addRow(tr("Port"), m_port);
+    form->addRow(tr("PACS AE title (called)"), m_calledAet);
+    form->addRow(tr("Our AE title (calling)"), m_callingAet);
+    form->addRow(tr("Timeout"), m_timeout);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, this, &PacsNodeDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_problem);
+    layout->addWidget(buttons);
+}
+
+void PacsNodeDialog::setNode(const QString &name, const pacs::PacsNode &node)
+{
+    m_name->setText(name);
+    m_host->setText(QString::fromStdString(node.host));
+    m_port->setValue(node.port);
+    m_calledAet->setText(QString::fromStdString(node.calledAeTitle));
+    m_callingAet->setText(QString::fromStdString(node.callingAeTitle));
+    m_timeout->setValue(node.timeoutSeconds);
+}
+
+QString PacsNodeDialog::name() const
+{
+    return m_name->text().trimmed();
+}
+
+pacs::PacsNode PacsNodeDialog::node() const
+{
+    pacs::PacsNode node;
+    node.host = m_host->text().trimmed().toStdString();
+    node.port = m_port->value();
+    node.calledAeTitle = m_calledAet->text().trimmed().toStdString();
+    node.callingAeTitle = m_callingAet->text().trimmed().toStdString();
+    node.timeoutSeconds = m_timeout->value();
+    return node;
+}
+
+void PacsNodeDialog::accept()
+{
+    if (name().isEmpty()) {
+        m_problem->setText(tr("Give the node a name."));
+        return;
+    }
+    if (auto checked = pacs::checkNode(node()); !checked) {
+        m_problem->setText(QString::fromStdString(checked.error().message));
+        return;
+    }
+    QDialog::accept();
+}
+
+} // namespace cxr::ui

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#include "ui/pacs/pacs_nodes.h"
+
+#include <QSettings>
+#include <QStandardPaths>
+
+namespace cxr::ui {
+
+PacsNodes loadPacsNodes()
+{
+    QSettings settings;
+    PacsNodes nodes;
+    const int count = settings.beginReadArray(QStringLiteral("pacs/nodes"));
+    for (int i = 0; i < count; ++i) {
+        settings.setArrayIndex(i);
+        pacs::PacsNode node;
+        node.host = settings.value(QStringLiteral("host")).toString().toStdString();
+        node.port = settings.value(QStringLiteral("port"), 104).toInt();
+        node.calledAeTitle = settings.value(QStringLiteral("calledAet")).toString().toStdString();
+        node.callingAeTitle =
+            settings.value(QStringLiteral("callingAet"), QStringLiteral("CXRSTUDIO"))
+                .toString()
+                .toStdString();
+        node.timeoutSeconds = settings.value(QStringLiteral("timeout"), 10).toInt();
+        const QString name = settings.value(QStringLiteral("name")).toString();
+        if (!name.isEmpty()) {
+            nodes[name] = node;
+        }
+    }
+    settings.endArray();
+    return nodes;
+}
+
+void savePacsNodes(const PacsNodes &nodes)
+{
+    QSettings settings;
+    settings.remove(QStringLiteral("pacs/nodes"));
+    settings.beginWriteArray(QStringLiteral("pacs/nodes"), int(nodes.size()));
+    int i = 0;
+    for (const auto &[name, node] : nodes) {
+        settings.setArrayIndex(i++);
+        settings.setValue(QStringLiteral("name"), name);
+        settings.setValue(QStringLiteral("host"), QString::fromStdString(node.host));
+        settings.setValue(QStringLiteral("port"), node.port);
+        settings.setValue(QStringLiteral("calledAet"), QString::fromStdString(node.calledAeTitle));
+        settings.setValue(QStringLiteral("callingAet"),
+                          QString::fromStdString(node.callingAeTitle));
+        settings.setValue(QStringLiteral("timeout"), node.timeoutSeconds);
+    }
+    settings.endArray();
+}
+
+QString pacsStoreFolder()
+{
+    const QString configured = QSettings().value(QStringLiteral("pacs/store")).toString();
+    if (!configured.isEmpty()) {
+        return configured;
+    }
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+           QStringLiteral("/pacs-store");
+}
+
+} // namespace cxr::ui
