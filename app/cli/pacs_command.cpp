@@ -178,25 +178,44 @@ struct GetOptions {
     pacs::PacsNode node;
     pacs::RetrieveRequest request;
     std::string out;
+    int receivePort = 0; // C-MOVE only
 };
 
-Action addGet(CLI::App *pacsCommand)
+// `get` (C-GET) and `move` (C-MOVE to our own storage SCP) take the same options but the port.
+Action addRetrieve(CLI::App *pacsCommand, bool useMove)
 {
     auto options = std::make_shared<GetOptions>();
-    CLI::App *command = pacsCommand->add_subcommand(
-        "get", "Retrieve a study, series or image (C-GET) into a local store laid out as\n"
-               "OUT/<study UID>/<series UID>/<instance UID>.dcm. Instances already there are\n"
-               "kept, so a cancelled or interrupted retrieve is finished by running it again.");
+    CLI::App *command =
+        useMove
+            ? pacsCommand->add_subcommand(
+                  "move",
+                  "Retrieve a study, series or image with C-MOVE: the PACS sends it to\n"
+                  "CXR Studio's storage SCP, listening on --receive-port under the calling\n"
+                  "AE title, which the PACS must know as a move destination. Stored as\n"
+                  "`get` stores.")
+            : pacsCommand->add_subcommand(
+                  "get",
+                  "Retrieve a study, series or image (C-GET) into a local store laid out as\n"
+                  "OUT/<study UID>/<series UID>/<instance UID>.dcm. Instances already there are\n"
+                  "kept, so a cancelled or interrupted retrieve is finished by running it again.");
     addNodeOptions(command, options->node);
     command->add_option("--study", options->request.studyInstanceUid, "Study Instance UID")
         ->required();
     command->add_option("--series", options->request.seriesInstanceUid, "only this series");
     command->add_option("--instance", options->request.sopInstanceUid, "only this SOP instance");
     command->add_option("--out", options->out, "the local store folder")->required();
-    return [options]() -> int {
+    if (useMove) {
+        command
+            ->add_option("--receive-port", options->receivePort,
+                         "the port CXR Studio receives the moved instances on")
+            ->required();
+    }
+    return [options, useMove]() -> int {
         TerminalProgress progress;
         progress.stage("Retrieving from " + pacs::describe(options->node));
-        auto got = pacs::get(options->node, options->request, options->out, &progress);
+        auto got = useMove ? pacs::move(options->node, options->request, options->out,
+                                        options->receivePort, &progress)
+                           : pacs::get(options->node, options->request, options->out, &progress);
         progress.finishLine();
         if (!got) {
             return reportError(got.error());
@@ -265,7 +284,7 @@ Action addPacsCommand(CLI::App &app)
 {
     CLI::App *command = app.add_subcommand(
         "pacs", "Talk to a PACS: check it answers (echo), query it (find), retrieve studies into\n"
-                "a local store (get), and send DICOM files to it (send).");
+                "a local store (get, move), and send DICOM files to it (send).");
     command->require_subcommand(1);
     auto actions = std::make_shared<std::vector<std::pair<CLI::App *, Action>>>();
     const auto add = [&](Action action) {
@@ -273,7 +292,8 @@ Action addPacsCommand(CLI::App &app)
     };
     add(addEcho(command));
     add(addFind(command));
-    add(addGet(command));
+    add(addRetrieve(command, false));
+    add(addRetrieve(command, true));
     add(addSend(command));
     return [actions]() -> int {
         for (auto &[subcommand, action] : *actions) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "core/pacs/dicom_write.h"
 
+#include "core/pacs/local_store.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+
 #include <system_error>
 
 namespace cxr::pacs {
@@ -27,6 +31,31 @@ Status saveDicomAtomically(DcmFileFormat &file, const fs::path &target, E_Transf
                          target.string() + ": cannot move into place (" + error.message() + ")");
     }
     return Ok{};
+}
+
+Result<std::optional<fs::path>> storeIncomingInstance(DcmDataset *received, const fs::path &store)
+{
+    const auto uid = [received](const DcmTagKey &tag) {
+        OFString value;
+        received->findAndGetOFString(tag, value);
+        return std::string(value.c_str());
+    };
+    auto path = instancePath(store, uid(DCM_StudyInstanceUID), uid(DCM_SeriesInstanceUID),
+                             uid(DCM_SOPInstanceUID));
+    std::error_code error;
+    if (!path || fs::exists(*path, error)) {
+        delete received;
+        if (!path) {
+            return path.error();
+        }
+        return std::optional<fs::path>(); // arrived whole in an earlier retrieve
+    }
+    const E_TransferSyntax syntax = received->getOriginalXfer();
+    DcmFileFormat file(received, OFFalse); // takes ownership
+    if (auto saved = saveDicomAtomically(file, *path, syntax); !saved) {
+        return saved.error();
+    }
+    return std::optional<fs::path>(*path);
 }
 
 } // namespace cxr::pacs

@@ -10,6 +10,7 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 
 #include <filesystem>
+#include <optional>
 
 namespace cxr::pacs {
 
@@ -17,5 +18,12 @@ namespace cxr::pacs {
 // place. Errors name the file.
 Status saveDicomAtomically(DcmFileFormat &file, const std::filesystem::path &target,
                            E_TransferSyntax syntax);
+
+// An instance that arrived from a PACS (C-GET or C-MOVE), written into the local store at
+// instancePath unless it is there already (from an earlier retrieve). Takes ownership of
+// received. The value: the path written, or none when it was already there. Errors: UIDs that
+// are not UIDs (ErrorCode::Corrupt), a write that failed (WriteFailed).
+Result<std::optional<std::filesystem::path>>
+storeIncomingInstance(DcmDataset *received, const std::filesystem::path &store);
 
 } // namespace cxr::pacs

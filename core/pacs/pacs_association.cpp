@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "core/pacs/pacs_association.h"
 
+#include "core/pacs/local_store.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/oflog/oflog.h>
@@ -50,27 +54,81 @@ OFList<OFString> uncompressedTransferSyntaxes()
     return syntaxes;
 }
 
+namespace {
+
+const char *const kCompressedSyntaxes[] = {
+    UID_JPEGProcess1TransferSyntax,         UID_JPEGProcess2_4TransferSyntax,
+    UID_JPEGProcess14SV1TransferSyntax,     UID_JPEGProcess14TransferSyntax,
+    UID_JPEGLSLosslessTransferSyntax,       UID_JPEGLSLossyTransferSyntax,
+    UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
+    UID_RLELosslessTransferSyntax};
+
+OFList<OFString> uncompressedStorageSyntaxes()
+{
+    OFList<OFString> syntaxes = uncompressedTransferSyntaxes();
+    syntaxes.push_back(UID_DeflatedExplicitVRLittleEndianTransferSyntax);
+    return syntaxes;
+}
+
+} // namespace
+
 void addStorageContexts(DcmSCU &scu, T_ASC_SC_ROLE role)
 {
-    static const char *const compressed[] = {
-        UID_JPEGProcess1TransferSyntax,         UID_JPEGProcess2_4TransferSyntax,
-        UID_JPEGProcess14SV1TransferSyntax,     UID_JPEGProcess14TransferSyntax,
-        UID_JPEGLSLosslessTransferSyntax,       UID_JPEGLSLossyTransferSyntax,
-        UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
-        UID_RLELosslessTransferSyntax};
-    OFList<OFString> uncompressed = uncompressedTransferSyntaxes();
-    uncompressed.push_back(UID_DeflatedExplicitVRLittleEndianTransferSyntax);
+    const OFList<OFString> uncompressed = uncompressedStorageSyntaxes();
     for (const char *sopClass : kOtherSopClasses) {
         scu.addPresentationContext(sopClass, uncompressed, role);
     }
     for (const char *sopClass : kImageSopClasses) { // 11 x (1 + 9) + 11 = 121 of 128 contexts
         scu.addPresentationContext(sopClass, uncompressed, role);
-        for (const char *syntax : compressed) {
+        for (const char *syntax : kCompressedSyntaxes) {
             OFList<OFString> one;
             one.push_back(syntax);
             scu.addPresentationContext(sopClass, one, role);
         }
     }
+}
+
+void addStorageContexts(DcmSCP &scp)
+{
+    OFList<OFString> any = uncompressedStorageSyntaxes();
+    for (const char *syntax : kCompressedSyntaxes) {
+        any.push_back(syntax);
+    }
+    for (const char *sopClass : kImageSopClasses) {
+        scp.addPresentationContext(sopClass, any);
+    }
+    for (const char *sopClass : kOtherSopClasses) {
+        scp.addPresentationContext(sopClass, uncompressedStorageSyntaxes());
+    }
+    scp.addPresentationContext(UID_VerificationSOPClass, uncompressedTransferSyntaxes());
+}
+
+Result<DcmDataset> retrieveKeys(const RetrieveRequest &request)
+{
+    if (!isValidUid(request.studyInstanceUid) ||
+        (!request.seriesInstanceUid.empty() && !isValidUid(request.seriesInstanceUid)) ||
+        (!request.sopInstanceUid.empty() && !isValidUid(request.sopInstanceUid))) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "a retrieve needs a valid Study Instance UID (and, for a series or an "
+                         "instance, valid Series and SOP Instance UIDs)");
+    }
+    if (!request.sopInstanceUid.empty() && request.seriesInstanceUid.empty()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "retrieving one instance needs its Series Instance UID as well");
+    }
+    DcmDataset keys;
+    const char *level = !request.sopInstanceUid.empty()      ? "IMAGE"
+                        : !request.seriesInstanceUid.empty() ? "SERIES"
+                                                             : "STUDY";
+    keys.putAndInsertString(DCM_QueryRetrieveLevel, level);
+    keys.putAndInsertString(DCM_StudyInstanceUID, request.studyInstanceUid.c_str());
+    if (!request.seriesInstanceUid.empty()) {
+        keys.putAndInsertString(DCM_SeriesInstanceUID, request.seriesInstanceUid.c_str());
+    }
+    if (!request.sopInstanceUid.empty()) {
+        keys.putAndInsertString(DCM_SOPInstanceUID, request.sopInstanceUid.c_str());
+    }
+    return keys;
 }
 
 void configure(DcmSCU &scu, const PacsNode &node)

@@ -4,9 +4,11 @@
 // Internal to core/pacs: setting up and negotiating DCMTK's DcmSCU for one node, with messages
 // that say which of reaching the host, the association and the presentation contexts failed.
 
+#include "core/pacs/pacs_client.h"
 #include "core/pacs/pacs_node.h"
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmnet/scp.h>
 #include <dcmtk/dcmnet/scu.h>
 
 #include <string>
@@ -20,6 +22,14 @@ namespace cxr::pacs {
 // uncompressed, a PACS must transcode, and one that cannot (JPEG 2000, for many) fails the
 // instance.
 void addStorageContexts(DcmSCU &scu, T_ASC_SC_ROLE role);
+
+// The same classes for a storage SCP (the C-MOVE destination): one context each, accepting
+// any of the syntaxes above.
+void addStorageContexts(DcmSCP &scp);
+
+// The identifier of a C-GET or C-MOVE: study, series or instance level. Refuses UIDs that are
+// not UIDs and an instance without its series.
+Result<DcmDataset> retrieveKeys(const RetrieveRequest &request);
 // Explicit and implicit little endian, for queries and echo.
 OFList<OFString> uncompressedTransferSyntaxes();
 

@@ -96,6 +96,15 @@ Result<RetrieveReport> get(const PacsNode &node, const RetrieveRequest &request,
                            const std::filesystem::path &store,
                            ProgressObserver *observer = nullptr);
 
+// C-MOVE into store: the PACS sends the instances to CXR Studio's own storage SCP, which this
+// call runs while the move lasts, listening on receivePort under the node's calling AE title.
+// The PACS must know that AE title with this computer's address and that port as a move
+// destination; a PACS that does not says so, and the error says what to set up. Written,
+// kept and cancelled as for get.
+Result<RetrieveReport> move(const PacsNode &node, const RetrieveRequest &request,
+                            const std::filesystem::path &store, int receivePort,
+                            ProgressObserver *observer = nullptr);
+
 struct SendReport {
     int sent = 0;
 };

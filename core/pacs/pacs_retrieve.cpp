@@ -19,15 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Through NAME.partial and a rename: an interrupted retrieve never leaves a half file under an
-// instance's name, and a repeat sees which instances arrived whole.
-Status writeInstance(DcmDataset *received, const fs::path &target)
-{
-    const E_TransferSyntax syntax = received->getOriginalXfer();
-    DcmFileFormat file(received, OFFalse); // takes ownership
-    return saveDicomAtomically(file, target, syntax);
-}
-
 class GetScu : public DcmSCU {
 public:
     GetScu(const fs::path &store, ProgressObserver *observer) : m_store(store), m_observer(observer)
@@ -37,26 +28,19 @@ public:
                                    OFBool &continueSession, Uint16 &status) override
     {
         continueSession = OFTrue;
-        auto path = instancePath(m_store, stringValue(*received, DCM_StudyInstanceUID),
-                                 stringValue(*received, DCM_SeriesInstanceUID),
-                                 stringValue(*received, DCM_SOPInstanceUID));
-        if (!path) {
-            delete received;
-            status = STATUS_STORE_Error_CannotUnderstand;
-            problem = path.error();
-            return EC_Normal;
-        }
-        std::error_code error;
-        if (fs::exists(*path, error)) {
-            delete received; // arrived whole in an earlier retrieve
-            status = STATUS_Success;
-        } else if (auto written = writeInstance(received, *path); !written) {
-            status = STATUS_STORE_Refused_OutOfResources;
-            problem = written.error();
-            continueSession = OFFalse; // a full disk stays full: stop here
+        auto stored = storeIncomingInstance(received, m_store);
+        if (!stored) {
+            status = stored.error().code == ErrorCode::Corrupt
+                         ? STATUS_STORE_Error_CannotUnderstand
+                         : STATUS_STORE_Refused_OutOfResources;
+            problem = stored.error();
+            // A full disk stays full: stop here. A bad UID spoils one instance only.
+            continueSession = stored.error().code == ErrorCode::Corrupt;
         } else {
             status = STATUS_Success;
-            report.files.push_back(*path);
+            if (*stored) {
+                report.files.push_back(**stored);
+            }
         }
         ++m_received;
         if (m_observer != nullptr) {
@@ -96,34 +80,6 @@ private:
     std::int64_t m_received = 0;
     std::int64_t m_total = 0;
 };
-
-Result<DcmDataset> retrieveKeys(const RetrieveRequest &request)
-{
-    if (!isValidUid(request.studyInstanceUid) ||
-        (!request.seriesInstanceUid.empty() && !isValidUid(request.seriesInstanceUid)) ||
-        (!request.sopInstanceUid.empty() && !isValidUid(request.sopInstanceUid))) {
-        return makeError(ErrorCode::InvalidArgument,
-                         "a retrieve needs a valid Study Instance UID (and, for a series or an "
-                         "instance, valid Series and SOP Instance UIDs)");
-    }
-    if (!request.sopInstanceUid.empty() && request.seriesInstanceUid.empty()) {
-        return makeError(ErrorCode::InvalidArgument,
-                         "retrieving one instance needs its Series Instance UID as well");
-    }
-    DcmDataset keys;
-    const char *level = !request.sopInstanceUid.empty()      ? "IMAGE"
-                        : !request.seriesInstanceUid.empty() ? "SERIES"
-                                                             : "STUDY";
-    keys.putAndInsertString(DCM_QueryRetrieveLevel, level);
-    keys.putAndInsertString(DCM_StudyInstanceUID, request.studyInstanceUid.c_str());
-    if (!request.seriesInstanceUid.empty()) {
-        keys.putAndInsertString(DCM_SeriesInstanceUID, request.seriesInstanceUid.c_str());
-    }
-    if (!request.sopInstanceUid.empty()) {
-        keys.putAndInsertString(DCM_SOPInstanceUID, request.sopInstanceUid.c_str());
-    }
-    return keys;
-}
 
 } // namespace
 

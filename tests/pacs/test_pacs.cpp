@@ -301,6 +301,34 @@ private Q_SLOTS:
         QCOMPARE(countFiles(store), kManyImages);
     }
 
+    // C-MOVE to CXR Studio's own storage SCP, which the PACS knows as CXRSTUDIO on the
+    // client port.
+    void movesAStudyToOurStorageScp()
+    {
+        const QString store = m_scratch.filePath("store-moved");
+        auto moved = move(m_orthanc.node(), {m_chestStudy, "", ""}, store.toStdString(),
+                          m_orthanc.clientPort());
+        QVERIFY2(moved.ok(), moved.ok() ? "" : moved.error().message.c_str());
+        QCOMPARE(moved->files.size(), std::size_t(2));
+        QCOMPARE(countFiles(store), 2);
+        auto again = move(m_orthanc.node(), {m_chestStudy, "", ""}, store.toStdString(),
+                          m_orthanc.clientPort());
+        QVERIFY(again.ok());
+        QCOMPARE(again->files.size(), std::size_t(0)); // both kept from the first move
+    }
+
+    void moveToADestinationThePacsDoesNotKnowSaysSo()
+    {
+        PacsNode node = m_orthanc.node();
+        node.callingAeTitle = "UNKNOWN-AE";
+        auto moved =
+            move(node, {m_chestStudy, "", ""}, m_scratch.filePath("store-nowhere").toStdString(),
+                 test::freeLoopbackPort());
+        QVERIFY(!moved.ok());
+        QVERIFY2(QString::fromStdString(moved.error().message).contains("UNKNOWN-AE"),
+                 moved.error().message.c_str());
+    }
+
     // Offered only uncompressed syntaxes, a PACS that cannot transcode JPEG 2000 fails the
     // instance; each compressed syntax has a presentation context of its own.
     void getsJpeg2000AsStored()
