@@ -203,7 +203,10 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     std::error_code error;
     const fs::path root = fs::absolute(rootIn, error).lexically_normal();
     if (!fs::exists(root, error)) {
-        return makeError(ErrorCode::NotFound, rootIn.string() + ": folder not found");
+        // A path ending in .csv was meant as a manifest, not a folder.
+        return makeError(ErrorCode::NotFound,
+                         rootIn.string() + (root.extension() == ".csv" ? ": manifest file not found"
+                                                                       : ": folder not found"));
     }
     if (fs::is_regular_file(root, error) && root.extension() == ".csv") {
         return scanManifest(root, observer);

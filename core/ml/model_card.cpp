@@ -160,7 +160,8 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
             }
             if (method == "platt") {
                 if (!c.contains("bias") || !c.at("bias").is_number()) {
-                    return refuse("the calibration's bias is missing");
+                    return refuse(c.contains("bias") ? "the calibration's bias is not a number"
+                                                     : "the calibration's bias is missing");
                 }
                 r.bias = c.at("bias").get<double>();
                 if (!(r.bias >= -20 && r.bias <= 20)) {

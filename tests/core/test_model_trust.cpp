@@ -562,6 +562,8 @@ private Q_SLOTS:
                                      << "temperature";
         QTest::newRow("bias missing") << "calibration" << "{\"method\":\"platt\",\"temperature\":1}"
                                       << "bias is missing";
+        QTest::newRow("bias a string") << "calibration" << "{\"method\":\"platt\",\"temperature\":1,\"bias\":\"0.3\"}"
+                                       << "bias is not a number";
         QTest::newRow("bias 50") << "calibration" << "{\"method\":\"platt\",\"temperature\":1,\"bias\":50}"
                                  << "bias 50 is outside [-20, 20]";
         // Found by fuzz_model_card: 3e28 read as an int was undefined behaviour, 1.5 was truncated.
