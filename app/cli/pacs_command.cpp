@@ -18,6 +18,7 @@ namespace cxr::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using pacs::TlsSettings;
 
 void addNodeOptions(CLI::App *command, pacs::PacsNode &node)
 {
@@ -30,6 +31,16 @@ void addNodeOptions(CLI::App *command, pacs::PacsNode &node)
         ->add_option("--timeout", node.timeoutSeconds,
                      "seconds allowed to connect, to negotiate, and for each network read")
         ->capture_default_str();
+    TlsSettings &tls = node.tls;
+    command->add_flag("--tls", tls.enabled, "DICOM TLS (BCP 195 profile)");
+    command->add_option("--tls-cert", tls.certificate,
+                        "our certificate (PEM), if the PACS asks for one");
+    command->add_option("--tls-key", tls.privateKey, "its private key (PEM, unencrypted)");
+    command->add_option("--tls-ca", tls.trustedCertificates,
+                        "the PACS's certificate or its CA's (PEM); repeatable");
+    command->add_flag_callback(
+        "--tls-no-verify", [&tls] { tls.verifyPeer = false; },
+        "encrypt without checking the PACS's certificate");
 }
 
 struct FindOptions {

@@ -7,6 +7,7 @@
 
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/diutil.h>
+#include <dcmtk/dcmtls/tlslayer.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
@@ -152,13 +153,68 @@ Error networkError(const PacsNode &node, const std::string &what, const OFCondit
             "PACS " + describe(node) + ": " + what + " failed (" + condition.text() + ")"};
 }
 
-Status negotiate(DcmSCU &scu, const PacsNode &node)
+namespace {
+
+Result<TlsLayer> tlsLayer(const TlsSettings &settings)
+{
+    auto layer = std::make_unique<DcmTLSTransportLayer>(NET_REQUESTOR, nullptr, OFTrue);
+    const auto problem = [](const std::string &what, const OFCondition &condition) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "TLS: " + what + " (" + condition.text() + ")");
+    };
+    if (OFCondition set = layer->setTLSProfile(TSP_Profile_BCP195); set.bad()) {
+        return problem("the BCP 195 profile is not available", set);
+    }
+    if (OFCondition set = layer->activateCipherSuites(); set.bad()) {
+        return problem("no cipher suite could be activated", set);
+    }
+    if (!settings.certificate.empty()) {
+        if (OFCondition set =
+                layer->setPrivateKeyFile(settings.privateKey.c_str(), DCF_Filetype_PEM);
+            set.bad()) {
+            return problem(settings.privateKey + " is not a readable PEM private key", set);
+        }
+        if (OFCondition set =
+                layer->setCertificateFile(settings.certificate.c_str(), DCF_Filetype_PEM);
+            set.bad()) {
+            return problem(settings.certificate + " is not a readable PEM certificate", set);
+        }
+        if (!layer->checkPrivateKeyMatchesCertificate()) {
+            return makeError(ErrorCode::InvalidArgument, "TLS: " + settings.privateKey +
+                                                             " is not the key of " +
+                                                             settings.certificate);
+        }
+    }
+    for (const std::string &file : settings.trustedCertificates) {
+        if (OFCondition set = layer->addTrustedCertificateFile(file.c_str(), DCF_Filetype_PEM);
+            set.bad()) {
+            return problem(file + " is not a readable PEM certificate", set);
+        }
+    }
+    layer->setCertificateVerification(settings.verifyPeer ? DCV_requireCertificate
+                                                          : DCV_ignoreCertificate);
+    return TlsLayer(std::move(layer));
+}
+
+} // namespace
+
+Status negotiate(Scu &scu, const PacsNode &node, TlsLayer &tls)
 {
     if (auto checked = checkNode(node); !checked) {
         return checked;
     }
     if (OFCondition started = scu.initNetwork(); started.bad()) {
         return networkError(node, "starting the network", started);
+    }
+    if (node.tls.enabled) {
+        auto layer = tlsLayer(node.tls);
+        if (!layer) {
+            return layer.error();
+        }
+        tls = std::move(*layer);
+        if (OFCondition secured = scu.useSecureConnection(tls.get()); secured.bad()) {
+            return networkError(node, "setting up TLS", secured);
+        }
     }
     const OFCondition negotiated = scu.negotiateAssociation();
     if (negotiated == DUL_ASSOCIATIONREJECTED) {
@@ -167,6 +223,14 @@ Status negotiate(DcmSCU &scu, const PacsNode &node)
                              " rejected the association: check the called AE title ('" +
                              node.calledAeTitle + "') and that it knows the calling AE title ('" +
                              node.callingAeTitle + "')");
+    }
+    if (negotiated.bad() && node.tls.enabled) {
+        return makeError(ErrorCode::Network,
+                         "no TLS association with PACS " + describe(node) + " within " +
+                             std::to_string(node.timeoutSeconds) +
+                             " s: check that it speaks TLS on this port and that the certificates "
+                             "match (" +
+                             negotiated.text() + ")");
     }
     if (negotiated.bad()) {
         return makeError(ErrorCode::Network, "cannot reach PACS " + describe(node) + " within " +

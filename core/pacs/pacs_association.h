@@ -8,9 +8,11 @@
 #include "core/pacs/pacs_node.h"
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmnet/dcmlayer.h>
 #include <dcmtk/dcmnet/scp.h>
 #include <dcmtk/dcmnet/scu.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,12 +35,24 @@ Result<DcmDataset> retrieveKeys(const RetrieveRequest &request);
 // Explicit and implicit little endian, for queries and echo.
 OFList<OFString> uncompressedTransferSyntaxes();
 
+// DcmSCU with its TLS set-up within reach (DCMTK keeps useSecureConnection protected). Every
+// SCU of core/pacs derives from it.
+class Scu : public DcmSCU {
+public:
+    using DcmSCU::useSecureConnection;
+};
+
 // Configures scu for node (AE titles, host, port, timeouts, non-blocking DIMSE), adds nothing;
 // the caller adds presentation contexts, then calls negotiate.
 void configure(DcmSCU &scu, const PacsNode &node);
 
-// initNetwork and negotiateAssociation, with a message naming the node and what went wrong.
-Status negotiate(DcmSCU &scu, const PacsNode &node);
+// The TLS layer of one association, when the node asks for TLS. DcmSCU does not own it:
+// declare it before the DcmSCU so that it outlives the association.
+using TlsLayer = std::unique_ptr<DcmTransportLayer>;
+
+// initNetwork, TLS when the node asks for it (into tls), and negotiateAssociation, with a
+// message naming the node and what went wrong.
+Status negotiate(Scu &scu, const PacsNode &node, TlsLayer &tls);
 
 // The accepted presentation context for sopClass, or an error saying the node refused it.
 Result<T_ASC_PresentationContextID> acceptedContext(DcmSCU &scu, const PacsNode &node,

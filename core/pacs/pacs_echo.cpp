@@ -8,10 +8,11 @@ namespace cxr::pacs {
 
 Status echo(const PacsNode &node)
 {
-    DcmSCU scu;
+    TlsLayer tls; // outlives the association
+    Scu scu;
     configure(scu, node);
     scu.addPresentationContext(UID_VerificationSOPClass, uncompressedTransferSyntaxes());
-    if (auto negotiated = negotiate(scu, node); !negotiated) {
+    if (auto negotiated = negotiate(scu, node, tls); !negotiated) {
         return negotiated;
     }
     auto context = acceptedContext(scu, node, UID_VerificationSOPClass, "verification (C-ECHO)");

@@ -89,7 +89,7 @@ private:
     std::optional<Error> m_problem;
 };
 
-class MoveScu : public DcmSCU {
+class MoveScu : public Scu {
 public:
     MoveScu(StorageReceiver &receiver, ProgressObserver *observer)
         : m_receiver(receiver), m_observer(observer)
@@ -165,11 +165,12 @@ Result<RetrieveReport> move(const PacsNode &node, const RetrieveRequest &request
         return started.error();
     }
     std::thread listening([&receiver] { receiver.acceptAssociations(); });
+    TlsLayer tls; // outlives the association
     MoveScu scu(receiver, observer);
     configure(scu, node);
     scu.addPresentationContext(UID_MOVEStudyRootQueryRetrieveInformationModel,
                                uncompressedTransferSyntaxes());
-    Status outcome = negotiate(scu, node);
+    Status outcome = negotiate(scu, node, tls);
     OFCondition moved = EC_Normal;
     if (outcome) {
         auto context = acceptedContext(scu, node, UID_MOVEStudyRootQueryRetrieveInformationModel,

@@ -2,6 +2,8 @@
 #include "core/pacs/pacs_node.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 
 namespace cxr::pacs {
 
@@ -24,6 +26,39 @@ Status checkAeTitle(const std::string &title, const std::string &setting)
     return Ok{};
 }
 
+namespace {
+
+Status checkTls(const TlsSettings &tls)
+{
+    if (!tls.enabled) {
+        return Ok{};
+    }
+    if (tls.certificate.empty() != tls.privateKey.empty()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "TLS: give our certificate and its private key together");
+    }
+    if (tls.verifyPeer && tls.trustedCertificates.empty()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "TLS: give the PACS's certificate or its CA's to verify it against, or "
+                         "turn verification off");
+    }
+    std::vector<std::string> files = tls.trustedCertificates;
+    for (const std::string *file : {&tls.certificate, &tls.privateKey}) {
+        if (!file->empty()) {
+            files.push_back(*file);
+        }
+    }
+    for (const std::string &file : files) {
+        std::error_code error;
+        if (!std::filesystem::is_regular_file(file, error)) {
+            return makeError(ErrorCode::NotFound, file + ": TLS file not found");
+        }
+    }
+    return Ok{};
+}
+
+} // namespace
+
 Status checkNode(const PacsNode &node)
 {
     if (node.host.empty()) {
@@ -39,12 +74,16 @@ Status checkNode(const PacsNode &node)
     if (auto checked = checkAeTitle(node.calledAeTitle, "the called AE title"); !checked) {
         return checked;
     }
-    return checkAeTitle(node.callingAeTitle, "the calling AE title");
+    if (auto checked = checkAeTitle(node.callingAeTitle, "the calling AE title"); !checked) {
+        return checked;
+    }
+    return checkTls(node.tls);
 }
 
 std::string describe(const PacsNode &node)
 {
-    return node.calledAeTitle + "@" + node.host + ":" + std::to_string(node.port);
+    return node.calledAeTitle + "@" + node.host + ":" + std::to_string(node.port) +
+           (node.tls.enabled ? " (TLS)" : "");
 }
 
 } // namespace cxr::pacs

@@ -91,7 +91,7 @@ Result<DcmDataset> queryKeys(QueryLevel level, const QueryFilter &filter)
     return keys;
 }
 
-class FindScu : public DcmSCU {
+class FindScu : public Scu {
 public:
     FindScu(const QueryOptions &options, ProgressObserver *observer)
         : m_options(options), m_observer(observer)
@@ -174,10 +174,11 @@ Result<QueryResult> find(const PacsNode &node, QueryLevel level, const QueryFilt
     const char *model = level == QueryLevel::Patient
                             ? UID_FINDPatientRootQueryRetrieveInformationModel
                             : UID_FINDStudyRootQueryRetrieveInformationModel;
+    TlsLayer tls; // outlives the association
     FindScu scu(options, observer);
     configure(scu, node);
     scu.addPresentationContext(model, uncompressedTransferSyntaxes());
-    if (auto negotiated = negotiate(scu, node); !negotiated) {
+    if (auto negotiated = negotiate(scu, node, tls); !negotiated) {
         return negotiated.error();
     }
     auto context = acceptedContext(scu, node, model, "queries (C-FIND)");

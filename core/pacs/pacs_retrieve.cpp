@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class GetScu : public DcmSCU {
+class GetScu : public Scu {
 public:
     GetScu(const fs::path &store, ProgressObserver *observer) : m_store(store), m_observer(observer)
     {}
@@ -90,13 +90,14 @@ Result<RetrieveReport> get(const PacsNode &node, const RetrieveRequest &request,
     if (!keys) {
         return keys.error();
     }
+    TlsLayer tls; // outlives the association
     GetScu scu(store, observer);
     configure(scu, node);
     scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel,
                                uncompressedTransferSyntaxes());
     // C-GET sends the instances back on this association: we take the storage SCP role.
     addStorageContexts(scu, ASC_SC_ROLE_SCP);
-    if (auto negotiated = negotiate(scu, node); !negotiated) {
+    if (auto negotiated = negotiate(scu, node, tls); !negotiated) {
         return negotiated.error();
     }
     auto context = acceptedContext(scu, node, UID_GETStudyRootQueryRetrieveInformationModel,

@@ -68,14 +68,15 @@ Result<SendReport> send(const PacsNode &node, const std::vector<fs::path> &files
                          "the files need more than 127 SOP class and transfer syntax pairs; send "
                          "them in smaller groups");
     }
-    DcmSCU scu;
+    TlsLayer tls; // outlives the association
+    Scu scu;
     configure(scu, node);
     for (const auto &[sopClass, syntax] : contexts) {
         OFList<OFString> syntaxes;
         syntaxes.push_back(syntax.c_str());
         scu.addPresentationContext(sopClass.c_str(), syntaxes);
     }
-    if (auto negotiated = negotiate(scu, node); !negotiated) {
+    if (auto negotiated = negotiate(scu, node, tls); !negotiated) {
         return negotiated.error();
     }
     SendReport report;

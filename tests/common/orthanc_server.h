@@ -37,6 +37,13 @@ public:
 
     ~OrthancServer() { stop(); }
 
+    // DICOM TLS instead of plain DICOM on the port: Orthanc's certificate and key, and the
+    // client certificate it trusts (and requires). node() then speaks TLS with client's pair.
+    struct TlsFiles {
+        QString serverCertificate, serverKey, clientCertificate, clientKey;
+    };
+    void useTls(const TlsFiles &files) { m_tls = files; }
+
     // Starts Orthanc and waits until it answers C-ECHO; an empty string on success, else why not.
     QString start()
     {
@@ -54,12 +61,13 @@ public:
   "DicomModalities": { "cxr": [ "%4", "127.0.0.1", %5 ] },
   "DicomAlwaysAllowEcho": true, "DicomAlwaysAllowStore": true,
   "UnknownSopClassAccepted": true, "StorageCompression": false,
-  "Plugins": [], "DeidentifyLogs": true, "LimitFindResults": 0, "LimitFindInstances": 0
+  "Plugins": [], "DeidentifyLogs": true, "LimitFindResults": 0, "LimitFindInstances": 0%6
 })")
                                    .arg(storage, QString(kAeTitle))
                                    .arg(m_dicomPort)
                                    .arg(QString(kClientAeTitle))
-                                   .arg(m_clientPort);
+                                   .arg(m_clientPort)
+                                   .arg(tlsConfiguration());
         QFile file(m_folder.filePath(QStringLiteral("orthanc.json")));
         if (!file.open(QIODevice::WriteOnly) || file.write(config.toUtf8()) < 0) {
             return QStringLiteral("cannot write the Orthanc configuration");
@@ -107,6 +115,12 @@ public:
         node.calledAeTitle = kAeTitle;
         node.callingAeTitle = kClientAeTitle;
         node.timeoutSeconds = 10;
+        if (!m_tls.serverCertificate.isEmpty()) {
+            node.tls.enabled = true;
+            node.tls.certificate = m_tls.clientCertificate.toStdString();
+            node.tls.privateKey = m_tls.clientKey.toStdString();
+            node.tls.trustedCertificates = {m_tls.serverCertificate.toStdString()};
+        }
         return node;
     }
 
@@ -114,6 +128,18 @@ public:
     int clientPort() const { return m_clientPort; }
 
 private:
+    QString tlsConfiguration() const
+    {
+        if (m_tls.serverCertificate.isEmpty()) {
+            return {};
+        }
+        return QStringLiteral(R"(,
+  "DicomTlsEnabled": true, "DicomTlsCertificate": "%1", "DicomTlsPrivateKey": "%2",
+  "DicomTlsTrustedCertificates": "%3", "DicomTlsRemoteCertificateRequired": true)")
+            .arg(m_tls.serverCertificate, m_tls.serverKey, m_tls.clientCertificate);
+    }
+
+    TlsFiles m_tls;
     QTemporaryDir m_folder;
     QProcess m_process;
     int m_dicomPort = 0;

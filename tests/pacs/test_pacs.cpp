@@ -10,6 +10,8 @@
 #include "tests/common/test_paths.h"
 
 #include <QDirIterator>
+#include <QProcess>
+#include <QStandardPaths>
 #include <QTest>
 
 #include <opencv2/core.hpp>
@@ -340,6 +342,57 @@ private Q_SLOTS:
         auto image = imaging::loadImage(got->files.front());
         QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
         QCOMPARE(image->meta.transferSyntax, std::string("JPEG 2000 (Lossless only)"));
+    }
+
+    // DICOM TLS against an Orthanc that speaks only TLS and requires our certificate:
+    // self-signed certificates made by openssl for the test.
+    void tlsEchoSendFindAndGet()
+    {
+        if (QStandardPaths::findExecutable("openssl").isEmpty()) {
+            QSKIP("openssl not installed");
+        }
+        const auto makePair = [this](const QString &name, const QString &subject) {
+            QProcess openssl;
+            openssl.start("openssl",
+                          {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                           subject, "-keyout", m_scratch.filePath(name + ".key"), "-out",
+                           m_scratch.filePath(name + ".crt")});
+            return openssl.waitForFinished(60000) && openssl.exitCode() == 0;
+        };
+        QVERIFY(makePair("server", "/CN=127.0.0.1"));
+        QVERIFY(makePair("client", "/CN=CXRSTUDIO"));
+        QVERIFY(makePair("stranger", "/CN=STRANGER"));
+        test::OrthancServer secure;
+        secure.useTls({m_scratch.filePath("server.crt"), m_scratch.filePath("server.key"),
+                       m_scratch.filePath("client.crt"), m_scratch.filePath("client.key")});
+        const QString started = secure.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const PacsNode node = secure.node();
+        QVERIFY(echo(node).ok());
+        auto sent = send(node, {test::dicomFile("MR_small.dcm").toStdString()});
+        QVERIFY2(sent.ok(), sent.ok() ? "" : sent.error().message.c_str());
+        auto studies = find(node, QueryLevel::Study, {});
+        QVERIFY(studies.ok());
+        QCOMPARE(studies->matches.size(), std::size_t(1));
+        auto got = get(node, {studies->matches[0].studyInstanceUid, "", ""},
+                       m_scratch.filePath("store-tls").toStdString());
+        QVERIFY2(got.ok(), got.ok() ? "" : got.error().message.c_str());
+        QCOMPARE(got->files.size(), std::size_t(1));
+
+        PacsNode plain = node; // the same port without TLS: no association
+        plain.tls = {};
+        plain.timeoutSeconds = 3;
+        QVERIFY(!echo(plain).ok());
+        PacsNode distrusting = node; // verifying the PACS against a certificate that is not its own
+        distrusting.tls.trustedCertificates = {m_scratch.filePath("stranger.crt").toStdString()};
+        distrusting.timeoutSeconds = 3;
+        auto refused = echo(distrusting);
+        QVERIFY(!refused.ok());
+        QVERIFY2(QString::fromStdString(refused.error().message).contains("certificate verify failed"),
+                 refused.error().message.c_str());
+        PacsNode unverifiable = node; // nothing to verify it against, verification on
+        unverifiable.tls.trustedCertificates.clear();
+        QCOMPARE(echo(unverifiable).error().code, ErrorCode::InvalidArgument);
     }
 
     void storePathsRefuseWhatIsNotAUid()

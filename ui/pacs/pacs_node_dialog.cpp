@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "ui/pacs/pacs_node_dialog.h"
 
+#include "ui/common/path_field.h"
+
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -13,7 +16,9 @@ namespace cxr::ui {
 PacsNodeDialog::PacsNodeDialog(QWidget *parent)
     : QDialog(parent), m_name(new QLineEdit), m_host(new QLineEdit), m_port(new QSpinBox),
       m_calledAet(new QLineEdit), m_callingAet(new QLineEdit(QStringLiteral("CXRSTUDIO"))),
-      m_timeout(new QSpinBox), m_problem(new QLabel)
+      m_timeout(new QSpinBox), m_tls(new QCheckBox(tr("Use DICOM TLS"))),
+      m_tlsCertificate(new QLineEdit), m_tlsKey(new QLineEdit), m_tlsTrusted(new QLineEdit),
+      m_tlsVerify(new QCheckBox(tr("Verify the PACS's certificate"))), m_problem(new QLabel)
 {
     setWindowTitle(tr("PACS node"));
     m_port->setRange(1, 65535);
@@ -32,6 +37,24 @@ PacsNodeDialog::PacsNodeDialog(QWidget *parent)
     form->addRow(tr("PACS AE title (called)"), m_calledAet);
     form->addRow(tr("Our AE title (calling)"), m_callingAet);
     form->addRow(tr("Timeout"), m_timeout);
+    form->addRow(QString(), m_tls);
+    form->addRow(tr("Our certificate (PEM)"),
+                 withBrowseButton(m_tlsCertificate, PathKind::File, tr("Our certificate"), this));
+    form->addRow(tr("Its private key (PEM)"),
+                 withBrowseButton(m_tlsKey, PathKind::File, tr("Private key"), this));
+    form->addRow(tr("PACS certificate or CA (PEM)"),
+                 withBrowseButton(m_tlsTrusted, PathKind::File, tr("PACS certificate"), this));
+    form->addRow(QString(), m_tlsVerify);
+    m_tlsVerify->setChecked(true);
+    const auto enableTls = [this](bool on) {
+        for (QWidget *field :
+             {static_cast<QWidget *>(m_tlsCertificate), static_cast<QWidget *>(m_tlsKey),
+              static_cast<QWidget *>(m_tlsTrusted), static_cast<QWidget *>(m_tlsVerify)}) {
+            field->setEnabled(on);
+        }
+    };
+    connect(m_tls, &QCheckBox::toggled, this, enableTls);
+    enableTls(false);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(buttons, &QDialogButtonBox::accepted, this, &PacsNodeDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -49,6 +72,13 @@ void PacsNodeDialog::setNode(const QString &name, const pacs::PacsNode &node)
     m_calledAet->setText(QString::fromStdString(node.calledAeTitle));
     m_callingAet->setText(QString::fromStdString(node.callingAeTitle));
     m_timeout->setValue(node.timeoutSeconds);
+    m_tls->setChecked(node.tls.enabled);
+    m_tlsCertificate->setText(QString::fromStdString(node.tls.certificate));
+    m_tlsKey->setText(QString::fromStdString(node.tls.privateKey));
+    m_tlsTrusted->setText(node.tls.trustedCertificates.empty()
+                              ? QString()
+                              : QString::fromStdString(node.tls.trustedCertificates.front()));
+    m_tlsVerify->setChecked(node.tls.verifyPeer);
 }
 
 QString PacsNodeDialog::name() const
@@ -64,6 +94,13 @@ pacs::PacsNode PacsNodeDialog::node() const
     node.calledAeTitle = m_calledAet->text().trimmed().toStdString();
     node.callingAeTitle = m_callingAet->text().trimmed().toStdString();
     node.timeoutSeconds = m_timeout->value();
+    node.tls.enabled = m_tls->isChecked();
+    node.tls.certificate = m_tlsCertificate->text().trimmed().toStdString();
+    node.tls.privateKey = m_tlsKey->text().trimmed().toStdString();
+    if (!m_tlsTrusted->text().trimmed().isEmpty()) {
+        node.tls.trustedCertificates = {m_tlsTrusted->text().trimmed().toStdString()};
+    }
+    node.tls.verifyPeer = m_tlsVerify->isChecked();
     return node;
 }
 

@@ -5,13 +5,15 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
 
 namespace cxr::ui {
 
-// Adds or edits one PACS node: a name, host, port, the PACS's AE title, ours, and the timeout.
+// Adds or edits one PACS node: a name, host, port, the PACS's AE title, ours, the timeout, and
+// DICOM TLS (our certificate and key, the PACS's certificate, whether to verify it).
 // OK is refused, with the reason shown, until the settings pass pacs::checkNode.
 class PacsNodeDialog : public QDialog {
     Q_OBJECT
@@ -29,6 +31,11 @@ private:
     QLineEdit *m_calledAet;
     QLineEdit *m_callingAet;
     QSpinBox *m_timeout;
+    QCheckBox *m_tls;
+    QLineEdit *m_tlsCertificate;
+    QLineEdit *m_tlsKey;
+    QLineEdit *m_tlsTrusted;
+    QCheckBox *m_tlsVerify;
     QLabel *m_problem;
 };
 

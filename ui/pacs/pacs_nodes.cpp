@@ -22,6 +22,15 @@ PacsNodes loadPacsNodes()
                 .toString()
                 .toStdString();
         node.timeoutSeconds = settings.value(QStringLiteral("timeout"), 10).toInt();
+        node.tls.enabled = settings.value(QStringLiteral("tls"), false).toBool();
+        node.tls.certificate =
+            settings.value(QStringLiteral("tlsCertificate")).toString().toStdString();
+        node.tls.privateKey = settings.value(QStringLiteral("tlsKey")).toString().toStdString();
+        const QString trusted = settings.value(QStringLiteral("tlsTrusted")).toString();
+        if (!trusted.isEmpty()) {
+            node.tls.trustedCertificates = {trusted.toStdString()};
+        }
+        node.tls.verifyPeer = settings.value(QStringLiteral("tlsVerify"), true).toBool();
         const QString name = settings.value(QStringLiteral("name")).toString();
         if (!name.isEmpty()) {
             nodes[name] = node;
@@ -46,6 +55,15 @@ void savePacsNodes(const PacsNodes &nodes)
         settings.setValue(QStringLiteral("callingAet"),
                           QString::fromStdString(node.callingAeTitle));
         settings.setValue(QStringLiteral("timeout"), node.timeoutSeconds);
+        settings.setValue(QStringLiteral("tls"), node.tls.enabled);
+        settings.setValue(QStringLiteral("tlsCertificate"),
+                          QString::fromStdString(node.tls.certificate));
+        settings.setValue(QStringLiteral("tlsKey"), QString::fromStdString(node.tls.privateKey));
+        settings.setValue(QStringLiteral("tlsTrusted"),
+                          node.tls.trustedCertificates.empty()
+                              ? QString()
+                              : QString::fromStdString(node.tls.trustedCertificates.front()));
+        settings.setValue(QStringLiteral("tlsVerify"), node.tls.verifyPeer);
     }
     settings.endArray();
 }
