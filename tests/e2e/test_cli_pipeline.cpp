@@ -583,6 +583,7 @@ private Q_SLOTS:
         QTest::newRow("compare damaged model card") << QStringList{"compare", d + "/evals/card"} << 1 << "card/model/model.json: not a valid model card";
         QTest::newRow("compare no evaluation") << QStringList{"compare", d + "/run", "--split", "holdout"} << 1 << "no saved evaluation of split holdout";
         QTest::newRow("calibrate bootstrap out of range") << QStringList{"calibrate", d + "/run", test::demoDataset(), "--split", "val", "--bootstrap", "-1", "--out", d + "/cal1"} << 1 << "--bootstrap must be between 0 and 100000";
+        QTest::newRow("calibrate missing manifest") << QStringList{"calibrate", d + "/run", d + "/absent.csv", "--out", d + "/cal3"} << 1 << "absent.csv: manifest file not found";
         QTest::newRow("calibrate missing sample") << QStringList{"calibrate", d + "/run", d + "/absent", "--out", d + "/cal2"} << 1 << "absent: folder not found";
         QTest::newRow("evaluate report unwritable") << QStringList{"evaluate", d + "/run", test::demoDataset(), "--report", d + "/afile/r.pdf"} << 1 << "afile/r.pdf: cannot write the PDF";
         QTest::newRow("explain infinite scale") << QStringList{"explain", d + "/run", firstDemoImage(), "--out", d + "/x.png", "--scale", "absolute:inf"} << 1 << "the full scale must be a positive finite number";
