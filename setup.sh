@@ -130,6 +130,12 @@ case "$mode" in
         run_headless_demo
         ;;
     test)
+        # The style is checked first: a file clang-format would change fails the test command.
+        if command -v clang-format >/dev/null 2>&1 && command -v clang-tidy >/dev/null 2>&1; then
+            tools/lint.sh --format-all
+        else
+            echo "setup: clang-format or clang-tidy not found; style check skipped" >&2
+        fi
         build
         start=$SECONDS
         ctest --test-dir "$build_dir" --output-on-failure --timeout 1200

@@ -30,11 +30,13 @@ cv::Mat tileGrid(const std::vector<cv::Mat> &tiles)
     const int columns = int(std::ceil(std::sqrt(double(tiles.size()))));
     const int rows = int((tiles.size() + std::size_t(columns) - 1) / std::size_t(columns));
     const cv::Size tile = tiles.front().size();
-    cv::Mat grid(rows * tile.height, columns * tile.width, tiles.front().type(), cv::Scalar::all(0));
+    cv::Mat grid(rows * tile.height, columns * tile.width, tiles.front().type(),
+                 cv::Scalar::all(0));
     for (std::size_t i = 0; i < tiles.size(); ++i) {
         const int row = int(i) / columns;
         const int column = int(i) % columns;
-        tiles[i].copyTo(grid(cv::Rect(column * tile.width, row * tile.height, tile.width, tile.height)));
+        tiles[i].copyTo(
+            grid(cv::Rect(column * tile.width, row * tile.height, tile.width, tile.height)));
     }
     return grid;
 }

@@ -9,8 +9,9 @@ namespace cxr::cli {
 void addAugmentationOptions(CLI::App *command, AugmentationOptions &options,
                             const std::string &presetOption)
 {
-    command->add_option(presetOption, options.preset,
-                        "augmentation preset: " + joined(augmentationPresetNames()))
+    command
+        ->add_option(presetOption, options.preset,
+                     "augmentation preset: " + joined(augmentationPresetNames()))
         ->capture_default_str();
     std::vector<std::string> keys;
     for (const AugmentationTransform &transform : augmentationTransforms()) {
@@ -20,7 +21,8 @@ void addAugmentationOptions(CLI::App *command, AugmentationOptions &options,
     }
     command->add_option("--set", options.overrides,
                         "change one augmentation parameter after the preset, KEY=VALUE, "
-                        "repeatable; keys: " + joined(keys));
+                        "repeatable; keys: " +
+                            joined(keys));
 }
 
 Result<AugmentationSettings> AugmentationOptions::settings() const
@@ -28,8 +30,8 @@ Result<AugmentationSettings> AugmentationOptions::settings() const
     AugmentationSettings settings;
     if (!augmentationPreset(preset, settings)) {
         return makeError(ErrorCode::InvalidArgument,
-                         "unknown augmentation preset '" + preset + "' (choose one of: " +
-                             joined(augmentationPresetNames()) + ")");
+                         "unknown augmentation preset '" + preset +
+                             "' (choose one of: " + joined(augmentationPresetNames()) + ")");
     }
     for (const std::string &item : overrides) {
         const std::size_t equals = item.find('=');
@@ -37,15 +39,16 @@ Result<AugmentationSettings> AugmentationOptions::settings() const
         const AugmentationParameter *parameter = findAugmentationParameter(key);
         if (equals == std::string::npos || !parameter) {
             return makeError(ErrorCode::InvalidArgument,
-                             "--set " + item + ": expected KEY=VALUE with a key such as "
-                             "rotation.max_degrees (see --help for all keys)");
+                             "--set " + item +
+                                 ": expected KEY=VALUE with a key such as "
+                                 "rotation.max_degrees (see --help for all keys)");
         }
         const std::string text = item.substr(equals + 1);
         char *end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
         if (text.empty() || *end != '\0') {
-            return makeError(ErrorCode::InvalidArgument, "--set " + item + ": '" + text +
-                                                             "' is not a number");
+            return makeError(ErrorCode::InvalidArgument,
+                             "--set " + item + ": '" + text + "' is not a number");
         }
         settings.*(parameter->member) = value;
     }

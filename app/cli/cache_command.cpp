@@ -24,7 +24,8 @@ void addCacheOptions(CLI::App *command, CacheOptions &options)
 {
     command->add_option("--cache-dir", options.dir,
                         "tensor cache folder (default: $CXR_CACHE_DIR or ~/.cache/cxr-studio)");
-    command->add_flag("--no-cache", options.disabled, "decode every image, read and write no cache");
+    command->add_flag("--no-cache", options.disabled,
+                      "decode every image, read and write no cache");
 }
 
 namespace {
@@ -98,9 +99,10 @@ Action addCacheCommand(CLI::App &app)
                 return reportError(arrays.error());
             }
             if (!outcome.hit && !outcome.written && report.failures.empty()) {
-                return reportError(makeError(ErrorCode::WriteFailed,
-                                             outcome.file.string() +
-                                                 ": cannot write the cache (folder not writable or disk full?)"));
+                return reportError(
+                    makeError(ErrorCode::WriteFailed,
+                              outcome.file.string() +
+                                  ": cannot write the cache (folder not writable or disk full?)"));
             }
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

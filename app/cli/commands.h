@@ -47,11 +47,13 @@ struct OptimisationOptions {
     std::string earlyStopMetric = "loss";
     std::string precision = "auto";
 };
-void addOptimisationOptions(CLI::App *command, OptimisationOptions &options, ml::TrainSettings &settings);
+void addOptimisationOptions(CLI::App *command, OptimisationOptions &options,
+                            ml::TrainSettings &settings);
 Status applyOptimisationOptions(const OptimisationOptions &options, ml::TrainSettings &settings);
 
 // --operating-point as `calibrate` and `ensemble` take it: empty means "not given" (none).
-Status parseOptionalOperatingPoint(const std::string &text, std::optional<ml::OperatingPointRule> &rule);
+Status parseOptionalOperatingPoint(const std::string &text,
+                                   std::optional<ml::OperatingPointRule> &rule);
 
 // Each add* registers one subcommand on app and returns the action to run when it is chosen.
 using Action = std::function<int()>;

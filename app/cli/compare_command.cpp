@@ -22,8 +22,9 @@ Action addCompareCommand(CLI::App &app)
     auto split = std::make_shared<std::string>("test");
     auto json = std::make_shared<bool>(false);
     CLI::App *command = app.add_subcommand(
-        "compare", "Compare the saved evaluations of runs and baselines on one split: every metric\n"
-                   "with its 95% bootstrap interval, side by side.");
+        "compare",
+        "Compare the saved evaluations of runs and baselines on one split: every metric\n"
+        "with its 95% bootstrap interval, side by side.");
     command->add_option("folders", *folders, "run or baseline folders")->required();
     command->add_option("--split", *split, "the evaluated split")->capture_default_str();
     command->add_flag("--json", *json, "print JSON");
@@ -45,20 +46,28 @@ Action addCompareCommand(CLI::App &app)
                     const double value = e.report.metrics.*(definitions[d].member);
                     metrics[definitions[d].key] = {
                         {"value", std::isfinite(value) ? nlohmann::json(value) : nlohmann::json()},
-                        {"ci_low", std::isfinite(e.report.intervals[d].low) ? nlohmann::json(e.report.intervals[d].low) : nlohmann::json()},
-                        {"ci_high", std::isfinite(e.report.intervals[d].high) ? nlohmann::json(e.report.intervals[d].high) : nlohmann::json()}};
+                        {"ci_low", std::isfinite(e.report.intervals[d].low)
+                                       ? nlohmann::json(e.report.intervals[d].low)
+                                       : nlohmann::json()},
+                        {"ci_high", std::isfinite(e.report.intervals[d].high)
+                                        ? nlohmann::json(e.report.intervals[d].high)
+                                        : nlohmann::json()}};
                 }
-                all.push_back({{"folder", pathJson(e.folder.string())}, {"model", e.name}, {"split", e.split},
-                               {"images", e.labels.size()}, {"threshold", e.report.threshold}, {"metrics", metrics}});
+                all.push_back({{"folder", pathJson(e.folder.string())},
+                               {"model", e.name},
+                               {"split", e.split},
+                               {"images", e.labels.size()},
+                               {"threshold", e.report.threshold},
+                               {"metrics", metrics}});
             }
             std::cout << jsonText(all, 2) << "\n";
             return int(kSuccess);
         }
         std::printf("Split '%s'; value [95%% bootstrap interval]\n", split->c_str());
         for (std::size_t i = 0; i < evaluations.size(); ++i) {
-            std::printf("  (%zu) %s, %zu images, threshold %.3f: %s\n", i + 1, evaluations[i].name.c_str(),
-                        evaluations[i].labels.size(), evaluations[i].report.threshold,
-                        evaluations[i].folder.string().c_str());
+            std::printf("  (%zu) %s, %zu images, threshold %.3f: %s\n", i + 1,
+                        evaluations[i].name.c_str(), evaluations[i].labels.size(),
+                        evaluations[i].report.threshold, evaluations[i].folder.string().c_str());
         }
         std::printf("%-26s", "metric");
         for (std::size_t i = 0; i < evaluations.size(); ++i) {

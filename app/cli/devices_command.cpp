@@ -23,7 +23,9 @@ Action addDevicesCommand(CLI::App &app)
         nlohmann::json all = nlohmann::json::array();
         for (const ml::ComputeDevice &device : ml::listComputeDevices()) {
             if (*json) {
-                all.push_back({{"id", device.id}, {"name", device.name}, {"memory_bytes", device.memoryBytes}});
+                all.push_back({{"id", device.id},
+                               {"name", device.name},
+                               {"memory_bytes", device.memoryBytes}});
             } else if (device.memoryBytes > 0) {
                 std::printf("%-8s %s, %.1f GiB\n", device.id.c_str(), device.name.c_str(),
                             double(device.memoryBytes) / double(1LL << 30));

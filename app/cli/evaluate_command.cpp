@@ -57,26 +57,33 @@ Action addEvaluateCommand(CLI::App &app)
     command->add_option("dataset", job->datasetDir, "dataset folder")->required();
     command->add_option("--split", job->split, "split to evaluate")->capture_default_str();
     command->add_option("--device", job->device, "auto, cpu or cuda")->capture_default_str();
-    command->add_flag("--tta", job->tta, "test-time augmentation (mirror image and a rescaled crop)");
+    command->add_flag("--tta", job->tta,
+                      "test-time augmentation (mirror image and a rescaled crop)");
     auto threshold = std::make_shared<std::string>("model");
-    command->add_option("--threshold", *threshold,
-                        "decision threshold: a probability, 'model' (the model card's) or 'youden' "
-                        "(Youden's J on this split)")
+    command
+        ->add_option("--threshold", *threshold,
+                     "decision threshold: a probability, 'model' (the model card's) or 'youden' "
+                     "(Youden's J on this split)")
         ->capture_default_str();
-    command->add_option("--bootstrap", job->bootstrap.samples, "bootstrap resamples for the 95% intervals")
+    command
+        ->add_option("--bootstrap", job->bootstrap.samples,
+                     "bootstrap resamples for the 95% intervals")
         ->capture_default_str();
     command->add_option("--seed", job->bootstrap.seed, "bootstrap seed")->capture_default_str();
     command->add_flag("--json", *json, "print metrics.json instead of the table");
     auto reportFile = std::make_shared<std::string>();
-    command->add_option("--report", *reportFile,
-                        "also write a PDF report (metrics, curves, confusion matrix, Grad-CAM examples) "
-                        "with the metrics JSON beside it");
+    command->add_option(
+        "--report", *reportFile,
+        "also write a PDF report (metrics, curves, confusion matrix, Grad-CAM examples) "
+        "with the metrics JSON beside it");
     auto reportPredictions = std::make_shared<bool>(false);
-    command->add_flag("--report-with-predictions", *reportPredictions,
-                      "also copy the predictions CSV beside the report (its file names may carry patient ids)");
-    command->add_flag("--stress", job->stress,
-                      "also the robustness report: the metrics under contrast, gamma, blur, noise, JPEG, "
-                      "resolution, rotation and border-crop shifts (saved as stress.json)");
+    command->add_flag(
+        "--report-with-predictions", *reportPredictions,
+        "also copy the predictions CSV beside the report (its file names may carry patient ids)");
+    command->add_flag(
+        "--stress", job->stress,
+        "also the robustness report: the metrics under contrast, gamma, blur, noise, JPEG, "
+        "resolution, rotation and border-crop shifts (saved as stress.json)");
     addCacheOptions(command, *cache);
     return [job, json, cache, threshold, reportFile, reportPredictions]() -> int {
         job->cacheDir = cache->folder();
@@ -86,15 +93,16 @@ Action addEvaluateCommand(CLI::App &app)
             char *end = nullptr;
             const double value = std::strtod(threshold->c_str(), &end);
             if (end == threshold->c_str() || *end != '\0' || !(value >= 0 && value <= 1)) {
-                return reportError(makeError(ErrorCode::InvalidArgument,
-                                             "--threshold " + *threshold +
-                                                 ": use a probability between 0 and 1, model or youden"));
+                return reportError(
+                    makeError(ErrorCode::InvalidArgument,
+                              "--threshold " + *threshold +
+                                  ": use a probability between 0 and 1, model or youden"));
             }
             job->threshold = value;
         }
         if (job->bootstrap.samples < 0 || job->bootstrap.samples > 100000) {
-            return reportError(makeError(ErrorCode::InvalidArgument,
-                                         "--bootstrap must be between 0 and 100000"));
+            return reportError(
+                makeError(ErrorCode::InvalidArgument, "--bootstrap must be between 0 and 100000"));
         }
         if (!reportFile->empty()) {
             // Before the evaluation, not after its table: a report that cannot be written fails
@@ -119,7 +127,8 @@ Action addEvaluateCommand(CLI::App &app)
             }
         }
         if (!reportFile->empty()) {
-            if (auto written = writePdfReport(*job, *result, *reportFile, *reportPredictions); !written) {
+            if (auto written = writePdfReport(*job, *result, *reportFile, *reportPredictions);
+                !written) {
                 return reportError(written.error());
             }
             if (!*json) {

@@ -49,9 +49,10 @@ struct ExplainOptions {
 // predicted, positive, negative, or a class name of the model.
 Status resolveTarget(ExplainOptions &o)
 {
-    static const std::map<std::string, ml::CamTarget> named = {{"predicted", ml::CamTarget::Predicted},
-                                                               {"positive", ml::CamTarget::Positive},
-                                                               {"negative", ml::CamTarget::Negative}};
+    static const std::map<std::string, ml::CamTarget> named = {
+        {"predicted", ml::CamTarget::Predicted},
+        {"positive", ml::CamTarget::Positive},
+        {"negative", ml::CamTarget::Negative}};
     if (auto found = named.find(o.target); found != named.end()) {
         o.request.target = found->second;
         return Ok{};
@@ -68,7 +69,8 @@ Status resolveTarget(ExplainOptions &o)
     const auto found = std::find(names.begin(), names.end(), o.target);
     if (found == names.end()) {
         return makeError(ErrorCode::InvalidArgument,
-                         "--target " + o.target + ": use predicted, positive, negative or a class of the model");
+                         "--target " + o.target +
+                             ": use predicted, positive, negative or a class of the model");
     }
     o.request.targetClass = int(found - names.begin());
     return Ok{};
@@ -86,15 +88,20 @@ Status resolveScale(ExplainOptions &o)
         if (o.scale.size() > 9 && o.scale[8] == ':') {
             char *end = nullptr;
             o.display.absoluteMax = std::strtod(o.scale.c_str() + 9, &end);
-            if (*end != '\0' || !(o.display.absoluteMax > 0) || !std::isfinite(o.display.absoluteMax)) {
-                return makeError(ErrorCode::InvalidArgument, "--scale " + o.scale + ": the full scale must be a positive finite number");
+            if (*end != '\0' || !(o.display.absoluteMax > 0) ||
+                !std::isfinite(o.display.absoluteMax)) {
+                return makeError(ErrorCode::InvalidArgument,
+                                 "--scale " + o.scale +
+                                     ": the full scale must be a positive finite number");
             }
         } else if (o.scale != "absolute") {
-            return makeError(ErrorCode::InvalidArgument, "--scale " + o.scale + ": use per-image, absolute or absolute:MAX");
+            return makeError(ErrorCode::InvalidArgument,
+                             "--scale " + o.scale + ": use per-image, absolute or absolute:MAX");
         }
         return Ok{};
     }
-    return makeError(ErrorCode::InvalidArgument, "--scale " + o.scale + ": use per-image, absolute or absolute:MAX");
+    return makeError(ErrorCode::InvalidArgument,
+                     "--scale " + o.scale + ": use per-image, absolute or absolute:MAX");
 }
 
 void printPrediction(const fs::path &image, const pipeline::ImagePrediction &p)
@@ -102,11 +109,12 @@ void printPrediction(const fs::path &image, const pipeline::ImagePrediction &p)
     if (p.ood.outside) {
         std::printf("%s: %s\n", image.string().c_str(), pipeline::describeOod(p.ood).c_str());
     }
-    std::printf("%s: %s by model %s\n", image.string().c_str(), pipeline::describePrediction(p).c_str(),
-                p.modelName.c_str());
+    std::printf("%s: %s by model %s\n", image.string().c_str(),
+                pipeline::describePrediction(p).c_str(), p.modelName.c_str());
     const ml::CamMap &cam = *p.cam;
-    const std::string explained = cam.explainedClass < 0 ? "no class (Eigen-CAM shows the dominant activation pattern)"
-                                                         : "class " + p.classNames.at(std::size_t(cam.explainedClass));
+    const std::string explained = cam.explainedClass < 0
+                                      ? "no class (Eigen-CAM shows the dominant activation pattern)"
+                                      : "class " + p.classNames.at(std::size_t(cam.explainedClass));
     std::printf("%s of layer %s explains %s%s\n", pipeline::camMethodName(cam.method).c_str(),
                 cam.layer.c_str(), explained.c_str(),
                 cam.flat ? "; the map is flat: no evidence for that class at that layer" : "");
@@ -133,24 +141,32 @@ int runSingle(ExplainOptions &o)
     }
     std::optional<ml::Faithfulness> faithfulness;
     if (o.faithfulness) {
-        auto measured = classifier->faithfulness(imaging::scaleModelInput(prediction->modelInput), *prediction->cam);
+        auto measured = classifier->faithfulness(imaging::scaleModelInput(prediction->modelInput),
+                                                 *prediction->cam);
         if (!measured) {
-            return reportError(Error{measured.error().code, image.string() + ": " + measured.error().message});
+            return reportError(
+                Error{measured.error().code, image.string() + ": " + measured.error().message});
         }
         faithfulness = *measured;
     }
     if (o.json) {
         const ml::CamMap &cam = *prediction->cam;
-        nlohmann::json j = {{"file", pathJson(image.string())},        {"model", prediction->modelName},
+        nlohmann::json j = {{"file", pathJson(image.string())},
+                            {"model", prediction->modelName},
                             {"prediction", pipeline::describePrediction(*prediction)},
                             {"predicted_class", prediction->predictedClass},
-                            {"probability", prediction->probability}, {"threshold", prediction->threshold},
-                            {"method", pipeline::camMethodName(cam.method)}, {"layer", cam.layer},
-                            {"explained_class", cam.explainedClass}, {"flat", cam.flat},
-                            {"raw_range", {cam.rawLow, cam.rawHigh}}, {"overlay", pathJson(o.out.string())},
+                            {"probability", prediction->probability},
+                            {"threshold", prediction->threshold},
+                            {"method", pipeline::camMethodName(cam.method)},
+                            {"layer", cam.layer},
+                            {"explained_class", cam.explainedClass},
+                            {"flat", cam.flat},
+                            {"raw_range", {cam.rawLow, cam.rawHigh}},
+                            {"overlay", pathJson(o.out.string())},
                             {"ood", prediction->ood.outside},
-                            {"ood_score", prediction->ood.score ? nlohmann::json(*prediction->ood.score)
-                                                                : nlohmann::json()},
+                            {"ood_score", prediction->ood.score
+                                              ? nlohmann::json(*prediction->ood.score)
+                                              : nlohmann::json()},
                             {"ood_reason", prediction->ood.reason()}};
         if (faithfulness) {
             j["faithfulness"] = {{"top_fraction", faithfulness->topFraction},
@@ -203,9 +219,12 @@ int runBatch(ExplainOptions &o)
             std::fprintf(stderr, "cxr: %s\n", oneLine(row.error).c_str());
         }
     }
-    std::printf("%zu images by model %s: %d above the threshold %.2f, %d failed%s\n",
-                result->rows.size(), result->modelName.c_str(), positive, result->threshold, failed,
-                result->resumed ? (" (" + std::to_string(result->resumed) + " kept from the earlier run)").c_str() : "");
+    std::printf(
+        "%zu images by model %s: %d above the threshold %.2f, %d failed%s\n", result->rows.size(),
+        result->modelName.c_str(), positive, result->threshold, failed,
+        result->resumed
+            ? (" (" + std::to_string(result->resumed) + " kept from the earlier run)").c_str()
+            : "");
     if (outside > 0) {
         std::printf("%d images are outside what the model was trained on (ood column)\n", outside);
     }
@@ -219,46 +238,56 @@ Action addExplainCommand(CLI::App &app)
 {
     auto o = std::make_shared<ExplainOptions>();
     CLI::App *command = app.add_subcommand(
-        "explain", "Predict images (JPEG, PNG, BMP, TIFF or DICOM) and draw where the model looked.\n"
-                   "One image with --out writes one overlay; folders, several images or --dataset\n"
-                   "with --out-dir write predictions.csv and overlays/ (resumable). The map\n"
-                   "explains the predicted class unless --target says otherwise.");
+        "explain",
+        "Predict images (JPEG, PNG, BMP, TIFF or DICOM) and draw where the model looked.\n"
+        "One image with --out writes one overlay; folders, several images or --dataset\n"
+        "with --out-dir write predictions.csv and overlays/ (resumable). The map\n"
+        "explains the predicted class unless --target says otherwise.");
     command->add_option("model", o->model, "run folder (or its model/ folder)")->required();
     command->add_option("images", o->images, "image files or folders");
     command->add_option("--out", o->out, "overlay image to write (.png) for one image");
-    command->add_option("--out-dir", o->outDir, "folder for a batch: predictions.csv and overlays/");
-    command->add_option("--dataset", o->dataset, "explain a dataset split instead of images (with --out-dir)");
+    command->add_option("--out-dir", o->outDir,
+                        "folder for a batch: predictions.csv and overlays/");
+    command->add_option("--dataset", o->dataset,
+                        "explain a dataset split instead of images (with --out-dir)");
     command->add_option("--split", o->split, "the dataset split")->capture_default_str();
-    const std::map<std::string, ml::CamMethod> methods = {{"gradcam", ml::CamMethod::GradCam},
-                                                          {"gradcam++", ml::CamMethod::GradCamPlusPlus},
-                                                          {"eigencam", ml::CamMethod::EigenCam}};
+    const std::map<std::string, ml::CamMethod> methods = {
+        {"gradcam", ml::CamMethod::GradCam},
+        {"gradcam++", ml::CamMethod::GradCamPlusPlus},
+        {"eigencam", ml::CamMethod::EigenCam}};
     command->add_option("--method", o->request.method, "gradcam, gradcam++ or eigencam")
         ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case));
     command->add_option("--target", o->target, "predicted, positive, negative or a class name")
         ->capture_default_str();
-    command->add_option("--layer", o->request.layerName, "layer to explain (default: the last block; an unknown name lists the model's layers)");
-    const std::map<std::string, imaging::Colormap> colormaps = {{"jet", imaging::Colormap::Jet},
-                                                                {"inferno", imaging::Colormap::Inferno},
-                                                                {"viridis", imaging::Colormap::Viridis}};
+    command->add_option(
+        "--layer", o->request.layerName,
+        "layer to explain (default: the last block; an unknown name lists the model's layers)");
+    const std::map<std::string, imaging::Colormap> colormaps = {
+        {"jet", imaging::Colormap::Jet},
+        {"inferno", imaging::Colormap::Inferno},
+        {"viridis", imaging::Colormap::Viridis}};
     command->add_option("--colormap", o->display.style.colormap, "jet, inferno or viridis")
         ->transform(CLI::CheckedTransformer(colormaps, CLI::ignore_case));
     command->add_option("--opacity", o->display.style.opacity, "heatmap opacity 0..1")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    command->add_option("--hide-below", o->display.style.threshold,
-                        "do not draw map values below this (0..1 of the colour scale)")
+    command
+        ->add_option("--hide-below", o->display.style.threshold,
+                     "do not draw map values below this (0..1 of the colour scale)")
         ->check(CLI::Range(0.0, 1.0));
     command->add_flag("--contours", o->contours, "draw iso-lines instead of a filled map");
     command->add_option("--scale", o->scale, "colour scale: per-image, absolute or absolute:MAX")
         ->capture_default_str();
-    command->add_flag("--faithfulness", o->faithfulness,
-                      "also measure the confidence drop with the top region removed and kept (one image)");
+    command->add_flag(
+        "--faithfulness", o->faithfulness,
+        "also measure the confidence drop with the top region removed and kept (one image)");
     command->add_flag("--no-overlays", o->noOverlays, "batch: predictions.csv only");
     command->add_flag("--json", o->json, "one image: print the result as JSON");
     command->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str();
-    command->add_flag("--tta", o->tta,
-                      "test-time augmentation: the probability of the image, its mirror image and a "
-                      "rescaled crop; the map of the image and its mirror image");
+    command->add_flag(
+        "--tta", o->tta,
+        "test-time augmentation: the probability of the image, its mirror image and a "
+        "rescaled crop; the map of the image and its mirror image");
     return [o]() -> int {
         if (auto resolved = resolveTarget(*o); !resolved) {
             return reportError(resolved.error());
@@ -266,18 +295,22 @@ Action addExplainCommand(CLI::App &app)
         if (auto resolved = resolveScale(*o); !resolved) {
             return reportError(resolved.error());
         }
-        o->display.style.mode = o->contours ? imaging::HeatmapMode::Contours : imaging::HeatmapMode::Filled;
-        const bool single = o->dataset.empty() && o->images.size() == 1 && !fs::is_directory(o->images.front());
+        o->display.style.mode =
+            o->contours ? imaging::HeatmapMode::Contours : imaging::HeatmapMode::Filled;
+        const bool single =
+            o->dataset.empty() && o->images.size() == 1 && !fs::is_directory(o->images.front());
         if (single && !o->out.empty()) {
             return runSingle(*o);
         }
         if (o->outDir.empty()) {
-            return reportError(makeError(ErrorCode::InvalidArgument,
-                                         single ? "give --out FILE.png for one image (or --out-dir DIR)"
-                                                : "give --out-dir DIR for several images, a folder or a dataset"));
+            return reportError(
+                makeError(ErrorCode::InvalidArgument,
+                          single ? "give --out FILE.png for one image (or --out-dir DIR)"
+                                 : "give --out-dir DIR for several images, a folder or a dataset"));
         }
         if (o->images.empty() && o->dataset.empty()) {
-            return reportError(makeError(ErrorCode::InvalidArgument, "give images, folders or --dataset DIR"));
+            return reportError(
+                makeError(ErrorCode::InvalidArgument, "give images, folders or --dataset DIR"));
         }
         return runBatch(*o);
     };

@@ -41,8 +41,9 @@ Action addExportCommand(CLI::App &app)
         // An earlier export may be the only copy someone kept: never replaced unasked.
         std::error_code error;
         if (std::filesystem::exists(options->out, error) && !options->overwrite) {
-            return reportError(makeError(ErrorCode::WriteFailed,
-                                         options->out + ": exists (pass --overwrite to replace it)"));
+            return reportError(
+                makeError(ErrorCode::WriteFailed,
+                          options->out + ": exists (pass --overwrite to replace it)"));
         }
         if (auto written = ml::exportStateDict(options->run, options->out); !written) {
             return reportError(written.error());

@@ -10,8 +10,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 namespace cxr::cli {
@@ -50,17 +50,18 @@ nlohmann::ordered_json metadataJson(const imaging::Image &image, bool showPatien
         {"frames", m.frameCount},
         {"frame", m.frame + 1},
         {"presentation_lut_shape", m.presentationLutShape},
-        {"rescale", {{"slope", m.rescaleSlope}, {"intercept", m.rescaleIntercept},
-                     {"type", m.rescaleType}}},
+        {"rescale",
+         {{"slope", m.rescaleSlope}, {"intercept", m.rescaleIntercept}, {"type", m.rescaleType}}},
         {"display_window", image.windowIsLinear
                                ? nlohmann::ordered_json{{"center", image.window.center},
-                                                {"width", image.window.width}}
+                                                        {"width", image.window.width}}
                                : nlohmann::ordered_json("VOI LUT")},
         {"inverted", image.polarity == imaging::Polarity::Inverted},
         {"applied", image.appliedSteps},
     };
     if (showPatient) {
-        j["patient"] = {{"name", image.patient.name}, {"id", image.patient.id},
+        j["patient"] = {{"name", image.patient.name},
+                        {"id", image.patient.id},
                         {"birth_date", image.patient.birthDate}};
     }
     return j;
@@ -156,13 +157,14 @@ Action addConvertCommand(CLI::App &app)
     command->add_option("--window", options->window, "window centre and width, e.g. 40 400")
         ->expected(2);
     return [options]() -> int {
-        if (!options->window.empty() && !(std::isfinite(options->window[0]) && std::isfinite(options->window[1]))) {
+        if (!options->window.empty() &&
+            !(std::isfinite(options->window[0]) && std::isfinite(options->window[1]))) {
             return reportError(makeError(ErrorCode::InvalidArgument,
                                          "--window centre and width must be finite numbers"));
         }
         if (!options->window.empty() && options->window[1] < 1) {
-            return reportError(makeError(ErrorCode::InvalidArgument,
-                                         "--window width must be at least 1"));
+            return reportError(
+                makeError(ErrorCode::InvalidArgument, "--window width must be at least 1"));
         }
         auto image = loadForCommand(*options);
         if (!image) {

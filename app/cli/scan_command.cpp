@@ -111,8 +111,8 @@ nlohmann::json leakageJson(const data::LeakageReport &report)
 {
     nlohmann::json patients = nlohmann::json::array();
     for (const auto &leak : report.patientLeaks) {
-        patients.push_back({{"patient", leak.patient}, {"splits", leak.splits},
-                            {"images", leak.images}});
+        patients.push_back(
+            {{"patient", leak.patient}, {"splits", leak.splits}, {"images", leak.images}});
     }
     nlohmann::json duplicates = nlohmann::json::array();
     for (const auto &group : report.exactDuplicates) {
@@ -156,9 +156,9 @@ nlohmann::json toJson(const data::DatasetIndex &index, const data::DatasetStatis
         problems.push_back({{"path", pathJson(problem.path.string())}, {"reason", problem.reason}});
     }
     return {{"root", pathJson(index.root.string())},
-            {"layout", index.layout == data::DatasetLayout::SplitClass ? "split/class"
-                       : index.layout == data::DatasetLayout::ClassOnly  ? "class"
-                                                                          : "manifest"},
+            {"layout", index.layout == data::DatasetLayout::SplitClass  ? "split/class"
+                       : index.layout == data::DatasetLayout::ClassOnly ? "class"
+                                                                        : "manifest"},
             {"classes", index.classes},
             {"splits", splits},
             {"images", index.files.size()},
@@ -177,8 +177,9 @@ Action addScanCommand(CLI::App &app)
         "scan", "List a dataset's splits, classes and image counts, its class balance, any\n"
                 "unusable files, and patients or files that appear in two splits.\n"
                 "Exit code 3 when the scan finished but found problem files.");
-    command->add_option("folder", options->folder,
-                        "dataset folder: train|val|test/CLASS/ or CLASS/ subfolders")
+    command
+        ->add_option("folder", options->folder,
+                     "dataset folder: train|val|test/CLASS/ or CLASS/ subfolders")
         ->required();
     command->add_flag("--json", options->json, "print the result as JSON");
     command->add_flag("!--no-leakage-check", options->checkLeakage,

@@ -33,8 +33,9 @@ Action addSplitCommand(CLI::App &app)
                  "is moved; train and evaluate on the manifest instead of the folder.");
     command->add_option("dataset", options->dataset, "dataset folder or manifest")->required();
     command->add_option("--out", options->out, "manifest to write (.csv)")->required();
-    command->add_option("--val-fraction", options->settings.valFraction,
-                        "share of each class's training images moved to val")
+    command
+        ->add_option("--val-fraction", options->settings.valFraction,
+                     "share of each class's training images moved to val")
         ->capture_default_str();
     command->add_option("--seed", options->settings.seed, "random seed")->capture_default_str();
     command->add_flag("--overwrite", options->overwrite, "replace an existing manifest");
@@ -45,8 +46,9 @@ Action addSplitCommand(CLI::App &app)
                                          options->out + ": the manifest must be a .csv file"));
         }
         if (std::filesystem::exists(out) && !options->overwrite) {
-            return reportError(makeError(ErrorCode::WriteFailed,
-                                         options->out + ": exists (pass --overwrite to replace it)"));
+            return reportError(
+                makeError(ErrorCode::WriteFailed,
+                          options->out + ": exists (pass --overwrite to replace it)"));
         }
         TerminalProgress progress;
         auto index = data::scanDataset(options->dataset, &progress);

@@ -57,9 +57,11 @@ const std::vector<RecipeField> &recipeFields()
         {{"--batch"}, [](const S &f, S &t) { t.batchSize = f.batchSize; }},
         {{"--lr"}, [](const S &f, S &t) { t.learningRate = f.learningRate; }},
         {{"--optimizer"}, [](const S &f, S &t) { t.optimizer.kind = f.optimizer.kind; }},
-        {{"--weight-decay"}, [](const S &f, S &t) { t.optimizer.weightDecay = f.optimizer.weightDecay; }},
+        {{"--weight-decay"},
+         [](const S &f, S &t) { t.optimizer.weightDecay = f.optimizer.weightDecay; }},
         {{"--schedule"}, [](const S &f, S &t) { t.schedule.kind = f.schedule.kind; }},
-        {{"--warmup-epochs"}, [](const S &f, S &t) { t.schedule.warmupEpochs = f.schedule.warmupEpochs; }},
+        {{"--warmup-epochs"},
+         [](const S &f, S &t) { t.schedule.warmupEpochs = f.schedule.warmupEpochs; }},
         {{"--min-lr"}, [](const S &f, S &t) { t.schedule.minLr = f.schedule.minLr; }},
         {{"--augment", "--set"}, [](const S &f, S &t) { t.augmentation = f.augmentation; }},
         {{"--balance"}, [](const S &f, S &t) { t.balance = f.balance; }},
@@ -82,16 +84,22 @@ public:
         finishLine();
         if (m_json) {
             const nlohmann::json line = {
-                {"event", "epoch"}, {"epoch", m.epoch}, {"train_loss", m.trainLoss},
-                {"train_accuracy", m.trainAccuracy}, {"val_loss", m.valLoss},
-                {"val_accuracy", m.valAccuracy}, {"val_auc", std::isfinite(m.valAuc) ? nlohmann::json(m.valAuc) : nlohmann::json()},
-                {"lr", m.learningRate}, {"seconds", m.seconds}};
+                {"event", "epoch"},
+                {"epoch", m.epoch},
+                {"train_loss", m.trainLoss},
+                {"train_accuracy", m.trainAccuracy},
+                {"val_loss", m.valLoss},
+                {"val_accuracy", m.valAccuracy},
+                {"val_auc", std::isfinite(m.valAuc) ? nlohmann::json(m.valAuc) : nlohmann::json()},
+                {"lr", m.learningRate},
+                {"seconds", m.seconds}};
             std::printf("%s\n", jsonText(line).c_str());
         } else {
-            std::printf("epoch %3d  train loss %.4f  acc %.3f  |  val loss %.4f  acc %.3f  auc %.3f  "
-                        "lr %.2g  (%.1f s)\n",
-                        m.epoch, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.valAuc,
-                        m.learningRate, m.seconds);
+            std::printf(
+                "epoch %3d  train loss %.4f  acc %.3f  |  val loss %.4f  acc %.3f  auc %.3f  "
+                "lr %.2g  (%.1f s)\n",
+                m.epoch, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.valAuc,
+                m.learningRate, m.seconds);
         }
         std::fflush(stdout);
     }
@@ -126,8 +134,7 @@ Status applyTrainOptions(TrainOptions &o, const CLI::App &command)
     if (!balance) {
         return makeError(ErrorCode::InvalidArgument,
                          "--balance " + o.balance +
-                             ": unknown method (choose one of: " +
-                             o.balanceChoices + ")");
+                             ": unknown method (choose one of: " + o.balanceChoices + ")");
     }
     o.job.settings.balance = *balance;
     if (*balance == BalanceMethod::Oversample && augmentationIsIdentity(*augmentation)) {
@@ -142,8 +149,9 @@ Status applyTrainOptions(TrainOptions &o, const CLI::App &command)
                                  joined(ml::trainingRecipeNames()) + ")");
         }
         for (const RecipeField &field : recipeFields()) {
-            const bool given = std::any_of(field.options.begin(), field.options.end(),
-                               [&command](const char *name) { return command.count(name) > 0; });
+            const bool given =
+                std::any_of(field.options.begin(), field.options.end(),
+                            [&command](const char *name) { return command.count(name) > 0; });
             if (!given) {
                 field.copy(*recipe, o.job.settings);
             }
@@ -202,18 +210,24 @@ Action addTrainCommand(CLI::App &app)
                                        "its recorded settings (--epochs extends it)");
     out->excludes(resume);
     command->add_flag("--json", options->json, "one JSON object per finished epoch on stdout");
-    command->add_option("--model", s.model.architecture, "architecture: " + joined(ml::knownArchitectures()))
+    command
+        ->add_option("--model", s.model.architecture,
+                     "architecture: " + joined(ml::knownArchitectures()))
         ->capture_default_str();
-    command->add_option("--custom-blocks", s.model.custom.blocks,
-                        "custom-cnn: convolution blocks, each halving the resolution")
+    command
+        ->add_option("--custom-blocks", s.model.custom.blocks,
+                     "custom-cnn: convolution blocks, each halving the resolution")
         ->capture_default_str();
-    command->add_option("--custom-filters", s.model.custom.filters,
-                        "custom-cnn: filters of the first block, doubling per block")
+    command
+        ->add_option("--custom-filters", s.model.custom.filters,
+                     "custom-cnn: filters of the first block, doubling per block")
         ->capture_default_str();
-    command->add_option("--custom-kernel", s.model.custom.kernelSize, "custom-cnn: kernel size (odd)")
+    command
+        ->add_option("--custom-kernel", s.model.custom.kernelSize, "custom-cnn: kernel size (odd)")
         ->capture_default_str();
-    command->add_option("--custom-dropout", s.model.custom.dropout,
-                        "custom-cnn: dropout before the linear layer")
+    command
+        ->add_option("--custom-dropout", s.model.custom.dropout,
+                     "custom-cnn: dropout before the linear layer")
         ->capture_default_str();
     command->add_flag("!--custom-no-batch-norm", s.model.custom.batchNorm,
                       "custom-cnn: no batch normalisation after each convolution");
@@ -225,8 +239,9 @@ Action addTrainCommand(CLI::App &app)
     command->add_option("--input-size", s.model.inputSize, "model input side in pixels")
         ->capture_default_str();
     command->add_option("--channels", s.model.channels, "1 (grey) or 3")->capture_default_str();
-    command->add_option("--resize", s.model.resize,
-                        "squash (stretch to a square) or letterbox (keep aspect, pad black)")
+    command
+        ->add_option("--resize", s.model.resize,
+                     "squash (stretch to a square) or letterbox (keep aspect, pad black)")
         ->capture_default_str();
     command->add_option("--pretrained", s.pretrainedWeights,
                         "start from these weights: a PyTorch state_dict with torchvision names "
@@ -240,40 +255,49 @@ Action addTrainCommand(CLI::App &app)
         balances.push_back(name);
     }
     options->balanceChoices = joined(balances);
-    command->add_option("--balance", options->balance,
-                        "class balancing: " + options->balanceChoices +
-                            " (oversample repeats minority images with fresh augmentation "
-                            "each epoch)")
+    command
+        ->add_option("--balance", options->balance,
+                     "class balancing: " + options->balanceChoices +
+                         " (oversample repeats minority images with fresh augmentation "
+                         "each epoch)")
         ->capture_default_str();
-    command->add_option("--operating-point", options->operatingPoint,
-                        "how the decision threshold is chosen on validation after calibration: "
-                        "sensitivity:S, specificity:S, youden or fixed:P")
+    command
+        ->add_option("--operating-point", options->operatingPoint,
+                     "how the decision threshold is chosen on validation after calibration: "
+                     "sensitivity:S, specificity:S, youden or fixed:P")
         ->capture_default_str();
     command->add_option("--recipe", options->recipe,
                         "start from a recommended recipe (" + joined(ml::trainingRecipeNames()) +
                             "); options given here override its settings");
-    command->add_option("--label-smoothing", s.labelSmoothing,
-                        "move training targets this far towards uniform, in [0, 0.5)")
+    command
+        ->add_option("--label-smoothing", s.labelSmoothing,
+                     "move training targets this far towards uniform, in [0, 0.5)")
         ->capture_default_str();
-    command->add_option("--mixup", s.mixupAlpha,
-                        "blend each training batch with a shuffled copy of itself by a weight drawn "
-                        "from Beta(ALPHA, ALPHA) (mixup; 0: off; 0.2 is usual)")
+    command
+        ->add_option("--mixup", s.mixupAlpha,
+                     "blend each training batch with a shuffled copy of itself by a weight drawn "
+                     "from Beta(ALPHA, ALPHA) (mixup; 0: off; 0.2 is usual)")
         ->capture_default_str();
-    command->add_option("--ema", s.emaDecay,
-                        "validate and keep an exponential moving average of the weights with this "
-                        "decay per step (0: off; 0.998 is about the last 500 steps)")
+    command
+        ->add_option("--ema", s.emaDecay,
+                     "validate and keep an exponential moving average of the weights with this "
+                     "decay per step (0: off; 0.998 is about the last 500 steps)")
         ->capture_default_str();
-    command->add_option("--select-by", options->selectBy,
-                        "keep the epoch with the lowest validation loss or the highest validation auc")
+    command
+        ->add_option("--select-by", options->selectBy,
+                     "keep the epoch with the lowest validation loss or the highest validation auc")
         ->capture_default_str();
     command->add_option("--population-ages", options->populationAges,
                         "MIN-MAX: the training patients' ages in years (Kermany: 1-5), recorded so "
                         "that a DICOM of a patient outside them is flagged");
-    command->add_option("--folds", options->folds,
-                        "cross-validate instead: K runs (2-20) under --out FOLDER, each on all "
-                        "patients but one fold's and evaluated on those; run again to continue")
+    command
+        ->add_option("--folds", options->folds,
+                     "cross-validate instead: K runs (2-20) under --out FOLDER, each on all "
+                     "patients but one fold's and evaluated on those; run again to continue")
         ->check(CLI::Range(2, 20));
-    command->add_option("--fold-seed", options->foldSeed, "with --folds: how patients are dealt to folds")
+    command
+        ->add_option("--fold-seed", options->foldSeed,
+                     "with --folds: how patients are dealt to folds")
         ->capture_default_str();
     command->add_flag("--overwrite", options->job.overwrite, "replace an existing run folder");
     addCacheOptions(command, options->cache);
@@ -286,8 +310,9 @@ Action addTrainCommand(CLI::App &app)
                                          "to continue a cross-validation"));
         }
         if (options->resume.empty() && (options->dataset.empty() || options->out.empty())) {
-            return reportError(makeError(ErrorCode::InvalidArgument,
-                                         "cxr train needs a dataset and --out RUN (or --resume RUN)"));
+            return reportError(
+                makeError(ErrorCode::InvalidArgument,
+                          "cxr train needs a dataset and --out RUN (or --resume RUN)"));
         }
         if (auto applied = applyTrainOptions(*options, *command); !applied) {
             return reportError(applied.error());
@@ -318,12 +343,17 @@ Action addTrainCommand(CLI::App &app)
         const ml::EpochMetrics &best = summary.epochs.at(std::size_t(summary.bestEpoch - 1));
         const std::string runDir = options->job.runDir.string();
         if (options->json) {
-            const nlohmann::json line = {
-                {"event", "finished"}, {"run", runDir}, {"best_epoch", summary.bestEpoch},
-                {"best_val_loss", best.valLoss}, {"best_val_accuracy", best.valAccuracy},
-                {"epochs", summary.epochs.size()}, {"stopped_early", summary.stoppedEarly},
-                {"resumed_after_epoch", summary.resumedAfterEpoch}, {"device", summary.device},
-                {"precision", summary.precision}, {"notes", summary.notes}};
+            const nlohmann::json line = {{"event", "finished"},
+                                         {"run", runDir},
+                                         {"best_epoch", summary.bestEpoch},
+                                         {"best_val_loss", best.valLoss},
+                                         {"best_val_accuracy", best.valAccuracy},
+                                         {"epochs", summary.epochs.size()},
+                                         {"stopped_early", summary.stoppedEarly},
+                                         {"resumed_after_epoch", summary.resumedAfterEpoch},
+                                         {"device", summary.device},
+                                         {"precision", summary.precision},
+                                         {"notes", summary.notes}};
             std::printf("%s\n", jsonText(line).c_str());
             return int(kSuccess);
         }

@@ -37,13 +37,15 @@ void scheduleSelfCheck(cxr::ui::MainWindow &window, bool waitForDataset)
         return;
     }
     auto *page = window.datasetPage();
-    QObject::connect(page, &cxr::ui::DatasetPage::datasetLoaded, qApp, [report](const QString &root) {
-        report(QStringLiteral("dataset %1 loaded").arg(root), 0);
-    });
+    QObject::connect(page, &cxr::ui::DatasetPage::datasetLoaded, qApp,
+                     [report](const QString &root) {
+                         report(QStringLiteral("dataset %1 loaded").arg(root), 0);
+                     });
     QObject::connect(page, &cxr::ui::DatasetPage::scanFailed, qApp, [report](const QString &error) {
         report(QStringLiteral("dataset failed: %1").arg(error), 1);
     });
-    QTimer::singleShot(60000, qApp, [report] { report(QStringLiteral("dataset scan timed out"), 2); });
+    QTimer::singleShot(60000, qApp,
+                       [report] { report(QStringLiteral("dataset scan timed out"), 2); });
 }
 
 // macOS hands a file double-clicked in Finder (or dropped on the Dock icon) to a running app as
@@ -51,8 +53,7 @@ void scheduleSelfCheck(cxr::ui::MainWindow &window, bool waitForDataset)
 class FileOpenRouter : public QObject {
 public:
     FileOpenRouter(cxr::ui::MainWindow *window, QObject *parent) : QObject(parent), m_window(window)
-    {
-    }
+    {}
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override
@@ -87,8 +88,9 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral("Chest X-ray workstation"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("dataset"),
-                                 QStringLiteral("dataset folder or manifest, or an image to view (optional)"));
+    parser.addPositionalArgument(
+        QStringLiteral("dataset"),
+        QStringLiteral("dataset folder or manifest, or an image to view (optional)"));
     QCommandLineOption imageOption(QStringLiteral("image"),
                                    QStringLiteral("image to open in the Viewer"),
                                    QStringLiteral("file"));

@@ -21,8 +21,7 @@ public:
     explicit AtomicFileWriter(std::filesystem::path path)
         : m_path(std::move(path)), m_temporary(m_path.string() + ".partial"),
           m_out(m_temporary, std::ios::binary | std::ios::trunc)
-    {
-    }
+    {}
     AtomicFileWriter(const AtomicFileWriter &) = delete;
     AtomicFileWriter &operator=(const AtomicFileWriter &) = delete;
     ~AtomicFileWriter()
@@ -51,7 +50,8 @@ public:
         const bool written = bool(m_out);
         m_out.close();
         if (!written) {
-            return makeError(ErrorCode::WriteFailed, "writing " + m_path.string() + " failed (disk full?)");
+            return makeError(ErrorCode::WriteFailed,
+                             "writing " + m_path.string() + " failed (disk full?)");
         }
         std::error_code error;
         std::filesystem::rename(m_temporary, m_path, error);

@@ -27,35 +27,35 @@ struct AugmentationSettings {
     // at the top, a picture no radiograph ever shows.
     double verticalFlipProbability = 0;
     double zoomProbability = 0;
-    double zoomMin = 1.0;   // side of the kept crop as a share of the image, in (0.5, 1]
+    double zoomMin = 1.0; // side of the kept crop as a share of the image, in (0.5, 1]
     double zoomMax = 1.0;
     double aspectMin = 1.0; // width/height ratio of the crop, around 1
     double aspectMax = 1.0;
     double rotationProbability = 0;
-    double rotationMaxDegrees = 0;   // uniform in [-max, max]
+    double rotationMaxDegrees = 0; // uniform in [-max, max]
     double translationProbability = 0;
     double translationMaxFraction = 0; // of the side, uniform in [-max, max] for x and y
     double brightnessProbability = 0;
-    double brightnessMax = 0;          // added, in [0, 1] units of full scale
+    double brightnessMax = 0; // added, in [0, 1] units of full scale
     double contrastProbability = 0;
-    double contrastMax = 0;            // factor 1 +/- max around mid-grey
+    double contrastMax = 0; // factor 1 +/- max around mid-grey
     double gammaProbability = 0;
     double gammaMin = 1.0;
     double gammaMax = 1.0;
-    double saturationProbability = 0;  // colour inputs only: a grey image has no saturation
-    double saturationMax = 0;          // factor 1 +/- max, blending with the image's grey
-    double hueProbability = 0;         // colour inputs only
-    double hueMaxDegrees = 0;          // rotation of the colour plane, uniform in [-max, max]
+    double saturationProbability = 0; // colour inputs only: a grey image has no saturation
+    double saturationMax = 0;         // factor 1 +/- max, blending with the image's grey
+    double hueProbability = 0;        // colour inputs only
+    double hueMaxDegrees = 0;         // rotation of the colour plane, uniform in [-max, max]
     double noiseProbability = 0;
-    double noiseMaxSigma = 0;          // Gaussian, in [0, 1] units of full scale
+    double noiseMaxSigma = 0; // Gaussian, in [0, 1] units of full scale
     double blurProbability = 0;
-    double blurMaxSigma = 0;           // Gaussian blur, in pixels
+    double blurMaxSigma = 0; // Gaussian blur, in pixels
     double sharpenProbability = 0;
-    double sharpenMaxAmount = 0;       // unsharp mask (sigma 1 px): in + amount (in - blur)
+    double sharpenMaxAmount = 0; // unsharp mask (sigma 1 px): in + amount (in - blur)
     double resolutionProbability = 0;
-    double resolutionMinScale = 1.0;   // shrunk to a share in [min, 1] of the side, enlarged back
+    double resolutionMinScale = 1.0; // shrunk to a share in [min, 1] of the side, enlarged back
     double jpegProbability = 0;
-    double jpegMinQuality = 100;       // re-encoded at a quality in [min, max] (IJG scale)
+    double jpegMinQuality = 100; // re-encoded at a quality in [min, max] (IJG scale)
     double jpegMaxQuality = 100;
 };
 
@@ -84,55 +84,98 @@ inline const std::vector<AugmentationTransform> &augmentationTransforms()
 {
     using S = AugmentationSettings;
     static const std::vector<AugmentationTransform> transforms = {
-        {"hflip", "Horizontal flip", "", false,
+        {"hflip",
+         "Horizontal flip",
+         "",
+         false,
          {{"hflip.p", "probability", &S::horizontalFlipProbability, 0, 1, 0.05, ""}}},
-        {"vflip", "Vertical flip",
+        {"vflip",
+         "Vertical flip",
          "Off on purpose: a vertically flipped chest film puts the diaphragm at the top, a "
          "picture no radiograph shows.",
-         false, {{"vflip.p", "probability", &S::verticalFlipProbability, 0, 1, 0.05, ""}}},
-        {"zoom", "Zoom / crop", "", false,
+         false,
+         {{"vflip.p", "probability", &S::verticalFlipProbability, 0, 1, 0.05, ""}}},
+        {"zoom",
+         "Zoom / crop",
+         "",
+         false,
          {{"zoom.p", "probability", &S::zoomProbability, 0, 1, 0.05, ""},
           {"zoom.min", "min side", &S::zoomMin, 0.55, 1, 0.01, "× side"},
           {"zoom.max", "max side", &S::zoomMax, 0.55, 1, 0.01, "× side"},
           {"zoom.aspect_min", "min aspect", &S::aspectMin, 0.75, 1.33, 0.01, ""},
           {"zoom.aspect_max", "max aspect", &S::aspectMax, 0.75, 1.33, 0.01, ""}}},
-        {"rotation", "Rotation", "", false,
+        {"rotation",
+         "Rotation",
+         "",
+         false,
          {{"rotation.p", "probability", &S::rotationProbability, 0, 1, 0.05, ""},
           {"rotation.max_degrees", "max angle", &S::rotationMaxDegrees, 0, 30, 0.5, "°"}}},
-        {"translation", "Translation", "", false,
+        {"translation",
+         "Translation",
+         "",
+         false,
          {{"translation.p", "probability", &S::translationProbability, 0, 1, 0.05, ""},
           {"translation.max", "max shift", &S::translationMaxFraction, 0, 0.25, 0.01, "× side"}}},
-        {"brightness", "Brightness", "", false,
+        {"brightness",
+         "Brightness",
+         "",
+         false,
          {{"brightness.p", "probability", &S::brightnessProbability, 0, 1, 0.05, ""},
           {"brightness.max", "max change", &S::brightnessMax, 0, 0.5, 0.01, "× full scale"}}},
-        {"contrast", "Contrast", "", false,
+        {"contrast",
+         "Contrast",
+         "",
+         false,
          {{"contrast.p", "probability", &S::contrastProbability, 0, 1, 0.05, ""},
           {"contrast.max", "max change", &S::contrastMax, 0, 0.5, 0.01, "× 1"}}},
-        {"gamma", "Gamma", "", false,
+        {"gamma",
+         "Gamma",
+         "",
+         false,
          {{"gamma.p", "probability", &S::gammaProbability, 0, 1, 0.05, ""},
           {"gamma.min", "min", &S::gammaMin, 0.5, 2, 0.05, ""},
           {"gamma.max", "max", &S::gammaMax, 0.5, 2, 0.05, ""}}},
-        {"saturation", "Saturation",
+        {"saturation",
+         "Saturation",
          "Colour inputs only: a grey radiograph has no saturation, so this does nothing to it.",
          true,
          {{"saturation.p", "probability", &S::saturationProbability, 0, 1, 0.05, ""},
           {"saturation.max", "max change", &S::saturationMax, 0, 1, 0.05, "× 1"}}},
-        {"hue", "Hue", "Colour inputs only: a grey radiograph has no hue.", true,
+        {"hue",
+         "Hue",
+         "Colour inputs only: a grey radiograph has no hue.",
+         true,
          {{"hue.p", "probability", &S::hueProbability, 0, 1, 0.05, ""},
           {"hue.max_degrees", "max shift", &S::hueMaxDegrees, 0, 180, 1, "°"}}},
-        {"noise", "Gaussian noise", "", false,
+        {"noise",
+         "Gaussian noise",
+         "",
+         false,
          {{"noise.p", "probability", &S::noiseProbability, 0, 1, 0.05, ""},
           {"noise.max_sigma", "max sigma", &S::noiseMaxSigma, 0, 0.2, 0.005, "× full scale"}}},
-        {"blur", "Gaussian blur", "", false,
+        {"blur",
+         "Gaussian blur",
+         "",
+         false,
          {{"blur.p", "probability", &S::blurProbability, 0, 1, 0.05, ""},
           {"blur.max_sigma", "max sigma", &S::blurMaxSigma, 0, 5, 0.1, "px"}}},
-        {"sharpen", "Sharpen", "", false,
+        {"sharpen",
+         "Sharpen",
+         "",
+         false,
          {{"sharpen.p", "probability", &S::sharpenProbability, 0, 1, 0.05, ""},
           {"sharpen.max_amount", "max amount", &S::sharpenMaxAmount, 0, 2, 0.05, "× 1"}}},
-        {"resolution", "Resolution drop", "", false,
+        {"resolution",
+         "Resolution drop",
+         "",
+         false,
          {{"resolution.p", "probability", &S::resolutionProbability, 0, 1, 0.05, ""},
-          {"resolution.min_scale", "smallest side", &S::resolutionMinScale, 0.25, 1, 0.05, "× side"}}},
-        {"jpeg", "JPEG re-encoding", "", false,
+          {"resolution.min_scale", "smallest side", &S::resolutionMinScale, 0.25, 1, 0.05,
+           "× side"}}},
+        {"jpeg",
+         "JPEG re-encoding",
+         "",
+         false,
          {{"jpeg.p", "probability", &S::jpegProbability, 0, 1, 0.05, ""},
           {"jpeg.min_quality", "min quality", &S::jpegMinQuality, 10, 100, 1, ""},
           {"jpeg.max_quality", "max quality", &S::jpegMaxQuality, 10, 100, 1, ""}}},
@@ -282,12 +325,12 @@ inline std::string validateAugmentation(const AugmentationSettings &s)
 struct AugmentationDraw {
     bool horizontalFlip = false;
     bool verticalFlip = false;
-    double cropSide = 1.0;   // share of the image side kept (zoom)
+    double cropSide = 1.0; // share of the image side kept (zoom)
     double cropAspect = 1.0;
     double cropCentreX = 0.5; // of the image, where the crop is centred
     double cropCentreY = 0.5;
     double rotationDegrees = 0;
-    double translateX = 0;    // share of the side
+    double translateX = 0; // share of the side
     double translateY = 0;
     double brightness = 0;
     double contrast = 1;
@@ -437,12 +480,13 @@ inline void colourMatrix(const AugmentationDraw &d, double matrix[9])
     const double toYiq[9] = {0.299, 0.587, 0.114, 0.596, -0.274, -0.322, 0.211, -0.523, 0.312};
     const double fromYiq[9] = {1.0, 0.956, 0.621, 1.0, -0.272, -0.647, 1.0, -1.106, 1.703};
     const double angle = d.hueDegrees * 3.141592653589793 / 180.0;
-    const double rotate[9] = {1, 0, 0, 0, std::cos(angle), -std::sin(angle),
-                              0, std::sin(angle), std::cos(angle)};
+    const double rotate[9] = {
+        1, 0, 0, 0, std::cos(angle), -std::sin(angle), 0, std::sin(angle), std::cos(angle)};
     auto multiply = [](const double *a, const double *b, double *out) {
         for (int r = 0; r < 3; ++r) {
             for (int c = 0; c < 3; ++c) {
-                out[r * 3 + c] = a[r * 3] * b[c] + a[r * 3 + 1] * b[3 + c] + a[r * 3 + 2] * b[6 + c];
+                out[r * 3 + c] =
+                    a[r * 3] * b[c] + a[r * 3 + 1] * b[3 + c] + a[r * 3 + 2] * b[6 + c];
             }
         }
     };

@@ -80,7 +80,8 @@ inline std::vector<double> epochClassMix(const std::vector<std::int64_t> &counts
         present += count > 0 ? 1 : 0;
     }
     if (method == BalanceMethod::Oversample) {
-        const std::int64_t largest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+        const std::int64_t largest =
+            counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
         for (std::size_t c = 0; c < counts.size(); ++c) {
             mix[c] = counts[c] > 0 ? double(largest) : 0.0;
         }

@@ -18,8 +18,7 @@ public:
         }
     }
     void addByte(unsigned char byte) { m_hash = (m_hash ^ byte) * 1099511628211ULL; }
-    template <typename T>
-    void addValue(T value) { add(&value, sizeof value); }
+    template <typename T> void addValue(T value) { add(&value, sizeof value); }
     std::uint64_t value() const { return m_hash; }
 
 private:

@@ -26,8 +26,7 @@ public:
     // A view of size bytes at data, valid while owner lives.
     PixelBuffer(std::shared_ptr<const void> owner, const std::uint8_t *data, std::size_t size)
         : m_owner(std::move(owner)), m_data(data), m_size(size)
-    {
-    }
+    {}
 
     const std::uint8_t *data() const { return m_data; }
     std::size_t size() const { return m_size; }
@@ -52,12 +51,15 @@ struct ImageArrays {
     int height = 0;
     int width = 0;
     PixelBuffer pixels;
-    std::vector<int> labels;         // class index per image; -1 when unknown
-    std::vector<std::string> paths;  // source file per image, for reports
+    std::vector<int> labels;        // class index per image; -1 when unknown
+    std::vector<std::string> paths; // source file per image, for reports
 
     std::size_t imageSize() const { return std::size_t(channels) * height * width; }
     std::size_t count() const { return labels.size(); }
-    const std::uint8_t *image(std::size_t index) const { return pixels.data() + index * imageSize(); }
+    const std::uint8_t *image(std::size_t index) const
+    {
+        return pixels.data() + index * imageSize();
+    }
 };
 
 } // namespace cxr

@@ -49,9 +49,12 @@ private:
     }
     void close()
     {
-        if (m_data) UnmapViewOfFile(m_data);
-        if (m_mapping) CloseHandle(m_mapping);
-        if (m_file != INVALID_HANDLE_VALUE) CloseHandle(m_file);
+        if (m_data)
+            UnmapViewOfFile(m_data);
+        if (m_mapping)
+            CloseHandle(m_mapping);
+        if (m_file != INVALID_HANDLE_VALUE)
+            CloseHandle(m_file);
     }
     HANDLE m_file = INVALID_HANDLE_VALUE;
     HANDLE m_mapping = nullptr;
@@ -80,7 +83,8 @@ private:
     }
     void close()
     {
-        if (m_data) munmap(m_data, m_size);
+        if (m_data)
+            munmap(m_data, m_size);
     }
 #endif
     void *m_data = nullptr;

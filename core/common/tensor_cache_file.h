@@ -63,9 +63,9 @@ inline std::string_view labelBytes(const std::vector<std::int32_t> &labels)
 // The largest image side a cache may hold (a model card's largest input size).
 inline constexpr std::uint32_t kTensorCacheMaxSide = 4096;
 
-// Maps path and returns its images as a view of the mapping, which they keep open. Errors: missing file, wrong magic
-// or version, a key other than expectedKey (stale), channels other than 1 or 3, a side of 0 or
-// over kTensorCacheMaxSide, no images, or a size that does not match the header.
+// Maps path and returns its images as a view of the mapping, which they keep open. Errors: missing
+// file, wrong magic or version, a key other than expectedKey (stale), channels other than 1 or 3, a
+// side of 0 or over kTensorCacheMaxSide, no images, or a size that does not match the header.
 inline Result<ImageArrays> readTensorCache(const std::filesystem::path &path,
                                            std::uint64_t expectedKey)
 {
@@ -97,9 +97,10 @@ inline Result<ImageArrays> readTensorCache(const std::filesystem::path &path,
                                                  " channels (1 or 3 expected)");
     }
     if (header.side == 0 || header.side > kTensorCacheMaxSide) {
-        return makeError(ErrorCode::Corrupt, path.string() + ": tensor cache header gives an image side of " +
-                                                 std::to_string(header.side) + " pixels (1-" +
-                                                 std::to_string(kTensorCacheMaxSide) + " expected)");
+        return makeError(ErrorCode::Corrupt,
+                         path.string() + ": tensor cache header gives an image side of " +
+                             std::to_string(header.side) + " pixels (1-" +
+                             std::to_string(kTensorCacheMaxSide) + " expected)");
     }
     if (header.count == 0) {
         return makeError(ErrorCode::Corrupt, path.string() + ": tensor cache holds no images");
@@ -114,7 +115,8 @@ inline Result<ImageArrays> readTensorCache(const std::filesystem::path &path,
     arrays.channels = int(header.channels);
     arrays.height = arrays.width = int(header.side);
     arrays.labels.resize(header.count);
-    std::memcpy(arrays.labels.data(), data + kTensorCacheHeaderBytes, std::size_t(header.count) * 4);
+    std::memcpy(arrays.labels.data(), data + kTensorCacheHeaderBytes,
+                std::size_t(header.count) * 4);
     const unsigned char *pixels = data + kTensorCacheHeaderBytes + std::size_t(header.count) * 4;
     arrays.pixels = PixelBuffer(mapping, pixels, std::size_t(header.count) * imageBytes);
     return arrays;

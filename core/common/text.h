@@ -10,7 +10,8 @@
 namespace cxr {
 
 // "a, b, c": names listed in messages and help texts.
-inline std::string joined(const std::vector<std::string> &names, const std::string &separator = ", ")
+inline std::string joined(const std::vector<std::string> &names,
+                          const std::string &separator = ", ")
 {
     std::string text;
     for (const std::string &name : names) {

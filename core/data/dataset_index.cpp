@@ -52,7 +52,8 @@ std::string DatasetIndex::fingerprint() const
         mix(std::to_string(f.bytes));
     }
     char text[32]; // "fnv1a64:" + 16 hex digits + NUL
-    std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(hash.value()));
+    std::snprintf(text, sizeof text, "fnv1a64:%016llx",
+                  static_cast<unsigned long long>(hash.value()));
     return text;
 }
 

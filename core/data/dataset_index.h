@@ -38,7 +38,10 @@ public:
         return m_native;
 #endif
     }
-    std::filesystem::path filename() const { return std::filesystem::path(m_native).filename(); }
+    std::filesystem::path filename() const
+    {
+        return std::filesystem::path(m_native).filename();
+    }
     // The file name as a string, without building a path (which parses every component).
     std::string fileNameString() const
     {
@@ -52,23 +55,35 @@ public:
     {
         return std::filesystem::path(m_native).lexically_relative(base);
     }
-    bool empty() const { return m_native.empty(); }
+    bool empty() const
+    {
+        return m_native.empty();
+    }
 
-    friend bool operator==(const FilePath &a, const FilePath &b) { return a.m_native == b.m_native; }
-    friend bool operator!=(const FilePath &a, const FilePath &b) { return a.m_native != b.m_native; }
-    friend bool operator<(const FilePath &a, const FilePath &b) { return a.m_native < b.m_native; }
+    friend bool operator==(const FilePath &a, const FilePath &b)
+    {
+        return a.m_native == b.m_native;
+    }
+    friend bool operator!=(const FilePath &a, const FilePath &b)
+    {
+        return a.m_native != b.m_native;
+    }
+    friend bool operator<(const FilePath &a, const FilePath &b)
+    {
+        return a.m_native < b.m_native;
+    }
 
 private:
     std::filesystem::path::string_type m_native;
 };
 
 struct DatasetFile {
-    FilePath path; // absolute
-    std::string split;          // "train", "val", "test", or "all"
-    int label = -1;             // index into DatasetIndex::classes
+    FilePath path;     // absolute
+    std::string split; // "train", "val", "test", or "all"
+    int label = -1;    // index into DatasetIndex::classes
     std::int64_t bytes = 0;
     imaging::FileFormat format = imaging::FileFormat::Unknown;
-    std::string patient; // from the manifest or the file name; empty when unknown
+    std::string patient;             // from the manifest or the file name; empty when unknown
     imaging::ImageHeaderInfo header; // size, bit depth, channels from the file header
 };
 
@@ -76,7 +91,8 @@ struct DatasetFile {
 // Why a class folder or a manifest row whose class or split name is not UTF-8 is refused:
 // class names reach model cards, reports and JSON, which hold UTF-8 text only.
 inline constexpr const char *kClassNameNotUtf8 =
-    "class or split name is not UTF-8 text (names appear in model cards, reports and JSON); rename it";
+    "class or split name is not UTF-8 text (names appear in model cards, reports and JSON); rename "
+    "it";
 
 struct DatasetProblem {
     std::filesystem::path path;

@@ -128,8 +128,8 @@ void walkClassFolder(const fs::path &classFolder, std::vector<fs::path::string_t
 {
     std::error_code error;
     auto options = fs::directory_options::skip_permission_denied;
-    for (fs::recursive_directory_iterator it(classFolder, options, error), end;
-         !error && it != end; it.increment(error)) {
+    for (fs::recursive_directory_iterator it(classFolder, options, error), end; !error && it != end;
+         it.increment(error)) {
         const fs::path &path = it->path();
         const std::string name = path.filename().string();
         std::error_code typeError;
@@ -154,7 +154,8 @@ void walkClassFolder(const fs::path &classFolder, std::vector<fs::path::string_t
         problems.push_back({path, notRegularFileReason(path)});
     }
     if (error) {
-        problems.push_back({classFolder, "folder could not be read completely (" + error.message() + ")"});
+        problems.push_back(
+            {classFolder, "folder could not be read completely (" + error.message() + ")"});
     }
 }
 
@@ -243,15 +244,16 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
         }
     }
     // A class name reaches model cards, reports and JSON, which hold UTF-8 text only.
-    classFolders.erase(std::remove_if(classFolders.begin(), classFolders.end(),
-                                      [&](const auto &entry) {
-                                          if (isValidUtf8(entry.second.filename().string())) {
-                                              return false;
-                                          }
-                                          index.problems.push_back({entry.second, kClassNameNotUtf8});
-                                          return true;
-                                      }),
-                       classFolders.end());
+    classFolders.erase(
+        std::remove_if(classFolders.begin(), classFolders.end(),
+                       [&](const auto &entry) {
+                           if (isValidUtf8(entry.second.filename().string())) {
+                               return false;
+                           }
+                           index.problems.push_back({entry.second, kClassNameNotUtf8});
+                           return true;
+                       }),
+        classFolders.end());
 
     // Class folders are walked in parallel (the walk is most of a names-only scan), each into
     // its own list; cancelling stops before the next folder.
@@ -262,8 +264,9 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
         [&](std::size_t i) {
             walkClassFolder(classFolders[i].second, found[i], walkProblems[i]);
             std::sort(found[i].begin(), found[i].end());
-            std::sort(walkProblems[i].begin(), walkProblems[i].end(),
-                      [](const DatasetProblem &a, const DatasetProblem &b) { return a.path < b.path; });
+            std::sort(
+                walkProblems[i].begin(), walkProblems[i].end(),
+                [](const DatasetProblem &a, const DatasetProblem &b) { return a.path < b.path; });
         },
         observer);
     if (!finished) {
@@ -271,10 +274,12 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     }
     std::map<std::pair<std::string, std::string>, std::vector<fs::path::string_type>> pending;
     for (std::size_t i = 0; i < classFolders.size(); ++i) {
-        index.problems.insert(index.problems.end(), std::make_move_iterator(walkProblems[i].begin()),
+        index.problems.insert(index.problems.end(),
+                              std::make_move_iterator(walkProblems[i].begin()),
                               std::make_move_iterator(walkProblems[i].end()));
         if (!found[i].empty()) {
-            auto &bucket = pending[{classFolders[i].first, classFolders[i].second.filename().string()}];
+            auto &bucket =
+                pending[{classFolders[i].first, classFolders[i].second.filename().string()}];
             bucket.insert(bucket.end(), std::make_move_iterator(found[i].begin()),
                           std::make_move_iterator(found[i].end()));
         }
@@ -371,11 +376,10 @@ Result<DatasetIndex> inspectDataset(DatasetIndex index, ProgressObserver *observ
         file.label = newLabel[std::size_t(file.label)];
     }
     index.classes = std::move(classes);
-    index.splits.erase(std::remove_if(index.splits.begin(), index.splits.end(),
-                                      [&index](const std::string &split) {
-                                          return index.count(split) == 0;
-                                      }),
-                       index.splits.end());
+    index.splits.erase(
+        std::remove_if(index.splits.begin(), index.splits.end(),
+                       [&index](const std::string &split) { return index.count(split) == 0; }),
+        index.splits.end());
     if (index.classes.empty()) {
         return noClassFoldersError(index.root);
     }

@@ -94,9 +94,9 @@ LeakageReport checkLeakage(const DatasetIndex &index, ProgressObserver *observer
     }
     for (const auto &[patient, splits] : splitsOfPatient) {
         if (splits.size() > 1) {
-            report.patientLeaks.push_back(
-                {patient, std::vector<std::string>(splits.begin(), splits.end()),
-                 imagesOfPatient[patient]});
+            report.patientLeaks.push_back({patient,
+                                           std::vector<std::string>(splits.begin(), splits.end()),
+                                           imagesOfPatient[patient]});
         }
     }
 
@@ -106,7 +106,8 @@ LeakageReport checkLeakage(const DatasetIndex &index, ProgressObserver *observer
         if (cancelled(observer)) {
             break;
         }
-        const std::uint64_t key = hashFile(file.path) ^ (std::uint64_t(file.bytes) * 0x9E3779B97F4A7C15ULL);
+        const std::uint64_t key =
+            hashFile(file.path) ^ (std::uint64_t(file.bytes) * 0x9E3779B97F4A7C15ULL);
         byContent[key].push_back(&file);
         if (observer && ++done % 64 == 0) {
             observer->progress(done, std::int64_t(index.files.size()));

@@ -8,8 +8,8 @@
 #include "core/data/patient_id.h"
 
 #include <algorithm>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -36,11 +36,11 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
     // A repeated column name makes it ambiguous which one holds the value; refuse rather than
     // silently take the first.
     for (std::size_t i = 0; i < header.size(); ++i) {
-        if (!header[i].empty() &&
-            std::find(header.begin() + std::ptrdiff_t(i) + 1, header.end(), header[i]) != header.end()) {
-            return makeError(ErrorCode::InvalidDataset,
-                             csv.string() + ": manifest header names column \"" + header[i] +
-                                 "\" more than once");
+        if (!header[i].empty() && std::find(header.begin() + std::ptrdiff_t(i) + 1, header.end(),
+                                            header[i]) != header.end()) {
+            return makeError(ErrorCode::InvalidDataset, csv.string() +
+                                                            ": manifest header names column \"" +
+                                                            header[i] + "\" more than once");
         }
     }
     auto column = [&header](const char *name) {
@@ -77,7 +77,8 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
         }
         const std::vector<std::string> fields = splitCsvLine(line);
         auto field = [&fields](int at) {
-            return at >= 0 && std::size_t(at) < fields.size() ? fields[std::size_t(at)] : std::string();
+            return at >= 0 && std::size_t(at) < fields.size() ? fields[std::size_t(at)]
+                                                              : std::string();
         };
         const std::string rowName = csv.filename().string() + " row " + std::to_string(row);
         fs::path path = field(pathColumn);
@@ -115,8 +116,9 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
         }
         file.path = path;
         file.split = field(splitColumn).empty() ? "all" : field(splitColumn);
-        file.patient = field(patientColumn).empty() ? patientIdFromFileName(path.filename().string())
-                                                    : field(patientColumn);
+        file.patient = field(patientColumn).empty()
+                           ? patientIdFromFileName(path.filename().string())
+                           : field(patientColumn);
         if (std::find(splits.begin(), splits.end(), file.split) == splits.end()) {
             splits.push_back(file.split);
         }

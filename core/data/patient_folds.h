@@ -12,8 +12,8 @@ namespace cxr::data {
 inline constexpr const char *kHeldOutSplit = "holdout";
 
 struct FoldSettings {
-    int folds = 5;          // K, in [2, 20]
-    int fold = 1;           // which one, 1..K
+    int folds = 5; // K, in [2, 20]
+    int fold = 1;  // which one, 1..K
     std::uint64_t seed = 42;
     double valFraction = 0.1; // of the remaining training images, carved by patient for selection
 };

@@ -6,9 +6,9 @@
 #include "core/common/tensor_cache_file.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cctype>
 #include <cstdlib>
 
 namespace cxr::data {
@@ -63,8 +63,7 @@ class SplitProgress : public ProgressObserver {
 public:
     SplitProgress(ProgressObserver *split, std::int64_t chunkStart, std::int64_t total)
         : m_split(split), m_chunkStart(chunkStart), m_total(total)
-    {
-    }
+    {}
     void progress(std::int64_t done, std::int64_t) override
     {
         if (m_split) {
@@ -106,7 +105,8 @@ Streamed decodeIntoCache(const std::vector<const DatasetFile *> &files,
     if (!writer.write(tensorCacheHeaderBytes(header)) || !writer.write(labelBytes(labels))) {
         return Streamed::NotCached;
     }
-    const std::size_t imageSize = std::size_t(spec.channels) * std::size_t(spec.size) * std::size_t(spec.size);
+    const std::size_t imageSize =
+        std::size_t(spec.channels) * std::size_t(spec.size) * std::size_t(spec.size);
     std::vector<std::uint8_t> chunk;
     std::vector<char> decoded;
     std::vector<Error> errors(kImagesPerChunk);
@@ -122,7 +122,8 @@ Streamed decodeIntoCache(const std::vector<const DatasetFile *> &files,
         if (std::find(decoded.begin(), decoded.end(), 0) != decoded.end()) {
             return Streamed::NotCached; // loadSplit decodes again and names the failures
         }
-        if (!writer.write(std::string_view(reinterpret_cast<const char *>(chunk.data()), chunk.size()))) {
+        if (!writer.write(
+                std::string_view(reinterpret_cast<const char *>(chunk.data()), chunk.size()))) {
             return Streamed::NotCached;
         }
     }

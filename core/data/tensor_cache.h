@@ -23,8 +23,8 @@ std::filesystem::path cacheFileFor(const DatasetIndex &index, const std::string 
                                    const std::filesystem::path &cacheDir);
 
 struct CacheOutcome {
-    bool hit = false;           // read from a valid cache
-    bool written = false;       // decoded and saved for next time
+    bool hit = false;     // read from a valid cache
+    bool written = false; // decoded and saved for next time
     std::filesystem::path file;
 };
 

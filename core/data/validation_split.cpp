@@ -42,7 +42,8 @@ Result<DatasetIndex> carveValidationSplit(const DatasetIndex &index,
         for (std::size_t i : files) {
             ++votes[std::size_t(result.files[i].label)];
         }
-        const auto majority = std::size_t(std::max_element(votes.begin(), votes.end()) - votes.begin());
+        const auto majority =
+            std::size_t(std::max_element(votes.begin(), votes.end()) - votes.begin());
         patientsByClass[majority].push_back(patient);
         imagesByClass[majority] += std::int64_t(files.size());
     }
@@ -52,7 +53,8 @@ Result<DatasetIndex> carveValidationSplit(const DatasetIndex &index,
     for (std::size_t label = 0; label < result.classes.size(); ++label) {
         std::vector<std::string> &candidates = patientsByClass[label];
         std::shuffle(candidates.begin(), candidates.end(), random);
-        const auto target = std::int64_t(std::llround(settings.valFraction * double(imagesByClass[label])));
+        const auto target =
+            std::int64_t(std::llround(settings.valFraction * double(imagesByClass[label])));
         std::int64_t moved = 0;
         for (const std::string &patient : candidates) {
             if (moved >= target) {
@@ -70,14 +72,16 @@ Result<DatasetIndex> carveValidationSplit(const DatasetIndex &index,
         // A manifest without a val split was written and reported as done, and training on it
         // then failed.
         return makeError(ErrorCode::InvalidDataset,
-                         index.root.string() + ": too few training images to carve a validation split at fraction " +
+                         index.root.string() +
+                             ": too few training images to carve a validation split at fraction " +
                              std::to_string(settings.valFraction) + " (none would move to val)");
     }
 
     // Same order as a scan: split, class, path.
     result.splits.clear();
     for (const DatasetFile &file : result.files) {
-        if (std::find(result.splits.begin(), result.splits.end(), file.split) == result.splits.end()) {
+        if (std::find(result.splits.begin(), result.splits.end(), file.split) ==
+            result.splits.end()) {
             result.splits.push_back(file.split);
         }
     }

@@ -48,8 +48,9 @@ cv::Mat sharpened(const cv::Mat &image, double amount)
 cv::Mat reducedResolution(const cv::Mat &image, double scale)
 {
     cv::Mat small;
-    cv::resize(image, small, cv::Size(reducedSide(image.cols, scale), reducedSide(image.rows, scale)),
-               0, 0, cv::INTER_AREA);
+    cv::resize(image, small,
+               cv::Size(reducedSide(image.cols, scale), reducedSide(image.rows, scale)), 0, 0,
+               cv::INTER_AREA);
     cv::Mat result;
     cv::resize(small, result, image.size(), 0, 0, cv::INTER_LINEAR);
     return result;
@@ -93,8 +94,8 @@ cv::Mat applyAugmentation(const cv::Mat &image, const AugmentationDraw &d)
         // and noise.
         cv::Mat unitValues;
         result.convertTo(unitValues, CV_32F, 1.0 / 255.0);
-        unitValues = (unitValues - cv::Scalar::all(0.5)) * d.contrast +
-                     cv::Scalar::all(0.5 + d.brightness);
+        unitValues =
+            (unitValues - cv::Scalar::all(0.5)) * d.contrast + cv::Scalar::all(0.5 + d.brightness);
         cv::max(unitValues, 0.0, unitValues);
         cv::min(unitValues, 1.0, unitValues);
         if (d.gamma != 1) {

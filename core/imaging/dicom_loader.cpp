@@ -105,7 +105,6 @@ void readMetadata(DcmDataset &data, Image &image)
     image.patient.age = stringTag(data, DCM_PatientAge);
 }
 
-
 // Modality values of the loaded frame (after rescale slope/intercept or modality LUT) as float.
 Result<cv::Mat> modalityValues(const DicomImage &dicom)
 {
@@ -113,18 +112,30 @@ Result<cv::Mat> modalityValues(const DicomImage &dicom)
     const int width = int(dicom.getWidth());
     const int height = int(dicom.getHeight());
     if (inter == nullptr || inter->getData() == nullptr ||
-        inter->getCount() < static_cast<unsigned long>(width) * static_cast<unsigned long>(height)) {
+        inter->getCount() <
+            static_cast<unsigned long>(width) * static_cast<unsigned long>(height)) {
         return makeError(ErrorCode::Corrupt, "pixel data could not be decoded");
     }
     void *data = const_cast<void *>(inter->getData());
     int type = -1;
     switch (inter->getRepresentation()) {
-    case EPR_Uint8: type = CV_8U; break;
-    case EPR_Sint8: type = CV_8S; break;
-    case EPR_Uint16: type = CV_16U; break;
-    case EPR_Sint16: type = CV_16S; break;
-    case EPR_Sint32: type = CV_32S; break;
-    case EPR_Uint32: break;
+    case EPR_Uint8:
+        type = CV_8U;
+        break;
+    case EPR_Sint8:
+        type = CV_8S;
+        break;
+    case EPR_Uint16:
+        type = CV_16U;
+        break;
+    case EPR_Sint16:
+        type = CV_16S;
+        break;
+    case EPR_Sint32:
+        type = CV_32S;
+        break;
+    case EPR_Uint32:
+        break;
     }
     cv::Mat values;
     if (type >= 0) {
@@ -158,7 +169,8 @@ Status renderMonochrome(DicomImage &dicom, DcmDataset &data, const LoadOptions &
     }
     // MONOCHROME1 (low values bright) and Presentation LUT Shape INVERSE both mean the same
     // inversion of the VOI output; they do not cancel each other.
-    const bool inverse = meta.photometric == "MONOCHROME1" || meta.presentationLutShape == "INVERSE";
+    const bool inverse =
+        meta.photometric == "MONOCHROME1" || meta.presentationLutShape == "INVERSE";
     image.polarity = inverse ? Polarity::Inverted : Polarity::Normal;
 
     if (!meta.windows.empty() && meta.windows.front().width >= 1) {
@@ -184,7 +196,8 @@ Status renderMonochrome(DicomImage &dicom, DcmDataset &data, const LoadOptions &
             return makeError(ErrorCode::Corrupt, "pixel data could not be rendered");
         }
         image.display = cv::Mat(int(dicom.getHeight()), int(dicom.getWidth()), CV_8UC1,
-                                const_cast<void *>(pixels)).clone();
+                                const_cast<void *>(pixels))
+                            .clone();
     }
     if (inverse) {
         image.appliedSteps.push_back(meta.photometric == "MONOCHROME1"
@@ -226,7 +239,8 @@ Status checkDicomHeader(DcmFileFormat &file)
         OFString uid;
         meta->findAndGetOFString(DCM_TransferSyntaxUID, uid);
         if (uid.empty()) {
-            return makeError(ErrorCode::Corrupt, "empty transfer syntax UID in the file meta header");
+            return makeError(ErrorCode::Corrupt,
+                             "empty transfer syntax UID in the file meta header");
         }
         if (DcmXfer(uid.c_str()).getXfer() == EXS_Unknown) {
             return makeError(ErrorCode::Unsupported,
@@ -259,9 +273,10 @@ Status checkDicomHeader(DcmFileFormat &file)
     const E_TransferSyntax syntax = data.getOriginalXfer();
     // Absent values are left to DCMTK (which assumes one sample, or refuses itself).
     Uint16 samples = 1;
-    if (data.findAndGetUint16(DCM_SamplesPerPixel, samples).good() && samples != 1 && samples != 3) {
-        return makeError(ErrorCode::Corrupt, "SamplesPerPixel is " + std::to_string(samples) +
-                                                 " (expected 1 or 3)");
+    if (data.findAndGetUint16(DCM_SamplesPerPixel, samples).good() && samples != 1 &&
+        samples != 3) {
+        return makeError(ErrorCode::Corrupt,
+                         "SamplesPerPixel is " + std::to_string(samples) + " (expected 1 or 3)");
     }
     Uint16 bitsAllocated = 0;
     const bool haveBits = data.findAndGetUint16(DCM_BitsAllocated, bitsAllocated).good();
@@ -285,25 +300,26 @@ Status checkDicomHeader(DcmFileFormat &file)
         data.findAndGetElement(DCM_PixelData, pixels).good() && pixels != nullptr) {
         // YBR_FULL_422 stores two samples per pixel, not three (PS3.3 C.7.6.3.1.2).
         const std::string photometric = stringTag(data, DCM_PhotometricInterpretation);
-        const std::uint64_t stored = photometric.rfind("YBR_", 0) == 0 &&
-                                             photometric.find("422") != std::string::npos
-                                         ? 2
-                                         : samples;
-        const std::uint64_t needed = nativePixelBytes(rows, columns, stored, bitsAllocated,
-                                                      std::uint64_t(frames));
+        const std::uint64_t stored =
+            photometric.rfind("YBR_", 0) == 0 && photometric.find("422") != std::string::npos
+                ? 2
+                : samples;
+        const std::uint64_t needed =
+            nativePixelBytes(rows, columns, stored, bitsAllocated, std::uint64_t(frames));
         const std::uint64_t held = pixels->getLength();
         if (held < needed) {
             const std::string frameCount =
                 std::to_string(frames) + (frames == 1 ? " frame" : " frames");
-            return makeError(ErrorCode::Corrupt,
-                             "pixel data holds " + std::to_string(held) + " bytes, the header needs " +
-                                 (needed == std::numeric_limits<std::uint64_t>::max()
-                                      ? std::string("more than 2^64")
-                                      : std::to_string(needed)) +
-                                 " (" + std::to_string(columns) + "x" + std::to_string(rows) + ", " +
-                                 std::to_string(samples) + (samples == 1 ? " sample" : " samples") +
-                                 " of " + std::to_string(bitsAllocated) + " bits, " + frameCount +
-                                 "): the file is cut short or its header is wrong");
+            return makeError(
+                ErrorCode::Corrupt,
+                "pixel data holds " + std::to_string(held) + " bytes, the header needs " +
+                    (needed == std::numeric_limits<std::uint64_t>::max()
+                         ? std::string("more than 2^64")
+                         : std::to_string(needed)) +
+                    " (" + std::to_string(columns) + "x" + std::to_string(rows) + ", " +
+                    std::to_string(samples) + (samples == 1 ? " sample" : " samples") + " of " +
+                    std::to_string(bitsAllocated) + " bits, " + frameCount +
+                    "): the file is cut short or its header is wrong");
         }
     }
     return Ok{};
@@ -347,7 +363,8 @@ Status jpegFragmentsProblem(DcmDataset &data)
     const std::string uid = DcmXfer(data.getOriginalXfer()).getXferID();
     const std::string jpegPrefix = "1.2.840.10008.1.2.4.";
     if (uid.rfind(jpegPrefix, 0) != 0 || uid.size() != jpegPrefix.size() + 2 ||
-        uid.compare(jpegPrefix.size(), 2, "50") < 0 || uid.compare(jpegPrefix.size(), 2, "70") > 0) {
+        uid.compare(jpegPrefix.size(), 2, "50") < 0 ||
+        uid.compare(jpegPrefix.size(), 2, "70") > 0) {
         return Ok{}; // not a JPEG process DCMTK's dcmjpeg decodes (baseline to lossless SV1)
     }
     DcmElement *element = nullptr;

@@ -20,8 +20,7 @@ public:
           m_scale(m_width > 1 ? 255.0 / (m_width - 1) : 0.0),
           m_offset((0.5 - (window.center - 0.5) / std::max(1.0, m_width - 1)) * 255.0),
           m_inverted(polarity == Polarity::Inverted)
-    {
-    }
+    {}
 
     unsigned char operator()(double x) const
     {

@@ -18,12 +18,18 @@ constexpr std::size_t kJpegTailBytes = 4096;
 const char *formatName(FileFormat format)
 {
     switch (format) {
-    case FileFormat::Jpeg: return "JPEG";
-    case FileFormat::Png: return "PNG";
-    case FileFormat::Bmp: return "BMP";
-    case FileFormat::Tiff: return "TIFF";
-    case FileFormat::Dicom: return "DICOM";
-    case FileFormat::Unknown: break;
+    case FileFormat::Jpeg:
+        return "JPEG";
+    case FileFormat::Png:
+        return "PNG";
+    case FileFormat::Bmp:
+        return "BMP";
+    case FileFormat::Tiff:
+        return "TIFF";
+    case FileFormat::Dicom:
+        return "DICOM";
+    case FileFormat::Unknown:
+        break;
     }
     return "unknown";
 }
@@ -47,8 +53,8 @@ FileFormat sniffFormat(const std::filesystem::path &path)
     if (got >= 2 && head[0] == 'B' && head[1] == 'M') {
         return FileFormat::Bmp;
     }
-    if (got >= 4 && (std::memcmp(head.data(), "II*\0", 4) == 0 ||
-                     std::memcmp(head.data(), "MM\0*", 4) == 0)) {
+    if (got >= 4 &&
+        (std::memcmp(head.data(), "II*\0", 4) == 0 || std::memcmp(head.data(), "MM\0*", 4) == 0)) {
         return FileFormat::Tiff;
     }
     return FileFormat::Unknown;
@@ -134,8 +140,8 @@ JpegHeader readJpegHeader(const std::filesystem::path &path)
         if (length < 2) {
             return {};
         }
-        const bool startOfFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 &&
-                                  marker != 0xC8 && marker != 0xCC;
+        const bool startOfFrame =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (startOfFrame) {
             const int precision = byte();
             const int height = big16();
@@ -165,7 +171,8 @@ HeaderSize readPngOrBmpSize(const std::filesystem::path &path, FileFormat format
     };
     auto littleEndian32 = [&head](std::size_t at) {
         const std::uint32_t v = std::uint32_t(head[at]) | std::uint32_t(head[at + 1]) << 8 |
-                                std::uint32_t(head[at + 2]) << 16 | std::uint32_t(head[at + 3]) << 24;
+                                std::uint32_t(head[at + 2]) << 16 |
+                                std::uint32_t(head[at + 3]) << 24;
         return (long long)std::int32_t(v);
     };
     if (format == FileFormat::Png) {

@@ -13,9 +13,12 @@ namespace {
 int opencvColormap(Colormap colormap)
 {
     switch (colormap) {
-    case Colormap::Jet: return cv::COLORMAP_JET;
-    case Colormap::Inferno: return cv::COLORMAP_INFERNO;
-    case Colormap::Viridis: return cv::COLORMAP_VIRIDIS;
+    case Colormap::Jet:
+        return cv::COLORMAP_JET;
+    case Colormap::Inferno:
+        return cv::COLORMAP_INFERNO;
+    case Colormap::Viridis:
+        return cv::COLORMAP_VIRIDIS;
     }
     return cv::COLORMAP_JET;
 }
@@ -81,7 +84,8 @@ cv::Mat drawHeatmapLayer(const cv::Mat &base, const HeatmapLayer &layer, const H
                               opencvColormap(style.colormap));
             const cv::Vec3b c = levelColour.at<cv::Vec3b>(0, 0);
             cv::Mat lines = out.clone();
-            cv::drawContours(lines, contours, -1, cv::Scalar(c[0], c[1], c[2]), thickness, cv::LINE_AA);
+            cv::drawContours(lines, contours, -1, cv::Scalar(c[0], c[1], c[2]), thickness,
+                             cv::LINE_AA);
             cv::addWeighted(out, 1.0 - std::max(alpha, 0.5), lines, std::max(alpha, 0.5), 0.0, out);
         }
         return out;
@@ -99,7 +103,8 @@ cv::Mat drawHeatmapLayer(const cv::Mat &base, const HeatmapLayer &layer, const H
 cv::Mat renderHeatmapOverlay(const cv::Mat &base, const std::vector<float> &map, int mapWidth,
                              int mapHeight, const HeatmapStyle &style)
 {
-    return drawHeatmapLayer(base, prepareHeatmapLayer(map, mapWidth, mapHeight, base.size(), style.colormap), style);
+    return drawHeatmapLayer(
+        base, prepareHeatmapLayer(map, mapWidth, mapHeight, base.size(), style.colormap), style);
 }
 
 cv::Mat renderColourBar(Colormap colormap, int width, int height)

@@ -18,8 +18,8 @@ enum class HeatmapMode {
 
 struct HeatmapStyle {
     Colormap colormap = Colormap::Jet;
-    double opacity = 0.4;   // 0..1
-    double threshold = 0;   // values below it are not drawn (0 draws everything)
+    double opacity = 0.4; // 0..1
+    double threshold = 0; // values below it are not drawn (0 draws everything)
     HeatmapMode mode = HeatmapMode::Filled;
 };
 

@@ -24,12 +24,12 @@ struct WindowPreset {
 // and shown only on request; they never reach logs or exports by default.
 struct ImageMetadata {
     FileFormat format = FileFormat::Unknown;
-    int width = 0;         // of the decoded image (after any reduced-size decode)
+    int width = 0; // of the decoded image (after any reduced-size decode)
     int height = 0;
     int originalWidth = 0; // as stored in the file
     int originalHeight = 0;
     int bitsStored = 8;
-    int channels = 1;      // of the decoded image: 1 grey, 3 colour
+    int channels = 1;        // of the decoded image: 1 grey, 3 colour
     std::string photometric; // DICOM PhotometricInterpretation, or "RGB"/"MONOCHROME2" for raster
     std::string modality;
     std::string bodyPart;
@@ -43,7 +43,7 @@ struct ImageMetadata {
     std::string presentationLutShape; // DICOM (2050,0020): IDENTITY, INVERSE or empty
     double rescaleSlope = 1;          // DICOM modality LUT, as stored
     double rescaleIntercept = 0;
-    std::string rescaleType;          // e.g. "HU"; empty when unknown
+    std::string rescaleType; // e.g. "HU"; empty when unknown
 };
 
 struct PatientIdentifiers {
@@ -65,8 +65,8 @@ struct Image {
     ImageMetadata meta;
     PatientIdentifiers patient;
     cv::Mat display;
-    cv::Mat values;              // empty for colour images
-    DisplayWindow window;        // the window that produced display
+    cv::Mat values;       // empty for colour images
+    DisplayWindow window; // the window that produced display
     bool windowIsLinear = true;
     Polarity polarity = Polarity::Normal;
     std::vector<std::string> appliedSteps; // e.g. "modality LUT", "VOI window 40/400", "inverted"

@@ -23,10 +23,10 @@ Status imageSizeProblem(long long width, long long height)
         return makeError(ErrorCode::Corrupt, "image has zero size");
     }
     if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxPixels) {
-        return makeError(ErrorCode::Unsupported,
-                         "image is " + std::to_string(width) + "x" + std::to_string(height) +
-                             " pixels, larger than CXR Studio accepts (" +
-                             std::to_string(kMaxImageSide) + " a side)");
+        return makeError(ErrorCode::Unsupported, "image is " + std::to_string(width) + "x" +
+                                                     std::to_string(height) +
+                                                     " pixels, larger than CXR Studio accepts (" +
+                                                     std::to_string(kMaxImageSide) + " a side)");
     }
     return Ok{};
 }
@@ -80,9 +80,9 @@ Status bmpDataProblem(const fs::path &path)
     const std::int64_t stride = (width * bitsPerPixel + 31) / 32 * 4;
     const std::int64_t needed = std::int64_t(dataOffset) + stride * (height < 0 ? -height : height);
     if (fileSize < needed) {
-        return makeError(ErrorCode::Corrupt, "truncated BMP: the file holds " +
-                                                 std::to_string(fileSize) + " bytes, its header needs " +
-                                                 std::to_string(needed));
+        return makeError(ErrorCode::Corrupt,
+                         "truncated BMP: the file holds " + std::to_string(fileSize) +
+                             " bytes, its header needs " + std::to_string(needed));
     }
     return Ok{};
 }

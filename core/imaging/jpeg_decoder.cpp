@@ -6,8 +6,8 @@
 // means damaged data is an error, and nothing is printed.
 #include "core/imaging/loaders.h"
 
-#include <cstdio> // jpeglib.h needs FILE and size_t first
 #include <csetjmp>
+#include <cstdio> // jpeglib.h needs FILE and size_t first
 
 #include <jerror.h>
 #include <jpeglib.h>
@@ -150,12 +150,14 @@ Result<cv::Mat> decodeJpeg(const std::vector<unsigned char> &bytes, int factor)
         case JERR_NOT_COMPILED:
         case JERR_CONVERSION_NOTIMPL:
             return makeError(ErrorCode::Unsupported,
-                             std::string("JPEG variant not supported (libjpeg: ") + errors.message + ")");
+                             std::string("JPEG variant not supported (libjpeg: ") + errors.message +
+                                 ")");
         default:
             break;
         }
         return makeError(ErrorCode::Corrupt,
-                         std::string("corrupt JPEG, cannot be decoded (libjpeg: ") + errors.message + ")");
+                         std::string("corrupt JPEG, cannot be decoded (libjpeg: ") +
+                             errors.message + ")");
     }
     return std::move(output.image);
 }

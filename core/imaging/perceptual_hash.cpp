@@ -29,8 +29,9 @@ Result<ImageFingerprint> fingerprintImage(const std::filesystem::path &path)
     cv::resize(grey, small, cv::Size(9, 8), 0, 0, cv::INTER_AREA);
     for (int y = 0; y < 8; ++y) {
         for (int x = 0; x < 8; ++x) {
-            fingerprint.differenceHash = (fingerprint.differenceHash << 1) |
-                                         (small.at<unsigned char>(y, x) > small.at<unsigned char>(y, x + 1) ? 1 : 0);
+            fingerprint.differenceHash =
+                (fingerprint.differenceHash << 1) |
+                (small.at<unsigned char>(y, x) > small.at<unsigned char>(y, x + 1) ? 1 : 0);
         }
     }
     cv::Mat thumb;

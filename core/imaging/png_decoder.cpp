@@ -121,8 +121,8 @@ bool pngDecode(PngSource &source, PngOutput &output)
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
     const int channels = png_get_channels(png, info);
-    allocateOutput(output, int(width), int(height), png_get_bit_depth(png, info) == 16 ? CV_16U : CV_8U,
-                   channels);
+    allocateOutput(output, int(width), int(height),
+                   png_get_bit_depth(png, info) == 16 ? CV_16U : CV_8U, channels);
     png_read_image(png, output.rows.data());
     png_read_end(png, nullptr); // on to IEND: a file cut after the image data is refused too
     png_destroy_read_struct(&png, &info, nullptr);
@@ -142,7 +142,8 @@ Result<cv::Mat> decodePng(const std::vector<unsigned char> &bytes)
             return makeError(output.sizeCode, output.sizeProblem);
         }
         return makeError(ErrorCode::Corrupt,
-                         std::string("corrupt PNG, cannot be decoded (libpng: ") + source.message + ")");
+                         std::string("corrupt PNG, cannot be decoded (libpng: ") + source.message +
+                             ")");
     }
     return std::move(output.image);
 }

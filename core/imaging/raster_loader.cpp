@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <iterator>
+#include <mutex>
 
 namespace cxr::imaging {
 

@@ -2,10 +2,10 @@
 #include "core/ml/batch_augmentation.h"
 
 #include "core/ml/device.h"
-#include "core/ml/torch_jpeg_round_trip.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_includes.h"
+#include "core/ml/torch_jpeg_round_trip.h"
 
 #include <ATen/Parallel.h>
 
@@ -65,9 +65,11 @@ void warpImage(const float *in, float *out, std::int64_t channels, std::int64_t 
                     return inside ? source[row * width + column] : 0.0f;
                 };
                 out[c * plane + at] = (value(inY0 && inX0, y0, x0) * (1 - wx) +
-                                       value(inY0 && inX1, y0, x0 + 1) * wx) * (1 - wy) +
+                                       value(inY0 && inX1, y0, x0 + 1) * wx) *
+                                          (1 - wy) +
                                       (value(inY1 && inX0, y0 + 1, x0) * (1 - wx) +
-                                       value(inY1 && inX1, y0 + 1, x0 + 1) * wx) * wy;
+                                       value(inY1 && inX1, y0 + 1, x0 + 1) * wx) *
+                                          wy;
             }
         }
     }
@@ -114,7 +116,8 @@ torch::Tensor applyGeometry(const torch::Tensor &batch, const std::vector<Augmen
         thetas.insert(thetas.end(), theta, theta + 6);
     }
     const torch::Tensor theta = upload(torch::tensor(thetas), batch.device()).view({n, 2, 3});
-    const torch::Tensor grid = torch::affine_grid_generator(theta, batch.sizes(), /*align_corners=*/true);
+    const torch::Tensor grid =
+        torch::affine_grid_generator(theta, batch.sizes(), /*align_corners=*/true);
     return torch::grid_sampler(batch, grid, /*bilinear*/ 0, /*zeros*/ 0, /*align_corners=*/true);
 }
 
@@ -250,13 +253,15 @@ torch::Tensor areaShrunk(const torch::Tensor &x, std::int64_t dim, std::int64_t 
     std::vector<std::int64_t> weightShape(shape.size(), 1);
     weightShape[std::size_t(dim)] = to;
     weightShape[std::size_t(dim) + 1] = taps;
-    const torch::Tensor gathered = x.index_select(dim, upload(torch::tensor(indices), x.device())).view(shape);
+    const torch::Tensor gathered =
+        x.index_select(dim, upload(torch::tensor(indices), x.device())).view(shape);
     return (gathered * upload(torch::tensor(weights), x.device()).view(weightShape)).sum(dim + 1);
 }
 
 // Each image with a resolution drop shrunk by area averaging and enlarged back bilinearly
 // (half-pixel centres, as OpenCV's INTER_LINEAR); the others as they are.
-torch::Tensor reducedResolution(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
+torch::Tensor reducedResolution(const torch::Tensor &batch,
+                                const std::vector<AugmentationDraw> &draws)
 {
     namespace F = torch::nn::functional;
     torch::Tensor result = batch.clone();
@@ -268,12 +273,14 @@ torch::Tensor reducedResolution(const torch::Tensor &batch, const std::vector<Au
         }
         const double scale = draws[i].resolutionScale;
         const torch::Tensor image = batch[std::int64_t(i)]; // [C, H, W]
-        const torch::Tensor shrunk = areaShrunk(areaShrunk(image, 1, reducedSide(int(height), scale)), 2,
-                                                reducedSide(int(width), scale));
-        result[std::int64_t(i)] = F::interpolate(shrunk.unsqueeze(0), F::InterpolateFuncOptions()
-                                                                          .size(std::vector<std::int64_t>{height, width})
-                                                                          .mode(torch::kBilinear)
-                                                                          .align_corners(false))[0];
+        const torch::Tensor shrunk =
+            areaShrunk(areaShrunk(image, 1, reducedSide(int(height), scale)), 2,
+                       reducedSide(int(width), scale));
+        result[std::int64_t(i)] =
+            F::interpolate(shrunk.unsqueeze(0), F::InterpolateFuncOptions()
+                                                    .size(std::vector<std::int64_t>{height, width})
+                                                    .mode(torch::kBilinear)
+                                                    .align_corners(false))[0];
     }
     return result.clamp(0, 1);
 }
@@ -319,7 +326,8 @@ torch::Tensor augmentBatch(const torch::Tensor &input, const std::vector<Augment
             batch = batch.pow(perImage(draws, &AugmentationDraw::gamma, options));
         }
     }
-    if (batch.size(1) == 3 && any(draws, [](const AugmentationDraw &d) { return d.changesColour(); })) {
+    if (batch.size(1) == 3 &&
+        any(draws, [](const AugmentationDraw &d) { return d.changesColour(); })) {
         batch = applyColour(batch, draws);
     }
     if (any(draws, [](const AugmentationDraw &d) { return d.addsNoise(); })) {
@@ -345,9 +353,10 @@ Result<std::vector<float>> augmentImages(const ImageArrays &images,
                                          const std::string &device)
 {
     if (draws.size() != images.count()) {
-        return makeError(ErrorCode::InvalidArgument,
-                         "augmentation needs one draw per image (" + std::to_string(images.count()) +
-                             " images, " + std::to_string(draws.size()) + " draws)");
+        return makeError(ErrorCode::InvalidArgument, "augmentation needs one draw per image (" +
+                                                         std::to_string(images.count()) +
+                                                         " images, " +
+                                                         std::to_string(draws.size()) + " draws)");
     }
     auto target = resolveDevice(device);
     if (!target) {

@@ -13,13 +13,17 @@ namespace cxr::ml {
 namespace {
 
 // log(1 + exp(x)) without overflow.
-double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double softplus(double x)
+{
+    return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
 
 } // namespace
 
 bool hasBothClasses(const std::vector<int> &labels)
 {
-    return std::count(labels.begin(), labels.end(), 1) > 0 && std::count(labels.begin(), labels.end(), 0) > 0;
+    return std::count(labels.begin(), labels.end(), 1) > 0 &&
+           std::count(labels.begin(), labels.end(), 0) > 0;
 }
 
 double negativeLogLikelihood(const std::vector<float> &logits, int classCount,
@@ -50,7 +54,8 @@ double negativeLogLikelihood(const std::vector<float> &logits, int classCount,
     return sum / double(labels.size());
 }
 
-double fitTemperature(const std::vector<float> &logits, int classCount, const std::vector<int> &labels)
+double fitTemperature(const std::vector<float> &logits, int classCount,
+                      const std::vector<int> &labels)
 {
     if (labels.empty()) {
         return 1;
@@ -61,7 +66,8 @@ double fitTemperature(const std::vector<float> &logits, int classCount, const st
     double high = std::log(20.0);
     const double ratio = (std::sqrt(5.0) - 1) / 2;
     auto loss = [&](double logT) {
-        return negativeLogLikelihood(logits, classCount, labels, LogitCalibration{std::exp(logT), 0});
+        return negativeLogLikelihood(logits, classCount, labels,
+                                     LogitCalibration{std::exp(logT), 0});
     };
     double a = high - ratio * (high - low);
     double b = low + ratio * (high - low);
@@ -85,7 +91,8 @@ double fitTemperature(const std::vector<float> &logits, int classCount, const st
     return std::exp((low + high) / 2);
 }
 
-LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount, const std::vector<int> &labels)
+LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount,
+                                const std::vector<int> &labels)
 {
     LogitCalibration best{fitTemperature(logits, classCount, labels), 0};
     // A bias fitted on one class alone runs to its bound and would call every image that class.
@@ -101,8 +108,9 @@ LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount
     const auto tryStep = [&](double stepSlope, double stepBias) {
         const double slope = 1 / best.temperature;
         for (double fraction = 1; fraction > 1e-4; fraction /= 2) {
-            const LogitCalibration candidate{1 / std::clamp(slope - fraction * stepSlope, 0.05, 20.0),
-                                             std::clamp(best.bias - fraction * stepBias, -20.0, 20.0)};
+            const LogitCalibration candidate{
+                1 / std::clamp(slope - fraction * stepSlope, 0.05, 20.0),
+                std::clamp(best.bias - fraction * stepBias, -20.0, 20.0)};
             const double loss = negativeLogLikelihood(logits, 1, labels, candidate);
             if (loss < bestLoss) {
                 const bool meaningful = bestLoss - loss > 1e-12;
@@ -166,14 +174,15 @@ std::vector<float> uncalibratedProbabilities(const std::vector<float> &calibrate
     raw.reserve(calibrated.size());
     for (float p : calibrated) {
         const double clamped = std::clamp(double(p), 1e-7, 1 - 1e-7);
-        const double logit = (std::log(clamped / (1 - clamped)) - calibration.bias) * calibration.temperature;
+        const double logit =
+            (std::log(clamped / (1 - clamped)) - calibration.bias) * calibration.temperature;
         raw.push_back(float(calibratedProbability(logit)));
     }
     return raw;
 }
 
-double expectedCalibrationError(const std::vector<int> &labels, const std::vector<float> &probabilities,
-                                int bins)
+double expectedCalibrationError(const std::vector<int> &labels,
+                                const std::vector<float> &probabilities, int bins)
 {
     if (labels.empty()) {
         return std::nan("");
@@ -208,7 +217,7 @@ Result<OperatingPointRule> parseOperatingPoint(const std::string &text)
     if (!numeric || value < 0 || value > 1 || (kind != "fixed" && value == 0)) {
         return bad("the number after the colon must be in (0, 1]");
     }
-    return OperatingPointRule{kind == "fixed" ? Kind::Fixed
+    return OperatingPointRule{kind == "fixed"         ? Kind::Fixed
                               : kind == "sensitivity" ? Kind::Sensitivity
                                                       : Kind::Specificity,
                               value};
@@ -259,9 +268,9 @@ Result<double> chooseThreshold(const OperatingPointRule &rule, const std::vector
         return rule.value;
     }
     if (!hasBothClasses(labels)) {
-        return makeError(ErrorCode::InvalidDataset,
-                         "choosing the threshold for " + operatingPointName(rule) +
-                             " needs images of both classes");
+        return makeError(ErrorCode::InvalidDataset, "choosing the threshold for " +
+                                                        operatingPointName(rule) +
+                                                        " needs images of both classes");
     }
     switch (rule.kind) {
     case OperatingPointRule::Kind::Sensitivity:

@@ -37,12 +37,14 @@ struct LogitCalibration {
 // logits: count x classCount row-major, where a binary model has classCount 1 (one logit for
 // class 1). labels: a class index per image. Returns the temperature in [0.05, 20] that
 // minimises the mean negative log-likelihood; 1 when there are no images.
-double fitTemperature(const std::vector<float> &logits, int classCount, const std::vector<int> &labels);
+double fitTemperature(const std::vector<float> &logits, int classCount,
+                      const std::vector<int> &labels);
 
 // The calibration fitted on held-out images: a binary model's temperature and bias together
 // (the pair of lowest negative log-likelihood, never worse than the temperature alone), a
 // multi-class model's temperature. Identity when there are no images.
-LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount, const std::vector<int> &labels);
+LogitCalibration fitCalibration(const std::vector<float> &logits, int classCount,
+                                const std::vector<int> &labels);
 
 // Whether labels hold both a 0 and a 1: what fitting a bias or choosing a threshold by rate
 // needs (one class alone says nothing about where the other lies).
@@ -63,8 +65,8 @@ std::vector<float> uncalibratedProbabilities(const std::vector<float> &calibrate
 
 // Expected calibration error of P(class 1): the image-weighted mean gap between the mean
 // predicted probability and the observed share of positives over equal-width bins.
-double expectedCalibrationError(const std::vector<int> &labels, const std::vector<float> &probabilities,
-                                int bins = 10);
+double expectedCalibrationError(const std::vector<int> &labels,
+                                const std::vector<float> &probabilities, int bins = 10);
 
 // How a binary model's decision threshold is chosen on held-out images.
 struct OperatingPointRule {

@@ -15,8 +15,14 @@ Classifier::Classifier(Classifier &&) noexcept = default;
 Classifier &Classifier::operator=(Classifier &&) noexcept = default;
 Classifier::~Classifier() = default;
 
-const ModelCard &Classifier::card() const { return m_impl->card; }
-const fs::path &Classifier::modelDir() const { return m_impl->modelDir; }
+const ModelCard &Classifier::card() const
+{
+    return m_impl->card;
+}
+const fs::path &Classifier::modelDir() const
+{
+    return m_impl->modelDir;
+}
 void Classifier::setTestTimeAugmentation(bool on)
 {
     m_impl->testTimeAugmentation = on;
@@ -24,7 +30,10 @@ void Classifier::setTestTimeAugmentation(bool on)
         member.setTestTimeAugmentation(on);
     }
 }
-bool Classifier::testTimeAugmentation() const { return m_impl->testTimeAugmentation; }
+bool Classifier::testTimeAugmentation() const
+{
+    return m_impl->testTimeAugmentation;
+}
 
 bool Classifier::hasOodGuard() const
 {
@@ -36,7 +45,10 @@ bool Classifier::hasOodGuard() const
 }
 
 // An ensemble's score is its members' largest score over their own threshold: 1 is the limit.
-double Classifier::oodThreshold() const { return m_impl->members.empty() ? m_impl->card.ood.threshold : 1.0; }
+double Classifier::oodThreshold() const
+{
+    return m_impl->members.empty() ? m_impl->card.ood.threshold : 1.0;
+}
 
 Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::string &device)
 {
@@ -71,8 +83,9 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
             return digest.error();
         }
         if (*digest != impl->card.ood.sha256) {
-            return makeError(ErrorCode::Corrupt, file.string() + ": the out-of-distribution reference "
-                                                                 "changed since the model card was written");
+            return makeError(ErrorCode::Corrupt, file.string() +
+                                                     ": the out-of-distribution reference "
+                                                     "changed since the model card was written");
         }
         auto reference = loadOodReference(file);
         if (!reference) {
@@ -83,8 +96,9 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
     try {
         impl->net->to(impl->device);
     } catch (const std::exception &e) { // out of device memory, mostly
-        return makeError(ErrorCode::Internal, impl->modelDir.string() + ": cannot move the model to " +
-                                                  *resolved + " (" + errorSummary(e) + ")");
+        return makeError(ErrorCode::Internal, impl->modelDir.string() +
+                                                  ": cannot move the model to " + *resolved + " (" +
+                                                  errorSummary(e) + ")");
     }
     impl->net->eval();
     return Classifier(std::move(impl));
@@ -98,13 +112,11 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
     const ModelSpec &spec = m_impl->card.spec;
     if (arrays.channels != spec.channels || arrays.height != spec.inputSize ||
         arrays.width != spec.inputSize) {
-        return makeError(ErrorCode::Incompatible, "images are " + std::to_string(arrays.channels) +
-                                                      "x" + std::to_string(arrays.height) + "x" +
-                                                      std::to_string(arrays.width) +
-                                                      " but the model takes " +
-                                                      std::to_string(spec.channels) + "x" +
-                                                      std::to_string(spec.inputSize) + "x" +
-                                                      std::to_string(spec.inputSize));
+        return makeError(ErrorCode::Incompatible,
+                         "images are " + std::to_string(arrays.channels) + "x" +
+                             std::to_string(arrays.height) + "x" + std::to_string(arrays.width) +
+                             " but the model takes " + std::to_string(spec.channels) + "x" +
+                             std::to_string(spec.inputSize) + "x" + std::to_string(spec.inputSize));
     }
     torch::NoGradGuard noGrad;
     m_impl->net->eval();
@@ -124,13 +136,16 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
             if (auto finite = m_impl->checkFinite(logits); !finite) {
                 return finite.error();
             }
-            const auto p = probabilitiesFromLogits(calibratedLogits(logits, m_impl->calibration())).contiguous();
+            const auto p = probabilitiesFromLogits(calibratedLogits(logits, m_impl->calibration()))
+                               .contiguous();
             predictions.probabilities.insert(predictions.probabilities.end(), p.data_ptr<float>(),
                                              p.data_ptr<float>() + p.numel());
             predictions.logits.insert(predictions.logits.end(), logits.data_ptr<float>(),
                                       logits.data_ptr<float>() + logits.numel());
             if (m_impl->ood) {
-                const auto scores = oodScores(*m_impl->ood, pooledFeatures(featureMap)).to(torch::kFloat32).contiguous();
+                const auto scores = oodScores(*m_impl->ood, pooledFeatures(featureMap))
+                                        .to(torch::kFloat32)
+                                        .contiguous();
                 predictions.oodScores.insert(predictions.oodScores.end(), scores.data_ptr<float>(),
                                              scores.data_ptr<float>() + scores.numel());
             }
@@ -138,7 +153,8 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
             return makeError(ErrorCode::Internal, "prediction failed: " + errorSummary(e));
         }
         if (observer) {
-            observer->progress(std::min<std::int64_t>(start + kBatch, images.size(0)), images.size(0));
+            observer->progress(std::min<std::int64_t>(start + kBatch, images.size(0)),
+                               images.size(0));
         }
     }
     return predictions;
@@ -146,7 +162,8 @@ Result<Predictions> Classifier::predict(const ImageArrays &arrays, ProgressObser
 
 std::vector<std::string> Classifier::camLayers() const
 {
-    return m_impl->members.empty() ? m_impl->net->stageNames() : m_impl->members.front().camLayers();
+    return m_impl->members.empty() ? m_impl->net->stageNames()
+                                   : m_impl->members.front().camLayers();
 }
 
 Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamRequest &request)
@@ -166,10 +183,15 @@ Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamReq
         if (m_impl->testTimeAugmentation) {
             // The probability is the views' average; the class the map explains follows it.
             torch::NoGradGuard noGrad;
-            averaged = calibratedLogits(m_impl->averagedLogits(*input, m_impl->net->features(*input)), m_impl->calibration());
-            if (averaged.size(1) == 1 && request.target == CamTarget::Predicted && request.targetClass < 0) {
+            averaged =
+                calibratedLogits(m_impl->averagedLogits(*input, m_impl->net->features(*input)),
+                                 m_impl->calibration());
+            if (averaged.size(1) == 1 && request.target == CamTarget::Predicted &&
+                request.targetClass < 0) {
                 withThreshold.targetClass =
-                    torch::sigmoid(averaged)[0][0].item<double>() >= withThreshold.decisionThreshold ? 1 : 0;
+                    torch::sigmoid(averaged)[0][0].item<double>() >= withThreshold.decisionThreshold
+                        ? 1
+                        : 0;
             }
         }
         torch::Tensor featureMap;
@@ -179,7 +201,8 @@ Result<CamMap> Classifier::explain(const std::vector<float> &image, const CamReq
         }
         if (averaged.defined()) {
             m_impl->averageWithMirrorMap(*cam, *input, withThreshold);
-            const torch::Tensor p = probabilitiesFromLogits(averaged).to(torch::kCPU).to(torch::kFloat64).contiguous();
+            const torch::Tensor p =
+                probabilitiesFromLogits(averaged).to(torch::kCPU).to(torch::kFloat64).contiguous();
             cam->classProbabilities.assign(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
             cam->probability = cam->classProbabilities.size() > 1 ? cam->classProbabilities[1] : 0;
         }

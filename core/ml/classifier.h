@@ -25,8 +25,8 @@ enum class CamMethod { GradCam, GradCamPlusPlus, EigenCam };
 struct CamRequest {
     CamMethod method = CamMethod::GradCam;
     CamTarget target = CamTarget::Predicted;
-    int targetClass = -1; // a multi-class model: this class when >= 0 (overrides target)
-    int layer = -1;       // index into Classifier::camLayers(); -1 = the last
+    int targetClass = -1;  // a multi-class model: this class when >= 0 (overrides target)
+    int layer = -1;        // index into Classifier::camLayers(); -1 = the last
     std::string layerName; // instead of layer: one of Classifier::camLayers() by name
     // Binary models: Predicted explains class 1 when P(class 1) >= this. Classifier::explain
     // sets it from the model card, so the map explains the class the prediction shows.
@@ -52,11 +52,11 @@ struct CamMap {
     // uses these so that maps of different images compare.
     double rawLow = 0;
     double rawHigh = 0;
-    bool flat = false;         // the map had no positive evidence: all values are 0
+    bool flat = false; // the map had no positive evidence: all values are 0
     CamMethod method = CamMethod::GradCam;
-    std::string layer;         // name of the explained layer
-    int explainedClass = -1;   // class index the map explains; -1 for class-agnostic Eigen-CAM
-    double probability = 0;    // P(class 1) (binary models)
+    std::string layer;       // name of the explained layer
+    int explainedClass = -1; // class index the map explains; -1 for class-agnostic Eigen-CAM
+    double probability = 0;  // P(class 1) (binary models)
     std::vector<double> classProbabilities; // one per class
     // The out-of-distribution score of the image (see Classifier::oodThreshold); none when the
     // model has no guard.

@@ -44,9 +44,13 @@ struct Classifier::Impl {
         const std::int64_t side = x.size(2);
         const std::int64_t kept = std::max<std::int64_t>(1, std::llround(0.9 * double(side)));
         const std::int64_t offset = (side - kept) / 2;
-        const torch::Tensor crop = x.slice(2, offset, offset + kept).slice(3, offset, offset + kept);
-        const torch::Tensor rescaled = F::interpolate(
-            crop, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{side, x.size(3)}).mode(torch::kBilinear).align_corners(false));
+        const torch::Tensor crop =
+            x.slice(2, offset, offset + kept).slice(3, offset, offset + kept);
+        const torch::Tensor rescaled =
+            F::interpolate(crop, F::InterpolateFuncOptions()
+                                     .size(std::vector<std::int64_t>{side, x.size(3)})
+                                     .mode(torch::kBilinear)
+                                     .align_corners(false));
         return {x, x.flip({3}), rescaled};
     }
 
@@ -75,7 +79,9 @@ struct Classifier::Impl {
         for (int y = 0; y < cam.height; ++y) {
             for (int x = 0; x < cam.width; ++x) {
                 float &value = cam.values[std::size_t(y * cam.width + x)];
-                value = (value + mirrored->values[std::size_t(y * cam.width + (cam.width - 1 - x))]) / 2;
+                value =
+                    (value + mirrored->values[std::size_t(y * cam.width + (cam.width - 1 - x))]) /
+                    2;
                 highest = std::max(highest, value);
             }
         }
@@ -92,8 +98,10 @@ struct Classifier::Impl {
     // Damaged weights give NaN or infinite outputs: refused, never shown as a probability.
     Error notANumber() const
     {
-        return makeError(ErrorCode::Corrupt, modelDir.string() + ": the model's output is not a number "
-                                                                 "(NaN or infinite); its weights are damaged or unusable");
+        return makeError(ErrorCode::Corrupt,
+                         modelDir.string() +
+                             ": the model's output is not a number "
+                             "(NaN or infinite); its weights are damaged or unusable");
     }
     Status checkFinite(const torch::Tensor &logits) const
     {
@@ -110,17 +118,19 @@ struct Classifier::Impl {
         const ModelSpec &spec = card.spec;
         const std::size_t expected = std::size_t(spec.channels) * spec.inputSize * spec.inputSize;
         if (image.size() != expected) {
-            return makeError(ErrorCode::Incompatible,
-                             "image does not match the model input (" + std::to_string(spec.channels) +
-                                 "x" + std::to_string(spec.inputSize) + "x" +
-                                 std::to_string(spec.inputSize) + ")");
+            return makeError(ErrorCode::Incompatible, "image does not match the model input (" +
+                                                          std::to_string(spec.channels) + "x" +
+                                                          std::to_string(spec.inputSize) + "x" +
+                                                          std::to_string(spec.inputSize) + ")");
         }
         try {
             return torch::from_blob(const_cast<float *>(image.data()),
-                                    {1, spec.channels, spec.inputSize, spec.inputSize}, torch::kFloat32)
+                                    {1, spec.channels, spec.inputSize, spec.inputSize},
+                                    torch::kFloat32)
                 .to(device);
         } catch (const std::exception &e) {
-            return makeError(ErrorCode::Internal, "cannot copy the image to " + device.str() + " (" + errorSummary(e) + ")");
+            return makeError(ErrorCode::Internal, "cannot copy the image to " + device.str() +
+                                                      " (" + errorSummary(e) + ")");
         }
     }
 };

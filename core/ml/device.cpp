@@ -58,7 +58,8 @@ Result<std::string> resolveDevice(const std::string &name)
     const int index = std::max(0, cudaIndex(name));
     const auto count = int(torch::cuda::device_count());
     if (index >= count) {
-        return makeError(ErrorCode::Unsupported, "device " + name + " requested but this machine has " +
+        return makeError(ErrorCode::Unsupported, "device " + name +
+                                                     " requested but this machine has " +
                                                      std::to_string(count) + " CUDA GPU(s)");
     }
     return "cuda:" + std::to_string(index);
@@ -72,7 +73,8 @@ std::vector<ComputeDevice> listComputeDevices()
         return devices;
     }
     for (int index = 0; index < int(torch::cuda::device_count()); ++index) {
-        ComputeDevice device{"cuda:" + std::to_string(index), "CUDA GPU " + std::to_string(index), 0};
+        ComputeDevice device{"cuda:" + std::to_string(index), "CUDA GPU " + std::to_string(index),
+                             0};
 #if defined(CXR_CUDA_DEVICE_PROPERTIES)
         const cudaDeviceProp *properties = at::cuda::getDeviceProperties(index);
         device.name = properties->name;

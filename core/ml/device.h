@@ -18,8 +18,8 @@ bool isValidDeviceName(const std::string &name);
 Result<std::string> resolveDevice(const std::string &name);
 
 struct ComputeDevice {
-    std::string id;              // "cpu", "cuda:0", ...
-    std::string name;            // "CPU (16 cores)", "NVIDIA H100 80GB HBM3"
+    std::string id;               // "cpu", "cuda:0", ...
+    std::string name;             // "CPU (16 cores)", "NVIDIA H100 80GB HBM3"
     std::int64_t memoryBytes = 0; // a GPU's total memory; 0 for the CPU
 };
 

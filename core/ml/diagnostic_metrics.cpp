@@ -23,14 +23,13 @@ std::vector<std::size_t> byScoreDescending(const std::vector<float> &scores)
 {
     std::vector<std::size_t> order(scores.size());
     std::iota(order.begin(), order.end(), std::size_t(0));
-    std::stable_sort(order.begin(), order.end(),
-                     [&scores](std::size_t a, std::size_t b) {
-                         // NaN last, so the order stays a strict weak ordering.
-                         if (std::isnan(scores[a]) || std::isnan(scores[b])) {
-                             return !std::isnan(scores[a]) && std::isnan(scores[b]);
-                         }
-                         return scores[a] > scores[b];
-                     });
+    std::stable_sort(order.begin(), order.end(), [&scores](std::size_t a, std::size_t b) {
+        // NaN last, so the order stays a strict weak ordering.
+        if (std::isnan(scores[a]) || std::isnan(scores[b])) {
+            return !std::isnan(scores[a]) && std::isnan(scores[b]);
+        }
+        return scores[a] > scores[b];
+    });
     return order;
 }
 
@@ -118,7 +117,8 @@ DiagnosticMetrics computeDiagnosticMetrics(const std::vector<int> &labels,
     return m;
 }
 
-const ConfidenceInterval &intervalOf(const DiagnosticReport &report, double DiagnosticMetrics::*member)
+const ConfidenceInterval &intervalOf(const DiagnosticReport &report,
+                                     double DiagnosticMetrics::*member)
 {
     const auto &definitions = diagnosticMetricDefinitions();
     std::size_t d = 0;
@@ -153,7 +153,8 @@ DiagnosticReport diagnosticReport(const std::vector<int> &labels,
             sampleLabels[i] = labels[j];
             sampleProbabilities[i] = probabilities[j];
         }
-        const DiagnosticMetrics m = computeDiagnosticMetrics(sampleLabels, sampleProbabilities, threshold);
+        const DiagnosticMetrics m =
+            computeDiagnosticMetrics(sampleLabels, sampleProbabilities, threshold);
         for (std::size_t d = 0; d < definitions.size(); ++d) {
             const double value = m.*(definitions[d].member);
             if (std::isfinite(value)) {

@@ -65,7 +65,8 @@ struct DiagnosticReport {
 };
 
 // The interval of one metric of report, by its member (&DiagnosticMetrics::rocAuc).
-const ConfidenceInterval &intervalOf(const DiagnosticReport &report, double DiagnosticMetrics::*member);
+const ConfidenceInterval &intervalOf(const DiagnosticReport &report,
+                                     double DiagnosticMetrics::*member);
 
 // Metrics at threshold with percentile bootstrap intervals: images are resampled with
 // replacement, the same draws for every metric.
@@ -104,6 +105,7 @@ struct CalibrationBin {
     double observedRate = 0;  // share of positives; NaN for an empty bin
 };
 std::vector<CalibrationBin> calibrationCurve(const std::vector<int> &labels,
-                                             const std::vector<float> &probabilities, int bins = 10);
+                                             const std::vector<float> &probabilities,
+                                             int bins = 10);
 
 } // namespace cxr::ml

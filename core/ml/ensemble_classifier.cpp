@@ -10,11 +10,13 @@ Status Classifier::Impl::openMembers(const std::string &device)
     for (std::size_t i = 0; i < card.ensembleMembers.size(); ++i) {
         const std::string &folder = card.ensembleMembers[i];
         const auto named = [&](const std::string &why) {
-            return makeError(ErrorCode::Incompatible, modelDir.string() + ": member " + folder + ": " + why);
+            return makeError(ErrorCode::Incompatible,
+                             modelDir.string() + ": member " + folder + ": " + why);
         };
         auto member = Classifier::open(folder, device);
         if (!member) {
-            return Error{member.error().code, modelDir.string() + ": member " + member.error().message};
+            return Error{member.error().code,
+                         modelDir.string() + ": member " + member.error().message};
         }
         if (member->card().isEnsemble()) {
             return named("is itself an ensemble");
@@ -30,10 +32,12 @@ Status Classifier::Impl::openMembers(const std::string &device)
     return Ok{};
 }
 
-Result<Predictions> Classifier::Impl::predictWithMembers(const ImageArrays &arrays, ProgressObserver *observer)
+Result<Predictions> Classifier::Impl::predictWithMembers(const ImageArrays &arrays,
+                                                         ProgressObserver *observer)
 {
     Predictions mean;
-    const bool guarded = std::all_of(members.begin(), members.end(), [](const Classifier &m) { return m.hasOodGuard(); });
+    const bool guarded = std::all_of(members.begin(), members.end(),
+                                     [](const Classifier &m) { return m.hasOodGuard(); });
     const double share = 1.0 / double(members.size());
     for (std::size_t m = 0; m < members.size(); ++m) {
         auto predicted = members[m].predict(arrays, observer);
@@ -60,7 +64,8 @@ Result<Predictions> Classifier::Impl::predictWithMembers(const ImageArrays &arra
     return mean;
 }
 
-Result<CamMap> Classifier::Impl::explainWithMembers(const std::vector<float> &image, const CamRequest &request)
+Result<CamMap> Classifier::Impl::explainWithMembers(const std::vector<float> &image,
+                                                    const CamRequest &request)
 {
     std::vector<CamMap> maps;
     for (Classifier &member : members) {
@@ -81,7 +86,8 @@ Result<CamMap> Classifier::Impl::explainWithMembers(const std::vector<float> &im
     mean.probability = mean.classProbabilities.size() > 1 ? mean.classProbabilities[1] : 0;
     // The class the maps explain follows the ensemble's own decision; members that decided
     // otherwise explain it again for that class.
-    if (mean.classProbabilities.size() == 2 && request.target == CamTarget::Predicted && request.targetClass < 0) {
+    if (mean.classProbabilities.size() == 2 && request.target == CamTarget::Predicted &&
+        request.targetClass < 0) {
         CamRequest agreed = request;
         agreed.targetClass = mean.probability >= card.spec.threshold ? 1 : 0;
         for (std::size_t m = 0; m < maps.size(); ++m) {
@@ -114,7 +120,8 @@ Result<CamMap> Classifier::Impl::explainWithMembers(const std::vector<float> &im
         mean.flat = mean.flat && maps[m].flat;
         if (maps[m].oodScore) {
             const double ratio = *maps[m].oodScore / members[m].oodThreshold();
-            mean.oodScore = std::max(mean.oodScore.value_or(0.0), std::isnan(ratio) ? INFINITY : ratio);
+            mean.oodScore =
+                std::max(mean.oodScore.value_or(0.0), std::isnan(ratio) ? INFINITY : ratio);
         }
     }
     if (highest > 0) {

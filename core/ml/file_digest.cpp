@@ -76,7 +76,8 @@ private:
                    std::uint32_t(m_block[4 * i + 2]) << 8 | std::uint32_t(m_block[4 * i + 3]);
         }
         for (std::size_t i = 16; i < 64; ++i) {
-            const std::uint32_t s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3);
+            const std::uint32_t s0 =
+                rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3);
             const std::uint32_t s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] >> 10);
             w[i] = w[i - 16] + s0 + w[i - 7] + s1;
         }
@@ -121,7 +122,8 @@ Result<std::string> sha256OfFile(const std::filesystem::path &file)
     std::vector<char> buffer(1 << 20);
     while (in) {
         in.read(buffer.data(), std::streamsize(buffer.size()));
-        hash.update(reinterpret_cast<const unsigned char *>(buffer.data()), std::size_t(in.gcount()));
+        hash.update(reinterpret_cast<const unsigned char *>(buffer.data()),
+                    std::size_t(in.gcount()));
     }
     if (in.bad()) {
         return makeError(ErrorCode::NotReadable, file.string() + ": read error");

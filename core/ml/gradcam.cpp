@@ -29,9 +29,9 @@ Result<ExplainedScore> explainedScore(const torch::Tensor &logits, const CamRequ
         // Predicted means the class the model card's threshold calls, as the prediction shows it.
         const double probability = 1.0 / (1.0 + std::exp(-logits[0][0].item<double>()));
         const bool positiveLogit = probability >= request.decisionThreshold;
-        const bool positive = request.targetClass == 1 || request.target == CamTarget::Positive ||
-                              (request.target == CamTarget::Predicted && request.targetClass < 0 &&
-                               positiveLogit);
+        const bool positive =
+            request.targetClass == 1 || request.target == CamTarget::Positive ||
+            (request.target == CamTarget::Predicted && request.targetClass < 0 && positiveLogit);
         // The negative class of a sigmoid model is explained by -logit: its evidence is whatever
         // lowers the positive score.
         return ExplainedScore{positive ? logits[0][0] : -logits[0][0], positive ? 1 : 0};
@@ -44,9 +44,9 @@ Result<ExplainedScore> explainedScore(const torch::Tensor &logits, const CamRequ
         cls = request.target == CamTarget::Positive ? 1 : 0;
     }
     if (cls >= classes) {
-        return makeError(ErrorCode::InvalidArgument,
-                         "class " + std::to_string(cls) + " does not exist: the model has " +
-                             std::to_string(classes) + " classes");
+        return makeError(ErrorCode::InvalidArgument, "class " + std::to_string(cls) +
+                                                         " does not exist: the model has " +
+                                                         std::to_string(classes) + " classes");
     }
     return ExplainedScore{logits[0][cls], int(cls)};
 }
@@ -57,7 +57,8 @@ Result<ExplainedScore> explainedScore(const torch::Tensor &logits, const CamRequ
 torch::Tensor eigenCam(const torch::Tensor &activations)
 {
     const auto channels = activations.size(1);
-    const torch::Tensor pixels = activations[0].reshape({channels, -1}).t().to(torch::kFloat64); // [hw, K]
+    const torch::Tensor pixels =
+        activations[0].reshape({channels, -1}).t().to(torch::kFloat64); // [hw, K]
     const torch::Tensor centred = pixels - pixels.mean(0, /*keepdim=*/true);
     const auto [u, s, vh] = torch::linalg_svd(centred, /*full_matrices=*/false);
     torch::Tensor projection = centred.matmul(vh[0]);
@@ -81,9 +82,9 @@ torch::Tensor gradientWeightedMap(const torch::Tensor &activations, const torch:
         const torch::Tensor sumA = activations.sum({2, 3}, /*keepdim=*/true);
         const torch::Tensor denominator = 2 + sumA * gradient;
         const torch::Tensor defined = (gradient != 0) & (denominator.abs() > 1e-12);
-        const torch::Tensor alpha =
-            torch::where(defined, 1 / torch::where(defined, denominator, torch::ones_like(denominator)),
-                         torch::zeros_like(gradient));
+        const torch::Tensor alpha = torch::where(
+            defined, 1 / torch::where(defined, denominator, torch::ones_like(denominator)),
+            torch::zeros_like(gradient));
         weights = (torch::relu(gradient) * alpha).sum({2, 3}, /*keepdim=*/true);
     }
     return (weights * activations).sum(1, /*keepdim=*/true);
@@ -97,20 +98,23 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
     const std::vector<std::string> layers = net.stageNames();
     std::size_t layer = request.layer < 0 ? layers.size() - 1 : std::size_t(request.layer);
     if (!request.layerName.empty()) {
-        layer = std::size_t(std::find(layers.begin(), layers.end(), request.layerName) - layers.begin());
+        layer = std::size_t(std::find(layers.begin(), layers.end(), request.layerName) -
+                            layers.begin());
         if (layer == layers.size()) {
             std::string names;
             for (const std::string &name : layers) {
                 names += (names.empty() ? "" : ", ") + name;
             }
-            return makeError(ErrorCode::InvalidArgument,
-                             "no layer \"" + request.layerName + "\" in this model (it has " + names + ")");
+            return makeError(ErrorCode::InvalidArgument, "no layer \"" + request.layerName +
+                                                             "\" in this model (it has " + names +
+                                                             ")");
         }
     }
     if (layer >= layers.size()) {
-        return makeError(ErrorCode::InvalidArgument,
-                         "layer " + std::to_string(request.layer) + " does not exist: the model has " +
-                             std::to_string(layers.size()) + " layers to explain");
+        return makeError(ErrorCode::InvalidArgument, "layer " + std::to_string(request.layer) +
+                                                         " does not exist: the model has " +
+                                                         std::to_string(layers.size()) +
+                                                         " layers to explain");
     }
     net.eval();
     torch::Tensor activations = input;
@@ -140,7 +144,8 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
     CamMap cam;
     cam.method = request.method;
     cam.layer = layers[layer];
-    const torch::Tensor probabilities = probabilitiesFromLogits(logits.detach()).to(torch::kCPU).to(torch::kFloat64);
+    const torch::Tensor probabilities =
+        probabilitiesFromLogits(logits.detach()).to(torch::kCPU).to(torch::kFloat64);
     cam.classProbabilities.assign(probabilities.data_ptr<double>(),
                                   probabilities.data_ptr<double>() + probabilities.numel());
     cam.probability = cam.classProbabilities.size() > 1 ? cam.classProbabilities[1] : 0;
@@ -173,7 +178,8 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
     // dividing by zero.
     cam.rawLow = map.min().item<double>();
     cam.rawHigh = map.max().item<double>();
-    if (cam.rawHigh - cam.rawLow < 1e-12 * std::max(1.0, std::abs(cam.rawHigh)) || cam.rawHigh <= 0) {
+    if (cam.rawHigh - cam.rawLow < 1e-12 * std::max(1.0, std::abs(cam.rawHigh)) ||
+        cam.rawHigh <= 0) {
         map = torch::zeros_like(map);
         cam.flat = true;
     } else {
@@ -200,12 +206,13 @@ Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Te
         return makeError(ErrorCode::Incompatible, "the map is not the size of the model input");
     }
     if (!(topFraction > 0 && topFraction < 1)) {
-        return makeError(ErrorCode::InvalidArgument, "the top region must be between 0 and 1 of the image");
+        return makeError(ErrorCode::InvalidArgument,
+                         "the top region must be between 0 and 1 of the image");
     }
     torch::NoGradGuard noGrad;
     net.eval();
-    const torch::Tensor values =
-        torch::from_blob(const_cast<float *>(map.values.data()), {map.height, map.width}, torch::kFloat32);
+    const torch::Tensor values = torch::from_blob(const_cast<float *>(map.values.data()),
+                                                  {map.height, map.width}, torch::kFloat32);
     // Exactly the k strongest pixels: a cut-off value would take every tied pixel, and most
     // pixels of a focused map are tied at zero.
     const auto k = std::max<std::int64_t>(1, std::llround(topFraction * double(values.numel())));
@@ -214,10 +221,12 @@ Result<Faithfulness> computeFaithfulness(ClassifierNetImpl &net, const torch::Te
     region.index_fill_(0, strongest, true);
     region = region.view({1, 1, map.height, map.width}).to(input.device());
     const torch::Tensor mean = input.mean({2, 3}, /*keepdim=*/true).expand_as(input);
-    const torch::Tensor batch = torch::cat({input, torch::where(region, mean, input),
-                                            torch::where(region, input, mean)});
+    const torch::Tensor batch =
+        torch::cat({input, torch::where(region, mean, input), torch::where(region, input, mean)});
     const torch::Tensor p =
-        probabilitiesFromLogits(calibratedLogits(net.forward(batch), calibration)).to(torch::kCPU).to(torch::kFloat64);
+        probabilitiesFromLogits(calibratedLogits(net.forward(batch), calibration))
+            .to(torch::kCPU)
+            .to(torch::kFloat64);
     Faithfulness result;
     result.topFraction = topFraction;
     result.original = p[0][map.explainedClass].item<double>();

@@ -20,7 +20,8 @@ namespace cxr {
 // whole number within int's range, a message naming it; empty when there is none. Reading
 // such a number with get<int>() truncates it, or (3e28) is undefined behaviour (found by
 // fuzz_model_card). Values of other types are left to the reader's own type errors.
-inline std::string intFieldProblem(const nlohmann::json &j, std::initializer_list<const char *> keys)
+inline std::string intFieldProblem(const nlohmann::json &j,
+                                   std::initializer_list<const char *> keys)
 {
     if (j.is_array()) {
         for (const nlohmann::json &item : j) {
@@ -75,8 +76,11 @@ namespace ml {
 
 inline void to_json(nlohmann::json &j, const CustomCnnOptions &o)
 {
-    j = {{"blocks", o.blocks}, {"filters", o.filters}, {"kernel_size", o.kernelSize},
-         {"dropout", o.dropout}, {"batch_norm", o.batchNorm}};
+    j = {{"blocks", o.blocks},
+         {"filters", o.filters},
+         {"kernel_size", o.kernelSize},
+         {"dropout", o.dropout},
+         {"batch_norm", o.batchNorm}};
 }
 
 inline void from_json(const nlohmann::json &j, CustomCnnOptions &o)

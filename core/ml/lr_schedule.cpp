@@ -9,8 +9,8 @@ namespace cxr::ml {
 const std::vector<std::pair<ScheduleKind, const char *>> &scheduleNames()
 {
     static const std::vector<std::pair<ScheduleKind, const char *>> names = {
-        {ScheduleKind::Constant, "constant"}, {ScheduleKind::Plateau, "plateau"},
-        {ScheduleKind::Step, "step"},         {ScheduleKind::CosineWarmup, "cosine"},
+        {ScheduleKind::Constant, "constant"},  {ScheduleKind::Plateau, "plateau"},
+        {ScheduleKind::Step, "step"},          {ScheduleKind::CosineWarmup, "cosine"},
         {ScheduleKind::OneCycle, "one-cycle"},
     };
     return names;
@@ -82,7 +82,8 @@ double LearningRateSchedule::rateAt(int epoch, std::int64_t step) const
         }
         const double progress =
             std::min(1.0, (double(step) - warmupSteps) / std::max(1.0, totalSteps - warmupSteps));
-        return m_settings.minLr + (m_baseRate - m_settings.minLr) * 0.5 * (1 + std::cos(kPi * progress));
+        return m_settings.minLr +
+               (m_baseRate - m_settings.minLr) * 0.5 * (1 + std::cos(kPi * progress));
     }
     case ScheduleKind::OneCycle: {
         // PyTorch's OneCycleLR defaults: cosine annealing, 30% rising, div 25, final div 1e4.

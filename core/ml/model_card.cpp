@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/common/json_text.h"
 #include "core/ml/model_card.h"
+#include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
 #include "core/ml/json_fields.h"
@@ -18,7 +18,10 @@ namespace {
 constexpr const char *kModelCardFormat = "cxr-studio-model-card/1";
 } // namespace
 
-std::string CalibrationRecord::describe() const { return logits().describe(); }
+std::string CalibrationRecord::describe() const
+{
+    return logits().describe();
+}
 
 Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
 {
@@ -32,13 +35,19 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
         {"saw_test_split", card.sawTestSplit},
         {"validation_metrics", card.validationMetrics},
         {"architecture", s.architecture},
-        {"input", {{"size", s.inputSize}, {"channels", s.channels}, {"resize", s.resize},
-                   {"interpolation", s.interpolation}, {"normalisation", s.normalisation}}},
+        {"input",
+         {{"size", s.inputSize},
+          {"channels", s.channels},
+          {"resize", s.resize},
+          {"interpolation", s.interpolation},
+          {"normalisation", s.normalisation}}},
         {"class_names", s.classNames},
         {"threshold", s.threshold},
         {"weights", "weights.pt"},
-        {"review", {{"reviewed", card.review.reviewed}, {"on_lungs", card.review.onLungs},
-                    {"elsewhere", card.review.elsewhere}}},
+        {"review",
+         {{"reviewed", card.review.reviewed},
+          {"on_lungs", card.review.onLungs},
+          {"elsewhere", card.review.elsewhere}}},
         {"approved_for_use", card.approvedForUse},
     };
     if (!card.weightsSha256.empty()) {
@@ -48,9 +57,12 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
     if (!c.fittedOn.empty() || c.temperature != 1 || c.bias != 0) {
         // "temperature" alone keeps the cards of multi-class models, and of older versions,
         // as they were; "platt" adds the bias.
-        j["calibration"] = {{"method", c.bias == 0 ? "temperature" : "platt"}, {"temperature", c.temperature},
-                            {"fitted_on", c.fittedOn}, {"images", c.images},
-                            {"ece_before", c.eceBefore}, {"ece_after", c.eceAfter},
+        j["calibration"] = {{"method", c.bias == 0 ? "temperature" : "platt"},
+                            {"temperature", c.temperature},
+                            {"fitted_on", c.fittedOn},
+                            {"images", c.images},
+                            {"ece_before", c.eceBefore},
+                            {"ece_after", c.eceAfter},
                             {"fitted_at", c.fittedAt}};
         if (c.bias != 0) {
             j["calibration"]["bias"] = c.bias;
@@ -58,18 +70,25 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
     }
     const OperatingPointRecord &o = card.operatingPoint;
     if (!o.rule.empty()) {
-        j["operating_point"] = {{"rule", o.rule}, {"chosen_on", o.chosenOn}, {"images", o.images},
-                                {"sensitivity", o.sensitivity}, {"specificity", o.specificity}};
+        j["operating_point"] = {{"rule", o.rule},
+                                {"chosen_on", o.chosenOn},
+                                {"images", o.images},
+                                {"sensitivity", o.sensitivity},
+                                {"specificity", o.specificity}};
     }
     const OodRecord &d = card.ood;
     if (!d.method.empty()) {
-        j["ood"] = {{"method", d.method}, {"file", d.file}, {"sha256", d.sha256},
-                    {"threshold", d.threshold}, {"reference_images", d.referenceImages},
+        j["ood"] = {{"method", d.method},
+                    {"file", d.file},
+                    {"sha256", d.sha256},
+                    {"threshold", d.threshold},
+                    {"reference_images", d.referenceImages},
                     {"validation_images", d.validationImages},
                     {"validation_flagged", d.validationFlagged}};
     }
     if (card.isEnsemble()) {
-        j["ensemble"] = {{"members", card.ensembleMembers}, {"weights_sha256", card.ensembleMemberSha256}};
+        j["ensemble"] = {{"members", card.ensembleMembers},
+                         {"weights_sha256", card.ensembleMemberSha256}};
         j.erase("weights");
     }
     if (card.population.stated()) {
@@ -116,8 +135,7 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         card.trainedOn = j.contains("trained_on") ? pathFromJson(j.at("trained_on")) : "";
         card.bestEpoch = j.value("best_epoch", 0);
         card.sawTestSplit = j.value("saw_test_split", false);
-        card.validationMetrics =
-            j.value("validation_metrics", std::map<std::string, double>{});
+        card.validationMetrics = j.value("validation_metrics", std::map<std::string, double>{});
         if (j.contains("review")) {
             const json &review = j.at("review");
             card.review.reviewed = review.value("reviewed", 0);
@@ -155,7 +173,8 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
             r.eceAfter = c.value("ece_after", -1.0);
             r.fittedAt = c.value("fitted_at", "");
             const std::string method = c.value("method", "");
-            if ((method != "temperature" && method != "platt") || !(r.temperature >= 0.05 && r.temperature <= 20)) {
+            if ((method != "temperature" && method != "platt") ||
+                !(r.temperature >= 0.05 && r.temperature <= 20)) {
                 return refuse("the calibration is not a temperature in [0.05, 20]");
             }
             if (method == "platt") {
@@ -165,15 +184,18 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
                 }
                 r.bias = c.at("bias").get<double>();
                 if (!(r.bias >= -20 && r.bias <= 20)) {
-                    return refuse("the calibration's bias " + c.at("bias").dump() + " is outside [-20, 20]");
+                    return refuse("the calibration's bias " + c.at("bias").dump() +
+                                  " is outside [-20, 20]");
                 }
                 // A bias shifts a binary model's one logit; a card that gives one to a model of
                 // more classes would show a calibration that is never applied.
                 if (s.classNames.size() != 2) {
-                    return refuse("a calibration bias (method \"platt\") needs a model of two classes");
+                    return refuse(
+                        "a calibration bias (method \"platt\") needs a model of two classes");
                 }
             } else if (c.contains("bias")) {
-                return refuse("the calibration has a bias but its method is \"temperature\"; use \"platt\"");
+                return refuse(
+                    "the calibration has a bias but its method is \"temperature\"; use \"platt\"");
             }
         }
         if (j.contains("operating_point")) {
@@ -212,14 +234,16 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
         }
         if (j.contains("ensemble")) {
             card.ensembleMembers = j.at("ensemble").at("members").get<std::vector<std::string>>();
-            card.ensembleMemberSha256 = j.at("ensemble").value("weights_sha256", std::vector<std::string>{});
+            card.ensembleMemberSha256 =
+                j.at("ensemble").value("weights_sha256", std::vector<std::string>{});
             if (s.architecture != "ensemble" || card.ensembleMembers.size() < 2 ||
                 card.ensembleMemberSha256.size() != card.ensembleMembers.size()) {
-                return refuse("an ensemble needs at least two members, each with its weights' SHA-256");
+                return refuse(
+                    "an ensemble needs at least two members, each with its weights' SHA-256");
             }
         } else if (!isKnownArchitecture(s.architecture)) {
-            return makeError(ErrorCode::Incompatible, file.string() + ": unknown architecture '" +
-                                                          s.architecture + "'");
+            return makeError(ErrorCode::Incompatible,
+                             file.string() + ": unknown architecture '" + s.architecture + "'");
         }
         // Each field on its own, so the message names the one that is wrong.
         if (s.inputSize < 16 || s.inputSize > 4096) {
@@ -241,7 +265,8 @@ Result<ModelCard> readModelCard(const std::filesystem::path &file)
             return refuse("unknown normalisation '" + s.normalisation + "' (scale01)");
         }
         if (s.architecture == "custom-cnn") {
-            if (const std::string problem = validateCustomCnn(s.custom, s.inputSize); !problem.empty()) {
+            if (const std::string problem = validateCustomCnn(s.custom, s.inputSize);
+                !problem.empty()) {
                 return refuse(problem);
             }
         }

@@ -46,13 +46,13 @@ struct OperatingPointRecord {
 // The out-of-distribution guard's reference (ood_guard.h), in a file beside the weights.
 // method empty: the model has no guard (older models).
 struct OodRecord {
-    std::string method;            // "mahalanobis"
-    std::string file;              // "ood.pt", relative to the model folder
-    std::string sha256;            // of that file
-    double threshold = 0;          // a score above it is outside the training distribution
-    int referenceImages = 0;       // training images the reference was fitted on
-    int validationImages = 0;      // images the threshold was chosen on
-    double validationFlagged = 0;  // share of those above the threshold
+    std::string method;           // "mahalanobis"
+    std::string file;             // "ood.pt", relative to the model folder
+    std::string sha256;           // of that file
+    double threshold = 0;         // a score above it is outside the training distribution
+    int referenceImages = 0;      // training images the reference was fitted on
+    int validationImages = 0;     // images the threshold was chosen on
+    double validationFlagged = 0; // share of those above the threshold
 };
 
 // Who the training images came from, when the person training said so (--population-ages):
@@ -66,11 +66,11 @@ struct PopulationRecord {
 // model/model.json in a run folder: everything needed to use the weights beside it correctly.
 struct ModelCard {
     ModelSpec spec;
-    std::string name;             // shown with every prediction ("small-cnn (demo, epoch 4)")
-    std::string createdWith;      // CXR Studio version and commit
-    std::string trainedOn;        // dataset folder the model was trained on
-    int bestEpoch = 0;            // the epoch whose weights were kept
-    bool sawTestSplit = false;    // always false for models made by our trainer
+    std::string name;          // shown with every prediction ("small-cnn (demo, epoch 4)")
+    std::string createdWith;   // CXR Studio version and commit
+    std::string trainedOn;     // dataset folder the model was trained on
+    int bestEpoch = 0;         // the epoch whose weights were kept
+    bool sawTestSplit = false; // always false for models made by our trainer
     std::map<std::string, double> validationMetrics;
     std::string weightsSha256; // of weights.pt, checked when they load; empty in older cards
     CalibrationRecord calibration;

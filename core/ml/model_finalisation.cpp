@@ -42,13 +42,15 @@ NetOutputs runNet(ClassifierNetImpl &net, const torch::Tensor &images, const tor
         pooled.push_back(pooledFeatures(featureMap));
     }
     const torch::Tensor all = torch::cat(logits).contiguous();
-    return {std::vector<float>(all.data_ptr<float>(), all.data_ptr<float>() + all.numel()), torch::cat(pooled)};
+    return {std::vector<float>(all.data_ptr<float>(), all.data_ptr<float>() + all.numel()),
+            torch::cat(pooled)};
 }
 
 std::vector<int> toLabels(const torch::Tensor &labels)
 {
     const torch::Tensor cpu = labels.to(torch::kCPU).to(torch::kInt64).contiguous();
-    return std::vector<int>(cpu.data_ptr<std::int64_t>(), cpu.data_ptr<std::int64_t>() + cpu.numel());
+    return std::vector<int>(cpu.data_ptr<std::int64_t>(),
+                            cpu.data_ptr<std::int64_t>() + cpu.numel());
 }
 
 std::string formatted(const char *format, double a, double b = 0, double c = 0, double d = 0)
@@ -62,7 +64,8 @@ std::string formatted(const char *format, double a, double b = 0, double c = 0, 
 
 Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const FinalisationData &data,
                                                const OperatingPointRule &rule, std::uint64_t seed,
-                                               const torch::Device &device, ProgressObserver *observer)
+                                               const torch::Device &device,
+                                               ProgressObserver *observer)
 {
     auto card = readModelCard(paths.modelCard());
     if (!card) {
@@ -83,9 +86,10 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
         const int logitCount = int(val.logits.size() / std::max<std::size_t>(1, valLabels.size()));
         for (float logit : val.logits) {
             if (!std::isfinite(logit)) {
-                return makeError(ErrorCode::Internal, paths.weights().string() +
-                                                          ": the trained model's output is not a number "
-                                                          "on a validation image; it cannot be used");
+                return makeError(ErrorCode::Internal,
+                                 paths.weights().string() +
+                                     ": the trained model's output is not a number "
+                                     "on a validation image; it cannot be used");
             }
         }
 
@@ -106,13 +110,15 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
             }
             calibration.eceBefore = expectedCalibrationError(valLabels, raw);
             calibration.eceAfter = expectedCalibrationError(valLabels, calibrated);
-            notes.push_back(formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
-                            calibration.describe() +
-                            formatted(", expected calibration error %.3f before, %.3f after",
-                                      calibration.eceBefore, calibration.eceAfter));
+            notes.push_back(
+                formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
+                calibration.describe() +
+                formatted(", expected calibration error %.3f before, %.3f after",
+                          calibration.eceBefore, calibration.eceAfter));
         } else {
-            notes.push_back(formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
-                            calibration.describe());
+            notes.push_back(
+                formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
+                calibration.describe());
         }
 
         // 2. The operating point (binary models).
@@ -120,15 +126,17 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
             auto threshold = chooseThreshold(rule, valLabels, calibrated);
             if (threshold) {
                 card->spec.threshold = *threshold;
-                const DiagnosticMetrics at = computeDiagnosticMetrics(valLabels, calibrated, *threshold);
-                card->operatingPoint = {operatingPointSpec(rule), "validation", int(valLabels.size()),
-                                        at.sensitivity, at.specificity};
-                notes.push_back("threshold " + formatted("%.3f", *threshold) + " for " +
-                                operatingPointName(rule) + " on validation (sensitivity " +
-                                formatted("%.3f, specificity %.3f)", at.sensitivity, at.specificity));
+                const DiagnosticMetrics at =
+                    computeDiagnosticMetrics(valLabels, calibrated, *threshold);
+                card->operatingPoint = {operatingPointSpec(rule), "validation",
+                                        int(valLabels.size()), at.sensitivity, at.specificity};
+                notes.push_back(
+                    "threshold " + formatted("%.3f", *threshold) + " for " +
+                    operatingPointName(rule) + " on validation (sensitivity " +
+                    formatted("%.3f, specificity %.3f)", at.sensitivity, at.specificity));
             } else {
-                notes.push_back("threshold left at " + formatted("%.2f", card->spec.threshold) + ": " +
-                                threshold.error().message);
+                notes.push_back("threshold left at " + formatted("%.2f", card->spec.threshold) +
+                                ": " + threshold.error().message);
             }
         }
 
@@ -141,7 +149,8 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
         order.resize(std::min<std::size_t>(order.size(), std::size_t(kOodReferenceImages)));
         std::sort(order.begin(), order.end()); // memory order: cheaper gathers
         const torch::Tensor picked = torch::tensor(order, torch::kInt64);
-        const torch::Tensor trainImages = data.trainImages.index_select(0, picked.to(data.trainImages.device()));
+        const torch::Tensor trainImages =
+            data.trainImages.index_select(0, picked.to(data.trainImages.device()));
         const torch::Tensor trainLabels = data.trainLabels.to(torch::kCPU).index_select(0, picked);
         const NetOutputs train = runNet(**net, trainImages, device);
         const int classCount = int(card->spec.classNames.size());
@@ -150,12 +159,15 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
             return reference.error();
         }
         const torch::Tensor valScores = oodScores(*reference, val.pooled).contiguous();
-        std::vector<double> sorted(valScores.data_ptr<double>(), valScores.data_ptr<double>() + valScores.numel());
+        std::vector<double> sorted(valScores.data_ptr<double>(),
+                                   valScores.data_ptr<double>() + valScores.numel());
         std::sort(sorted.begin(), sorted.end());
-        const auto passIndex = std::min(sorted.size() - 1,
-                                        std::size_t(std::ceil(kOodValidationPassRate * double(sorted.size()))) - 1);
+        const auto passIndex =
+            std::min(sorted.size() - 1,
+                     std::size_t(std::ceil(kOodValidationPassRate * double(sorted.size()))) - 1);
         const double threshold = sorted[passIndex];
-        const auto flagged = std::count_if(sorted.begin(), sorted.end(), [threshold](double s) { return s > threshold; });
+        const auto flagged = std::count_if(sorted.begin(), sorted.end(),
+                                           [threshold](double s) { return s > threshold; });
         const std::filesystem::path oodFile = paths.modelDir() / "ood.pt";
         if (auto saved = saveOodReference(*reference, oodFile); !saved) {
             return saved.error();
@@ -164,14 +176,21 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
         if (!digest) {
             return digest.error();
         }
-        card->ood = {"mahalanobis", "ood.pt", *digest, threshold, int(order.size()),
-                     int(sorted.size()), double(flagged) / double(sorted.size())};
-        notes.push_back(formatted("out-of-distribution guard fitted on %.0f training images: threshold "
-                                  "%.3f, %.1f%% of validation images flagged (shrinkage %.2f)",
-                                  double(order.size()), threshold,
-                                  100.0 * double(flagged) / double(sorted.size()), reference->shrinkage));
+        card->ood = {"mahalanobis",
+                     "ood.pt",
+                     *digest,
+                     threshold,
+                     int(order.size()),
+                     int(sorted.size()),
+                     double(flagged) / double(sorted.size())};
+        notes.push_back(
+            formatted("out-of-distribution guard fitted on %.0f training images: threshold "
+                      "%.3f, %.1f%% of validation images flagged (shrinkage %.2f)",
+                      double(order.size()), threshold,
+                      100.0 * double(flagged) / double(sorted.size()), reference->shrinkage));
     } catch (const std::exception &e) {
-        return makeError(ErrorCode::Internal, "calibrating the trained model failed: " + errorSummary(e));
+        return makeError(ErrorCode::Internal,
+                         "calibrating the trained model failed: " + errorSummary(e));
     }
     if (auto written = writeModelCard(paths.modelCard(), *card); !written) {
         return written.error();

@@ -11,7 +11,7 @@ namespace cxr::ml {
 // global average pooling, dropout and one linear layer.
 struct CustomCnnOptions {
     int blocks = 4;
-    int filters = 32;  // of the first block
+    int filters = 32; // of the first block
     int kernelSize = 3;
     double dropout = 0.3;
     bool batchNorm = true;
@@ -21,8 +21,8 @@ struct CustomCnnOptions {
 // Grad-CAM feed it exactly what training fed it.
 struct ModelSpec {
     std::string architecture = "small-cnn";
-    int inputSize = 224;   // square input side in pixels
-    int channels = 1;      // 1 (grey) or 3 (grey replicated or RGB)
+    int inputSize = 224;                   // square input side in pixels
+    int channels = 1;                      // 1 (grey) or 3 (grey replicated or RGB)
     std::string resize = "squash";         // squash or letterbox (see imaging/model_input.h)
     std::string interpolation = "area";    // resampling used to reach inputSize
     std::string normalisation = "scale01"; // pixel / 255, nothing else
@@ -36,7 +36,8 @@ struct ModelSpec {
 inline bool sameModelInput(const ModelSpec &a, const ModelSpec &b)
 {
     return a.inputSize == b.inputSize && a.channels == b.channels && a.resize == b.resize &&
-           a.interpolation == b.interpolation && a.normalisation == b.normalisation && a.classNames == b.classNames;
+           a.interpolation == b.interpolation && a.normalisation == b.normalisation &&
+           a.classNames == b.classNames;
 }
 
 // Empty when the custom CNN options are usable for inputSize, otherwise one line naming the

@@ -34,9 +34,9 @@ Result<ModelSummary> summarizeModel(const ModelSpec &spec)
         summary.logits = net->head(features).size(1);
         return summary;
     } catch (const c10::Error &e) {
-        return makeError(ErrorCode::InvalidArgument,
-                         spec.architecture + " cannot take a " + std::to_string(spec.inputSize) +
-                             " px input (" + errorSummary(e) + ")");
+        return makeError(ErrorCode::InvalidArgument, spec.architecture + " cannot take a " +
+                                                         std::to_string(spec.inputSize) +
+                                                         " px input (" + errorSummary(e) + ")");
     }
 }
 

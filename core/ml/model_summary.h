@@ -14,8 +14,8 @@
 namespace cxr::ml {
 
 struct ModelSummary {
-    std::int64_t parameters = 0;          // trainable and frozen weights and biases
-    std::int64_t featureChannels = 0;     // of the map Grad-CAM explains, for spec's input
+    std::int64_t parameters = 0;      // trainable and frozen weights and biases
+    std::int64_t featureChannels = 0; // of the map Grad-CAM explains, for spec's input
     std::int64_t featureHeight = 0;
     std::int64_t featureWidth = 0;
     std::int64_t logits = 0;              // 1 for a binary model

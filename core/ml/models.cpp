@@ -85,7 +85,10 @@ public:
         m_fc2 = register_module("fc2", nn::Linear(120, 84));
         m_fc3 = register_module("fc3", nn::Linear(84, logits));
     }
-    torch::Tensor features(const torch::Tensor &input) override { return stage(1, stage(0, input)); }
+    torch::Tensor features(const torch::Tensor &input) override
+    {
+        return stage(1, stage(0, input));
+    }
     std::vector<std::string> stageNames() const override { return {"conv1", "conv2"}; }
     torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
     {
@@ -121,8 +124,8 @@ torch::Tensor forwardRange(nn::Sequential &sequential, std::size_t begin, std::s
 
 std::vector<std::string> knownArchitectures()
 {
-    return {"small-cnn", "custom-cnn", "lenet5", "alexnet", "vgg16", "resnet18", "resnet50",
-            "densenet121"};
+    return {"small-cnn", "custom-cnn", "lenet5",   "alexnet",
+            "vgg16",     "resnet18",   "resnet50", "densenet121"};
 }
 
 std::string validateCustomCnn(const CustomCnnOptions &o, int inputSize)
@@ -132,7 +135,8 @@ std::string validateCustomCnn(const CustomCnnOptions &o, int inputSize)
     }
     if (o.filters < 1 || o.filters > 512 || (std::int64_t(o.filters) << (o.blocks - 1)) > 4096) {
         return "custom CNN filters must be between 1 and 512, and at most 4096 in the last "
-               "block (got " + std::to_string(o.filters) + ")";
+               "block (got " +
+               std::to_string(o.filters) + ")";
     }
     if (o.kernelSize < 1 || o.kernelSize > 11 || o.kernelSize % 2 == 0) {
         return "custom CNN kernel size must be odd, from 1 to 11 (got " +

@@ -24,7 +24,10 @@ public:
     // explain any of them: features(x) == stage(n-1, ... stage(0, x)). The default is one stage,
     // the whole of features().
     virtual std::vector<std::string> stageNames() const { return {"features"}; }
-    virtual torch::Tensor stage(std::size_t /*index*/, const torch::Tensor &x) { return features(x); }
+    virtual torch::Tensor stage(std::size_t /*index*/, const torch::Tensor &x)
+    {
+        return features(x);
+    }
     virtual torch::Tensor head(const torch::Tensor &featureMap) = 0;
     torch::Tensor forward(const torch::Tensor &input) { return head(features(input)); }
 };

@@ -13,7 +13,11 @@ namespace cxr::ml {
 
 torch::Tensor pooledFeatures(const torch::Tensor &featureMaps)
 {
-    return featureMaps.detach().to(torch::kFloat32).mean({2, 3}).to(torch::kCPU).to(torch::kFloat64);
+    return featureMaps.detach()
+        .to(torch::kFloat32)
+        .mean({2, 3})
+        .to(torch::kCPU)
+        .to(torch::kFloat64);
 }
 
 Result<OodReference> fitOodReference(const torch::Tensor &features, const torch::Tensor &labels,
@@ -46,8 +50,9 @@ Result<OodReference> fitOodReference(const torch::Tensor &features, const torch:
     const double mu = sample.trace().item<double>() / double(d);
     const torch::Tensor identity = torch::eye(d, torch::kFloat64);
     const double delta = (sample - mu * identity).pow(2).sum().item<double>();
-    const double spread = centred.pow(2).sum(1).pow(2).sum().item<double>() / double(n) / double(n) -
-                          sample.pow(2).sum().item<double>() / double(n);
+    const double spread =
+        centred.pow(2).sum(1).pow(2).sum().item<double>() / double(n) / double(n) -
+        sample.pow(2).sum().item<double>() / double(n);
     double shrinkage = delta > 0 ? std::clamp(spread / delta, 0.0, 1.0) : 1.0;
     // A covariance of identical images (mu = 0) has no scale to shrink towards: use 1.
     const double target = mu > 0 ? mu : 1.0;
@@ -101,11 +106,14 @@ Result<OodReference> loadOodReference(const std::filesystem::path &file)
         if (format.item<std::int64_t>() != 1 || means.dim() != 2 || precision.dim() != 2 ||
             precision.size(0) != means.size(1) || precision.size(1) != means.size(1) ||
             means.scalar_type() != torch::kFloat64 || precision.scalar_type() != torch::kFloat64 ||
-            !torch::isfinite(precision).all().item<bool>() || !torch::isfinite(means).all().item<bool>()) {
-            return makeError(ErrorCode::Corrupt, file.string() + ": not a usable out-of-distribution reference");
+            !torch::isfinite(precision).all().item<bool>() ||
+            !torch::isfinite(means).all().item<bool>()) {
+            return makeError(ErrorCode::Corrupt,
+                             file.string() + ": not a usable out-of-distribution reference");
         }
     } catch (const std::exception &e) {
-        return makeError(ErrorCode::Corrupt, file.string() + ": not a usable out-of-distribution reference (" +
+        return makeError(ErrorCode::Corrupt, file.string() +
+                                                 ": not a usable out-of-distribution reference (" +
                                                  errorSummary(e, 160) + ")");
     }
     return reference;

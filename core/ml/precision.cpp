@@ -12,7 +12,8 @@
 
 // LibTorch 2.4 made autocast's switches per device type; Debian's 1.13 has the CUDA-only ones.
 #define CXR_TORCH_AT_LEAST(major, minor)                                                           \
-    (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+    (TORCH_VERSION_MAJOR > (major) ||                                                              \
+     (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
 namespace cxr::ml {
 
@@ -33,7 +34,8 @@ const char *precisionName(Precision precision)
 
 std::optional<Precision> parsePrecision(const std::string &name)
 {
-    for (Precision p : {Precision::Auto, Precision::Float32, Precision::BFloat16, Precision::Float16}) {
+    for (Precision p :
+         {Precision::Auto, Precision::Float32, Precision::BFloat16, Precision::Float16}) {
         if (name == precisionName(p)) {
             return p;
         }
@@ -51,7 +53,8 @@ Precision effectivePrecision(Precision requested, const torch::Device &device)
 
 AutocastScope::AutocastScope(Precision precision, const torch::Device &device)
 {
-    if (!device.is_cuda() || (precision != Precision::BFloat16 && precision != Precision::Float16)) {
+    if (!device.is_cuda() ||
+        (precision != Precision::BFloat16 && precision != Precision::Float16)) {
         return;
     }
     const at::ScalarType dtype = precision == Precision::BFloat16 ? at::kBFloat16 : at::kHalf;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/common/json_text.h"
 #include "core/ml/run_folder.h"
+#include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
 #include "core/common/text.h"
@@ -22,13 +22,13 @@ namespace cxr::ml {
 
 namespace fs = std::filesystem;
 
-
 Status prepareRunFolder(const fs::path &root, ExistingRun existing)
 {
     std::error_code error;
     if (fs::exists(root, error)) {
         if (!fs::is_directory(root, error)) {
-            return makeError(ErrorCode::WriteFailed, root.string() + ": exists and is not a folder");
+            return makeError(ErrorCode::WriteFailed,
+                             root.string() + ": exists and is not a folder");
         }
         if (!fs::is_empty(root, error)) {
             if (existing == ExistingRun::Refuse) {
@@ -45,8 +45,8 @@ Status prepareRunFolder(const fs::path &root, ExistingRun existing)
     fs::create_directories(paths.checkpoints(), error);
     fs::create_directories(paths.modelDir(), error);
     if (error || !fs::is_directory(paths.modelDir())) {
-        return makeError(ErrorCode::WriteFailed, root.string() + ": cannot create run folder (" +
-                                                     error.message() + ")");
+        return makeError(ErrorCode::WriteFailed,
+                         root.string() + ": cannot create run folder (" + error.message() + ")");
     }
     // Probe writability now rather than after the first epoch.
     if (auto probe = writeFileAtomically(root / ".write-test", "ok"); !probe) {
@@ -63,23 +63,35 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"created", utcTimestamp()},
         {"code_version", kVersionString},
         {"dataset", {{"path", pathJson(s.datasetPath)}, {"hash", s.datasetHash}}},
-        {"model", {{"architecture", s.model.architecture},
-                   {"input_size", s.model.inputSize},
-                   {"channels", s.model.channels},
-                   {"resize", s.model.resize},
-                   {"interpolation", s.model.interpolation},
-                   {"normalisation", s.model.normalisation},
-                   {"class_names", s.model.classNames},
-                   {"custom_cnn", s.model.custom}}},
-        {"optimizer", {{"name", optimizerName(s.optimizer.kind)}, {"lr", s.learningRate},
-                       {"beta1", 0.9}, {"beta2", 0.999}, {"weight_decay", s.optimizer.weightDecay},
-                       {"momentum", s.optimizer.momentum}, {"nesterov", s.optimizer.nesterov}}},
-        {"schedule", {{"name", scheduleName(s.schedule.kind)}, {"factor", s.schedule.factor},
-                      {"patience", s.schedule.patience}, {"cooldown", s.schedule.cooldown},
-                      {"min_lr", s.schedule.minLr}, {"step_epochs", s.schedule.stepEpochs},
-                      {"gamma", s.schedule.gamma}, {"warmup_epochs", s.schedule.warmupEpochs}}},
-        {"early_stopping", {{"patience", s.earlyStopping.patience},
-                            {"metric", s.earlyStopping.onAuc ? "val_auc" : "val_loss"}}},
+        {"model",
+         {{"architecture", s.model.architecture},
+          {"input_size", s.model.inputSize},
+          {"channels", s.model.channels},
+          {"resize", s.model.resize},
+          {"interpolation", s.model.interpolation},
+          {"normalisation", s.model.normalisation},
+          {"class_names", s.model.classNames},
+          {"custom_cnn", s.model.custom}}},
+        {"optimizer",
+         {{"name", optimizerName(s.optimizer.kind)},
+          {"lr", s.learningRate},
+          {"beta1", 0.9},
+          {"beta2", 0.999},
+          {"weight_decay", s.optimizer.weightDecay},
+          {"momentum", s.optimizer.momentum},
+          {"nesterov", s.optimizer.nesterov}}},
+        {"schedule",
+         {{"name", scheduleName(s.schedule.kind)},
+          {"factor", s.schedule.factor},
+          {"patience", s.schedule.patience},
+          {"cooldown", s.schedule.cooldown},
+          {"min_lr", s.schedule.minLr},
+          {"step_epochs", s.schedule.stepEpochs},
+          {"gamma", s.schedule.gamma},
+          {"warmup_epochs", s.schedule.warmupEpochs}}},
+        {"early_stopping",
+         {{"patience", s.earlyStopping.patience},
+          {"metric", s.earlyStopping.onAuc ? "val_auc" : "val_loss"}}},
         {"gradient_clip_norm", s.gradientClipNorm},
         {"label_smoothing", s.labelSmoothing},
         {"mixup_alpha", s.mixupAlpha},
@@ -110,15 +122,18 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
     const std::string file = paths.config().string();
     std::ifstream in(paths.config());
     if (!in) {
-        return makeError(ErrorCode::NotFound, paths.root.string() + ": not a run folder (no config.json)");
+        return makeError(ErrorCode::NotFound,
+                         paths.root.string() + ": not a run folder (no config.json)");
     }
     try {
         const nlohmann::json j = nlohmann::json::parse(in);
         if (j.value("format", "") != "cxr-studio-run/1") {
-            return makeError(ErrorCode::Incompatible, file + ": not a CXR Studio run configuration");
+            return makeError(ErrorCode::Incompatible,
+                             file + ": not a CXR Studio run configuration");
         }
         TrainSettings s;
-        s.datasetPath = j.at("dataset").contains("path") ? pathFromJson(j.at("dataset").at("path")) : "";
+        s.datasetPath =
+            j.at("dataset").contains("path") ? pathFromJson(j.at("dataset").at("path")) : "";
         s.datasetHash = j.at("dataset").value("hash", "");
         const nlohmann::json &model = j.at("model");
         s.model.architecture = model.at("architecture").get<std::string>();
@@ -131,13 +146,15 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         }
         const nlohmann::json &optimizer = j.at("optimizer");
         s.learningRate = optimizer.at("lr").get<double>();
-        s.optimizer.kind = parseOptimizer(optimizer.value("name", "adam")).value_or(OptimizerKind::Adam);
+        s.optimizer.kind =
+            parseOptimizer(optimizer.value("name", "adam")).value_or(OptimizerKind::Adam);
         s.optimizer.weightDecay = optimizer.value("weight_decay", 0.0);
         s.optimizer.momentum = optimizer.value("momentum", 0.9);
         s.optimizer.nesterov = optimizer.value("nesterov", false);
         if (j.contains("schedule")) {
             const nlohmann::json &schedule = j.at("schedule");
-            s.schedule.kind = parseSchedule(schedule.value("name", "constant")).value_or(ScheduleKind::Constant);
+            s.schedule.kind =
+                parseSchedule(schedule.value("name", "constant")).value_or(ScheduleKind::Constant);
             s.schedule.factor = schedule.value("factor", 0.1);
             s.schedule.patience = schedule.value("patience", 3);
             s.schedule.cooldown = schedule.value("cooldown", 0);
@@ -175,7 +192,8 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         // Runs from before operating points kept the threshold at 0.5.
         auto rule = parseOperatingPoint(j.value("operating_point", "fixed:0.5"));
         if (!rule) {
-            return makeError(ErrorCode::Corrupt, paths.config().string() + ": " + rule.error().message);
+            return makeError(ErrorCode::Corrupt,
+                             paths.config().string() + ": " + rule.error().message);
         }
         s.operatingPoint = *rule;
         if (j.contains("population_ages")) {
@@ -184,7 +202,8 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         }
         return s;
     } catch (const nlohmann::json::exception &e) {
-        return makeError(ErrorCode::Corrupt, file + ": not a valid run configuration (" + e.what() + ")");
+        return makeError(ErrorCode::Corrupt,
+                         file + ": not a valid run configuration (" + e.what() + ")");
     }
 }
 
@@ -223,8 +242,8 @@ Result<std::vector<EpochMetrics>> readMetricsCsv(const RunPaths &paths)
         if (std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &m.epoch, &m.trainLoss,
                         &m.trainAccuracy, &m.valLoss, &m.valAccuracy, &m.valAuc, &m.learningRate,
                         &m.seconds, &m.augmentationSeconds) < 8) {
-            return makeError(ErrorCode::Corrupt,
-                             paths.metrics().string() + ": row " + std::to_string(row) + " is malformed");
+            return makeError(ErrorCode::Corrupt, paths.metrics().string() + ": row " +
+                                                     std::to_string(row) + " is malformed");
         }
         epochs.push_back(m);
     }
@@ -253,7 +272,8 @@ std::vector<StepRecord> readStepsCsv(const RunPaths &paths, std::int64_t lastSte
         StepRecord r;
         long long step = 0;
         if (std::sscanf(line.c_str(), "%lld,%d,%lf,%lf,%lf", &step, &r.epoch, &r.loss,
-                        &r.learningRate, &r.imagesPerSecond) == 5 && step <= lastStep) {
+                        &r.learningRate, &r.imagesPerSecond) == 5 &&
+            step <= lastStep) {
             r.step = step;
             steps.push_back(r);
         }
@@ -278,8 +298,8 @@ const char *runStateName(RunState state)
 
 Status writeRunStatus(const RunPaths &paths, RunState state, const std::string &message)
 {
-    const nlohmann::json status = {{"state", runStateName(state)}, {"message", message},
-                                   {"updated", utcTimestamp()}};
+    const nlohmann::json status = {
+        {"state", runStateName(state)}, {"message", message}, {"updated", utcTimestamp()}};
     return writeFileAtomically(paths.status(), jsonText(status, 2) + "\n");
 }
 
@@ -333,7 +353,8 @@ Result<RunInfo> describeRun(const fs::path &folder)
         if (in) {
             const nlohmann::json status = nlohmann::json::parse(in);
             const std::string state = status.value("state", "running");
-            for (RunState candidate : {RunState::Running, RunState::Finished, RunState::Stopped, RunState::Failed}) {
+            for (RunState candidate :
+                 {RunState::Running, RunState::Finished, RunState::Stopped, RunState::Failed}) {
                 if (state == runStateName(candidate)) {
                     info.state = candidate;
                 }
@@ -352,7 +373,8 @@ std::vector<RunInfo> listRuns(const fs::path &runsFolder)
 {
     std::vector<RunInfo> runs;
     std::error_code error;
-    for (fs::directory_iterator it(runsFolder, error), end; !error && it != end; it.increment(error)) {
+    for (fs::directory_iterator it(runsFolder, error), end; !error && it != end;
+         it.increment(error)) {
         if (it->is_directory(error) && fs::is_regular_file(it->path() / "config.json", error)) {
             if (auto info = describeRun(it->path())) {
                 runs.push_back(std::move(*info));
@@ -369,7 +391,8 @@ Result<fs::path> findModelDir(const fs::path &runOrModel)
 {
     std::error_code error;
     if (!fs::exists(runOrModel, error)) {
-        return makeError(ErrorCode::NotFound, runOrModel.string() + ": no such run or model folder");
+        return makeError(ErrorCode::NotFound,
+                         runOrModel.string() + ": no such run or model folder");
     }
     for (const fs::path &candidate : {runOrModel / "model", runOrModel}) {
         if (fs::is_regular_file(candidate / "model.json", error)) {

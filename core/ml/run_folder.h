@@ -11,7 +11,6 @@
 
 namespace cxr::ml {
 
-
 // One row of steps.csv: a training step's loss as it finished, for loss curves finer than an
 // epoch.
 struct StepRecord {
@@ -53,8 +52,9 @@ Result<std::vector<EpochMetrics>> readMetricsCsv(const RunPaths &paths);
 Status writeStepsCsv(const RunPaths &paths, const std::vector<StepRecord> &steps);
 // The rows of steps.csv up to and including lastStep (a resumed run drops the rows written
 // after its checkpoint). A missing file gives no rows; malformed rows are skipped.
-std::vector<StepRecord> readStepsCsv(const RunPaths &paths,
-                                     std::int64_t lastStep = std::numeric_limits<std::int64_t>::max());
+std::vector<StepRecord>
+readStepsCsv(const RunPaths &paths,
+             std::int64_t lastStep = std::numeric_limits<std::int64_t>::max());
 
 // What became of a run, in its status.json: written "running" when training starts and
 // replaced when it ends. A run still "running" that no process trains was interrupted (a
@@ -72,8 +72,8 @@ struct RunInfo {
     RunState state = RunState::Running;
     std::string message; // from status.json: why it stopped or failed
     bool hasCheckpoint = false;
-    double seconds() const;  // training time over all epochs
-    int bestEpoch() const;   // by validation loss (or AUC, as the run chose); 0 without epochs
+    double seconds() const; // training time over all epochs
+    int bestEpoch() const;  // by validation loss (or AUC, as the run chose); 0 without epochs
     bool resumable() const { return hasCheckpoint && state != RunState::Finished; }
 };
 

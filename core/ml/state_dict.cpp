@@ -47,34 +47,66 @@ bool pickleClaimsMoreThanItHolds(const unsigned char *data, std::size_t size)
     std::size_t at = 0;
     while (at < size) {
         const unsigned char op = data[at++];
-        std::size_t fixed = 0;    // argument bytes
-        int lengthBytes = 0;      // a length of this many bytes, then that many bytes
+        std::size_t fixed = 0; // argument bytes
+        int lengthBytes = 0;   // a length of this many bytes, then that many bytes
         switch (op) {
-        case '}': case ']': case ')': case '(': case 't': case 0x85: case 0x86: case 0x87:
-        case 'u': case 's': case 'e': case 'a': case 'R': case 'b': case 'N': case 0x88:
-        case 0x89: case 'Q': case '0': case '1': case '2': case 0x81: case 0x94:
+        case '}':
+        case ']':
+        case ')':
+        case '(':
+        case 't':
+        case 0x85:
+        case 0x86:
+        case 0x87:
+        case 'u':
+        case 's':
+        case 'e':
+        case 'a':
+        case 'R':
+        case 'b':
+        case 'N':
+        case 0x88:
+        case 0x89:
+        case 'Q':
+        case '0':
+        case '1':
+        case '2':
+        case 0x81:
+        case 0x94:
             break;
         case '.':
             return false; // STOP
-        case 0x80: case 'q': case 'h': case 'K':
+        case 0x80:
+        case 'q':
+        case 'h':
+        case 'K':
             fixed = 1;
             break;
         case 'M':
             fixed = 2;
             break;
-        case 'r': case 'j': case 'J':
+        case 'r':
+        case 'j':
+        case 'J':
             fixed = 4;
             break;
-        case 'G': case 0x95:
+        case 'G':
+        case 0x95:
             fixed = 8;
             break;
-        case 'U': case 'C': case 0x8c: case 0x8a:
+        case 'U':
+        case 'C':
+        case 0x8c:
+        case 0x8a:
             lengthBytes = 1;
             break;
-        case 'X': case 'B': case 'T':
+        case 'X':
+        case 'B':
+        case 'T':
             lengthBytes = 4;
             break;
-        case 0x8d: case 0x8e:
+        case 0x8d:
+        case 0x8e:
             lengthBytes = 8;
             break;
         case 'c': // GLOBAL: module and name, each ending in a newline
@@ -125,19 +157,21 @@ Result<std::map<std::string, torch::Tensor>> readStateDict(const fs::path &file)
         caffe2::serialize::PyTorchStreamReader reader(file.string());
         if (reader.hasRecord("data.pkl")) {
             const auto [pickle, size] = reader.getRecord("data.pkl");
-            if (pickleClaimsMoreThanItHolds(static_cast<const unsigned char *>(pickle.get()), size)) {
-                return makeError(ErrorCode::Corrupt, file.string() + ": not a state_dict saved by "
-                                                                     "torch.save (its pickle is damaged)");
+            if (pickleClaimsMoreThanItHolds(static_cast<const unsigned char *>(pickle.get()),
+                                            size)) {
+                return makeError(ErrorCode::Corrupt, file.string() +
+                                                         ": not a state_dict saved by "
+                                                         "torch.save (its pickle is damaged)");
             }
         }
-        loaded = torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
-                                                   /*type_resolver=*/c10::nullopt,
-                                                   /*obj_loader=*/c10::nullopt, /*device=*/c10::nullopt,
-                                                   reader);
+        loaded = torch::jit::readArchiveAndTensors(
+            "data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
+            /*type_resolver=*/c10::nullopt,
+            /*obj_loader=*/c10::nullopt, /*device=*/c10::nullopt, reader);
     } catch (const std::exception &e) {
-        return makeError(ErrorCode::Corrupt,
-                         file.string() + ": not a state_dict saved by torch.save (" +
-                             errorSummary(e, 160) + ")");
+        return makeError(ErrorCode::Corrupt, file.string() +
+                                                 ": not a state_dict saved by torch.save (" +
+                                                 errorSummary(e, 160) + ")");
     }
     if (!loaded.isGenericDict()) {
         return makeError(ErrorCode::Incompatible,
@@ -185,8 +219,8 @@ Result<StateDictImport> importStateDict(ClassifierNetImpl &net, const fs::path &
         }
         torch::Tensor source = found->second.to(target.dtype());
         const bool firstConv = source.dim() == 4 && target.dim() == 4 &&
-                               source.size(0) == target.size(0) && source.size(2) == target.size(2) &&
-                               source.size(3) == target.size(3);
+                               source.size(0) == target.size(0) &&
+                               source.size(2) == target.size(2) && source.size(3) == target.size(3);
         if (source.sizes() == target.sizes()) {
             target.copy_(source);
             report.loaded.push_back(name);
@@ -197,8 +231,8 @@ Result<StateDictImport> importStateDict(ClassifierNetImpl &net, const fs::path &
             target.copy_(source.expand_as(target) / 3);
             report.adapted.push_back(name + ": grey kernel spread over RGB");
         } else {
-            report.skipped.push_back(name + ": shape " + c10::str(source.sizes()) + " in the file, " +
-                                     c10::str(target.sizes()) + " here");
+            report.skipped.push_back(name + ": shape " + c10::str(source.sizes()) +
+                                     " in the file, " + c10::str(target.sizes()) + " here");
         }
         available.erase(found);
     }

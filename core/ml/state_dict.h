@@ -25,7 +25,8 @@ struct StateDictImport {
 
 // Per tensor of a state_dict file: its name and the sum of its values (a quick fingerprint for
 // comparing weights, used by tests and `cxr export --list`).
-Result<std::vector<std::pair<std::string, double>>> stateDictSums(const std::filesystem::path &file);
+Result<std::vector<std::pair<std::string, double>>>
+stateDictSums(const std::filesystem::path &file);
 
 // Exports the weights of a run (or model folder) to file as a state_dict.
 Status exportStateDict(const std::filesystem::path &runOrModel, const std::filesystem::path &file);

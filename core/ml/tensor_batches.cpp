@@ -57,7 +57,8 @@ BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &la
             classWeights.defined() ? classWeights.index_select(0, labels) : torch::Tensor();
         // Smoothing pulls the targets from 0 and 1 towards 1/2, as softmax smoothing does with
         // two classes.
-        const torch::Tensor targets = labels.to(torch::kFloat32) * (1 - labelSmoothing) + labelSmoothing / 2;
+        const torch::Tensor targets =
+            labels.to(torch::kFloat32) * (1 - labelSmoothing) + labelSmoothing / 2;
         outcome.loss = torch::binary_cross_entropy_with_logits(scores, targets, weights);
         outcome.correct = (scores.ge(0).to(torch::kInt64) == labels).sum();
     } else {
@@ -78,7 +79,8 @@ BatchOutcome mixedLossAndCorrect(const torch::Tensor &logits, const torch::Tenso
 {
     BatchOutcome own = lossAndCorrect(logits, labels, classWeights, labelSmoothing);
     BatchOutcome partner = lossAndCorrect(logits, partnerLabels, classWeights, labelSmoothing);
-    return {own.loss * weight + partner.loss * (1 - weight), weight >= 0.5 ? own.correct : partner.correct};
+    return {own.loss * weight + partner.loss * (1 - weight),
+            weight >= 0.5 ? own.correct : partner.correct};
 }
 
 torch::Tensor calibratedLogits(const torch::Tensor &logits, const LogitCalibration &calibration)

@@ -20,9 +20,10 @@ torch::Tensor imagesView(const ImageArrays &arrays);
 torch::Tensor toModelInput(const torch::Tensor &levels);
 torch::Tensor labelsTensor(const ImageArrays &arrays);
 
-// Copies a tensor to device (returns it as it is when already there). To CUDA it goes through page-locked memory without waiting:
-// a copy from ordinary memory would wait for every kernel already queued, so a thread
-// preparing the next batch would stall behind the training step in flight.
+// Copies a tensor to device (returns it as it is when already there). To CUDA it goes through
+// page-locked memory without waiting: a copy from ordinary memory would wait for every kernel
+// already queued, so a thread preparing the next batch would stall behind the training step in
+// flight.
 torch::Tensor upload(const torch::Tensor &host, const torch::Device &device);
 
 struct BatchOutcome {

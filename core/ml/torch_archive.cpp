@@ -5,8 +5,8 @@
 
 namespace cxr::ml {
 
-Status saveArchiveAtomically(torch::serialize::OutputArchive &archive, const std::filesystem::path &file,
-                             const char *what)
+Status saveArchiveAtomically(torch::serialize::OutputArchive &archive,
+                             const std::filesystem::path &file, const char *what)
 {
     const std::filesystem::path temporary = file.string() + ".partial";
     try {
@@ -15,8 +15,8 @@ Status saveArchiveAtomically(torch::serialize::OutputArchive &archive, const std
     } catch (const std::exception &e) {
         std::error_code ignored;
         std::filesystem::remove(temporary, ignored); // a failed write leaves nothing behind
-        return makeError(ErrorCode::WriteFailed, file.string() + ": cannot write " + what + " (" +
-                                                     errorSummary(e) + ")");
+        return makeError(ErrorCode::WriteFailed,
+                         file.string() + ": cannot write " + what + " (" + errorSummary(e) + ")");
     }
     return Ok{};
 }

@@ -13,7 +13,7 @@ namespace cxr::ml {
 
 // Saves archive beside file and renames it over it: a crash leaves the old file or the new
 // one, never half of one. what names the content in errors ("checkpoint", "model weights").
-Status saveArchiveAtomically(torch::serialize::OutputArchive &archive, const std::filesystem::path &file,
-                             const char *what);
+Status saveArchiveAtomically(torch::serialize::OutputArchive &archive,
+                             const std::filesystem::path &file, const char *what);
 
 } // namespace cxr::ml

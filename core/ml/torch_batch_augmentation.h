@@ -17,8 +17,8 @@ namespace cxr::ml {
 // outside, contrast and brightness, gamma, colour (C == 3), noise from the draw's seed,
 // Gaussian blur with mirrored edges, unsharp masking, a resolution drop (area shrink, bilinear
 // enlargement), and JPEG's lossy step (8x8 DCT quantised with the IJG tables at the draw's
-// quality, in YCbCr without chroma subsampling for colour). The CPU engine rounds to 8 bits between steps; this one
-// stays in floating point, so the two agree within a few grey levels.
+// quality, in YCbCr without chroma subsampling for colour). The CPU engine rounds to 8 bits between
+// steps; this one stays in floating point, so the two agree within a few grey levels.
 torch::Tensor augmentBatch(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws);
 
 } // namespace cxr::ml

@@ -56,7 +56,8 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
             // Not only c10::Error: a damaged archive can make LibTorch's reader throw its
             // TorchScript parser's errors (torch::jit::ErrorReport), which ended the process
             // (found by fuzz_checkpoint).
-            return makeError(ErrorCode::Corrupt, weights.string() + ": not readable as model weights (" +
+            return makeError(ErrorCode::Corrupt, weights.string() +
+                                                     ": not readable as model weights (" +
                                                      errorSummary(e, 160) + ")");
         }
         net->load(archive);
@@ -64,8 +65,9 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
         for (const auto &item : net->named_parameters()) {
             if (item.value().sizes().vec() != expected[index++].second) {
                 return makeError(ErrorCode::Incompatible,
-                                 weights.string() + ": tensor " + item.key() + " has the wrong shape for the " +
-                                     card.spec.architecture + " model its card describes (" +
+                                 weights.string() + ": tensor " + item.key() +
+                                     " has the wrong shape for the " + card.spec.architecture +
+                                     " model its card describes (" +
                                      std::to_string(card.spec.channels) + " channels, " +
                                      std::to_string(card.spec.classNames.size()) + " classes)");
             }
@@ -73,16 +75,16 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
         for (const auto &item : net->named_buffers()) {
             if (item.value().sizes().vec() != expected[index++].second) {
                 return makeError(ErrorCode::Incompatible,
-                                 weights.string() + ": tensor " + item.key() + " has the wrong shape for the " +
-                                     card.spec.architecture + " model its card describes");
+                                 weights.string() + ": tensor " + item.key() +
+                                     " has the wrong shape for the " + card.spec.architecture +
+                                     " model its card describes");
             }
         }
         return net;
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Incompatible,
                          weights.string() + ": weights do not fit a " + card.spec.architecture +
-                             " model for this card (" +
-                             errorSummary(e, 160) + ")");
+                             " model for this card (" + errorSummary(e, 160) + ")");
     }
 }
 

@@ -15,16 +15,16 @@
 #include "core/ml/torch_archive.h"
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_errors.h"
-#include "core/ml/torch_state_dict.h"
-#include "core/ml/weight_average.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
+#include "core/ml/torch_state_dict.h"
+#include "core/ml/weight_average.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <future>
-#include <cmath>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -36,13 +36,14 @@ namespace fs = std::filesystem;
 std::string validateSettings(const TrainSettings &s)
 {
     const bool ageStated = s.populationMinAgeYears >= 0 || s.populationMaxAgeYears >= 0;
-    if (ageStated && !(s.populationMinAgeYears >= 0 && s.populationMaxAgeYears >= s.populationMinAgeYears &&
-                       s.populationMaxAgeYears <= 150)) {
+    if (ageStated &&
+        !(s.populationMinAgeYears >= 0 && s.populationMaxAgeYears >= s.populationMinAgeYears &&
+          s.populationMaxAgeYears <= 150)) {
         return "population ages must be a range MIN-MAX of years between 0 and 150";
     }
     if (!isKnownArchitecture(s.model.architecture)) {
-        return "unknown model '" + s.model.architecture + "' (choose one of: " +
-               joined(knownArchitectures()) + ")";
+        return "unknown model '" + s.model.architecture +
+               "' (choose one of: " + joined(knownArchitectures()) + ")";
     }
     if (s.epochs < 1 || s.epochs > 10000) {
         return "epochs must be between 1 and 10000 (got " + std::to_string(s.epochs) + ")";
@@ -62,7 +63,8 @@ std::string validateSettings(const TrainSettings &s)
                std::to_string(s.model.inputSize) + ")";
     }
     if (s.model.architecture == "custom-cnn") {
-        if (std::string problem = validateCustomCnn(s.model.custom, s.model.inputSize); !problem.empty()) {
+        if (std::string problem = validateCustomCnn(s.model.custom, s.model.inputSize);
+            !problem.empty()) {
             return problem;
         }
     }
@@ -87,7 +89,8 @@ std::string validateSettings(const TrainSettings &s)
     if (!(s.optimizer.momentum >= 0 && s.optimizer.momentum < 1)) {
         return "momentum must be in [0, 1)";
     }
-    if (s.optimizer.nesterov && (s.optimizer.kind != OptimizerKind::Sgd || s.optimizer.momentum == 0)) {
+    if (s.optimizer.nesterov &&
+        (s.optimizer.kind != OptimizerKind::Sgd || s.optimizer.momentum == 0)) {
         return "Nesterov momentum needs the sgd optimiser and a momentum above 0";
     }
     if (!(s.gradientClipNorm >= 0)) {
@@ -96,7 +99,8 @@ std::string validateSettings(const TrainSettings &s)
     if (s.freezeFeatures && s.pretrainedWeights.empty()) {
         return "freezing the feature extractor needs pretrained weights to keep";
     }
-    if (s.device == "cpu" && (s.precision == Precision::BFloat16 || s.precision == Precision::Float16)) {
+    if (s.device == "cpu" &&
+        (s.precision == Precision::BFloat16 || s.precision == Precision::Float16)) {
         return std::string("mixed precision (") + precisionName(s.precision) +
                ") runs on CUDA only: use precision auto or fp32 on the CPU";
     }
@@ -158,8 +162,8 @@ struct Totals {
     std::int64_t seen = 0;
     double augmentationSeconds = 0;
     double lastRate = 0;
-    std::vector<int> labels;     // validation only: for the AUC
-    std::vector<float> scores;   // validation only: P(class 1) of a binary model
+    std::vector<int> labels;   // validation only: for the AUC
+    std::vector<float> scores; // validation only: P(class 1) of a binary model
     double meanLoss() const { return seen ? lossSum / double(seen) : 0; }
     double accuracy() const { return seen ? double(correct) / double(seen) : 0; }
 };
@@ -170,16 +174,22 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainSettings &s,
     const OptimizerSettings &o = s.optimizer;
     switch (o.kind) {
     case OptimizerKind::AdamW:
-        return std::make_unique<torch::optim::AdamW>(
-            parameters, torch::optim::AdamWOptions(s.learningRate).betas({0.9, 0.999}).weight_decay(o.weightDecay));
+        return std::make_unique<torch::optim::AdamW>(parameters,
+                                                     torch::optim::AdamWOptions(s.learningRate)
+                                                         .betas({0.9, 0.999})
+                                                         .weight_decay(o.weightDecay));
     case OptimizerKind::Sgd:
-        return std::make_unique<torch::optim::SGD>(
-            parameters, torch::optim::SGDOptions(s.learningRate).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weightDecay));
+        return std::make_unique<torch::optim::SGD>(parameters,
+                                                   torch::optim::SGDOptions(s.learningRate)
+                                                       .momentum(o.momentum)
+                                                       .nesterov(o.nesterov)
+                                                       .weight_decay(o.weightDecay));
     case OptimizerKind::Adam:
         break;
     }
     return std::make_unique<torch::optim::Adam>(
-        parameters, torch::optim::AdamOptions(s.learningRate).betas({0.9, 0.999}).weight_decay(o.weightDecay));
+        parameters,
+        torch::optim::AdamOptions(s.learningRate).betas({0.9, 0.999}).weight_decay(o.weightDecay));
 }
 
 // The epoch history as a [E, 9] double tensor, for the checkpoint, and back.
@@ -187,8 +197,9 @@ torch::Tensor historyTensor(const std::vector<EpochMetrics> &epochs)
 {
     std::vector<double> values;
     for (const EpochMetrics &m : epochs) {
-        values.insert(values.end(), {double(m.epoch), m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy,
-                                     m.valAuc, m.learningRate, m.seconds, m.augmentationSeconds});
+        values.insert(values.end(),
+                      {double(m.epoch), m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy,
+                       m.valAuc, m.learningRate, m.seconds, m.augmentationSeconds});
     }
     return torch::tensor(values, torch::kFloat64).view({-1, 9});
 }
@@ -257,7 +268,8 @@ public:
                 TrainObserver *observer)
         : m_settings(settings), m_paths{runDir}, m_device(device), m_observer(observer),
           m_net(makeClassifierNet(settings.model)),
-          m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL), m_augmentRandomAtStep(m_augmentRandom),
+          m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL),
+          m_augmentRandomAtStep(m_augmentRandom),
           m_precision(effectivePrecision(settings.precision, device)),
           m_scaler(m_precision == Precision::Float16)
     {
@@ -286,12 +298,14 @@ public:
         m_trainLabels = train.labels;
         const std::vector<std::int64_t> counts = classCounts(train.labels, classCount);
         const std::vector<double> weights = lossClassWeights(counts, m_settings.balance);
-        m_classWeights = torch::tensor(std::vector<float>(weights.begin(), weights.end()))
-                             .to(m_device);
+        m_classWeights =
+            torch::tensor(std::vector<float>(weights.begin(), weights.end())).to(m_device);
         const std::int64_t perEpoch = epochSampleCount(counts, m_settings.balance);
-        const std::int64_t batchesPerEpoch = (perEpoch + m_settings.batchSize - 1) / m_settings.batchSize;
+        const std::int64_t batchesPerEpoch =
+            (perEpoch + m_settings.batchSize - 1) / m_settings.batchSize;
         m_totalBatches = batchesPerEpoch * m_settings.epochs;
-        m_schedule.emplace(m_settings.schedule, m_settings.learningRate, m_settings.epochs, batchesPerEpoch);
+        m_schedule.emplace(m_settings.schedule, m_settings.learningRate, m_settings.epochs,
+                           batchesPerEpoch);
 
         TrainSummary &summary = m_summary;
         summary.device = m_device.str();
@@ -317,7 +331,8 @@ public:
         }
         if (m_settings.freezeFeatures) {
             for (auto &item : m_net->named_parameters()) {
-                item.value().set_requires_grad(isHeadTensor(m_settings.model.architecture, item.key()));
+                item.value().set_requires_grad(
+                    isHeadTensor(m_settings.model.architecture, item.key()));
             }
         }
         EpochProgress resumeWithin;
@@ -352,7 +367,8 @@ public:
             if (!trained) {
                 return trained.error();
             }
-            const Totals validated = m_average.applied(*m_net, [&] { return evaluate(valImages, valLabels); });
+            const Totals validated =
+                m_average.applied(*m_net, [&] { return evaluate(valImages, valLabels); });
 
             EpochMetrics m;
             m.epoch = epoch;
@@ -363,13 +379,14 @@ public:
             m.valAuc = classCount == 2 ? rocAuc(validated.labels, validated.scores) : std::nan("");
             m.learningRate = trained->lastRate;
             m.augmentationSeconds = trained->augmentationSeconds;
-            m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                            .count();
+            m.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             if (!std::isfinite(m.trainLoss) || !std::isfinite(m.valLoss)) {
                 return makeError(ErrorCode::Internal,
                                  "the loss became NaN/infinite in epoch " + std::to_string(epoch) +
                                      "; lower the learning rate or clip gradients. The last good "
-                                     "checkpoint (epoch " + std::to_string(epoch - 1) + ") is in " +
+                                     "checkpoint (epoch " +
+                                     std::to_string(epoch - 1) + ") is in " +
                                      m_paths.lastCheckpoint().string() + " and can be resumed");
             }
             summary.epochs.push_back(m);
@@ -405,12 +422,15 @@ public:
             }
         }
         if (summary.bestEpoch > 0) {
-            auto finalised = finaliseModel(m_paths, {trainImages, trainLabels, valImages, valLabels},
-                                           m_settings.operatingPoint, m_settings.seed, m_device, m_observer);
+            auto finalised =
+                finaliseModel(m_paths, {trainImages, trainLabels, valImages, valLabels},
+                              m_settings.operatingPoint, m_settings.seed, m_device, m_observer);
             if (!finalised) {
                 // The weights stay usable, uncalibrated and without a guard; say so, loudly.
-                summary.notes.push_back("the model is not calibrated and has no out-of-distribution "
-                                        "guard: " + finalised.error().message);
+                summary.notes.push_back(
+                    "the model is not calibrated and has no out-of-distribution "
+                    "guard: " +
+                    finalised.error().message);
             } else {
                 summary.notes.insert(summary.notes.end(), finalised->begin(), finalised->end());
             }
@@ -445,9 +465,8 @@ private:
         // A fresh, seeded order every epoch (with the balancing method's repeats): reproducible
         // runs without repeating batches, and the same order after a resume.
         std::mt19937_64 shuffler(m_settings.seed * 1000003ULL + std::uint64_t(epoch));
-        const std::vector<std::int64_t> order =
-            epochSampleOrder(m_trainLabels, int(m_settings.model.classNames.size()),
-                             m_settings.balance, shuffler);
+        const std::vector<std::int64_t> order = epochSampleOrder(
+            m_trainLabels, int(m_settings.model.classNames.size()), m_settings.balance, shuffler);
         const torch::Tensor orderTensor = torch::tensor(order, torch::kInt64).to(images.device());
         const auto visits = std::int64_t(order.size());
         const bool augment = !augmentationIsIdentity(m_settings.augmentation);
@@ -466,15 +485,18 @@ private:
                     draws.push_back(drawAugmentation(m_settings.augmentation, m_augmentRandom));
                 }
                 batch.images = augmentBatch(batch.images, draws);
-                batch.augmentationSeconds = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - augmentStarted).count();
+                batch.augmentationSeconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - augmentStarted)
+                        .count();
             }
             const torch::Tensor hostLabels = labels.index_select(0, index);
             if (m_settings.mixupAlpha > 0) {
-                const MixupDraw mix = drawMixup(m_settings.mixupAlpha, std::size_t(index.size(0)), m_augmentRandom);
+                const MixupDraw mix =
+                    drawMixup(m_settings.mixupAlpha, std::size_t(index.size(0)), m_augmentRandom);
                 const torch::Tensor partner = torch::tensor(mix.partner, torch::kInt64);
-                batch.images = batch.images * mix.weight +
-                               batch.images.index_select(0, upload(partner, m_device)) * (1 - mix.weight);
+                batch.images =
+                    batch.images * mix.weight +
+                    batch.images.index_select(0, upload(partner, m_device)) * (1 - mix.weight);
                 batch.partnerLabels = upload(hostLabels.index_select(0, partner), m_device);
                 batch.mixWeight = mix.weight;
             }
@@ -488,9 +510,11 @@ private:
         Totals totals = std::move(resumeWithin.totals);
         const std::int64_t firstStart = resumeWithin.batches * m_settings.batchSize;
         auto progressAfter = [&](std::int64_t start) {
-            return EpochProgress{start / m_settings.batchSize, totals,
-                                 resumeWithin.seconds + std::chrono::duration<double>(
-                                                            std::chrono::steady_clock::now() - epochStarted).count()};
+            return EpochProgress{
+                start / m_settings.batchSize, totals,
+                resumeWithin.seconds +
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStarted)
+                        .count()};
         };
         // A step's loss is read one step late: reading it waits for the step, and waiting for
         // the step just queued would leave the device idle while the next one is launched.
@@ -537,15 +561,18 @@ private:
                 AutocastScope autocast(m_precision, m_device);
                 const torch::Tensor logits = m_net->forward(x).to(torch::kFloat32);
                 outcome = batch.partnerLabels.defined()
-                              ? mixedLossAndCorrect(logits, batch.labels, batch.partnerLabels, batch.mixWeight,
-                                                    m_classWeights, m_settings.labelSmoothing)
-                              : lossAndCorrect(logits, batch.labels, m_classWeights, m_settings.labelSmoothing);
+                              ? mixedLossAndCorrect(logits, batch.labels, batch.partnerLabels,
+                                                    batch.mixWeight, m_classWeights,
+                                                    m_settings.labelSmoothing)
+                              : lossAndCorrect(logits, batch.labels, m_classWeights,
+                                               m_settings.labelSmoothing);
             }
             m_scaler.scaled(outcome.loss).backward();
             const bool finite = m_scaler.unscale(m_net->parameters());
             if (finite) {
                 if (m_settings.gradientClipNorm > 0) {
-                    torch::nn::utils::clip_grad_norm_(m_net->parameters(), m_settings.gradientClipNorm);
+                    torch::nn::utils::clip_grad_norm_(m_net->parameters(),
+                                                      m_settings.gradientClipNorm);
                 }
                 m_optimizer->step();
                 m_average.update(*m_net);
@@ -556,12 +583,13 @@ private:
             m_imagesThisSession += x.size(0);
             ++m_stepsThisSession;
             settle(); // the step before this one, done or nearly so by now
-            pending = PendingStep{outcome.loss.detach(), outcome.correct, x.size(0), epoch,
-                                  m_batchesDone, rate};
+            pending = PendingStep{
+                outcome.loss.detach(), outcome.correct, x.size(0), epoch, m_batchesDone, rate};
             const bool lastOfEpoch = start + m_settings.batchSize >= visits;
             if (!lastOfEpoch && checkpointDue()) {
                 settle();
-                if (auto saved = saveCheckpoint(progressAfter(start + m_settings.batchSize)); !saved) {
+                if (auto saved = saveCheckpoint(progressAfter(start + m_settings.batchSize));
+                    !saved) {
                     return saved.error();
                 }
             }
@@ -574,7 +602,8 @@ private:
     void recordStep(const PendingStep &step, double loss)
     {
         const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_sessionStart).count();
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_sessionStart)
+                .count();
         const double imagesPerSecond = elapsed > 0 ? double(m_imagesThisSession) / elapsed : 0;
         if (m_settings.logEverySteps > 0 && step.step % m_settings.logEverySteps == 0) {
             m_stepLog.push_back({step.step, step.epoch, loss, step.learningRate, imagesPerSecond});
@@ -620,7 +649,8 @@ private:
         m_net->eval();
         Totals totals;
         for (std::int64_t start = 0; start < images.size(0); start += m_settings.batchSize) {
-            auto x = toModelInput(images.slice(0, start, start + m_settings.batchSize).to(m_device));
+            auto x =
+                toModelInput(images.slice(0, start, start + m_settings.batchSize).to(m_device));
             if (m_useChannelsLast) {
                 x = x.contiguous(torch::MemoryFormat::ChannelsLast);
             }
@@ -663,15 +693,19 @@ private:
         archive.write("step", torch::tensor(m_batchesDone));
         archive.write("history", historyTensor(summary.epochs));
         archive.write("best", torch::tensor({double(summary.bestEpoch), m_bestValLoss, m_bestScore,
-                                             double(m_epochsWithoutGain)}, torch::kFloat64));
+                                             double(m_epochsWithoutGain)},
+                                            torch::kFloat64));
         const LearningRateSchedule::State schedule = m_schedule->state();
-        archive.write("schedule", torch::tensor({schedule.plateauRate, schedule.bestLoss,
-                                                 double(schedule.badEpochs), double(schedule.cooldownLeft)},
-                                                torch::kFloat64));
+        archive.write("schedule",
+                      torch::tensor({schedule.plateauRate, schedule.bestLoss,
+                                     double(schedule.badEpochs), double(schedule.cooldownLeft)},
+                                    torch::kFloat64));
         const Totals &t = progress.totals;
-        archive.write("progress", torch::tensor({double(progress.batches), t.lossSum, double(t.correct),
-                                                 double(t.seen), t.augmentationSeconds, t.lastRate,
-                                                 progress.seconds}, torch::kFloat64));
+        archive.write(
+            "progress",
+            torch::tensor({double(progress.batches), t.lossSum, double(t.correct), double(t.seen),
+                           t.augmentationSeconds, t.lastRate, progress.seconds},
+                          torch::kFloat64));
         archive.write("loss_scale", torch::tensor(m_scaler.state(), torch::kFloat64));
         archive.write("best_selection", torch::tensor(m_bestSelection, torch::kFloat64));
         m_average.save(archive);
@@ -682,7 +716,8 @@ private:
         archive.write("rng_augmentation", c10::IValue(augmentState.str()));
         archive.write("rng_cpu", torch::globalContext().defaultGenerator(torch::kCPU).get_state());
         if (m_device.is_cuda()) {
-            archive.write("rng_cuda", torch::globalContext().defaultGenerator(m_device).get_state());
+            archive.write("rng_cuda",
+                          torch::globalContext().defaultGenerator(m_device).get_state());
         }
         m_lastCheckpointAt = std::chrono::steady_clock::now();
         // The step log first: a crash between the two leaves rows after the checkpoint, which a
@@ -705,8 +740,9 @@ private:
             torch::Tensor format;
             if (!archive.try_read("format", format) || format.item<std::int64_t>() < 2 ||
                 format.item<std::int64_t>() > kCheckpointFormat) {
-                return makeError(ErrorCode::Incompatible,
-                                 file + ": checkpoint from another CXR Studio version; it cannot be resumed");
+                return makeError(
+                    ErrorCode::Incompatible,
+                    file + ": checkpoint from another CXR Studio version; it cannot be resumed");
             }
             torch::serialize::InputArchive model;
             archive.read("model", model);
@@ -748,14 +784,17 @@ private:
             }
             torch::Tensor selection;
             // Checkpoints before selection by AUC kept the validation loss alone.
-            m_bestSelection = archive.try_read("best_selection", selection) ? selection.item<double>() : -m_bestValLoss;
+            m_bestSelection = archive.try_read("best_selection", selection)
+                                  ? selection.item<double>()
+                                  : -m_bestValLoss;
             if (auto restored = m_average.load(archive, *m_net); !restored) {
                 return restored.error();
             }
             torch::Tensor scale;
             if (archive.try_read("loss_scale", scale)) {
                 scale = scale.to(torch::kCPU).contiguous();
-                m_scaler.restore({scale.data_ptr<double>(), scale.data_ptr<double>() + scale.numel()});
+                m_scaler.restore(
+                    {scale.data_ptr<double>(), scale.data_ptr<double>() + scale.numel()});
             }
             torch::Tensor saved;
             if (archive.try_read("progress", saved)) {
@@ -783,7 +822,8 @@ private:
     {
         torch::serialize::OutputArchive archive;
         m_net->save(archive);
-        if (auto saved = saveArchiveAtomically(archive, m_paths.weights(), "model weights"); !saved) {
+        if (auto saved = saveArchiveAtomically(archive, m_paths.weights(), "model weights");
+            !saved) {
             return saved;
         }
         ModelCard card;
@@ -809,7 +849,10 @@ private:
         const auto reviews = m_paths.modelCard().parent_path() / "reviews.csv";
         std::error_code error;
         if (std::filesystem::exists(reviews, error)) {
-            std::filesystem::rename(reviews, reviews.parent_path() / ("reviews-before-epoch-" + std::to_string(m.epoch) + ".csv"), error);
+            std::filesystem::rename(reviews,
+                                    reviews.parent_path() / ("reviews-before-epoch-" +
+                                                             std::to_string(m.epoch) + ".csv"),
+                                    error);
         }
         return writeModelCard(m_paths.modelCard(), card);
     }
@@ -832,7 +875,7 @@ private:
     std::chrono::steady_clock::time_point m_lastCheckpointAt = std::chrono::steady_clock::now();
     std::vector<int> m_trainLabels;
     std::vector<StepRecord> m_stepLog; // steps.csv's rows
-    torch::Tensor m_classWeights; // [K] on the device; all ones unless the loss is weighted
+    torch::Tensor m_classWeights;      // [K] on the device; all ones unless the loss is weighted
     const std::chrono::steady_clock::time_point m_sessionStart = std::chrono::steady_clock::now();
     std::int64_t m_imagesThisSession = 0;
     std::int64_t m_stepsThisSession = 0;
@@ -853,10 +896,12 @@ void removeInterruptedWrites(const RunPaths &paths)
     for (const fs::path &folder : {paths.root, paths.checkpoints(), paths.modelDir()}) {
         std::error_code error;
         std::vector<fs::path> leftovers;
-        for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+        for (fs::directory_iterator it(folder, error), end; !error && it != end;
+             it.increment(error)) {
             const std::string name = it->path().filename().string();
-            const bool partial = name.size() > suffix.size() &&
-                                 name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+            const bool partial =
+                name.size() > suffix.size() &&
+                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
             if ((partial || name == ".write-test") && it->is_regular_file(error)) {
                 leftovers.push_back(it->path());
             }
@@ -873,7 +918,8 @@ Status checkArrays(const ImageArrays &arrays, const char *what, const ModelSpec 
         return makeError(ErrorCode::InvalidDataset, std::string("the ") + what + " split is empty");
     }
     if (arrays.channels != spec.channels || arrays.height != spec.inputSize ||
-        arrays.width != spec.inputSize || arrays.pixels.size() != arrays.count() * arrays.imageSize()) {
+        arrays.width != spec.inputSize ||
+        arrays.pixels.size() != arrays.count() * arrays.imageSize()) {
         return makeError(ErrorCode::InvalidArgument,
                          std::string("the ") + what + " images do not match the model input");
     }
@@ -907,7 +953,8 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
                          "training needs at least two classes (found " +
                              std::to_string(settings.model.classNames.size()) + ")");
     }
-    for (const auto &[arrays, what] : {std::pair{&train, "training"}, std::pair{&val, "validation"}}) {
+    for (const auto &[arrays, what] :
+         {std::pair{&train, "training"}, std::pair{&val, "validation"}}) {
         if (auto checked = checkArrays(*arrays, what, settings.model); !checked) {
             return checked.error();
         }
@@ -954,14 +1001,17 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
         return written.error();
     }
     writeRunStatus(paths, RunState::Running, "training on " + *device);
-    auto finished = trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start);
+    auto finished =
+        trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start);
     if (finished && restarted) {
         finished->notes.insert(finished->notes.begin(),
                                "no checkpoint to resume from (stopped before its first): trained "
                                "from the first step with the run's settings");
     }
     if (!finished) {
-        writeRunStatus(paths, finished.error().code == ErrorCode::Cancelled ? RunState::Stopped : RunState::Failed,
+        writeRunStatus(paths,
+                       finished.error().code == ErrorCode::Cancelled ? RunState::Stopped
+                                                                     : RunState::Failed,
                        finished.error().message);
     } else if (finished->stoppedByUser) {
         writeRunStatus(paths, RunState::Stopped,

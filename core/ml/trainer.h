@@ -33,7 +33,7 @@ std::optional<OptimizerKind> parseOptimizer(const std::string &name);
 // Arithmetic precision of training and validation. Mixed precision (autocast: convolutions and
 // matrix products in 16 bits, weights, reductions and losses in fp32) runs on CUDA only.
 enum class Precision {
-    Auto,     // bf16 on CUDA, fp32 on the CPU
+    Auto, // bf16 on CUDA, fp32 on the CPU
     Float32,
     BFloat16, // CUDA; fp32's range, so no loss scaling
     Float16,  // CUDA; with dynamic loss scaling
@@ -97,8 +97,8 @@ struct TrainSettings {
     // that a DICOM of an older patient is flagged. -1: not stated.
     double populationMinAgeYears = -1;
     double populationMaxAgeYears = -1;
-    std::string datasetPath;     // recorded in config.json
-    std::string datasetHash;     // fingerprint of the file list, recorded in config.json
+    std::string datasetPath; // recorded in config.json
+    std::string datasetHash; // fingerprint of the file list, recorded in config.json
 };
 
 // Empty when settings are usable; otherwise one line naming the bad setting. Class names come
@@ -111,7 +111,7 @@ struct EpochMetrics {
     double trainAccuracy = 0;
     double valLoss = 0;
     double valAccuracy = 0;
-    double valAuc = 0; // NaN for multi-class models and for a validation split with one class
+    double valAuc = 0;       // NaN for multi-class models and for a validation split with one class
     double learningRate = 0; // at the epoch's last step
     double seconds = 0;
     // Of seconds, the time spent drawing and applying augmentations (exact on the CPU; on a
@@ -126,8 +126,8 @@ struct BatchReport {
     std::int64_t totalSteps = 0; // of the whole run
     double loss = 0;             // of this batch
     double learningRate = 0;
-    double imagesPerSecond = 0;  // since this process started (or resumed) the run
-    double etaSeconds = 0;       // for the remaining steps at that rate, validation excluded
+    double imagesPerSecond = 0;     // since this process started (or resumed) the run
+    double etaSeconds = 0;          // for the remaining steps at that rate, validation excluded
     double deviceMemoryMiB = 0;     // CUDA memory LibTorch holds now; 0 on the CPU
     double peakDeviceMemoryMiB = 0; // the most it has held
 };
@@ -145,12 +145,12 @@ public:
 
 struct TrainSummary {
     std::vector<EpochMetrics> epochs; // all of them, including those before a resume
-    int bestEpoch = 0; // by validation loss, or AUC with TrainSettings::selectByAuc
+    int bestEpoch = 0;                // by validation loss, or AUC with TrainSettings::selectByAuc
     std::string device;
-    std::string precision; // as run: fp32, bf16 or fp16
-    bool stoppedEarly = false;  // by the early-stopping rule
-    bool stoppedByUser = false; // after an epoch, at the observer's request; resumable
-    int resumedAfterEpoch = 0; // 0 for a run that started from scratch
+    std::string precision;          // as run: fp32, bf16 or fp16
+    bool stoppedEarly = false;      // by the early-stopping rule
+    bool stoppedByUser = false;     // after an epoch, at the observer's request; resumable
+    int resumedAfterEpoch = 0;      // 0 for a run that started from scratch
     std::vector<std::string> notes; // what the run did that its caller should say (imports)
 };
 
@@ -165,11 +165,11 @@ enum class TrainStart {
 // generators, epoch, step and the epoch's progress, written atomically), and model/
 // (weights of the best epoch + model card). When the epochs end (or stop early or by request),
 // the best weights are calibrated on val, get their operating point, and an
-// out-of-distribution reference from train (model_finalisation.h). With TrainStart::Resume it continues a run from
-// its checkpoint: the same settings (read them with readRunConfig) give the same next epochs
-// as an uninterrupted run, also from a checkpoint taken within an epoch. A cancelled run
-// returns ErrorCode::Cancelled after writing its checkpoint. The test split never reaches this
-// function; the run records that.
+// out-of-distribution reference from train (model_finalisation.h). With TrainStart::Resume it
+// continues a run from its checkpoint: the same settings (read them with readRunConfig) give the
+// same next epochs as an uninterrupted run, also from a checkpoint taken within an epoch. A
+// cancelled run returns ErrorCode::Cancelled after writing its checkpoint. The test split never
+// reaches this function; the run records that.
 Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays &val,
                                      const TrainSettings &settings,
                                      const std::filesystem::path &runDir,

@@ -3,7 +3,10 @@
 
 namespace cxr::ml {
 
-std::vector<std::string> trainingRecipeNames() { return {"recommended", "recommended-gpu"}; }
+std::vector<std::string> trainingRecipeNames()
+{
+    return {"recommended", "recommended-gpu"};
+}
 
 std::optional<TrainSettings> trainingRecipe(const std::string &name, const TrainSettings &base)
 {

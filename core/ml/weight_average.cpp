@@ -77,7 +77,8 @@ Status WeightAverage::load(torch::serialize::InputArchive &archive, torch::nn::M
             return Ok{};
         }
         if (saved.sizes() != tensor.sizes()) {
-            return makeError(ErrorCode::Corrupt, "the checkpoint's weight average does not fit the model");
+            return makeError(ErrorCode::Corrupt,
+                             "the checkpoint's weight average does not fit the model");
         }
         m_average.push_back(saved.to(tensor.device(), tensor.scalar_type()));
     }

@@ -29,8 +29,7 @@ public:
 
     // Runs work with the averaged weights in net and puts the trained weights back afterwards;
     // without an average (off, or before the first step) simply runs work.
-    template <typename Work>
-    auto applied(torch::nn::Module &net, Work &&work)
+    template <typename Work> auto applied(torch::nn::Module &net, Work &&work)
     {
         if (m_average.empty()) {
             return work();

@@ -13,7 +13,8 @@ namespace nn = torch::nn;
 
 nn::Conv2d conv(int in, int out, int kernel, int stride = 1, int padding = 0, bool bias = true)
 {
-    return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias));
+    return nn::Conv2d(
+        nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias));
 }
 
 // ---- AlexNet (torchvision's single-GPU variant, which has no local response normalisation)
@@ -23,17 +24,21 @@ public:
     AlexNetImpl(int channels, int logits)
     {
         nn::Sequential features(
-            conv(channels, 64, 11, 4, 2), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)),
-            conv(64, 192, 5, 1, 2), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)),
-            conv(192, 384, 3, 1, 1), nn::ReLU(), conv(384, 256, 3, 1, 1), nn::ReLU(),
-            conv(256, 256, 3, 1, 1), nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)));
+            conv(channels, 64, 11, 4, 2), nn::ReLU(),
+            nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)), conv(64, 192, 5, 1, 2), nn::ReLU(),
+            nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)), conv(192, 384, 3, 1, 1), nn::ReLU(),
+            conv(384, 256, 3, 1, 1), nn::ReLU(), conv(256, 256, 3, 1, 1), nn::ReLU(),
+            nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)));
         nn::Sequential classifier(nn::Dropout(0.5), nn::Linear(256 * 6 * 6, 4096), nn::ReLU(),
                                   nn::Dropout(0.5), nn::Linear(4096, 4096), nn::ReLU(),
                                   nn::Linear(4096, logits));
         m_features = register_module("features", features);
         m_classifier = register_module("classifier", classifier);
     }
-    torch::Tensor features(const torch::Tensor &input) override { return m_features->forward(input); }
+    torch::Tensor features(const torch::Tensor &input) override
+    {
+        return m_features->forward(input);
+    }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
         return m_classifier->forward(torch::adaptive_avg_pool2d(featureMap, {6, 6}).flatten(1));
@@ -52,7 +57,8 @@ public:
     {
         nn::Sequential features;
         int in = channels;
-        for (int width : {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0}) {
+        for (int width :
+             {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0}) {
             if (width == 0) {
                 features->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)));
                 m_blockEnds.push_back(features->size()); // a block ends with its max pool
@@ -69,7 +75,10 @@ public:
         m_features = register_module("features", features);
         m_classifier = register_module("classifier", classifier);
     }
-    torch::Tensor features(const torch::Tensor &input) override { return m_features->forward(input); }
+    torch::Tensor features(const torch::Tensor &input) override
+    {
+        return m_features->forward(input);
+    }
     std::vector<std::string> stageNames() const override
     {
         std::vector<std::string> names;
@@ -80,7 +89,8 @@ public:
     }
     torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
     {
-        return forwardRange(m_features, index == 0 ? 0 : m_blockEnds[index - 1], m_blockEnds[index], x);
+        return forwardRange(m_features, index == 0 ? 0 : m_blockEnds[index - 1], m_blockEnds[index],
+                            x);
     }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
@@ -157,8 +167,7 @@ public:
     nn::Sequential shortcut{nullptr};
 };
 
-template <typename Block>
-class ResNetImpl : public ClassifierNetImpl {
+template <typename Block> class ResNetImpl : public ClassifierNetImpl {
 public:
     ResNetImpl(int channels, int logits, std::array<int, 4> blocks)
     {
@@ -218,8 +227,7 @@ public:
           conv1(register_module("conv1", conv(in, bottleneck * growth, 1, 1, 0, false))),
           norm2(register_module("norm2", nn::BatchNorm2d(bottleneck * growth))),
           conv2(register_module("conv2", conv(bottleneck * growth, growth, 3, 1, 1, false)))
-    {
-    }
+    {}
     torch::Tensor forward(const torch::Tensor &x)
     {
         auto out = conv1->forward(torch::relu(norm1->forward(x)));
@@ -236,8 +244,9 @@ public:
     DenseBlockImpl(int layers, int in, int growth, int bottleneck)
     {
         for (int i = 0; i < layers; ++i) {
-            m_layers.push_back(register_module("denselayer" + std::to_string(i + 1),
-                                               std::make_shared<DenseLayerImpl>(in + i * growth, growth, bottleneck)));
+            m_layers.push_back(register_module(
+                "denselayer" + std::to_string(i + 1),
+                std::make_shared<DenseLayerImpl>(in + i * growth, growth, bottleneck)));
         }
     }
     torch::Tensor forward(const torch::Tensor &x)
@@ -258,8 +267,7 @@ public:
     TransitionImpl(int in, int out)
         : norm(register_module("norm", nn::BatchNorm2d(in))),
           conv(register_module("conv", ml::conv(in, out, 1, 1, 0, false)))
-    {
-    }
+    {}
     torch::Tensor forward(const torch::Tensor &x)
     {
         return torch::avg_pool2d(conv->forward(torch::relu(norm->forward(x))), 2, 2);
@@ -278,12 +286,14 @@ public:
         int features = 64;
         const int layers[4] = {6, 12, 24, 16};
         for (int b = 0; b < 4; ++b) {
-            blocks.push_back(register_module("denseblock" + std::to_string(b + 1),
-                                             std::make_shared<DenseBlockImpl>(layers[b], features, 32, 4)));
+            blocks.push_back(
+                register_module("denseblock" + std::to_string(b + 1),
+                                std::make_shared<DenseBlockImpl>(layers[b], features, 32, 4)));
             features += layers[b] * 32;
             if (b < 3) {
-                transitions.push_back(register_module("transition" + std::to_string(b + 1),
-                                                      std::make_shared<TransitionImpl>(features, features / 2)));
+                transitions.push_back(
+                    register_module("transition" + std::to_string(b + 1),
+                                    std::make_shared<TransitionImpl>(features, features / 2)));
                 features /= 2;
             }
         }
@@ -324,7 +334,10 @@ public:
         m_classifier = register_module("classifier", nn::Linear(m_features->outChannels, logits));
     }
     // The map after the last batch norm, as CheXNet's Grad-CAM uses it; the ReLU is the head's.
-    torch::Tensor features(const torch::Tensor &input) override { return m_features->forward(input); }
+    torch::Tensor features(const torch::Tensor &input) override
+    {
+        return m_features->forward(input);
+    }
     std::vector<std::string> stageNames() const override
     {
         return {"denseblock1", "denseblock2", "denseblock3", "denseblock4"};
@@ -355,10 +368,12 @@ ClassifierNet makeImageNetArchitecture(const std::string &architecture, int chan
         return std::make_shared<Vgg16Impl>(channels, logits);
     }
     if (architecture == "resnet18") {
-        return std::make_shared<ResNetImpl<BasicBlockImpl>>(channels, logits, std::array<int, 4>{2, 2, 2, 2});
+        return std::make_shared<ResNetImpl<BasicBlockImpl>>(channels, logits,
+                                                            std::array<int, 4>{2, 2, 2, 2});
     }
     if (architecture == "resnet50") {
-        return std::make_shared<ResNetImpl<BottleneckImpl>>(channels, logits, std::array<int, 4>{3, 4, 6, 3});
+        return std::make_shared<ResNetImpl<BottleneckImpl>>(channels, logits,
+                                                            std::array<int, 4>{3, 4, 6, 3});
     }
     if (architecture == "densenet121") {
         return std::make_shared<DenseNet121Impl>(channels, logits);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/common/json_text.h"
 #include "core/pipeline/batch_explain_job.h"
+#include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
 #include "core/common/csv.h"
@@ -95,7 +95,8 @@ nlohmann::json batchSettings(const BatchExplainJob &job, const ml::Classifier &c
 std::string rowsCsv(const std::vector<BatchRow> &rows)
 {
     std::ostringstream csv;
-    csv << "file,label,probability,predicted,explained_class,flat,overlay,error,ood,ood_score,ood_reason\n";
+    csv << "file,label,probability,predicted,explained_class,flat,overlay,error,ood,ood_score,ood_"
+           "reason\n";
     for (const BatchRow &row : rows) {
         char probability[32];
         std::snprintf(probability, sizeof probability, "%.6f", row.probability);
@@ -105,8 +106,8 @@ std::string rowsCsv(const std::vector<BatchRow> &rows)
         }
         csv << csvField(row.file) << ',' << csvField(row.label) << ','
             << (row.error.empty() ? probability : "") << ',' << csvField(row.predictedClass) << ','
-            << row.explainedClass << ',' << (row.flat ? 1 : 0) << ',' << csvField(row.overlay) << ','
-            << csvField(row.error) << ',' << (row.ood ? 1 : 0) << ',' << oodScore << ','
+            << row.explainedClass << ',' << (row.flat ? 1 : 0) << ',' << csvField(row.overlay)
+            << ',' << csvField(row.error) << ',' << (row.ood ? 1 : 0) << ',' << oodScore << ','
             << csvField(row.oodReason) << '\n';
     }
     return csv.str();
@@ -128,7 +129,9 @@ Result<std::vector<fs::path>> findImages(const std::vector<fs::path> &paths)
         std::error_code error;
         if (fs::is_directory(input, error)) {
             std::vector<fs::path> found;
-            for (fs::recursive_directory_iterator it(input, fs::directory_options::skip_permission_denied, error), end;
+            for (fs::recursive_directory_iterator
+                     it(input, fs::directory_options::skip_permission_denied, error),
+                 end;
                  !error && it != end; it.increment(error)) {
                 if (it->is_regular_file(error) && imaging::hasImageExtension(it->path())) {
                     found.push_back(fs::absolute(it->path()));
@@ -144,7 +147,8 @@ Result<std::vector<fs::path>> findImages(const std::vector<fs::path> &paths)
     }
     if (images.empty()) {
         return makeError(ErrorCode::NotFound,
-                         "no images (JPEG, PNG, BMP, TIFF or DICOM) in " + (paths.empty() ? std::string("the input") : paths.front().string()));
+                         "no images (JPEG, PNG, BMP, TIFF or DICOM) in " +
+                             (paths.empty() ? std::string("the input") : paths.front().string()));
     }
     return images;
 }
@@ -175,9 +179,9 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
         const std::vector<std::string> fields = splitCsvLine(line);
         // 8 fields before the out-of-distribution columns were added, 11 since.
         if (fields.size() != 8 && fields.size() != 11) {
-            return makeError(ErrorCode::Corrupt, csvFile.string() + ": line " +
-                                                     std::to_string(lineNumber) + " has " +
-                                                     std::to_string(fields.size()) + " fields, not 11");
+            return makeError(ErrorCode::Corrupt,
+                             csvFile.string() + ": line " + std::to_string(lineNumber) + " has " +
+                                 std::to_string(fields.size()) + " fields, not 11");
         }
         BatchRow row;
         row.file = fields[0];
@@ -190,12 +194,14 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
             row.explainedClass = std::stoi(fields[4]);
             if (fields.size() == 11) {
                 row.ood = fields[8] == "1";
-                row.oodScore = fields[9].empty() ? std::nullopt : std::optional<double>(std::stod(fields[9]));
+                row.oodScore =
+                    fields[9].empty() ? std::nullopt : std::optional<double>(std::stod(fields[9]));
                 row.oodReason = fields[10];
             }
         } catch (const std::exception &) {
             return makeError(ErrorCode::Corrupt, csvFile.string() + ": line " +
-                                                     std::to_string(lineNumber) + " has a bad number");
+                                                     std::to_string(lineNumber) +
+                                                     " has a bad number");
         }
         row.flat = fields[5] == "1";
         result.rows.push_back(std::move(row));
@@ -222,7 +228,8 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
         if (earlier != settings) {
             return makeError(ErrorCode::InvalidArgument,
                              job.outputFolder.string() + " holds a batch made with other settings "
-                             "(model, method, target, layer or overlay style); choose another output folder");
+                                                         "(model, method, target, layer or overlay "
+                                                         "style); choose another output folder");
         }
         if (auto earlierRows = readBatchResults(job.outputFolder)) {
             for (BatchRow &row : earlierRows->rows) {
@@ -242,7 +249,9 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
     result.outputFolder = job.outputFolder;
     result.modelName = classifier->card().name;
     result.threshold = classifier->card().spec.threshold;
-    const auto save = [&]() { return writeFileAtomically(job.outputFolder / "predictions.csv", rowsCsv(result.rows)); };
+    const auto save = [&]() {
+        return writeFileAtomically(job.outputFolder / "predictions.csv", rowsCsv(result.rows));
+    };
     const ml::ModelSpec &spec = classifier->card().spec;
     const auto total = std::int64_t(inputs->size());
     for (std::size_t i = 0; i < inputs->size(); ++i) {
@@ -254,7 +263,8 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
                                  std::to_string(total) + " images; run it again to continue");
         }
         if (auto found = done.find(input.file.string());
-            found != done.end() && (found->second.overlay.empty() || fs::exists(job.outputFolder / found->second.overlay))) {
+            found != done.end() && (found->second.overlay.empty() ||
+                                    fs::exists(job.outputFolder / found->second.overlay))) {
             result.rows.push_back(found->second);
             ++result.resumed;
             continue;
@@ -274,11 +284,13 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
             row.oodScore = prediction->ood.score;
             row.oodReason = prediction->ood.reason();
             if (job.writeOverlays) {
-                auto overlay = overlayForFile(input.file, *prediction, spec, job.display, job.overlayMaxSide);
+                auto overlay =
+                    overlayForFile(input.file, *prediction, spec, job.display, job.overlayMaxSide);
                 const std::string name = overlayName(i, input.file);
                 if (!overlay) {
                     row.error = overlay.error().message;
-                } else if (auto written = imaging::writeImage(job.outputFolder / name, *overlay); !written) {
+                } else if (auto written = imaging::writeImage(job.outputFolder / name, *overlay);
+                           !written) {
                     save();
                     return written.error(); // a full disk stops the batch; what was done is kept
                 } else {

@@ -31,15 +31,15 @@ struct BatchExplainJob {
 };
 
 struct BatchRow {
-    std::string file;           // absolute path of the image
-    std::string label;          // its true class from the dataset; empty for plain folders
-    double probability = 0;     // of the positive class
+    std::string file;       // absolute path of the image
+    std::string label;      // its true class from the dataset; empty for plain folders
+    double probability = 0; // of the positive class
     std::string predictedClass;
     int explainedClass = -1;
     bool flat = false;
-    std::string overlay;        // relative to the output folder; empty without one
-    std::string error;          // why the image has no prediction; empty when it has one
-    bool ood = false;           // outside what the model was trained on
+    std::string overlay;            // relative to the output folder; empty without one
+    std::string error;              // why the image has no prediction; empty when it has one
+    bool ood = false;               // outside what the model was trained on
     std::optional<double> oodScore; // the model's score, when it has a guard
     std::string oodReason;
 };
@@ -62,7 +62,8 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job,
 
 // The images among paths: files as they are, folders searched recursively for image
 // extensions (sorted). Errors name a path that does not exist, or say that none was found.
-Result<std::vector<std::filesystem::path>> findImages(const std::vector<std::filesystem::path> &paths);
+Result<std::vector<std::filesystem::path>>
+findImages(const std::vector<std::filesystem::path> &paths);
 
 // A finished (or interrupted) batch from its folder. Errors name the file and line.
 Result<BatchExplainResult> readBatchResults(const std::filesystem::path &outputFolder);

@@ -27,24 +27,27 @@ CamOnImage camOnImage(const ml::CamMap &cam, const ml::ModelSpec &spec, int imag
                       int imageHeight, const CamDisplay &display)
 {
     std::vector<float> values = displayedCamValues(cam, display);
-    const cv::Rect content =
-        imaging::contentRect(imageWidth, imageHeight, inputSpecFor(spec)) & cv::Rect(0, 0, cam.width, cam.height);
+    const cv::Rect content = imaging::contentRect(imageWidth, imageHeight, inputSpecFor(spec)) &
+                             cv::Rect(0, 0, cam.width, cam.height);
     const cv::Mat full(cam.height, cam.width, CV_32F, values.data());
     const cv::Mat part = full(content).clone();
-    return {std::vector<float>(part.begin<float>(), part.end<float>()), content.width, content.height};
+    return {std::vector<float>(part.begin<float>(), part.end<float>()), content.width,
+            content.height};
 }
 
-imaging::HeatmapLayer prepareCamLayer(const ml::CamMap &cam, const ml::ModelSpec &spec, cv::Size size,
-                                      const CamDisplay &display)
+imaging::HeatmapLayer prepareCamLayer(const ml::CamMap &cam, const ml::ModelSpec &spec,
+                                      cv::Size size, const CamDisplay &display)
 {
     const CamOnImage map = camOnImage(cam, spec, size.width, size.height, display);
-    return imaging::prepareHeatmapLayer(map.values, map.width, map.height, size, display.style.colormap);
+    return imaging::prepareHeatmapLayer(map.values, map.width, map.height, size,
+                                        display.style.colormap);
 }
 
 cv::Mat renderCamOverlay(const cv::Mat &base, const ml::CamMap &cam, const ml::ModelSpec &spec,
                          const CamDisplay &display)
 {
-    return imaging::drawHeatmapLayer(base, prepareCamLayer(cam, spec, base.size(), display), display.style);
+    return imaging::drawHeatmapLayer(base, prepareCamLayer(cam, spec, base.size(), display),
+                                     display.style);
 }
 
 cv::Mat renderCamHeatmap(const cv::Mat &base, const ml::CamMap &cam, const ml::ModelSpec &spec,
@@ -56,9 +59,12 @@ cv::Mat renderCamHeatmap(const cv::Mat &base, const ml::CamMap &cam, const ml::M
 std::string camMethodName(ml::CamMethod method)
 {
     switch (method) {
-    case ml::CamMethod::GradCam: return "Grad-CAM";
-    case ml::CamMethod::GradCamPlusPlus: return "Grad-CAM++";
-    case ml::CamMethod::EigenCam: return "Eigen-CAM";
+    case ml::CamMethod::GradCam:
+        return "Grad-CAM";
+    case ml::CamMethod::GradCamPlusPlus:
+        return "Grad-CAM++";
+    case ml::CamMethod::EigenCam:
+        return "Eigen-CAM";
     }
     return "?";
 }

@@ -41,8 +41,8 @@ CamOnImage camOnImage(const ml::CamMap &cam, const ml::ModelSpec &spec, int imag
 cv::Mat renderCamOverlay(const cv::Mat &base, const ml::CamMap &cam, const ml::ModelSpec &spec,
                          const CamDisplay &display);
 // The expensive half of renderCamOverlay for an image of size (see imaging::HeatmapLayer).
-imaging::HeatmapLayer prepareCamLayer(const ml::CamMap &cam, const ml::ModelSpec &spec, cv::Size size,
-                                      const CamDisplay &display);
+imaging::HeatmapLayer prepareCamLayer(const ml::CamMap &cam, const ml::ModelSpec &spec,
+                                      cv::Size size, const CamDisplay &display);
 
 // The coloured map alone, the size of base: the middle panel of a side-by-side view.
 cv::Mat renderCamHeatmap(const cv::Mat &base, const ml::CamMap &cam, const ml::ModelSpec &spec,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/common/json_text.h"
 #include "core/pipeline/classical_baseline.h"
+#include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
 #include "core/common/text.h"
@@ -51,7 +51,8 @@ std::pair<double, double> fitSigmoid(const cv::Mat &decisions, const std::vector
         for (int i = 0; i < decisions.rows; ++i) {
             const double f = decisions.at<float>(i);
             const double p = 1.0 / (1.0 + std::exp(-(a * f + b)));
-            const double residual = p - (labels[std::size_t(i)] == 1 ? positiveTarget : negativeTarget);
+            const double residual =
+                p - (labels[std::size_t(i)] == 1 ? positiveTarget : negativeTarget);
             const double weight = p * (1 - p);
             ga += residual * f;
             gb += residual;
@@ -74,7 +75,8 @@ std::pair<double, double> fitSigmoid(const cv::Mat &decisions, const std::vector
     return {a, b};
 }
 
-std::vector<float> forestProbabilities(const cv::Mat &trainX, const cv::Mat &trainY, const cv::Mat &testX)
+std::vector<float> forestProbabilities(const cv::Mat &trainX, const cv::Mat &trainY,
+                                       const cv::Mat &testX)
 {
     auto forest = cv::ml::RTrees::create();
     forest->setMaxDepth(25);
@@ -89,7 +91,8 @@ std::vector<float> forestProbabilities(const cv::Mat &trainX, const cv::Mat &tra
     std::vector<float> probabilities(std::size_t(testX.rows));
     for (int i = 0; i < testX.rows; ++i) {
         const double total = double(votes.at<int>(i + 1, 0)) + double(votes.at<int>(i + 1, 1));
-        probabilities[std::size_t(i)] = total > 0 ? float(votes.at<int>(i + 1, positiveColumn) / total) : 0.5f;
+        probabilities[std::size_t(i)] =
+            total > 0 ? float(votes.at<int>(i + 1, positiveColumn) / total) : 0.5f;
     }
     return probabilities;
 }
@@ -106,7 +109,8 @@ std::vector<float> svmProbabilities(const cv::Mat &trainX, const cv::Mat &trainY
     cv::meanStdDev(trainX, mean, deviation);
     // scikit-learn's gamma="scale": 1 / (features x variance).
     svm->setGamma(1.0 / (double(trainX.cols) * std::max(1e-12, deviation[0] * deviation[0])));
-    svm->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER | cv::TermCriteria::EPS, 10000, 1e-4));
+    svm->setTermCriteria(
+        cv::TermCriteria(cv::TermCriteria::MAX_ITER | cv::TermCriteria::EPS, 10000, 1e-4));
     svm->train(trainX, cv::ml::ROW_SAMPLE, trainY);
     cv::Mat trainDecisions;
     svm->predict(trainX, trainDecisions, cv::ml::StatModel::RAW_OUTPUT);
@@ -115,7 +119,8 @@ std::vector<float> svmProbabilities(const cv::Mat &trainX, const cv::Mat &trainY
     svm->predict(testX, decisions, cv::ml::StatModel::RAW_OUTPUT);
     std::vector<float> probabilities(std::size_t(testX.rows));
     for (int i = 0; i < testX.rows; ++i) {
-        probabilities[std::size_t(i)] = float(1.0 / (1.0 + std::exp(-(a * decisions.at<float>(i) + b))));
+        probabilities[std::size_t(i)] =
+            float(1.0 / (1.0 + std::exp(-(a * decisions.at<float>(i) + b))));
     }
     return probabilities;
 }
@@ -125,21 +130,24 @@ std::vector<float> svmProbabilities(const cv::Mat &trainX, const cv::Mat &trainY
 std::string baselineName(BaselineMethod method, int imageSize)
 {
     const std::string size = std::to_string(imageSize) + "x" + std::to_string(imageSize);
-    return (method == BaselineMethod::RandomForest ? "random forest (" : "RBF SVM (") + size + " pixels)";
+    return (method == BaselineMethod::RandomForest ? "random forest (" : "RBF SVM (") + size +
+           " pixels)";
 }
 
 Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *observer)
 {
     if (job.imageSize < 4 || job.imageSize > 128) {
-        return makeError(ErrorCode::InvalidArgument, "baseline image size must be between 4 and 128 pixels");
+        return makeError(ErrorCode::InvalidArgument,
+                         "baseline image size must be between 4 and 128 pixels");
     }
     auto index = data::scanDataset(job.datasetDir, observer);
     if (!index) {
         return index.error();
     }
     if (index->classes.size() != 2) {
-        return makeError(ErrorCode::Unsupported, index->root.string() + ": the baselines are binary; this dataset has " +
-                                                     std::to_string(index->classes.size()) + " classes");
+        return makeError(ErrorCode::Unsupported,
+                         index->root.string() + ": the baselines are binary; this dataset has " +
+                             std::to_string(index->classes.size()) + " classes");
     }
     imaging::ModelInputSpec spec;
     spec.size = job.imageSize;
@@ -160,11 +168,13 @@ Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *o
         return evaluated.error();
     }
     if (!report.failures.empty()) {
-        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " + report.failures.front().reason);
+        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " +
+                                                 report.failures.front().reason);
     }
     if (std::count(train->labels.begin(), train->labels.end(), 1) == 0 ||
         std::count(train->labels.begin(), train->labels.end(), 0) == 0) {
-        return makeError(ErrorCode::InvalidDataset, index->root.string() + ": the " + job.trainSplit +
+        return makeError(ErrorCode::InvalidDataset, index->root.string() + ": the " +
+                                                        job.trainSplit +
                                                         " split needs images of both classes");
     }
     if (observer) {
@@ -180,7 +190,8 @@ Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *o
                             ? forestProbabilities(trainX, trainY, testX)
                             : svmProbabilities(trainX, trainY, train->labels, testX);
     } catch (const cv::Exception &e) {
-        return makeError(ErrorCode::Internal, "training the " + baselineName(job.method, job.imageSize) +
+        return makeError(ErrorCode::Internal, "training the " +
+                                                  baselineName(job.method, job.imageSize) +
                                                   " failed: " + e.msg);
     }
 
@@ -195,17 +206,20 @@ Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *o
     result.files.assign(evaluated->paths.begin(), evaluated->paths.end());
     result.probabilities = std::move(probabilities);
     result.outputFolder = job.outputFolder / "evaluations" / job.split;
-    const nlohmann::json card = {{"format", "cxr-studio-baseline/1"},
-                                 {"name", result.modelName},
-                                 {"method", job.method == BaselineMethod::RandomForest ? "random-forest" : "svm"},
-                                 {"image_size", job.imageSize},
-                                 {"trained_on", pathJson(fs::absolute(index->root).string())},
-                                 {"train_split", job.trainSplit},
-                                 {"class_names", index->classes},
-                                 {"seed", job.seed}};
+    const nlohmann::json card = {
+        {"format", "cxr-studio-baseline/1"},
+        {"name", result.modelName},
+        {"method", job.method == BaselineMethod::RandomForest ? "random-forest" : "svm"},
+        {"image_size", job.imageSize},
+        {"trained_on", pathJson(fs::absolute(index->root).string())},
+        {"train_split", job.trainSplit},
+        {"class_names", index->classes},
+        {"seed", job.seed}};
     std::error_code error;
     fs::create_directories(job.outputFolder, error);
-    if (auto written = writeFileAtomically(job.outputFolder / "baseline.json", jsonText(card, 2) + "\n"); !written) {
+    if (auto written =
+            writeFileAtomically(job.outputFolder / "baseline.json", jsonText(card, 2) + "\n");
+        !written) {
         return written.error();
     }
     if (auto written = writeEvaluation(result, index->root); !written) {

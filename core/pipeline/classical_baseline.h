@@ -21,9 +21,9 @@ struct BaselineJob {
     BaselineMethod method = BaselineMethod::RandomForest;
     std::filesystem::path datasetDir;
     std::string trainSplit = "train";
-    std::string split = "test";          // the split it is evaluated on
-    int imageSize = 32;                  // 32 x 32 = 1,024 features
-    std::filesystem::path outputFolder;  // gets baseline.json and evaluations/<split>/
+    std::string split = "test";         // the split it is evaluated on
+    int imageSize = 32;                 // 32 x 32 = 1,024 features
+    std::filesystem::path outputFolder; // gets baseline.json and evaluations/<split>/
     std::uint64_t seed = 42;
     ml::BootstrapSettings bootstrap;
 };

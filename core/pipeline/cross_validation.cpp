@@ -30,7 +30,8 @@ struct FoldPlan {
     std::int64_t valImages = 0;
 };
 
-Result<FoldPlan> writeFoldManifest(const CrossValidationJob &job, const data::DatasetIndex &index, int fold)
+Result<FoldPlan> writeFoldManifest(const CrossValidationJob &job, const data::DatasetIndex &index,
+                                   int fold)
 {
     data::FoldSummary summary;
     auto split = data::crossValidationFold(
@@ -77,10 +78,11 @@ Result<FoldOutcome> trainFold(const CrossValidationJob &job, const FoldPlan &pla
     auto existing = ml::describeRun(plan.runDir);
     if (existing && !job.train.overwrite) {
         if (existing->settings.datasetHash != plan.fingerprint) {
-            return makeError(ErrorCode::Incompatible,
-                             plan.runDir.string() + ": trained on other images than fold " +
-                                 std::to_string(fold) + " of this dataset now holds; use another "
-                                 "folder or --overwrite");
+            return makeError(ErrorCode::Incompatible, plan.runDir.string() +
+                                                          ": trained on other images than fold " +
+                                                          std::to_string(fold) +
+                                                          " of this dataset now holds; use another "
+                                                          "folder or --overwrite");
         }
         if (existing->state == ml::RunState::Finished) {
             outcome.reused = true;
@@ -162,25 +164,25 @@ Status writeSummary(const CrossValidationJob &job, const CrossValidationResult &
     for (const FoldSpread &s : result.spread) {
         spread[s.key] = {{"mean", s.mean}, {"sd", s.sd}};
     }
-    const nlohmann::json summary = {
-        {"format", "cxr-studio-crossval/1"},
-        {"created", utcTimestamp()},
-        {"dataset", pathJson(job.train.datasetDir.string())},
-        {"folds", job.folds},
-        {"fold_seed", job.foldSeed},
-        {"val_fraction", job.valFraction},
-        {"by", "patient"},
-        {"test_split_used", false},
-        {"per_fold", folds},
-        {"mean_sd", spread},
-        {"pooled_roc_auc", result.pooledRocAuc}};
+    const nlohmann::json summary = {{"format", "cxr-studio-crossval/1"},
+                                    {"created", utcTimestamp()},
+                                    {"dataset", pathJson(job.train.datasetDir.string())},
+                                    {"folds", job.folds},
+                                    {"fold_seed", job.foldSeed},
+                                    {"val_fraction", job.valFraction},
+                                    {"by", "patient"},
+                                    {"test_split_used", false},
+                                    {"per_fold", folds},
+                                    {"mean_sd", spread},
+                                    {"pooled_roc_auc", result.pooledRocAuc}};
     return writeFileAtomically(result.summaryFile, jsonText(summary, 2) + "\n");
 }
 
 } // namespace
 
 Result<CrossValidationResult> runCrossValidation(const CrossValidationJob &job,
-                                                 ml::TrainObserver *observer, const FoldStarted &started)
+                                                 ml::TrainObserver *observer,
+                                                 const FoldStarted &started)
 {
     if (observer) {
         observer->stage("Scanning " + job.train.datasetDir.string());

@@ -33,11 +33,11 @@ struct FoldOutcome {
     std::int64_t valImages = 0;
     std::int64_t heldOutImages = 0;
     std::int64_t heldOutPatients = 0;
-    bool reused = false;            // trained by an earlier invocation
-    double threshold = 0.5;         // the card's, chosen on the fold's own validation split
-    ml::DiagnosticMetrics heldOut;  // on the held-out patients at that threshold
+    bool reused = false;           // trained by an earlier invocation
+    double threshold = 0.5;        // the card's, chosen on the fold's own validation split
+    ml::DiagnosticMetrics heldOut; // on the held-out patients at that threshold
     double eceCalibrated = 0;
-    double seconds = 0;             // training time
+    double seconds = 0; // training time
 };
 
 // Mean and sample standard deviation over the folds of one metric.
@@ -50,7 +50,7 @@ struct FoldSpread {
 struct CrossValidationResult {
     std::vector<FoldOutcome> folds;
     std::vector<FoldSpread> spread;
-    double pooledRocAuc = 0; // over every held-out prediction together
+    double pooledRocAuc = 0;           // over every held-out prediction together
     std::filesystem::path summaryFile; // FOLDER/crossval.json
 };
 

@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The ensemble's threshold chosen on a labelled split, with the split's AUC and accuracy.
-Status chooseOnDataset(const EnsembleJob &job, const fs::path &modelDir, ml::ModelCard &card, ProgressObserver *observer)
+Status chooseOnDataset(const EnsembleJob &job, const fs::path &modelDir, ml::ModelCard &card,
+                       ProgressObserver *observer)
 {
     auto ensemble = ml::Classifier::open(modelDir, job.device);
     if (!ensemble) {
@@ -37,11 +38,14 @@ Status chooseOnDataset(const EnsembleJob &job, const fs::path &modelDir, ml::Mod
     const ml::OperatingPointRule rule = job.operatingPoint.value_or(ml::OperatingPointRule{});
     auto threshold = ml::chooseThreshold(rule, images.labels, positive);
     if (!threshold) {
-        return Error{threshold.error().code, index.root.string() + ": " + threshold.error().message};
+        return Error{threshold.error().code,
+                     index.root.string() + ": " + threshold.error().message};
     }
-    const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(images.labels, positive, *threshold);
+    const ml::DiagnosticMetrics at =
+        ml::computeDiagnosticMetrics(images.labels, positive, *threshold);
     card.spec.threshold = *threshold;
-    card.operatingPoint = {ml::operatingPointSpec(rule), job.split + " of " + index.root.filename().string(),
+    card.operatingPoint = {ml::operatingPointSpec(rule),
+                           job.split + " of " + index.root.filename().string(),
                            int(positive.size()), at.sensitivity, at.specificity};
     card.validationMetrics = {{"auc", at.rocAuc}, {"accuracy", at.accuracy}};
     return ml::writeModelCard(modelDir / "model.json", card);
@@ -56,7 +60,8 @@ Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *obs
     }
     std::error_code error;
     if (fs::exists(job.out, error) && !fs::is_empty(job.out, error)) {
-        return makeError(ErrorCode::InvalidArgument, job.out.string() + ": exists and is not empty; choose a new folder");
+        return makeError(ErrorCode::InvalidArgument,
+                         job.out.string() + ": exists and is not empty; choose a new folder");
     }
     ml::ModelCard card;
     std::vector<std::string> names;
@@ -68,7 +73,8 @@ Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *obs
         }
         const ml::ModelCard &memberCard = model->card();
         if (memberCard.isEnsemble()) {
-            return makeError(ErrorCode::Incompatible, member.string() + ": is an ensemble; list its members instead");
+            return makeError(ErrorCode::Incompatible,
+                             member.string() + ": is an ensemble; list its members instead");
         }
         if (card.ensembleMembers.empty()) {
             card.spec = memberCard.spec;
@@ -76,15 +82,18 @@ Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *obs
             card.population = memberCard.population;
         } else if (!ml::sameModelInput(memberCard.spec, card.spec)) {
             return makeError(ErrorCode::Incompatible,
-                             member.string() + ": takes another input or names other classes than " +
+                             member.string() +
+                                 ": takes another input or names other classes than " +
                                  job.members.front().string() + "; members must match");
         }
         const std::string canonical = fs::weakly_canonical(model->modelDir()).string();
         if (std::find(card.ensembleMembers.begin(), card.ensembleMembers.end(), canonical) !=
             card.ensembleMembers.end()) {
             // "ensemble of 2" of one model weighted it twice and claimed a second opinion.
-            return makeError(ErrorCode::InvalidArgument,
-                             member.string() + ": the same model is listed twice; an ensemble needs different runs");
+            return makeError(
+                ErrorCode::InvalidArgument,
+                member.string() +
+                    ": the same model is listed twice; an ensemble needs different runs");
         }
         card.sawTestSplit = card.sawTestSplit || memberCard.sawTestSplit;
         card.ensembleMembers.push_back(canonical);
@@ -99,7 +108,9 @@ Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *obs
     const fs::path modelDir = job.out / "model";
     fs::create_directories(modelDir, error);
     if (error) {
-        return makeError(ErrorCode::WriteFailed, modelDir.string() + ": cannot create the folder (" + error.message() + ")");
+        return makeError(ErrorCode::WriteFailed, modelDir.string() +
+                                                     ": cannot create the folder (" +
+                                                     error.message() + ")");
     }
     if (auto written = ml::writeModelCard(modelDir / "model.json", card); !written) {
         return written.error();

@@ -26,7 +26,8 @@ Result<std::vector<std::string>> classNamesOf(const fs::path &folder)
     if (fs::exists(cardFile, error)) {
         auto card = ml::readModelCard(cardFile);
         if (!card) {
-            return card.error(); // a damaged card, named as such, not "neither a run nor a baseline"
+            return card
+                .error(); // a damaged card, named as such, not "neither a run nor a baseline"
         }
         return card->spec.classNames;
     }
@@ -34,12 +35,15 @@ Result<std::vector<std::string>> classNamesOf(const fs::path &folder)
     std::ifstream in(baseline);
     const auto json = nlohmann::json::parse(in, nullptr, false);
     if (!in || !json.is_object() || !json.contains("class_names")) {
-        return makeError(ErrorCode::NotFound, folder.string() + ": neither a run (model/model.json) nor a baseline (baseline.json)");
+        return makeError(ErrorCode::NotFound,
+                         folder.string() +
+                             ": neither a run (model/model.json) nor a baseline (baseline.json)");
     }
     try {
         return json["class_names"].get<std::vector<std::string>>();
     } catch (const nlohmann::json::exception &) {
-        return makeError(ErrorCode::Corrupt, baseline.string() + ": class_names is not a list of names");
+        return makeError(ErrorCode::Corrupt,
+                         baseline.string() + ": class_names is not a list of names");
     }
 }
 
@@ -56,11 +60,13 @@ Result<SavedEvaluation> readSavedEvaluation(const fs::path &folder, const std::s
     const std::string metricsName = (evaluation / "metrics.json").string();
     std::ifstream metricsFile(evaluation / "metrics.json");
     if (!metricsFile) {
-        return makeError(ErrorCode::NotFound, metricsName + ": no saved evaluation of split " + split);
+        return makeError(ErrorCode::NotFound,
+                         metricsName + ": no saved evaluation of split " + split);
     }
     const auto metrics = nlohmann::json::parse(metricsFile, nullptr, false);
     if (!metrics.is_object() || !metrics.contains("threshold")) {
-        return makeError(ErrorCode::Corrupt, metricsName + ": not a saved evaluation (not JSON with a threshold)");
+        return makeError(ErrorCode::Corrupt,
+                         metricsName + ": not a saved evaluation (not JSON with a threshold)");
     }
     auto predictions = readPredictionsFile(evaluation / "predictions.csv", *classes);
     if (!predictions) {
@@ -85,21 +91,25 @@ Result<SavedEvaluation> readSavedEvaluation(const fs::path &folder, const std::s
         // never finished (two billion resamples); `cxr evaluate` writes none of them.
         const double threshold = metrics["threshold"].get<double>();
         if (!(threshold >= 0 && threshold <= 1)) {
-            return makeError(ErrorCode::Corrupt, metricsName + ": threshold " + std::to_string(threshold) +
+            return makeError(ErrorCode::Corrupt, metricsName + ": threshold " +
+                                                     std::to_string(threshold) +
                                                      " is not a probability between 0 and 1");
         }
         if (used.samples < 0 || used.samples > kMaxSavedBootstrapSamples) {
-            return makeError(ErrorCode::Corrupt, metricsName + ": bootstrap samples " + std::to_string(used.samples) +
-                                                     " out of range (0 to " +
-                                                     std::to_string(kMaxSavedBootstrapSamples) + ")");
+            return makeError(ErrorCode::Corrupt,
+                             metricsName + ": bootstrap samples " + std::to_string(used.samples) +
+                                 " out of range (0 to " +
+                                 std::to_string(kMaxSavedBootstrapSamples) + ")");
         }
         if (!(used.confidence > 0 && used.confidence < 1)) {
             return makeError(ErrorCode::Corrupt, metricsName + ": bootstrap confidence " +
-                                                     std::to_string(used.confidence) + " is not between 0 and 1");
+                                                     std::to_string(used.confidence) +
+                                                     " is not between 0 and 1");
         }
         saved.report = ml::diagnosticReport(saved.labels, saved.probabilities, threshold, used);
     } catch (const nlohmann::json::exception &) {
-        return makeError(ErrorCode::Corrupt, (evaluation / "metrics.json").string() + ": threshold or bootstrap is not a number");
+        return makeError(ErrorCode::Corrupt, (evaluation / "metrics.json").string() +
+                                                 ": threshold or bootstrap is not a number");
     }
     return saved;
 }
@@ -108,8 +118,10 @@ std::vector<fs::path> foldersWithEvaluation(const fs::path &runsFolder, const st
 {
     std::vector<fs::path> folders;
     std::error_code error;
-    for (fs::directory_iterator it(runsFolder, error), end; !error && it != end; it.increment(error)) {
-        if (it->is_directory(error) && fs::is_regular_file(it->path() / "evaluations" / split / "metrics.json", error)) {
+    for (fs::directory_iterator it(runsFolder, error), end; !error && it != end;
+         it.increment(error)) {
+        if (it->is_directory(error) &&
+            fs::is_regular_file(it->path() / "evaluations" / split / "metrics.json", error)) {
             folders.push_back(it->path());
         }
     }

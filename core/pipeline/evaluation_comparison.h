@@ -14,7 +14,7 @@ namespace cxr::pipeline {
 // FOLDER/evaluations/SPLIT/ (predictions.csv and metrics.json) and the folder's card.
 struct SavedEvaluation {
     std::filesystem::path folder;
-    std::string name;         // the model's name
+    std::string name; // the model's name
     std::string split;
     std::vector<std::string> classNames;
     std::vector<int> labels;
@@ -24,7 +24,8 @@ struct SavedEvaluation {
 
 // Errors name the missing or broken file. The bootstrap settings saved in metrics.json win over
 // bootstrap, so the intervals are the ones the evaluation reported.
-Result<SavedEvaluation> readSavedEvaluation(const std::filesystem::path &folder, const std::string &split,
+Result<SavedEvaluation> readSavedEvaluation(const std::filesystem::path &folder,
+                                            const std::string &split,
                                             const ml::BootstrapSettings &bootstrap = {});
 
 // The folders directly inside runsFolder (runs and baselines) with a saved evaluation of split,

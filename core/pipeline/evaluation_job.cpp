@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/common/json_text.h"
 #include "core/pipeline/evaluation_job.h"
+#include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
 #include "core/ml/calibration.h"
@@ -54,18 +54,24 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
         {"recall", m.recall},
         {"specificity", m.specificity},
         {"f1", m.f1},
-        {"confusion", {{"tp", m.counts.truePositive}, {"fp", m.counts.falsePositive},
-                       {"tn", m.counts.trueNegative}, {"fn", m.counts.falseNegative}}},
+        {"confusion",
+         {{"tp", m.counts.truePositive},
+          {"fp", m.counts.falsePositive},
+          {"tn", m.counts.trueNegative},
+          {"fn", m.counts.falseNegative}}},
     };
     // Every metric with its bootstrap interval; undefined values (a zero denominator) are null.
     const ml::DiagnosticReport &report = result.report;
-    auto number = [](double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); };
+    auto number = [](double value) {
+        return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+    };
     nlohmann::json diagnostic = nlohmann::json::object();
     const auto &definitions = ml::diagnosticMetricDefinitions();
     for (std::size_t d = 0; d < definitions.size(); ++d) {
-        diagnostic[definitions[d].key] = {{"value", number(report.metrics.*(definitions[d].member))},
-                                          {"ci_low", number(report.intervals[d].low)},
-                                          {"ci_high", number(report.intervals[d].high)}};
+        diagnostic[definitions[d].key] = {
+            {"value", number(report.metrics.*(definitions[d].member))},
+            {"ci_low", number(report.intervals[d].low)},
+            {"ci_high", number(report.intervals[d].high)}};
     }
     metrics["threshold_source"] = result.thresholdSource;
     metrics["test_time_augmentation"] = result.tta;
@@ -76,10 +82,14 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
                               {"bias", result.calibration.bias},
                               {"ece_uncalibrated", number(result.eceUncalibrated)},
                               {"ece_calibrated", number(result.eceCalibrated)}};
-    metrics["ood_flagged"] = result.oodFlagged >= 0 ? nlohmann::json(result.oodFlagged) : nlohmann::json();
-    metrics["bootstrap"] = {{"samples", report.bootstrap.samples}, {"seed", report.bootstrap.seed},
-                            {"confidence", report.bootstrap.confidence}, {"method", "percentile"}};
-    if (auto written = writeFileAtomically(folder / "metrics.json", jsonText(metrics, 2) + "\n"); !written) {
+    metrics["ood_flagged"] =
+        result.oodFlagged >= 0 ? nlohmann::json(result.oodFlagged) : nlohmann::json();
+    metrics["bootstrap"] = {{"samples", report.bootstrap.samples},
+                            {"seed", report.bootstrap.seed},
+                            {"confidence", report.bootstrap.confidence},
+                            {"method", "percentile"}};
+    if (auto written = writeFileAtomically(folder / "metrics.json", jsonText(metrics, 2) + "\n");
+        !written) {
         return written;
     }
     if (result.stress.empty()) {
@@ -89,14 +99,17 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
     for (const StressRow &row : result.stress) {
         nlohmann::json values = nlohmann::json::object();
         for (std::size_t d = 0; d < definitions.size(); ++d) {
-            values[definitions[d].key] = {{"value", number(row.report.metrics.*(definitions[d].member))},
-                                          {"ci_low", number(row.report.intervals[d].low)},
-                                          {"ci_high", number(row.report.intervals[d].high)}};
+            values[definitions[d].key] = {
+                {"value", number(row.report.metrics.*(definitions[d].member))},
+                {"ci_low", number(row.report.intervals[d].low)},
+                {"ci_high", number(row.report.intervals[d].high)}};
         }
         rows.push_back({{"shift", row.shift}, {"metrics", values}});
     }
-    const nlohmann::json stress = {{"model", result.modelName}, {"split", result.split},
-                                   {"threshold", result.report.threshold}, {"shifts", rows}};
+    const nlohmann::json stress = {{"model", result.modelName},
+                                   {"split", result.split},
+                                   {"threshold", result.report.threshold},
+                                   {"shifts", rows}};
     return writeFileAtomically(folder / "stress.json", jsonText(stress, 2) + "\n");
 }
 
@@ -156,8 +169,9 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     result.eceCalibrated = ml::expectedCalibrationError(result.labels, result.probabilities);
     if (classifier->hasOodGuard()) {
         const double limit = classifier->oodThreshold();
-        result.oodFlagged = int(std::count_if(predictions->oodScores.begin(), predictions->oodScores.end(),
-                                              [limit](float score) { return !(score <= limit); }));
+        result.oodFlagged =
+            int(std::count_if(predictions->oodScores.begin(), predictions->oodScores.end(),
+                              [limit](float score) { return !(score <= limit); }));
     }
     if (job.stress) {
         auto rows = runStressTest(*classifier, images, threshold, job.bootstrap, observer);
@@ -168,7 +182,8 @@ Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserve
     }
     // Test-time augmented predictions are kept apart from plain ones (SPLIT-tta), so that one
     // never reopens as the other.
-    result.outputFolder = classifier->modelDir().parent_path() / "evaluations" / (job.split + (job.tta ? "-tta" : ""));
+    result.outputFolder = classifier->modelDir().parent_path() / "evaluations" /
+                          (job.split + (job.tta ? "-tta" : ""));
     if (auto written = writeEvaluation(result, split->index.root); !written) {
         return written.error();
     }
@@ -182,10 +197,12 @@ Result<SavedPredictions> readSavedPredictions(const fs::path &runOrModel, const 
     if (!modelDir) {
         return modelDir.error();
     }
-    return readPredictionsFile(modelDir->parent_path() / "evaluations" / split / "predictions.csv", classNames);
+    return readPredictionsFile(modelDir->parent_path() / "evaluations" / split / "predictions.csv",
+                               classNames);
 }
 
-Result<SavedPredictions> readPredictionsFile(const fs::path &file, const std::vector<std::string> &classNames)
+Result<SavedPredictions> readPredictionsFile(const fs::path &file,
+                                             const std::vector<std::string> &classNames)
 {
     std::ifstream in(file);
     if (!in) {
@@ -200,10 +217,12 @@ Result<SavedPredictions> readPredictionsFile(const fs::path &file, const std::ve
     for (int row = 2; std::getline(in, line); ++row) {
         // The file name may contain commas; the label and probability are the last fields.
         const std::size_t second = line.rfind(',');
-        const std::size_t first = second == std::string::npos || second == 0 ? std::string::npos
-                                                                             : line.rfind(',', second - 1);
+        const std::size_t first = second == std::string::npos || second == 0
+                                      ? std::string::npos
+                                      : line.rfind(',', second - 1);
         if (first == std::string::npos) {
-            return makeError(ErrorCode::Corrupt, file.string() + ": line " + std::to_string(row) + " is malformed");
+            return makeError(ErrorCode::Corrupt,
+                             file.string() + ": line " + std::to_string(row) + " is malformed");
         }
         const std::string label = line.substr(first + 1, second - first - 1);
         const auto cls = std::find(classNames.begin(), classNames.end(), label);

@@ -16,7 +16,7 @@
 namespace cxr::pipeline {
 
 struct EvaluationJob {
-    std::filesystem::path run;        // run folder or model folder
+    std::filesystem::path run; // run folder or model folder
     std::filesystem::path datasetDir;
     std::string split = "test";
     std::string device = "auto";
@@ -35,13 +35,14 @@ struct EvaluationResult {
     std::string modelName;
     std::vector<std::string> classNames;
     std::string split;
-    ml::BinaryMetrics metrics;           // class 1 (e.g. PNEUMONIA) is the positive class
-    ml::DiagnosticReport report;         // every metric with its bootstrap interval
-    std::string thresholdSource;         // "model card", "given" or "Youden's J on this split"
-    std::vector<int> labels;             // per image of the split, as in predictions.csv
-    std::vector<float> probabilities;    // P(class 1) per image
-    std::vector<std::string> files;      // absolute path per image
-    std::filesystem::path outputFolder;  // RUN/evaluations/<split>[-tta]/ with predictions.csv, metrics.json
+    ml::BinaryMetrics metrics;        // class 1 (e.g. PNEUMONIA) is the positive class
+    ml::DiagnosticReport report;      // every metric with its bootstrap interval
+    std::string thresholdSource;      // "model card", "given" or "Youden's J on this split"
+    std::vector<int> labels;          // per image of the split, as in predictions.csv
+    std::vector<float> probabilities; // P(class 1) per image
+    std::vector<std::string> files;   // absolute path per image
+    std::filesystem::path
+        outputFolder; // RUN/evaluations/<split>[-tta]/ with predictions.csv, metrics.json
     // Calibration on this split: expected calibration error of the model's raw probabilities
     // and of the calibrated ones the card's calibration gives (equal when it is the identity).
     ml::LogitCalibration calibration;
@@ -72,8 +73,8 @@ Status writeEvaluation(const EvaluationResult &result, const std::filesystem::pa
 // result reopens without predicting again. An error, naming the file and the line, when it is
 // missing or was edited into something else: such a file is evaluated again, never trusted.
 struct SavedPredictions {
-    std::vector<std::string> files; // relative to the dataset
-    std::vector<int> labels;        // class index per image
+    std::vector<std::string> files;   // relative to the dataset
+    std::vector<int> labels;          // class index per image
     std::vector<float> probabilities; // P(class 1)
 };
 Result<SavedPredictions> readSavedPredictions(const std::filesystem::path &runOrModel,

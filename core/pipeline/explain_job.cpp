@@ -39,7 +39,8 @@ std::string describePrediction(const ImagePrediction &p)
 {
     char text[256];
     if (p.classNames.size() > 2) {
-        std::snprintf(text, sizeof text, "%s (probability %.3f)", sentenceCase(p.predictedClass).c_str(),
+        std::snprintf(text, sizeof text, "%s (probability %.3f)",
+                      sentenceCase(p.predictedClass).c_str(),
                       p.classProbabilities.at(std::size_t(p.predictedIndex)));
     } else if (p.probability >= p.threshold) {
         std::snprintf(text, sizeof text, "%s detected (probability %.3f, threshold %.2f)",
@@ -88,7 +89,8 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const fs::path 
         arrays.labels = {-1};
         auto predictions = classifier.predict(arrays);
         if (!predictions) {
-            return Error{predictions.error().code, path.string() + ": " + predictions.error().message};
+            return Error{predictions.error().code,
+                         path.string() + ": " + predictions.error().message};
         }
         prediction.classProbabilities.assign(predictions->probabilities.begin(),
                                              predictions->probabilities.end());

@@ -19,11 +19,11 @@ namespace cxr::pipeline {
 struct ImagePrediction {
     std::string modelName;
     std::vector<std::string> classNames;
-    std::string positiveClass;  // class 1
+    std::string positiveClass; // class 1
     std::string predictedClass;
     int predictedIndex = 0;
-    double probability = 0;     // of the positive class (class 1)
-    double threshold = 0.5;     // the model card's decision threshold (binary models)
+    double probability = 0; // of the positive class (class 1)
+    double threshold = 0.5; // the model card's decision threshold (binary models)
     std::vector<double> classProbabilities;
     std::vector<std::uint8_t> modelInput; // CHW 8-bit levels: exactly what the model saw
     OodVerdict ood;                       // shown as prominently as the prediction
@@ -42,7 +42,8 @@ Result<ImagePrediction> predictImage(ml::Classifier &classifier, const std::file
 
 // The overlay of one prediction over its image as decoded for display, at most maxSide pixels
 // on the long side (0: full size).
-Result<cv::Mat> overlayForFile(const std::filesystem::path &image, const ImagePrediction &prediction,
-                               const ml::ModelSpec &spec, const CamDisplay &display, int maxSide = 0);
+Result<cv::Mat> overlayForFile(const std::filesystem::path &image,
+                               const ImagePrediction &prediction, const ml::ModelSpec &spec,
+                               const CamDisplay &display, int maxSide = 0);
 
 } // namespace cxr::pipeline

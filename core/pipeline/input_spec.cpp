@@ -8,8 +8,8 @@ imaging::ModelInputSpec inputSpecFor(const ml::ModelSpec &spec)
     imaging::ModelInputSpec input;
     input.size = spec.inputSize;
     input.channels = spec.channels;
-    input.resize = spec.resize == "letterbox" ? imaging::ResizeMode::Letterbox
-                                              : imaging::ResizeMode::Squash;
+    input.resize =
+        spec.resize == "letterbox" ? imaging::ResizeMode::Letterbox : imaging::ResizeMode::Squash;
     return input;
 }
 

@@ -8,8 +8,9 @@
 
 namespace cxr::pipeline {
 
-Result<LabelledSplit> loadLabelledSplit(const std::filesystem::path &dataset, const std::string &split,
-                                        const ml::ModelSpec &spec, const std::filesystem::path &cacheDir,
+Result<LabelledSplit> loadLabelledSplit(const std::filesystem::path &dataset,
+                                        const std::string &split, const ml::ModelSpec &spec,
+                                        const std::filesystem::path &cacheDir,
                                         ProgressObserver *observer)
 {
     auto index = data::scanDataset(dataset, observer);
@@ -25,7 +26,8 @@ Result<LabelledSplit> loadLabelledSplit(const std::filesystem::path &dataset, co
         observer->stage("Decoding " + split + " images");
     }
     data::LoadReport report;
-    auto images = data::loadSplitCached(*index, split, inputSpecFor(spec), cacheDir, report, observer);
+    auto images =
+        data::loadSplitCached(*index, split, inputSpecFor(spec), cacheDir, report, observer);
     if (!images) {
         return images.error();
     }

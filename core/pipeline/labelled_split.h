@@ -22,8 +22,9 @@ struct LabelledSplit {
 // Scans dataset, checks that its classes are the model's, and decodes split through the tensor
 // cache (cacheDir empty: no cache). Errors: the dataset's, classes that differ (both named), or
 // the first image that fails to decode: never a silent subset of the split.
-Result<LabelledSplit> loadLabelledSplit(const std::filesystem::path &dataset, const std::string &split,
-                                        const ml::ModelSpec &spec, const std::filesystem::path &cacheDir,
+Result<LabelledSplit> loadLabelledSplit(const std::filesystem::path &dataset,
+                                        const std::string &split, const ml::ModelSpec &spec,
+                                        const std::filesystem::path &cacheDir,
                                         ProgressObserver *observer = nullptr);
 
 } // namespace cxr::pipeline

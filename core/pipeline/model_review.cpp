@@ -35,8 +35,7 @@ Status writeReviews(const fs::path &file, const std::vector<HeatmapReview> &revi
 }
 
 // Changes the card of the model in runOrModel.
-template <typename Change>
-Status updateCard(const fs::path &modelDir, Change change)
+template <typename Change> Status updateCard(const fs::path &modelDir, Change change)
 {
     auto card = ml::readModelCard(modelDir / "model.json");
     if (!card) {
@@ -72,10 +71,12 @@ Result<std::vector<HeatmapReview>> readReviews(const fs::path &runOrModel)
         }
         const std::vector<std::string> f = splitCsvLine(line);
         if (f.size() != 6 || (f[1] != "lungs" && f[1] != "elsewhere")) {
-            return makeError(ErrorCode::Corrupt,
-                             file.string() + ": line " + std::to_string(lineNumber) + " is not a review");
+            return makeError(ErrorCode::Corrupt, file.string() + ": line " +
+                                                     std::to_string(lineNumber) +
+                                                     " is not a review");
         }
-        reviews.push_back({f[0], f[1] == "lungs" ? ReviewVerdict::OnLungs : ReviewVerdict::Elsewhere,
+        reviews.push_back({f[0],
+                           f[1] == "lungs" ? ReviewVerdict::OnLungs : ReviewVerdict::Elsewhere,
                            f[2], f[3], f[4], f[5]});
     }
     return reviews;
@@ -129,7 +130,8 @@ Status approveModel(const fs::path &runOrModel, const std::string &note)
             return makeError(ErrorCode::InvalidArgument,
                              "the model has " + std::to_string(card.review.reviewed) +
                                  " reviewed heatmaps; review at least " +
-                                 std::to_string(kReviewsNeededForApproval) + " before approving it");
+                                 std::to_string(kReviewsNeededForApproval) +
+                                 " before approving it");
         }
         card.approvedForUse = true;
         card.approvedAt = utcTimestamp();

@@ -15,10 +15,10 @@ namespace cxr::pipeline {
 enum class ReviewVerdict { OnLungs, Elsewhere };
 
 struct HeatmapReview {
-    std::string image;    // the image's file name (not its folder: paths may name patients)
+    std::string image; // the image's file name (not its folder: paths may name patients)
     ReviewVerdict verdict = ReviewVerdict::OnLungs;
     std::string note;
-    std::string method;   // "Grad-CAM", ...
+    std::string method; // "Grad-CAM", ...
     std::string layer;
     std::string reviewedAt; // ISO 8601 UTC; filled in by saveReview when empty
 };

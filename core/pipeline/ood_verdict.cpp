@@ -42,7 +42,10 @@ constexpr double kColourLevels = 4.0;
 
 } // namespace
 
-std::string OodVerdict::reason() const { return joined(reasons, "; "); }
+std::string OodVerdict::reason() const
+{
+    return joined(reasons, "; ");
+}
 
 std::vector<std::string> acquisitionProblems(const imaging::Image &image)
 {
@@ -57,7 +60,8 @@ std::vector<std::string> acquisitionProblems(const imaging::Image &image)
         }
         const std::string bodyPart = upper(meta.bodyPart);
         if (!bodyPart.empty() && bodyPart.find("CHEST") == std::string::npos &&
-            bodyPart.find("THORAX") == std::string::npos && bodyPart.find("LUNG") == std::string::npos) {
+            bodyPart.find("THORAX") == std::string::npos &&
+            bodyPart.find("LUNG") == std::string::npos) {
             problems.push_back("body part " + bodyPart);
         }
         const std::string view = upper(meta.viewPosition);
@@ -66,7 +70,8 @@ std::vector<std::string> acquisitionProblems(const imaging::Image &image)
             problems.push_back("a lateral view (" + view + ")");
         }
         if (meta.frameCount > 1) {
-            problems.push_back("a multi-frame image (" + std::to_string(meta.frameCount) + " frames)");
+            problems.push_back("a multi-frame image (" + std::to_string(meta.frameCount) +
+                               " frames)");
         }
     }
     if (colourfulness(image.display) > kColourLevels) {
@@ -111,7 +116,8 @@ std::string populationProblem(const imaging::Image &image, const ml::PopulationR
         return {};
     }
     char text[160];
-    std::snprintf(text, sizeof text, "a patient %s than the model's training population (%g-%g years)",
+    std::snprintf(text, sizeof text,
+                  "a patient %s than the model's training population (%g-%g years)",
                   *age < population.minAgeYears ? "younger" : "older", population.minAgeYears,
                   population.maxAgeYears);
     return text;
@@ -126,9 +132,10 @@ OodVerdict makeOodVerdict(std::vector<std::string> acquisitionProblems, std::opt
     verdict.threshold = threshold;
     if (score && !(*score <= threshold)) { // a NaN score is outside too
         char text[160];
-        std::snprintf(text, sizeof text,
-                      "it does not look like the model's training images (score %.2f, threshold %.2f)",
-                      *score, threshold);
+        std::snprintf(
+            text, sizeof text,
+            "it does not look like the model's training images (score %.2f, threshold %.2f)",
+            *score, threshold);
         verdict.reasons.push_back(text);
     }
     verdict.outside = !verdict.reasons.empty();

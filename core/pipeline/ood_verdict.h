@@ -19,8 +19,8 @@ namespace cxr::pipeline {
 
 struct OodVerdict {
     bool outside = false;
-    std::optional<double> score; // the model's score; none when it has no guard
-    double threshold = 0;        // the score's threshold (with score)
+    std::optional<double> score;      // the model's score; none when it has no guard
+    double threshold = 0;             // the score's threshold (with score)
     std::vector<std::string> reasons; // one phrase each; empty when inside
     std::string reason() const;       // the reasons joined with "; "
 };

@@ -21,7 +21,8 @@ Status copyModelFolder(const fs::path &from, const fs::path &to, const ml::Model
     std::error_code error;
     fs::create_directories(to, error);
     if (error) {
-        return makeError(ErrorCode::WriteFailed, to.string() + ": cannot create the folder (" + error.message() + ")");
+        return makeError(ErrorCode::WriteFailed,
+                         to.string() + ": cannot create the folder (" + error.message() + ")");
     }
     // An ensemble's card names its members' folders; it has no weights of its own.
     std::vector<std::string> files;
@@ -34,7 +35,8 @@ Status copyModelFolder(const fs::path &from, const fs::path &to, const ml::Model
     for (const std::string &file : files) {
         fs::copy_file(from / file, to / file, fs::copy_options::overwrite_existing, error);
         if (error) {
-            return makeError(ErrorCode::WriteFailed, (to / file).string() + ": cannot copy (" + error.message() + ")");
+            return makeError(ErrorCode::WriteFailed,
+                             (to / file).string() + ": cannot copy (" + error.message() + ")");
         }
     }
     return Ok{};
@@ -42,7 +44,8 @@ Status copyModelFolder(const fs::path &from, const fs::path &to, const ml::Model
 
 } // namespace
 
-Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, ProgressObserver *observer)
+Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job,
+                                                 ProgressObserver *observer)
 {
     auto classifier = ml::Classifier::open(job.run, job.device);
     if (!classifier) {
@@ -50,8 +53,9 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     }
     const ml::ModelCard &card = classifier->card();
     if (card.spec.classNames.size() != 2) {
-        return makeError(ErrorCode::Unsupported, "site calibration is for binary models; this one has " +
-                                                     std::to_string(card.spec.classNames.size()) + " classes");
+        return makeError(ErrorCode::Unsupported,
+                         "site calibration is for binary models; this one has " +
+                             std::to_string(card.spec.classNames.size()) + " classes");
     }
     auto split = loadLabelledSplit(job.sample, job.fitSplit, card.spec, job.cacheDir, observer);
     if (!split) {
@@ -62,8 +66,9 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     // rule would let such a sample through to a card.
     if (!ml::hasBothClasses(split->images.labels)) {
         return makeError(ErrorCode::InvalidDataset,
-                         job.sample.string() + ": the '" + job.fitSplit + "' split holds images of one class only; "
-                         "site calibration needs labelled images of both classes");
+                         job.sample.string() + ": the '" + job.fitSplit +
+                             "' split holds images of one class only; "
+                             "site calibration needs labelled images of both classes");
     }
     auto predictions = classifier->predict(split->images, observer);
     if (!predictions) {
@@ -75,7 +80,8 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     result.previousThreshold = card.spec.threshold;
     result.card = card;
     const std::vector<int> &labels = split->images.labels;
-    const std::string source = "site sample " + index.root.filename().string() + " (" + job.fitSplit + ")";
+    const std::string source =
+        "site sample " + index.root.filename().string() + " (" + job.fitSplit + ")";
     std::vector<float> after;
     if (card.isEnsemble()) {
         // Each member applies its own calibration; the ensemble's threshold alone is refitted.
@@ -87,28 +93,35 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
             before.push_back(float(ml::calibratedProbability(logit, card.calibration.logits())));
             after.push_back(float(ml::calibratedProbability(logit, fitted)));
         }
-        result.card.calibration = {fitted.temperature, fitted.bias, source, int(labels.size()),
+        result.card.calibration = {fitted.temperature,
+                                   fitted.bias,
+                                   source,
+                                   int(labels.size()),
                                    ml::expectedCalibrationError(labels, before),
-                                   ml::expectedCalibrationError(labels, after), utcTimestamp()};
+                                   ml::expectedCalibrationError(labels, after),
+                                   utcTimestamp()};
     }
     ml::OperatingPointRule rule{ml::OperatingPointRule::Kind::Sensitivity, 0.95};
     if (job.operatingPoint) {
         rule = *job.operatingPoint;
-    } else if (auto recorded = ml::parseOperatingPoint(card.operatingPoint.rule); recorded && !card.operatingPoint.rule.empty()) {
+    } else if (auto recorded = ml::parseOperatingPoint(card.operatingPoint.rule);
+               recorded && !card.operatingPoint.rule.empty()) {
         rule = *recorded;
     }
     auto threshold = ml::chooseThreshold(rule, labels, after);
     if (!threshold) {
-        return Error{threshold.error().code, index.root.string() + ": " + threshold.error().message};
+        return Error{threshold.error().code,
+                     index.root.string() + ": " + threshold.error().message};
     }
     const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(labels, after, *threshold);
     result.card.spec.threshold = *threshold;
-    result.card.operatingPoint = {ml::operatingPointSpec(rule), source, int(labels.size()), at.sensitivity,
-                                  at.specificity};
+    result.card.operatingPoint = {ml::operatingPointSpec(rule), source, int(labels.size()),
+                                  at.sensitivity, at.specificity};
     result.card.name = card.name + " [site-calibrated on " + index.root.filename().string() + "]";
     std::error_code error;
     if (fs::exists(job.out, error) && !fs::is_empty(job.out, error)) {
-        return makeError(ErrorCode::InvalidArgument, job.out.string() + ": exists and is not empty; choose a new folder");
+        return makeError(ErrorCode::InvalidArgument,
+                         job.out.string() + ": exists and is not empty; choose a new folder");
     }
     // Laid out like a run (OUT/model/), so that evaluations land in OUT/evaluations/ and every
     // command that takes a run takes it.
@@ -119,7 +132,8 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job, 
     if (auto written = ml::writeModelCard(modelDir / "model.json", result.card); !written) {
         return written.error();
     }
-    if (std::find(index.splits.begin(), index.splits.end(), job.evaluateSplit) != index.splits.end()) {
+    if (std::find(index.splits.begin(), index.splits.end(), job.evaluateSplit) !=
+        index.splits.end()) {
         EvaluationJob evaluation;
         evaluation.run = job.out;
         evaluation.datasetDir = job.sample;

@@ -20,20 +20,20 @@
 namespace cxr::pipeline {
 
 struct SiteCalibrationJob {
-    std::filesystem::path run;    // run or model folder to adapt
-    std::filesystem::path sample; // the site's labelled dataset folder or manifest
-    std::string fitSplit = "val"; // the images the calibration and threshold are fitted on
+    std::filesystem::path run;          // run or model folder to adapt
+    std::filesystem::path sample;       // the site's labelled dataset folder or manifest
+    std::string fitSplit = "val";       // the images the calibration and threshold are fitted on
     std::string evaluateSplit = "test"; // the rest, evaluated afterwards when present
     // The rule for the threshold; none: the card's recorded rule (sensitivity:0.95 without).
     std::optional<ml::OperatingPointRule> operatingPoint;
-    std::filesystem::path out;    // new, laid out like a run: OUT/model/ (weights, guard, card)
+    std::filesystem::path out; // new, laid out like a run: OUT/model/ (weights, guard, card)
     std::string device = "auto";
     std::filesystem::path cacheDir;
     ml::BootstrapSettings bootstrap;
 };
 
 struct SiteCalibrationResult {
-    ml::ModelCard card;                       // as written to out/model.json
+    ml::ModelCard card; // as written to out/model.json
     ml::CalibrationRecord previousCalibration;
     double previousThreshold = 0.5;
     std::optional<EvaluationResult> evaluation; // on evaluateSplit, when the sample has it

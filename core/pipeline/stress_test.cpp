@@ -24,16 +24,28 @@ const std::vector<ShiftDefinition> &definitions()
 {
     static const std::vector<ShiftDefinition> all = {
         {{"none", "the images as they are"}, Kind::None, 0},
-        {{"contrast 0.7", "a flatter exposure: contrast around the mean scaled by 0.7"}, Kind::Contrast, 0.7},
-        {{"contrast 1.3", "a harder exposure: contrast around the mean scaled by 1.3"}, Kind::Contrast, 1.3},
+        {{"contrast 0.7", "a flatter exposure: contrast around the mean scaled by 0.7"},
+         Kind::Contrast,
+         0.7},
+        {{"contrast 1.3", "a harder exposure: contrast around the mean scaled by 1.3"},
+         Kind::Contrast,
+         1.3},
         {{"gamma 0.7", "a brighter film: levels raised to the power 0.7"}, Kind::Gamma, 0.7},
         {{"gamma 1.5", "a darker film: levels raised to the power 1.5"}, Kind::Gamma, 1.5},
-        {{"blur 1.5 px", "a softer detector: Gaussian blur, sigma 1.5 pixels of the input"}, Kind::Blur, 1.5},
-        {{"noise 8 levels", "a noisier detector: Gaussian noise, sigma 8 of 255 levels"}, Kind::Noise, 8},
+        {{"blur 1.5 px", "a softer detector: Gaussian blur, sigma 1.5 pixels of the input"},
+         Kind::Blur,
+         1.5},
+        {{"noise 8 levels", "a noisier detector: Gaussian noise, sigma 8 of 255 levels"},
+         Kind::Noise,
+         8},
         {{"JPEG quality 30", "a lossy archive: re-encoded as JPEG at quality 30"}, Kind::Jpeg, 30},
-        {{"resolution 1/2", "a lower-resolution source: halved, then enlarged back"}, Kind::Resolution, 0.5},
+        {{"resolution 1/2", "a lower-resolution source: halved, then enlarged back"},
+         Kind::Resolution,
+         0.5},
         {{"rotation 5 degrees", "a tilted patient: rotated by 5 degrees"}, Kind::Rotation, 5},
-        {{"border crop 8%", "a tighter collimation: 8% cut from each side, then enlarged back"}, Kind::BorderCrop, 0.08},
+        {{"border crop 8%", "a tighter collimation: 8% cut from each side, then enlarged back"},
+         Kind::BorderCrop,
+         0.08},
     };
     return all;
 }
@@ -52,7 +64,8 @@ cv::Mat shifted(const cv::Mat &plane, Kind kind, double amount, std::mt19937_64 
     case Kind::Gamma: {
         cv::Mat table(1, 256, CV_8U);
         for (int level = 0; level < 256; ++level) {
-            table.at<uchar>(level) = cv::saturate_cast<uchar>(255.0 * std::pow(level / 255.0, amount));
+            table.at<uchar>(level) =
+                cv::saturate_cast<uchar>(255.0 * std::pow(level / 255.0, amount));
         }
         cv::LUT(plane, table, out);
         return out;
@@ -85,15 +98,15 @@ cv::Mat shifted(const cv::Mat &plane, Kind kind, double amount, std::mt19937_64 
     }
     case Kind::Rotation: {
         const cv::Point2f centre(float(plane.cols) / 2, float(plane.rows) / 2);
-        cv::warpAffine(plane, out, cv::getRotationMatrix2D(centre, amount, 1.0), plane.size(), cv::INTER_LINEAR,
-                       cv::BORDER_CONSTANT, cv::Scalar(0));
+        cv::warpAffine(plane, out, cv::getRotationMatrix2D(centre, amount, 1.0), plane.size(),
+                       cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
         return out;
     }
     case Kind::BorderCrop: {
         const int dx = int(std::lround(plane.cols * amount));
         const int dy = int(std::lround(plane.rows * amount));
-        cv::resize(plane(cv::Rect(dx, dy, plane.cols - 2 * dx, plane.rows - 2 * dy)), out, plane.size(), 0, 0,
-                   cv::INTER_AREA);
+        cv::resize(plane(cv::Rect(dx, dy, plane.cols - 2 * dx, plane.rows - 2 * dy)), out,
+                   plane.size(), 0, 0, cv::INTER_AREA);
         return out;
     }
     }
@@ -130,8 +143,10 @@ ImageArrays applyStressShift(const ImageArrays &images, std::size_t shift)
     for (std::size_t image = 0; image < images.count(); ++image) {
         // Colour inputs are grey replicated or RGB: each channel is shifted alike.
         for (int channel = 0; channel < images.channels; ++channel) {
-            const std::size_t offset = (image * std::size_t(images.channels) + std::size_t(channel)) * planeSize;
-            const cv::Mat plane(images.height, images.width, CV_8U, const_cast<std::uint8_t *>(images.pixels.data() + offset));
+            const std::size_t offset =
+                (image * std::size_t(images.channels) + std::size_t(channel)) * planeSize;
+            const cv::Mat plane(images.height, images.width, CV_8U,
+                                const_cast<std::uint8_t *>(images.pixels.data() + offset));
             const cv::Mat result = shifted(plane, definition.kind, definition.amount, random);
             std::copy(result.datastart, result.dataend, pixels.begin() + std::ptrdiff_t(offset));
         }
@@ -141,7 +156,8 @@ ImageArrays applyStressShift(const ImageArrays &images, std::size_t shift)
 }
 
 Result<std::vector<StressRow>> runStressTest(ml::Classifier &classifier, const ImageArrays &images,
-                                             double threshold, const ml::BootstrapSettings &bootstrap,
+                                             double threshold,
+                                             const ml::BootstrapSettings &bootstrap,
                                              ProgressObserver *observer)
 {
     std::vector<StressRow> rows;
@@ -157,8 +173,9 @@ Result<std::vector<StressRow>> runStressTest(ml::Classifier &classifier, const I
         if (!predictions) {
             return predictions.error();
         }
-        rows.push_back({shifts[s].name, ml::diagnosticReport(images.labels, predictions->positiveProbabilities(),
-                                                             threshold, bootstrap)});
+        rows.push_back({shifts[s].name,
+                        ml::diagnosticReport(images.labels, predictions->positiveProbabilities(),
+                                             threshold, bootstrap)});
         if (observer) {
             observer->progress(std::int64_t(s + 1), std::int64_t(shifts.size()));
         }

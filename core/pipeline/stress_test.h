@@ -37,7 +37,8 @@ struct StressRow {
 // Predicts images under every shift and reports the metrics at threshold. Errors: the
 // classifier's (damaged model), or Cancelled.
 Result<std::vector<StressRow>> runStressTest(ml::Classifier &classifier, const ImageArrays &images,
-                                             double threshold, const ml::BootstrapSettings &bootstrap,
+                                             double threshold,
+                                             const ml::BootstrapSettings &bootstrap,
                                              ProgressObserver *observer = nullptr);
 
 } // namespace cxr::pipeline

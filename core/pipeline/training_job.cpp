@@ -67,7 +67,8 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     if (job.resume && (index->fingerprint() != settings.datasetHash ||
                        index->classes != settings.model.classNames)) {
         return makeError(ErrorCode::Incompatible,
-                         job.datasetDir.string() + ": the dataset's files or classes changed since " +
+                         job.datasetDir.string() +
+                             ": the dataset's files or classes changed since " +
                              job.runDir.string() + " started; resuming would train on other data");
     }
     settings.model.classNames = index->classes;
@@ -108,12 +109,14 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
             if (!device) {
                 return device.error();
             }
-            if (auto written = ml::writeRunConfig(ml::RunPaths{job.runDir}, settings, *device); !written) {
+            if (auto written = ml::writeRunConfig(ml::RunPaths{job.runDir}, settings, *device);
+                !written) {
                 return written.error();
             }
         }
-    } else if (auto prepared = ml::prepareRunFolder(
-                   job.runDir, job.overwrite ? ml::ExistingRun::Overwrite : ml::ExistingRun::Refuse);
+    } else if (auto prepared =
+                   ml::prepareRunFolder(job.runDir, job.overwrite ? ml::ExistingRun::Overwrite
+                                                                  : ml::ExistingRun::Refuse);
                !prepared) {
         return prepared.error();
     }

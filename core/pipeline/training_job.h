@@ -36,8 +36,9 @@ struct TrainJobResult {
 };
 
 // Scans the dataset, loads its train and val splits (never test), creates the run folder (or
-// resumes it) and trains. A resumed run refuses a dataset whose files changed since it began. Refuses a dataset without train or val split, with fewer than two classes, or with
-// images that fail to decode (unless BadImages::Skip), naming the files.
+// resumes it) and trains. A resumed run refuses a dataset whose files changed since it began.
+// Refuses a dataset without train or val split, with fewer than two classes, or with images that
+// fail to decode (unless BadImages::Skip), naming the files.
 Result<TrainJobResult> runTrainJob(const TrainJob &job, ml::TrainObserver *observer = nullptr);
 
 } // namespace cxr::pipeline

@@ -16,13 +16,14 @@ namespace {
 
 // Images per second of the batch engine alone, batches of 32, from 8-bit pixels to augmented
 // float model inputs.
-double augmentationImagesPerSecond(const cxr::ImageArrays &train, const cxr::AugmentationSettings &settings)
+double augmentationImagesPerSecond(const cxr::ImageArrays &train,
+                                   const cxr::AugmentationSettings &settings)
 {
     cxr::ImageArrays batch = train;
     const std::size_t batchSize = std::min<std::size_t>(32, train.count());
     batch.labels.resize(batchSize);
-    batch.pixels = cxr::PixelBuffer(
-        std::vector<std::uint8_t>(train.pixels.begin(), train.pixels.begin() + batchSize * train.imageSize()));
+    batch.pixels = cxr::PixelBuffer(std::vector<std::uint8_t>(
+        train.pixels.begin(), train.pixels.begin() + batchSize * train.imageSize()));
     std::mt19937_64 random(1);
     int images = 0;
     const auto start = Clock::now();
@@ -71,28 +72,34 @@ int main(int argc, char **argv)
     everything.blurMaxSigma = 1.0;
     // What a hospital's processing and archive do: the costliest steps, JPEG above all.
     cxr::AugmentationSettings acquisition;
-    acquisition.sharpenProbability = acquisition.resolutionProbability = acquisition.jpegProbability = 1;
+    acquisition.sharpenProbability = acquisition.resolutionProbability =
+        acquisition.jpegProbability = 1;
     acquisition.sharpenMaxAmount = 1;
     acquisition.resolutionMinScale = 0.5;
     acquisition.jpegMinQuality = 40;
     acquisition.jpegMaxQuality = 95;
 
     std::printf("batch engine alone, batches of 32, 224 px grey, CPU:\n");
-    std::printf("  thesis preset          : %7.0f images/s\n", augmentationImagesPerSecond(data->train, thesis));
-    std::printf("  every transform, p = 1 : %7.0f images/s\n", augmentationImagesPerSecond(data->train, everything));
+    std::printf("  thesis preset          : %7.0f images/s\n",
+                augmentationImagesPerSecond(data->train, thesis));
+    std::printf("  every transform, p = 1 : %7.0f images/s\n",
+                augmentationImagesPerSecond(data->train, everything));
     std::printf("  sharpen, resolution, JPEG, p = 1: %7.0f images/s\n",
                 augmentationImagesPerSecond(data->train, acquisition));
     // Each acquisition step alone, to show which one a slow figure above comes from.
     cxr::AugmentationSettings one;
     one.sharpenProbability = 1;
     one.sharpenMaxAmount = 1;
-    std::printf("    sharpen alone        : %7.0f images/s\n", augmentationImagesPerSecond(data->train, one));
+    std::printf("    sharpen alone        : %7.0f images/s\n",
+                augmentationImagesPerSecond(data->train, one));
     one = acquisition;
     one.sharpenProbability = one.jpegProbability = 0;
-    std::printf("    resolution alone     : %7.0f images/s\n", augmentationImagesPerSecond(data->train, one));
+    std::printf("    resolution alone     : %7.0f images/s\n",
+                augmentationImagesPerSecond(data->train, one));
     one = acquisition;
     one.sharpenProbability = one.resolutionProbability = 0;
-    std::printf("    JPEG alone           : %7.0f images/s\n", augmentationImagesPerSecond(data->train, one));
+    std::printf("    JPEG alone           : %7.0f images/s\n",
+                augmentationImagesPerSecond(data->train, one));
 
     cxr::ml::TrainSettings settings = cxr::bench::benchSettings(*data);
     // A discarded first run: the first training in a process pays for page faults and
@@ -111,12 +118,13 @@ int main(int argc, char **argv)
     // the throughput against the unaugmented run is the check on it.
     std::printf("small-cnn training, batch 32, epochs 2-3 (train + validation pass):\n");
     std::printf("  no augmentation (baseline): %6.1f images/s\n", plain.imagesPerSecond);
-    std::printf("  thesis preset             : %6.1f images/s (%.2fx), augmentation %.1f%% of the epoch\n",
-                withThesis.imagesPerSecond, withThesis.imagesPerSecond / plain.imagesPerSecond,
-                100 * withThesis.augmentationShare);
-    std::printf("  every transform, p = 1    : %6.1f images/s (%.2fx), augmentation %.1f%% of the epoch\n",
-                withEverything.imagesPerSecond,
-                withEverything.imagesPerSecond / plain.imagesPerSecond,
-                100 * withEverything.augmentationShare);
+    std::printf(
+        "  thesis preset             : %6.1f images/s (%.2fx), augmentation %.1f%% of the epoch\n",
+        withThesis.imagesPerSecond, withThesis.imagesPerSecond / plain.imagesPerSecond,
+        100 * withThesis.augmentationShare);
+    std::printf(
+        "  every transform, p = 1    : %6.1f images/s (%.2fx), augmentation %.1f%% of the epoch\n",
+        withEverything.imagesPerSecond, withEverything.imagesPerSecond / plain.imagesPerSecond,
+        100 * withEverything.augmentationShare);
     return 0;
 }

@@ -3,8 +3,8 @@
 // thumbnail grid from top to bottom, let the thumbnails load, read VmRSS and VmHWM.
 // Run at 1x and at 4x the images (a manifest listing every file FACTOR times): memory should
 // not grow with the dataset beyond the thumbnail cache and the index.
-#include "core/data/dataset_scanner.h"
 #include "core/common/allocator_tuning.h"
+#include "core/data/dataset_scanner.h"
 #include "core/data/manifest.h"
 #include "ui/dataset/dataset_checks_panel.h"
 #include "ui/dataset/dataset_page.h"

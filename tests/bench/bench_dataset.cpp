@@ -50,8 +50,8 @@ int main(int argc, char **argv)
     std::printf("plain recursive listing       : %7.3f s (%zu files, baseline)\n", listing, listed);
     std::printf("scan, names only (GUI phase 1): %7.3f s, %.2fx the listing\n", quick,
                 quick / listing);
-    std::printf("scan + open every file        : %7.3f s (%zu images), %.2fx the listing\n",
-                scan, scanned, scan / listing);
+    std::printf("scan + open every file        : %7.3f s (%zu images), %.2fx the listing\n", scan,
+                scanned, scan / listing);
 
     auto index = cxr::data::scanDataset(root);
     const std::string split = index->splits.front();

@@ -38,9 +38,9 @@ int main(int argc, char **argv)
         cxr::imaging::renderWindow(warm->values, {warm->window.center + i, warm->window.width},
                                    warm->polarity);
     }
-    const double renderMs = std::chrono::duration<double, std::milli>(
-                                std::chrono::steady_clock::now() - renderStart)
-                                .count();
+    const double renderMs =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - renderStart)
+            .count();
     std::printf("window/level re-render of its %dx%d values: %.1f ms\n", warm->values.cols,
                 warm->values.rows, renderMs / repeats);
     return 0;

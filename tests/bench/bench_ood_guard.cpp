@@ -54,12 +54,14 @@ int main(int argc, char **argv)
         return fail(guarded.error());
     }
     if (!guarded->hasOodGuard()) {
-        std::fprintf(stderr, "bench_ood_guard: %s has no out-of-distribution guard\n", run.string().c_str());
+        std::fprintf(stderr, "bench_ood_guard: %s has no out-of-distribution guard\n",
+                     run.string().c_str());
         return 1;
     }
     const fs::path bare = work / "bare" / "model";
     fs::create_directories(bare);
-    fs::copy_file(guarded->modelDir() / "weights.pt", bare / "weights.pt", fs::copy_options::overwrite_existing);
+    fs::copy_file(guarded->modelDir() / "weights.pt", bare / "weights.pt",
+                  fs::copy_options::overwrite_existing);
     ml::ModelCard card = guarded->card();
     card.ood = {};
     if (auto written = ml::writeModelCard(bare / "model.json", card); !written) {
@@ -71,15 +73,18 @@ int main(int argc, char **argv)
     }
 
     const fs::path image = argv[2];
-    const double withGuard = bench::medianMs(15, [&] { (void)pipeline::predictImage(*guarded, image); });
-    const double without = bench::medianMs(15, [&] { (void)pipeline::predictImage(*plain, image); });
+    const double withGuard =
+        bench::medianMs(15, [&] { (void)pipeline::predictImage(*guarded, image); });
+    const double without =
+        bench::medianMs(15, [&] { (void)pipeline::predictImage(*plain, image); });
     std::printf("predictImage (%s): %.2f ms with the guard, %.2f ms without (%.3fx)\n",
                 image.filename().string().c_str(), withGuard, without, withGuard / without);
     plain->setTestTimeAugmentation(true);
-    const double augmented = bench::medianMs(15, [&] { (void)pipeline::predictImage(*plain, image); });
+    const double augmented =
+        bench::medianMs(15, [&] { (void)pipeline::predictImage(*plain, image); });
     plain->setTestTimeAugmentation(false);
-    std::printf("predictImage with test-time augmentation: %.2f ms, %.2fx the plain prediction\n", augmented,
-                augmented / without);
+    std::printf("predictImage with test-time augmentation: %.2f ms, %.2fx the plain prediction\n",
+                augmented, augmented / without);
 
     const ml::ModelSpec &spec = card.spec;
     ImageArrays batch;

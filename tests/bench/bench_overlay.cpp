@@ -39,10 +39,12 @@ int main(int argc, char **argv)
     spec.inputSize = 224;
     pipeline::CamDisplay display;
     const cv::Mat &base = image->display;
-    const double full = bench::medianMs(15, [&] { pipeline::renderCamOverlay(base, cam, spec, display); });
+    const double full =
+        bench::medianMs(15, [&] { pipeline::renderCamOverlay(base, cam, spec, display); });
     const imaging::HeatmapLayer layer = pipeline::prepareCamLayer(cam, spec, base.size(), display);
-    const double kept = bench::medianMs(15, [&] { imaging::drawHeatmapLayer(base, layer, display.style); });
-    std::printf("image %dx%d: whole overlay %.1f ms, over the kept layer %.1f ms (%.2fx)\n", base.cols,
-                base.rows, full, kept, full / kept);
+    const double kept =
+        bench::medianMs(15, [&] { imaging::drawHeatmapLayer(base, layer, display.style); });
+    std::printf("image %dx%d: whole overlay %.1f ms, over the kept layer %.1f ms (%.2fx)\n",
+                base.cols, base.rows, full, kept, full / kept);
     return 0;
 }

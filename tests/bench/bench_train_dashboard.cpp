@@ -53,7 +53,8 @@ void replotAtTenThousandPoints()
     curves.resize(1000, 700);
     curves.show();
     for (int step = 1; step <= 10000; ++step) {
-        curves.appendStep(step, 0.7 * std::exp(-step / 3000.0) + 0.05 * std::sin(step * 0.37), 1e-3);
+        curves.appendStep(step, 0.7 * std::exp(-step / 3000.0) + 0.05 * std::sin(step * 0.37),
+                          1e-3);
         if (step % 100 == 0) {
             ml::EpochMetrics m;
             m.epoch = step / 100;
@@ -162,10 +163,12 @@ int main(int argc, char **argv)
 
     QProcess cli;
     cli.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    cli.start(cxrBinary, {QStringLiteral("train"), dataset, QStringLiteral("--out"), runs.filePath(QStringLiteral("cli")),
-                          QStringLiteral("--model"), QStringLiteral("small-cnn"), QStringLiteral("--input-size"),
-                          QStringLiteral("224"), QStringLiteral("--epochs"), QString::number(kEpochs),
-                          QStringLiteral("--device"), QStringLiteral("cpu"), QStringLiteral("--json")});
+    cli.start(cxrBinary,
+              {QStringLiteral("train"), dataset, QStringLiteral("--out"),
+               runs.filePath(QStringLiteral("cli")), QStringLiteral("--model"),
+               QStringLiteral("small-cnn"), QStringLiteral("--input-size"), QStringLiteral("224"),
+               QStringLiteral("--epochs"), QString::number(kEpochs), QStringLiteral("--device"),
+               QStringLiteral("cpu"), QStringLiteral("--json")});
     if (!cli.waitForFinished(600000) || cli.exitCode() != 0) {
         std::fprintf(stderr, "cxr train failed\n");
         return 1;

@@ -17,7 +17,9 @@ inline double medianMs(int repeats, const std::function<void()> &work, int warmu
     for (int i = 0; i < warmups + repeats; ++i) {
         const auto start = std::chrono::steady_clock::now();
         work();
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
         if (i >= warmups) {
             times.push_back(ms);
         }

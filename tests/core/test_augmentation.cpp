@@ -19,7 +19,8 @@ namespace {
 
 cv::Mat demoInput()
 {
-    const QString path = QDirIterator(cxr::test::demoDataset() + "/train/PNEUMONIA", QDir::Files).next();
+    const QString path =
+        QDirIterator(cxr::test::demoDataset() + "/train/PNEUMONIA", QDir::Files).next();
     auto image = loadImage(path.toStdString());
     ModelInputSpec spec;
     return modelInputPicture(*image, spec);
@@ -53,10 +54,12 @@ private Q_SLOTS:
         draw.cropSide = 0.5;
         const cv::Mat zoomed = applyAugmentation(input, draw);
         cv::Mat expected;
-        cv::resize(input(cv::Rect(56, 56, 112, 112)), expected, input.size(), 0, 0, cv::INTER_LINEAR);
+        cv::resize(input(cv::Rect(56, 56, 112, 112)), expected, input.size(), 0, 0,
+                   cv::INTER_LINEAR);
         // Same picture up to the resampling grid's half-pixel offset.
-        QVERIFY2(cv::norm(zoomed, expected, cv::NORM_L1) / double(input.total()) < 4.0,
-                 QByteArray::number(cv::norm(zoomed, expected, cv::NORM_L1) / double(input.total())));
+        QVERIFY2(
+            cv::norm(zoomed, expected, cv::NORM_L1) / double(input.total()) < 4.0,
+            QByteArray::number(cv::norm(zoomed, expected, cv::NORM_L1) / double(input.total())));
     }
 
     void brightnessContrastAndGamma()

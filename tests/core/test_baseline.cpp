@@ -38,8 +38,8 @@ private Q_SLOTS:
         }
         // Pixels carry signal on this data: a baseline that ignored them, or an SVM whose
         // decision sign was read the wrong way round, would sit at or below 0.5.
-        qInfo() << QString::fromStdString(result->modelName) << "ROC AUC" << result->report.metrics.rocAuc
-                << "accuracy" << result->report.metrics.accuracy;
+        qInfo() << QString::fromStdString(result->modelName) << "ROC AUC"
+                << result->report.metrics.rocAuc << "accuracy" << result->report.metrics.accuracy;
         QVERIFY(result->report.metrics.rocAuc > 0.65);
 
         auto saved = pipeline::readSavedEvaluation(job.outputFolder, "test");
@@ -54,7 +54,8 @@ private Q_SLOTS:
         auto again = pipeline::runBaseline(job);
         QVERIFY(again.ok());
         QCOMPARE(again->probabilities, result->probabilities);
-        QCOMPARE(pipeline::foldersWithEvaluation(dir.path().toStdString(), "test").size(), std::size_t(1));
+        QCOMPARE(pipeline::foldersWithEvaluation(dir.path().toStdString(), "test").size(),
+                 std::size_t(1));
     }
 
     void badInputIsReported()
@@ -66,7 +67,8 @@ private Q_SLOTS:
         job.split = "holdout";
         auto missingSplit = pipeline::runBaseline(job);
         QVERIFY(!missingSplit.ok());
-        QVERIFY2(missingSplit.error().message.find("holdout") != std::string::npos, missingSplit.error().message.c_str());
+        QVERIFY2(missingSplit.error().message.find("holdout") != std::string::npos,
+                 missingSplit.error().message.c_str());
         job.split = "test";
         job.imageSize = 2;
         QVERIFY(!pipeline::runBaseline(job).ok());

@@ -24,8 +24,7 @@ namespace {
 
 cv::Mat demoPicture(int channels, bool tint = true)
 {
-    const QString path =
-        QDirIterator(test::demoDataset() + "/train/PNEUMONIA", QDir::Files).next();
+    const QString path = QDirIterator(test::demoDataset() + "/train/PNEUMONIA", QDir::Files).next();
     auto image = imaging::loadImage(path.toStdString());
     imaging::ModelInputSpec spec;
     spec.channels = channels;
@@ -106,7 +105,9 @@ private Q_SLOTS:
         QTest::addColumn<double>("maxMean"); // grey levels
         QTest::addColumn<bool>("tint");      // colour pictures: tinted, or grey in three channels
         auto row = [](const char *name, int channels, AugmentationDraw draw, double maxMean = 0.6,
-                      bool tint = true) { QTest::newRow(name) << channels << draw << maxMean << tint; };
+                      bool tint = true) {
+            QTest::newRow(name) << channels << draw << maxMean << tint;
+        };
         AugmentationDraw d;
         row("nothing", 1, d);
         d = {};
@@ -262,7 +263,8 @@ private Q_SLOTS:
         const cv::Mat picture = demoPicture(1);
         const AugmentationDraw a = drawAugmentation(settings, first);
         const AugmentationDraw b = drawAugmentation(settings, second);
-        QCOMPARE(*ml::augmentImages(asArrays(picture), {a}), *ml::augmentImages(asArrays(picture), {b}));
+        QCOMPARE(*ml::augmentImages(asArrays(picture), {a}),
+                 *ml::augmentImages(asArrays(picture), {b}));
     }
 };
 

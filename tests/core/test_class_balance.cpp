@@ -16,7 +16,8 @@ std::vector<int> kermanyLabels()
     return labels;
 }
 
-std::vector<std::int64_t> countsIn(const std::vector<std::int64_t> &order, const std::vector<int> &labels)
+std::vector<std::int64_t> countsIn(const std::vector<std::int64_t> &order,
+                                   const std::vector<int> &labels)
 {
     std::vector<std::int64_t> counts(2, 0);
     for (std::int64_t index : order) {
@@ -59,7 +60,8 @@ private Q_SLOTS:
         std::mt19937_64 random(1);
         const auto first = epochSampleOrder(labels, 2, BalanceMethod::Oversample, random);
         QCOMPARE(countsIn(first, labels), (std::vector<std::int64_t>{3875, 3875}));
-        QCOMPARE(std::int64_t(first.size()), epochSampleCount(classCounts(labels, 2), BalanceMethod::Oversample));
+        QCOMPARE(std::int64_t(first.size()),
+                 epochSampleCount(classCounts(labels, 2), BalanceMethod::Oversample));
         QCOMPARE(epochClassMix(classCounts(labels, 2), BalanceMethod::Oversample),
                  (std::vector<double>{3875, 3875}));
         // Every original image is still there, and the repeats differ between epochs.
@@ -78,7 +80,8 @@ private Q_SLOTS:
         std::mt19937_64 random(1);
         const auto order = epochSampleOrder(labels, 2, BalanceMethod::WeightedSampling, random);
         QCOMPARE(order.size(), labels.size());
-        QCOMPARE(std::int64_t(order.size()), epochSampleCount(classCounts(labels, 2), BalanceMethod::WeightedSampling));
+        QCOMPARE(std::int64_t(order.size()),
+                 epochSampleCount(classCounts(labels, 2), BalanceMethod::WeightedSampling));
         const auto counts = countsIn(order, labels);
         QVERIFY2(std::abs(counts[0] - 2608) < 150, QByteArray::number(qlonglong(counts[0])));
         QCOMPARE(epochClassMix(classCounts(labels, 2), BalanceMethod::WeightedSampling),

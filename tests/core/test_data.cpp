@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "core/common/text.h"
 #include "core/common/tensor_cache_file.h"
-#include "core/data/patient_folds.h"
+#include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/dataset_statistics.h"
 #include "core/data/leakage_check.h"
 #include "core/data/manifest.h"
+#include "core/data/patient_folds.h"
 #include "core/data/patient_id.h"
 #include "core/data/split_loader.h"
 #include "core/data/tensor_cache.h"
@@ -51,7 +51,6 @@ void copyDemoImages(const QString &folder, const QString &cls, int n)
         QFile::copy(source, folder + "/" + QFileInfo(source).fileName());
     }
 }
-
 
 QByteArray readAll(const QString &path)
 {
@@ -101,7 +100,8 @@ private Q_SLOTS:
         QCOMPARE(index->count("val"), 30);
         QCOMPARE(index->count("test"), 50);
         QVERIFY(index->problems.empty());
-        QCOMPARE(index->fingerprint(), scanDataset(test::demoDataset().toStdString())->fingerprint());
+        QCOMPARE(index->fingerprint(),
+                 scanDataset(test::demoDataset().toStdString())->fingerprint());
     }
 
     void classOnlyLayoutWithProblemFiles()
@@ -125,7 +125,8 @@ private Q_SLOTS:
         QCOMPARE(index->problems.size(), std::size_t(3));
         QStringList reasons;
         for (const auto &problem : index->problems) {
-            reasons << QString::fromStdString(problem.path.filename().string() + ": " + problem.reason);
+            reasons << QString::fromStdString(problem.path.filename().string() + ": " +
+                                              problem.reason);
         }
         reasons.sort();
         QVERIFY2(reasons[0].startsWith("cut.jpeg: truncated JPEG"), qPrintable(reasons[0]));
@@ -177,10 +178,14 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("missing") << "missing" << "folder not found";
-        QTest::newRow("empty") << "empty" << "no class folders";
-        QTest::newRow("files at the top") << "flat" << "no class folders";
-        QTest::newRow("a file") << "file" << "not a folder";
+        QTest::newRow("missing") << "missing"
+                                 << "folder not found";
+        QTest::newRow("empty") << "empty"
+                               << "no class folders";
+        QTest::newRow("files at the top") << "flat"
+                                          << "no class folders";
+        QTest::newRow("a file") << "file"
+                                << "not a folder";
     }
 
     void unusableFoldersAreRefused()
@@ -220,18 +225,33 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("40000x40000 PNG") << "png 40000 40000" << "image is 40000x40000 pixels, larger than CXR Studio accepts";
-        QTest::newRow("2147483647x1 PNG") << "png 2147483647 1" << "image is 2147483647x1 pixels, larger than CXR Studio accepts";
-        QTest::newRow("4294967295x1 PNG") << "png 4294967295 1" << "image is 4294967295x1 pixels";
-        QTest::newRow("0x0 PNG") << "png 0 0" << "no image size in its header";
-        QTest::newRow("40000x40000 JPEG") << "jpeg 40000 40000" << "image is 40000x40000 pixels, larger than CXR Studio accepts";
-        QTest::newRow("30000x30000 JPEG (too many pixels)") << "jpeg 30000 30000" << "image is 30000x30000 pixels";
-        QTest::newRow("JPEG without frame header") << "jpeg no SOF" << "no frame header (SOF)";
-        QTest::newRow("40000x10 BMP") << "bmp 40000 10" << "image is 40000x10 pixels";
-        QTest::newRow("BMP with its rows cut") << "bmp 224 400" << "truncated BMP: the file holds";
-        QTest::newRow("60000x60000 DICOM") << "dicom MR_small_huge_header.dcm" << "image is 60000x60000 pixels";
-        QTest::newRow("DICOM without pixel data") << "dicom rtplan.dcm" << "DICOM file has no pixel data";
-        QTest::newRow("truncated DICOM") << "dicom MR_truncated.dcm" << "DICOM file is truncated";
+        QTest::newRow("40000x40000 PNG")
+            << "png 40000 40000"
+            << "image is 40000x40000 pixels, larger than CXR Studio accepts";
+        QTest::newRow("2147483647x1 PNG")
+            << "png 2147483647 1"
+            << "image is 2147483647x1 pixels, larger than CXR Studio accepts";
+        QTest::newRow("4294967295x1 PNG") << "png 4294967295 1"
+                                          << "image is 4294967295x1 pixels";
+        QTest::newRow("0x0 PNG") << "png 0 0"
+                                 << "no image size in its header";
+        QTest::newRow("40000x40000 JPEG")
+            << "jpeg 40000 40000"
+            << "image is 40000x40000 pixels, larger than CXR Studio accepts";
+        QTest::newRow("30000x30000 JPEG (too many pixels)") << "jpeg 30000 30000"
+                                                            << "image is 30000x30000 pixels";
+        QTest::newRow("JPEG without frame header") << "jpeg no SOF"
+                                                   << "no frame header (SOF)";
+        QTest::newRow("40000x10 BMP") << "bmp 40000 10"
+                                      << "image is 40000x10 pixels";
+        QTest::newRow("BMP with its rows cut") << "bmp 224 400"
+                                               << "truncated BMP: the file holds";
+        QTest::newRow("60000x60000 DICOM") << "dicom MR_small_huge_header.dcm"
+                                           << "image is 60000x60000 pixels";
+        QTest::newRow("DICOM without pixel data") << "dicom rtplan.dcm"
+                                                  << "DICOM file has no pixel data";
+        QTest::newRow("truncated DICOM") << "dicom MR_truncated.dcm"
+                                         << "DICOM file is truncated";
     }
 
     void scanListsImagesTheLoadersRefuse()
@@ -263,7 +283,8 @@ private Q_SLOTS:
             const cv::Mat picture = cv::imread(demo.toStdString(), cv::IMREAD_GRAYSCALE);
             std::vector<unsigned char> encoded;
             QVERIFY(cv::imencode("." + words[0].toStdString(), picture, encoded));
-            bytes = QByteArray(reinterpret_cast<const char *>(encoded.data()), qsizetype(encoded.size()));
+            bytes = QByteArray(reinterpret_cast<const char *>(encoded.data()),
+                               qsizetype(encoded.size()));
             name = "bad." + words[0];
             if (words[0] == "png") { // IHDR's width and height
                 putBigEndian(bytes, 16, words[1].toUInt(), 4);
@@ -296,21 +317,26 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QStringList>("expected");
-        QTest::newRow("symbolic link to itself") << "self link"
-            << QStringList{"loop.jpeg: symbolic link loop"};
-        QTest::newRow("two links to each other") << "link pair"
+        QTest::newRow("symbolic link to itself")
+            << "self link" << QStringList{"loop.jpeg: symbolic link loop"};
+        QTest::newRow("two links to each other")
+            << "link pair"
             << QStringList{"a.jpeg: symbolic link loop", "b.jpeg: symbolic link loop"};
-        QTest::newRow("dangling symbolic link") << "dangling"
+        QTest::newRow("dangling symbolic link")
+            << "dangling"
             << QStringList{"gone.jpeg: dangling symbolic link (its target does not exist)"};
-        QTest::newRow("link to an enclosing folder") << "link up"
-            << QStringList{"up: symbolic link to a folder, not followed"};
-        QTest::newRow("folder named x.jpeg") << "folder"
-            << QStringList{"x.jpeg: a folder, not an image file"};
-        QTest::newRow("FIFO") << "fifo" << QStringList{"pipe.jpeg: a FIFO (named pipe), not an image file"};
-        QTest::newRow("link to a FIFO") << "fifo link"
+        QTest::newRow("link to an enclosing folder")
+            << "link up" << QStringList{"up: symbolic link to a folder, not followed"};
+        QTest::newRow("folder named x.jpeg")
+            << "folder" << QStringList{"x.jpeg: a folder, not an image file"};
+        QTest::newRow("FIFO") << "fifo"
+                              << QStringList{"pipe.jpeg: a FIFO (named pipe), not an image file"};
+        QTest::newRow("link to a FIFO")
+            << "fifo link"
             << QStringList{"pipe-link.jpeg: a FIFO (named pipe), not an image file",
                            "pipe.jpeg: a FIFO (named pipe), not an image file"};
-        QTest::newRow("class folder is a dangling link") << "class link"
+        QTest::newRow("class folder is a dangling link")
+            << "class link"
             << QStringList{"OTHER: dangling symbolic link (its target does not exist)"};
     }
 
@@ -349,7 +375,8 @@ private Q_SLOTS:
                                          dir.filePath("OTHER").toStdString(), error);
         }
         if (error) {
-            QSKIP(qPrintable("cannot make symbolic links here: " + QString::fromStdString(error.message())));
+            QSKIP(qPrintable("cannot make symbolic links here: " +
+                             QString::fromStdString(error.message())));
         }
         for (bool inspect : {false, true}) {
             auto scan = std::async(std::launch::async, [&] {
@@ -388,7 +415,8 @@ private Q_SLOTS:
             QSKIP("cannot make symbolic links here");
         }
         QVERIFY(QDir().mkpath(dir.filePath("img/x.jpeg")));
-        QByteArray rows = "path,label\nimg/" + good + ",NORMAL\nimg/loop.jpeg,NORMAL\n"
+        QByteArray rows = "path,label\nimg/" + good +
+                          ",NORMAL\nimg/loop.jpeg,NORMAL\n"
                           "img/gone.jpeg,NORMAL\nimg/x.jpeg,NORMAL\n";
         QStringList expected{"row 3: symbolic link loop", "row 4: dangling symbolic link",
                              "row 5: a folder, not an image file"};
@@ -421,12 +449,18 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("patient");
-        QTest::newRow("pneumonia") << "person1000_bacteria_2931.jpeg" << "person1000";
-        QTest::newRow("virus") << "person1946_virus_4874.jpeg" << "person1946";
-        QTest::newRow("normal") << "IM-0115-0001.jpeg" << "IM-0115";
-        QTest::newRow("normal, second image") << "IM-0505-0001-0002.jpeg" << "IM-0505";
-        QTest::newRow("normal2") << "NORMAL2-IM-1427-0001.jpeg" << "NORMAL2-IM-1427";
-        QTest::newRow("unknown") << "scan 7.dcm" << "";
+        QTest::newRow("pneumonia") << "person1000_bacteria_2931.jpeg"
+                                   << "person1000";
+        QTest::newRow("virus") << "person1946_virus_4874.jpeg"
+                               << "person1946";
+        QTest::newRow("normal") << "IM-0115-0001.jpeg"
+                                << "IM-0115";
+        QTest::newRow("normal, second image") << "IM-0505-0001-0002.jpeg"
+                                              << "IM-0505";
+        QTest::newRow("normal2") << "NORMAL2-IM-1427-0001.jpeg"
+                                 << "NORMAL2-IM-1427";
+        QTest::newRow("unknown") << "scan 7.dcm"
+                                 << "";
     }
 
     void patientIdsFromKermanyNames()
@@ -547,7 +581,8 @@ private Q_SLOTS:
             auto split = crossValidationFold(*index, FoldSettings{3, fold, 42, 0.1}, &summary);
             QVERIFY2(split.ok(), split.ok() ? "" : split.error().message.c_str());
             QCOMPARE(split->count("test"), std::int64_t(0));
-            QCOMPARE(split->count("train") + split->count("val") + split->count(kHeldOutSplit), training);
+            QCOMPARE(split->count("train") + split->count("val") + split->count(kHeldOutSplit),
+                     training);
             QCOMPARE(summary.heldOutImages, split->count(kHeldOutSplit));
             QVERIFY(std::abs(double(split->count(kHeldOutSplit)) - double(training) / 3) <= 2);
             QVERIFY(std::abs(split->count(kHeldOutSplit, 0) - split->count(kHeldOutSplit, 1)) <= 2);
@@ -601,17 +636,22 @@ private Q_SLOTS:
         QTemporaryDir dir;
         copyDemoImages(dir.filePath("img"), "NORMAL", 2);
         QStringList names = QDir(dir.filePath("img")).entryList(QDir::Files);
-        QVERIFY(test::writeFile(dir.filePath("m.csv"),
-                                "path,label,split\n"
-                                "img/" + names[0].toUtf8() + ",NORMAL,train\n"
-                                "\"img/" + names[1].toUtf8() + "\",PNEUMONIA,train\n"
-                                "img/missing.jpeg,NORMAL,train\n"
-                                "img/" + names[0].toUtf8() + ",,test\n"));
+        QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label,split\n"
+                                                       "img/" +
+                                                           names[0].toUtf8() +
+                                                           ",NORMAL,train\n"
+                                                           "\"img/" +
+                                                           names[1].toUtf8() +
+                                                           "\",PNEUMONIA,train\n"
+                                                           "img/missing.jpeg,NORMAL,train\n"
+                                                           "img/" +
+                                                           names[0].toUtf8() + ",,test\n"));
         auto index = scanDataset(dir.filePath("m.csv").toStdString());
         QVERIFY(index.ok());
         QCOMPARE(index->files.size(), std::size_t(2));
         QCOMPARE(index->problems.size(), std::size_t(2));
-        QVERIFY(QString::fromStdString(index->problems[0].reason).contains("row 4: file not found"));
+        QVERIFY(
+            QString::fromStdString(index->problems[0].reason).contains("row 4: file not found"));
         QVERIFY(QString::fromStdString(index->problems[1].reason).contains("row 5: no label"));
 
         QVERIFY(test::writeFile(dir.filePath("bad.csv"), "file,class\nx,y\n"));
@@ -635,19 +675,25 @@ private Q_SLOTS:
         QCOMPARE(folders->classes, std::vector<std::string>{"NORMAL"});
         QCOMPARE(folders->problems.size(), std::size_t(1));
         QCOMPARE(folders->problems[0].reason, std::string(kClassNameNotUtf8));
-        fs::rename(root / "PNEU\xff\xfeMONIA", root / "PNEUMONIA"); // QTemporaryDir removes UTF-8 names only
+        fs::rename(root / "PNEU\xff\xfeMONIA",
+                   root / "PNEUMONIA"); // QTemporaryDir removes UTF-8 names only
 
         const QString image = QDir(dir.filePath("folders/NORMAL")).entryList(QDir::Files).first();
         QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label\n"
-                                                       "folders/NORMAL/" + image.toUtf8() + ",NORMAL\n"
-                                                       "folders/NORMAL/" + image.toUtf8() + ",\xff\xfe\n"));
+                                                       "folders/NORMAL/" +
+                                                           image.toUtf8() +
+                                                           ",NORMAL\n"
+                                                           "folders/NORMAL/" +
+                                                           image.toUtf8() + ",\xff\xfe\n"));
         auto manifest = scanDataset(dir.filePath("m.csv").toStdString());
         QVERIFY(manifest.ok());
         QCOMPARE(manifest->files.size(), std::size_t(1));
         QCOMPARE(manifest->problems.size(), std::size_t(1));
-        QVERIFY(QString::fromStdString(manifest->problems[0].reason).contains("row 3: class or split name is not UTF-8"));
+        QVERIFY(QString::fromStdString(manifest->problems[0].reason)
+                    .contains("row 3: class or split name is not UTF-8"));
         QVERIFY(isValidUtf8("plain ASCII and d\xc3\xb6gs"));
-        for (const char *bad : {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"}) {
+        for (const char *bad :
+             {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"}) {
             QVERIFY2(!isValidUtf8(bad), bad);
         }
     }
@@ -660,16 +706,23 @@ private Q_SLOTS:
         copyDemoImages(dir.filePath("img"), "NORMAL", 1);
         const QByteArray name = QDir(dir.filePath("img")).entryList(QDir::Files).first().toUtf8();
         QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label,split,patient\n"
-                                                       "img/" + name + ",NORMAL,train,p1\n"
-                                                       "img/" + name + ",NORMAL,train,p2\n"
-                                                       "./img/../img/" + name + ",PNEUMONIA,test,p3\n"));
+                                                       "img/" +
+                                                           name +
+                                                           ",NORMAL,train,p1\n"
+                                                           "img/" +
+                                                           name +
+                                                           ",NORMAL,train,p2\n"
+                                                           "./img/../img/" +
+                                                           name + ",PNEUMONIA,test,p3\n"));
         auto index = scanDataset(dir.filePath("m.csv").toStdString());
         QVERIFY(index.ok());
         QCOMPARE(index->files.size(), std::size_t(1));
         QCOMPARE(index->files[0].patient, std::string("p1"));
         QCOMPARE(index->problems.size(), std::size_t(2));
-        QCOMPARE(index->problems[0].reason, std::string("m.csv row 3: lists the same file as row 2"));
-        QCOMPARE(index->problems[1].reason, std::string("m.csv row 4: lists the same file as row 2"));
+        QCOMPARE(index->problems[0].reason,
+                 std::string("m.csv row 3: lists the same file as row 2"));
+        QCOMPARE(index->problems[1].reason,
+                 std::string("m.csv row 4: lists the same file as row 2"));
     }
 
     // Found by fuzz_manifest: a path with a NUL byte opened the file named by the bytes before
@@ -680,8 +733,12 @@ private Q_SLOTS:
         copyDemoImages(dir.filePath("img"), "NORMAL", 1);
         const QByteArray name = QDir(dir.filePath("img")).entryList(QDir::Files).first().toUtf8();
         QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label\n"
-                                                       "img/" + name + ",NORMAL\n"
-                                                       "img/" + name + QByteArray("\0/x.png", 7) + ",NORMAL\n"));
+                                                       "img/" +
+                                                           name +
+                                                           ",NORMAL\n"
+                                                           "img/" +
+                                                           name + QByteArray("\0/x.png", 7) +
+                                                           ",NORMAL\n"));
         auto index = scanDataset(dir.filePath("m.csv").toStdString());
         QVERIFY(index.ok());
         QCOMPARE(index->files.size(), std::size_t(1));
@@ -697,13 +754,14 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected"); // empty: accepted
         QTest::newRow("plain") << QByteArray("path,label") << "";
         QTest::newRow("byte-order mark") << QByteArray("\xEF\xBB\xBFpath,label") << "";
-        QTest::newRow("byte-order mark, CRLF") << QByteArray("\xEF\xBB\xBFpath,label,split\r") << "";
-        QTest::newRow("label twice") << QByteArray("path,label,label")
-                                     << "names column \"label\" more than once";
-        QTest::newRow("path twice") << QByteArray("path,label,split,path")
-                                    << "names column \"path\" more than once";
-        QTest::newRow("split twice, quoted") << QByteArray("path,label,split,\"split\"")
-                                             << "names column \"split\" more than once";
+        QTest::newRow("byte-order mark, CRLF")
+            << QByteArray("\xEF\xBB\xBFpath,label,split\r") << "";
+        QTest::newRow("label twice")
+            << QByteArray("path,label,label") << "names column \"label\" more than once";
+        QTest::newRow("path twice")
+            << QByteArray("path,label,split,path") << "names column \"path\" more than once";
+        QTest::newRow("split twice, quoted")
+            << QByteArray("path,label,split,\"split\"") << "names column \"split\" more than once";
     }
 
     void manifestHeaders()
@@ -783,8 +841,9 @@ private Q_SLOTS:
         // An unwritable cache folder costs speed only.
         QVERIFY(test::writeFile(dir.filePath("blocked"), "a file, not a folder"));
         CacheOutcome blocked;
-        auto uncached = loadSplitCached(*index, "train", spec, dir.filePath("blocked").toStdString(),
-                                        report, nullptr, &blocked);
+        auto uncached =
+            loadSplitCached(*index, "train", spec, dir.filePath("blocked").toStdString(), report,
+                            nullptr, &blocked);
         QVERIFY(uncached.ok());
         QVERIFY(!blocked.hit && !blocked.written);
         QVERIFY(uncached->pixels.toVector() == decoded->pixels.toVector());
@@ -797,7 +856,8 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const std::uint64_t key = 42;
-        auto cacheFile = [&dir, key](std::uint32_t channels, std::uint32_t side, std::uint32_t count) {
+        auto cacheFile = [&dir, key](std::uint32_t channels, std::uint32_t side,
+                                     std::uint32_t count) {
             TensorCacheHeader header;
             header.channels = channels;
             header.side = side;
@@ -807,7 +867,8 @@ private Q_SLOTS:
             bytes += std::string(std::size_t(count) * 4, '\0');
             const std::uint64_t pixels = std::uint64_t(count) * channels * side * side;
             bytes += std::string(pixels < 100000 ? std::size_t(pixels) : 0, '\x7f');
-            const QString path = dir.filePath(QString("c%1-%2-%3").arg(channels).arg(side).arg(count));
+            const QString path =
+                dir.filePath(QString("c%1-%2-%3").arg(channels).arg(side).arg(count));
             test::writeFile(path, QByteArray::fromStdString(bytes));
             return std::filesystem::path(path.toStdString());
         };
@@ -830,7 +891,8 @@ private Q_SLOTS:
             QVERIFY(!read.ok());
             const QString message = QString::fromStdString(read.error().message);
             QVERIFY2(message.contains(c.problem), qPrintable(message));
-            QVERIFY2(message.startsWith(QString::fromStdString(file.string())), qPrintable(message));
+            QVERIFY2(message.startsWith(QString::fromStdString(file.string())),
+                     qPrintable(message));
         }
     }
 

@@ -64,7 +64,8 @@ private Q_SLOTS:
         QCOMPARE(youdenThreshold(kLabels, kScores), 0.4000000059604645); // J = 1 - 2/6 there
         QCOMPARE(float(thresholdForSensitivity(kLabels, kScores, 0.75)), 0.6f);
         QCOMPARE(float(thresholdForSpecificity(kLabels, kScores, 0.8)), 0.6f);
-        const DiagnosticMetrics atYouden = computeDiagnosticMetrics(kLabels, kScores, youdenThreshold(kLabels, kScores));
+        const DiagnosticMetrics atYouden =
+            computeDiagnosticMetrics(kLabels, kScores, youdenThreshold(kLabels, kScores));
         QCOMPARE(atYouden.sensitivity, 1.0);
         QCOMPARE(atYouden.specificity, 4.0 / 6.0);
     }
@@ -155,7 +156,8 @@ private Q_SLOTS:
         QCOMPARE(a.majorityBaseline, 390.0 / 624.0); // 62.5%
         settings.seed = 7;
         const DiagnosticReport c = diagnosticReport(labels, scores, 0.5, settings);
-        QVERIFY(c.intervals[0].low != a.intervals[0].low || c.intervals[0].high != a.intervals[0].high);
+        QVERIFY(c.intervals[0].low != a.intervals[0].low ||
+                c.intervals[0].high != a.intervals[0].high);
         // About 0.035 wide for an accuracy near 0.79 on 624 images.
         const double width = a.intervals[0].high - a.intervals[0].low;
         QVERIFY2(width > 0.04 && width < 0.09, qPrintable(QString::number(width)));

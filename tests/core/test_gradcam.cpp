@@ -3,11 +3,11 @@
 // semantics, flat maps, layer choice, faithfulness, and the randomisation sanity check of
 // Adebayo et al. on a model trained on the demo X-rays. Uses core/ml's internal (LibTorch)
 // headers, so Qt's keyword macros are off here (QT_NO_KEYWORDS).
+#include "core/imaging/model_input.h"
 #include "core/ml/gradcam.h"
 #include "core/ml/models.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/trained_model.h"
-#include "core/imaging/model_input.h"
 #include "core/pipeline/input_spec.h"
 #include "tests/common/demo_run.h"
 
@@ -57,11 +57,17 @@ void compareValues(const std::vector<float> &actual, const std::vector<double> &
     QCOMPARE(actual.size(), expected.size());
     for (std::size_t i = 0; i < actual.size(); ++i) {
         QVERIFY2(std::abs(actual[i] - expected[i]) < 1e-6,
-                 qPrintable(QStringLiteral("value %1: %2, expected %3").arg(i).arg(actual[i]).arg(expected[i])));
+                 qPrintable(QStringLiteral("value %1: %2, expected %3")
+                                .arg(i)
+                                .arg(actual[i])
+                                .arg(expected[i])));
     }
 }
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sigmoid(double x)
+{
+    return 1.0 / (1.0 + std::exp(-x));
+}
 
 ml::CamRequest request(ml::CamMethod method, ml::CamTarget target)
 {
@@ -77,7 +83,8 @@ double rankCorrelation(const std::vector<float> &a, const std::vector<float> &b)
     const auto ranks = [](const std::vector<float> &v) {
         std::vector<std::size_t> order(v.size());
         std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(), [&v](std::size_t i, std::size_t j) { return v[i] < v[j]; });
+        std::sort(order.begin(), order.end(),
+                  [&v](std::size_t i, std::size_t j) { return v[i] < v[j]; });
         std::vector<double> rank(v.size());
         for (std::size_t i = 0; i < order.size();) {
             std::size_t j = i;
@@ -118,7 +125,8 @@ private Q_SLOTS:
     void gradCamMatchesHandComputedMap()
     {
         TinyNetImpl net;
-        auto cam = ml::computeCam(net, tinyInput(), request(ml::CamMethod::GradCam, ml::CamTarget::Predicted));
+        auto cam = ml::computeCam(net, tinyInput(),
+                                  request(ml::CamMethod::GradCam, ml::CamTarget::Predicted));
         QVERIFY(cam.ok());
         QCOMPARE(cam->explainedClass, 0); // NORMAL predicted: the map explains -logit
         QVERIFY(std::abs(cam->probability - sigmoid(-2.5)) < 1e-6);
@@ -132,12 +140,14 @@ private Q_SLOTS:
     void switchingTheTargetGivesTheOtherClassMap()
     {
         TinyNetImpl net;
-        auto cam = ml::computeCam(net, tinyInput(), request(ml::CamMethod::GradCam, ml::CamTarget::Positive));
+        auto cam = ml::computeCam(net, tinyInput(),
+                                  request(ml::CamMethod::GradCam, ml::CamTarget::Positive));
         QVERIFY(cam.ok());
         QCOMPARE(cam->explainedClass, 1);
         QVERIFY(cam->flat);
         compareValues(cam->values, {0, 0, 0, 0});
-        auto negative = ml::computeCam(net, tinyInput(), request(ml::CamMethod::GradCam, ml::CamTarget::Negative));
+        auto negative = ml::computeCam(net, tinyInput(),
+                                       request(ml::CamMethod::GradCam, ml::CamTarget::Negative));
         QVERIFY(negative.ok());
         compareValues(negative->values, {0, 1.0 / 3, 2.0 / 3, 1});
     }
@@ -147,7 +157,8 @@ private Q_SLOTS:
     void gradCamPlusPlusMatchesHandComputedMap()
     {
         TinyNetImpl net;
-        auto cam = ml::computeCam(net, tinyInput(), request(ml::CamMethod::GradCamPlusPlus, ml::CamTarget::Positive));
+        auto cam = ml::computeCam(net, tinyInput(),
+                                  request(ml::CamMethod::GradCamPlusPlus, ml::CamTarget::Positive));
         QVERIFY(cam.ok());
         QVERIFY(std::abs(cam->rawLow - 64.0 / 77) < 1e-5);
         QVERIFY(std::abs(cam->rawHigh - 256.0 / 77) < 1e-5);
@@ -159,7 +170,8 @@ private Q_SLOTS:
     void eigenCamIsTheFirstComponentWithAStableSign()
     {
         TinyNetImpl net;
-        auto cam = ml::computeCam(net, tinyInput(), request(ml::CamMethod::EigenCam, ml::CamTarget::Predicted));
+        auto cam = ml::computeCam(net, tinyInput(),
+                                  request(ml::CamMethod::EigenCam, ml::CamTarget::Predicted));
         QVERIFY(cam.ok());
         QCOMPARE(cam->explainedClass, -1);
         QVERIFY(std::abs(cam->rawHigh - 1.5 * std::sqrt(5.0)) < 1e-5);
@@ -171,14 +183,16 @@ private Q_SLOTS:
     void faithfulnessReplacesTheTopRegion()
     {
         TinyNetImpl net;
-        auto cam = ml::computeCam(net, tinyInput(), request(ml::CamMethod::GradCam, ml::CamTarget::Predicted));
+        auto cam = ml::computeCam(net, tinyInput(),
+                                  request(ml::CamMethod::GradCam, ml::CamTarget::Predicted));
         QVERIFY(cam.ok());
         auto f = ml::computeFaithfulness(net, tinyInput(), *cam, 0.25);
         QVERIFY(f.ok());
         QVERIFY(std::abs(f->original - sigmoid(2.5)) < 1e-6);
         QVERIFY(std::abs(f->regionRemoved - sigmoid(8.5 / 4)) < 1e-6);
         QVERIFY(std::abs(f->regionKept - sigmoid(11.5 / 4)) < 1e-6);
-        auto flat = ml::computeCam(net, tinyInput(), request(ml::CamMethod::GradCam, ml::CamTarget::Positive));
+        auto flat = ml::computeCam(net, tinyInput(),
+                                   request(ml::CamMethod::GradCam, ml::CamTarget::Positive));
         QVERIFY(!ml::computeFaithfulness(net, tinyInput(), *flat, 0.25).ok()); // nothing to remove
     }
 
@@ -190,7 +204,8 @@ private Q_SLOTS:
         spec.classNames = {"a", "b", "c"};
         torch::manual_seed(3);
         ml::ClassifierNet net = ml::makeClassifierNet(spec);
-        QCOMPARE(net->stageNames(), (std::vector<std::string>{"block1", "block2", "block3", "block4"}));
+        QCOMPARE(net->stageNames(),
+                 (std::vector<std::string>{"block1", "block2", "block3", "block4"}));
         const torch::Tensor input = torch::rand({1, 1, 32, 32});
         // Stage by stage is the same network as features().
         torch::Tensor x = input;
@@ -206,8 +221,9 @@ private Q_SLOTS:
         QCOMPARE(early->layer, std::string("block2"));
         QCOMPARE(early->width, 32);
         QCOMPARE(early->classProbabilities.size(), std::size_t(3));
-        const auto predicted = std::max_element(early->classProbabilities.begin(), early->classProbabilities.end()) -
-                               early->classProbabilities.begin();
+        const auto predicted =
+            std::max_element(early->classProbabilities.begin(), early->classProbabilities.end()) -
+            early->classProbabilities.begin();
         QCOMPARE(early->explainedClass, int(predicted));
         r.targetClass = 2;
         QCOMPARE(ml::computeCam(*net, input, r)->explainedClass, 2);
@@ -251,7 +267,8 @@ private Q_SLOTS:
         const auto maps = [&]() {
             std::vector<std::vector<float>> all;
             for (const torch::Tensor &image : images) {
-                auto cam = ml::computeCam(**net, image, request(ml::CamMethod::GradCam, ml::CamTarget::Predicted));
+                auto cam = ml::computeCam(
+                    **net, image, request(ml::CamMethod::GradCam, ml::CamTarget::Predicted));
                 // A flat map (no evidence) is left out: its correlation would say nothing.
                 all.push_back(cam.ok() && !cam->flat ? cam->values : std::vector<float>());
             }
@@ -291,12 +308,14 @@ private Q_SLOTS:
                 }
                 // As a fresh network starts: He-initialised weights (the signal survives the
                 // ReLUs), small random biases, batch norms' scale 1 and shift 0.
-                const bool batchNorm = (*net)->named_modules()[prefix.substr(0, prefix.size() - 1)]
+                const bool batchNorm = (*net)
+                                           ->named_modules()[prefix.substr(0, prefix.size() - 1)]
                                            ->as<nn::BatchNorm2d>() != nullptr;
                 if (parameter.value().dim() > 1) {
                     nn::init::kaiming_normal_(parameter.value());
                 } else if (batchNorm) {
-                    parameter.value().fill_(parameter.key().substr(prefix.size()) == "weight" ? 1 : 0);
+                    parameter.value().fill_(parameter.key().substr(prefix.size()) == "weight" ? 1
+                                                                                              : 0);
                 } else {
                     parameter.value().normal_(0, 0.01);
                 }
@@ -304,8 +323,7 @@ private Q_SLOTS:
             correlations.push_back(meanCorrelation());
         }
         qInfo() << "rank correlation with the trained model's maps, randomising" << modules.size()
-                << "modules from the top:"
-                << correlations;
+                << "modules from the top:" << correlations;
         QVERIFY2(correlations.front() != -1.0 && correlations.back() != -1.0,
                  "the randomised models must still give maps to compare");
         double lowest = 1;
@@ -314,9 +332,9 @@ private Q_SLOTS:
         }
         // Measured: 0.51 with the classifier randomised, 0.04 at the lowest, 0.45 fully random
         // (a random network's 4x4 map still follows the image's bright mediastinum somewhat).
-        QVERIFY2(lowest < 0.3,
-                 "randomising the weights must change the maps substantially");
-        QVERIFY2(correlations.back() < 0.6, "fully randomised, the maps must no longer resemble the trained ones");
+        QVERIFY2(lowest < 0.3, "randomising the weights must change the maps substantially");
+        QVERIFY2(correlations.back() < 0.6,
+                 "fully randomised, the maps must no longer resemble the trained ones");
     }
 };
 

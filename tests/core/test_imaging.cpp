@@ -103,9 +103,9 @@ QByteArray pngChunk(const QByteArray &type, const QByteArray &data)
         chunk += char((length >> shift) & 0xFF);
     }
     chunk += type + data;
-    const auto crc = quint32(crc32(crc32(0, nullptr, 0),
-                                   reinterpret_cast<const Bytef *>(chunk.constData() + 4),
-                                   uInt(chunk.size() - 4)));
+    const auto crc =
+        quint32(crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef *>(chunk.constData() + 4),
+                      uInt(chunk.size() - 4)));
     for (int shift : {24, 16, 8, 0}) {
         chunk += char((crc >> shift) & 0xFF);
     }
@@ -128,7 +128,8 @@ int findPngChunk(const QByteArray &png, const QByteArray &type)
 
 // Writes a PNG of a kind OpenCV cannot write (palette, grey + alpha, interlaced, 2-bit) with
 // libpng: a diagonal ramp in every sample. False on failure.
-bool writeTestPng(const QString &path, int colourType, int bitDepth, bool interlaced, bool transparency)
+bool writeTestPng(const QString &path, int colourType, int bitDepth, bool interlaced,
+                  bool transparency)
 {
     const int width = 37;
     const int height = 23;
@@ -145,8 +146,8 @@ bool writeTestPng(const QString &path, int colourType, int bitDepth, bool interl
     }
     png_init_io(png, file);
     png_set_IHDR(png, info, width, height, bitDepth, colourType,
-                 interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
+                 interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     std::vector<png_color> palette(16);
     std::vector<png_byte> alpha(16);
     for (int i = 0; i < 16; ++i) {
@@ -167,7 +168,9 @@ bool writeTestPng(const QString &path, int colourType, int bitDepth, bool interl
     for (int y = 0; y < height; ++y) {
         for (int x = 0; x < width; ++x) {
             for (int c = 0; c < channels; ++c) {
-                const int value = ((x * 7 + y * 3 + c * 11) * maxValue / (width * 7 + height * 3 + 22)) % (maxValue + 1);
+                const int value =
+                    ((x * 7 + y * 3 + c * 11) * maxValue / (width * 7 + height * 3 + 22)) %
+                    (maxValue + 1);
                 const int sample = x * channels + c;
                 if (bitDepth == 16) {
                     rows[y][std::size_t(sample * 2)] = png_byte(value >> 8);
@@ -207,7 +210,8 @@ QString editedDicom(const QTemporaryDir &dir, const QString &source, const QStri
     OFCondition done = EC_Normal;
     if (edit == "half the pixel data") {
         DcmElement *pixels = nullptr;
-        if (data.findAndGetElement(DCM_PixelData, pixels).bad() || pixels->loadAllDataIntoMemory().bad()) {
+        if (data.findAndGetElement(DCM_PixelData, pixels).bad() ||
+            pixels->loadAllDataIntoMemory().bad()) {
             return {};
         }
         const Uint32 length = pixels->getLength();
@@ -247,7 +251,8 @@ QString editedDicom(const QTemporaryDir &dir, const QString &source, const QStri
     // EWM_dontUpdateMeta keeps our meta header: DCMTK would otherwise rewrite the transfer
     // syntax UID to the one it writes in.
     if (done.bad() || file.saveFile(path.toStdString().c_str(), EXS_Unknown, EET_UndefinedLength,
-                                    EGL_recalcGL, EPD_noChange, 0, 0, EWM_dontUpdateMeta).bad()) {
+                                    EGL_recalcGL, EPD_noChange, 0, 0, EWM_dontUpdateMeta)
+                          .bad()) {
         return {};
     }
     return path;
@@ -344,12 +349,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected");
         for (int reduceTo : {0, 56}) {
             const QByteArray size = reduceTo ? ", 1/4 size" : ", full size";
-            QTest::newRow("premature end of data segment" + size) << "cut" << reduceTo
-                << "premature end of data segment";
+            QTest::newRow("premature end of data segment" + size)
+                << "cut" << reduceTo << "premature end of data segment";
             QTest::newRow("SOF width 1" + size) << "width 1" << reduceTo << "extraneous bytes";
-            QTest::newRow("SOF width 300" + size) << "width 300" << reduceTo << "premature end of data segment";
-            QTest::newRow("SOF height 100" + size) << "height 100" << reduceTo << "extraneous bytes";
-            QTest::newRow("SOF height 400" + size) << "height 400" << reduceTo << "premature end of data segment";
+            QTest::newRow("SOF width 300" + size)
+                << "width 300" << reduceTo << "premature end of data segment";
+            QTest::newRow("SOF height 100" + size)
+                << "height 100" << reduceTo << "extraneous bytes";
+            QTest::newRow("SOF height 400" + size)
+                << "height 400" << reduceTo << "premature end of data segment";
         }
     }
 
@@ -382,7 +390,8 @@ private Q_SLOTS:
         StderrCapture stderrCapture;
         auto image = loadImage(path.toStdString(), options);
         const QByteArray printed = stderrCapture.text();
-        QVERIFY2(!image.ok(), qPrintable(QString("loaded as %1x%2").arg(image.ok() ? image->meta.width : 0)
+        QVERIFY2(!image.ok(), qPrintable(QString("loaded as %1x%2")
+                                             .arg(image.ok() ? image->meta.width : 0)
                                              .arg(image.ok() ? image->meta.height : 0)));
         QCOMPARE(image.error().code, ErrorCode::Corrupt);
         const QString message = QString::fromStdString(image.error().message);
@@ -396,7 +405,8 @@ private Q_SLOTS:
     void jpegPixelsMatchOpenCv()
     {
         QStringList files;
-        for (const QString &folder : {test::demoDataset(), test::sharedData("chest_xray_fullres_sample")}) {
+        for (const QString &folder :
+             {test::demoDataset(), test::sharedData("chest_xray_fullres_sample")}) {
             QDirIterator it(folder, {"*.jpeg", "*.jpg"}, QDir::Files, QDirIterator::Subdirectories);
             while (it.hasNext()) {
                 files << it.next();
@@ -419,11 +429,18 @@ private Q_SLOTS:
                 QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
                 int flag = cv::IMREAD_UNCHANGED;
                 switch (factor) {
-                case 2: flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2; break;
-                case 4: flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4; break;
-                case 8: flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8; break;
+                case 2:
+                    flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
+                    break;
+                case 4:
+                    flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
+                    break;
+                case 8:
+                    flag = grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
+                    break;
                 }
-                cv::Mat expected = cv::imread(path, flag | (factor > 1 ? cv::IMREAD_IGNORE_ORIENTATION : 0));
+                cv::Mat expected =
+                    cv::imread(path, flag | (factor > 1 ? cv::IMREAD_IGNORE_ORIENTATION : 0));
                 QVERIFY(!expected.empty());
                 if (expected.channels() == 3 && image->display.channels() == 1) {
                     cv::extractChannel(expected, expected, 1); // the loader keeps green of grey BGR
@@ -507,10 +524,14 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("floating-point pixel data") << "MR_small_float.dcm" << "floating-point pixel data";
-        QTest::newRow("no pixel data") << "rtplan.dcm" << "no pixel data";
-        QTest::newRow("truncated") << "MR_truncated.dcm" << "truncated";
-        QTest::newRow("60000 x 60000 header") << "MR_small_huge_header.dcm" << "60000x60000";
+        QTest::newRow("floating-point pixel data") << "MR_small_float.dcm"
+                                                   << "floating-point pixel data";
+        QTest::newRow("no pixel data") << "rtplan.dcm"
+                                       << "no pixel data";
+        QTest::newRow("truncated") << "MR_truncated.dcm"
+                                   << "truncated";
+        QTest::newRow("60000 x 60000 header") << "MR_small_huge_header.dcm"
+                                              << "60000x60000";
     }
 
     void unsupportedAndBrokenDicom()
@@ -528,7 +549,8 @@ private Q_SLOTS:
     // frame header made DCMTK 3.6.7's decoder loop for ever; it is refused before DCMTK decodes.
     void dicomJpegThatWouldHangDcmtkIsRefused()
     {
-        const QString file = test::sourcePath("tests/fuzz/regressions/dicom_loader/jpeg-tem-marker-hangs-dcmtk.dcm");
+        const QString file =
+            test::sourcePath("tests/fuzz/regressions/dicom_loader/jpeg-tem-marker-hangs-dcmtk.dcm");
         auto image = loadImage(file.toStdString());
         QVERIFY(!image.ok());
         const QString message = QString::fromStdString(image.error().message);
@@ -542,28 +564,42 @@ private Q_SLOTS:
         QTest::addColumn<QString>("source");
         QTest::addColumn<QString>("edit");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("half the pixel data, 16 bit") << "MR_small.dcm" << "half the pixel data"
+        QTest::newRow("half the pixel data, 16 bit")
+            << "MR_small.dcm"
+            << "half the pixel data"
             << "pixel data holds 4096 bytes, the header needs 8192";
-        QTest::newRow("two frames claimed, one stored") << "MR_small.dcm" << "NumberOfFrames 2"
+        QTest::newRow("two frames claimed, one stored")
+            << "MR_small.dcm"
+            << "NumberOfFrames 2"
             << "pixel data holds 8192 bytes, the header needs 16384";
-        QTest::newRow("half the pixel data, CT") << "CT_small.dcm" << "half the pixel data"
+        QTest::newRow("half the pixel data, CT")
+            << "CT_small.dcm"
+            << "half the pixel data"
             << "pixel data holds 16384 bytes, the header needs 32768";
-        QTest::newRow("BitsAllocated 255") << "MR_small.dcm" << "BitsAllocated 255"
-            << "BitsAllocated is 255 (expected 1, 8, 16 or 32)";
-        QTest::newRow("BitsAllocated 12") << "MR_small.dcm" << "BitsAllocated 12"
-            << "BitsAllocated is 12 (expected 1, 8, 16 or 32)";
-        QTest::newRow("SamplesPerPixel 0") << "MR_small.dcm" << "SamplesPerPixel 0"
-            << "SamplesPerPixel is 0 (expected 1 or 3)";
-        QTest::newRow("SamplesPerPixel 255") << "MR_small.dcm" << "SamplesPerPixel 255"
-            << "SamplesPerPixel is 255 (expected 1 or 3)";
-        QTest::newRow("NumberOfFrames 0") << "MR_small.dcm" << "NumberOfFrames 0"
-            << "NumberOfFrames is 0 (expected 1 or more)";
-        QTest::newRow("NumberOfFrames -3") << "MR_small.dcm" << "NumberOfFrames -3"
-            << "NumberOfFrames is -3 (expected 1 or more)";
-        QTest::newRow("unknown transfer syntax") << "MR_small.dcm" << "unknown transfer syntax"
-            << "unknown transfer syntax UID 1.2.3.4.5.6.7";
-        QTest::newRow("empty transfer syntax") << "MR_small.dcm" << "empty transfer syntax"
-            << "empty transfer syntax UID";
+        QTest::newRow("BitsAllocated 255") << "MR_small.dcm"
+                                           << "BitsAllocated 255"
+                                           << "BitsAllocated is 255 (expected 1, 8, 16 or 32)";
+        QTest::newRow("BitsAllocated 12") << "MR_small.dcm"
+                                          << "BitsAllocated 12"
+                                          << "BitsAllocated is 12 (expected 1, 8, 16 or 32)";
+        QTest::newRow("SamplesPerPixel 0") << "MR_small.dcm"
+                                           << "SamplesPerPixel 0"
+                                           << "SamplesPerPixel is 0 (expected 1 or 3)";
+        QTest::newRow("SamplesPerPixel 255") << "MR_small.dcm"
+                                             << "SamplesPerPixel 255"
+                                             << "SamplesPerPixel is 255 (expected 1 or 3)";
+        QTest::newRow("NumberOfFrames 0") << "MR_small.dcm"
+                                          << "NumberOfFrames 0"
+                                          << "NumberOfFrames is 0 (expected 1 or more)";
+        QTest::newRow("NumberOfFrames -3") << "MR_small.dcm"
+                                           << "NumberOfFrames -3"
+                                           << "NumberOfFrames is -3 (expected 1 or more)";
+        QTest::newRow("unknown transfer syntax") << "MR_small.dcm"
+                                                 << "unknown transfer syntax"
+                                                 << "unknown transfer syntax UID 1.2.3.4.5.6.7";
+        QTest::newRow("empty transfer syntax") << "MR_small.dcm"
+                                               << "empty transfer syntax"
+                                               << "empty transfer syntax UID";
     }
 
     void dicomHeadersTheLoaderRefuses()
@@ -588,9 +624,12 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("golden");
-        QTest::newRow("window from file") << "MR_small.dcm" << "MR_small_window1.pgm";
-        QTest::newRow("rescale + min-max window") << "CT_small.dcm" << "CT_small_minmax.pgm";
-        QTest::newRow("RLE colour") << "SC_rgb_rle.dcm" << "SC_rgb_rle.ppm";
+        QTest::newRow("window from file") << "MR_small.dcm"
+                                          << "MR_small_window1.pgm";
+        QTest::newRow("rescale + min-max window") << "CT_small.dcm"
+                                                  << "CT_small_minmax.pgm";
+        QTest::newRow("RLE colour") << "SC_rgb_rle.dcm"
+                                    << "SC_rgb_rle.ppm";
     }
 
     void renderingMatchesDcm2pnm()
@@ -657,9 +696,10 @@ private Q_SLOTS:
                         const double v = integers.at<float>(y, x);
                         const double c = window.center;
                         const double w = window.width;
-                        double expected = v <= c - 0.5 - (w - 1) / 2  ? 0
-                                          : v > c - 0.5 + (w - 1) / 2 ? 255
-                                                                      : ((v - (c - 0.5)) / (w - 1) + 0.5) * 255;
+                        double expected = v <= c - 0.5 - (w - 1) / 2 ? 0
+                                          : v > c - 0.5 + (w - 1) / 2
+                                              ? 255
+                                              : ((v - (c - 0.5)) / (w - 1) + 0.5) * 255;
                         expected = std::round(std::clamp(expected, 0.0, 255.0));
                         if (polarity == Polarity::Inverted) {
                             expected = 255 - expected;
@@ -684,8 +724,9 @@ private Q_SLOTS:
         double high = 0;
         cv::minMaxLoc(ct->values, &low, &high);
         QVERIFY2(low < -500 && high > 255, qPrintable(QString("%1..%2").arg(low).arg(high)));
-        QCOMPARE(cv::norm(renderWindow(ct->values, ct->window, ct->polarity), ct->display,
-                          cv::NORM_INF), 0.0);
+        QCOMPARE(
+            cv::norm(renderWindow(ct->values, ct->window, ct->polarity), ct->display, cv::NORM_INF),
+            0.0);
     }
 
     // A 16-bit PNG keeps its 16-bit values and is windowed for display, not truncated.
@@ -704,7 +745,8 @@ private Q_SLOTS:
         }
         QTemporaryDir dir;
         const QString huge = dir.filePath("huge.png");
-        QVERIFY(test::writeFile(huge, QByteArray(reinterpret_cast<const char *>(png.data()), qsizetype(png.size()))));
+        QVERIFY(test::writeFile(
+            huge, QByteArray(reinterpret_cast<const char *>(png.data()), qsizetype(png.size()))));
         auto image = loadImage(huge.toStdString());
         QVERIFY(!image.ok());
         QCOMPARE(image.error().code, ErrorCode::Unsupported);
@@ -777,17 +819,26 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("expected"); // empty: loads
-        QTest::newRow("IHDR CRC") << "IHDR CRC" << "IHDR: CRC error";
-        QTest::newRow("IDAT CRC") << "IDAT CRC" << "corrupt PNG";
-        QTest::newRow("IDAT data damaged, CRC made to match") << "IDAT data" << "corrupt PNG";
-        QTest::newRow("cut in the image data") << "cut" << "file ends early";
-        QTest::newRow("no IEND") << "no IEND" << "file ends early";
-        QTest::newRow("bit depth 3") << "bit depth 3" << "corrupt PNG";
+        QTest::newRow("IHDR CRC") << "IHDR CRC"
+                                  << "IHDR: CRC error";
+        QTest::newRow("IDAT CRC") << "IDAT CRC"
+                                  << "corrupt PNG";
+        QTest::newRow("IDAT data damaged, CRC made to match") << "IDAT data"
+                                                              << "corrupt PNG";
+        QTest::newRow("cut in the image data") << "cut"
+                                               << "file ends early";
+        QTest::newRow("no IEND") << "no IEND"
+                                 << "file ends early";
+        QTest::newRow("bit depth 3") << "bit depth 3"
+                                     << "corrupt PNG";
         // A whole second zlib stream after the image's: the image itself is complete and right.
-        QTest::newRow("image data after the image") << "extra IDAT" << "";
+        QTest::newRow("image data after the image") << "extra IDAT"
+                                                    << "";
         // Metadata CXR Studio does not use; libpng complained about it on stderr.
-        QTest::newRow("damaged colour profile") << "bad iCCP" << "";
-        QTest::newRow("damaged text chunk") << "bad tEXt CRC" << "";
+        QTest::newRow("damaged colour profile") << "bad iCCP"
+                                                << "";
+        QTest::newRow("damaged text chunk") << "bad tEXt CRC"
+                                            << "";
     }
 
     void corruptPngIsRefusedSilently()
@@ -826,8 +877,8 @@ private Q_SLOTS:
             // A second, complete zlib stream after the image's: more data than the image holds.
             png = png.left(iend) + pngChunk("IDAT", png.mid(idat + 8, idatLength)) + png.mid(iend);
         } else if (kind == "bad iCCP") {
-            png = png.left(idat) + pngChunk("iCCP", QByteArray("icc\0\0", 5) + "not a zlib stream") +
-                  png.mid(idat);
+            png = png.left(idat) +
+                  pngChunk("iCCP", QByteArray("icc\0\0", 5) + "not a zlib stream") + png.mid(idat);
         } else if (kind == "bad tEXt CRC") {
             QByteArray text = pngChunk("tEXt", QByteArray("Comment\0hello", 13));
             text[text.size() - 1] = char(text[text.size() - 1] ^ 0x55);
@@ -882,8 +933,8 @@ private Q_SLOTS:
         QCOMPARE(image.error().code, ErrorCode::Corrupt);
         const QString message = QString::fromStdString(image.error().message);
         QVERIFY2(message.startsWith(cut + ": truncated BMP: the file holds " +
-                                    QString::number(bytes.size() - 100) + " bytes, its header needs " +
-                                    QString::number(bytes.size())),
+                                    QString::number(bytes.size() - 100) +
+                                    " bytes, its header needs " + QString::number(bytes.size())),
                  qPrintable(message));
         QVERIFY2(printed.isEmpty(), printed.constData());
     }
@@ -997,9 +1048,12 @@ private Q_SLOTS:
         QTest::addColumn<double>("opacity");
         QTest::addColumn<double>("threshold");
         QTest::addColumn<bool>("contours");
-        QTest::newRow("jet filled") << "overlay_jet_filled.png" << int(Colormap::Jet) << 0.5 << 0.0 << false;
-        QTest::newRow("inferno hide below 0.5") << "overlay_inferno_hide_below.png" << int(Colormap::Inferno) << 0.7 << 0.5 << false;
-        QTest::newRow("viridis contours") << "overlay_viridis_contours.png" << int(Colormap::Viridis) << 1.0 << 0.0 << true;
+        QTest::newRow("jet filled")
+            << "overlay_jet_filled.png" << int(Colormap::Jet) << 0.5 << 0.0 << false;
+        QTest::newRow("inferno hide below 0.5")
+            << "overlay_inferno_hide_below.png" << int(Colormap::Inferno) << 0.7 << 0.5 << false;
+        QTest::newRow("viridis contours")
+            << "overlay_viridis_contours.png" << int(Colormap::Viridis) << 1.0 << 0.0 << true;
     }
 
     void overlayStylesMatchGoldenImages()
@@ -1050,12 +1104,15 @@ private Q_SLOTS:
         const cv::Mat base(4, 4, CV_8UC1, cv::Scalar(100));
         const std::vector<float> hot(16, 1.0f);
         // Opacity 0: the image unchanged; opacity 1: the colour map's top colour everywhere.
-        const cv::Mat none = renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 0.0});
+        const cv::Mat none =
+            renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 0.0});
         QCOMPARE(none.at<cv::Vec3b>(2, 2), cv::Vec3b(100, 100, 100));
-        const cv::Mat full = renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 1.0});
+        const cv::Mat full =
+            renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 1.0});
         const cv::Vec3b top = full.at<cv::Vec3b>(1, 1);
         QVERIFY2(top[2] > 100 && top[0] < 50, "jet's maximum is dark red"); // BGR
-        const cv::Mat half = renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 0.5});
+        const cv::Mat half =
+            renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 0.5});
         for (int c = 0; c < 3; ++c) {
             QVERIFY(std::abs(int(half.at<cv::Vec3b>(0, 0)[c]) - (100 + top[c]) / 2) <= 1);
         }

@@ -107,7 +107,8 @@ private Q_SLOTS:
         QCOMPARE(ml::fitTemperature({}, 1, {}), 1.0);
         // With nothing to shift, the bias stays near 0; a multi-class model gets none at all.
         const ml::LogitCalibration fitted = ml::fitCalibration(logits, 1, labels);
-        QVERIFY2(std::abs(fitted.bias) < 0.15, qPrintable(QString::fromStdString(fitted.describe())));
+        QVERIFY2(std::abs(fitted.bias) < 0.15,
+                 qPrintable(QString::fromStdString(fitted.describe())));
         QCOMPARE(ml::fitCalibration(twoColumns, 2, labels).bias, 0.0);
     }
 
@@ -158,15 +159,16 @@ private Q_SLOTS:
         QTest::addColumn<std::vector<int>>("labels");
         QTest::addColumn<double>("expectedBias");        // NAN: not checked
         QTest::addColumn<double>("expectedProbability"); // of every image; NAN: not checked
-        QTest::newRow("positives only") << std::vector<float>{-1, 0.5f, 2, 3} << std::vector<int>{1, 1, 1, 1}
-                                        << 0.0 << double(NAN);
-        QTest::newRow("negatives only") << std::vector<float>{-1, 0.5f, 2, 3} << std::vector<int>{0, 0, 0, 0}
-                                        << 0.0 << double(NAN);
-        QTest::newRow("one image") << std::vector<float>{0.3f} << std::vector<int>{0} << 0.0 << double(NAN);
-        QTest::newRow("separated") << std::vector<float>{-2, -1, 1, 2} << std::vector<int>{0, 0, 1, 1}
-                                   << double(NAN) << double(NAN);
-        QTest::newRow("equal logits") << std::vector<float>{1, 1, 1, 1} << std::vector<int>{0, 1, 1, 1}
-                                      << double(NAN) << 0.75;
+        QTest::newRow("positives only") << std::vector<float>{-1, 0.5f, 2, 3}
+                                        << std::vector<int>{1, 1, 1, 1} << 0.0 << double(NAN);
+        QTest::newRow("negatives only") << std::vector<float>{-1, 0.5f, 2, 3}
+                                        << std::vector<int>{0, 0, 0, 0} << 0.0 << double(NAN);
+        QTest::newRow("one image")
+            << std::vector<float>{0.3f} << std::vector<int>{0} << 0.0 << double(NAN);
+        QTest::newRow("separated") << std::vector<float>{-2, -1, 1, 2}
+                                   << std::vector<int>{0, 0, 1, 1} << double(NAN) << double(NAN);
+        QTest::newRow("equal logits") << std::vector<float>{1, 1, 1, 1}
+                                      << std::vector<int>{0, 1, 1, 1} << double(NAN) << 0.75;
     }
 
     void plattScalingOnDegenerateSamples()
@@ -185,7 +187,8 @@ private Q_SLOTS:
             QCOMPARE(fitted.bias, expectedBias);
         }
         if (!std::isnan(expectedProbability)) {
-            QVERIFY2(std::abs(ml::calibratedProbability(logits[0], fitted) - expectedProbability) < 1e-3,
+            QVERIFY2(std::abs(ml::calibratedProbability(logits[0], fitted) - expectedProbability) <
+                         1e-3,
                      qPrintable(QString::fromStdString(fitted.describe())));
         }
     }
@@ -207,7 +210,9 @@ private Q_SLOTS:
         const ml::LogitCalibration fitted = ml::fitCalibration(logits, 1, labels);
         double bestOnGrid = INFINITY;
         for (double bias = -6; bias <= 0; bias += 0.001) {
-            bestOnGrid = std::min(bestOnGrid, ml::negativeLogLikelihood(logits, 1, labels, {fitted.temperature, bias}));
+            bestOnGrid =
+                std::min(bestOnGrid,
+                         ml::negativeLogLikelihood(logits, 1, labels, {fitted.temperature, bias}));
         }
         QVERIFY2(ml::negativeLogLikelihood(logits, 1, labels, fitted) <= bestOnGrid + 1e-6,
                  qPrintable(QString::fromStdString(fitted.describe())));
@@ -251,13 +256,16 @@ private Q_SLOTS:
         auto strict = ml::chooseThreshold(*ml::parseOperatingPoint("specificity:1"), labels, p);
         QCOMPARE(*strict, double(0.7f));
         QCOMPARE(*ml::chooseThreshold(*ml::parseOperatingPoint("fixed:0.3"), {}, {}), 0.3);
-        QVERIFY(!ml::chooseThreshold(*ml::parseOperatingPoint("youden"), {1, 1}, {0.2f, 0.3f}).ok());
+        QVERIFY(
+            !ml::chooseThreshold(*ml::parseOperatingPoint("youden"), {1, 1}, {0.2f, 0.3f}).ok());
     }
 
     void sha256KnownAnswers()
     {
-        QCOMPARE(ml::sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-        QCOMPARE(ml::sha256Hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(ml::sha256Hex(""),
+                 std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(ml::sha256Hex("abc"),
+                 std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
         QCOMPARE(ml::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
                  std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
         QCOMPARE(ml::sha256Hex(std::string(1000000, 'a')),
@@ -314,9 +322,9 @@ private Q_SLOTS:
         cosine.warmupEpochs = 1;
         cosine.minLr = 0;
         ml::LearningRateSchedule warm(cosine, 1.0, 5, 10);
-        QCOMPARE(warm.rateAt(1, 0), 0.1);   // warm-up: (step + 1) / 10
+        QCOMPARE(warm.rateAt(1, 0), 0.1); // warm-up: (step + 1) / 10
         QCOMPARE(warm.rateAt(1, 9), 1.0);
-        QCOMPARE(warm.rateAt(2, 10), 1.0);  // cosine starts at the peak
+        QCOMPARE(warm.rateAt(2, 10), 1.0);                   // cosine starts at the peak
         QVERIFY(std::abs(warm.rateAt(3, 30) - 0.5) < 1e-12); // halfway through 40 steps
         QVERIFY(warm.rateAt(5, 49) < 0.01);
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // core/ml through its torch-free facade, on the demo chest X-rays at reduced input size.
+#include "core/data/dataset_scanner.h"
+#include "core/data/split_loader.h"
 #include "core/ml/classifier.h"
 #include "core/ml/device.h"
 #include "core/ml/mixup.h"
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/state_dict.h"
-#include "core/data/dataset_scanner.h"
-#include "core/data/split_loader.h"
 #include "core/pipeline/evaluation_job.h"
 #include "core/pipeline/input_spec.h"
 #include "core/pipeline/training_job.h"
@@ -63,7 +63,8 @@ public:
 class CancelInEpoch : public ml::TrainObserver {
 public:
     explicit CancelInEpoch(int epoch, int afterBatches = 0)
-        : m_epoch("Epoch " + std::to_string(epoch) + " "), m_afterBatches(afterBatches) {}
+        : m_epoch("Epoch " + std::to_string(epoch) + " "), m_afterBatches(afterBatches)
+    {}
     void stage(const std::string &what) override { m_inEpoch = what.rfind(m_epoch, 0) == 0; }
     void batchFinished(const ml::BatchReport &) override { m_batches += m_inEpoch ? 1 : 0; }
     bool isCancelled() const override { return m_inEpoch && m_batches >= m_afterBatches; }
@@ -80,7 +81,8 @@ private:
 class SnapshotAtStep : public ml::TrainObserver {
 public:
     SnapshotAtStep(QString run, QString copy, std::int64_t step)
-        : m_run(std::move(run)), m_copy(std::move(copy)), m_step(step) {}
+        : m_run(std::move(run)), m_copy(std::move(copy)), m_step(step)
+    {}
     void batchFinished(const ml::BatchReport &report) override
     {
         if (report.step != m_step) {
@@ -105,7 +107,8 @@ private:
 QStringList partialFiles(const QString &folder)
 {
     QStringList found;
-    QDirIterator it(folder, {"*.partial"}, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    QDirIterator it(folder, {"*.partial"}, QDir::Files | QDir::Hidden,
+                    QDirIterator::Subdirectories);
     while (it.hasNext()) {
         found << it.next();
     }
@@ -181,14 +184,18 @@ private Q_SLOTS:
         for (std::size_t i = 0; i < image.size(); ++i) {
             image[i] = float((i * 37) % 101) / 100.0f;
         }
-        auto positive = classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Positive));
-        auto negative = classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Negative));
-        auto predicted = classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
+        auto positive =
+            classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Positive));
+        auto negative =
+            classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Negative));
+        auto predicted =
+            classifier->explain(image, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
         QVERIFY(positive.ok() && negative.ok() && predicted.ok());
         QCOMPARE(positive->explainedClass, 1);
         QCOMPARE(negative->explainedClass, 0);
         // Predicted follows the card's threshold, which training chose on validation.
-        QCOMPARE(predicted->explainedClass, predicted->probability >= classifier->card().spec.threshold ? 1 : 0);
+        QCOMPARE(predicted->explainedClass,
+                 predicted->probability >= classifier->card().spec.threshold ? 1 : 0);
         for (const ml::CamMap *cam : {&*positive, &*negative}) {
             QCOMPARE(cam->width, 64);
             QCOMPARE(cam->values.size(), std::size_t(64 * 64));
@@ -198,7 +205,10 @@ private Q_SLOTS:
         }
         // +logit and -logit have opposite gradients: the maps cannot both be the same.
         QVERIFY(positive->values != negative->values || positive->flat || negative->flat);
-        QVERIFY(!classifier->explain(std::vector<float>(10), ml::CamRequest::gradCam(ml::CamTarget::Predicted)).ok());
+        QVERIFY(!classifier
+                     ->explain(std::vector<float>(10),
+                               ml::CamRequest::gradCam(ml::CamTarget::Predicted))
+                     .ok());
     }
 
     void evaluatesTestSplit()
@@ -253,7 +263,8 @@ private Q_SLOTS:
 
         auto index = data::scanDataset(test::demoDataset().toStdString());
         data::LoadReport report;
-        auto val = data::loadSplit(*index, "val", pipeline::inputSpecFor(job.settings.model), report);
+        auto val =
+            data::loadSplit(*index, "val", pipeline::inputSpecFor(job.settings.model), report);
         QVERIFY(val.ok());
         auto classifier = ml::Classifier::open(run.toStdString(), "cpu");
         QVERIFY(classifier.ok());
@@ -263,7 +274,8 @@ private Q_SLOTS:
         // The recorded loss is of the model's own probabilities, before the temperature scaling
         // that follows training: recompute them from the logits.
         for (std::size_t i = 0; i < val->count(); ++i) {
-            const double p = std::clamp(1 / (1 + std::exp(-double(predictions->logits[i]))), 1e-7, 1 - 1e-7);
+            const double p =
+                std::clamp(1 / (1 + std::exp(-double(predictions->logits[i]))), 1e-7, 1 - 1e-7);
             loss -= val->labels[i] == 1 ? std::log(p) : std::log(1 - p);
         }
         loss /= double(val->count());
@@ -337,7 +349,8 @@ private Q_SLOTS:
         for (std::size_t e = 0; e < 3; ++e) {
             QCOMPARE(resumed->summary.epochs[e].trainLoss, whole->summary.epochs[e].trainLoss);
             QCOMPARE(resumed->summary.epochs[e].valLoss, whole->summary.epochs[e].valLoss);
-            QCOMPARE(resumed->summary.epochs[e].learningRate, whole->summary.epochs[e].learningRate);
+            QCOMPARE(resumed->summary.epochs[e].learningRate,
+                     whole->summary.epochs[e].learningRate);
         }
 
         // A changed dataset is refused rather than silently trained on.
@@ -383,9 +396,9 @@ private Q_SLOTS:
             QCOMPARE(resumed->summary.epochs[e].valAuc, whole->summary.epochs[e].valAuc);
         }
         const auto &epochs = whole->summary.epochs;
-        const auto best = std::max_element(epochs.begin(), epochs.end(), [](const auto &a, const auto &b) {
-            return a.valAuc < b.valAuc;
-        });
+        const auto best =
+            std::max_element(epochs.begin(), epochs.end(),
+                             [](const auto &a, const auto &b) { return a.valAuc < b.valAuc; });
         QCOMPARE(whole->summary.bestEpoch, best->epoch);
         auto info = ml::describeRun(m_dir.filePath("averaged").toStdString());
         QVERIFY(info.ok());
@@ -397,7 +410,8 @@ private Q_SLOTS:
         QVERIFY(info->settings.selectByAuc);
 
         // The averaged weights are what the model folder keeps: they differ from the last step's.
-        auto saved = ml::readModelCard(ml::RunPaths{m_dir.filePath("averaged").toStdString()}.modelCard());
+        auto saved =
+            ml::readModelCard(ml::RunPaths{m_dir.filePath("averaged").toStdString()}.modelCard());
         QVERIFY(saved.ok());
         QCOMPARE(saved->bestEpoch, best->epoch);
     }
@@ -420,7 +434,8 @@ private Q_SLOTS:
             const double mean = sum / n;
             const double variance = squares / n - mean * mean;
             QVERIFY2(std::abs(mean - 0.5) < 0.01, qPrintable(QString::number(mean)));
-            QVERIFY2(std::abs(variance - 1 / (4 * (2 * alpha + 1))) < 0.01, qPrintable(QString::number(variance)));
+            QVERIFY2(std::abs(variance - 1 / (4 * (2 * alpha + 1))) < 0.01,
+                     qPrintable(QString::number(variance)));
         }
         std::mt19937_64 random(6);
         const ml::MixupDraw draw = ml::drawMixup(0.2, 64, random);
@@ -464,7 +479,8 @@ private Q_SLOTS:
         QVERIFY(whole.ok());
         const std::int64_t perEpoch = steps.reports.back().totalSteps / 3;
         QVERIFY(perEpoch >= 3);
-        SnapshotAtStep crash(m_dir.filePath("timed-run"), m_dir.filePath("timed-crashed"), perEpoch + 2);
+        SnapshotAtStep crash(m_dir.filePath("timed-run"), m_dir.filePath("timed-crashed"),
+                             perEpoch + 2);
         QVERIFY(pipeline::runTrainJob(jobFor("timed-run"), &crash).ok());
         QCOMPARE(crash.copied, 6);
 
@@ -478,7 +494,8 @@ private Q_SLOTS:
         QCOMPARE(resumedSteps.reports.front().step, perEpoch + 2); // continues within epoch 2
         for (std::size_t e = 0; e < 3; ++e) {
             QCOMPARE(resumed->summary.epochs[e].trainLoss, whole->summary.epochs[e].trainLoss);
-            QCOMPARE(resumed->summary.epochs[e].trainAccuracy, whole->summary.epochs[e].trainAccuracy);
+            QCOMPARE(resumed->summary.epochs[e].trainAccuracy,
+                     whole->summary.epochs[e].trainAccuracy);
             QCOMPARE(resumed->summary.epochs[e].valLoss, whole->summary.epochs[e].valLoss);
         }
 
@@ -563,7 +580,8 @@ private Q_SLOTS:
         QVERIFY(breaker.m_broken);
         QVERIFY(!result.ok());
         QCOMPARE(result.error().code, ErrorCode::WriteFailed);
-        QVERIFY2(QString::fromStdString(result.error().message).contains("last.pt: cannot write checkpoint"),
+        QVERIFY2(QString::fromStdString(result.error().message)
+                     .contains("last.pt: cannot write checkpoint"),
                  result.error().message.c_str());
         auto info = ml::describeRun(run.toStdString());
         QVERIFY(info.ok());
@@ -588,7 +606,8 @@ private Q_SLOTS:
         const QString killed = m_dir.filePath("first-killed");
         QVERIFY(QDir().mkpath(killed + "/model"));
         QVERIFY(QFile::copy(m_dir.filePath("first-whole/config.json"), killed + "/config.json"));
-        for (const char *stray : {"checkpoints/last.pt.partial", "model/weights.pt.partial", "status.json.partial"}) {
+        for (const char *stray :
+             {"checkpoints/last.pt.partial", "model/weights.pt.partial", "status.json.partial"}) {
             QVERIFY(test::writeFile(killed + "/" + stray, "half a file"));
         }
 
@@ -599,7 +618,8 @@ private Q_SLOTS:
         QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
         QCOMPARE(resumed->summary.resumedAfterEpoch, 0);
         QVERIFY(!resumed->summary.notes.empty());
-        QVERIFY(QString::fromStdString(resumed->summary.notes.front()).contains("no checkpoint to resume from"));
+        QVERIFY(QString::fromStdString(resumed->summary.notes.front())
+                    .contains("no checkpoint to resume from"));
         QCOMPARE(resumed->summary.epochs.size(), whole->summary.epochs.size());
         for (std::size_t e = 0; e < whole->summary.epochs.size(); ++e) {
             QCOMPARE(resumed->summary.epochs[e].trainLoss, whole->summary.epochs[e].trainLoss);
@@ -624,7 +644,8 @@ private Q_SLOTS:
         const QString killed = m_dir.filePath("last-killed");
         QVERIFY(QDir().mkpath(killed + "/checkpoints"));
         QVERIFY(QDir().mkpath(killed + "/model"));
-        for (const char *file : {"config.json", "steps.csv", "checkpoints/last.pt", "model/weights.pt", "model/model.json"}) {
+        for (const char *file : {"config.json", "steps.csv", "checkpoints/last.pt",
+                                 "model/weights.pt", "model/model.json"}) {
             QVERIFY2(QFile::copy(m_dir.filePath("last-whole/") + file, killed + "/" + file), file);
         }
         QFile metrics(m_dir.filePath("last-whole/metrics.csv"));
@@ -632,7 +653,8 @@ private Q_SLOTS:
         const QList<QByteArray> rows = metrics.readAll().split('\n');
         QVERIFY(rows.size() >= 3);
         QVERIFY(test::writeFile(killed + "/metrics.csv", rows[0] + "\n" + rows[1] + "\n"));
-        QVERIFY(test::writeFile(killed + "/metrics.csv.partial", rows[0] + "\n" + rows[1].left(10)));
+        QVERIFY(
+            test::writeFile(killed + "/metrics.csv.partial", rows[0] + "\n" + rows[1].left(10)));
 
         pipeline::TrainJob resume;
         resume.runDir = killed.toStdString();
@@ -772,14 +794,22 @@ private Q_SLOTS:
     {
         QFETCH(QString, setting);
         auto job = smallJob(m_dir.filePath("invalid-" + setting));
-        if (setting == "epochs") job.settings.epochs = 0;
-        if (setting == "model") job.settings.model.architecture = "resnet-9000";
-        if (setting == "lr") job.settings.learningRate = -1;
-        if (setting == "device") job.settings.device = "tpu";
-        if (setting == "augmentation") job.settings.augmentation.rotationMaxDegrees = 90;
-        if (setting == "smoothing") job.settings.labelSmoothing = 0.5;
-        if (setting == "ema") job.settings.emaDecay = 1;
-        if (setting == "mixup") job.settings.mixupAlpha = -0.2;
+        if (setting == "epochs")
+            job.settings.epochs = 0;
+        if (setting == "model")
+            job.settings.model.architecture = "resnet-9000";
+        if (setting == "lr")
+            job.settings.learningRate = -1;
+        if (setting == "device")
+            job.settings.device = "tpu";
+        if (setting == "augmentation")
+            job.settings.augmentation.rotationMaxDegrees = 90;
+        if (setting == "smoothing")
+            job.settings.labelSmoothing = 0.5;
+        if (setting == "ema")
+            job.settings.emaDecay = 1;
+        if (setting == "mixup")
+            job.settings.mixupAlpha = -0.2;
         if (setting == "jpeg") {
             job.settings.augmentation.jpegMinQuality = 90;
             job.settings.augmentation.jpegMaxQuality = 50;

@@ -5,6 +5,8 @@
 // weights that do not fit their card, and outputs that are not a number. Uses core/ml's
 // internal (LibTorch) headers, so Qt's keyword macros are off here (QT_NO_KEYWORDS).
 #include "core/common/json_text.h"
+#include "core/imaging/image_loader.h"
+#include "core/imaging/model_input.h"
 #include "core/ml/classifier.h"
 #include "core/ml/file_digest.h"
 #include "core/ml/model_card.h"
@@ -12,8 +14,6 @@
 #include "core/ml/state_dict.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/trained_model.h"
-#include "core/imaging/image_loader.h"
-#include "core/imaging/model_input.h"
 #include "core/pipeline/ensemble_job.h"
 #include "core/pipeline/evaluation_job.h"
 #include "core/pipeline/explain_job.h"
@@ -45,7 +45,8 @@ fs::path copyModel(const fs::path &run, const QString &dir)
 {
     const fs::path target = fs::path(dir.toStdString()) / "model";
     fs::create_directories(target);
-    fs::copy(run / "model", target, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
+    fs::copy(run / "model", target,
+             fs::copy_options::overwrite_existing | fs::copy_options::recursive);
     return target;
 }
 
@@ -97,10 +98,13 @@ private Q_SLOTS:
         auto reference = ml::fitOodReference(features, labels, 2);
         QVERIFY(reference.ok());
         QVERIFY(reference->shrinkage >= 0 && reference->shrinkage <= 1);
-        const torch::Tensor inside = ml::oodScores(*reference, torch::randn({200, 8}, torch::kFloat64));
+        const torch::Tensor inside =
+            ml::oodScores(*reference, torch::randn({200, 8}, torch::kFloat64));
         // Standard normal features: squared distance / dimension is about 1.
-        QVERIFY2(std::abs(inside.mean().item<double>() - 1.0) < 0.2, "in-distribution scores near 1");
-        const torch::Tensor far = ml::oodScores(*reference, torch::randn({50, 8}, torch::kFloat64) + 6);
+        QVERIFY2(std::abs(inside.mean().item<double>() - 1.0) < 0.2,
+                 "in-distribution scores near 1");
+        const torch::Tensor far =
+            ml::oodScores(*reference, torch::randn({50, 8}, torch::kFloat64) + 6);
         QVERIFY(far.min().item<double>() > inside.max().item<double>());
 
         const fs::path file = fs::path(m_dir.filePath("ood.pt").toStdString());
@@ -129,7 +133,8 @@ private Q_SLOTS:
         shifted.calibration.bias = 1.25;
         const fs::path file = fs::path(m_dir.filePath("platt-card.json").toStdString());
         QVERIFY(ml::writeModelCard(file, shifted).ok());
-        QCOMPARE(QString::fromStdString(readJson(file)["calibration"]["method"].get<std::string>()), QString("platt"));
+        QCOMPARE(QString::fromStdString(readJson(file)["calibration"]["method"].get<std::string>()),
+                 QString("platt"));
         auto reread = ml::readModelCard(file);
         QVERIFY(reread.ok());
         QCOMPARE(reread->calibration.bias, 1.25);
@@ -149,9 +154,11 @@ private Q_SLOTS:
         auto classifier = ml::Classifier::open(m_run, "cpu");
         QVERIFY2(classifier.ok(), classifier.ok() ? "" : classifier.error().message.c_str());
         QVERIFY(classifier->hasOodGuard());
-        const QString image = test::demoDataset() + "/test/NORMAL/" +
-                              QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files).first();
-        auto input = imaging::loadModelInput(image.toStdString(), pipeline::inputSpecFor(classifier->card().spec));
+        const QString image =
+            test::demoDataset() + "/test/NORMAL/" +
+            QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files).first();
+        auto input = imaging::loadModelInput(image.toStdString(),
+                                             pipeline::inputSpecFor(classifier->card().spec));
         QVERIFY(input.ok());
         const ImageArrays arrays = oneGreyImage(*input);
         auto predicted = classifier->predict(arrays);
@@ -159,8 +166,10 @@ private Q_SLOTS:
         QCOMPARE(predicted->oodScores.size(), std::size_t(1));
         QCOMPARE(predicted->logits.size(), std::size_t(1));
         const ml::LogitCalibration calibration = classifier->card().calibration.logits();
-        QVERIFY(std::abs(predicted->probability(0, 1) - ml::calibratedProbability(predicted->logits[0], calibration)) < 1e-5);
-        auto explained = classifier->explain(*input, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
+        QVERIFY(std::abs(predicted->probability(0, 1) -
+                         ml::calibratedProbability(predicted->logits[0], calibration)) < 1e-5);
+        auto explained =
+            classifier->explain(*input, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
         QVERIFY(explained.ok());
         QVERIFY(explained->oodScore.has_value());
         QVERIFY(std::abs(*explained->oodScore - predicted->oodScores[0]) < 1e-3);
@@ -173,7 +182,8 @@ private Q_SLOTS:
         QVERIFY(classifier.ok());
         std::vector<float> image(64 * 64);
         for (std::size_t i = 0; i < image.size(); ++i) {
-            image[i] = float((i % 64) * (i / 64)) / (64.0f * 64.0f); // brighter to the right: not symmetric
+            image[i] = float((i % 64) * (i / 64)) /
+                       (64.0f * 64.0f); // brighter to the right: not symmetric
         }
         const ImageArrays arrays = oneGreyImage(image);
         auto plain = classifier->predict(arrays);
@@ -183,10 +193,12 @@ private Q_SLOTS:
         QVERIFY(augmented->probability(0, 1) != plain->probability(0, 1)); // three views, not one
         QCOMPARE(augmented->oodScores, plain->oodScores);                  // the image's own score
         std::vector<float> levels;
-        for (std::uint8_t level : std::vector<std::uint8_t>(arrays.pixels.begin(), arrays.pixels.end())) {
+        for (std::uint8_t level :
+             std::vector<std::uint8_t>(arrays.pixels.begin(), arrays.pixels.end())) {
             levels.push_back(float(level) / 255.0f);
         }
-        auto explained = classifier->explain(levels, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
+        auto explained =
+            classifier->explain(levels, ml::CamRequest::gradCam(ml::CamTarget::Predicted));
         QVERIFY(explained.ok());
         QVERIFY(std::abs(explained->probability - augmented->probability(0, 1)) < 1e-4);
         QCOMPARE(explained->explainedClass,
@@ -200,22 +212,26 @@ private Q_SLOTS:
     // explain, test-time augmentation, faithfulness), not the temperature alone.
     void aCalibrationBiasReachesEveryProbability()
     {
-        const QString image = test::demoDataset() + "/test/NORMAL/" +
-                              QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files).first();
+        const QString image =
+            test::demoDataset() + "/test/NORMAL/" +
+            QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files).first();
         auto original = ml::Classifier::open(m_run, "cpu");
         QVERIFY(original.ok());
-        auto input = imaging::loadModelInput(image.toStdString(), pipeline::inputSpecFor(original->card().spec));
+        auto input = imaging::loadModelInput(image.toStdString(),
+                                             pipeline::inputSpecFor(original->card().spec));
         QVERIFY(input.ok());
         const ImageArrays arrays = oneGreyImage(*input);
         std::vector<float> levels;
-        for (std::uint8_t level : std::vector<std::uint8_t>(arrays.pixels.begin(), arrays.pixels.end())) {
+        for (std::uint8_t level :
+             std::vector<std::uint8_t>(arrays.pixels.begin(), arrays.pixels.end())) {
             levels.push_back(float(level) / 255.0f);
         }
         // A bias that brings this image's calibrated logit to 0.5, where the sigmoid is steep and
         // a forgotten bias cannot hide in a saturated probability.
         auto plain = original->predict(arrays);
         QVERIFY(plain.ok());
-        const double bias = std::clamp(0.5 - plain->logits[0] / original->card().calibration.temperature, -19.0, 19.0);
+        const double bias = std::clamp(
+            0.5 - plain->logits[0] / original->card().calibration.temperature, -19.0, 19.0);
 
         const fs::path model = copyModel(m_run, m_dir.filePath("biased"));
         nlohmann::json card = readJson(model / "model.json");
@@ -233,12 +249,17 @@ private Q_SLOTS:
             QVERIFY(predicted.ok());
             const double expected = ml::calibratedProbability(predicted->logits[0], calibration);
             QVERIFY(std::abs(predicted->probability(0, 1) - expected) < 1e-5);
-            QVERIFY2(std::abs(expected - ml::calibratedProbability(predicted->logits[0], temperatureOnly)) > 0.05,
+            QVERIFY2(std::abs(expected - ml::calibratedProbability(predicted->logits[0],
+                                                                   temperatureOnly)) > 0.05,
                      qPrintable(QString("TTA %1: %2").arg(tta).arg(expected)));
-            auto explained = biased->explain(levels, ml::CamRequest::gradCam(ml::CamTarget::Positive));
+            auto explained =
+                biased->explain(levels, ml::CamRequest::gradCam(ml::CamTarget::Positive));
             QVERIFY(explained.ok());
             QVERIFY2(std::abs(explained->probability - expected) < 1e-4,
-                     qPrintable(QString("TTA %1: %2 against %3").arg(tta).arg(explained->probability).arg(expected)));
+                     qPrintable(QString("TTA %1: %2 against %3")
+                                    .arg(tta)
+                                    .arg(explained->probability)
+                                    .arg(expected)));
             if (!tta && !explained->flat) {
                 // Faithfulness reads the unchanged image's probability of the explained class.
                 auto faithful = biased->faithfulness(levels, *explained, 0.2);
@@ -281,9 +302,12 @@ private Q_SLOTS:
         auto b = second->predict(arrays);
         QVERIFY(mean.ok() && a.ok() && b.ok());
         for (std::size_t i = 0; i < 2; ++i) {
-            QVERIFY(std::abs(mean->probability(i, 1) - (a->probability(i, 1) + b->probability(i, 1)) / 2) < 1e-6);
-            const double largest = std::max(a->oodScores[i] / first->oodThreshold(), b->oodScores[i] / second->oodThreshold());
-            QVERIFY(std::abs(mean->oodScores[i] - largest) < 1e-5 * largest); // float against double
+            QVERIFY(std::abs(mean->probability(i, 1) -
+                             (a->probability(i, 1) + b->probability(i, 1)) / 2) < 1e-6);
+            const double largest = std::max(a->oodScores[i] / first->oodThreshold(),
+                                            b->oodScores[i] / second->oodThreshold());
+            QVERIFY(std::abs(mean->oodScores[i] - largest) <
+                    1e-5 * largest); // float against double
         }
         QCOMPARE(ensemble->oodThreshold(), 1.0);
         auto map = ensemble->explain(std::vector<float>(64 * 64, 0.4f));
@@ -301,7 +325,8 @@ private Q_SLOTS:
         QCOMPARE(evaluated->metrics.counts.total(), 50);
 
         // A member whose weights change afterwards is refused, naming it.
-        const fs::path moved = fs::path(m_dir.filePath("second").toStdString()) / "model" / "weights.pt";
+        const fs::path moved =
+            fs::path(m_dir.filePath("second").toStdString()) / "model" / "weights.pt";
         {
             std::fstream weights(moved, std::ios::in | std::ios::out | std::ios::binary);
             weights.seekp(-100, std::ios::end);
@@ -309,7 +334,8 @@ private Q_SLOTS:
         }
         auto refused = ml::Classifier::open(ensembleJob.out, "cpu");
         QVERIFY(!refused.ok());
-        QVERIFY2(QString::fromStdString(refused.error().message).contains("member"), refused.error().message.c_str());
+        QVERIFY2(QString::fromStdString(refused.error().message).contains("member"),
+                 refused.error().message.c_str());
     }
 
     void nonChestDicomAndColourPicturesAreOutside_data()
@@ -332,7 +358,8 @@ private Q_SLOTS:
         QVERIFY(prediction->ood.outside);
         QVERIFY(prediction->ood.score.has_value());
         const QString text = QString::fromStdString(pipeline::describeOod(prediction->ood));
-        QVERIFY2(text.startsWith("Outside what this model was trained on: ") && text.contains(reason),
+        QVERIFY2(text.startsWith("Outside what this model was trained on: ") &&
+                     text.contains(reason),
                  qPrintable(text));
     }
 
@@ -342,7 +369,8 @@ private Q_SLOTS:
         cv::Mat photo(300, 400, CV_8UC3);
         for (int y = 0; y < photo.rows; ++y) {
             for (int x = 0; x < photo.cols; ++x) {
-                photo.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x * 255 / 400), uchar(y * 255 / 300), uchar(128));
+                photo.at<cv::Vec3b>(y, x) =
+                    cv::Vec3b(uchar(x * 255 / 400), uchar(y * 255 / 300), uchar(128));
             }
         }
         const std::string file = m_dir.filePath("photo.jpg").toStdString();
@@ -400,13 +428,18 @@ private Q_SLOTS:
         QVERIFY(ml::writeModelCard(model / "model.json", *card).ok());
         auto classifier = ml::Classifier::open(model, "cpu");
         QVERIFY(classifier.ok());
-        auto prediction = pipeline::predictImage(*classifier, test::dicomFile("chest_cr_mono2.dcm").toStdString());
+        auto prediction = pipeline::predictImage(
+            *classifier, test::dicomFile("chest_cr_mono2.dcm").toStdString());
         QVERIFY2(prediction.ok(), prediction.ok() ? "" : prediction.error().message.c_str());
         QVERIFY(prediction->ood.outside);
         const QString reason = QString::fromStdString(prediction->ood.reason());
-        QVERIFY2(reason.contains("a patient older than the model's training population (1-5 years)"), qPrintable(reason));
+        QVERIFY2(
+            reason.contains("a patient older than the model's training population (1-5 years)"),
+            qPrintable(reason));
         QVERIFY(!reason.contains("62"));
-        QVERIFY(!pipeline::acquisitionProblems(*imaging::loadImage(test::dicomFile("chest_cr_mono2.dcm").toStdString())).size());
+        QVERIFY(!pipeline::acquisitionProblems(
+                     *imaging::loadImage(test::dicomFile("chest_cr_mono2.dcm").toStdString()))
+                     .size());
     }
 
     void verdictCombinesHeaderAndScore()
@@ -414,10 +447,11 @@ private Q_SLOTS:
         auto inside = pipeline::makeOodVerdict({}, 0.9, 1.5);
         QVERIFY(!inside.outside);
         QCOMPARE(pipeline::describeOod(inside), std::string());
-        auto far = pipeline::makeOodVerdict({"modality CT (chest radiographs are CR or DX)"}, 4.0, 1.5);
+        auto far =
+            pipeline::makeOodVerdict({"modality CT (chest radiographs are CR or DX)"}, 4.0, 1.5);
         QVERIFY(far.outside);
         QCOMPARE(far.reasons.size(), std::size_t(2));
-        QVERIFY(pipeline::makeOodVerdict({}, std::nan(""), 1.5).outside); // NaN is never inside
+        QVERIFY(pipeline::makeOodVerdict({}, std::nan(""), 1.5).outside);  // NaN is never inside
         QVERIFY(!pipeline::makeOodVerdict({}, std::nullopt, 1.5).outside); // no guard, no header
     }
 
@@ -425,7 +459,8 @@ private Q_SLOTS:
     {
         const fs::path model = copyModel(m_run, m_dir.filePath("changed"));
         {
-            std::fstream weights(model / "weights.pt", std::ios::in | std::ios::out | std::ios::binary);
+            std::fstream weights(model / "weights.pt",
+                                 std::ios::in | std::ios::out | std::ios::binary);
             weights.seekp(-200, std::ios::end);
             weights.put('\x5a');
         }
@@ -464,7 +499,8 @@ private Q_SLOTS:
         auto predicted = classifier->predict(arrays);
         QVERIFY(!predicted.ok());
         const QString message = QString::fromStdString(predicted.error().message);
-        QVERIFY2(message.contains(QString::fromStdString(model.string())) && message.contains("not a number"),
+        QVERIFY2(message.contains(QString::fromStdString(model.string())) &&
+                     message.contains("not a number"),
                  qPrintable(message));
         auto explained = classifier->explain(std::vector<float>(64 * 64, 0.5f));
         QVERIFY(!explained.ok());
@@ -482,22 +518,27 @@ private Q_SLOTS:
         card.erase("ood");
         writeJson(model / "model.json", card);
         const QString regressions = test::sourcePath("tests/fuzz/regressions/checkpoint/");
-        fs::copy_file((regressions + "archive-with-unknown-type-name.pt").toStdString(), model / "weights.pt",
-                      fs::copy_options::overwrite_existing);
+        fs::copy_file((regressions + "archive-with-unknown-type-name.pt").toStdString(),
+                      model / "weights.pt", fs::copy_options::overwrite_existing);
         auto opened = ml::Classifier::open(model, "cpu");
         QVERIFY(!opened.ok());
         QString message = QString::fromStdString(opened.error().message);
-        QVERIFY2(message.contains("weights.pt: not readable as model weights"), qPrintable(message));
+        QVERIFY2(message.contains("weights.pt: not readable as model weights"),
+                 qPrintable(message));
 
-        const fs::path stateDict = (regressions + "state-dict-directory-past-the-end.pt").toStdString();
+        const fs::path stateDict =
+            (regressions + "state-dict-directory-past-the-end.pt").toStdString();
         auto sums = ml::stateDictSums(stateDict);
         QVERIFY(!sums.ok());
         message = QString::fromStdString(sums.error().message);
-        QVERIFY2(message.startsWith(QString::fromStdString(stateDict.string()) + ": not a state_dict"),
-                 qPrintable(message));
+        QVERIFY2(
+            message.startsWith(QString::fromStdString(stateDict.string()) + ": not a state_dict"),
+            qPrintable(message));
 
-        // A pickle that gives a string 1.8 GB it does not hold: refused before LibTorch allocates it.
-        const fs::path longString = (regressions + "state-dict-pickle-string-length-2gib.pt").toStdString();
+        // A pickle that gives a string 1.8 GB it does not hold: refused before LibTorch allocates
+        // it.
+        const fs::path longString =
+            (regressions + "state-dict-pickle-string-length-2gib.pt").toStdString();
         sums = ml::stateDictSums(longString);
         QVERIFY(!sums.ok());
         message = QString::fromStdString(sums.error().message);
@@ -515,14 +556,16 @@ private Q_SLOTS:
         writeJson(model / "model.json", card);
         auto opened = ml::Classifier::open(model, "cpu");
         QVERIFY(!opened.ok());
-        QVERIFY2(QString::fromStdString(opened.error().message).contains("wrong shape"), opened.error().message.c_str());
+        QVERIFY2(QString::fromStdString(opened.error().message).contains("wrong shape"),
+                 opened.error().message.c_str());
 
         card["class_names"] = {"NORMAL", "PNEUMONIA"};
         card["input"]["channels"] = 3;
         writeJson(model / "model.json", card);
         opened = ml::Classifier::open(model, "cpu");
         QVERIFY(!opened.ok());
-        QVERIFY2(QString::fromStdString(opened.error().message).contains("wrong shape"), opened.error().message.c_str());
+        QVERIFY2(QString::fromStdString(opened.error().message).contains("wrong shape"),
+                 opened.error().message.c_str());
     }
 
     // Paths are bytes on Linux: one that is not UTF-8 survives a card's round trip exactly, as
@@ -532,10 +575,12 @@ private Q_SLOTS:
         const std::string bytes = "/data/\xff\xfe-site";
         const nlohmann::json encoded = pathJson(bytes);
         QVERIFY(encoded.is_object());
-        QCOMPARE(encoded.at("bytes_hex").get<std::string>(), std::string("2f646174612ffffe2d73697465"));
+        QCOMPARE(encoded.at("bytes_hex").get<std::string>(),
+                 std::string("2f646174612ffffe2d73697465"));
         QCOMPARE(pathFromJson(nlohmann::json::parse(jsonText(encoded))), bytes);
         QVERIFY(pathJson("/data/d\xc3\xb6gs") == nlohmann::json("/data/d\xc3\xb6gs"));
-        QCOMPARE(nlohmann::json::parse(jsonText(nlohmann::json{{"patient", "p\xff"}}))["patient"].get<std::string>(),
+        QCOMPARE(nlohmann::json::parse(jsonText(nlohmann::json{{"patient", "p\xff"}}))["patient"]
+                     .get<std::string>(),
                  std::string("p\xef\xbf\xbd"));
 
         auto card = ml::readModelCard(m_run / "model" / "model.json");
@@ -553,23 +598,41 @@ private Q_SLOTS:
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("value"); // JSON; empty: the field is removed
         QTest::addColumn<QString>("message");
-        QTest::newRow("threshold 2") << "threshold" << "2.0" << "outside [0, 1]";
-        QTest::newRow("threshold -1") << "threshold" << "-1" << "outside [0, 1]";
-        QTest::newRow("no threshold") << "threshold" << "" << "threshold is missing";
-        QTest::newRow("format") << "format" << "\"cxr-studio-model-card/9\"" << "not a CXR Studio model card";
-        QTest::newRow("no format") << "format" << "" << "not a CXR Studio model card";
-        QTest::newRow("temperature") << "calibration" << "{\"method\":\"temperature\",\"temperature\":0}"
+        QTest::newRow("threshold 2") << "threshold"
+                                     << "2.0"
+                                     << "outside [0, 1]";
+        QTest::newRow("threshold -1") << "threshold"
+                                      << "-1"
+                                      << "outside [0, 1]";
+        QTest::newRow("no threshold") << "threshold"
+                                      << ""
+                                      << "threshold is missing";
+        QTest::newRow("format") << "format"
+                                << "\"cxr-studio-model-card/9\""
+                                << "not a CXR Studio model card";
+        QTest::newRow("no format") << "format"
+                                   << ""
+                                   << "not a CXR Studio model card";
+        QTest::newRow("temperature") << "calibration"
+                                     << "{\"method\":\"temperature\",\"temperature\":0}"
                                      << "temperature";
-        QTest::newRow("bias missing") << "calibration" << "{\"method\":\"platt\",\"temperature\":1}"
+        QTest::newRow("bias missing") << "calibration"
+                                      << "{\"method\":\"platt\",\"temperature\":1}"
                                       << "bias is missing";
-        QTest::newRow("bias a string") << "calibration" << "{\"method\":\"platt\",\"temperature\":1,\"bias\":\"0.3\"}"
-                                       << "bias is not a number";
-        QTest::newRow("bias 50") << "calibration" << "{\"method\":\"platt\",\"temperature\":1,\"bias\":50}"
+        QTest::newRow("bias a string")
+            << "calibration"
+            << "{\"method\":\"platt\",\"temperature\":1,\"bias\":\"0.3\"}"
+            << "bias is not a number";
+        QTest::newRow("bias 50") << "calibration"
+                                 << "{\"method\":\"platt\",\"temperature\":1,\"bias\":50}"
                                  << "bias 50 is outside [-20, 20]";
         // Found by fuzz_model_card: 3e28 read as an int was undefined behaviour, 1.5 was truncated.
-        QTest::newRow("input size 3e28") << "input" << "{\"size\":3e28,\"channels\":1}"
+        QTest::newRow("input size 3e28") << "input"
+                                         << "{\"size\":3e28,\"channels\":1}"
                                          << "\"size\" is 3e+28, not a whole number within range";
-        QTest::newRow("best epoch 1.5") << "best_epoch" << "1.5" << "\"best_epoch\" is 1.5, not a whole number";
+        QTest::newRow("best epoch 1.5") << "best_epoch"
+                                        << "1.5"
+                                        << "\"best_epoch\" is 1.5, not a whole number";
     }
 
     void impossibleCardsAreRefused()
@@ -588,7 +651,8 @@ private Q_SLOTS:
         auto read = ml::readModelCard(file);
         QVERIFY(!read.ok());
         const QString text = QString::fromStdString(read.error().message);
-        QVERIFY2(text.startsWith(QString::fromStdString(file.string())) && text.contains(message), qPrintable(text));
+        QVERIFY2(text.startsWith(QString::fromStdString(file.string())) && text.contains(message),
+                 qPrintable(text));
     }
 
     void impossibleInputFieldsAreNamed_data()
@@ -596,9 +660,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("value");
         QTest::addColumn<QString>("message");
-        QTest::newRow("resize") << "resize" << "crop" << "unknown resize 'crop'";
-        QTest::newRow("normalisation") << "normalisation" << "zscore" << "unknown normalisation 'zscore'";
-        QTest::newRow("interpolation") << "interpolation" << "cubic" << "unknown interpolation 'cubic'";
+        QTest::newRow("resize") << "resize"
+                                << "crop"
+                                << "unknown resize 'crop'";
+        QTest::newRow("normalisation") << "normalisation"
+                                       << "zscore"
+                                       << "unknown normalisation 'zscore'";
+        QTest::newRow("interpolation") << "interpolation"
+                                       << "cubic"
+                                       << "unknown interpolation 'cubic'";
     }
 
     void impossibleInputFieldsAreNamed()
@@ -612,7 +682,8 @@ private Q_SLOTS:
         writeJson(file, card);
         auto read = ml::readModelCard(file);
         QVERIFY(!read.ok());
-        QVERIFY2(QString::fromStdString(read.error().message).contains(message), read.error().message.c_str());
+        QVERIFY2(QString::fromStdString(read.error().message).contains(message),
+                 read.error().message.c_str());
     }
 
 private:

@@ -61,8 +61,9 @@ private Q_SLOTS:
         // LeNet-5 at 224 px, grey, one logit: 156 + 2,416 + 16*53*53*120+120 + 10,164 + 85.
         QTest::newRow("lenet5") << "lenet5" << 2 << 1 << 5406221LL;
         // small-cnn: 16-32-64-128 blocks without conv bias, batch norm, one logit.
-        QTest::newRow("small-cnn") << "small-cnn" << 2 << 1
-                                   << qlonglong(144 + 32 + 4608 + 64 + 18432 + 128 + 73728 + 256 + 129);
+        QTest::newRow("small-cnn")
+            << "small-cnn" << 2 << 1
+            << qlonglong(144 + 32 + 4608 + 64 + 18432 + 128 + 73728 + 256 + 129);
     }
 
     void parameterCounts()
@@ -82,11 +83,37 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("names");
         QTest::addColumn<int>("featureChannels");
         QTest::addColumn<int>("featureSide");
-        QTest::newRow("alexnet") << "alexnet" << QStringList{"features.0.weight", "features.10.bias", "classifier.1.weight", "classifier.6.bias"} << 256 << 6;
-        QTest::newRow("vgg16") << "vgg16" << QStringList{"features.0.weight", "features.28.weight", "classifier.3.weight", "classifier.6.bias"} << 512 << 7;
-        QTest::newRow("resnet18") << "resnet18" << QStringList{"conv1.weight", "bn1.running_mean", "layer1.0.conv2.weight", "layer2.0.downsample.0.weight", "layer4.1.bn2.num_batches_tracked", "fc.weight"} << 512 << 7;
-        QTest::newRow("resnet50") << "resnet50" << QStringList{"layer1.0.conv3.weight", "layer1.0.downsample.1.running_var", "layer3.5.bn3.bias", "fc.bias"} << 2048 << 7;
-        QTest::newRow("densenet121") << "densenet121" << QStringList{"features.conv0.weight", "features.norm0.running_mean", "features.denseblock1.denselayer1.norm1.weight", "features.denseblock3.denselayer24.conv2.weight", "features.transition3.conv.weight", "features.norm5.running_var", "classifier.weight"} << 1024 << 7;
+        QTest::newRow("alexnet") << "alexnet"
+                                 << QStringList{"features.0.weight", "features.10.bias",
+                                                "classifier.1.weight", "classifier.6.bias"}
+                                 << 256 << 6;
+        QTest::newRow("vgg16") << "vgg16"
+                               << QStringList{"features.0.weight", "features.28.weight",
+                                              "classifier.3.weight", "classifier.6.bias"}
+                               << 512 << 7;
+        QTest::newRow("resnet18") << "resnet18"
+                                  << QStringList{"conv1.weight",
+                                                 "bn1.running_mean",
+                                                 "layer1.0.conv2.weight",
+                                                 "layer2.0.downsample.0.weight",
+                                                 "layer4.1.bn2.num_batches_tracked",
+                                                 "fc.weight"}
+                                  << 512 << 7;
+        QTest::newRow("resnet50") << "resnet50"
+                                  << QStringList{"layer1.0.conv3.weight",
+                                                 "layer1.0.downsample.1.running_var",
+                                                 "layer3.5.bn3.bias", "fc.bias"}
+                                  << 2048 << 7;
+        QTest::newRow("densenet121")
+            << "densenet121"
+            << QStringList{"features.conv0.weight",
+                           "features.norm0.running_mean",
+                           "features.denseblock1.denselayer1.norm1.weight",
+                           "features.denseblock3.denselayer24.conv2.weight",
+                           "features.transition3.conv.weight",
+                           "features.norm5.running_var",
+                           "classifier.weight"}
+            << 1024 << 7;
     }
 
     void torchvisionNamesAndFeatureMaps()

@@ -104,7 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             const torch::Tensor logits = (*net)->forward(torch::zeros({1, 1, 32, 32}));
             (void)logits.sum().item<double>();
         } catch (const std::exception &e) {
-            std::fprintf(stderr, "fuzz: weights that loaded fail in the forward pass: %s\n", e.what());
+            std::fprintf(stderr, "fuzz: weights that loaded fail in the forward pass: %s\n",
+                         e.what());
             std::abort();
         }
     }

@@ -21,7 +21,8 @@ public:
     InputFolder()
     {
         std::error_code error;
-        std::string pattern = (std::filesystem::temp_directory_path(error) / "cxr-fuzz-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path(error) / "cxr-fuzz-XXXXXX").string();
         if (error || ::mkdtemp(pattern.data()) == nullptr) {
             std::fprintf(stderr, "fuzz: cannot make a temporary folder\n");
             std::abort();
@@ -39,7 +40,8 @@ public:
     const std::filesystem::path &dir() const { return m_dir; }
 
     // Writes bytes to dir()/name, replacing what was there, and returns the path.
-    std::filesystem::path write(const std::string &name, const std::uint8_t *data, std::size_t size) const
+    std::filesystem::path write(const std::string &name, const std::uint8_t *data,
+                                std::size_t size) const
     {
         const std::filesystem::path path = m_dir / name;
         std::FILE *file = std::fopen(path.c_str(), "wb");

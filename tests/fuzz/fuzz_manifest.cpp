@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     const auto again = fuzz::inputFolder().dir() / "again.csv";
     if (auto written = data::writeManifest(again, *index); !written) {
-        std::fprintf(stderr, "fuzz: a scanned manifest cannot be written: %s\n", written.error().message.c_str());
+        std::fprintf(stderr, "fuzz: a scanned manifest cannot be written: %s\n",
+                     written.error().message.c_str());
         std::abort();
     }
     auto reread = data::scanManifest(again);

@@ -20,8 +20,7 @@ auto decisive(const cxr::ml::ModelCard &card)
         s.classNames, s.threshold, custom ? s.custom.blocks : 0, custom ? s.custom.filters : 0,
         custom ? s.custom.kernelSize : 0, custom ? s.custom.dropout : 0.0,
         custom ? s.custom.batchNorm : false, card.weightsSha256, card.calibration.temperature,
-        card.calibration.bias,
-        card.ood.method, card.ood.file, card.ood.sha256, card.ood.threshold,
+        card.calibration.bias, card.ood.method, card.ood.file, card.ood.sha256, card.ood.threshold,
         card.population.minAgeYears, card.population.maxAgeYears, card.ensembleMembers,
         card.ensembleMemberSha256, card.sawTestSplit, card.approvedForUse, card.trainedOn);
 }
@@ -38,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     const auto again = fuzz::inputFolder().dir() / "again.json";
     if (auto written = ml::writeModelCard(again, *card); !written) {
-        std::fprintf(stderr, "fuzz: a card that reads cannot be written: %s\n", written.error().message.c_str());
+        std::fprintf(stderr, "fuzz: a card that reads cannot be written: %s\n",
+                     written.error().message.c_str());
         std::abort();
     }
     auto reread = ml::readModelCard(again);

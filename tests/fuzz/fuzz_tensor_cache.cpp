@@ -22,9 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         return 0;
     }
     const ImageArrays &a = *arrays;
-    const std::size_t imageBytes = std::size_t(a.channels) * std::size_t(a.height) * std::size_t(a.width);
-    if (a.channels <= 0 || a.height <= 0 || a.width <= 0 || a.pixels.size() != a.count() * imageBytes ||
-        a.labels.size() != a.count()) {
+    const std::size_t imageBytes =
+        std::size_t(a.channels) * std::size_t(a.height) * std::size_t(a.width);
+    if (a.channels <= 0 || a.height <= 0 || a.width <= 0 ||
+        a.pixels.size() != a.count() * imageBytes || a.labels.size() != a.count()) {
         std::fprintf(stderr, "fuzz: a tensor cache read with sizes that do not fit its pixels\n");
         std::abort();
     }

@@ -25,7 +25,8 @@ inline void checkLoadedImage(const imaging::Image &image)
 {
     const cv::Mat &display = image.display;
     require(!display.empty(), "display image is empty");
-    require(display.type() == CV_8UC1 || display.type() == CV_8UC3, "display is not 8-bit grey or BGR");
+    require(display.type() == CV_8UC1 || display.type() == CV_8UC3,
+            "display is not 8-bit grey or BGR");
     require(display.cols <= imaging::kMaxImageSide && display.rows <= imaging::kMaxImageSide,
             "display larger than the size limit");
     require(image.meta.width == display.cols && image.meta.height == display.rows,

@@ -13,7 +13,8 @@ namespace cxr::ml {
 namespace {
 [[noreturn]] void notInFuzzBuild(const char *name)
 {
-    std::fprintf(stderr, "fuzz: %s is not part of the fuzz build (tests/fuzz/link_stubs.cpp)\n", name);
+    std::fprintf(stderr, "fuzz: %s is not part of the fuzz build (tests/fuzz/link_stubs.cpp)\n",
+                 name);
     std::abort();
 }
 } // namespace

@@ -89,7 +89,7 @@ private:
 
     QTemporaryDir m_work;
     QString m_deb;
-    QString m_root; // where the package was installed or unpacked
+    QString m_root;           // where the package was installed or unpacked
     bool m_installed = false; // by dpkg -i, into this system
 };
 
@@ -113,7 +113,8 @@ void TestLinuxPackage::initTestCase()
     QCOMPARE(debs.size(), 1);
     m_deb = m_work.filePath(QStringLiteral("packages/") + debs.front());
 
-    if (qEnvironmentVariable("CXR_PACKAGE_TEST_DPKG_INSTALL") == QLatin1String("1") && geteuid() == 0) {
+    if (qEnvironmentVariable("CXR_PACKAGE_TEST_DPKG_INSTALL") == QLatin1String("1") &&
+        geteuid() == 0) {
         // Into this system: the older version, then this version over it.
         const QString older = makeOlderPackage();
         QVERIFY(!older.isEmpty());
@@ -125,29 +126,34 @@ void TestLinuxPackage::initTestCase()
         m_root = QStringLiteral("/");
     } else {
         m_root = m_work.filePath(QStringLiteral("root"));
-        const Outcome unpack = run(QStringLiteral("dpkg-deb"), {QStringLiteral("-x"), m_deb, m_root});
+        const Outcome unpack =
+            run(QStringLiteral("dpkg-deb"), {QStringLiteral("-x"), m_deb, m_root});
         QVERIFY2(unpack.exitCode == 0, qPrintable(unpack.output));
     }
 }
 
 void TestLinuxPackage::debianPackageDeclaresItsDependencies()
 {
-    const Outcome depends = run(QStringLiteral("dpkg-deb"), {QStringLiteral("-f"), m_deb, QStringLiteral("Depends")});
+    const Outcome depends =
+        run(QStringLiteral("dpkg-deb"), {QStringLiteral("-f"), m_deb, QStringLiteral("Depends")});
     QCOMPARE(depends.exitCode, 0);
     // dpkg-shlibdeps maps the linked libraries to the packages that hold them, plus the Qt
     // platform plugins that are loaded at run time.
     for (const char *expected : {"libqt6widgets6", "libqt6gui6", "libtorch", "libopencv-core",
                                  "libdcmtk", "libqcustomplot2.1-qt6", "qt6-qpa-plugins", "libc6"}) {
         QVERIFY2(depends.output.contains(QString::fromLatin1(expected)),
-                 qPrintable(QStringLiteral("%1 missing from Depends: %2").arg(QString::fromLatin1(expected), depends.output)));
+                 qPrintable(QStringLiteral("%1 missing from Depends: %2")
+                                .arg(QString::fromLatin1(expected), depends.output)));
     }
     // Every dependency is a real runtime package: installed here (the binaries were built and
     // run against them) and never a -dev package.
     for (QString dependency : depends.output.trimmed().split(QLatin1Char(','))) {
-        dependency = dependency.trimmed().section(QLatin1Char(' '), 0, 0).section(QLatin1Char('|'), 0, 0);
+        dependency =
+            dependency.trimmed().section(QLatin1Char(' '), 0, 0).section(QLatin1Char('|'), 0, 0);
         QVERIFY2(!dependency.endsWith(QLatin1String("-dev")), qPrintable(dependency));
-        const Outcome status = run(QStringLiteral("dpkg-query"),
-                                   {QStringLiteral("-W"), QStringLiteral("-f=${Status}"), dependency});
+        const Outcome status =
+            run(QStringLiteral("dpkg-query"),
+                {QStringLiteral("-W"), QStringLiteral("-f=${Status}"), dependency});
         QVERIFY2(status.output.contains(QLatin1String("install ok installed")),
                  qPrintable(QStringLiteral("%1: %2").arg(dependency, status.output)));
     }
@@ -156,23 +162,29 @@ void TestLinuxPackage::debianPackageDeclaresItsDependencies()
 void TestLinuxPackage::debianPackageHoldsTheApplication()
 {
     const QMap<QString, qint64> files = declaredFiles();
-    for (const char *expected : {"usr/bin/cxr", "usr/bin/cxr-studio",
-                                 "usr/share/applications/cxr-studio.desktop",
-                                 "usr/share/icons/hicolor/scalable/apps/cxr-studio.svg",
-                                 "usr/share/metainfo/io.github.cxrstudio.CxrStudio.metainfo.xml",
-                                 "usr/share/man/man1/cxr.1.gz"}) {
+    for (const char *expected :
+         {"usr/bin/cxr", "usr/bin/cxr-studio", "usr/share/applications/cxr-studio.desktop",
+          "usr/share/icons/hicolor/scalable/apps/cxr-studio.svg",
+          "usr/share/metainfo/io.github.cxrstudio.CxrStudio.metainfo.xml",
+          "usr/share/man/man1/cxr.1.gz"}) {
         QVERIFY2(files.contains(QString::fromLatin1(expected)), expected);
     }
     // One version everywhere: the package, the AppStream release list, the man page.
-    const Outcome version = run(QStringLiteral("dpkg-deb"), {QStringLiteral("-f"), m_deb, QStringLiteral("Version")});
+    const Outcome version =
+        run(QStringLiteral("dpkg-deb"), {QStringLiteral("-f"), m_deb, QStringLiteral("Version")});
     QCOMPARE(version.output.trimmed(), QStringLiteral(CXR_PROJECT_VERSION));
-    QFile metainfo(QDir(m_root).filePath(QStringLiteral("usr/share/metainfo/io.github.cxrstudio.CxrStudio.metainfo.xml")));
+    QFile metainfo(QDir(m_root).filePath(
+        QStringLiteral("usr/share/metainfo/io.github.cxrstudio.CxrStudio.metainfo.xml")));
     QVERIFY(metainfo.open(QIODevice::ReadOnly));
     QVERIFY2(metainfo.readAll().contains("<release version=\"" CXR_PROJECT_VERSION "\""),
              "the AppStream metadata has no <release> for this version");
-    const Outcome manPage = run(QStringLiteral("sh"), {QStringLiteral("-c"),
-                                QStringLiteral("gzip -dc '%1'").arg(QDir(m_root).filePath(QStringLiteral("usr/share/man/man1/cxr.1.gz")))});
-    QVERIFY2(manPage.output.contains(QStringLiteral("\"CXR Studio " CXR_PROJECT_VERSION "\"")), qPrintable(manPage.output.left(200)));
+    const Outcome manPage =
+        run(QStringLiteral("sh"),
+            {QStringLiteral("-c"),
+             QStringLiteral("gzip -dc '%1'")
+                 .arg(QDir(m_root).filePath(QStringLiteral("usr/share/man/man1/cxr.1.gz")))});
+    QVERIFY2(manPage.output.contains(QStringLiteral("\"CXR Studio " CXR_PROJECT_VERSION "\"")),
+             qPrintable(manPage.output.left(200)));
 }
 
 void TestLinuxPackage::installedTreeHasEveryDeclaredFile()
@@ -181,7 +193,8 @@ void TestLinuxPackage::installedTreeHasEveryDeclaredFile()
     QVERIFY(!files.isEmpty());
     for (auto file = files.cbegin(); file != files.cend(); ++file) {
         const QFileInfo installed(QDir(m_root).filePath(file.key()));
-        QVERIFY2(installed.isFile(), qPrintable(installed.filePath() + QStringLiteral(" is missing")));
+        QVERIFY2(installed.isFile(),
+                 qPrintable(installed.filePath() + QStringLiteral(" is missing")));
         QCOMPARE(installed.size(), file.value());
         if (file.key().startsWith(QLatin1String("usr/bin/"))) {
             QVERIFY2(installed.isExecutable(), qPrintable(installed.filePath()));
@@ -196,16 +209,21 @@ void TestLinuxPackage::installedProgramsRun()
 
 void TestLinuxPackage::installedDesktopFilesAreValid()
 {
-    const QString desktop = QDir(m_root).filePath(QStringLiteral("usr/share/applications/cxr-studio.desktop"));
-    const QString metainfo = QDir(m_root).filePath(QStringLiteral("usr/share/metainfo/io.github.cxrstudio.CxrStudio.metainfo.xml"));
+    const QString desktop =
+        QDir(m_root).filePath(QStringLiteral("usr/share/applications/cxr-studio.desktop"));
+    const QString metainfo = QDir(m_root).filePath(
+        QStringLiteral("usr/share/metainfo/io.github.cxrstudio.CxrStudio.metainfo.xml"));
     bool checked = false;
     if (!QStandardPaths::findExecutable(QStringLiteral("desktop-file-validate")).isEmpty()) {
         const Outcome valid = run(QStringLiteral("desktop-file-validate"), {desktop});
-        QVERIFY2(valid.exitCode == 0 && !valid.output.contains(QLatin1String("error")), qPrintable(valid.output));
+        QVERIFY2(valid.exitCode == 0 && !valid.output.contains(QLatin1String("error")),
+                 qPrintable(valid.output));
         checked = true;
     }
     if (!QStandardPaths::findExecutable(QStringLiteral("appstreamcli")).isEmpty()) {
-        const Outcome valid = run(QStringLiteral("appstreamcli"), {QStringLiteral("validate"), QStringLiteral("--no-net"), metainfo});
+        const Outcome valid =
+            run(QStringLiteral("appstreamcli"),
+                {QStringLiteral("validate"), QStringLiteral("--no-net"), metainfo});
         QVERIFY2(valid.exitCode == 0, qPrintable(valid.output));
         checked = true;
     }
@@ -220,23 +238,30 @@ void TestLinuxPackage::portableTreeRunsFromAnyFolder()
     if (archive.isEmpty()) {
         const Outcome cpack = runCPack(QStringLiteral("TZST"));
         QVERIFY2(cpack.exitCode == 0, qPrintable(cpack.output));
-        archive = m_work.filePath(QStringLiteral("packages/cxr-studio-" CXR_PROJECT_VERSION "-linux-portable.tar.zst"));
+        archive = m_work.filePath(
+            QStringLiteral("packages/cxr-studio-" CXR_PROJECT_VERSION "-linux-portable.tar.zst"));
     }
     QVERIFY2(QFileInfo::exists(archive), qPrintable(archive));
     // Unpacked where no build path could help: the rpaths and qt.conf must be relative.
     const QString folder = m_work.filePath(QStringLiteral("a folder with spaces, ünïcödé"));
     QVERIFY(QDir().mkpath(folder));
-    const Outcome unpack = run(QStringLiteral(CXR_CMAKE_COMMAND), {QStringLiteral("-E"), QStringLiteral("tar"), QStringLiteral("xf"), archive},
-                               QProcessEnvironment::systemEnvironment(), folder);
+    const Outcome unpack =
+        run(QStringLiteral(CXR_CMAKE_COMMAND),
+            {QStringLiteral("-E"), QStringLiteral("tar"), QStringLiteral("xf"), archive},
+            QProcessEnvironment::systemEnvironment(), folder);
     QVERIFY2(unpack.exitCode == 0, qPrintable(unpack.output));
-    const QString tree = folder + QStringLiteral("/cxr-studio-" CXR_PROJECT_VERSION "-linux-portable");
-    QVERIFY2(QFileInfo::exists(tree + QStringLiteral("/lib/libQt6Core.so.6")), "the archive has no bundled libraries");
+    const QString tree =
+        folder + QStringLiteral("/cxr-studio-" CXR_PROJECT_VERSION "-linux-portable");
+    QVERIFY2(QFileInfo::exists(tree + QStringLiteral("/lib/libQt6Core.so.6")),
+             "the archive has no bundled libraries");
     QVERIFY(QFileInfo::exists(tree + QStringLiteral("/plugins/platforms/libqxcb.so")));
     QVERIFY(QFileInfo::exists(tree + QStringLiteral("/README.txt")));
 
-    const Outcome check = run(QStringLiteral(CXR_CMAKE_COMMAND),
-                              {QStringLiteral("-DBUNDLE_ROOT=") + tree, QStringLiteral("-DCHECK_ONLY=ON"), QStringLiteral("-P"),
-                               QStringLiteral(CXR_SOURCE_DIR "/installer/linux/bundle_libraries.cmake")});
+    const Outcome check =
+        run(QStringLiteral(CXR_CMAKE_COMMAND),
+            {QStringLiteral("-DBUNDLE_ROOT=") + tree, QStringLiteral("-DCHECK_ONLY=ON"),
+             QStringLiteral("-P"),
+             QStringLiteral(CXR_SOURCE_DIR "/installer/linux/bundle_libraries.cmake")});
     QVERIFY2(check.exitCode == 0, qPrintable(check.output));
     checkProgramsRun(tree + QStringLiteral("/bin"), tree + QStringLiteral("/plugins"));
 }
@@ -257,10 +282,12 @@ void TestLinuxPackage::upgradeAndRemovalKeepUserData()
     if (!m_installed) {
         QSKIP("the upgrade and removal themselves need CXR_PACKAGE_TEST_DPKG_INSTALL=1 and root");
     }
-    const Outcome version = run(QStringLiteral("dpkg-query"),
-                                {QStringLiteral("-W"), QStringLiteral("-f=${Version}"), QStringLiteral("cxr-studio")});
+    const Outcome version =
+        run(QStringLiteral("dpkg-query"),
+            {QStringLiteral("-W"), QStringLiteral("-f=${Version}"), QStringLiteral("cxr-studio")});
     QCOMPARE(version.output, QStringLiteral(CXR_PROJECT_VERSION)); // the upgrade took
-    const Outcome remove = run(QStringLiteral("dpkg"), {QStringLiteral("-r"), QStringLiteral("cxr-studio")});
+    const Outcome remove =
+        run(QStringLiteral("dpkg"), {QStringLiteral("-r"), QStringLiteral("cxr-studio")});
     QVERIFY2(remove.exitCode == 0, qPrintable(remove.output));
     m_installed = false;
     QVERIFY(!QFileInfo::exists(QStringLiteral("/usr/bin/cxr-studio")));
@@ -277,7 +304,8 @@ Outcome TestLinuxPackage::runCPack(const QString &generator) const
 {
     return run(QStringLiteral(CXR_CPACK_COMMAND),
                {QStringLiteral("-G"), generator, QStringLiteral("--config"),
-                QStringLiteral(CXR_BUILD_DIR "/CPackConfig.cmake"), QStringLiteral("-B"), m_work.path()},
+                QStringLiteral(CXR_BUILD_DIR "/CPackConfig.cmake"), QStringLiteral("-B"),
+                m_work.path()},
                QProcessEnvironment::systemEnvironment(), m_work.path());
 }
 
@@ -292,18 +320,22 @@ QString TestLinuxPackage::makeOlderPackage()
         return {};
     }
     QString text = QString::fromUtf8(control.readAll());
-    text.replace(QRegularExpression(QStringLiteral("^Version: .*$"), QRegularExpression::MultilineOption),
-                 QStringLiteral("Version: 0.0.1"));
+    text.replace(
+        QRegularExpression(QStringLiteral("^Version: .*$"), QRegularExpression::MultilineOption),
+        QStringLiteral("Version: 0.0.1"));
     control.resize(0);
     control.write(text.toUtf8());
     control.close();
     const QString older = m_work.filePath(QStringLiteral("cxr-studio_0.0.1_amd64.deb"));
-    return run(QStringLiteral("dpkg-deb"), {QStringLiteral("-b"), tree, older}).exitCode == 0 ? older : QString();
+    return run(QStringLiteral("dpkg-deb"), {QStringLiteral("-b"), tree, older}).exitCode == 0
+               ? older
+               : QString();
 }
 
 QMap<QString, qint64> TestLinuxPackage::declaredFiles() const
 {
-    // dpkg-deb -c prints tar's listing: "-rwxr-xr-x root/root 3115240 2026-11-27 21:22 ./usr/bin/cxr".
+    // dpkg-deb -c prints tar's listing: "-rwxr-xr-x root/root 3115240 2026-11-27 21:22
+    // ./usr/bin/cxr".
     const Outcome listing = run(QStringLiteral("dpkg-deb"), {QStringLiteral("-c"), m_deb});
     QMap<QString, qint64> files;
     for (const QString &line : listing.output.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
@@ -317,22 +349,28 @@ QMap<QString, qint64> TestLinuxPackage::declaredFiles() const
 
 void TestLinuxPackage::checkProgramsRun(const QString &binDir, const QString &expectedPluginDir)
 {
-    const QProcessEnvironment environment = cleanEnvironment(m_work.filePath(QStringLiteral("home")));
-    const Outcome version = run(binDir + QStringLiteral("/cxr"), {QStringLiteral("--version")}, environment);
+    const QProcessEnvironment environment =
+        cleanEnvironment(m_work.filePath(QStringLiteral("home")));
+    const Outcome version =
+        run(binDir + QStringLiteral("/cxr"), {QStringLiteral("--version")}, environment);
     QVERIFY2(version.exitCode == 0, qPrintable(version.output));
-    QVERIFY2(version.output.startsWith(QStringLiteral("cxr " CXR_PROJECT_VERSION " (")), qPrintable(version.output));
+    QVERIFY2(version.output.startsWith(QStringLiteral("cxr " CXR_PROJECT_VERSION " (")),
+             qPrintable(version.output));
 
-    const Outcome scan = run(binDir + QStringLiteral("/cxr"), {QStringLiteral("scan"), kDemo}, environment);
+    const Outcome scan =
+        run(binDir + QStringLiteral("/cxr"), {QStringLiteral("scan"), kDemo}, environment);
     QVERIFY2(scan.exitCode == 0, qPrintable(scan.output));
     QVERIFY2(scan.output.contains(QLatin1String("PNEUMONIA")), qPrintable(scan.output));
 
-    const Outcome gui = run(binDir + QStringLiteral("/cxr-studio"), {QStringLiteral("--self-check"), kDemo}, environment);
+    const Outcome gui = run(binDir + QStringLiteral("/cxr-studio"),
+                            {QStringLiteral("--self-check"), kDemo}, environment);
     QVERIFY2(gui.exitCode == 0, qPrintable(gui.output));
     QVERIFY2(gui.output.contains(QLatin1String("platform offscreen")), qPrintable(gui.output));
     QVERIFY2(gui.output.contains(QLatin1String("loaded")), qPrintable(gui.output));
     if (!expectedPluginDir.isEmpty()) {
         // The bundled plugins, not the system's: qt.conf was found and followed.
-        QVERIFY2(gui.output.contains(QStringLiteral("plugins from ") + expectedPluginDir), qPrintable(gui.output));
+        QVERIFY2(gui.output.contains(QStringLiteral("plugins from ") + expectedPluginDir),
+                 qPrintable(gui.output));
     }
 }
 

@@ -388,8 +388,9 @@ private Q_SLOTS:
         distrusting.timeoutSeconds = 3;
         auto refused = echo(distrusting);
         QVERIFY(!refused.ok());
-        QVERIFY2(QString::fromStdString(refused.error().message).contains("certificate verify failed"),
-                 refused.error().message.c_str());
+        QVERIFY2(
+            QString::fromStdString(refused.error().message).contains("certificate verify failed"),
+            refused.error().message.c_str());
         PacsNode unverifiable = node; // nothing to verify it against, verification on
         unverifiable.tls.trustedCertificates.clear();
         QCOMPARE(echo(unverifiable).error().code, ErrorCode::InvalidArgument);

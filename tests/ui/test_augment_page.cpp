@@ -103,9 +103,9 @@ private Q_SLOTS:
         AugmentPage reference;
         reference.openImage(demoImage());
         reference.setSeed(30);
-        QVERIFY(QTest::qWaitFor([&reference] {
-            return !reference.isRendering() && reference.grid()->tileCount() > 0;
-        }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&reference] { return !reference.isRendering() && reference.grid()->tileCount() > 0; },
+            10000));
         QTest::qWait(50);
         QVERIFY(QTest::qWaitFor([&reference] { return !reference.isRendering(); }, 10000));
         QCOMPARE(shown, reference.grid()->tiles());
@@ -160,7 +160,8 @@ private Q_SLOTS:
         page.openImage(broken);
         QVERIFY(settle(page));
         QCOMPARE(page.grid()->tileCount(), 0);
-        QVERIFY2(page.grid()->message().contains("broken.jpeg"), qPrintable(page.grid()->message()));
+        QVERIFY2(page.grid()->message().contains("broken.jpeg"),
+                 qPrintable(page.grid()->message()));
     }
 
     void randomImagesComeFromTheTrainingSplit()

@@ -6,8 +6,8 @@
 #include "core/ml/model_card.h"
 #include "core/ml/run_folder.h"
 #include "core/pipeline/training_job.h"
-#include "tests/common/test_files.h"
 #include "tests/common/demo_run.h"
+#include "tests/common/test_files.h"
 #include "ui/dataset/thumbnail_model.h"
 #include "ui/evaluation/ensemble_dialog.h"
 #include "ui/evaluation/evaluate_page.h"
@@ -36,7 +36,8 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         auto job = test::demoTrainJob(m_dir.filePath("run"));
-        // These tests move and check the threshold from a known start, not one chosen on validation.
+        // These tests move and check the threshold from a known start, not one chosen on
+        // validation.
         job.settings.operatingPoint = *ml::parseOperatingPoint("fixed:0.5");
         auto trained = pipeline::runTrainJob(job);
         QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
@@ -64,7 +65,8 @@ private Q_SLOTS:
         QCOMPARE(page.report().metrics.sensitivity, 1.0);
         QCOMPARE(page.report().metrics.specificity, 0.0);
         QVERIFY(page.confusionTable()->item(1, 1)->text().startsWith("25 (100.0%)"));
-        page.setThreshold(ml::youdenThreshold(std::vector<int>(), std::vector<float>())); // 0.5 on nothing
+        page.setThreshold(
+            ml::youdenThreshold(std::vector<int>(), std::vector<float>())); // 0.5 on nothing
         QCOMPARE(page.threshold(), 0.5);
 
         page.setThreshold(0.37);
@@ -91,7 +93,8 @@ private Q_SLOTS:
         again.setDataset(test::demoDataset());
         QVERIFY(again.evaluate());
         QTRY_VERIFY_WITH_TIMEOUT(again.hasResult(), 60000);
-        QVERIFY2(again.statusText().contains("saved in the run folder"), qPrintable(again.statusText()));
+        QVERIFY2(again.statusText().contains("saved in the run folder"),
+                 qPrintable(again.statusText()));
         QCOMPARE(again.report().metrics.counts.total(), 50);
     }
 
@@ -119,7 +122,8 @@ private Q_SLOTS:
         page.setTestTimeAugmentation(true);
         QVERIFY(page.evaluate());
         QTRY_VERIFY_WITH_TIMEOUT(page.hasResult(), 120000);
-        QVERIFY2(page.statusText().contains("test split, test-time augmented"), qPrintable(page.statusText()));
+        QVERIFY2(page.statusText().contains("test split, test-time augmented"),
+                 qPrintable(page.statusText()));
         QVERIFY(QFile::exists(m_dir.filePath("run/evaluations/test-tta/predictions.csv")));
     }
 
@@ -142,7 +146,8 @@ private Q_SLOTS:
         QSignalSpy ensembleMade(ensemble, &ModelJobDialog::modelMade);
         ensemble->make();
         QVERIFY(ensembleMade.wait(120000));
-        QVERIFY2(ensemble->resultText().contains("Ensemble of 2 models"), qPrintable(ensemble->resultText()));
+        QVERIFY2(ensemble->resultText().contains("Ensemble of 2 models"),
+                 qPrintable(ensemble->resultText()));
         QVERIFY(QFile::exists(m_dir.filePath("ensemble/model/model.json")));
         QCOMPARE(page.run(), m_dir.filePath("ensemble")); // ready to evaluate
 
@@ -154,7 +159,8 @@ private Q_SLOTS:
         site->make();
         QVERIFY(siteMade.wait(120000));
         const QString text = site->resultText();
-        QVERIFY2(text.contains("temperature") && text.contains("On the 50 other images"), qPrintable(text));
+        QVERIFY2(text.contains("temperature") && text.contains("On the 50 other images"),
+                 qPrintable(text));
         QVERIFY(QFile::exists(m_dir.filePath("site/model/model.json")));
         QCOMPARE(page.run(), m_dir.filePath("site"));
     }
@@ -173,7 +179,8 @@ private Q_SLOTS:
             const QStringList truePositives = page.cellImages();
             QCOMPARE(truePositives.size(), int(c.truePositive));
             for (const QString &path : truePositives) {
-                QVERIFY2(path.contains("/test/PNEUMONIA/") && QFileInfo::exists(path), qPrintable(path));
+                QVERIFY2(path.contains("/test/PNEUMONIA/") && QFileInfo::exists(path),
+                         qPrintable(path));
             }
             const QAbstractItemModel *tiles = page.cellView()->model();
             for (int i = 1; i < tiles->rowCount(); ++i) {
@@ -208,20 +215,25 @@ private Q_SLOTS:
         QSignalSpy compared(comparison, &RunComparison::compared);
         comparison->runBaselines();
         // The run just evaluated is ticked; the two baselines join it.
-        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 3, 120000);
-        QVERIFY2(comparison->listedFolders().contains(m_dir.filePath("baseline-demo-random-forest")),
-                 qPrintable(comparison->listedFolders().join(", ")));
+        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 3,
+                                 120000);
+        QVERIFY2(
+            comparison->listedFolders().contains(m_dir.filePath("baseline-demo-random-forest")),
+            qPrintable(comparison->listedFolders().join(", ")));
         comparison->compare({m_dir.filePath("run"), m_dir.filePath("baseline-demo-svm")});
-        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 2,
+                                 60000);
         comparison->compare({m_dir.filePath("run"), m_dir.filePath("baseline-demo-random-forest"),
                              m_dir.filePath("baseline-demo-svm")});
-        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 3, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!comparison->isBusy() && comparison->evaluations().size() == 3,
+                                 60000);
         QCOMPARE(comparison->table()->columnCount(), 3);
         QStringList headers; // in the list's order: by folder name
         for (int c = 0; c < 3; ++c) {
             headers << comparison->table()->horizontalHeaderItem(c)->text();
         }
-        QVERIFY2(headers.filter("random forest").size() == 1 && headers.filter("RBF SVM").size() == 1 &&
+        QVERIFY2(headers.filter("random forest").size() == 1 &&
+                     headers.filter("RBF SVM").size() == 1 &&
                      headers.filter("small-cnn").size() == 1,
                  qPrintable(headers.join(" | ")));
         QVERIFY(comparison->table()->item(0, 0)->text().contains("["));
@@ -258,7 +270,8 @@ private Q_SLOTS:
         page.cancelEvaluation();
         QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 60000);
         // It may have finished before the request arrived; either way the page says which.
-        QTRY_VERIFY2(page.statusText().contains("cancelled") || page.hasResult(), qPrintable(page.statusText()));
+        QTRY_VERIFY2(page.statusText().contains("cancelled") || page.hasResult(),
+                     qPrintable(page.statusText()));
     }
 
     void aMissingRunSaysSo()

@@ -11,9 +11,9 @@
 #include "ui/viewer/viewer_page.h"
 
 #include <QApplication>
-#include <QImage>
 #include <QDirIterator>
 #include <QFileInfo>
+#include <QImage>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -44,25 +44,30 @@ private Q_SLOTS:
     {
         // An imbalanced set: 6 NORMAL and 2 PNEUMONIA training images.
         QTemporaryDir dir;
-        for (const auto &[cls, n] : {std::pair{QStringLiteral("NORMAL"), 6}, std::pair{QStringLiteral("PNEUMONIA"), 2}}) {
+        for (const auto &[cls, n] :
+             {std::pair{QStringLiteral("NORMAL"), 6}, std::pair{QStringLiteral("PNEUMONIA"), 2}}) {
             QDir().mkpath(dir.filePath("train/" + cls));
             QDirIterator files(test::demoDataset() + "/train/" + cls, QDir::Files);
             for (int i = 0; i < n; ++i) {
                 const QString source = files.next();
-                QFile::copy(source, dir.filePath("train/" + cls + "/" + QFileInfo(source).fileName()));
+                QFile::copy(source,
+                            dir.filePath("train/" + cls + "/" + QFileInfo(source).fileName()));
             }
         }
         MainWindow window;
         DatasetPage *page = window.datasetPage();
         QVERIFY(openDatasetAndWait(page, dir.path()));
         page->setBalanceMethod(BalanceMethod::None);
-        QVERIFY2(page->epochMixText().contains("NORMAL 6, PNEUMONIA 2; 8 images"), qPrintable(page->epochMixText()));
+        QVERIFY2(page->epochMixText().contains("NORMAL 6, PNEUMONIA 2; 8 images"),
+                 qPrintable(page->epochMixText()));
         page->setBalanceMethod(BalanceMethod::Oversample);
-        QVERIFY2(page->epochMixText().contains("NORMAL 6, PNEUMONIA 6; 12 images"), qPrintable(page->epochMixText()));
+        QVERIFY2(page->epochMixText().contains("NORMAL 6, PNEUMONIA 6; 12 images"),
+                 qPrintable(page->epochMixText()));
         page->setBalanceMethod(BalanceMethod::WeightedSampling);
         QVERIFY(page->epochMixText().contains("NORMAL 4, PNEUMONIA 4; 8 images"));
         page->setBalanceMethod(BalanceMethod::ClassWeightedLoss);
-        QVERIFY2(page->epochMixText().contains("PNEUMONIA 2 (loss weight 2.00)"), qPrintable(page->epochMixText()));
+        QVERIFY2(page->epochMixText().contains("PNEUMONIA 2 (loss weight 2.00)"),
+                 qPrintable(page->epochMixText()));
         page->setBalanceMethod(BalanceMethod::None);
 
         QVERIFY(window.augmentPage()->openRandomImage("PNEUMONIA"));
@@ -168,7 +173,8 @@ private Q_SLOTS:
         page->setGridFilter("test", "NORMAL");
         QCOMPARE(model->rowCount(), 25);
         for (int row = 0; row < model->rowCount(); ++row) {
-            QCOMPARE(model->index(row).data(ThumbnailModel::ClassRole).toString(), QString("NORMAL"));
+            QCOMPARE(model->index(row).data(ThumbnailModel::ClassRole).toString(),
+                     QString("NORMAL"));
         }
         page->setGridFilter("", "", 2); // all, largest file first
         QCOMPARE(model->rowCount(), 200);
@@ -183,7 +189,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         for (const char *cls : {"NORMAL", "PNEUMONIA"}) {
             QDir().mkpath(dir.filePath(cls));
-            const QString image = QDirIterator(test::demoDataset() + "/train/" + cls, QDir::Files).next();
+            const QString image =
+                QDirIterator(test::demoDataset() + "/train/" + cls, QDir::Files).next();
             QFile::copy(image, dir.filePath(QString(cls) + "/good.jpeg"));
         }
         QVERIFY(test::writeFile(dir.filePath("NORMAL/notes.txt"), "not an image"));
@@ -234,8 +241,11 @@ private Q_SLOTS:
         window.datasetPage()->openDataset(test::demoDataset());
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
         QSignalSpy viewed(window.viewerPage(), &ViewerPage::imageLoaded);
-        const QString path = window.datasetPage()->thumbnailModel()->index(5).data(
-            ThumbnailModel::PathRole).toString();
+        const QString path = window.datasetPage()
+                                 ->thumbnailModel()
+                                 ->index(5)
+                                 .data(ThumbnailModel::PathRole)
+                                 .toString();
         Q_EMIT window.datasetPage()->imageActivated(path);
         QCOMPARE(window.currentPage(), MainWindow::ViewerPageIndex);
         QTRY_COMPARE_WITH_TIMEOUT(viewed.count(), 1, 10000);

@@ -12,9 +12,9 @@
 #include "ui/training/training_session.h"
 
 #include <QComboBox>
+#include <QFile>
 #include <QPushButton>
 #include <QSettings>
-#include <QFile>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -92,7 +92,8 @@ private Q_SLOTS:
         TrainPage page;
         TrainForm *form = page.form();
         setUpShortRun(form, m_runs.path(), "split-check", 1);
-        QTRY_VERIFY_WITH_TIMEOUT(!form->isCheckingDataset() && !form->splitCheck().isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!form->isCheckingDataset() && !form->splitCheck().isEmpty(),
+                                 10000);
         QVERIFY(form->splitCheck().contains("<b>train</b>: 60 NORMAL, 60 PNEUMONIA"));
         QVERIFY(form->splitCheck().contains("validation has only 15 NORMAL images"));
         QVERIFY(page.problemText().isEmpty());
@@ -103,11 +104,13 @@ private Q_SLOTS:
             QDir().mkpath(noVal.filePath(QString("train/") + cls));
             const QDir source(test::demoDataset() + "/train/" + cls);
             for (const QString &file : source.entryList(QDir::Files).mid(0, 3)) {
-                QVERIFY(QFile::copy(source.filePath(file), noVal.filePath(QString("train/") + cls + "/" + file)));
+                QVERIFY(QFile::copy(source.filePath(file),
+                                    noVal.filePath(QString("train/") + cls + "/" + file)));
             }
         }
         form->setDataset(noVal.path());
-        QTRY_VERIFY_WITH_TIMEOUT(!form->isCheckingDataset() && form->splitCheck().contains("3 NORMAL"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !form->isCheckingDataset() && form->splitCheck().contains("3 NORMAL"), 10000);
         QVERIFY2(page.problemText().contains("val split"), qPrintable(page.problemText()));
         QVERIFY(!page.startButton()->isEnabled());
     }
@@ -166,7 +169,8 @@ private Q_SLOTS:
             }
             settled = steps.count();
         }
-        QVERIFY2(steps.count() - atPause <= 2, qPrintable(QString::number(steps.count() - atPause)));
+        QVERIFY2(steps.count() - atPause <= 2,
+                 qPrintable(QString::number(steps.count() - atPause)));
         const int whilePaused = steps.count();
         QTest::qWait(2000);
         QCOMPARE(steps.count(), whilePaused);

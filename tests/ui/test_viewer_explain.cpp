@@ -14,8 +14,8 @@
 #include "ui/viewer/viewer_page.h"
 
 #include <QDir>
-#include <QElapsedTimer>
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QListView>
 #include <QSettings>
@@ -48,7 +48,8 @@ bool explained(ViewerPage &page, const QString &model, const QString &image)
     }
     QElapsedTimer waited;
     waited.start();
-    while ((page.explainPanel()->isBusy() || !page.explainPanel()->prediction()) && waited.elapsed() < 20000) {
+    while ((page.explainPanel()->isBusy() || !page.explainPanel()->prediction()) &&
+           waited.elapsed() < 20000) {
         QTest::qWait(20);
     }
     return page.explainPanel()->prediction() && page.explainPanel()->prediction()->cam.has_value();
@@ -66,7 +67,8 @@ private Q_SLOTS:
         QSettings().remove(QStringLiteral("viewer"));
         QVERIFY(m_dir.isValid());
         auto job = test::demoTrainJob(m_dir.filePath("run"));
-        // These tests move and check the threshold from a known start, not one chosen on validation.
+        // These tests move and check the threshold from a known start, not one chosen on
+        // validation.
         job.settings.operatingPoint = *ml::parseOperatingPoint("fixed:0.5");
         auto trained = pipeline::runTrainJob(job);
         QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
@@ -81,10 +83,13 @@ private Q_SLOTS:
         QVERIFY(explained(page, m_model, demoImage("PNEUMONIA")));
         const auto &prediction = *page.explainPanel()->prediction();
         const QString text = page.explainPanel()->predictionText();
-        QVERIFY2(text.contains("detected (probability") && text.contains("threshold 0.50"), qPrintable(text));
+        QVERIFY2(text.contains("detected (probability") && text.contains("threshold 0.50"),
+                 qPrintable(text));
         QVERIFY(text.contains(QString::fromStdString(prediction.modelName)));
-        QCOMPARE(prediction.cam->explainedClass, prediction.predictedIndex); // the predicted class by default
-        QCOMPARE(page.explainPanel()->layers(), (QStringList{"block1", "block2", "block3", "block4"}));
+        QCOMPARE(prediction.cam->explainedClass,
+                 prediction.predictedIndex); // the predicted class by default
+        QCOMPARE(page.explainPanel()->layers(),
+                 (QStringList{"block1", "block2", "block3", "block4"}));
 
         // The overlay changes the picture; side by side is three images wide; model input is the
         // model's 64 x 64 pixels.
@@ -114,14 +119,16 @@ private Q_SLOTS:
         const double plain = page.explainPanel()->prediction()->probability;
         QVERIFY(!page.explainPanel()->predictionText().contains("test-time augmented"));
         page.explainPanel()->setTestTimeAugmentation(true);
-        QTRY_VERIFY_WITH_TIMEOUT(!page.explainPanel()->isBusy() &&
-                                     page.explainPanel()->predictionText().contains("test-time augmented"),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !page.explainPanel()->isBusy() &&
+                page.explainPanel()->predictionText().contains("test-time augmented"),
+            20000);
         QVERIFY(page.explainPanel()->prediction()->probability != plain);
         page.explainPanel()->setTestTimeAugmentation(false);
-        QTRY_VERIFY_WITH_TIMEOUT(!page.explainPanel()->isBusy() &&
-                                     !page.explainPanel()->predictionText().contains("test-time augmented"),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !page.explainPanel()->isBusy() &&
+                !page.explainPanel()->predictionText().contains("test-time augmented"),
+            20000);
         QCOMPARE(page.explainPanel()->prediction()->probability, plain);
     }
 
@@ -134,19 +141,24 @@ private Q_SLOTS:
         const int predicted = panel->prediction()->predictedIndex;
         panel->setTargetClass(1 - predicted);
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isBusy() && panel->prediction() &&
-                                     panel->prediction()->cam->explainedClass == 1 - predicted, 20000);
+                                     panel->prediction()->cam->explainedClass == 1 - predicted,
+                                 20000);
         panel->setLayer("block2");
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isBusy() && panel->prediction() &&
-                                     panel->prediction()->cam->layer == "block2", 20000);
+                                     panel->prediction()->cam->layer == "block2",
+                                 20000);
         panel->setMethod(ml::CamMethod::EigenCam);
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isBusy() && panel->prediction() &&
-                                     panel->prediction()->cam->method == ml::CamMethod::EigenCam, 20000);
+                                     panel->prediction()->cam->method == ml::CamMethod::EigenCam,
+                                 20000);
         QCOMPARE(panel->prediction()->cam->explainedClass, -1);
         panel->setMethod(ml::CamMethod::GradCamPlusPlus);
         panel->setLayer(QString());
         panel->setTargetClass(-1);
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isBusy() && panel->prediction() &&
-                                     panel->prediction()->cam->method == ml::CamMethod::GradCamPlusPlus, 20000);
+                                     panel->prediction()->cam->method ==
+                                         ml::CamMethod::GradCamPlusPlus,
+                                 20000);
         QCOMPARE(panel->prediction()->cam->layer, std::string("block4"));
     }
 
@@ -163,7 +175,8 @@ private Q_SLOTS:
         }
         panel->measureFaithfulness();
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isBusy() && !panel->faithfulnessText().isEmpty(), 20000);
-        QVERIFY2(panel->faithfulnessText().contains("removed"), qPrintable(panel->faithfulnessText()));
+        QVERIFY2(panel->faithfulnessText().contains("removed"),
+                 qPrintable(panel->faithfulnessText()));
     }
 
     void anImageOutsideTheTrainingSetIsFlaggedAboveThePrediction()
@@ -173,11 +186,13 @@ private Q_SLOTS:
         page.show();
         QVERIFY(explained(page, m_model, test::dicomFile("CT_small.dcm")));
         const QString warning = page.explainPanel()->oodText();
-        QVERIFY2(warning.startsWith("Outside what this model was trained on: ") && warning.contains("modality CT"),
+        QVERIFY2(warning.startsWith("Outside what this model was trained on: ") &&
+                     warning.contains("modality CT"),
                  qPrintable(warning));
         QVERIFY(!page.explainPanel()->predictionText().isEmpty()); // shown, with its probability
         QVERIFY(explained(page, m_model, demoImage("PNEUMONIA")));
-        QVERIFY2(!page.explainPanel()->oodText().contains("modality"), qPrintable(page.explainPanel()->oodText()));
+        QVERIFY2(!page.explainPanel()->oodText().contains("modality"),
+                 qPrintable(page.explainPanel()->oodText()));
     }
 
     void approvalNeedsReviews()
@@ -196,11 +211,13 @@ private Q_SLOTS:
         QVERIFY(review->saveReview(true, "on the right lower lobe"));
         QVERIFY(review->summaryText().contains("1 heatmaps reviewed: 1 look at the lungs"));
         QVERIFY(review->saveReview(false, "corrected: the marker")); // the same image: replaced
-        QVERIFY2(review->summaryText().contains("1 heatmaps reviewed: 0 look at the lungs, 1 elsewhere"),
-                 qPrintable(review->summaryText()));
+        QVERIFY2(
+            review->summaryText().contains("1 heatmaps reviewed: 0 look at the lungs, 1 elsewhere"),
+            qPrintable(review->summaryText()));
         QVERIFY(!review->approve("too early"));
         QVERIFY(review->summaryText().contains("review at least 10"));
-        const QStringList images = QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files);
+        const QStringList images =
+            QDir(test::demoDataset() + "/test/NORMAL").entryList(QDir::Files);
         for (int i = 0; i < 9; ++i) {
             review->setSubject(model, images.at(i), "Grad-CAM", "block4");
             QVERIFY(review->saveReview(true, QString()));
@@ -226,7 +243,8 @@ private Q_SLOTS:
         dialog->start();
         dialog->cancel(); // stops within an image; what was done is kept
         QVERIFY(finished.wait(60000));
-        QVERIFY2(dialog->statusText().contains("cancelled") || dialog->statusText().contains("50 images"),
+        QVERIFY2(dialog->statusText().contains("cancelled") ||
+                     dialog->statusText().contains("50 images"),
                  qPrintable(dialog->statusText()));
         dialog->start();
         QVERIFY(finished.wait(60000));
@@ -241,7 +259,8 @@ private Q_SLOTS:
         QSignalSpy opened(&page, &ViewerPage::imageLoaded);
         Q_EMIT dialog->grid()->doubleClicked(grid->index(0, 0));
         QVERIFY(opened.wait(10000));
-        QCOMPARE(opened.first().first().toString(), grid->index(0, 0).data(Qt::ToolTipRole).toString());
+        QCOMPARE(opened.first().first().toString(),
+                 grid->index(0, 0).data(Qt::ToolTipRole).toString());
     }
 
     void badModelsAndImagesAreReported()
@@ -257,7 +276,8 @@ private Q_SLOTS:
         page.show();
         page.explainPanel()->setModel(broken.path());
         QTRY_VERIFY_WITH_TIMEOUT(!page.explainPanel()->isBusy(), 20000);
-        QVERIFY2(page.explainPanel()->statusText().contains("weights.pt"), qPrintable(page.explainPanel()->statusText()));
+        QVERIFY2(page.explainPanel()->statusText().contains("weights.pt"),
+                 qPrintable(page.explainPanel()->statusText()));
 
         page.explainPanel()->setModel(m_model);
         QTemporaryDir images;
@@ -267,7 +287,8 @@ private Q_SLOTS:
         fake.close();
         page.explainPanel()->setImage(fake.fileName());
         QTRY_VERIFY_WITH_TIMEOUT(!page.explainPanel()->isBusy() &&
-                                     page.explainPanel()->statusText().contains("not-an-xray.jpg"), 20000);
+                                     page.explainPanel()->statusText().contains("not-an-xray.jpg"),
+                                 20000);
         QVERIFY(!page.explainPanel()->prediction());
     }
 

@@ -129,8 +129,8 @@ bool AugmentPage::openRandomImage(const QString &className)
     if (!m_dataset) {
         return false;
     }
-    const auto found = std::find(m_dataset->classes.begin(), m_dataset->classes.end(),
-                                 className.toStdString());
+    const auto found =
+        std::find(m_dataset->classes.begin(), m_dataset->classes.end(), className.toStdString());
     if (found == m_dataset->classes.end()) {
         return false;
     }
@@ -144,8 +144,8 @@ bool AugmentPage::openRandomImage(const QString &className)
         }
     }
     if (candidates.empty()) {
-        m_pathLabel->setText(tr("No %1 image in the %2 split.")
-                                 .arg(className, QString::fromStdString(split)));
+        m_pathLabel->setText(
+            tr("No %1 image in the %2 split.").arg(className, QString::fromStdString(split)));
         return false;
     }
     std::uniform_int_distribution<std::size_t> pick(0, candidates.size() - 1);
@@ -227,7 +227,7 @@ void AugmentPage::onRenderFinished()
             .arg(input.width())
             .arg(input.height())
             .arg(result.original.format() == QImage::Format_Grayscale8 ? tr("grey levels")
-                                                                        : tr("RGB pixels")));
+                                                                       : tr("RGB pixels")));
     Q_EMIT previewUpdated();
 }
 

@@ -56,7 +56,8 @@ AugmentationControls::AugmentationControls(QWidget *parent)
                                  .arg(QString::fromLatin1(parameter.key)));
             form->addRow(tr(parameter.label), spin);
             m_fields.push_back({&parameter, spin});
-            connect(spin, &QDoubleSpinBox::valueChanged, this, &AugmentationControls::onValueEdited);
+            connect(spin, &QDoubleSpinBox::valueChanged, this,
+                    &AugmentationControls::onValueEdited);
         }
         if (*transform.note) {
             auto *note = new QLabel(QStringLiteral("<i>%1</i>").arg(tr(transform.note)));

@@ -9,10 +9,10 @@ namespace cxr::ui {
 
 namespace {
 // Colour-blind-safe palette (Okabe-Ito) for up to eight classes.
-const QColor kClassColours[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115),
+const QColor kClassColours[] = {QColor(0, 114, 178),   QColor(213, 94, 0),  QColor(0, 158, 115),
                                 QColor(204, 121, 167), QColor(230, 159, 0), QColor(86, 180, 233),
-                                QColor(240, 228, 66), QColor(0, 0, 0)};
-}
+                                QColor(240, 228, 66),  QColor(0, 0, 0)};
+} // namespace
 
 ClassCountChart::ClassCountChart(QWidget *parent) : QWidget(parent), m_plot(new QCustomPlot(this))
 {

@@ -121,8 +121,9 @@ void DatasetChecksPanel::onChecksFinished()
         for (const auto &split : leak.splits) {
             splits << QString::fromStdString(split);
         }
-        html += warning(tr("patient %1 is in %2").arg(QString::fromStdString(leak.patient),
-                                                       splits.join(QStringLiteral(", ")))) +
+        html += warning(tr("patient %1 is in %2")
+                            .arg(QString::fromStdString(leak.patient),
+                                 splits.join(QStringLiteral(", ")))) +
                 QStringLiteral("<br>");
     }
     for (const data::DuplicateGroup &group : report.exactDuplicates) {
@@ -158,8 +159,8 @@ void DatasetChecksPanel::askAndCarve()
     bool ok = false;
     const double percent = QInputDialog::getDouble(
         this, tr("Carve a validation split"),
-        tr("Share of each class's training images to move to validation (%):"), 10.0, 1.0, 50.0,
-        1, &ok);
+        tr("Share of each class's training images to move to validation (%):"), 10.0, 1.0, 50.0, 1,
+        &ok);
     if (!ok) {
         return;
     }

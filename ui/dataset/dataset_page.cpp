@@ -5,8 +5,8 @@
 #include "core/common/progress.h"
 #include "core/data/dataset_scanner.h"
 #include "ui/common/polled_progress.h"
-#include "ui/dataset/dataset_plots.h"
 #include "ui/dataset/dataset_checks_panel.h"
+#include "ui/dataset/dataset_plots.h"
 #include "ui/dataset/thumbnail_model.h"
 
 #include <QComboBox>
@@ -38,12 +38,10 @@ DatasetPage::DatasetPage(QWidget *parent)
     : QWidget(parent), m_openButton(new QPushButton(tr("Open dataset folder…"))),
       m_cancelButton(new QPushButton(tr("Cancel"))), m_pathLabel(new QLabel(tr("No dataset open"))),
       m_summaryLabel(new QLabel), m_balance(new QComboBox), m_epochMix(new QLabel),
-      m_progress(new QProgressBar), m_countTable(new QTableWidget),
-      m_plots(new DatasetPlots), m_splitFilter(new QComboBox), m_classFilter(new QComboBox),
-      m_sortOrder(new QComboBox),
-      m_openManifestButton(new QPushButton(tr("Open manifest…"))),
-      m_checks(new DatasetChecksPanel), m_grid(new QListView),
-      m_problems(new QListWidget), m_thumbnails(new ThumbnailModel(this)),
+      m_progress(new QProgressBar), m_countTable(new QTableWidget), m_plots(new DatasetPlots),
+      m_splitFilter(new QComboBox), m_classFilter(new QComboBox), m_sortOrder(new QComboBox),
+      m_openManifestButton(new QPushButton(tr("Open manifest…"))), m_checks(new DatasetChecksPanel),
+      m_grid(new QListView), m_problems(new QListWidget), m_thumbnails(new ThumbnailModel(this)),
       m_progressTimer(new QTimer(this))
 {
     auto *top = new QHBoxLayout;
@@ -91,7 +89,8 @@ DatasetPage::DatasetPage(QWidget *parent)
     m_grid->setMovement(QListView::Static);
     m_grid->setUniformItemSizes(true);
     m_grid->setIconSize(QSize(ThumbnailModel::kThumbnailSide, ThumbnailModel::kThumbnailSide));
-    m_grid->setGridSize(QSize(ThumbnailModel::kThumbnailSide + 16, ThumbnailModel::kThumbnailSide + 28));
+    m_grid->setGridSize(
+        QSize(ThumbnailModel::kThumbnailSide + 16, ThumbnailModel::kThumbnailSide + 28));
     m_grid->setTextElideMode(Qt::ElideMiddle);
     m_grid->setLayoutMode(QListView::Batched); // lays out large sets without blocking
     m_grid->setModel(m_thumbnails);
@@ -106,7 +105,8 @@ DatasetPage::DatasetPage(QWidget *parent)
     filterRow->addWidget(m_classFilter);
     filterRow->addWidget(new QLabel(tr("sort:")));
     filterRow->addWidget(m_sortOrder);
-    m_sortOrder->addItems({tr("split, class, path"), tr("file name"), tr("file size, largest first")});
+    m_sortOrder->addItems(
+        {tr("split, class, path"), tr("file name"), tr("file size, largest first")});
     filterRow->addStretch();
     filterRow->addWidget(new QLabel(tr("Double-click an image to open it in the Viewer")));
     rightLayout->addLayout(filterRow);
@@ -227,9 +227,8 @@ void DatasetPage::onScanFinished()
         showDataset();
         // The page's index is shared and immutable; the inspection makes the one copy that
         // becomes the checked index (capturing a copy here used to make a second).
-        startWorker([listed = m_index](ScanState *state) {
-            return data::inspectDataset(*listed, state);
-        });
+        startWorker(
+            [listed = m_index](ScanState *state) { return data::inspectDataset(*listed, state); });
         return;
     }
     m_progressTimer->stop();
@@ -238,11 +237,11 @@ void DatasetPage::onScanFinished()
     m_openButton->setEnabled(true);
     m_openManifestButton->setEnabled(true);
     if (!outcome.index) {
-        m_pathLabel->setText(m_index && !m_index->filesInspected
-                                 ? tr("%1 (files not checked: %2)")
-                                       .arg(QString::fromStdString(m_index->root.string()),
-                                            outcome.error)
-                                 : tr("Could not open dataset: %1").arg(outcome.error));
+        m_pathLabel->setText(
+            m_index && !m_index->filesInspected
+                ? tr("%1 (files not checked: %2)")
+                      .arg(QString::fromStdString(m_index->root.string()), outcome.error)
+                : tr("Could not open dataset: %1").arg(outcome.error));
         Q_EMIT scanFailed(outcome.error);
         return;
     }
@@ -292,12 +291,12 @@ void DatasetPage::showDataset()
     // Sizes, formats, problems and checks need the opened files: shown once inspected.
     const bool inspected = index.filesInspected;
     m_summaryLabel->setText(
-        inspected ? tr("%n images in %1 classes; %2 problem files.", nullptr, int(index.files.size()))
-                        .arg(classCount)
-                        .arg(index.problems.size())
-                  : tr("%n files in %1 classes; checking each file…", nullptr,
-                       int(index.files.size()))
-                        .arg(classCount));
+        inspected
+            ? tr("%n images in %1 classes; %2 problem files.", nullptr, int(index.files.size()))
+                  .arg(classCount)
+                  .arg(index.problems.size())
+            : tr("%n files in %1 classes; checking each file…", nullptr, int(index.files.size()))
+                  .arg(classCount));
     showEpochMix();
     m_plots->setVisible(inspected);
     m_checks->setVisible(inspected);
@@ -308,8 +307,8 @@ void DatasetPage::showDataset()
 
     m_problems->clear();
     for (const auto &problem : index.problems) {
-        m_problems->addItem(QStringLiteral("%1: %2").arg(QString::fromStdString(problem.path.string()),
-                                                         QString::fromStdString(problem.reason)));
+        m_problems->addItem(QStringLiteral("%1: %2").arg(
+            QString::fromStdString(problem.path.string()), QString::fromStdString(problem.reason)));
     }
 
     // Keep the grid's filters and scroll position when the checked index replaces the listing.
@@ -377,7 +376,8 @@ void DatasetPage::showEpochMix()
     double total = 0;
     for (std::size_t c = 0; c < mix.size(); ++c) {
         total += mix[c];
-        QString part = QStringLiteral("%1 %2").arg(QString::fromStdString(m_index->classes[c]))
+        QString part = QStringLiteral("%1 %2")
+                           .arg(QString::fromStdString(m_index->classes[c]))
                            .arg(std::llround(mix[c]));
         if (method == BalanceMethod::ClassWeightedLoss) {
             part += tr(" (loss weight %1)").arg(weights[c], 0, 'f', 2);

@@ -89,8 +89,9 @@ void DatasetPlots::showDataset(const data::DatasetIndex &index)
     for (const data::DatasetFile &file : index.files) {
         const auto &h = file.header;
         const QString kind = h.bitsStored == 0 ? tr("unknown depth")
-                             : h.channels == 1 ? tr("%1-bit grey").arg(h.bitsStored)
-                                               : tr("%1-bit, %2 channels").arg(h.bitsStored).arg(h.channels);
+                             : h.channels == 1
+                                 ? tr("%1-bit grey").arg(h.bitsStored)
+                                 : tr("%1-bit, %2 channels").arg(h.bitsStored).arg(h.channels);
         ++pixelKinds[kind];
     }
     QStringList parts;
@@ -115,7 +116,8 @@ void DatasetPlots::showImageSizes(const data::DatasetIndex &index)
             if (std::size_t(file.label) == label && file.header.width > 0) {
                 widths.append(file.header.width);
                 heights.append(file.header.height);
-                largest = std::max({largest, double(file.header.width), double(file.header.height)});
+                largest =
+                    std::max({largest, double(file.header.width), double(file.header.height)});
             }
         }
         QCPGraph *graph = m_sizes->addGraph();

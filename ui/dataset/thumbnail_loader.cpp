@@ -10,8 +10,7 @@
 namespace cxr::ui {
 
 ThumbnailLoader::ThumbnailLoader(int maxSide, QObject *parent) : QObject(parent), m_maxSide(maxSide)
-{
-}
+{}
 
 void ThumbnailLoader::enqueue(int generation, int row, const QString &path)
 {
@@ -45,7 +44,8 @@ void ThumbnailLoader::processQueue()
         if (thumbnail) {
             Q_EMIT loaded(request.generation, request.row, toQImage(*thumbnail), QString());
         } else {
-            Q_EMIT loaded(request.generation, request.row, QImage(), QString::fromStdString(thumbnail.error().message));
+            Q_EMIT loaded(request.generation, request.row, QImage(),
+                          QString::fromStdString(thumbnail.error().message));
         }
     }
 }

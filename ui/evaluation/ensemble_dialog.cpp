@@ -17,32 +17,41 @@
 namespace cxr::ui {
 
 EnsembleDialog::EnsembleDialog(const QString &runsFolder, const QString &dataset, QWidget *parent)
-    : ModelJobDialog(tr("Make an ensemble"), tr("Make ensemble"), parent), m_members(new QListWidget),
-      m_out(new QLineEdit), m_dataset(new QLineEdit(dataset))
+    : ModelJobDialog(tr("Make an ensemble"), tr("Make ensemble"), parent),
+      m_members(new QListWidget), m_out(new QLineEdit), m_dataset(new QLineEdit(dataset))
 {
     for (const ml::RunInfo &run : ml::listRuns(runsFolder.toStdString())) {
         if (run.state == ml::RunState::Finished) {
-            auto *item = new QListWidgetItem(QString::fromStdString(run.folder.filename().string()), m_members);
+            auto *item = new QListWidgetItem(QString::fromStdString(run.folder.filename().string()),
+                                             m_members);
             item->setData(Qt::UserRole, QString::fromStdString(run.folder.string()));
             item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
             item->setCheckState(Qt::Unchecked);
         }
     }
     if (m_members->count() == 0) {
-        auto *none = new QListWidgetItem(tr("No finished run in %1 yet: train on the Train page, or "
-                                            "set the runs folder there.").arg(runsFolder), m_members);
+        auto *none =
+            new QListWidgetItem(tr("No finished run in %1 yet: train on the Train page, or "
+                                   "set the runs folder there.")
+                                    .arg(runsFolder),
+                                m_members);
         none->setFlags(Qt::NoItemFlags);
     }
-    m_members->setToolTip(tr("Finished runs of the runs folder; the members need the same input size, "
-                             "channels, normalisation and classes"));
-    m_out->setText(QDir(runsFolder).filePath(
-        QStringLiteral("ensemble-%1").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")))));
+    m_members->setToolTip(
+        tr("Finished runs of the runs folder; the members need the same input size, "
+           "channels, normalisation and classes"));
+    m_out->setText(QDir(runsFolder)
+                       .filePath(QStringLiteral("ensemble-%1")
+                                     .arg(QDateTime::currentDateTime().toString(
+                                         QStringLiteral("yyyyMMdd-HHmmss")))));
     m_dataset->setPlaceholderText(tr("none: the mean of the members' thresholds"));
     m_dataset->setToolTip(tr("The ensemble's threshold is chosen on this dataset's val split for "
                              "sensitivity ≥ 0.95, never on a test split"));
     form()->addRow(tr("Members"), m_members);
-    form()->addRow(tr("New folder"), withBrowseButton(m_out, PathKind::Folder, tr("Ensemble folder"), this));
-    form()->addRow(tr("Threshold from"), withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset"), this));
+    form()->addRow(tr("New folder"),
+                   withBrowseButton(m_out, PathKind::Folder, tr("Ensemble folder"), this));
+    form()->addRow(tr("Threshold from"),
+                   withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset"), this));
 }
 
 void EnsembleDialog::setMembers(const QStringList &folders)
@@ -51,7 +60,8 @@ void EnsembleDialog::setMembers(const QStringList &folders)
         const QString absolute = QFileInfo(folder).absoluteFilePath();
         QListWidgetItem *found = nullptr;
         for (int i = 0; i < m_members->count(); ++i) {
-            if (QFileInfo(m_members->item(i)->data(Qt::UserRole).toString()).absoluteFilePath() == absolute) {
+            if (QFileInfo(m_members->item(i)->data(Qt::UserRole).toString()).absoluteFilePath() ==
+                absolute) {
                 found = m_members->item(i);
             }
         }
@@ -75,7 +85,10 @@ QStringList EnsembleDialog::members() const
     return ticked;
 }
 
-void EnsembleDialog::setOutput(const QString &folder) { m_out->setText(folder); }
+void EnsembleDialog::setOutput(const QString &folder)
+{
+    m_out->setText(folder);
+}
 
 std::optional<ModelJobDialog::Work> EnsembleDialog::prepare(QString &problem)
 {
@@ -101,7 +114,8 @@ std::optional<ModelJobDialog::Work> EnsembleDialog::prepare(QString &problem)
         }
         const QString rule = card->operatingPoint.rule.empty()
                                  ? tr("the mean of the members' thresholds")
-                                 : tr("%1 on %2 images").arg(QString::fromStdString(card->operatingPoint.rule))
+                                 : tr("%1 on %2 images")
+                                       .arg(QString::fromStdString(card->operatingPoint.rule))
                                        .arg(card->operatingPoint.images);
         const QString folder = QString::fromStdString(job.out.string());
         return Outcome{true,

@@ -8,9 +8,9 @@
 #include "ui/common/polled_progress.h"
 #include "ui/dataset/thumbnail_model.h"
 #include "ui/evaluation/ensemble_dialog.h"
-#include "ui/evaluation/site_calibration_dialog.h"
 #include "ui/evaluation/robustness_table.h"
 #include "ui/evaluation/run_comparison.h"
+#include "ui/evaluation/site_calibration_dialog.h"
 #include "ui/report/evaluation_report.h"
 
 #include <qcustomplot.h>
@@ -18,14 +18,14 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QLabel>
-#include <QListView>
 #include <QLineEdit>
+#include <QListView>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSlider>
@@ -58,7 +58,8 @@ QCustomPlot *curvePlot(const QString &x, const QString &y)
     plot->graph(0)->setPen(QPen(QColor(31, 119, 180), 1));
     plot->addGraph(); // the operating point
     plot->graph(1)->setLineStyle(QCPGraph::lsNone);
-    plot->graph(1)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(214, 39, 40), 9));
+    plot->graph(1)->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(214, 39, 40), 9));
     return plot;
 }
 
@@ -67,19 +68,23 @@ QCustomPlot *curvePlot(const QString &x, const QString &y)
 EvaluatePage::EvaluatePage(QWidget *parent)
     : QWidget(parent), m_run(new QLineEdit), m_dataset(new QLineEdit), m_split(new QComboBox),
       m_device(new QComboBox), m_evaluate(new QPushButton(tr("Evaluate"))), m_status(new QLabel),
-      m_slider(new QSlider(Qt::Horizontal)), m_thresholdBox(new QDoubleSpinBox), m_target(new QDoubleSpinBox),
-      m_metrics(new QTableWidget(0, 3)), m_confusion(new QTableWidget(2, 2)),
-      m_roc(curvePlot(tr("1 − specificity"), tr("sensitivity"))), m_pr(curvePlot(tr("recall"), tr("precision"))),
+      m_slider(new QSlider(Qt::Horizontal)), m_thresholdBox(new QDoubleSpinBox),
+      m_target(new QDoubleSpinBox), m_metrics(new QTableWidget(0, 3)),
+      m_confusion(new QTableWidget(2, 2)),
+      m_roc(curvePlot(tr("1 − specificity"), tr("sensitivity"))),
+      m_pr(curvePlot(tr("recall"), tr("precision"))),
       m_calibration(curvePlot(tr("mean predicted probability"), tr("observed share of positives"))),
       m_histogram(new QCustomPlot), m_plots(new QTabWidget), m_cellLabel(new QLabel),
-      m_cellView(new QListView), m_cellTiles(new ThumbnailModel(this)), m_comparison(new RunComparison),
-      m_stress(new QCheckBox(tr("Robustness report"))), m_tta(new QCheckBox(tr("Test-time augmentation"))),
-      m_robustness(new RobustnessTable)
+      m_cellView(new QListView), m_cellTiles(new ThumbnailModel(this)),
+      m_comparison(new RunComparison), m_stress(new QCheckBox(tr("Robustness report"))),
+      m_tta(new QCheckBox(tr("Test-time augmentation"))), m_robustness(new RobustnessTable)
 {
-    m_tta->setToolTip(tr("Predict each image from itself, its mirror image and a 90% crop (three times "
-                         "the work); saved apart, as the SPLIT-tta evaluation"));
-    m_stress->setToolTip(tr("Also evaluate under contrast, gamma, blur, noise, JPEG, resolution, rotation "
-                            "and border-crop shifts (about ten times the work)"));
+    m_tta->setToolTip(
+        tr("Predict each image from itself, its mirror image and a 90% crop (three times "
+           "the work); saved apart, as the SPLIT-tta evaluation"));
+    m_stress->setToolTip(
+        tr("Also evaluate under contrast, gamma, blur, noise, JPEG, resolution, rotation "
+           "and border-crop shifts (about ten times the work)"));
     // Calibration: the bins' points against the diagonal of perfect calibration.
     m_calibration->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
     m_calibration->graph(1)->setScatterStyle(QCPScatterStyle());
@@ -89,7 +94,8 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     // The same bins of the model's probabilities before calibration, in grey.
     m_calibration->addGraph();
     m_calibration->graph(2)->setLineStyle(QCPGraph::lsNone);
-    m_calibration->graph(2)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(127, 127, 127), 6));
+    m_calibration->graph(2)->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(127, 127, 127), 6));
     m_calibration->graph(0)->setName(tr("calibrated"));
     m_calibration->graph(1)->setName(tr("perfect"));
     m_calibration->graph(2)->setName(tr("before calibration"));
@@ -105,7 +111,8 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     m_run->setPlaceholderText(tr("run folder (or its model/ folder)"));
     m_dataset->setPlaceholderText(tr("dataset folder or manifest"));
     m_split->addItems({QStringLiteral("test"), QStringLiteral("val")});
-    m_split->setToolTip(tr("The test split is never used for training or tuning; choose thresholds on val"));
+    m_split->setToolTip(
+        tr("The test split is never used for training or tuning; choose thresholds on val"));
     m_device->addItem(tr("Automatic"), QStringLiteral("auto"));
     m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
     m_status->setWordWrap(true);
@@ -136,8 +143,9 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     auto *makeEnsemble = new QPushButton(tr("Make an ensemble…"));
     makeEnsemble->setToolTip(tr("Average two or more finished runs into one model folder"));
     auto *calibrate = new QPushButton(tr("Calibrate for a site…"));
-    calibrate->setToolTip(tr("Refit this model's calibration and threshold on a small labelled sample "
-                             "of another hospital's images, into a new model folder"));
+    calibrate->setToolTip(
+        tr("Refit this model's calibration and threshold on a small labelled sample "
+           "of another hospital's images, into a new model folder"));
     runRow->addWidget(makeEnsemble);
     runRow->addWidget(calibrate);
     connect(makeEnsemble, &QPushButton::clicked, this, &EvaluatePage::openEnsembleDialog);
@@ -155,8 +163,9 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     m_cancel->setEnabled(false);
     splitRow->addWidget(m_cancel);
     m_exportReport = new QPushButton(tr("Export report…"));
-    m_exportReport->setToolTip(tr("A PDF with the model card, dataset, curves, metrics with intervals, "
-                                  "confusion matrix and Grad-CAM examples, at this threshold"));
+    m_exportReport->setToolTip(
+        tr("A PDF with the model card, dataset, curves, metrics with intervals, "
+           "confusion matrix and Grad-CAM examples, at this threshold"));
     splitRow->addWidget(m_exportReport);
     splitRow->addStretch(1);
     setup->addRow(tr("Split"), splitRow);
@@ -194,12 +203,14 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     m_plots->addTab(m_comparison, tr("Compare"));
     m_plots->addTab(m_robustness, tr("Robustness"));
     m_cellLabel->setWordWrap(true);
-    m_cellLabel->setText(tr("Click a cell of the confusion matrix to see its images, most confident "
-                            "first; double-click one to open it in the Viewer with its Grad-CAM."));
+    m_cellLabel->setText(
+        tr("Click a cell of the confusion matrix to see its images, most confident "
+           "first; double-click one to open it in the Viewer with its Grad-CAM."));
     m_cellView->setModel(m_cellTiles);
     m_cellView->setViewMode(QListView::IconMode);
     m_cellView->setIconSize(QSize(ThumbnailModel::kThumbnailSide, ThumbnailModel::kThumbnailSide));
-    m_cellView->setGridSize(QSize(ThumbnailModel::kThumbnailSide + 16, ThumbnailModel::kThumbnailSide + 30));
+    m_cellView->setGridSize(
+        QSize(ThumbnailModel::kThumbnailSide + 16, ThumbnailModel::kThumbnailSide + 30));
     m_cellView->setResizeMode(QListView::Adjust);
     m_cellView->setMovement(QListView::Static);
     m_cellView->setUniformItemSizes(true);
@@ -227,9 +238,12 @@ EvaluatePage::EvaluatePage(QWidget *parent)
             m_status->setText(m_progress->describe(tr("images")));
         }
     });
-    connect(&m_intervals, &QFutureWatcher<ml::DiagnosticReport>::finished, this, &EvaluatePage::onIntervalsReady);
-    connect(m_slider, &QSlider::valueChanged, this, [this](int value) { setThreshold(value / 1000.0); });
-    connect(m_thresholdBox, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &EvaluatePage::setThreshold);
+    connect(&m_intervals, &QFutureWatcher<ml::DiagnosticReport>::finished, this,
+            &EvaluatePage::onIntervalsReady);
+    connect(m_slider, &QSlider::valueChanged, this,
+            [this](int value) { setThreshold(value / 1000.0); });
+    connect(m_thresholdBox, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+            &EvaluatePage::setThreshold);
     connect(youden, &QPushButton::clicked, this,
             [this] { setThreshold(ml::youdenThreshold(m_labels, m_probabilities)); });
     connect(bySensitivity, &QPushButton::clicked, this, [this] {
@@ -241,15 +255,16 @@ EvaluatePage::EvaluatePage(QWidget *parent)
     connect(save, &QPushButton::clicked, this, &EvaluatePage::saveThresholdToModelCard);
     connect(m_confusion, &QTableWidget::cellClicked, this, &EvaluatePage::showConfusionCell);
     connect(m_exportReport, &QPushButton::clicked, this, [this] {
-        const QString pdf = QFileDialog::getSaveFileName(this, tr("Export report"),
-                                                         QFileInfo(run()).absoluteFilePath() + QStringLiteral("/report.pdf"),
-                                                         tr("PDF (*.pdf)"));
+        const QString pdf = QFileDialog::getSaveFileName(
+            this, tr("Export report"),
+            QFileInfo(run()).absoluteFilePath() + QStringLiteral("/report.pdf"), tr("PDF (*.pdf)"));
         if (!pdf.isEmpty()) {
             const bool withPredictions =
-                QMessageBox::question(this, tr("Export report"),
-                                      tr("Also write the predictions CSV beside the report? It lists "
-                                         "every image's file name, which may carry patient identifiers."),
-                                      QMessageBox::Yes | QMessageBox::No, QMessageBox::No) == QMessageBox::Yes;
+                QMessageBox::question(
+                    this, tr("Export report"),
+                    tr("Also write the predictions CSV beside the report? It lists "
+                       "every image's file name, which may carry patient identifiers."),
+                    QMessageBox::Yes | QMessageBox::No, QMessageBox::No) == QMessageBox::Yes;
             exportReport(pdf, withPredictions);
         }
     });
@@ -259,11 +274,11 @@ EvaluatePage::EvaluatePage(QWidget *parent)
         const Status written = m_reportJob.result();
         m_status->setText(written ? tr("Report written to %1, with the metrics beside it.")
                                         .arg(m_reportJob.property("pdf").toString())
-                                  : tr("Report not written: %1").arg(QString::fromStdString(written.error().message)));
+                                  : tr("Report not written: %1")
+                                        .arg(QString::fromStdString(written.error().message)));
     });
-    connect(m_dataset, &QLineEdit::textChanged, m_comparison, [this](const QString &text) {
-        m_comparison->setDataset(text.trimmed());
-    });
+    connect(m_dataset, &QLineEdit::textChanged, m_comparison,
+            [this](const QString &text) { m_comparison->setDataset(text.trimmed()); });
     connect(m_split, &QComboBox::currentTextChanged, m_comparison, &RunComparison::setSplit);
     connect(m_cellView, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
         Q_EMIT openInViewer(run(), index.data(ThumbnailModel::PathRole).toString());
@@ -291,7 +306,8 @@ bool EvaluatePage::exportReport(const QString &pdf, bool withPredictions)
     m_exportingReport = true;
     m_status->setText(tr("Writing the report…"));
     m_reportJob.setProperty("pdf", pdf);
-    m_reportJob.setFuture(QtConcurrent::run([pdf, input]() { return writeEvaluationReport(pdf, input); }));
+    m_reportJob.setFuture(
+        QtConcurrent::run([pdf, input]() { return writeEvaluationReport(pdf, input); }));
     return true;
 }
 
@@ -312,7 +328,8 @@ QString EvaluatePage::evaluatedSplit() const
 
 void EvaluatePage::showConfusionCell(int row, int column)
 {
-    if (!hasResult() || m_files.size() != int(m_labels.size()) || row < 0 || row > 1 || column < 0 || column > 1) {
+    if (!hasResult() || m_files.size() != int(m_labels.size()) || row < 0 || row > 1 ||
+        column < 0 || column > 1) {
         return;
     }
     const bool switched = row != m_cellRow || column != m_cellColumn;
@@ -327,12 +344,13 @@ void EvaluatePage::showConfusionCell(int row, int column)
     // Most confident first: the highest probabilities among those called positive, the lowest
     // among those called negative.
     std::stable_sort(members.begin(), members.end(), [this, column](std::size_t a, std::size_t b) {
-        return column == 1 ? m_probabilities[a] > m_probabilities[b] : m_probabilities[a] < m_probabilities[b];
+        return column == 1 ? m_probabilities[a] > m_probabilities[b]
+                           : m_probabilities[a] < m_probabilities[b];
     });
     QVector<ThumbnailModel::Tile> tiles;
     for (std::size_t i : members) {
-        tiles.append({m_files[int(i)], tr("p %1").arg(double(m_probabilities[i]), 0, 'f', 3), m_files[int(i)],
-                      double(m_probabilities[i])});
+        tiles.append({m_files[int(i)], tr("p %1").arg(double(m_probabilities[i]), 0, 'f', 3),
+                      m_files[int(i)], double(m_probabilities[i])});
     }
     m_cellTiles->setImages(tiles);
     m_cellLabel->setText(tr("True %1, called %2 at threshold %3: %4 images, most confident first. "
@@ -414,11 +432,20 @@ QString EvaluatePage::statusText() const
     return m_status->text();
 }
 
-void EvaluatePage::setStressTest(bool on) { m_stress->setChecked(on); }
+void EvaluatePage::setStressTest(bool on)
+{
+    m_stress->setChecked(on);
+}
 
-void EvaluatePage::setTestTimeAugmentation(bool on) { m_tta->setChecked(on); }
+void EvaluatePage::setTestTimeAugmentation(bool on)
+{
+    m_tta->setChecked(on);
+}
 
-int EvaluatePage::robustnessRows() const { return m_robustness->rowCount(); }
+int EvaluatePage::robustnessRows() const
+{
+    return m_robustness->rowCount();
+}
 
 bool EvaluatePage::evaluate(bool reuseSaved)
 {
@@ -462,8 +489,9 @@ bool EvaluatePage::evaluate(bool reuseSaved)
         for (const std::string &name : card->spec.classNames) {
             outcome.classNames << QString::fromStdString(name);
         }
-        auto saved = reuseSaved ? pipeline::readSavedPredictions(job.run, job.split, card->spec.classNames)
-                                : Result<pipeline::SavedPredictions>(makeError(ErrorCode::NotFound, ""));
+        auto saved = reuseSaved
+                         ? pipeline::readSavedPredictions(job.run, job.split, card->spec.classNames)
+                         : Result<pipeline::SavedPredictions>(makeError(ErrorCode::NotFound, ""));
         if (saved) {
             outcome.ok = true;
             outcome.reused = true;
@@ -517,7 +545,8 @@ void EvaluatePage::onEvaluated()
     m_evaluatedDataset = outcome.dataset;
     m_evaluatedSplit = outcome.split;
     m_comparison->refreshList(); // a new evaluation may have been saved
-    if (auto modelDir = ml::findModelDir(run().toStdString())) { // the run, also when given its model/ folder
+    if (auto modelDir =
+            ml::findModelDir(run().toStdString())) { // the run, also when given its model/ folder
         m_comparison->include(QString::fromStdString(modelDir->parent_path().string()));
     }
     m_cellRow = m_cellColumn = -1;
@@ -568,8 +597,10 @@ void EvaluatePage::refreshMetrics()
     const auto &definitions = ml::diagnosticMetricDefinitions();
     m_metrics->setRowCount(int(definitions.size()) + 2);
     for (std::size_t d = 0; d < definitions.size(); ++d) {
-        m_metrics->setItem(int(d), 0, new QTableWidgetItem(QString::fromLatin1(definitions[d].label)));
-        m_metrics->setItem(int(d), 1, new QTableWidgetItem(formatted(m_report.metrics.*(definitions[d].member))));
+        m_metrics->setItem(int(d), 0,
+                           new QTableWidgetItem(QString::fromLatin1(definitions[d].label)));
+        m_metrics->setItem(
+            int(d), 1, new QTableWidgetItem(formatted(m_report.metrics.*(definitions[d].member))));
         if (!m_metrics->item(int(d), 2)) {
             m_metrics->setItem(int(d), 2, new QTableWidgetItem);
         }
@@ -585,14 +616,21 @@ void EvaluatePage::refreshMetrics()
     m_metrics->setItem(extra + 1, 2, new QTableWidgetItem);
 
     const ml::ConfusionCounts &c = m_report.metrics.counts;
-    const std::int64_t cells[2][2] = {{c.trueNegative, c.falsePositive}, {c.falseNegative, c.truePositive}};
-    m_confusion->setHorizontalHeaderLabels({tr("called %1").arg(m_classNames.value(0)), tr("called %1").arg(m_classNames.value(1))});
+    const std::int64_t cells[2][2] = {{c.trueNegative, c.falsePositive},
+                                      {c.falseNegative, c.truePositive}};
+    m_confusion->setHorizontalHeaderLabels(
+        {tr("called %1").arg(m_classNames.value(0)), tr("called %1").arg(m_classNames.value(1))});
     m_confusion->setVerticalHeaderLabels({m_classNames.value(0), m_classNames.value(1)});
     for (int row = 0; row < 2; ++row) {
         const double total = double(cells[row][0] + cells[row][1]);
         for (int column = 0; column < 2; ++column) {
-            m_confusion->setItem(row, column, new QTableWidgetItem(
-                tr("%1 (%2%)").arg(cells[row][column]).arg(total > 0 ? 100.0 * double(cells[row][column]) / total : 0.0, 0, 'f', 1)));
+            m_confusion->setItem(
+                row, column,
+                new QTableWidgetItem(
+                    tr("%1 (%2%)")
+                        .arg(cells[row][column])
+                        .arg(total > 0 ? 100.0 * double(cells[row][column]) / total : 0.0, 0, 'f',
+                             1)));
         }
     }
     const ml::DiagnosticMetrics &m = m_report.metrics;
@@ -636,8 +674,9 @@ void EvaluatePage::onIntervalsReady()
     const auto &definitions = ml::diagnosticMetricDefinitions();
     for (std::size_t d = 0; d < definitions.size() && d < m_report.intervals.size(); ++d) {
         const ml::ConfidenceInterval &ci = m_report.intervals[d];
-        m_metrics->item(int(d), 2)->setText(std::isfinite(ci.low) ? tr("%1 – %2").arg(formatted(ci.low), formatted(ci.high))
-                                                                  : QStringLiteral("–"));
+        m_metrics->item(int(d), 2)->setText(
+            std::isfinite(ci.low) ? tr("%1 – %2").arg(formatted(ci.low), formatted(ci.high))
+                                  : QStringLiteral("–"));
     }
     m_intervalsShown = true;
     Q_EMIT resultChanged();
@@ -682,7 +721,9 @@ bool EvaluatePage::saveThresholdToModelCard()
         m_status->setText(QString::fromStdString(written.error().message));
         return false;
     }
-    m_status->setText(tr("Threshold %1 saved in %2.").arg(m_threshold, 0, 'f', 3).arg(QString::fromStdString(file.string())));
+    m_status->setText(tr("Threshold %1 saved in %2.")
+                          .arg(m_threshold, 0, 'f', 3)
+                          .arg(QString::fromStdString(file.string())));
     return true;
 }
 
@@ -690,16 +731,21 @@ bool EvaluatePage::saveThresholdToModelCard()
 // reminder that validation from the training folders flatters.
 QString EvaluatePage::trustText(const Outcome &outcome) const
 {
-    const std::vector<float> raw = ml::uncalibratedProbabilities(outcome.probabilities, outcome.calibration);
-    QString text = outcome.calibration.identity()
-                       ? tr("Probabilities not calibrated (calibration error %1).")
-                             .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f', 3)
-                       : tr("Calibration error %1 before, %2 after calibration (%3).")
-                             .arg(ml::expectedCalibrationError(outcome.labels, raw), 0, 'f', 3)
-                             .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f', 3)
-                             .arg(QString::fromStdString(outcome.calibration.describe()));
+    const std::vector<float> raw =
+        ml::uncalibratedProbabilities(outcome.probabilities, outcome.calibration);
+    QString text =
+        outcome.calibration.identity()
+            ? tr("Probabilities not calibrated (calibration error %1).")
+                  .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f',
+                       3)
+            : tr("Calibration error %1 before, %2 after calibration (%3).")
+                  .arg(ml::expectedCalibrationError(outcome.labels, raw), 0, 'f', 3)
+                  .arg(ml::expectedCalibrationError(outcome.labels, outcome.probabilities), 0, 'f',
+                       3)
+                  .arg(QString::fromStdString(outcome.calibration.describe()));
     if (outcome.oodFlagged >= 0) {
-        text += QLatin1Char(' ') + tr("%1 images flagged as unlike the training images.").arg(outcome.oodFlagged);
+        text += QLatin1Char(' ') +
+                tr("%1 images flagged as unlike the training images.").arg(outcome.oodFlagged);
     }
     if (outcome.split == QLatin1String("val")) {
         text += QLatin1Char(' ') + tr("Validation carved from the training folders overestimates "
@@ -722,7 +768,10 @@ void EvaluatePage::drawCalibrationAndHistogram()
         m_calibration->graph(graph)->setData(predicted, observed, true);
     };
     binsOf(m_probabilities, 0);
-    binsOf(m_modelCalibration.identity() ? std::vector<float>{} : ml::uncalibratedProbabilities(m_probabilities, m_modelCalibration), 2);
+    binsOf(m_modelCalibration.identity()
+               ? std::vector<float>{}
+               : ml::uncalibratedProbabilities(m_probabilities, m_modelCalibration),
+           2);
     m_calibration->replot();
 
     // One bar set per true class, 20 bins of probability, side by side.

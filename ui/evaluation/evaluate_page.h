@@ -64,7 +64,7 @@ public:
     bool hasResult() const { return !m_labels.empty(); }
     const ml::DiagnosticReport &report() const { return m_report; }
     QString statusText() const;
-    void setStressTest(bool on); // also the robustness report on the next Evaluate
+    void setStressTest(bool on);           // also the robustness report on the next Evaluate
     void setTestTimeAugmentation(bool on); // predict with --tta on the next Evaluate
     // The dialogs that make a new model folder from runs; when one is made, it becomes the Run.
     EnsembleDialog *openEnsembleDialog();
@@ -111,7 +111,7 @@ private:
         QStringList classNames;
         double modelThreshold = 0.5;
         ml::LogitCalibration calibration; // the card's: raw probabilities are recovered with it
-        int oodFlagged = -1;    // images the guard flagged; -1: unknown (no guard, or reopened)
+        int oodFlagged = -1; // images the guard flagged; -1: unknown (no guard, or reopened)
         std::vector<pipeline::StressRow> stress; // the robustness report, when asked for
         bool reused = false;
         bool tta = false; // test-time augmented predictions

@@ -53,7 +53,10 @@ ModelJobDialog::~ModelJobDialog()
     m_job.waitForFinished();
 }
 
-QString ModelJobDialog::resultText() const { return m_result->text(); }
+QString ModelJobDialog::resultText() const
+{
+    return m_result->text();
+}
 
 void ModelJobDialog::make()
 {
@@ -75,7 +78,8 @@ void ModelJobDialog::make()
         try {
             return work(*progress);
         } catch (const std::exception &e) { // a library failure must not end the application
-            return Outcome{false, tr("unexpected failure: %1").arg(QString::fromLocal8Bit(e.what())), {}};
+            return Outcome{
+                false, tr("unexpected failure: %1").arg(QString::fromLocal8Bit(e.what())), {}};
         }
     }));
 }

@@ -32,7 +32,7 @@ public:
 
     ~ModelJobDialog() override; // waits for the work in flight, after asking it to stop
 
-    void make();  // what the Make button does
+    void make(); // what the Make button does
     bool isBusy() const { return m_job.isRunning(); }
     QString resultText() const;
 

@@ -26,8 +26,8 @@ namespace cxr::ui {
 
 namespace {
 
-const QList<QColor> kColours = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
+const QList<QColor> kColours = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
+                                QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
                                 QColor(227, 119, 194), QColor(127, 127, 127)};
 
 QString cellText(double value, const ml::ConfidenceInterval &ci)
@@ -38,7 +38,10 @@ QString cellText(double value, const ml::ConfidenceInterval &ci)
     if (!std::isfinite(ci.low)) {
         return QString::number(value, 'f', 3);
     }
-    return QStringLiteral("%1 [%2–%3]").arg(value, 0, 'f', 3).arg(ci.low, 0, 'f', 3).arg(ci.high, 0, 'f', 3);
+    return QStringLiteral("%1 [%2–%3]")
+        .arg(value, 0, 'f', 3)
+        .arg(ci.low, 0, 'f', 3)
+        .arg(ci.high, 0, 'f', 3);
 }
 
 } // namespace
@@ -67,7 +70,8 @@ RunComparison::RunComparison(QWidget *parent)
     auto *top = new QWidget;
     auto *topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
-    topLayout->addWidget(new QLabel(tr("Evaluations to compare (runs and baselines of the runs folder):")));
+    topLayout->addWidget(
+        new QLabel(tr("Evaluations to compare (runs and baselines of the runs folder):")));
     topLayout->addWidget(m_list, 1);
     topLayout->addLayout(buttons);
     topLayout->addWidget(m_status);
@@ -87,7 +91,8 @@ RunComparison::RunComparison(QWidget *parent)
     });
     connect(m_list, &QListWidget::itemChanged, this, [this] { load(); });
     connect(m_add, &QPushButton::clicked, this, [this] {
-        const QString folder = QFileDialog::getExistingDirectory(this, tr("Run or baseline folder"), m_runsFolder);
+        const QString folder =
+            QFileDialog::getExistingDirectory(this, tr("Run or baseline folder"), m_runsFolder);
         if (!folder.isEmpty()) {
             addFolder(folder, true);
         }
@@ -112,7 +117,10 @@ void RunComparison::setRunsFolder(const QString &folder)
     }
 }
 
-void RunComparison::setDataset(const QString &dataset) { m_dataset = dataset; }
+void RunComparison::setDataset(const QString &dataset)
+{
+    m_dataset = dataset;
+}
 
 void RunComparison::setSplit(const QString &split)
 {
@@ -122,15 +130,22 @@ void RunComparison::setSplit(const QString &split)
     }
 }
 
-bool RunComparison::isBusy() const { return m_running || m_reloadPending || m_baselinesRequested; }
-QString RunComparison::statusText() const { return m_status->text(); }
+bool RunComparison::isBusy() const
+{
+    return m_running || m_reloadPending || m_baselinesRequested;
+}
+QString RunComparison::statusText() const
+{
+    return m_status->text();
+}
 
 void RunComparison::refreshList()
 {
     const QStringList checked = checkedFolders();
     const QSignalBlocker blocker(m_list);
     m_list->clear();
-    for (const auto &folder : pipeline::foldersWithEvaluation(m_runsFolder.toStdString(), m_split.toStdString())) {
+    for (const auto &folder :
+         pipeline::foldersWithEvaluation(m_runsFolder.toStdString(), m_split.toStdString())) {
         const QString path = QString::fromStdString(folder.string());
         addFolder(path, checked.contains(path));
     }
@@ -203,7 +218,8 @@ void RunComparison::load()
     }
     const QStringList folders = checkedFolders();
     const std::string split = m_split.toStdString();
-    m_status->setText(folders.isEmpty() ? tr("Tick two or more evaluations to compare them.") : tr("Reading…"));
+    m_status->setText(folders.isEmpty() ? tr("Tick two or more evaluations to compare them.")
+                                        : tr("Reading…"));
     m_running = true;
     m_watcher.setFuture(QtConcurrent::run([folders, split]() {
         Loaded loaded;
@@ -237,16 +253,21 @@ void RunComparison::runBaselines()
     m_status->setText(tr("Training the baselines…"));
     const std::string dataset = m_dataset.toStdString();
     const std::string split = m_split.toStdString();
-    const QString prefix = QDir(m_runsFolder).filePath(QStringLiteral("baseline-") + QFileInfo(m_dataset).completeBaseName());
+    const QString prefix =
+        QDir(m_runsFolder)
+            .filePath(QStringLiteral("baseline-") + QFileInfo(m_dataset).completeBaseName());
     m_running = true;
     m_watcher.setFuture(QtConcurrent::run([dataset, split, prefix, progress = m_progress]() {
         Loaded loaded;
-        for (auto method : {pipeline::BaselineMethod::RandomForest, pipeline::BaselineMethod::Svm}) {
+        for (auto method :
+             {pipeline::BaselineMethod::RandomForest, pipeline::BaselineMethod::Svm}) {
             pipeline::BaselineJob job;
             job.method = method;
             job.datasetDir = dataset;
             job.split = split;
-            const QString folder = prefix + (method == pipeline::BaselineMethod::RandomForest ? "-random-forest" : "-svm");
+            const QString folder =
+                prefix +
+                (method == pipeline::BaselineMethod::RandomForest ? "-random-forest" : "-svm");
             job.outputFolder = folder.toStdString();
             auto result = pipeline::runBaseline(job, progress.get());
             if (!result) {
@@ -286,8 +307,10 @@ void RunComparison::onLoaded()
     show(m_evaluations);
     const QStringList errors = m_baselineErrors + loaded.errors;
     m_baselineErrors.clear();
-    m_status->setText(errors.isEmpty() ? tr("%1 evaluations of the %2 split.").arg(m_evaluations.size()).arg(m_split)
-                                       : errors.join(QLatin1Char('\n')));
+    m_status->setText(
+        errors.isEmpty()
+            ? tr("%1 evaluations of the %2 split.").arg(m_evaluations.size()).arg(m_split)
+            : errors.join(QLatin1Char('\n')));
     Q_EMIT compared();
 }
 
@@ -309,14 +332,20 @@ void RunComparison::show(const std::vector<pipeline::SavedEvaluation> &evaluatio
         const pipeline::SavedEvaluation &e = evaluations[std::size_t(c)];
         columns << QStringLiteral("(%1) %2").arg(c + 1).arg(QString::fromStdString(e.name));
         for (std::size_t d = 0; d < definitions.size(); ++d) {
-            m_table->setItem(int(d), c, new QTableWidgetItem(cellText(e.report.metrics.*(definitions[d].member), e.report.intervals[d])));
+            m_table->setItem(
+                int(d), c,
+                new QTableWidgetItem(
+                    cellText(e.report.metrics.*(definitions[d].member), e.report.intervals[d])));
         }
         const int extra = int(definitions.size());
-        m_table->setItem(extra, c, new QTableWidgetItem(QString::number(e.report.threshold, 'f', 3)));
+        m_table->setItem(extra, c,
+                         new QTableWidgetItem(QString::number(e.report.threshold, 'f', 3)));
         m_table->setItem(extra + 1, c, new QTableWidgetItem(QString::number(e.labels.size())));
-        m_table->setItem(extra + 2, c, new QTableWidgetItem(QString::number(e.report.prevalence, 'f', 3)));
+        m_table->setItem(extra + 2, c,
+                         new QTableWidgetItem(QString::number(e.report.prevalence, 'f', 3)));
         QCPGraph *graph = m_roc->addGraph();
-        graph->setName(QStringLiteral("(%1) AUC %2").arg(c + 1).arg(e.report.metrics.rocAuc, 0, 'f', 3));
+        graph->setName(
+            QStringLiteral("(%1) AUC %2").arg(c + 1).arg(e.report.metrics.rocAuc, 0, 'f', 3));
         graph->setPen(QPen(kColours[c % kColours.size()], 1.5));
         QVector<double> x;
         QVector<double> y;

@@ -14,30 +14,43 @@
 namespace cxr::ui {
 
 SiteCalibrationDialog::SiteCalibrationDialog(const QString &run, QWidget *parent)
-    : ModelJobDialog(tr("Calibrate for a site"), tr("Calibrate"), parent), m_run(new QLineEdit(run)),
-      m_sample(new QLineEdit), m_fitSplit(new QComboBox), m_evaluateSplit(new QComboBox),
-      m_out(new QLineEdit)
+    : ModelJobDialog(tr("Calibrate for a site"), tr("Calibrate"), parent),
+      m_run(new QLineEdit(run)), m_sample(new QLineEdit), m_fitSplit(new QComboBox),
+      m_evaluateSplit(new QComboBox), m_out(new QLineEdit)
 {
     m_fitSplit->setEditable(true);
     m_fitSplit->addItems({QStringLiteral("val"), QStringLiteral("train"), QStringLiteral("all")});
-    m_fitSplit->setToolTip(tr("The sample's labelled images the calibration and the threshold are fitted on"));
+    m_fitSplit->setToolTip(
+        tr("The sample's labelled images the calibration and the threshold are fitted on"));
     m_evaluateSplit->setEditable(true);
     m_evaluateSplit->addItems({QStringLiteral("test"), QStringLiteral("val")});
-    m_evaluateSplit->setToolTip(tr("The rest of the site's images, evaluated with the recalibrated model"));
-    m_sample->setPlaceholderText(tr("the site's labelled images: a dataset folder or a manifest .csv"));
+    m_evaluateSplit->setToolTip(
+        tr("The rest of the site's images, evaluated with the recalibrated model"));
+    m_sample->setPlaceholderText(
+        tr("the site's labelled images: a dataset folder or a manifest .csv"));
     if (!run.isEmpty()) {
-        m_out->setText(run + QStringLiteral("-site-") + QDate::currentDate().toString(QStringLiteral("yyyyMMdd")));
+        m_out->setText(run + QStringLiteral("-site-") +
+                       QDate::currentDate().toString(QStringLiteral("yyyyMMdd")));
     }
-    form()->addRow(tr("Model"), withBrowseButton(m_run, PathKind::Folder, tr("Run or model folder"), this));
-    form()->addRow(tr("Site sample"), withBrowseButton(m_sample, PathKind::Folder, tr("Site sample"), this));
+    form()->addRow(tr("Model"),
+                   withBrowseButton(m_run, PathKind::Folder, tr("Run or model folder"), this));
+    form()->addRow(tr("Site sample"),
+                   withBrowseButton(m_sample, PathKind::Folder, tr("Site sample"), this));
     form()->addRow(tr("Fit on split"), m_fitSplit);
     form()->addRow(tr("Evaluate on split"), m_evaluateSplit);
-    form()->addRow(tr("New folder"), withBrowseButton(m_out, PathKind::Folder, tr("Recalibrated model"), this));
+    form()->addRow(tr("New folder"),
+                   withBrowseButton(m_out, PathKind::Folder, tr("Recalibrated model"), this));
 }
 
-void SiteCalibrationDialog::setSample(const QString &datasetOrManifest) { m_sample->setText(datasetOrManifest); }
+void SiteCalibrationDialog::setSample(const QString &datasetOrManifest)
+{
+    m_sample->setText(datasetOrManifest);
+}
 
-void SiteCalibrationDialog::setOutput(const QString &folder) { m_out->setText(folder); }
+void SiteCalibrationDialog::setOutput(const QString &folder)
+{
+    m_out->setText(folder);
+}
 
 std::optional<ModelJobDialog::Work> SiteCalibrationDialog::prepare(QString &problem)
 {
@@ -71,16 +84,17 @@ std::optional<ModelJobDialog::Work> SiteCalibrationDialog::prepare(QString &prob
                            .arg(card.operatingPoint.specificity, 0, 'f', 3);
         if (result->evaluation) {
             const ml::DiagnosticMetrics &m = result->evaluation->report.metrics;
-            text += QLatin1Char(' ') +
-                    tr("On the %1 other images of the '%2' split: ROC AUC %3, sensitivity %4, specificity %5.")
-                        .arg(result->evaluation->labels.size())
-                        .arg(QString::fromStdString(job.evaluateSplit))
-                        .arg(m.rocAuc, 0, 'f', 3)
-                        .arg(m.sensitivity, 0, 'f', 3)
-                        .arg(m.specificity, 0, 'f', 3);
+            text += QLatin1Char(' ') + tr("On the %1 other images of the '%2' split: ROC AUC %3, "
+                                          "sensitivity %4, specificity %5.")
+                                           .arg(result->evaluation->labels.size())
+                                           .arg(QString::fromStdString(job.evaluateSplit))
+                                           .arg(m.rocAuc, 0, 'f', 3)
+                                           .arg(m.sensitivity, 0, 'f', 3)
+                                           .arg(m.specificity, 0, 'f', 3);
         } else {
-            text += QLatin1Char(' ') + tr("The sample has no '%1' split: nothing left to evaluate on.")
-                                           .arg(QString::fromStdString(job.evaluateSplit));
+            text +=
+                QLatin1Char(' ') + tr("The sample has no '%1' split: nothing left to evaluate on.")
+                                       .arg(QString::fromStdString(job.evaluateSplit));
         }
         const QString folder = QString::fromStdString(job.out.string());
         return Outcome{true, text + QLatin1Char(' ') + tr("Written to %1.").arg(folder), folder};

@@ -20,13 +20,29 @@ namespace cxr::ui {
 
 namespace {
 
-enum Column { Started, Name, Model, Dataset, Epochs, BestLoss, Accuracy, Auc, Status, Duration, ColumnCount };
+enum Column {
+    Started,
+    Name,
+    Model,
+    Dataset,
+    Epochs,
+    BestLoss,
+    Accuracy,
+    Auc,
+    Status,
+    Duration,
+    ColumnCount
+};
 
 QString duration(double seconds)
 {
     const int total = int(seconds + 0.5);
-    return total >= 3600 ? QStringLiteral("%1:%2:%3").arg(total / 3600).arg(total / 60 % 60, 2, 10, QLatin1Char('0')).arg(total % 60, 2, 10, QLatin1Char('0'))
-                         : QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
+    return total >= 3600
+               ? QStringLiteral("%1:%2:%3")
+                     .arg(total / 3600)
+                     .arg(total / 60 % 60, 2, 10, QLatin1Char('0'))
+                     .arg(total % 60, 2, 10, QLatin1Char('0'))
+               : QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
 }
 
 // config.json flattened to "optimizer.lr" -> "0.001", for the differences between runs.
@@ -37,10 +53,11 @@ void flatten(const QJsonObject &object, const QString &prefix, std::map<QString,
         if (it.value().isObject()) {
             flatten(it.value().toObject(), key, into);
         } else {
-            into[key] = QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("v"), it.value()}})
-                                              .toJson(QJsonDocument::Compact))
-                            .mid(5)
-                            .chopped(1);
+            into[key] =
+                QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("v"), it.value()}})
+                                      .toJson(QJsonDocument::Compact))
+                    .mid(5)
+                    .chopped(1);
         }
     }
 }
@@ -59,15 +76,15 @@ std::map<QString, QString> flatConfig(const std::filesystem::path &run)
 } // namespace
 
 RunHistory::RunHistory(QWidget *parent)
-    : QWidget(parent), m_table(new QTableWidget(0, ColumnCount)), m_resume(new QPushButton(tr("Resume"))),
-      m_trainLike(new QPushButton(tr("Train like this"))), m_evaluate(new QPushButton(tr("Evaluate…"))),
-      m_view(new QPushButton(tr("Open in Viewer"))),
-      m_archive(new QPushButton(tr("Archive"))),
-      m_delete(new QPushButton(tr("Delete…"))), m_differences(new QPlainTextEdit)
+    : QWidget(parent), m_table(new QTableWidget(0, ColumnCount)),
+      m_resume(new QPushButton(tr("Resume"))), m_trainLike(new QPushButton(tr("Train like this"))),
+      m_evaluate(new QPushButton(tr("Evaluate…"))), m_view(new QPushButton(tr("Open in Viewer"))),
+      m_archive(new QPushButton(tr("Archive"))), m_delete(new QPushButton(tr("Delete…"))),
+      m_differences(new QPlainTextEdit)
 {
-    m_table->setHorizontalHeaderLabels({tr("Started"), tr("Run"), tr("Model"), tr("Dataset"), tr("Epochs"),
-                                        tr("Best val loss"), tr("Val accuracy"), tr("Val AUC"), tr("Status"),
-                                        tr("Duration")});
+    m_table->setHorizontalHeaderLabels({tr("Started"), tr("Run"), tr("Model"), tr("Dataset"),
+                                        tr("Epochs"), tr("Best val loss"), tr("Val accuracy"),
+                                        tr("Val AUC"), tr("Status"), tr("Duration")});
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
@@ -75,7 +92,8 @@ RunHistory::RunHistory(QWidget *parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_differences->setReadOnly(true);
     m_differences->setMaximumHeight(90);
-    m_differences->setPlaceholderText(tr("Select two or more runs to compare their curves and settings."));
+    m_differences->setPlaceholderText(
+        tr("Select two or more runs to compare their curves and settings."));
     m_resume->setToolTip(tr("Continue the selected run from its last checkpoint"));
     m_trainLike->setToolTip(tr("Copy the selected run's settings into the form"));
     m_archive->setToolTip(tr("Move the selected runs into the runs folder's archive/ folder"));
@@ -83,8 +101,10 @@ RunHistory::RunHistory(QWidget *parent)
     auto *refresh = new QPushButton(tr("Refresh"));
     auto *buttons = new QHBoxLayout;
     m_evaluate->setToolTip(tr("Open the selected run's model on the Evaluate page"));
-    m_view->setToolTip(tr("Predict and explain images with the selected run's model on the Viewer page"));
-    for (QPushButton *button : {refresh, m_resume, m_trainLike, m_evaluate, m_view, m_archive, m_delete}) {
+    m_view->setToolTip(
+        tr("Predict and explain images with the selected run's model on the Viewer page"));
+    for (QPushButton *button :
+         {refresh, m_resume, m_trainLike, m_evaluate, m_view, m_archive, m_delete}) {
         buttons->addWidget(button);
     }
     buttons->addStretch(1);
@@ -110,8 +130,10 @@ RunHistory::RunHistory(QWidget *parent)
         };
     };
     connect(m_resume, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::resumeRequested));
-    connect(m_trainLike, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::trainLikeRequested));
-    connect(m_evaluate, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::evaluateRequested));
+    connect(m_trainLike, &QPushButton::clicked, this,
+            forTheSelectedRun(&RunHistory::trainLikeRequested));
+    connect(m_evaluate, &QPushButton::clicked, this,
+            forTheSelectedRun(&RunHistory::evaluateRequested));
     connect(m_view, &QPushButton::clicked, this, forTheSelectedRun(&RunHistory::viewRequested));
     connect(m_archive, &QPushButton::clicked, this, &RunHistory::archiveSelected);
     connect(m_delete, &QPushButton::clicked, this, &RunHistory::deleteSelected);
@@ -136,7 +158,8 @@ QString RunHistory::statusText(const ml::RunInfo &run) const
                         QDir(m_activeRun) == QDir(QString::fromStdString(run.folder.string()));
     switch (run.state) {
     case ml::RunState::Running:
-        return active ? tr("running") : (run.hasCheckpoint ? tr("interrupted, resumable") : tr("interrupted"));
+        return active ? tr("running")
+                      : (run.hasCheckpoint ? tr("interrupted, resumable") : tr("interrupted"));
     case ml::RunState::Finished:
         return tr("finished");
     case ml::RunState::Stopped:
@@ -158,15 +181,20 @@ void RunHistory::refresh()
         const int best = run.bestEpoch();
         const ml::EpochMetrics *metrics = best > 0 ? &run.epochs[std::size_t(best - 1)] : nullptr;
         auto number = [](double value, int decimals) {
-            return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
+            return std::isfinite(value) ? QString::number(value, 'f', decimals)
+                                        : QStringLiteral("–");
         };
         const QString cells[ColumnCount] = {
-            QString::fromStdString(run.created).replace(QLatin1Char('T'), QLatin1Char(' ')).remove(QLatin1Char('Z')),
+            QString::fromStdString(run.created)
+                .replace(QLatin1Char('T'), QLatin1Char(' '))
+                .remove(QLatin1Char('Z')),
             QString::fromStdString(run.folder.filename().string()),
             QString::fromStdString(run.settings.model.architecture),
-            QString::fromStdString(std::filesystem::path(run.settings.datasetPath).filename().string()),
+            QString::fromStdString(
+                std::filesystem::path(run.settings.datasetPath).filename().string()),
             QStringLiteral("%1 / %2").arg(run.epochs.size()).arg(run.settings.epochs),
-            metrics ? tr("%1 (epoch %2)").arg(number(metrics->valLoss, 4)).arg(best) : QStringLiteral("–"),
+            metrics ? tr("%1 (epoch %2)").arg(number(metrics->valLoss, 4)).arg(best)
+                    : QStringLiteral("–"),
             metrics ? number(metrics->valAccuracy, 3) : QStringLiteral("–"),
             metrics ? number(metrics->valAuc, 3) : QStringLiteral("–"),
             statusText(run),
@@ -203,9 +231,11 @@ std::vector<ml::RunInfo> RunHistory::selectedRuns() const
 void RunHistory::selectRun(const QString &folder)
 {
     for (int row = 0; row < int(m_runs.size()); ++row) {
-        if (QDir(QString::fromStdString(m_runs[std::size_t(row)].folder.string())) == QDir(folder)) {
+        if (QDir(QString::fromStdString(m_runs[std::size_t(row)].folder.string())) ==
+            QDir(folder)) {
             m_table->selectionModel()->select(m_table->model()->index(row, 0),
-                                              QItemSelectionModel::Select | QItemSelectionModel::Rows);
+                                              QItemSelectionModel::Select |
+                                                  QItemSelectionModel::Rows);
         }
     }
 }
@@ -214,8 +244,9 @@ void RunHistory::updateButtons()
 {
     const auto runs = selectedRuns();
     const bool one = runs.size() == 1;
-    const bool active = one && !m_activeRun.isEmpty() &&
-                        QDir(m_activeRun) == QDir(QString::fromStdString(runs.front().folder.string()));
+    const bool active =
+        one && !m_activeRun.isEmpty() &&
+        QDir(m_activeRun) == QDir(QString::fromStdString(runs.front().folder.string()));
     m_resume->setEnabled(one && runs.front().resumable() && m_activeRun.isEmpty());
     m_trainLike->setEnabled(one);
     m_evaluate->setEnabled(one && !runs.front().epochs.empty());
@@ -253,7 +284,8 @@ void RunHistory::showDifferences()
         }
     }
     m_differences->setPlainText(lines.isEmpty() ? tr("The selected runs have the same settings.")
-                                                : tr("Settings that differ (in table order):\n") + lines.join(QLatin1Char('\n')));
+                                                : tr("Settings that differ (in table order):\n") +
+                                                      lines.join(QLatin1Char('\n')));
 }
 
 void RunHistory::archiveSelected()
@@ -274,9 +306,10 @@ void RunHistory::deleteSelected()
 {
     const auto runs = selectedRuns();
     if (runs.empty() ||
-        QMessageBox::question(this, tr("Delete runs"),
-                              tr("Delete %n run folder(s) with their checkpoints and models? This cannot be undone.",
-                                 nullptr, int(runs.size()))) != QMessageBox::Yes) {
+        QMessageBox::question(
+            this, tr("Delete runs"),
+            tr("Delete %n run folder(s) with their checkpoints and models? This cannot be undone.",
+               nullptr, int(runs.size()))) != QMessageBox::Yes) {
         return;
     }
     for (const ml::RunInfo &run : runs) {

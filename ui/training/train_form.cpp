@@ -26,13 +26,12 @@
 #include <QSettings>
 #include <QSpinBox>
 
-#include <algorithm>
 #include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
 
 namespace cxr::ui {
 
 namespace {
-
 
 QString defaultRunsFolder()
 {
@@ -58,22 +57,23 @@ QSpinBox *integerSpin(int low, int high)
 } // namespace
 
 TrainForm::TrainForm(QWidget *parent)
-    : QWidget(parent), m_dataset(new QLineEdit), m_runsFolder(new QLineEdit), m_runName(new QLineEdit),
-      m_model(new QComboBox), m_inputSize(new QSpinBox), m_channels(new QComboBox),
-      m_pretrained(new QLineEdit), m_freezeFeatures(new QCheckBox(tr("Train the head only"))),
-      m_optimizer(new QComboBox), m_learningRate(new QDoubleSpinBox), m_weightDecay(new QDoubleSpinBox),
-      m_schedule(new QComboBox), m_epochs(new QSpinBox), m_batch(new QSpinBox), m_earlyStop(new QSpinBox),
-      m_balance(new QComboBox), m_augmentation(new QComboBox), m_device(new QComboBox),
-      m_precision(new QComboBox), m_seed(new QSpinBox), m_deterministic(new QCheckBox(tr("Deterministic"))),
-      m_recipe(new QComboBox), m_labelSmoothing(decimalSpin(0, 0.45, 0.01, 2)),
-      m_mixup(decimalSpin(0, 4, 0.05, 2)),
-      m_weightAverage(decimalSpin(0, 0.9999, 0.0005, 4)), m_selectBy(new QComboBox), m_operatingPoint(new QComboBox),
-      m_checkpointMinutes(new QDoubleSpinBox), m_momentum(decimalSpin(0, 0.99, 0.01, 3)),
-      m_nesterov(new QCheckBox(tr("Nesterov momentum"))), m_plateauFactor(decimalSpin(0.01, 0.99, 0.05, 2)),
-      m_plateauPatience(integerSpin(0, 100)), m_plateauCooldown(integerSpin(0, 100)),
-      m_minLr(decimalSpin(0, 0.1, 0.000001, 7)), m_stepEpochs(integerSpin(1, 1000)),
-      m_stepGamma(decimalSpin(0.01, 0.99, 0.05, 2)), m_warmupEpochs(integerSpin(0, 100)),
-      m_splitCheckLabel(new QLabel)
+    : QWidget(parent), m_dataset(new QLineEdit), m_runsFolder(new QLineEdit),
+      m_runName(new QLineEdit), m_model(new QComboBox), m_inputSize(new QSpinBox),
+      m_channels(new QComboBox), m_pretrained(new QLineEdit),
+      m_freezeFeatures(new QCheckBox(tr("Train the head only"))), m_optimizer(new QComboBox),
+      m_learningRate(new QDoubleSpinBox), m_weightDecay(new QDoubleSpinBox),
+      m_schedule(new QComboBox), m_epochs(new QSpinBox), m_batch(new QSpinBox),
+      m_earlyStop(new QSpinBox), m_balance(new QComboBox), m_augmentation(new QComboBox),
+      m_device(new QComboBox), m_precision(new QComboBox), m_seed(new QSpinBox),
+      m_deterministic(new QCheckBox(tr("Deterministic"))), m_recipe(new QComboBox),
+      m_labelSmoothing(decimalSpin(0, 0.45, 0.01, 2)), m_mixup(decimalSpin(0, 4, 0.05, 2)),
+      m_weightAverage(decimalSpin(0, 0.9999, 0.0005, 4)), m_selectBy(new QComboBox),
+      m_operatingPoint(new QComboBox), m_checkpointMinutes(new QDoubleSpinBox),
+      m_momentum(decimalSpin(0, 0.99, 0.01, 3)), m_nesterov(new QCheckBox(tr("Nesterov momentum"))),
+      m_plateauFactor(decimalSpin(0.01, 0.99, 0.05, 2)), m_plateauPatience(integerSpin(0, 100)),
+      m_plateauCooldown(integerSpin(0, 100)), m_minLr(decimalSpin(0, 0.1, 0.000001, 7)),
+      m_stepEpochs(integerSpin(1, 1000)), m_stepGamma(decimalSpin(0.01, 0.99, 0.05, 2)),
+      m_warmupEpochs(integerSpin(0, 100)), m_splitCheckLabel(new QLabel)
 {
     m_splitCheckLabel->setWordWrap(true);
     m_splitCheckLabel->setTextFormat(Qt::RichText);
@@ -110,29 +110,36 @@ TrainForm::TrainForm(QWidget *parent)
         m_augmentation->addItem(QString::fromStdString(preset), QString::fromStdString(preset));
     }
     m_recipe->addItem(tr("Custom"), QString());
-    m_recipe->addItem(tr("Recommended for the CPU (small-cnn, 192 px, 16 epochs)"), QStringLiteral("recommended"));
-    m_recipe->addItem(tr("Recommended for a GPU (ResNet-18, 224 px, 40 epochs)"), QStringLiteral("recommended-gpu"));
-    m_recipe->setToolTip(tr("Fills the form with settings chosen on validation and the robustness report "
-                            "(docs/benchmarks.md); change any field afterwards"));
+    m_recipe->addItem(tr("Recommended for the CPU (small-cnn, 192 px, 16 epochs)"),
+                      QStringLiteral("recommended"));
+    m_recipe->addItem(tr("Recommended for a GPU (ResNet-18, 224 px, 40 epochs)"),
+                      QStringLiteral("recommended-gpu"));
+    m_recipe->setToolTip(
+        tr("Fills the form with settings chosen on validation and the robustness report "
+           "(docs/benchmarks.md); change any field afterwards"));
     m_weightAverage->setSpecialValueText(tr("off"));
-    m_weightAverage->setToolTip(tr("Validate and keep a moving average of the weights; 0.998 is about the last 500 steps"));
+    m_weightAverage->setToolTip(
+        tr("Validate and keep a moving average of the weights; 0.998 is about the last 500 steps"));
     m_labelSmoothing->setToolTip(tr("Move the training targets this far towards uniform"));
     m_mixup->setSpecialValueText(tr("off"));
     m_mixup->setToolTip(tr("Blend each batch with a shuffled copy of itself by a weight drawn from "
                            "Beta(α, α); 0.2 is usual"));
     m_selectBy->addItem(tr("lowest validation loss"), QStringLiteral("loss"));
     m_selectBy->addItem(tr("highest validation AUC"), QStringLiteral("auc"));
-    for (const char *rule : {"sensitivity:0.95", "sensitivity:0.9", "specificity:0.9", "youden", "fixed:0.5"}) {
+    for (const char *rule :
+         {"sensitivity:0.95", "sensitivity:0.9", "specificity:0.9", "youden", "fixed:0.5"}) {
         m_operatingPoint->addItem(QString::fromLatin1(rule), QString::fromLatin1(rule));
     }
-    m_operatingPoint->setToolTip(tr("How the decision threshold is chosen on validation after training "
-                                    "(after calibration); recorded in the model card"));
+    m_operatingPoint->setToolTip(
+        tr("How the decision threshold is chosen on validation after training "
+           "(after calibration); recorded in the model card"));
     m_device->addItem(tr("Automatic (GPU if any)"), QStringLiteral("auto"));
     for (const ml::ComputeDevice &device : ml::listComputeDevices()) {
         QString label = QString::fromStdString(device.name);
         if (device.id != "cpu") {
             label += device.memoryBytes > 0
-                         ? tr(" (%1, %2 GiB)").arg(QString::fromStdString(device.id))
+                         ? tr(" (%1, %2 GiB)")
+                               .arg(QString::fromStdString(device.id))
                                .arg(double(device.memoryBytes) / double(1LL << 30), 0, 'f', 1)
                          : tr(" (%1)").arg(QString::fromStdString(device.id));
         }
@@ -148,8 +155,9 @@ TrainForm::TrainForm(QWidget *parent)
     m_folds->setRange(1, 20);
     m_folds->setSpecialValueText(tr("Off: one run"));
     m_folds->setSuffix(tr(" patient folds"));
-    m_folds->setToolTip(tr("Cross-validate the settings: one run per fold, each trained on the other "
-                           "folds' patients and evaluated on its own, then the mean and spread"));
+    m_folds->setToolTip(
+        tr("Cross-validate the settings: one run per fold, each trained on the other "
+           "folds' patients and evaluated on its own, then the mean and spread"));
     m_checkpointMinutes->setRange(0, 1440);
     m_checkpointMinutes->setSuffix(tr(" min"));
     m_checkpointMinutes->setSpecialValueText(tr("epoch ends only"));
@@ -166,23 +174,27 @@ TrainForm::TrainForm(QWidget *parent)
 
     // Long entries (a recipe's description, a GPU's name) would otherwise widen the form past
     // the scroll area, which clips it rather than scroll sideways.
-    for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation,
-                             m_device, m_precision, m_recipe, m_selectBy, m_operatingPoint}) {
+    for (QComboBox *combo :
+         {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation, m_device,
+          m_precision, m_recipe, m_selectBy, m_operatingPoint}) {
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         combo->setMinimumContentsLength(12);
     }
     auto *form = new QFormLayout(this);
     m_layout = form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->addRow(tr("Dataset"), withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset folder"), this));
+    form->addRow(tr("Dataset"),
+                 withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset folder"), this));
     form->addRow(QString(), m_splitCheckLabel);
-    form->addRow(tr("Runs folder"), withBrowseButton(m_runsFolder, PathKind::Folder, tr("Folder for run folders"), this));
+    form->addRow(tr("Runs folder"), withBrowseButton(m_runsFolder, PathKind::Folder,
+                                                     tr("Folder for run folders"), this));
     form->addRow(tr("Run name"), m_runName);
     form->addRow(tr("Recipe"), m_recipe);
     form->addRow(tr("Model"), m_model);
     form->addRow(tr("Input size"), m_inputSize);
     form->addRow(tr("Channels"), m_channels);
-    form->addRow(tr("Pretrained weights"), withBrowseButton(m_pretrained, PathKind::File, tr("PyTorch state_dict"), this));
+    form->addRow(tr("Pretrained weights"),
+                 withBrowseButton(m_pretrained, PathKind::File, tr("PyTorch state_dict"), this));
     form->addRow(QString(), m_freezeFeatures);
     form->addRow(tr("Optimiser"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);
@@ -215,21 +227,35 @@ TrainForm::TrainForm(QWidget *parent)
     form->addRow(tr("Cross-validation"), m_folds);
 
     // Names for tests and for style sheets.
-    const std::pair<QWidget *, const char *> names[] = {
-        {m_dataset, "dataset"}, {m_runsFolder, "runsFolder"}, {m_runName, "runName"}, {m_model, "model"},
-        {m_inputSize, "inputSize"}, {m_channels, "channels"}, {m_pretrained, "pretrained"},
-        {m_optimizer, "optimizer"}, {m_learningRate, "learningRate"}, {m_schedule, "schedule"},
-        {m_epochs, "epochs"}, {m_batch, "batch"}, {m_balance, "balance"}, {m_augmentation, "augmentation"},
-        {m_device, "device"}, {m_precision, "precision"}, {m_seed, "seed"}};
+    const std::pair<QWidget *, const char *> names[] = {{m_dataset, "dataset"},
+                                                        {m_runsFolder, "runsFolder"},
+                                                        {m_runName, "runName"},
+                                                        {m_model, "model"},
+                                                        {m_inputSize, "inputSize"},
+                                                        {m_channels, "channels"},
+                                                        {m_pretrained, "pretrained"},
+                                                        {m_optimizer, "optimizer"},
+                                                        {m_learningRate, "learningRate"},
+                                                        {m_schedule, "schedule"},
+                                                        {m_epochs, "epochs"},
+                                                        {m_batch, "batch"},
+                                                        {m_balance, "balance"},
+                                                        {m_augmentation, "augmentation"},
+                                                        {m_device, "device"},
+                                                        {m_precision, "precision"},
+                                                        {m_seed, "seed"}};
     for (const auto &[widget, name] : names) {
         widget->setObjectName(QString::fromLatin1(name));
     }
 
     restore();
     showRelevantRows();
-    connect(m_recipe, &QComboBox::activated, this, [this] { applyRecipe(m_recipe->currentData().toString()); });
-    connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainForm::showRelevantRows);
-    connect(m_schedule, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainForm::showRelevantRows);
+    connect(m_recipe, &QComboBox::activated, this,
+            [this] { applyRecipe(m_recipe->currentData().toString()); });
+    connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            &TrainForm::showRelevantRows);
+    connect(m_schedule, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            &TrainForm::showRelevantRows);
     // The split check runs when the dataset field rests for a moment, on a worker thread.
     m_scanDelay.setSingleShot(true);
     m_scanDelay.setInterval(300);
@@ -241,15 +267,17 @@ TrainForm::TrainForm(QWidget *parent)
     for (QLineEdit *edit : {m_dataset, m_runsFolder, m_runName, m_pretrained}) {
         connect(edit, &QLineEdit::textChanged, this, notify);
     }
-    for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation, m_device, m_precision}) {
+    for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance,
+                             m_augmentation, m_device, m_precision}) {
         connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, notify);
     }
     for (QSpinBox *spin : {m_inputSize, m_epochs, m_batch, m_earlyStop, m_seed, m_plateauPatience,
                            m_plateauCooldown, m_stepEpochs, m_warmupEpochs, m_folds}) {
         connect(spin, qOverload<int>(&QSpinBox::valueChanged), this, notify);
     }
-    for (QDoubleSpinBox *spin : {m_learningRate, m_weightDecay, m_checkpointMinutes, m_momentum,
-                                 m_plateauFactor, m_minLr, m_stepGamma, m_labelSmoothing, m_weightAverage, m_mixup}) {
+    for (QDoubleSpinBox *spin :
+         {m_learningRate, m_weightDecay, m_checkpointMinutes, m_momentum, m_plateauFactor, m_minLr,
+          m_stepGamma, m_labelSmoothing, m_weightAverage, m_mixup}) {
         connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, notify);
     }
     for (QCheckBox *box : {m_freezeFeatures, m_deterministic, m_nesterov}) {
@@ -265,12 +293,14 @@ ml::TrainSettings TrainForm::settings() const
     s.model.channels = m_channels->currentData().toInt();
     s.pretrainedWeights = m_pretrained->text().trimmed().toStdString();
     s.freezeFeatures = m_freezeFeatures->isChecked();
-    s.optimizer.kind = ml::parseOptimizer(m_optimizer->currentData().toString().toStdString()).value_or(ml::OptimizerKind::Adam);
+    s.optimizer.kind = ml::parseOptimizer(m_optimizer->currentData().toString().toStdString())
+                           .value_or(ml::OptimizerKind::Adam);
     s.learningRate = m_learningRate->value();
     s.optimizer.weightDecay = m_weightDecay->value();
     s.optimizer.momentum = m_momentum->value();
     s.optimizer.nesterov = m_nesterov->isChecked() && s.optimizer.kind == ml::OptimizerKind::Sgd;
-    s.schedule.kind = ml::parseSchedule(m_schedule->currentData().toString().toStdString()).value_or(ml::ScheduleKind::Constant);
+    s.schedule.kind = ml::parseSchedule(m_schedule->currentData().toString().toStdString())
+                          .value_or(ml::ScheduleKind::Constant);
     s.schedule.factor = m_plateauFactor->value();
     s.schedule.patience = m_plateauPatience->value();
     s.schedule.cooldown = m_plateauCooldown->value();
@@ -281,10 +311,12 @@ ml::TrainSettings TrainForm::settings() const
     s.epochs = m_epochs->value();
     s.batchSize = m_batch->value();
     s.earlyStopping.patience = m_earlyStop->value();
-    s.balance = parseBalanceMethod(m_balance->currentData().toString().toStdString()).value_or(BalanceMethod::None);
+    s.balance = parseBalanceMethod(m_balance->currentData().toString().toStdString())
+                    .value_or(BalanceMethod::None);
     augmentationPreset(m_augmentation->currentData().toString().toStdString(), s.augmentation);
     s.device = m_device->currentData().toString().toStdString();
-    s.precision = ml::parsePrecision(m_precision->currentData().toString().toStdString()).value_or(ml::Precision::Auto);
+    s.precision = ml::parsePrecision(m_precision->currentData().toString().toStdString())
+                      .value_or(ml::Precision::Auto);
     s.seed = std::uint64_t(m_seed->value());
     s.deterministic = m_deterministic->isChecked();
     s.checkpointMinutes = m_checkpointMinutes->value();
@@ -296,7 +328,8 @@ ml::TrainSettings TrainForm::settings() const
     s.mixupAlpha = m_mixup->value();
     s.selectByAuc = m_selectBy->currentData().toString() == QLatin1String("auc");
     // The list holds only rules that parse.
-    if (auto rule = ml::parseOperatingPoint(m_operatingPoint->currentData().toString().toStdString())) {
+    if (auto rule =
+            ml::parseOperatingPoint(m_operatingPoint->currentData().toString().toStdString())) {
         s.operatingPoint = *rule;
     }
     return s;
@@ -319,15 +352,22 @@ pipeline::TrainJob TrainForm::job() const
 {
     pipeline::TrainJob job;
     job.datasetDir = m_dataset->text().trimmed().toStdString();
-    job.runDir = QDir(m_runsFolder->text().trimmed()).filePath(m_runName->text().trimmed()).toStdString();
+    job.runDir =
+        QDir(m_runsFolder->text().trimmed()).filePath(m_runName->text().trimmed()).toStdString();
     job.settings = settings();
     job.cacheDir = data::defaultCacheDir();
     return job;
 }
 
-int TrainForm::folds() const { return m_folds->value() > 1 ? m_folds->value() : 0; }
+int TrainForm::folds() const
+{
+    return m_folds->value() > 1 ? m_folds->value() : 0;
+}
 
-void TrainForm::setFolds(int folds) { m_folds->setValue(std::max(1, folds)); }
+void TrainForm::setFolds(int folds)
+{
+    m_folds->setValue(std::max(1, folds));
+}
 
 QString TrainForm::problem() const
 {
@@ -357,8 +397,10 @@ QString TrainForm::problem() const
         return tr("Pretrained weights: %1 is not a file.").arg(pretrained);
     }
     const ml::TrainSettings s = settings();
-    if (s.device == "cpu" && (s.precision == ml::Precision::BFloat16 || s.precision == ml::Precision::Float16)) {
-        return tr("Precision: mixed precision runs on a GPU only; choose automatic or fp32 for the CPU.");
+    if (s.device == "cpu" &&
+        (s.precision == ml::Precision::BFloat16 || s.precision == ml::Precision::Float16)) {
+        return tr(
+            "Precision: mixed precision runs on a GPU only; choose automatic or fp32 for the CPU.");
     }
     if (const std::string reason = ml::validateSettings(s); !reason.empty()) {
         QString text = QString::fromStdString(reason);
@@ -412,12 +454,14 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_channels->setCurrentIndex(m_channels->findData(s.model.channels));
     m_pretrained->setText(QString::fromStdString(s.pretrainedWeights));
     m_freezeFeatures->setChecked(s.freezeFeatures);
-    m_optimizer->setCurrentIndex(m_optimizer->findData(QString::fromLatin1(ml::optimizerName(s.optimizer.kind))));
+    m_optimizer->setCurrentIndex(
+        m_optimizer->findData(QString::fromLatin1(ml::optimizerName(s.optimizer.kind))));
     m_learningRate->setValue(s.learningRate);
     m_weightDecay->setValue(s.optimizer.weightDecay);
     m_momentum->setValue(s.optimizer.momentum);
     m_nesterov->setChecked(s.optimizer.nesterov);
-    m_schedule->setCurrentIndex(m_schedule->findData(QString::fromLatin1(ml::scheduleName(s.schedule.kind))));
+    m_schedule->setCurrentIndex(
+        m_schedule->findData(QString::fromLatin1(ml::scheduleName(s.schedule.kind))));
     m_plateauFactor->setValue(s.schedule.factor);
     m_plateauPatience->setValue(s.schedule.patience);
     m_plateauCooldown->setValue(s.schedule.cooldown);
@@ -428,7 +472,8 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_epochs->setValue(s.epochs);
     m_batch->setValue(s.batchSize);
     m_earlyStop->setValue(s.earlyStopping.patience);
-    m_balance->setCurrentIndex(m_balance->findData(QString::fromLatin1(balanceMethodName(s.balance))));
+    m_balance->setCurrentIndex(
+        m_balance->findData(QString::fromLatin1(balanceMethodName(s.balance))));
     // A run's augmentation is a preset or a custom set; custom sets show as "none" here.
     int preset = 0;
     for (const std::string &name : augmentationPresetNames()) {
@@ -441,7 +486,8 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_augmentation->setCurrentIndex(preset);
     const int device = m_device->findData(QString::fromStdString(s.device));
     m_device->setCurrentIndex(device >= 0 ? device : 0);
-    m_precision->setCurrentIndex(m_precision->findData(QString::fromLatin1(ml::precisionName(s.precision))));
+    m_precision->setCurrentIndex(
+        m_precision->findData(QString::fromLatin1(ml::precisionName(s.precision))));
     m_seed->setValue(int(s.seed));
     m_deterministic->setChecked(s.deterministic);
     m_checkpointMinutes->setValue(s.checkpointMinutes);
@@ -449,12 +495,14 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_weightAverage->setValue(s.emaDecay);
     m_mixup->setValue(s.mixupAlpha);
     m_selectBy->setCurrentIndex(s.selectByAuc ? 1 : 0);
-    const int rule = m_operatingPoint->findData(QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)));
+    const int rule = m_operatingPoint->findData(
+        QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)));
     if (rule < 0) { // a rule typed on the command line: shown as it is
         m_operatingPoint->addItem(QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)),
                                   QString::fromStdString(ml::operatingPointSpec(s.operatingPoint)));
     }
-    m_operatingPoint->setCurrentIndex(m_operatingPoint->findData(QString::fromStdString(ml::operatingPointSpec(s.operatingPoint))));
+    m_operatingPoint->setCurrentIndex(m_operatingPoint->findData(
+        QString::fromStdString(ml::operatingPointSpec(s.operatingPoint))));
     m_recipe->setCurrentIndex(0);
     suggestRunName();
 }
@@ -518,40 +566,53 @@ void TrainForm::restore()
     };
     settings.beginGroup(QStringLiteral("train"));
     m_dataset->setText(settings.value(QStringLiteral("dataset")).toString());
-    m_runsFolder->setText(settings.value(QStringLiteral("runsFolder"), defaultRunsFolder()).toString());
-    m_model->setCurrentText(settings.value(QStringLiteral("model"), QStringLiteral("small-cnn")).toString());
-    m_inputSize->setValue(settings.value(QStringLiteral("inputSize"), defaults.model.inputSize).toInt());
+    m_runsFolder->setText(
+        settings.value(QStringLiteral("runsFolder"), defaultRunsFolder()).toString());
+    m_model->setCurrentText(
+        settings.value(QStringLiteral("model"), QStringLiteral("small-cnn")).toString());
+    m_inputSize->setValue(
+        settings.value(QStringLiteral("inputSize"), defaults.model.inputSize).toInt());
     choose(m_channels, settings.value(QStringLiteral("channels"), 1));
     m_pretrained->setText(settings.value(QStringLiteral("pretrained")).toString());
     m_freezeFeatures->setChecked(settings.value(QStringLiteral("freezeFeatures"), false).toBool());
     choose(m_optimizer, settings.value(QStringLiteral("optimizer"), QStringLiteral("adam")));
-    m_learningRate->setValue(settings.value(QStringLiteral("learningRate"), defaults.learningRate).toDouble());
+    m_learningRate->setValue(
+        settings.value(QStringLiteral("learningRate"), defaults.learningRate).toDouble());
     m_weightDecay->setValue(settings.value(QStringLiteral("weightDecay"), 0.0).toDouble());
     choose(m_schedule, settings.value(QStringLiteral("schedule"), QStringLiteral("plateau")));
     m_epochs->setValue(settings.value(QStringLiteral("epochs"), defaults.epochs).toInt());
     m_batch->setValue(settings.value(QStringLiteral("batch"), defaults.batchSize).toInt());
     m_earlyStop->setValue(settings.value(QStringLiteral("earlyStop"), 0).toInt());
-    choose(m_augmentation, settings.value(QStringLiteral("augmentation"), QStringLiteral("thesis")));
+    choose(m_augmentation,
+           settings.value(QStringLiteral("augmentation"), QStringLiteral("thesis")));
     choose(m_device, settings.value(QStringLiteral("device"), QStringLiteral("auto")));
     choose(m_precision, settings.value(QStringLiteral("precision"), QStringLiteral("auto")));
     m_seed->setValue(settings.value(QStringLiteral("seed"), int(defaults.seed)).toInt());
     m_deterministic->setChecked(settings.value(QStringLiteral("deterministic"), false).toBool());
-    m_checkpointMinutes->setValue(settings.value(QStringLiteral("checkpointMinutes"), defaults.checkpointMinutes).toDouble());
-    m_momentum->setValue(settings.value(QStringLiteral("momentum"), defaults.optimizer.momentum).toDouble());
+    m_checkpointMinutes->setValue(
+        settings.value(QStringLiteral("checkpointMinutes"), defaults.checkpointMinutes).toDouble());
+    m_momentum->setValue(
+        settings.value(QStringLiteral("momentum"), defaults.optimizer.momentum).toDouble());
     m_nesterov->setChecked(settings.value(QStringLiteral("nesterov"), false).toBool());
     const ml::ScheduleSettings schedule;
-    m_plateauFactor->setValue(settings.value(QStringLiteral("plateauFactor"), schedule.factor).toDouble());
-    m_plateauPatience->setValue(settings.value(QStringLiteral("plateauPatience"), schedule.patience).toInt());
-    m_plateauCooldown->setValue(settings.value(QStringLiteral("plateauCooldown"), schedule.cooldown).toInt());
+    m_plateauFactor->setValue(
+        settings.value(QStringLiteral("plateauFactor"), schedule.factor).toDouble());
+    m_plateauPatience->setValue(
+        settings.value(QStringLiteral("plateauPatience"), schedule.patience).toInt());
+    m_plateauCooldown->setValue(
+        settings.value(QStringLiteral("plateauCooldown"), schedule.cooldown).toInt());
     m_minLr->setValue(settings.value(QStringLiteral("minLr"), schedule.minLr).toDouble());
-    m_stepEpochs->setValue(settings.value(QStringLiteral("stepEpochs"), schedule.stepEpochs).toInt());
+    m_stepEpochs->setValue(
+        settings.value(QStringLiteral("stepEpochs"), schedule.stepEpochs).toInt());
     m_stepGamma->setValue(settings.value(QStringLiteral("stepGamma"), schedule.gamma).toDouble());
-    m_warmupEpochs->setValue(settings.value(QStringLiteral("warmupEpochs"), schedule.warmupEpochs).toInt());
+    m_warmupEpochs->setValue(
+        settings.value(QStringLiteral("warmupEpochs"), schedule.warmupEpochs).toInt());
     m_labelSmoothing->setValue(settings.value(QStringLiteral("labelSmoothing"), 0.0).toDouble());
     m_weightAverage->setValue(settings.value(QStringLiteral("weightAverage"), 0.0).toDouble());
     m_mixup->setValue(settings.value(QStringLiteral("mixup"), 0.0).toDouble());
     choose(m_selectBy, settings.value(QStringLiteral("selectBy"), QStringLiteral("loss")));
-    choose(m_operatingPoint, settings.value(QStringLiteral("operatingPoint"), QStringLiteral("sensitivity:0.95")));
+    choose(m_operatingPoint,
+           settings.value(QStringLiteral("operatingPoint"), QStringLiteral("sensitivity:0.95")));
     const bool firstTime = !settings.contains(QStringLiteral("model"));
     settings.endGroup();
     choose(m_balance, settings.value(QStringLiteral("training/balance"), QStringLiteral("none")));
@@ -573,7 +634,8 @@ void TrainForm::showRelevantRows()
     const bool cosine = schedule == QLatin1String("cosine");
     m_layout->setRowVisible(m_momentum, optimizer == QLatin1String("sgd"));
     m_layout->setRowVisible(m_nesterov, optimizer == QLatin1String("sgd"));
-    for (QWidget *field : std::initializer_list<QWidget *>{m_plateauFactor, m_plateauPatience, m_plateauCooldown}) {
+    for (QWidget *field :
+         std::initializer_list<QWidget *>{m_plateauFactor, m_plateauPatience, m_plateauCooldown}) {
         m_layout->setRowVisible(field, plateau);
     }
     m_layout->setRowVisible(m_stepEpochs, schedule == QLatin1String("step"));
@@ -610,7 +672,8 @@ void TrainForm::checkDataset()
         auto index = data::scanDataset(path.toStdString(), nullptr, options);
         if (!index) {
             check.problem = tr("Dataset: %1").arg(QString::fromStdString(index.error().message));
-            check.text = QStringLiteral("<span style='color:#b00020'>%1</span>").arg(check.problem.toHtmlEscaped());
+            check.text = QStringLiteral("<span style='color:#b00020'>%1</span>")
+                             .arg(check.problem.toHtmlEscaped());
             return check;
         }
         const data::DatasetStatistics statistics = data::computeStatistics(*index);
@@ -619,17 +682,21 @@ void TrainForm::checkDataset()
         for (const data::SplitStatistics &split : statistics.splits) {
             QStringList counts;
             for (std::size_t c = 0; c < split.counts.size(); ++c) {
-                counts << QStringLiteral("%1 %2").arg(split.counts[c]).arg(QString::fromStdString(index->classes[c]));
+                counts << QStringLiteral("%1 %2")
+                              .arg(split.counts[c])
+                              .arg(QString::fromStdString(index->classes[c]));
             }
             const QString name = QString::fromStdString(split.split);
             lines << QStringLiteral("<b>%1</b>: %2").arg(name, counts.join(QStringLiteral(", ")));
             if (split.split == "train" && split.imbalanceRatio >= data::kImbalanceWarningRatio) {
-                warnings << tr("training classes are imbalanced %1:1; consider balancing").arg(split.imbalanceRatio, 0, 'f', 1);
+                warnings << tr("training classes are imbalanced %1:1; consider balancing")
+                                .arg(split.imbalanceRatio, 0, 'f', 1);
             }
             if (split.split == "val") {
                 for (std::size_t c = 0; c < split.counts.size(); ++c) {
                     if (split.counts[c] < data::kMinValidationPerClass) {
-                        warnings << tr("validation has only %1 %2 images; carve a larger split on the Dataset page")
+                        warnings << tr("validation has only %1 %2 images; carve a larger split on "
+                                       "the Dataset page")
                                         .arg(split.counts[c])
                                         .arg(QString::fromStdString(index->classes[c]));
                     }
@@ -637,17 +704,20 @@ void TrainForm::checkDataset()
             }
         }
         if (!index->hasSplit("train") || !index->hasSplit("val")) {
-            check.problem = tr("Dataset: training needs a train and a val split; carve a validation split on the Dataset page.");
+            check.problem = tr("Dataset: training needs a train and a val split; carve a "
+                               "validation split on the Dataset page.");
         }
         if (index->hasSplit("test")) {
             lines.back() += tr(" (never used for training)");
         }
         check.text = lines.join(QStringLiteral("<br>"));
         for (const QString &warning : warnings) {
-            check.text += QStringLiteral("<br><span style='color:#9a5b00'>⚠ %1</span>").arg(warning.toHtmlEscaped());
+            check.text += QStringLiteral("<br><span style='color:#9a5b00'>⚠ %1</span>")
+                              .arg(warning.toHtmlEscaped());
         }
         if (!check.problem.isEmpty()) {
-            check.text += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(check.problem.toHtmlEscaped());
+            check.text += QStringLiteral("<br><span style='color:#b00020'>%1</span>")
+                              .arg(check.problem.toHtmlEscaped());
         }
         return check;
     }));

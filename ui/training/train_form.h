@@ -91,12 +91,12 @@ private:
     QComboBox *m_precision;
     QSpinBox *m_seed;
     QCheckBox *m_deterministic;
-    QComboBox *m_recipe;              // fills the form; "custom" once a field is changed by hand
+    QComboBox *m_recipe; // fills the form; "custom" once a field is changed by hand
     QDoubleSpinBox *m_labelSmoothing;
-    QDoubleSpinBox *m_mixup;          // Beta(α, α) of mixup; 0: off
-    QDoubleSpinBox *m_weightAverage;  // decay of the weights' moving average; 0: off
-    QComboBox *m_selectBy;            // loss or auc
-    QComboBox *m_operatingPoint;      // how the threshold is chosen on validation
+    QDoubleSpinBox *m_mixup;         // Beta(α, α) of mixup; 0: off
+    QDoubleSpinBox *m_weightAverage; // decay of the weights' moving average; 0: off
+    QComboBox *m_selectBy;           // loss or auc
+    QComboBox *m_operatingPoint;     // how the threshold is chosen on validation
     QDoubleSpinBox *m_checkpointMinutes;
     QSpinBox *m_folds; // 1 shows "Off"
     QDoubleSpinBox *m_momentum;

@@ -29,24 +29,27 @@ QString clock(double seconds)
     return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
 }
 
-const QColor kOverlayColours[] = {QColor(214, 39, 40), QColor(44, 160, 44), QColor(148, 103, 189),
+const QColor kOverlayColours[] = {QColor(214, 39, 40), QColor(44, 160, 44),   QColor(148, 103, 189),
                                   QColor(140, 86, 75), QColor(227, 119, 194), QColor(23, 190, 207)};
 
 } // namespace
 
 TrainPage::TrainPage(QWidget *parent)
     : QWidget(parent), m_form(new TrainForm), m_session(new TrainingSession(this)),
-      m_curves(new TrainingCurves), m_history(new RunHistory), m_problem(new QLabel), m_status(new QLabel),
-      m_progress(new QProgressBar), m_start(new QPushButton(tr("Start"))), m_pause(new QPushButton(tr("Pause"))),
-      m_stop(new QPushButton(tr("Stop after epoch"))), m_abort(new QPushButton(tr("Abort"))),
-      m_logScale(new QCheckBox(tr("Log scale"))), m_smoothing(new QSlider(Qt::Horizontal))
+      m_curves(new TrainingCurves), m_history(new RunHistory), m_problem(new QLabel),
+      m_status(new QLabel), m_progress(new QProgressBar), m_start(new QPushButton(tr("Start"))),
+      m_pause(new QPushButton(tr("Pause"))), m_stop(new QPushButton(tr("Stop after epoch"))),
+      m_abort(new QPushButton(tr("Abort"))), m_logScale(new QCheckBox(tr("Log scale"))),
+      m_smoothing(new QSlider(Qt::Horizontal))
 {
     m_problem->setWordWrap(true);
     m_problem->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_stop->setToolTip(tr("Finish the current epoch, save its checkpoint and stop; the run can be resumed"));
-    m_abort->setToolTip(tr("Stop now, after a checkpoint of the last finished step; the run can be resumed"));
+    m_stop->setToolTip(
+        tr("Finish the current epoch, save its checkpoint and stop; the run can be resumed"));
+    m_abort->setToolTip(
+        tr("Stop now, after a checkpoint of the last finished step; the run can be resumed"));
     m_progress->setFormat(QStringLiteral("%p%"));
     m_progress->setValue(0);
     m_smoothing->setRange(0, 99);
@@ -103,9 +106,8 @@ TrainPage::TrainPage(QWidget *parent)
     connect(m_form, &TrainForm::changed, this, &TrainPage::validate);
     connect(m_form, &TrainForm::previewAugmentation, this, &TrainPage::previewAugmentation);
     connect(m_start, &QPushButton::clicked, this, &TrainPage::start);
-    connect(m_pause, &QPushButton::clicked, this, [this] {
-        m_session->isPaused() ? m_session->resume() : m_session->pause();
-    });
+    connect(m_pause, &QPushButton::clicked, this,
+            [this] { m_session->isPaused() ? m_session->resume() : m_session->pause(); });
     connect(m_stop, &QPushButton::clicked, this, [this] {
         m_session->stopAfterEpoch();
         m_status->setText(tr("Stopping after this epoch…"));
@@ -117,7 +119,8 @@ TrainPage::TrainPage(QWidget *parent)
         m_abort->setEnabled(false);
     });
     connect(m_logScale, &QCheckBox::toggled, m_curves, &TrainingCurves::setLogScale);
-    connect(m_smoothing, &QSlider::valueChanged, this, [this](int value) { m_curves->setSmoothing(value / 100.0); });
+    connect(m_smoothing, &QSlider::valueChanged, this,
+            [this](int value) { m_curves->setSmoothing(value / 100.0); });
     connect(exportButton, &QPushButton::clicked, this, &TrainPage::exportCurves);
     connect(m_session, &TrainingSession::stageChanged, this, [this](const QString &stage) {
         m_stage = m_foldPrefix + stage;
@@ -230,7 +233,8 @@ bool TrainPage::start()
         if (!m_session->startCrossValidation(crossValidation)) {
             return false;
         }
-        m_status->setText(tr("Starting cross-validation in %1…").arg(QString::fromStdString(job.runDir.string())));
+        m_status->setText(tr("Starting cross-validation in %1…")
+                              .arg(QString::fromStdString(job.runDir.string())));
         updateControls();
         return true;
     }
@@ -328,13 +332,14 @@ void TrainPage::showSelectedRuns()
 
 void TrainPage::exportCurves()
 {
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export curves"), QString(),
-                                                      tr("PNG image (*.png);;PDF (*.pdf);;CSV (*.csv)"));
+    const QString file = QFileDialog::getSaveFileName(
+        this, tr("Export curves"), QString(), tr("PNG image (*.png);;PDF (*.pdf);;CSV (*.csv)"));
     if (file.isEmpty()) {
         return;
     }
-    const bool saved = file.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive) ? m_curves->exportCsv(file)
-                                                                                 : m_curves->exportImage(file);
+    const bool saved = file.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)
+                           ? m_curves->exportCsv(file)
+                           : m_curves->exportImage(file);
     if (!saved) {
         QMessageBox::warning(this, tr("Export curves"), tr("Cannot write %1.").arg(file));
     }

@@ -100,7 +100,8 @@ TrainingCurves::TrainingCurves(QWidget *parent)
 
 void TrainingCurves::clear()
 {
-    for (QCPGraph *graph : {m_trainRaw, m_trainSmooth, m_valLoss, m_valAccuracy, m_valAuc, m_trainAccuracy, m_rate}) {
+    for (QCPGraph *graph :
+         {m_trainRaw, m_trainSmooth, m_valLoss, m_valAccuracy, m_valAuc, m_trainAccuracy, m_rate}) {
         graph->data()->clear();
     }
     for (QCPGraph *overlay : m_overlays) {
@@ -139,7 +140,7 @@ void TrainingCurves::appendEpoch(const ml::EpochMetrics &m, std::int64_t endStep
 }
 
 std::vector<std::int64_t> TrainingCurves::epochEndSteps(const ml::RunInfo &run,
-                                                       const std::vector<ml::StepRecord> &steps)
+                                                        const std::vector<ml::StepRecord> &steps)
 {
     // The last logged step of each epoch; a run without a step log spreads its epochs evenly.
     std::vector<std::int64_t> ends(run.epochs.size(), 0);
@@ -238,8 +239,10 @@ void TrainingCurves::rebuildMarkers()
         if (m_epochs[e].metrics.valLoss < m_epochs[best].metrics.valLoss) {
             best = e;
         }
-        if (e > 0 && m_epochs[e].metrics.learningRate < m_epochs[e - 1].metrics.learningRate * 0.99) {
-            addMarker(double(m_epochs[e - 1].endStep), QPen(QColor(120, 120, 120), 1, Qt::DashLine));
+        if (e > 0 &&
+            m_epochs[e].metrics.learningRate < m_epochs[e - 1].metrics.learningRate * 0.99) {
+            addMarker(double(m_epochs[e - 1].endStep),
+                      QPen(QColor(120, 120, 120), 1, Qt::DashLine));
         }
     }
     if (!m_epochs.empty()) {
@@ -261,7 +264,8 @@ void TrainingCurves::redraw()
         bool foundHere = false;
         const QCPRange range = graph->getValueRange(foundHere, QCP::sdBoth);
         if (foundHere) {
-            lossRange = found ? QCPRange(std::min(lossRange.lower, range.lower), std::max(lossRange.upper, range.upper))
+            lossRange = found ? QCPRange(std::min(lossRange.lower, range.lower),
+                                         std::max(lossRange.upper, range.upper))
                               : range;
             found = true;
         }
@@ -294,8 +298,9 @@ void TrainingCurves::showValueAt(QMouseEvent *event)
         return;
     }
     const double step = plot->xAxis->pixelToCoord(event->pos().x());
-    auto nearest = std::lower_bound(m_steps.begin(), m_steps.end(), step,
-                                    [](const ml::StepRecord &r, double x) { return double(r.step) < x; });
+    auto nearest =
+        std::lower_bound(m_steps.begin(), m_steps.end(), step,
+                         [](const ml::StepRecord &r, double x) { return double(r.step) < x; });
     if (nearest == m_steps.end()) {
         --nearest;
     }
@@ -323,7 +328,8 @@ bool TrainingCurves::exportImage(const QString &file)
         QPdfWriter writer(file);
         writer.setResolution(96);
         writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-        writer.setPageSize(QPageSize(QSizeF(width() * 72.0 / 96.0, height() * 72.0 / 96.0), QPageSize::Point));
+        writer.setPageSize(
+            QPageSize(QSizeF(width() * 72.0 / 96.0, height() * 72.0 / 96.0), QPageSize::Point));
         QPainter painter;
         if (!painter.begin(&writer)) {
             return false;
@@ -341,14 +347,16 @@ bool TrainingCurves::exportCsv(const QString &file) const
         return false;
     }
     QTextStream csv(&out);
-    csv << "kind,step,epoch,train_loss,learning_rate,val_loss,val_accuracy,val_auc,train_accuracy\n";
+    csv << "kind,step,epoch,train_loss,learning_rate,val_loss,val_accuracy,val_auc,train_"
+           "accuracy\n";
     for (const ml::StepRecord &r : m_steps) {
         csv << "step," << r.step << ",," << r.loss << ',' << r.learningRate << ",,,,\n";
     }
     for (const EpochPoint &p : m_epochs) {
         const ml::EpochMetrics &m = p.metrics;
-        csv << "epoch," << p.endStep << ',' << m.epoch << ',' << m.trainLoss << ',' << m.learningRate
-            << ',' << m.valLoss << ',' << m.valAccuracy << ',' << m.valAuc << ',' << m.trainAccuracy << '\n';
+        csv << "epoch," << p.endStep << ',' << m.epoch << ',' << m.trainLoss << ','
+            << m.learningRate << ',' << m.valLoss << ',' << m.valAccuracy << ',' << m.valAuc << ','
+            << m.trainAccuracy << '\n';
     }
     csv.flush();
     out.close();

@@ -19,7 +19,9 @@ public:
 
     void stage(const std::string &what) override
     {
-        post([text = QString::fromStdString(what)](TrainingSession *s) { Q_EMIT s->stageChanged(text); });
+        post([text = QString::fromStdString(what)](TrainingSession *s) {
+            Q_EMIT s->stageChanged(text);
+        });
     }
 
     void progress(std::int64_t done, std::int64_t total) override
@@ -76,12 +78,12 @@ public:
     }
     void requestStopAfterEpoch() { m_stopAfterEpoch.store(true); }
 
-    template <typename Function>
-    void post(Function function)
+    template <typename Function> void post(Function function)
     {
         QPointer<TrainingSession> session = m_session;
         QMetaObject::invokeMethod(
-            m_session, [session, function]() {
+            m_session,
+            [session, function]() {
                 if (session) {
                     function(session.data());
                 }
@@ -113,7 +115,8 @@ TrainingSession::~TrainingSession()
     }
 }
 
-bool TrainingSession::launch(const QString &runDir, std::function<std::pair<bool, QString>(Observer &)> work)
+bool TrainingSession::launch(const QString &runDir,
+                             std::function<std::pair<bool, QString>(Observer &)> work)
 {
     if (isRunning()) {
         return false;
@@ -145,23 +148,27 @@ bool TrainingSession::start(const pipeline::TrainJob &job)
             return std::make_pair(false, QString::fromStdString(result.error().message));
         }
         if (result->summary.stoppedByUser) {
-            return std::make_pair(true, QObject::tr("Stopped after epoch %1; the run can be resumed.")
-                                            .arg(result->summary.epochs.size()));
+            return std::make_pair(true,
+                                  QObject::tr("Stopped after epoch %1; the run can be resumed.")
+                                      .arg(result->summary.epochs.size()));
         }
         const auto &best = result->summary.epochs.at(std::size_t(result->summary.bestEpoch - 1));
-        return std::make_pair(true, QObject::tr("Finished: best epoch %1, validation loss %2, accuracy %3.")
-                                        .arg(best.epoch)
-                                        .arg(best.valLoss, 0, 'f', 4)
-                                        .arg(best.valAccuracy, 0, 'f', 3));
+        return std::make_pair(
+            true, QObject::tr("Finished: best epoch %1, validation loss %2, accuracy %3.")
+                      .arg(best.epoch)
+                      .arg(best.valLoss, 0, 'f', 4)
+                      .arg(best.valAccuracy, 0, 'f', 3));
     });
 }
 
 bool TrainingSession::startCrossValidation(const pipeline::CrossValidationJob &job)
 {
     return launch(QString::fromStdString(job.train.runDir.string()), [job](Observer &observer) {
-        auto result = pipeline::runCrossValidation(job, &observer, [&observer](int fold, int folds, const auto &) {
-            observer.post([fold, folds](TrainingSession *s) { Q_EMIT s->foldStarted(fold, folds); });
-        });
+        auto result = pipeline::runCrossValidation(
+            job, &observer, [&observer](int fold, int folds, const auto &) {
+                observer.post(
+                    [fold, folds](TrainingSession *s) { Q_EMIT s->foldStarted(fold, folds); });
+            });
         if (!result) {
             return std::make_pair(false, QString::fromStdString(result.error().message));
         }
@@ -169,17 +176,19 @@ bool TrainingSession::startCrossValidation(const pipeline::CrossValidationJob &j
         for (const pipeline::FoldSpread &s : result->spread) {
             if (s.key == "roc_auc" || s.key == "sensitivity" || s.key == "specificity") {
                 spread << QObject::tr("%1 %2 ± %3")
-                              .arg(QString::fromStdString(s.key).replace(QLatin1Char('_'), QLatin1Char(' ')))
+                              .arg(QString::fromStdString(s.key).replace(QLatin1Char('_'),
+                                                                         QLatin1Char(' ')))
                               .arg(s.mean, 0, 'f', 3)
                               .arg(s.sd, 0, 'f', 3);
             }
         }
-        return std::make_pair(true, QObject::tr("Cross-validation over %1 patient folds, each on patients "
-                                                "it never saw: %2; pooled ROC AUC %3. Saved in %4.")
-                                        .arg(result->folds.size())
-                                        .arg(spread.join(QStringLiteral(", ")))
-                                        .arg(result->pooledRocAuc, 0, 'f', 3)
-                                        .arg(QString::fromStdString(result->summaryFile.string())));
+        return std::make_pair(
+            true, QObject::tr("Cross-validation over %1 patient folds, each on patients "
+                              "it never saw: %2; pooled ROC AUC %3. Saved in %4.")
+                      .arg(result->folds.size())
+                      .arg(spread.join(QStringLiteral(", ")))
+                      .arg(result->pooledRocAuc, 0, 'f', 3)
+                      .arg(QString::fromStdString(result->summaryFile.string())));
     });
 }
 

@@ -35,9 +35,10 @@ constexpr int kImageRole = Qt::ToolTipRole; // the tile's tooltip is the image's
 BatchExplainDialog::BatchExplainDialog(QWidget *parent)
     : QDialog(parent), m_fromFolder(new QRadioButton(tr("Folder"))),
       m_fromDataset(new QRadioButton(tr("Dataset split"))), m_folder(new QLineEdit),
-      m_dataset(new QLineEdit), m_split(new QLineEdit(QStringLiteral("test"))), m_output(new QLineEdit),
-      m_order(new QComboBox), m_start(new QPushButton(tr("Start"))), m_cancel(new QPushButton(tr("Cancel"))),
-      m_progress(new QProgressBar), m_status(new QLabel), m_grid(new QListView), m_tiles(new ThumbnailModel(this)), m_timer(new QTimer(this))
+      m_dataset(new QLineEdit), m_split(new QLineEdit(QStringLiteral("test"))),
+      m_output(new QLineEdit), m_order(new QComboBox), m_start(new QPushButton(tr("Start"))),
+      m_cancel(new QPushButton(tr("Cancel"))), m_progress(new QProgressBar), m_status(new QLabel),
+      m_grid(new QListView), m_tiles(new ThumbnailModel(this)), m_timer(new QTimer(this))
 {
     setWindowTitle(tr("Batch prediction and maps"));
     resize(900, 680);
@@ -61,13 +62,16 @@ BatchExplainDialog::BatchExplainDialog(QWidget *parent)
     m_cancel->setEnabled(false);
 
     auto *datasetRow = new QHBoxLayout;
-    datasetRow->addWidget(withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset folder"), this), 1);
+    datasetRow->addWidget(withBrowseButton(m_dataset, PathKind::Folder, tr("Dataset folder"), this),
+                          1);
     datasetRow->addWidget(new QLabel(tr("split")));
     datasetRow->addWidget(m_split);
     auto *form = new QFormLayout;
-    form->addRow(m_fromFolder, withBrowseButton(m_folder, PathKind::Folder, tr("Folder of images"), this));
+    form->addRow(m_fromFolder,
+                 withBrowseButton(m_folder, PathKind::Folder, tr("Folder of images"), this));
     form->addRow(m_fromDataset, datasetRow);
-    form->addRow(tr("Results folder"), withBrowseButton(m_output, PathKind::Folder, tr("Results folder"), this));
+    form->addRow(tr("Results folder"),
+                 withBrowseButton(m_output, PathKind::Folder, tr("Results folder"), this));
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_start);
     buttons->addWidget(m_cancel);
@@ -100,7 +104,10 @@ BatchExplainDialog::~BatchExplainDialog()
     m_watcher.waitForFinished(); // stops within one image
 }
 
-void BatchExplainDialog::setJobTemplate(const pipeline::BatchExplainJob &job) { m_template = job; }
+void BatchExplainDialog::setJobTemplate(const pipeline::BatchExplainJob &job)
+{
+    m_template = job;
+}
 void BatchExplainDialog::setFolderInput(const QString &folder)
 {
     m_fromFolder->setChecked(true);
@@ -112,9 +119,18 @@ void BatchExplainDialog::setDatasetInput(const QString &dataset, const QString &
     m_dataset->setText(dataset);
     m_split->setText(split);
 }
-void BatchExplainDialog::setOutputFolder(const QString &folder) { m_output->setText(folder); }
-bool BatchExplainDialog::isRunning() const { return m_watcher.isRunning(); }
-QString BatchExplainDialog::statusText() const { return m_status->text(); }
+void BatchExplainDialog::setOutputFolder(const QString &folder)
+{
+    m_output->setText(folder);
+}
+bool BatchExplainDialog::isRunning() const
+{
+    return m_watcher.isRunning();
+}
+QString BatchExplainDialog::statusText() const
+{
+    return m_status->text();
+}
 
 void BatchExplainDialog::start()
 {
@@ -146,9 +162,8 @@ void BatchExplainDialog::start()
     m_progress->setRange(0, 0);
     m_status->setText(tr("Opening the model and listing the images…"));
     m_timer->start();
-    m_watcher.setFuture(QtConcurrent::run([state = m_state, job]() {
-        return pipeline::runBatchExplain(job, state.get());
-    }));
+    m_watcher.setFuture(QtConcurrent::run(
+        [state = m_state, job]() { return pipeline::runBatchExplain(job, state.get()); }));
 }
 
 void BatchExplainDialog::cancel()
@@ -214,13 +229,17 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
         }
     }
     const bool highestFirst = m_order->currentIndex() == 0;
-    std::stable_sort(rows.begin(), rows.end(), [highestFirst](const pipeline::BatchRow *a, const pipeline::BatchRow *b) {
-        return highestFirst ? a->probability > b->probability : a->probability < b->probability;
-    });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [highestFirst](const pipeline::BatchRow *a, const pipeline::BatchRow *b) {
+                         return highestFirst ? a->probability > b->probability
+                                             : a->probability < b->probability;
+                     });
     const QDir folder(QString::fromStdString(result.outputFolder.string()));
     QVector<ThumbnailModel::Tile> tiles;
     for (const pipeline::BatchRow *row : rows) {
-        QString caption = tr("%1 · %2").arg(row->probability, 0, 'f', 3).arg(QString::fromStdString(row->predictedClass));
+        QString caption = tr("%1 · %2")
+                              .arg(row->probability, 0, 'f', 3)
+                              .arg(QString::fromStdString(row->predictedClass));
         if (!row->label.empty()) {
             caption += tr(" (true %1)").arg(QString::fromStdString(row->label));
         }
@@ -229,16 +248,20 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
         }
         // The overlay is what the tile shows; the image is what a double-click opens.
         const QString file = QString::fromStdString(row->file);
-        tiles.append({row->overlay.empty() ? file : folder.filePath(QString::fromStdString(row->overlay)),
-                      caption, file, row->probability});
+        tiles.append(
+            {row->overlay.empty() ? file : folder.filePath(QString::fromStdString(row->overlay)),
+             caption, file, row->probability});
     }
     m_tiles->setImages(tiles);
-    m_status->setText(tr("%1 images by model %2 in %3%4%5")
-                          .arg(result.rows.size())
-                          .arg(QString::fromStdString(result.modelName),
-                               QString::fromStdString(result.outputFolder.string()))
-                          .arg(failed ? tr("; %1 could not be read (see predictions.csv)").arg(failed) : QString())
-                          .arg(result.resumed ? tr("; %1 kept from the earlier run").arg(result.resumed) : QString()));
+    m_status->setText(
+        tr("%1 images by model %2 in %3%4%5")
+            .arg(result.rows.size())
+            .arg(QString::fromStdString(result.modelName),
+                 QString::fromStdString(result.outputFolder.string()))
+            .arg(failed ? tr("; %1 could not be read (see predictions.csv)").arg(failed)
+                        : QString())
+            .arg(result.resumed ? tr("; %1 kept from the earlier run").arg(result.resumed)
+                                : QString()));
 }
 
 } // namespace cxr::ui

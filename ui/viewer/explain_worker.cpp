@@ -62,7 +62,8 @@ void ExplainWorker::start(const Request &request)
         } catch (const std::exception &e) { // a library failure must not end the application
             Outcome outcome;
             outcome.request = request;
-            outcome.error = QStringLiteral("unexpected failure: %1").arg(QString::fromLocal8Bit(e.what()));
+            outcome.error =
+                QStringLiteral("unexpected failure: %1").arg(QString::fromLocal8Bit(e.what()));
             return outcome;
         }
     }));
@@ -74,8 +75,11 @@ ExplainWorker::Outcome ExplainWorker::compute(State &state, const Request &reque
     outcome.request = request;
     auto modelDir = ml::findModelDir(request.model.toStdString());
     const QDateTime cardModified =
-        modelDir ? QFileInfo(QString::fromStdString((*modelDir / "model.json").string())).lastModified() : QDateTime();
-    if (!state.classifier || state.modelPath != request.model || state.cardModified != cardModified) {
+        modelDir
+            ? QFileInfo(QString::fromStdString((*modelDir / "model.json").string())).lastModified()
+            : QDateTime();
+    if (!state.classifier || state.modelPath != request.model ||
+        state.cardModified != cardModified) {
         state.classifier.reset();
         auto opened = ml::Classifier::open(request.model.toStdString());
         if (!opened) {

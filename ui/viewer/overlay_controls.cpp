@@ -50,8 +50,9 @@ OverlayControls::OverlayControls(QWidget *parent)
     m_hideBelow->setToolTip(tr("Do not draw the map where it is weaker than this share of the "
                                "colour scale"));
     m_scale->addItems({tr("Per image (min-max)"), tr("Absolute")});
-    m_scale->setToolTip(tr("Per image: this image's strongest evidence is always the top colour. "
-                           "Absolute: raw map values against a fixed full scale, so images compare."));
+    m_scale->setToolTip(
+        tr("Per image: this image's strongest evidence is always the top colour. "
+           "Absolute: raw map values against a fixed full scale, so images compare."));
     m_fullScale->setDecimals(6);
     m_fullScale->setRange(1e-6, 1e6);
     m_fullScale->setToolTip(tr("Raw map value drawn at the top of the absolute scale"));
@@ -97,10 +98,22 @@ OverlayControls::OverlayControls(QWidget *parent)
     updateColourBar();
 }
 
-CamView OverlayControls::view() const { return CamView(m_view->currentIndex()); }
-void OverlayControls::setView(CamView view) { m_view->setCurrentIndex(int(view)); }
-void OverlayControls::setOpacity(double opacity) { m_opacity->setValue(int(opacity * 100 + 0.5)); }
-void OverlayControls::setColormap(imaging::Colormap colormap) { m_colormap->setCurrentIndex(int(colormap)); }
+CamView OverlayControls::view() const
+{
+    return CamView(m_view->currentIndex());
+}
+void OverlayControls::setView(CamView view)
+{
+    m_view->setCurrentIndex(int(view));
+}
+void OverlayControls::setOpacity(double opacity)
+{
+    m_opacity->setValue(int(opacity * 100 + 0.5));
+}
+void OverlayControls::setColormap(imaging::Colormap colormap)
+{
+    m_colormap->setCurrentIndex(int(colormap));
+}
 
 pipeline::CamDisplay OverlayControls::display() const
 {
@@ -108,8 +121,10 @@ pipeline::CamDisplay OverlayControls::display() const
     display.style.colormap = imaging::Colormap(m_colormap->currentIndex());
     display.style.opacity = m_opacity->value() / 100.0;
     display.style.threshold = m_hideBelow->value() / 100.0;
-    display.style.mode = m_contours->isChecked() ? imaging::HeatmapMode::Contours : imaging::HeatmapMode::Filled;
-    display.scale = m_scale->currentIndex() == 1 ? pipeline::CamScale::Absolute : pipeline::CamScale::PerImage;
+    display.style.mode =
+        m_contours->isChecked() ? imaging::HeatmapMode::Contours : imaging::HeatmapMode::Filled;
+    display.scale =
+        m_scale->currentIndex() == 1 ? pipeline::CamScale::Absolute : pipeline::CamScale::PerImage;
     display.absoluteMax = m_fullScale->value();
     return display;
 }
@@ -127,13 +142,14 @@ void OverlayControls::setCam(const ml::CamMap *cam)
 void OverlayControls::updateColourBar()
 {
     const pipeline::CamDisplay d = display();
-    m_colourBar->setPixmap(QPixmap::fromImage(toQImage(imaging::renderColourBar(d.style.colormap, 256, 1))));
+    m_colourBar->setPixmap(
+        QPixmap::fromImage(toQImage(imaging::renderColourBar(d.style.colormap, 256, 1))));
     m_caption->setText(m_cam ? QString::fromStdString(pipeline::colourScaleCaption(*m_cam, d))
                              : tr("No map yet: choose a model and open an image."));
 }
 
-cv::Mat OverlayControls::compose(const cv::Mat &image, const ml::CamMap *cam, const ml::ModelSpec &spec,
-                                 const cv::Mat &modelInput) const
+cv::Mat OverlayControls::compose(const cv::Mat &image, const ml::CamMap *cam,
+                                 const ml::ModelSpec &spec, const cv::Mat &modelInput) const
 {
     const CamView shown = view();
     if (shown == CamView::ModelInput && !modelInput.empty()) {
@@ -161,8 +177,9 @@ const imaging::HeatmapLayer &OverlayControls::layerFor(const cv::Mat &image, con
     for (std::size_t i = 0; i < cam.values.size(); i += 61) {
         fingerprint += cam.values[i] * double(i % 7 + 1);
     }
-    const LayerKey key{cam.values.data(), fingerprint, image.cols, image.rows, int(display.style.colormap),
-                       int(display.scale), display.absoluteMax};
+    const LayerKey key{
+        cam.values.data(),           fingerprint,        image.cols,         image.rows,
+        int(display.style.colormap), int(display.scale), display.absoluteMax};
     if (!(key == m_layerKey) || m_layer.values.empty()) {
         m_layer = pipeline::prepareCamLayer(cam, spec, image.size(), display);
         m_layerKey = key;

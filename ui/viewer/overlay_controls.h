@@ -75,13 +75,15 @@ private:
         double absoluteMax = 0;
         bool operator==(const LayerKey &o) const
         {
-            return cam == o.cam && fingerprint == o.fingerprint && width == o.width && height == o.height && colormap == o.colormap &&
-                   scale == o.scale && absoluteMax == o.absoluteMax;
+            return cam == o.cam && fingerprint == o.fingerprint && width == o.width &&
+                   height == o.height && colormap == o.colormap && scale == o.scale &&
+                   absoluteMax == o.absoluteMax;
         }
     };
     mutable LayerKey m_layerKey;
     mutable imaging::HeatmapLayer m_layer;
-    const imaging::HeatmapLayer &layerFor(const cv::Mat &image, const ml::CamMap &cam, const ml::ModelSpec &spec,
+    const imaging::HeatmapLayer &layerFor(const cv::Mat &image, const ml::CamMap &cam,
+                                          const ml::ModelSpec &spec,
                                           const pipeline::CamDisplay &display) const;
 };
 

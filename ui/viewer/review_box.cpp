@@ -48,9 +48,9 @@ ReviewBox::ReviewBox(QWidget *parent)
     });
     connect(m_approve, &QPushButton::clicked, this, [this] {
         bool ok = false;
-        const QString note = QInputDialog::getText(this, tr("Approve model"),
-                                                   tr("Approval note (who approves, for what use):"),
-                                                   QLineEdit::Normal, QString(), &ok);
+        const QString note = QInputDialog::getText(
+            this, tr("Approve model"), tr("Approval note (who approves, for what use):"),
+            QLineEdit::Normal, QString(), &ok);
         if (ok) {
             approve(note);
         }
@@ -66,7 +66,8 @@ void ReviewBox::setApprovalConfirmation(std::function<bool(const QString &)> con
     m_confirm = std::move(confirm);
 }
 
-void ReviewBox::setSubject(const QString &model, const QString &image, const QString &method, const QString &layer)
+void ReviewBox::setSubject(const QString &model, const QString &image, const QString &method,
+                           const QString &layer)
 {
     if (image != m_image || model != m_model) {
         m_note->clear();
@@ -82,18 +83,23 @@ void ReviewBox::setSubject(const QString &model, const QString &image, const QSt
     refresh();
 }
 
-QString ReviewBox::summaryText() const { return m_summary->text(); }
+QString ReviewBox::summaryText() const
+{
+    return m_summary->text();
+}
 
 bool ReviewBox::saveReview(bool onLungs, const QString &note)
 {
     pipeline::HeatmapReview review;
     review.image = m_image.toStdString();
-    review.verdict = onLungs ? pipeline::ReviewVerdict::OnLungs : pipeline::ReviewVerdict::Elsewhere;
+    review.verdict =
+        onLungs ? pipeline::ReviewVerdict::OnLungs : pipeline::ReviewVerdict::Elsewhere;
     review.note = note.toStdString();
     review.method = m_method.toStdString();
     review.layer = m_layer.toStdString();
     if (auto saved = pipeline::saveReview(m_model.toStdString(), review); !saved) {
-        m_summary->setText(tr("Review not saved: %1").arg(QString::fromStdString(saved.error().message)));
+        m_summary->setText(
+            tr("Review not saved: %1").arg(QString::fromStdString(saved.error().message)));
         return false;
     }
     refresh();
@@ -104,21 +110,26 @@ bool ReviewBox::saveReview(bool onLungs, const QString &note)
 bool ReviewBox::approve(const QString &note)
 {
     auto modelDir = ml::findModelDir(m_model.toStdString());
-    auto card = modelDir ? ml::readModelCard(*modelDir / "model.json") : Result<ml::ModelCard>(modelDir.error());
+    auto card = modelDir ? ml::readModelCard(*modelDir / "model.json")
+                         : Result<ml::ModelCard>(modelDir.error());
     if (!card) {
         m_summary->setText(QString::fromStdString(card.error().message));
         return false;
     }
     const ml::ReviewSummary &r = card->review;
     QString question = tr("%1 of %2 reviewed heatmaps look at the lungs. Approve %3 for use?")
-                           .arg(r.onLungs).arg(r.reviewed).arg(QString::fromStdString(card->name));
+                           .arg(r.onLungs)
+                           .arg(r.reviewed)
+                           .arg(QString::fromStdString(card->name));
     if (r.elsewhere * 5 > r.reviewed) {
-        question = tr("Warning: more than one in five reviewed heatmaps look elsewhere. ") + question;
+        question =
+            tr("Warning: more than one in five reviewed heatmaps look elsewhere. ") + question;
     }
     if (!m_confirm(question)) {
         return false;
     }
-    if (auto approved = pipeline::approveModel(m_model.toStdString(), note.toStdString()); !approved) {
+    if (auto approved = pipeline::approveModel(m_model.toStdString(), note.toStdString());
+        !approved) {
         m_summary->setText(QString::fromStdString(approved.error().message));
         return false;
     }
@@ -130,8 +141,10 @@ bool ReviewBox::approve(const QString &note)
 void ReviewBox::refresh()
 {
     const bool haveModel = !m_model.isEmpty();
-    auto modelDir = haveModel ? ml::findModelDir(m_model.toStdString()) : Result<std::filesystem::path>(Error{});
-    auto card = modelDir ? ml::readModelCard(*modelDir / "model.json") : Result<ml::ModelCard>(Error{});
+    auto modelDir = haveModel ? ml::findModelDir(m_model.toStdString())
+                              : Result<std::filesystem::path>(Error{});
+    auto card =
+        modelDir ? ml::readModelCard(*modelDir / "model.json") : Result<ml::ModelCard>(Error{});
     m_save->setEnabled(card.ok() && !m_image.isEmpty());
     m_onLungs->setEnabled(m_save->isEnabled());
     m_elsewhere->setEnabled(m_save->isEnabled());
@@ -143,9 +156,12 @@ void ReviewBox::refresh()
     }
     const ml::ReviewSummary &r = card->review;
     QString text = tr("%1 heatmaps reviewed: %2 look at the lungs, %3 elsewhere.")
-                       .arg(r.reviewed).arg(r.onLungs).arg(r.elsewhere);
+                       .arg(r.reviewed)
+                       .arg(r.onLungs)
+                       .arg(r.elsewhere);
     if (card->approvedForUse) {
-        text += QLatin1Char(' ') + tr("Approved for use on %1.").arg(QString::fromStdString(card->approvedAt));
+        text += QLatin1Char(' ') +
+                tr("Approved for use on %1.").arg(QString::fromStdString(card->approvedAt));
     } else if (r.reviewed < pipeline::kReviewsNeededForApproval) {
         text += QLatin1Char(' ') + tr("Review %1 more before the model can be approved.")
                                        .arg(pipeline::kReviewsNeededForApproval - r.reviewed);
@@ -153,7 +169,8 @@ void ReviewBox::refresh()
         text += QLatin1Char(' ') + tr("Not yet approved for use.");
     }
     m_summary->setText(text);
-    m_approve->setEnabled(!card->approvedForUse && r.reviewed >= pipeline::kReviewsNeededForApproval);
+    m_approve->setEnabled(!card->approvedForUse &&
+                          r.reviewed >= pipeline::kReviewsNeededForApproval);
 }
 
 } // namespace cxr::ui

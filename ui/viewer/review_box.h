@@ -23,7 +23,8 @@ public:
 
     // The model (run or model folder) and the image and map on screen; empty image: nothing to
     // review.
-    void setSubject(const QString &model, const QString &image, const QString &method, const QString &layer);
+    void setSubject(const QString &model, const QString &image, const QString &method,
+                    const QString &layer);
     // Answers "approve this model?" (a message box by default; tests answer without one).
     void setApprovalConfirmation(std::function<bool(const QString &question)> confirm);
 

@@ -10,9 +10,9 @@
 #include "gpu_support.h"
 
 #include "core/ml/models.h"
+#include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_batch_augmentation.h"
-#include "core/ml/run_folder.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
 
@@ -98,7 +98,8 @@ double plainLoopRate(const Options &o, const ml::ModelSpec &spec, ml::Precision 
         torch::Tensor loss;
         {
             ml::AutocastScope autocast(precision, device);
-            loss = torch::binary_cross_entropy_with_logits(net->forward(x).to(torch::kFloat32).squeeze(1), y);
+            loss = torch::binary_cross_entropy_with_logits(
+                net->forward(x).to(torch::kFloat32).squeeze(1), y);
         }
         loss.backward();
         optimizer.step();
@@ -129,7 +130,8 @@ void preparationRates(const ImageArrays &train, const AugmentationSettings &augm
     const torch::Tensor order = torch::randperm(hostImages.size(0), torch::kInt64);
     std::mt19937_64 random(5);
     const int batches = std::min<std::int64_t>(40, hostImages.size(0) / batch);
-    auto measure = [&](const char *what, const std::function<torch::Tensor(const torch::Tensor &)> &prepare) {
+    auto measure = [&](const char *what,
+                       const std::function<torch::Tensor(const torch::Tensor &)> &prepare) {
         torch::Tensor last;
         synchronize(device);
         const auto started = std::chrono::steady_clock::now();
@@ -151,9 +153,8 @@ void preparationRates(const ImageArrays &train, const AugmentationSettings &augm
     std::printf("batch preparation alone:\n");
     measure("host: gather", [&](const torch::Tensor &i) { return hostImages.index_select(0, i); });
     if (device.is_cuda()) {
-        measure("host: gather, pin", [&](const torch::Tensor &i) {
-            return hostImages.index_select(0, i).pin_memory();
-        });
+        measure("host: gather, pin",
+                [&](const torch::Tensor &i) { return hostImages.index_select(0, i).pin_memory(); });
     }
     measure("host: gather, copy to device, scale", [&](const torch::Tensor &i) {
         return ml::toModelInput(ml::upload(hostImages.index_select(0, i), device));
@@ -162,7 +163,8 @@ void preparationRates(const ImageArrays &train, const AugmentationSettings &augm
         return augment(ml::toModelInput(ml::upload(hostImages.index_select(0, i), device)));
     });
     measure("device-resident: gather, scale, augment", [&](const torch::Tensor &) {
-        return augment(ml::toModelInput(deviceImages.index_select(0, orderOnDevice.slice(0, 0, batch))));
+        return augment(
+            ml::toModelInput(deviceImages.index_select(0, orderOnDevice.slice(0, 0, batch))));
     });
 }
 
@@ -179,7 +181,8 @@ Options parse(int argc, char **argv)
         }
     }
     auto text = [&](const char *flag, std::string &into) {
-        if (values.count(flag)) into = values[flag];
+        if (values.count(flag))
+            into = values[flag];
     };
     text("--train", o.train);
     text("--val", o.val);
@@ -188,10 +191,14 @@ Options parse(int argc, char **argv)
     text("--schedule", o.schedule);
     text("--augment", o.augment);
     text("--out", o.out);
-    if (values.count("--batch")) o.batch = std::stoi(values["--batch"]);
-    if (values.count("--epochs")) o.epochs = std::stoi(values["--epochs"]);
-    if (values.count("--lr")) o.lr = std::stod(values["--lr"]);
-    if (values.count("--plain-steps")) o.plainSteps = std::stoi(values["--plain-steps"]);
+    if (values.count("--batch"))
+        o.batch = std::stoi(values["--batch"]);
+    if (values.count("--epochs"))
+        o.epochs = std::stoi(values["--epochs"]);
+    if (values.count("--lr"))
+        o.lr = std::stod(values["--lr"]);
+    if (values.count("--plain-steps"))
+        o.plainSteps = std::stoi(values["--plain-steps"]);
     return o;
 }
 
@@ -207,7 +214,8 @@ int main(int argc, char **argv)
         std::printf("skipped: LibTorch sees no CUDA GPU\n");
         return 0;
     }
-    const torch::Device device = onCpu ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, 0);
+    const torch::Device device =
+        onCpu ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, 0);
     auto train = gpu::readCacheFile(o.train);
     auto val = gpu::readCacheFile(o.val);
     if (!train || !val) {
@@ -261,8 +269,9 @@ int main(int argc, char **argv)
                 images / best, best, images);
     if (plainRate > 0) {
         const double compute = images / plainRate;
-        std::printf("ratio trainer/plain loop: %.3f; epoch wall / pure compute: %.3f (%.2f s / %.2f s)\n",
-                    images / best / plainRate, best / compute, best, compute);
+        std::printf(
+            "ratio trainer/plain loop: %.3f; epoch wall / pure compute: %.3f (%.2f s / %.2f s)\n",
+            images / best / plainRate, best / compute, best, compute);
     }
     const ml::EpochMetrics &bestEpoch = summary->epochs.at(std::size_t(summary->bestEpoch - 1));
     std::printf("best epoch %d: val loss %.4f, accuracy %.4f, AUC %.4f\n", bestEpoch.epoch,

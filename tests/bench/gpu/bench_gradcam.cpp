@@ -74,33 +74,44 @@ int main(int argc, char **argv)
         const torch::Tensor image = torch::rand({1, 1, 224, 224}).to(device);
         const int repeats = architecture == "vgg16" ? 5 : 11;
 
-        const double fullPass = medianMs(repeats, [&] {
-            net->zero_grad();
-            net->forward(image).sum().backward();
-        }, device);
-        const double forward = medianMs(repeats, [&] {
-            torch::NoGradGuard noGrad;
-            net->forward(image);
-        }, device);
+        const double fullPass = medianMs(
+            repeats,
+            [&] {
+                net->zero_grad();
+                net->forward(image).sum().backward();
+            },
+            device);
+        const double forward = medianMs(
+            repeats,
+            [&] {
+                torch::NoGradGuard noGrad;
+                net->forward(image);
+            },
+            device);
         const auto camMs = [&](ml::CamMethod method, int layer) {
             ml::CamRequest request;
             request.method = method;
             request.layer = layer;
-            return medianMs(repeats, [&] {
-                auto cam = ml::computeCam(*net, image, request);
-                if (!cam) {
-                    std::printf("failed: %s\n", cam.error().message.c_str());
-                }
-            }, device);
+            return medianMs(
+                repeats,
+                [&] {
+                    auto cam = ml::computeCam(*net, image, request);
+                    if (!cam) {
+                        std::printf("failed: %s\n", cam.error().message.c_str());
+                    }
+                },
+                device);
         };
         const double gradCam = camMs(ml::CamMethod::GradCam, -1);
         const int earlyLayer = std::max(0, int(net->stageNames().size()) - 3);
         const double early = camMs(ml::CamMethod::GradCam, earlyLayer);
         const double plusPlus = camMs(ml::CamMethod::GradCamPlusPlus, -1);
         const double eigen = camMs(ml::CamMethod::EigenCam, -1);
-        std::printf("%-10s %12.1f %12.1f %7.2fx %12.1f %12.1f %12.1f %12.1f\n", architecture.c_str(),
-                    fullPass, gradCam, gradCam / fullPass, forward, early, plusPlus, eigen);
-        std::printf("%-10s   (early layer: %s)\n", "", net->stageNames()[std::size_t(earlyLayer)].c_str());
+        std::printf("%-10s %12.1f %12.1f %7.2fx %12.1f %12.1f %12.1f %12.1f\n",
+                    architecture.c_str(), fullPass, gradCam, gradCam / fullPass, forward, early,
+                    plusPlus, eigen);
+        std::printf("%-10s   (early layer: %s)\n", "",
+                    net->stageNames()[std::size_t(earlyLayer)].c_str());
     }
     return 0;
 }

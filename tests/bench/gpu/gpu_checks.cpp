@@ -43,7 +43,8 @@ void check(bool ok, const std::string &what)
 class Recorder : public ml::TrainObserver {
 public:
     explicit Recorder(std::function<bool(const Recorder &)> cancelWhen = {})
-        : m_cancelWhen(std::move(cancelWhen)) {}
+        : m_cancelWhen(std::move(cancelWhen))
+    {}
     void batchFinished(const ml::BatchReport &report) override { reports.push_back(report); }
     bool isCancelled() const override { return m_cancelWhen && m_cancelWhen(*this); }
     std::vector<ml::BatchReport> reports;
@@ -71,7 +72,9 @@ void augmentationMatchesCpu()
 {
     const ImageArrays images = gpu::syntheticDiscs(16, 128, 3);
     const torch::Tensor batch = torch::from_blob(const_cast<std::uint8_t *>(images.pixels.data()),
-                                                 {16, 1, 128, 128}, torch::kUInt8).to(torch::kFloat32) / 255.0;
+                                                 {16, 1, 128, 128}, torch::kUInt8)
+                                    .to(torch::kFloat32) /
+                                255.0;
     AugmentationSettings every;
     augmentationPreset("thesis", every);
     every.noiseProbability = every.blurProbability = 1;
@@ -131,11 +134,14 @@ void mixedPrecisionTrains(const fs::path &work, ml::Precision precision)
     auto cpuPredictions = onCpu->predict(val);
     auto gpuPredictions = onGpu->predict(val);
     double worst = 0;
-    for (std::size_t i = 0; cpuPredictions && gpuPredictions && i < cpuPredictions->probabilities.size(); ++i) {
-        worst = std::max(worst, double(std::abs(cpuPredictions->probabilities[i] - gpuPredictions->probabilities[i])));
+    for (std::size_t i = 0;
+         cpuPredictions && gpuPredictions && i < cpuPredictions->probabilities.size(); ++i) {
+        worst = std::max(worst, double(std::abs(cpuPredictions->probabilities[i] -
+                                                gpuPredictions->probabilities[i])));
     }
     check(cpuPredictions && gpuPredictions && worst < 1e-3,
-          name + " model predicts the same on CPU and CUDA (largest difference " + std::to_string(worst) + ")");
+          name + " model predicts the same on CPU and CUDA (largest difference " +
+              std::to_string(worst) + ")");
 }
 
 void deterministicResumeOnCuda(const fs::path &work)
@@ -157,12 +163,15 @@ void deterministicResumeOnCuda(const fs::path &work)
     };
     auto whole = runIn("resume-whole", nullptr, ml::TrainStart::Fresh);
     const std::int64_t stopAt = 16 + 5; // 16 batches an epoch: the sixth batch of epoch 2
-    Recorder cancel([stopAt](const Recorder &r) { return !r.reports.empty() && r.reports.back().step >= stopAt; });
+    Recorder cancel([stopAt](const Recorder &r) {
+        return !r.reports.empty() && r.reports.back().step >= stopAt;
+    });
     auto cancelled = runIn("resume-cut", &cancel, ml::TrainStart::Fresh);
     auto resumed = runIn("resume-cut", nullptr, ml::TrainStart::Resume);
     if (!whole || cancelled || !resumed) {
-        check(false, "deterministic CUDA run resumes within an epoch: " +
-                         (resumed ? std::string("the run was not interrupted") : resumed.error().message));
+        check(false,
+              "deterministic CUDA run resumes within an epoch: " +
+                  (resumed ? std::string("the run was not interrupted") : resumed.error().message));
         return;
     }
     bool same = resumed->epochs.size() == whole->epochs.size();
@@ -172,7 +181,8 @@ void deterministicResumeOnCuda(const fs::path &work)
         std::printf("      epoch %zu train loss %.9f / %.9f\n", e + 1, whole->epochs[e].trainLoss,
                     resumed->epochs[e].trainLoss);
     }
-    check(same, "deterministic CUDA run cut in epoch 2 resumes to the same losses (dropout included)");
+    check(same,
+          "deterministic CUDA run cut in epoch 2 resumes to the same losses (dropout included)");
 }
 
 } // namespace
@@ -196,7 +206,8 @@ int main(int argc, char **argv)
     std::signal(SIGSEGV, printBacktrace);
     std::signal(SIGABRT, printBacktrace);
 #endif
-    const fs::path work = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "cxr-gpu-checks";
+    const fs::path work =
+        argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "cxr-gpu-checks";
     fs::create_directories(work);
     if (!torch::cuda::is_available()) {
         if (std::getenv("CXR_GPU_CHECKS_ON_CPU") == nullptr) {
@@ -210,11 +221,12 @@ int main(int argc, char **argv)
     }
     // The Train page lists each GPU by name with its memory.
     const std::vector<ml::ComputeDevice> devices = ml::listComputeDevices();
-    check(devices.size() >= 2 && devices[1].id == "cuda:0" && devices[1].memoryBytes > (1LL << 30) &&
-              devices[1].name.rfind("CUDA GPU", 0) != 0,
+    check(devices.size() >= 2 && devices[1].id == "cuda:0" &&
+              devices[1].memoryBytes > (1LL << 30) && devices[1].name.rfind("CUDA GPU", 0) != 0,
           "the GPU is listed with its name and memory (" +
               (devices.size() >= 2 ? devices[1].name : std::string("none")) + ")");
-    check(ml::resolveDevice("cuda:0").ok() && !ml::resolveDevice("cuda:99").ok(), "cuda:N is checked");
+    check(ml::resolveDevice("cuda:0").ok() && !ml::resolveDevice("cuda:99").ok(),
+          "cuda:N is checked");
     augmentationMatchesCpu();
     mixedPrecisionTrains(work, ml::Precision::BFloat16);
     mixedPrecisionTrains(work, ml::Precision::Float16);

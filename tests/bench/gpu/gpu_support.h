@@ -42,9 +42,11 @@ inline ImageArrays syntheticDiscs(int count, int side, std::uint64_t seed)
         const double cy = side * (0.3 + 0.4 * std::uniform_real_distribution<>(0, 1)(random));
         for (int y = 0; y < side; ++y) {
             for (int x = 0; x < side; ++x) {
-                const bool inDisc = label == 1 && (x - cx) * (x - cx) + (y - cy) * (y - cy) < side * side / 36.0;
+                const bool inDisc =
+                    label == 1 && (x - cx) * (x - cx) + (y - cy) * (y - cy) < side * side / 36.0;
                 const double level = noise(random) + (inDisc ? 110 : 0);
-                pixels[(std::size_t(i) * side + y) * side + x] = std::uint8_t(std::clamp(level, 0.0, 255.0));
+                pixels[(std::size_t(i) * side + y) * side + x] =
+                    std::uint8_t(std::clamp(level, 0.0, 255.0));
             }
         }
         arrays.labels.push_back(label);
