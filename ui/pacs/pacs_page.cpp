@@ -75,7 +75,8 @@ QTreeWidgetItem *studyItem(const pacs::QueryMatch &m)
 {
     auto *item = new QTreeWidgetItem(
         {personName(m.patientName), text(m.patientId), formatDate(m.studyDate),
-         text(m.modalitiesInStudy), text(m.studyDescription), text(m.accessionNumber),
+         text(m.modalitiesInStudy).replace(QLatin1Char('\\'), QStringLiteral(", ")),
+         text(m.studyDescription), text(m.accessionNumber),
          m.relatedInstances >= 0 ? QString::number(m.relatedInstances) : QString()});
     item->setData(0, LevelRole, kStudyLevel);
     item->setData(0, StudyRole, text(m.studyInstanceUid));
