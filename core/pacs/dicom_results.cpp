@@ -4,6 +4,7 @@
 // PACS files them under the same patient and study.
 #include "core/pacs/dicom_results.h"
 
+#include "core/pacs/dcmtk_values.h"
 #include "core/pacs/dicom_write.h"
 
 #include <dcmtk/config/osconfig.h>
@@ -11,12 +12,10 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmsr/dsrdoc.h>
-#include <dcmtk/oflog/oflog.h>
 #include <dcmtk/ofstd/ofdatime.h>
 
 #include <cctype>
 #include <cstdio>
-#include <mutex>
 
 namespace cxr::pacs {
 
@@ -36,18 +35,10 @@ struct Source {
     std::string studyUid, seriesUid, sopInstanceUid, sopClassUid;
 };
 
-std::string value(DcmItem &item, const DcmTagKey &tag)
-{
-    OFString text;
-    item.findAndGetOFStringArray(tag, text);
-    return text.c_str();
-}
-
 // The header only: large values (pixel data) stay in the file.
 Status readSource(const fs::path &path, Source &source)
 {
-    static std::once_flag quiet;
-    std::call_once(quiet, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
+    quietDcmtkLog();
     const OFCondition loaded =
         source.file.loadFile(path.string().c_str(), EXS_Unknown, EGL_noChange, 4096);
     if (loaded.bad()) {
@@ -56,10 +47,10 @@ Status readSource(const fs::path &path, Source &source)
                              loaded.text() + ")");
     }
     DcmDataset &data = *source.file.getDataset();
-    source.studyUid = value(data, DCM_StudyInstanceUID);
-    source.seriesUid = value(data, DCM_SeriesInstanceUID);
-    source.sopInstanceUid = value(data, DCM_SOPInstanceUID);
-    source.sopClassUid = value(data, DCM_SOPClassUID);
+    source.studyUid = stringValue(data, DCM_StudyInstanceUID);
+    source.seriesUid = stringValue(data, DCM_SeriesInstanceUID);
+    source.sopInstanceUid = stringValue(data, DCM_SOPInstanceUID);
+    source.sopClassUid = stringValue(data, DCM_SOPClassUID);
     const std::pair<const char *, const std::string *> required[] = {
         {"Study Instance UID", &source.studyUid},
         {"SOP Instance UID", &source.sopInstanceUid},
@@ -101,13 +92,13 @@ void copyPatientAndStudy(DcmDataset &from, DcmDataset &to)
     }
     // Patient's Age only in its proper form (nnnD, nnnW, nnnM or nnnY): some sources hold "62",
     // which a validator rightly refuses in the result.
-    const std::string age = value(from, DCM_PatientAge);
+    const std::string age = stringValue(from, DCM_PatientAge);
     if (age.size() == 4 && std::isdigit((unsigned char)age[0]) &&
         std::isdigit((unsigned char)age[1]) && std::isdigit((unsigned char)age[2]) &&
         std::string("DWMY").find(age[3]) != std::string::npos) {
         to.putAndInsertString(DCM_PatientAge, age.c_str());
     }
-    to.putAndInsertString(DCM_StudyInstanceUID, value(from, DCM_StudyInstanceUID).c_str());
+    to.putAndInsertString(DCM_StudyInstanceUID, stringValue(from, DCM_StudyInstanceUID).c_str());
 }
 
 std::string number(double x)

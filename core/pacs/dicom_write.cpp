@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "core/pacs/dicom_write.h"
 
+#include "core/pacs/dcmtk_values.h"
 #include "core/pacs/local_store.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmnet/dimse.h>
 
 #include <system_error>
 
@@ -35,13 +37,9 @@ Status saveDicomAtomically(DcmFileFormat &file, const fs::path &target, E_Transf
 
 Result<std::optional<fs::path>> storeIncomingInstance(DcmDataset *received, const fs::path &store)
 {
-    const auto uid = [received](const DcmTagKey &tag) {
-        OFString value;
-        received->findAndGetOFString(tag, value);
-        return std::string(value.c_str());
-    };
-    auto path = instancePath(store, uid(DCM_StudyInstanceUID), uid(DCM_SeriesInstanceUID),
-                             uid(DCM_SOPInstanceUID));
+    auto path = instancePath(store, stringValue(*received, DCM_StudyInstanceUID),
+                             stringValue(*received, DCM_SeriesInstanceUID),
+                             stringValue(*received, DCM_SOPInstanceUID));
     std::error_code error;
     if (!path || fs::exists(*path, error)) {
         delete received;
@@ -56,6 +54,12 @@ Result<std::optional<fs::path>> storeIncomingInstance(DcmDataset *received, cons
         return saved.error();
     }
     return std::optional<fs::path>(*path);
+}
+
+Uint16 storeStatusFor(const Error &problem)
+{
+    return problem.code == ErrorCode::Corrupt ? STATUS_STORE_Error_CannotUnderstand
+                                              : STATUS_STORE_Refused_OutOfResources;
 }
 
 } // namespace cxr::pacs

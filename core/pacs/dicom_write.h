@@ -26,4 +26,8 @@ Status saveDicomAtomically(DcmFileFormat &file, const std::filesystem::path &tar
 Result<std::optional<std::filesystem::path>>
 storeIncomingInstance(DcmDataset *received, const std::filesystem::path &store);
 
+// The C-STORE status that answers an instance storeIncomingInstance could not keep: "cannot
+// understand" for UIDs that are not UIDs, "out of resources" for a write that failed.
+Uint16 storeStatusFor(const Error &problem);
+
 } // namespace cxr::pacs

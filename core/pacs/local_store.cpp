@@ -15,23 +15,50 @@ bool isValidUid(const std::string &uid)
                        [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
+namespace {
+
+Status checkUid(const char *name, const std::string &uid)
+{
+    if (isValidUid(uid)) {
+        return Ok{};
+    }
+    return makeError(ErrorCode::Corrupt, std::string("the received object's ") + name +
+                                             (uid.empty() ? " is missing" : " is not a valid UID"));
+}
+
+} // namespace
+
+Result<std::filesystem::path> storeFolder(const std::filesystem::path &root,
+                                          const std::string &studyUid, const std::string &seriesUid)
+{
+    if (auto checked = checkUid("Study Instance UID", studyUid); !checked) {
+        return checked.error();
+    }
+    if (seriesUid.empty()) {
+        return root / studyUid;
+    }
+    if (auto checked = checkUid("Series Instance UID", seriesUid); !checked) {
+        return checked.error();
+    }
+    return root / studyUid / seriesUid;
+}
+
 Result<std::filesystem::path> instancePath(const std::filesystem::path &root,
                                            const std::string &studyUid,
                                            const std::string &seriesUid,
                                            const std::string &sopInstanceUid)
 {
+    // Unlike a folder, an instance needs all three.
     const std::pair<const char *, const std::string *> uids[] = {
         {"Study Instance UID", &studyUid},
         {"Series Instance UID", &seriesUid},
         {"SOP Instance UID", &sopInstanceUid}};
     for (const auto &[name, uid] : uids) {
-        if (!isValidUid(*uid)) {
-            return makeError(ErrorCode::Corrupt,
-                             std::string("the received object's ") + name +
-                                 (uid->empty() ? " is missing" : " is not a valid UID"));
+        if (auto checked = checkUid(name, *uid); !checked) {
+            return checked.error();
         }
     }
-    return root / studyUid / seriesUid / (sopInstanceUid + ".dcm");
+    return *storeFolder(root, studyUid, seriesUid) / (sopInstanceUid + ".dcm");
 }
 
 } // namespace cxr::pacs

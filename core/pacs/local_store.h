@@ -15,6 +15,12 @@ namespace cxr::pacs {
 // PS3.5 9.1: components of digits separated by dots, 1 to 64 characters.
 bool isValidUid(const std::string &uid);
 
+// The folder of a study in the store, or of one of its series when seriesUid is not empty;
+// an error names the UID that is not one.
+Result<std::filesystem::path> storeFolder(const std::filesystem::path &root,
+                                          const std::string &studyUid,
+                                          const std::string &seriesUid = {});
+
 // Where an instance goes in the store; an error names the UID that is not one.
 Result<std::filesystem::path> instancePath(const std::filesystem::path &root,
                                            const std::string &studyUid,

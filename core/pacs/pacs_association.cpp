@@ -4,16 +4,13 @@
 #include "core/pacs/local_store.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
-
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/dcmtls/tlslayer.h>
-#include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
-#include <mutex>
 
 namespace cxr::pacs {
 
@@ -134,8 +131,7 @@ Result<DcmDataset> retrieveKeys(const RetrieveRequest &request)
 
 void configure(DcmSCU &scu, const PacsNode &node)
 {
-    static std::once_flag quiet;
-    std::call_once(quiet, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
+    quietDcmtkLog();
     scu.setAETitle(node.callingAeTitle.c_str());
     scu.setPeerAETitle(node.calledAeTitle.c_str());
     scu.setPeerHostName(node.host.c_str());
@@ -251,11 +247,16 @@ Result<T_ASC_PresentationContextID> acceptedContext(DcmSCU &scu, const PacsNode 
     return id;
 }
 
-std::string stringValue(DcmItem &item, const DcmTagKey &tag)
+std::int64_t subOperationCount(const RetrieveResponse &response)
 {
-    OFString value;
-    item.findAndGetOFStringArray(tag, value);
-    return value.c_str();
+    return std::int64_t(response.m_numberOfCompletedSubops) + response.m_numberOfRemainingSubops +
+           response.m_numberOfFailedSubops + response.m_numberOfWarningSubops;
+}
+
+Error retrieveCancelled(std::size_t kept)
+{
+    return {ErrorCode::Cancelled, "retrieve cancelled; " + std::to_string(kept) +
+                                      " instances kept, retrieving again fetches the rest"};
 }
 
 std::string describeStatus(Uint16 status)

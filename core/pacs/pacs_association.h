@@ -4,6 +4,7 @@
 // Internal to core/pacs: setting up and negotiating DCMTK's DcmSCU for one node, with messages
 // that say which of reaching the host, the association and the presentation contexts failed.
 
+#include "core/pacs/dcmtk_values.h"
 #include "core/pacs/pacs_client.h"
 #include "core/pacs/pacs_node.h"
 
@@ -12,6 +13,8 @@
 #include <dcmtk/dcmnet/scp.h>
 #include <dcmtk/dcmnet/scu.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,8 +64,11 @@ Result<T_ASC_PresentationContextID> acceptedContext(DcmSCU &scu, const PacsNode 
 // "the PACS X failed to <what>: <condition>".
 Error networkError(const PacsNode &node, const std::string &what, const OFCondition &condition);
 
-// An attribute's value (all of a multi-valued one, backslash-separated), or "" when absent.
-std::string stringValue(DcmItem &item, const DcmTagKey &tag);
+// The sub-operations of a C-GET or C-MOVE, as its pending responses count them.
+std::int64_t subOperationCount(const RetrieveResponse &response);
+
+// "retrieve cancelled; N instances kept, ...": the outcome of a cancelled C-GET or C-MOVE.
+Error retrieveCancelled(std::size_t kept);
 
 // A DIMSE status that is not success, as a message ("status 0xA700: out of resources").
 std::string describeStatus(Uint16 status);

@@ -11,6 +11,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -45,9 +46,7 @@ public:
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             if (!stored) {
-                status = stored.error().code == ErrorCode::Corrupt
-                             ? STATUS_STORE_Error_CannotUnderstand
-                             : STATUS_STORE_Refused_OutOfResources;
+                status = storeStatusFor(stored.error());
                 m_problem = stored.error();
             } else if (*stored) {
                 m_files.push_back(**stored);
@@ -100,9 +99,7 @@ public:
     {
         const OFCondition handled =
             DcmSCU::handleMOVEResponse(presID, response, waitForNextResponse);
-        m_receiver.setTotal(std::int64_t(response->m_numberOfCompletedSubops) +
-                            response->m_numberOfRemainingSubops + response->m_numberOfFailedSubops +
-                            response->m_numberOfWarningSubops);
+        m_receiver.setTotal(subOperationCount(*response));
         if (!DICOM_PENDING_STATUS(response->m_status)) {
             finalStatus = response->m_status;
             failed = response->m_numberOfFailedSubops;
@@ -208,9 +205,7 @@ Result<RetrieveReport> move(const PacsNode &node, const RetrieveRequest &request
         return *problem;
     }
     if (cancelled(observer)) {
-        return makeError(ErrorCode::Cancelled,
-                         "retrieve cancelled; " + std::to_string(report.files.size()) +
-                             " instances kept, retrieving again fetches the rest");
+        return retrieveCancelled(report.files.size());
     }
     if (scu.finalStatus == STATUS_MOVE_Refused_MoveDestinationUnknown) {
         return makeError(ErrorCode::Network,

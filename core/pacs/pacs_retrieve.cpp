@@ -2,7 +2,6 @@
 // C-GET: the PACS answers the request with one C-STORE per instance on the same association;
 // DcmSCU hands each to handleSTORERequest, which writes it into the local store atomically.
 #include "core/pacs/dicom_write.h"
-#include "core/pacs/local_store.h"
 #include "core/pacs/pacs_association.h"
 #include "core/pacs/pacs_client.h"
 
@@ -11,7 +10,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <system_error>
 
 namespace cxr::pacs {
 
@@ -30,9 +28,7 @@ public:
         continueSession = OFTrue;
         auto stored = storeIncomingInstance(received, m_store);
         if (!stored) {
-            status = stored.error().code == ErrorCode::Corrupt
-                         ? STATUS_STORE_Error_CannotUnderstand
-                         : STATUS_STORE_Refused_OutOfResources;
+            status = storeStatusFor(stored.error());
             problem = stored.error();
             // A full disk stays full: stop here. A bad UID spoils one instance only.
             continueSession = stored.error().code == ErrorCode::Corrupt;
@@ -56,9 +52,7 @@ public:
                                    RetrieveResponse *response, OFBool &continueSession) override
     {
         const OFCondition handled = DcmSCU::handleCGETResponse(presID, response, continueSession);
-        m_total = std::int64_t(response->m_numberOfCompletedSubops) +
-                  response->m_numberOfRemainingSubops + response->m_numberOfFailedSubops +
-                  response->m_numberOfWarningSubops;
+        m_total = subOperationCount(*response);
         if (!DICOM_PENDING_STATUS(response->m_status)) {
             finalStatus = response->m_status;
             report.failed = response->m_numberOfFailedSubops;
@@ -109,9 +103,7 @@ Result<RetrieveReport> get(const PacsNode &node, const RetrieveRequest &request,
     const OFCondition got = scu.sendCGETRequest(*context, &*keys, nullptr);
     if (cancelled(observer)) {
         scu.abortAssociation();
-        return makeError(ErrorCode::Cancelled,
-                         "retrieve cancelled; " + std::to_string(scu.report.files.size()) +
-                             " instances kept, retrieving again fetches the rest");
+        return retrieveCancelled(scu.report.files.size());
     }
     if (scu.problem) {
         scu.abortAssociation();

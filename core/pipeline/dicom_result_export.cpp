@@ -64,8 +64,10 @@ Result<cv::Mat> labelledOverlay(const std::filesystem::path &source,
     if (!overlay) {
         return overlay.error();
     }
-    cv::Mat labelled = overlay->channels() == 3 ? overlay->clone() : cv::Mat();
-    if (labelled.empty()) {
+    cv::Mat labelled;
+    if (overlay->channels() == 3) {
+        labelled = overlay->clone();
+    } else {
         cv::cvtColor(*overlay, labelled, cv::COLOR_GRAY2BGR);
     }
     std::vector<std::string> lines{describePrediction(prediction),
@@ -103,11 +105,9 @@ Status writeDicomResults(const std::filesystem::path &source, const ImagePredict
     }
     cv::Mat rgb;
     cv::cvtColor(*overlay, rgb, cv::COLOR_BGR2RGB);
-    pacs::RgbImage image{rgb.cols, rgb.rows, std::vector<std::uint8_t>(rgb.total() * 3)};
-    for (int row = 0; row < rgb.rows; ++row) {
-        std::copy(rgb.ptr<std::uint8_t>(row), rgb.ptr<std::uint8_t>(row) + rgb.cols * 3,
-                  image.rgb.begin() + std::ptrdiff_t(row) * rgb.cols * 3);
-    }
+    // cvtColor writes a new, continuous matrix: its rows follow each other without padding.
+    pacs::RgbImage image{rgb.cols, rgb.rows,
+                         std::vector<std::uint8_t>(rgb.data, rgb.data + rgb.total() * 3)};
     return pacs::writeSecondaryCapture(source, finding, image, paths.secondaryCapture);
 }
 

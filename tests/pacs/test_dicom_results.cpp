@@ -4,6 +4,7 @@
 // pass dciodvfy (dicom3tools) without an error; sources without their UIDs are refused.
 #include "core/imaging/image_loader.h"
 #include "core/pacs/dicom_results.h"
+#include "tests/common/dicom_attribute.h"
 #include "tests/common/test_paths.h"
 
 #include <QProcess>
@@ -20,16 +21,6 @@ using namespace cxr;
 using namespace cxr::pacs;
 
 namespace {
-
-std::string attribute(const QString &path, const DcmTagKey &tag)
-{
-    DcmFileFormat file;
-    OFString value;
-    if (file.loadFile(path.toStdString().c_str()).good()) {
-        file.getDataset()->findAndGetOFStringArray(tag, value, OFTrue);
-    }
-    return value.c_str();
-}
 
 std::string nestedAttribute(const QString &path, const DcmTagKey &sequence, const DcmTagKey &tag)
 {
@@ -94,15 +85,19 @@ private:
 
     void checkPlacedInTheSourceStudy(const QString &result)
     {
-        QCOMPARE(attribute(result, DCM_StudyInstanceUID),
-                 attribute(m_source, DCM_StudyInstanceUID));
-        QCOMPARE(attribute(result, DCM_PatientID), attribute(m_source, DCM_PatientID));
-        QCOMPARE(attribute(result, DCM_PatientName), attribute(m_source, DCM_PatientName));
-        QCOMPARE(attribute(result, DCM_StudyDate), attribute(m_source, DCM_StudyDate));
-        QVERIFY(attribute(result, DCM_SeriesInstanceUID) !=
-                attribute(m_source, DCM_SeriesInstanceUID));
-        QVERIFY(attribute(result, DCM_SOPInstanceUID) != attribute(m_source, DCM_SOPInstanceUID));
-        QVERIFY(QString::fromStdString(attribute(result, DCM_SeriesDescription))
+        QCOMPARE(test::dicomAttribute(result, DCM_StudyInstanceUID),
+                 test::dicomAttribute(m_source, DCM_StudyInstanceUID));
+        QCOMPARE(test::dicomAttribute(result, DCM_PatientID),
+                 test::dicomAttribute(m_source, DCM_PatientID));
+        QCOMPARE(test::dicomAttribute(result, DCM_PatientName),
+                 test::dicomAttribute(m_source, DCM_PatientName));
+        QCOMPARE(test::dicomAttribute(result, DCM_StudyDate),
+                 test::dicomAttribute(m_source, DCM_StudyDate));
+        QVERIFY(test::dicomAttribute(result, DCM_SeriesInstanceUID) !=
+                test::dicomAttribute(m_source, DCM_SeriesInstanceUID));
+        QVERIFY(test::dicomAttribute(result, DCM_SOPInstanceUID) !=
+                test::dicomAttribute(m_source, DCM_SOPInstanceUID));
+        QVERIFY(QString::fromStdString(test::dicomAttribute(result, DCM_SeriesDescription))
                     .contains("research use only"));
     }
 
@@ -116,8 +111,9 @@ private Q_SLOTS:
             writeStructuredReport(m_source.toStdString(), sampleFinding(), out.toStdString());
         QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
         checkPlacedInTheSourceStudy(out);
-        QCOMPARE(attribute(out, DCM_SOPClassUID), std::string(UID_ComprehensiveSRStorage));
-        QCOMPARE(attribute(out, DCM_Modality), std::string("SR"));
+        QCOMPARE(test::dicomAttribute(out, DCM_SOPClassUID),
+                 std::string(UID_ComprehensiveSRStorage));
+        QCOMPARE(test::dicomAttribute(out, DCM_Modality), std::string("SR"));
         // The source image is the evidence the report rests on.
         DcmFileFormat file;
         QVERIFY(file.loadFile(out.toStdString().c_str()).good());
@@ -129,7 +125,8 @@ private Q_SLOTS:
         QVERIFY(series->findAndGetSequenceItem(DCM_ReferencedSOPSequence, instance, 0).good());
         OFString referenced;
         instance->findAndGetOFString(DCM_ReferencedSOPInstanceUID, referenced);
-        QCOMPARE(std::string(referenced.c_str()), attribute(m_source, DCM_SOPInstanceUID));
+        QCOMPARE(std::string(referenced.c_str()),
+                 test::dicomAttribute(m_source, DCM_SOPInstanceUID));
         // The content: finding, probability, threshold, model and the research-use label.
         QProcess dump;
         dump.start(QStringLiteral("dsrdump"), {QStringLiteral("+Pl"), out}); // long texts whole
@@ -155,9 +152,9 @@ private Q_SLOTS:
                                              gradient(320, 240), out.toStdString());
         QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
         checkPlacedInTheSourceStudy(out);
-        QCOMPARE(attribute(out, DCM_BurnedInAnnotation), std::string("YES"));
+        QCOMPARE(test::dicomAttribute(out, DCM_BurnedInAnnotation), std::string("YES"));
         QCOMPARE(nestedAttribute(out, DCM_SourceImageSequence, DCM_ReferencedSOPInstanceUID),
-                 attribute(m_source, DCM_SOPInstanceUID));
+                 test::dicomAttribute(m_source, DCM_SOPInstanceUID));
         auto image = imaging::loadImage(out.toStdString());
         QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
         QCOMPARE(image->meta.width, 320);

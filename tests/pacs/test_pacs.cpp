@@ -6,6 +6,7 @@
 #include "core/imaging/image_loader.h"
 #include "core/pacs/local_store.h"
 #include "core/pacs/pacs_client.h"
+#include "tests/common/dicom_attribute.h"
 #include "tests/common/orthanc_server.h"
 #include "tests/common/test_paths.h"
 
@@ -30,16 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string attribute(const QString &path, const DcmTagKey &tag)
-{
-    DcmFileFormat file;
-    OFString value;
-    if (file.loadFile(path.toStdString().c_str()).good()) {
-        file.getDataset()->findAndGetOFString(tag, value);
-    }
-    return value.c_str();
-}
-
 // A copy of source with a new SOP Instance UID, in the given study and series (a new series
 // when empty) and, when patientOf is given, that file's patient: made-up instances of real
 // objects, for a study with many images or one that also holds a non-image object.
@@ -60,8 +51,10 @@ bool writeVariant(const QString &source, const QString &target, const std::strin
                                 ? dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT)
                                 : seriesUid.c_str());
     if (!patientOf.isEmpty()) {
-        data.putAndInsertString(DCM_PatientID, attribute(patientOf, DCM_PatientID).c_str());
-        data.putAndInsertString(DCM_PatientName, attribute(patientOf, DCM_PatientName).c_str());
+        data.putAndInsertString(DCM_PatientID,
+                                test::dicomAttribute(patientOf, DCM_PatientID).c_str());
+        data.putAndInsertString(DCM_PatientName,
+                                test::dicomAttribute(patientOf, DCM_PatientName).c_str());
     }
     file.getMetaInfo()->clear(); // rebuilt from the data set on save
     return file.saveFile(target.toStdString().c_str(), data.getOriginalXfer()).good();
@@ -114,10 +107,10 @@ private Q_SLOTS:
         const QString started = m_orthanc.start();
         QVERIFY2(started.isEmpty(), qPrintable(started));
         const QString chest = test::dicomFile("chest_cr_mono2.dcm");
-        m_chestStudy = attribute(chest, DCM_StudyInstanceUID);
-        m_chestSeries = attribute(chest, DCM_SeriesInstanceUID);
-        m_chestInstance = attribute(chest, DCM_SOPInstanceUID);
-        m_chestPatient = attribute(chest, DCM_PatientID);
+        m_chestStudy = test::dicomAttribute(chest, DCM_StudyInstanceUID);
+        m_chestSeries = test::dicomAttribute(chest, DCM_SeriesInstanceUID);
+        m_chestInstance = test::dicomAttribute(chest, DCM_SOPInstanceUID);
+        m_chestPatient = test::dicomAttribute(chest, DCM_PatientID);
         QVERIFY(!m_chestStudy.empty() && !m_chestPatient.empty());
 
         // The archive: real files, the chest study with an RT plan added (a non-image object),
@@ -211,7 +204,7 @@ private Q_SLOTS:
         QVERIFY(ct.ok());
         QCOMPARE(ct->matches.size(), std::size_t(1));
         QCOMPARE(ct->matches[0].studyInstanceUid,
-                 attribute(test::dicomFile("CT_small.dcm"), DCM_StudyInstanceUID));
+                 test::dicomAttribute(test::dicomFile("CT_small.dcm"), DCM_StudyInstanceUID));
 
         QueryFilter byDate;
         byDate.studyDateFrom = "19000101";
@@ -402,6 +395,10 @@ private Q_SLOTS:
         QVERIFY(!instancePath("/store", "1.2", "", "1.3").ok());
         QVERIFY(!instancePath("/store", "1.2", "1.2", "1.3/../../x").ok());
         QVERIFY(instancePath("/store", "1.2.3", "1.2.4", "1.2.5").ok());
+        QCOMPARE(*storeFolder("/store", "1.2.3"), fs::path("/store/1.2.3"));
+        QCOMPARE(*storeFolder("/store", "1.2.3", "1.2.4"), fs::path("/store/1.2.3/1.2.4"));
+        QVERIFY(!storeFolder("/store", "1.2.3", "../..").ok());
+        QVERIFY(!storeFolder("/store", "").ok());
     }
 
     void sendRefusesAFileThatIsNotDicom()

@@ -5,6 +5,7 @@
 #include "core/pacs/pacs_client.h"
 #include "core/pipeline/training_job.h"
 #include "tests/common/demo_run.h"
+#include "tests/common/dicom_attribute.h"
 #include "tests/common/orthanc_server.h"
 #include "tests/common/test_paths.h"
 #include "ui/pacs/pacs_page.h"
@@ -20,23 +21,9 @@
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcfilefo.h>
 
 using namespace cxr;
 using namespace cxr::ui;
-
-namespace {
-
-std::string patientIdOf(const QString &path)
-{
-    DcmFileFormat file;
-    OFString value;
-    file.loadFile(path.toStdString().c_str());
-    file.getDataset()->findAndGetOFString(DCM_PatientID, value);
-    return value.c_str();
-}
-
-} // namespace
 
 class TestPacsPage : public QObject {
     Q_OBJECT
@@ -77,8 +64,8 @@ private Q_SLOTS:
         waitForIdle(page);
         QVERIFY2(page.statusText().contains("answered C-ECHO"), qPrintable(page.statusText()));
 
-        page.patientIdField()->setText(
-            QString::fromStdString(patientIdOf(test::dicomFile("chest_cr_mono2.dcm"))));
+        page.patientIdField()->setText(QString::fromStdString(
+            test::dicomAttribute(test::dicomFile("chest_cr_mono2.dcm"), DCM_PatientID)));
         page.search();
         waitForIdle(page);
         QTreeWidget *results = page.results();
@@ -129,12 +116,9 @@ private Q_SLOTS:
         auto trained = pipeline::runTrainJob(test::demoTrainJob(runs.filePath("run")));
         QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
         const QString chest = test::dicomFile("chest_cr_mono2.dcm");
-        DcmFileFormat file;
-        OFString study;
-        QVERIFY(file.loadFile(chest.toStdString().c_str()).good());
-        file.getDataset()->findAndGetOFString(DCM_StudyInstanceUID, study);
         pacs::QueryFilter inStudy;
-        inStudy.studyInstanceUid = study.c_str();
+        inStudy.studyInstanceUid = test::dicomAttribute(chest, DCM_StudyInstanceUID);
+        QVERIFY(!inStudy.studyInstanceUid.empty());
         auto before = pacs::find(m_orthanc.node(), pacs::QueryLevel::Series, inStudy);
         QVERIFY(before.ok());
 

@@ -4,6 +4,7 @@
 #include "core/imaging/file_sniffer.h"
 #include "core/imaging/image_loader.h"
 #include "core/imaging/thumbnail.h"
+#include "core/pacs/local_store.h"
 #include "core/pacs/pacs_client.h"
 #include "ui/common/image_conversion.h"
 #include "ui/common/polled_progress.h"
@@ -470,9 +471,11 @@ void PacsPage::fetchThumbnail(QTreeWidgetItem *series)
             if (!got) {
                 return got.error();
             }
-            const auto path =
-                std::filesystem::path(store) / study / seriesUid / (instance + ".dcm");
-            if (auto small = imaging::loadThumbnail(path, kThumbnailSide)) {
+            auto path = pacs::instancePath(store, study, seriesUid, instance);
+            if (!path) {
+                return path.error();
+            }
+            if (auto small = imaging::loadThumbnail(*path, kThumbnailSide)) {
                 *thumbnail = toQImage(*small).copy();
             }
             return Ok{};
@@ -499,10 +502,12 @@ void PacsPage::retrieveSelection(std::function<void(const QString &, const QStri
     pacs::RetrieveRequest request;
     request.studyInstanceUid = item->data(0, StudyRole).toString().toStdString();
     request.seriesInstanceUid = item->data(0, SeriesRole).toString().toStdString();
-    QString folder = QDir(m_store).filePath(text(request.studyInstanceUid));
-    if (!request.seriesInstanceUid.empty()) {
-        folder = QDir(folder).filePath(text(request.seriesInstanceUid));
+    auto folderPath = pacs::storeFolder(m_store.toStdString(), request.studyInstanceUid,
+                                        request.seriesInstanceUid);
+    if (!folderPath) {
+        return setStatus(text(folderPath.error().message), true);
     }
+    const QString folder = QString::fromStdString(folderPath->string());
     auto files = std::make_shared<std::vector<std::filesystem::path>>();
     runInBackground(
         tr("Retrieving"),
