@@ -15,6 +15,11 @@
 #include <QTemporaryDir>
 #include <QThread>
 
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#endif
+
 namespace cxr::test {
 
 // A loopback port that was free a moment ago.
@@ -75,6 +80,10 @@ public:
         file.close();
         m_process.setProcessChannelMode(QProcess::MergedChannels);
         m_process.setStandardOutputFile(m_folder.filePath(QStringLiteral("orthanc.log")));
+#ifdef Q_OS_LINUX
+        // Stopped with the test even when the test process crashes and runs no destructor.
+        m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#endif
         m_process.start(executable(), {file.fileName()});
         if (!m_process.waitForStarted(10000)) {
             return QStringLiteral("Orthanc did not start: ") + m_process.errorString();
@@ -125,7 +134,10 @@ public:
     }
 
     // The port Orthanc would send C-MOVE results to (CXR Studio's storage SCP).
-    int clientPort() const { return m_clientPort; }
+    int clientPort() const
+    {
+        return m_clientPort;
+    }
 
 private:
     QString tlsConfiguration() const
