@@ -157,6 +157,7 @@ Result<RetrieveReport> move(const PacsNode &node, const RetrieveRequest &request
     if (auto checked = checkNode(node); !checked) {
         return checked.error();
     }
+    quietDcmtkLog(); // the receiver starts before the association is set up
     StorageReceiver receiver(store, observer);
     if (auto started = startReceiver(receiver, node, receivePort); !started) {
         return started.error();

@@ -53,6 +53,7 @@ Result<Outgoing> describeFile(const fs::path &path)
 Result<SendReport> send(const PacsNode &node, const std::vector<fs::path> &files,
                         ProgressObserver *observer)
 {
+    quietDcmtkLog(); // the files are read before any association is set up
     std::vector<Outgoing> outgoing;
     std::set<std::pair<std::string, std::string>> contexts;
     for (const fs::path &path : files) {

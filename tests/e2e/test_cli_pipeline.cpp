@@ -656,6 +656,9 @@ private Q_SLOTS:
         QTest::newRow("pacs long ae title")
             << (QStringList{"pacs", "echo", "--calling-aet", "SEVENTEEN-CHARS-X"} + nowhere) << 1
             << "calling AE title must be 1 to 16";
+        QTest::newRow("pacs send not DICOM")
+            << (QStringList{"pacs", "send", test::sourcePath("README.md")} + nowhere) << 1
+            << "README.md: not a readable DICOM file";
         QTest::newRow("pacs send nothing")
             << (QStringList{"pacs", "send", d + "/empty"} + nowhere) << 1 << "no files to send";
         QTest::newRow("convert to unwritable")
@@ -808,6 +811,10 @@ private Q_SLOTS:
         QVERIFY2(!o.err.contains(QRegularExpression("^Q\\w+(::\\w+\\(\\))?: ",
                                                     QRegularExpression::MultilineOption)),
                  qPrintable(o.err));
+        // DCMTK's logger ("E: ...", "W: ...") stays quiet too.
+        QVERIFY2(
+            !o.err.contains(QRegularExpression("^[EWF]: ", QRegularExpression::MultilineOption)),
+            qPrintable(o.err));
     }
 
     // A report that cannot be written fails the command before the evaluation prints a result.
