@@ -38,18 +38,20 @@ PacsNodeDialog::PacsNodeDialog(QWidget *parent)
     form->addRow(tr("Our AE title (calling)"), m_callingAet);
     form->addRow(tr("Timeout"), m_timeout);
     form->addRow(QString(), m_tls);
-    form->addRow(tr("Our certificate (PEM)"),
-                 withBrowseButton(m_tlsCertificate, PathKind::File, tr("Our certificate"), this));
-    form->addRow(tr("Its private key (PEM)"),
-                 withBrowseButton(m_tlsKey, PathKind::File, tr("Private key"), this));
-    form->addRow(tr("PACS certificate or CA (PEM)"),
-                 withBrowseButton(m_tlsTrusted, PathKind::File, tr("PACS certificate"), this));
+    // Each file row with its Browse button, so that both follow the TLS box.
+    QWidget *certificateRow =
+        withBrowseButton(m_tlsCertificate, PathKind::File, tr("Our certificate"), this);
+    QWidget *keyRow = withBrowseButton(m_tlsKey, PathKind::File, tr("Private key"), this);
+    QWidget *trustedRow =
+        withBrowseButton(m_tlsTrusted, PathKind::File, tr("PACS certificate"), this);
+    form->addRow(tr("Our certificate (PEM)"), certificateRow);
+    form->addRow(tr("Its private key (PEM)"), keyRow);
+    form->addRow(tr("PACS certificate or CA (PEM)"), trustedRow);
     form->addRow(QString(), m_tlsVerify);
     m_tlsVerify->setChecked(true);
-    const auto enableTls = [this](bool on) {
+    const auto enableTls = [=](bool on) {
         for (QWidget *field :
-             {static_cast<QWidget *>(m_tlsCertificate), static_cast<QWidget *>(m_tlsKey),
-              static_cast<QWidget *>(m_tlsTrusted), static_cast<QWidget *>(m_tlsVerify)}) {
+             {certificateRow, keyRow, trustedRow, static_cast<QWidget *>(m_tlsVerify)}) {
             field->setEnabled(on);
         }
     };
