@@ -92,9 +92,10 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
             index.problems.push_back({csv, rowName + ": path holds a NUL byte"});
             continue;
         }
-        if (path.is_relative()) {
-            path = (index.root / path).lexically_normal();
-        }
+        // Absolute paths are normalised too: "<dir>/img/./a.png" and "img/a.png" are one file
+        // (found by fuzzing: the first was kept as written, listed the file twice and came back
+        // from writeManifest under the other name).
+        path = (path.is_relative() ? index.root / path : path).lexically_normal();
         const std::string label = field(labelColumn);
         if (label.empty()) {
             index.problems.push_back({path, rowName + ": no label"});

@@ -725,6 +725,26 @@ private Q_SLOTS:
                  std::string("m.csv row 4: lists the same file as row 2"));
     }
 
+    // Found by fuzz_manifest: an absolute path was kept as written ("<dir>/img/./x.png"), so
+    // it did not match the same file named relatively (listed twice) and the manifest written
+    // back named the file differently from the one read.
+    void manifestAbsolutePathsAreNormalised()
+    {
+        QTemporaryDir dir;
+        copyDemoImages(dir.filePath("img"), "NORMAL", 1);
+        const QByteArray name = QDir(dir.filePath("img")).entryList(QDir::Files).first().toUtf8();
+        const QByteArray absolute = QDir(dir.path()).absolutePath().toUtf8() + "/img/./" + name;
+        QVERIFY(test::writeFile(dir.filePath("m.csv"), "path,label\n" + absolute + ",NORMAL\nimg/" +
+                                                           name + ",PNEUMONIA\n"));
+        auto index = scanDataset(dir.filePath("m.csv").toStdString());
+        QVERIFY(index.ok());
+        QCOMPARE(index->files.size(), std::size_t(1));
+        QCOMPARE(index->files[0].path.string(), dir.filePath("img/" + name).toStdString());
+        QCOMPARE(index->problems.size(), std::size_t(1));
+        QCOMPARE(index->problems[0].reason,
+                 std::string("m.csv row 3: lists the same file as row 2"));
+    }
+
     // Found by fuzz_manifest: a path with a NUL byte opened the file named by the bytes before
     // it, so the row's path was not the file read.
     void manifestPathWithANulByteIsAProblem()
