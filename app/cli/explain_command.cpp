@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "commands.h"
+#include "dicom_result_options.h"
 #include "terminal_progress.h"
 
 #include "core/common/json_text.h"
@@ -44,6 +45,7 @@ struct ExplainOptions {
     pipeline::CamDisplay display;
     std::string device = "auto";
     bool tta = false;
+    DicomResultOptions dicom;
 };
 
 // predicted, positive, negative, or a class name of the model.
@@ -148,6 +150,13 @@ int runSingle(ExplainOptions &o)
                 Error{measured.error().code, image.string() + ": " + measured.error().message});
         }
         faithfulness = *measured;
+    }
+    if (o.dicom.wanted()) {
+        if (auto done =
+                writeOrSendDicomResults(image, *prediction, classifier->card(), o.dicom, o.display);
+            !done) {
+            return reportError(done.error());
+        }
     }
     if (o.json) {
         const ml::CamMap &cam = *prediction->cam;
@@ -282,6 +291,7 @@ Action addExplainCommand(CLI::App &app)
         "--faithfulness", o->faithfulness,
         "also measure the confidence drop with the top region removed and kept (one image)");
     command->add_flag("--no-overlays", o->noOverlays, "batch: predictions.csv only");
+    addDicomResultOptions(command, o->dicom);
     command->add_flag("--json", o->json, "one image: print the result as JSON");
     command->add_option("--device", o->device, "auto, cpu or cuda")->capture_default_str();
     command->add_flag(
@@ -299,6 +309,9 @@ Action addExplainCommand(CLI::App &app)
             o->contours ? imaging::HeatmapMode::Contours : imaging::HeatmapMode::Filled;
         const bool single =
             o->dataset.empty() && o->images.size() == 1 && !fs::is_directory(o->images.front());
+        if (auto usable = checkDicomResultOptions(o->dicom, single ? 1 : 0); !usable) {
+            return reportError(usable.error());
+        }
         if (single && !o->out.empty()) {
             return runSingle(*o);
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `cxr pacs echo|find|get|send`: the PACS client of core/pacs from the command line.
 #include "commands.h"
+#include "dicom_result_options.h"
 #include "terminal_progress.h"
 
 #include "core/common/json_text.h"
@@ -18,30 +19,6 @@ namespace cxr::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using pacs::TlsSettings;
-
-void addNodeOptions(CLI::App *command, pacs::PacsNode &node)
-{
-    command->add_option("--host", node.host, "the PACS's host name or address")->required();
-    command->add_option("--port", node.port, "its DICOM port")->required();
-    command->add_option("--called-aet", node.calledAeTitle, "its AE title")->required();
-    command->add_option("--calling-aet", node.callingAeTitle, "CXR Studio's AE title")
-        ->capture_default_str();
-    command
-        ->add_option("--timeout", node.timeoutSeconds,
-                     "seconds allowed to connect, to negotiate, and for each network read")
-        ->capture_default_str();
-    TlsSettings &tls = node.tls;
-    command->add_flag("--tls", tls.enabled, "DICOM TLS (BCP 195 profile)");
-    command->add_option("--tls-cert", tls.certificate,
-                        "our certificate (PEM), if the PACS asks for one");
-    command->add_option("--tls-key", tls.privateKey, "its private key (PEM, unencrypted)");
-    command->add_option("--tls-ca", tls.trustedCertificates,
-                        "the PACS's certificate or its CA's (PEM); repeatable");
-    command->add_flag_callback(
-        "--tls-no-verify", [&tls] { tls.verifyPeer = false; },
-        "encrypt without checking the PACS's certificate");
-}
 
 struct FindOptions {
     pacs::PacsNode node;
@@ -113,7 +90,7 @@ Action addEcho(CLI::App *pacsCommand)
 {
     auto node = std::make_shared<pacs::PacsNode>();
     CLI::App *command = pacsCommand->add_subcommand("echo", "Check that a PACS answers (C-ECHO).");
-    addNodeOptions(command, *node);
+    addNodeOptions(command, *node, true);
     return [node]() -> int {
         if (auto answered = pacs::echo(*node); !answered) {
             return reportError(answered.error());
@@ -129,7 +106,7 @@ Action addFind(CLI::App *pacsCommand)
     CLI::App *command = pacsCommand->add_subcommand(
         "find", "Query a PACS (C-FIND) for patients, studies, series or images. Patient names and\n"
                 "IDs are left out of the output unless --show-patient.");
-    addNodeOptions(command, options->node);
+    addNodeOptions(command, options->node, true);
     command->add_option("--level", options->level, "patient, study, series or image")
         ->capture_default_str();
     pacs::QueryFilter &f = options->filter;
@@ -209,7 +186,7 @@ Action addRetrieve(CLI::App *pacsCommand, bool useMove)
                   "Retrieve a study, series or image (C-GET) into a local store laid out as\n"
                   "OUT/<study UID>/<series UID>/<instance UID>.dcm. Instances already there are\n"
                   "kept, so a cancelled or interrupted retrieve is finished by running it again.");
-    addNodeOptions(command, options->node);
+    addNodeOptions(command, options->node, true);
     command->add_option("--study", options->request.studyInstanceUid, "Study Instance UID")
         ->required();
     command->add_option("--series", options->request.seriesInstanceUid, "only this series");
@@ -270,7 +247,7 @@ Action addSend(CLI::App *pacsCommand)
     auto options = std::make_shared<SendOptions>();
     CLI::App *command = pacsCommand->add_subcommand(
         "send", "Send DICOM files (folders are searched) to a PACS (C-STORE), each as it is.");
-    addNodeOptions(command, options->node);
+    addNodeOptions(command, options->node, true);
     command->add_option("files", options->paths, "DICOM files or folders")->required();
     return [options]() -> int {
         const auto files = dicomFiles(options->paths);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "commands.h"
+#include "dicom_result_options.h"
 #include "terminal_progress.h"
 
 #include "core/common/json_text.h"
 #include "core/pipeline/batch_explain_job.h"
-#include "core/pipeline/dicom_result_export.h"
 #include "core/pipeline/explain_job.h"
 
 #include <nlohmann/json.hpp>
@@ -24,7 +24,7 @@ Action addPredictCommand(CLI::App &app)
     auto json = std::make_shared<bool>(false);
     auto device = std::make_shared<std::string>("auto");
     auto tta = std::make_shared<bool>(false);
-    auto dicom = std::make_shared<pipeline::DicomResultPaths>();
+    auto dicom = std::make_shared<DicomResultOptions>();
     CLI::App *command = app.add_subcommand(
         "predict", "Predict images (JPEG, PNG, BMP, TIFF or DICOM; folders are searched) with a\n"
                    "trained model: the decision, its probability, the threshold and the model.");
@@ -35,23 +35,14 @@ Action addPredictCommand(CLI::App &app)
     command->add_flag(
         "--tta", *tta,
         "test-time augmentation: the mean of the image, its mirror image and a rescaled crop");
-    command->add_option("--dicom-sr", dicom->structuredReport,
-                        "also write the result as a DICOM structured report in the source's study "
-                        "(one DICOM image)");
-    command->add_option("--dicom-sc", dicom->secondaryCapture,
-                        "also write the Grad-CAM overlay, finding burned in, as a DICOM secondary "
-                        "capture in the source's study (one DICOM image)");
+    addDicomResultOptions(command, *dicom);
     return [model, inputs, json, device, tta, dicom]() -> int {
         auto images = pipeline::findImages(*inputs);
         if (!images) {
             return reportError(images.error());
         }
-        const bool writeDicom =
-            !dicom->structuredReport.empty() || !dicom->secondaryCapture.empty();
-        if (writeDicom && images->size() != 1) {
-            return reportError(makeError(ErrorCode::InvalidArgument,
-                                         "--dicom-sr and --dicom-sc take one image (got " +
-                                             std::to_string(images->size()) + ")"));
+        if (auto usable = checkDicomResultOptions(*dicom, images->size()); !usable) {
+            return reportError(usable.error());
         }
         auto classifier = ml::Classifier::open(*model, *device);
         if (!classifier) {
@@ -61,10 +52,10 @@ Action addPredictCommand(CLI::App &app)
         nlohmann::json all = nlohmann::json::array();
         int failed = 0;
         for (const fs::path &image : *images) {
-            // The capture shows the map: the same forward pass gives it.
+            // The capture and the parametric map show the map: the same forward pass gives it.
             const ml::CamRequest explain;
-            auto p = pipeline::predictImage(*classifier, image,
-                                            dicom->secondaryCapture.empty() ? nullptr : &explain);
+            auto p =
+                pipeline::predictImage(*classifier, image, dicom->needsMap() ? &explain : nullptr);
             if (!p) {
                 ++failed;
                 reportError(p.error());
@@ -96,16 +87,10 @@ Action addPredictCommand(CLI::App &app)
                 std::printf("%s: %s by model %s\n", image.string().c_str(),
                             pipeline::describePrediction(*p).c_str(), p->modelName.c_str());
             }
-            if (writeDicom) {
-                if (auto written =
-                        pipeline::writeDicomResults(image, *p, classifier->card(), *dicom);
-                    !written) {
-                    return reportError(written.error());
-                }
-                for (const fs::path &out : {dicom->structuredReport, dicom->secondaryCapture}) {
-                    if (!out.empty()) {
-                        std::fprintf(stderr, "written: %s\n", out.string().c_str());
-                    }
+            if (dicom->wanted()) {
+                if (auto done = writeOrSendDicomResults(image, *p, classifier->card(), *dicom);
+                    !done) {
+                    return reportError(done.error());
                 }
             }
         }

@@ -6,7 +6,8 @@
 // referencing the source image, and marked research use only, not for diagnosis.
 //   - a Comprehensive SR: finding present or absent, probability, threshold, the
 //     out-of-distribution verdict, the model's name, version and weights hash, the algorithm;
-//   - a Secondary Capture of the overlay as drawn, with the finding and the label burned in.
+//   - a Secondary Capture of the overlay as drawn, with the finding and the label burned in;
+//   - a Parametric Map of the class-activation map on the source's pixel grid (dcmpmap).
 // Plain values in, no imaging or ml types: core/pipeline fills them.
 
 #include "core/common/result.h"
@@ -41,11 +42,21 @@ struct RgbImage {
     std::vector<std::uint8_t> rgb;
 };
 
+// A map of float values, row by row: the class-activation map on the source image's grid.
+struct FloatMap {
+    int width = 0;
+    int height = 0;
+    std::vector<float> values;
+};
+
 // The source's Study and SOP Instance UIDs (and its SOP Class UID) must be there: without them
 // a result cannot be placed beside it, and the error says so, naming the file.
 Status writeStructuredReport(const std::filesystem::path &source, const AiFinding &finding,
                              const std::filesystem::path &out);
 Status writeSecondaryCapture(const std::filesystem::path &source, const AiFinding &finding,
                              const RgbImage &overlay, const std::filesystem::path &out);
+// A Parametric Map (one 32-bit float frame) of map, which must have the source's size.
+Status writeParametricMap(const std::filesystem::path &source, const AiFinding &finding,
+                          const FloatMap &map, const std::filesystem::path &out);
 
 } // namespace cxr::pacs

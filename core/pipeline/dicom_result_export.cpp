@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "core/pipeline/dicom_result_export.h"
 
+#include "core/common/temporary_folder.h"
 #include "core/common/version.h"
+#include "core/imaging/image_loader.h"
 #include "core/pacs/dicom_results.h"
+#include "core/pacs/pacs_client.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -54,6 +57,29 @@ void burnIn(cv::Mat &image, const std::vector<std::string> &lines)
     }
 }
 
+// The map as the Viewer scales it per image (0 to 1), resized onto every pixel of the source:
+// the part of the model input that covered the image, as the overlay uses it.
+Result<pacs::FloatMap> mapOnSourceGrid(const std::filesystem::path &source, const ml::CamMap &cam,
+                                       const ml::ModelSpec &spec)
+{
+    imaging::LoadOptions options;
+    options.keepValues = false;
+    auto image = imaging::loadImage(source, options);
+    if (!image) {
+        return image.error();
+    }
+    const cv::Size size = image->display.size();
+    CamOnImage part = camOnImage(cam, spec, size.width, size.height, CamDisplay{});
+    cv::Mat resized;
+    cv::resize(cv::Mat(part.height, part.width, CV_32F, part.values.data()), resized, size, 0, 0,
+               cv::INTER_LINEAR);
+    resized = cv::max(cv::min(resized, 1.0), 0.0); // linear interpolation stays in range, but
+                                                   // a validator reads the mapped range
+    pacs::FloatMap map{size.width, size.height, {}};
+    map.values.assign(resized.begin<float>(), resized.end<float>());
+    return map;
+}
+
 } // namespace
 
 Result<cv::Mat> labelledOverlay(const std::filesystem::path &source,
@@ -91,13 +117,25 @@ Status writeDicomResults(const std::filesystem::path &source, const ImagePredict
             return written;
         }
     }
+    for (const auto &[path, what] : {std::pair{&paths.secondaryCapture, "a secondary capture"},
+                                     std::pair{&paths.parametricMap, "a parametric map"}}) {
+        if (!path->empty() && !prediction.cam) {
+            return makeError(ErrorCode::InvalidArgument,
+                             path->string() + ": " + what + " needs the prediction's map");
+        }
+    }
+    if (!paths.parametricMap.empty()) {
+        auto map = mapOnSourceGrid(source, *prediction.cam, card.spec);
+        if (!map) {
+            return map.error();
+        }
+        if (auto written = pacs::writeParametricMap(source, finding, *map, paths.parametricMap);
+            !written) {
+            return written;
+        }
+    }
     if (paths.secondaryCapture.empty()) {
         return Ok{};
-    }
-    if (!prediction.cam) {
-        return makeError(ErrorCode::InvalidArgument,
-                         paths.secondaryCapture.string() +
-                             ": a secondary capture needs the prediction's map");
     }
     auto overlay = labelledOverlay(source, prediction, card, display);
     if (!overlay) {
@@ -109,6 +147,38 @@ Status writeDicomResults(const std::filesystem::path &source, const ImagePredict
     pacs::RgbImage image{rgb.cols, rgb.rows,
                          std::vector<std::uint8_t>(rgb.data, rgb.data + rgb.total() * 3)};
     return pacs::writeSecondaryCapture(source, finding, image, paths.secondaryCapture);
+}
+
+Result<int> sendDicomResults(const std::filesystem::path &source, const ImagePrediction &prediction,
+                             const ml::ModelCard &card, const pacs::PacsNode &node,
+                             const DicomResultPaths &keep, const CamDisplay &display)
+{
+    auto folder = TemporaryFolder::create("cxr-results");
+    if (!folder) {
+        return folder.error();
+    }
+    auto pick = [&](const std::filesystem::path &kept, const char *name) {
+        return kept.empty() ? folder->path() / name : kept;
+    };
+    DicomResultPaths paths{pick(keep.structuredReport, "report.dcm"), {}, {}};
+    if (prediction.cam) {
+        paths.secondaryCapture = pick(keep.secondaryCapture, "overlay.dcm");
+        paths.parametricMap = pick(keep.parametricMap, "map.dcm");
+    }
+    if (auto written = writeDicomResults(source, prediction, card, paths, display); !written) {
+        return written.error();
+    }
+    std::vector<std::filesystem::path> files{paths.structuredReport};
+    for (const auto &path : {paths.secondaryCapture, paths.parametricMap}) {
+        if (!path.empty()) {
+            files.push_back(path);
+        }
+    }
+    auto sent = pacs::send(node, files);
+    if (!sent) {
+        return sent.error();
+    }
+    return sent->sent;
 }
 
 } // namespace cxr::pipeline

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // End to end: the `cxr` executable on the demo data, as a user runs it, and its bad-input paths.
+#include "tests/common/dicom_attribute.h"
+#include "tests/common/orthanc_server.h"
 #include "tests/common/test_files.h"
 #include "tests/common/test_paths.h"
 
@@ -18,6 +20,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcuid.h>
 
 using namespace cxr;
 
@@ -331,17 +336,51 @@ private Q_SLOTS:
                     "block2", "--device", "cpu"});
         QVERIFY(otherLayer.exitCode == 1 && otherLayer.err.contains("other settings"));
 
-        // The result as DICOM in the source's study: a structured report and the overlay as a
-        // secondary capture; a JPEG has no study to put them in.
+        // The result as DICOM in the source's study: a structured report, the overlay as a
+        // secondary capture and the map as a parametric map; a JPEG has no study to put them in.
         const QString report = m_dir.filePath("result-sr.dcm");
         const QString capture = m_dir.filePath("result-sc.dcm");
-        const Outcome dicomResults =
-            runCli({"predict", run, test::dicomFile("chest_cr_mono2.dcm"), "--dicom-sr", report,
-                    "--dicom-sc", capture, "--device", "cpu"});
+        const QString map = m_dir.filePath("result-pmap.dcm");
+        const QString chest = test::dicomFile("chest_cr_mono2.dcm");
+        const Outcome dicomResults = runCli({"predict", run, chest, "--dicom-sr", report,
+                                             "--dicom-sc", capture, "--device", "cpu"});
         QVERIFY2(dicomResults.exitCode == 0, qPrintable(dicomResults.err));
         QVERIFY(QFile::exists(report) && QFile::exists(capture));
         const Outcome captureInfo = runCli({"info", capture, "--json"});
         QVERIFY2(captureInfo.out.contains("\"channels\": 3"), qPrintable(captureInfo.out));
+        const Outcome mapped = runCli({"explain", run, chest, "--out", m_dir.filePath("cr.png"),
+                                       "--dicom-pmap", map, "--device", "cpu"});
+        QVERIFY2(mapped.exitCode == 0, qPrintable(mapped.err));
+        QCOMPARE(test::dicomAttribute(map, DCM_SOPClassUID), std::string(UID_ParametricMapStorage));
+        QCOMPARE(test::dicomAttribute(map, DCM_Rows), test::dicomAttribute(chest, DCM_Rows));
+        QCOMPARE(test::dicomAttribute(map, DCM_Columns), test::dicomAttribute(chest, DCM_Columns));
+        // --send stores the three in the source's study on the PACS (Orthanc on loopback).
+        if (!test::OrthancServer::executable().isEmpty()) {
+            test::OrthancServer orthanc;
+            const QString started = orthanc.start();
+            QVERIFY2(started.isEmpty(), qPrintable(started));
+            const pacs::PacsNode node = orthanc.node();
+            const Outcome sent = runCli(
+                {"explain", run, chest, "--out", m_dir.filePath("cr.png"), "--send", "--host",
+                 QString::fromStdString(node.host), "--port", QString::number(node.port),
+                 "--called-aet", QString::fromStdString(node.calledAeTitle), "--device", "cpu"});
+            QVERIFY2(sent.exitCode == 0 && sent.err.contains("3 result objects"),
+                     qPrintable(sent.err));
+            pacs::QueryFilter inStudy;
+            inStudy.studyInstanceUid = test::dicomAttribute(chest, DCM_StudyInstanceUID);
+            auto series = pacs::find(node, pacs::QueryLevel::Series, inStudy);
+            QVERIFY(series.ok());
+            QCOMPARE(series->matches.size(), std::size_t(3)); // the source was never sent
+        }
+        const Outcome sendWithoutPacs =
+            runCli({"explain", run, chest, "--out", m_dir.filePath("cr.png"), "--send"});
+        QVERIFY2(sendWithoutPacs.exitCode == 2 && sendWithoutPacs.err.contains("--host"),
+                 qPrintable(sendWithoutPacs.err));
+        const Outcome severalImages =
+            runCli({"explain", run, test::sourcePath("tests/data/dicom"), "--out-dir",
+                    m_dir.filePath("several"), "--dicom-pmap", map});
+        QVERIFY2(severalImages.exitCode == 1 && severalImages.err.contains("take one image"),
+                 qPrintable(severalImages.err));
         const Outcome fromJpeg = runCli({"predict", run, firstDemoImage(), "--dicom-sr",
                                          m_dir.filePath("jpeg-sr.dcm"), "--device", "cpu"});
         QVERIFY2(fromJpeg.exitCode == 1 && fromJpeg.err.contains("need a DICOM source"),

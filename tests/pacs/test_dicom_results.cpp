@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// AI results as DICOM: the structured report and the secondary capture land in the source's
-// study, in a new series, with its patient copied and a reference to the source image; both
-// pass dciodvfy (dicom3tools) without an error; sources without their UIDs are refused.
+// AI results as DICOM: the structured report, the secondary capture and the parametric map land
+// in the source's study, in a new series, with its patient copied and a reference to the source
+// image; all pass dciodvfy (dicom3tools) without an error; sources without their UIDs are refused.
 #include "core/imaging/image_loader.h"
 #include "core/pacs/dicom_results.h"
 #include "tests/common/dicom_attribute.h"
@@ -166,6 +166,52 @@ private Q_SLOTS:
         QVERIFY2(errors.isEmpty(), qPrintable(errors.join('\n')));
     }
 
+    // The map on the source's grid as 32-bit floats, in a Parametric Map that derives from the
+    // source image; the values come back exactly; a map of another size is refused.
+    void parametricMap()
+    {
+        const int width = std::stoi(test::dicomAttribute(m_source, DCM_Columns));
+        const int height = std::stoi(test::dicomAttribute(m_source, DCM_Rows));
+        FloatMap map{width, height, std::vector<float>(std::size_t(width) * height)};
+        for (std::size_t i = 0; i < map.values.size(); ++i) {
+            map.values[i] = float(i % 1000) / 999.0f;
+        }
+        const QString out = m_scratch.filePath("map.dcm");
+        auto written =
+            writeParametricMap(m_source.toStdString(), sampleFinding(), map, out.toStdString());
+        QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
+        checkPlacedInTheSourceStudy(out);
+        QCOMPARE(test::dicomAttribute(out, DCM_SOPClassUID), std::string(UID_ParametricMapStorage));
+        DcmFileFormat file;
+        QVERIFY(file.loadFile(out.toStdString().c_str()).good());
+        DcmDataset &data = *file.getDataset();
+        DcmItem *shared = nullptr, *derivation = nullptr, *source = nullptr;
+        QVERIFY(data.findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).good());
+        QVERIFY(shared->findAndGetSequenceItem(DCM_DerivationImageSequence, derivation, 0).good());
+        QVERIFY(derivation->findAndGetSequenceItem(DCM_SourceImageSequence, source, 0).good());
+        OFString referenced;
+        source->findAndGetOFString(DCM_ReferencedSOPInstanceUID, referenced);
+        QCOMPARE(std::string(referenced.c_str()),
+                 test::dicomAttribute(m_source, DCM_SOPInstanceUID));
+        const Float32 *pixels = nullptr;
+        unsigned long count = 0;
+        QVERIFY(data.findAndGetFloat32Array(DCM_FloatPixelData, pixels, &count).good());
+        QCOMPARE(std::size_t(count), map.values.size());
+        QVERIFY(std::equal(map.values.begin(), map.values.end(), pixels));
+
+        FloatMap wrongSize{width / 2, height, std::vector<float>(std::size_t(width / 2) * height)};
+        auto refused = writeParametricMap(m_source.toStdString(), sampleFinding(), wrongSize,
+                                          m_scratch.filePath("refused-map.dcm").toStdString());
+        QVERIFY(!refused.ok());
+        QVERIFY2(QString::fromStdString(refused.error().message).contains("source's grid"),
+                 refused.error().message.c_str());
+        if (QStandardPaths::findExecutable("dciodvfy").isEmpty()) {
+            QSKIP("dciodvfy (Debian package dicom3tools) not installed");
+        }
+        const QStringList errors = dciodvfyErrors(out);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join('\n')));
+    }
+
     void sourcesWithoutUidsAreRefused_data()
     {
         QTest::addColumn<QString>("source");
@@ -195,6 +241,9 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(out));
         QVERIFY(!writeSecondaryCapture(source.toStdString(), sampleFinding(), gradient(8, 8),
                                        out.toStdString())
+                     .ok());
+        QVERIFY(!writeParametricMap(source.toStdString(), sampleFinding(), FloatMap{1, 1, {0.5f}},
+                                    out.toStdString())
                      .ok());
     }
 };

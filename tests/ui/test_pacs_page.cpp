@@ -109,7 +109,8 @@ private Q_SLOTS:
     }
 
     // The loop closed: the Viewer's prediction of a DICOM image goes back into its study as a
-    // structured report and a secondary capture, which the PACS then lists as two new series.
+    // structured report, a secondary capture and a parametric map, which the PACS then lists as
+    // three new series (the map's under the source's modality, as dcmpmap recommends).
     void viewerSendsTheResultIntoTheStudy()
     {
         QTemporaryDir runs;
@@ -138,12 +139,13 @@ private Q_SLOTS:
 
         auto after = pacs::find(m_orthanc.node(), pacs::QueryLevel::Series, inStudy);
         QVERIFY(after.ok());
-        QCOMPARE(after->matches.size(), before->matches.size() + 2);
+        QCOMPARE(after->matches.size(), before->matches.size() + 3);
         QStringList modalities;
         for (const auto &series : after->matches) {
             modalities << QString::fromStdString(series.modality);
         }
-        QVERIFY2(modalities.contains("SR") && modalities.contains("OT"),
+        QVERIFY2(modalities.contains("SR") && modalities.contains("OT") &&
+                     modalities.count("CR") == 2,
                  qPrintable(modalities.join(',')));
     }
 

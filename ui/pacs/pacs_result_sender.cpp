@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/pacs/pacs_result_sender.h"
 
-#include "core/pacs/pacs_client.h"
 #include "core/pipeline/dicom_result_export.h"
 
-#include <QTemporaryDir>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace cxr::ui {
@@ -15,8 +13,8 @@ PacsResultSender::PacsResultSender(QObject *parent) : QObject(parent)
         const QString problem = m_watcher.result();
         Q_EMIT finished(problem.isEmpty(),
                         problem.isEmpty()
-                            ? tr("Result stored in %1: a structured report and the overlay, in the "
-                                 "image's study.")
+                            ? tr("Result stored in %1: a structured report, the overlay and the "
+                                 "map, in the image's study.")
                                   .arg(m_nodeName)
                             : problem);
     });
@@ -36,20 +34,9 @@ void PacsResultSender::send(const QString &image, const pipeline::ImagePredictio
     }
     m_nodeName = QString::fromStdString(pacs::describe(node));
     m_watcher.setFuture(QtConcurrent::run([image, prediction, card, display, node]() -> QString {
-        QTemporaryDir folder;
-        if (!folder.isValid()) {
-            return tr("No temporary folder for the result files.");
-        }
-        pipeline::DicomResultPaths paths;
-        paths.structuredReport = folder.filePath(QStringLiteral("report.dcm")).toStdString();
-        paths.secondaryCapture = folder.filePath(QStringLiteral("overlay.dcm")).toStdString();
-        if (auto written =
-                pipeline::writeDicomResults(image.toStdString(), prediction, card, paths, display);
-            !written) {
-            return QString::fromStdString(written.error().message);
-        }
-        auto sent = pacs::send(node, {paths.structuredReport, paths.secondaryCapture});
-        return sent ? QString() : QString::fromStdString(sent.error().message);
+        auto stored =
+            pipeline::sendDicomResults(image.toStdString(), prediction, card, node, {}, display);
+        return stored ? QString() : QString::fromStdString(stored.error().message);
     }));
 }
 
