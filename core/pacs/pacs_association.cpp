@@ -259,6 +259,15 @@ Error retrieveCancelled(std::size_t kept)
                                       " instances kept, retrieving again fetches the rest"};
 }
 
+Error retrieveStopped(const Error &problem, std::size_t kept)
+{
+    if (problem.code != ErrorCode::WriteFailed) {
+        return problem;
+    }
+    return {problem.code, problem.message + "; retrieve stopped, " + std::to_string(kept) +
+                              " instances kept: make room and retrieve again to fetch the rest"};
+}
+
 std::string describeStatus(Uint16 status)
 {
     char hex[8];

@@ -70,6 +70,10 @@ std::int64_t subOperationCount(const RetrieveResponse &response);
 // "retrieve cancelled; N instances kept, ...": the outcome of a cancelled C-GET or C-MOVE.
 Error retrieveCancelled(std::size_t kept);
 
+// The outcome of a C-GET or C-MOVE stopped by an instance that could not be written (a full
+// disk): the problem, and that the kept instances make the next retrieve fetch only the rest.
+Error retrieveStopped(const Error &problem, std::size_t kept);
+
 // A DIMSE status that is not success, as a message ("status 0xA700: out of resources").
 std::string describeStatus(Uint16 status);
 

@@ -203,7 +203,7 @@ Result<RetrieveReport> move(const PacsNode &node, const RetrieveRequest &request
                              std::to_string(receivePort) + ", or retrieve with C-GET");
     }
     if (auto problem = receiver.problem()) {
-        return *problem;
+        return retrieveStopped(*problem, report.files.size());
     }
     if (cancelled(observer)) {
         return retrieveCancelled(report.files.size());

@@ -107,7 +107,7 @@ Result<RetrieveReport> get(const PacsNode &node, const RetrieveRequest &request,
     }
     if (scu.problem) {
         scu.abortAssociation();
-        return *scu.problem;
+        return retrieveStopped(*scu.problem, scu.report.files.size());
     }
     if (got.bad()) {
         scu.abortAssociation();

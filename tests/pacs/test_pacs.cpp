@@ -94,7 +94,8 @@ private:
     test::OrthancServer m_orthanc;
     QTemporaryDir m_scratch;
     std::string m_chestStudy, m_chestSeries, m_chestInstance, m_chestPatient;
-    std::string m_manyStudy;
+    std::string m_manyStudy, m_manySeries;
+    std::vector<std::string> m_manyInstances;
     std::string m_jpeg2000Study;
     static constexpr int kManyImages = 12;
 
@@ -125,11 +126,12 @@ private Q_SLOTS:
         files.push_back(plan.toStdString());
         char uid[100];
         m_manyStudy = dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT);
-        const std::string manySeries = dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT);
+        m_manySeries = dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT);
         for (int i = 0; i < kManyImages; ++i) {
             const QString copy = m_scratch.filePath(QString("many-%1.dcm").arg(i));
-            QVERIFY(writeVariant(test::dicomFile("MR_small.dcm"), copy, m_manyStudy, manySeries));
+            QVERIFY(writeVariant(test::dicomFile("MR_small.dcm"), copy, m_manyStudy, m_manySeries));
             files.push_back(copy.toStdString());
+            m_manyInstances.push_back(test::dicomAttribute(copy, DCM_SOPInstanceUID));
         }
         // A JPEG 2000 study: the PACS must be able to send it as it is stored.
         m_jpeg2000Study = dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT);
@@ -293,6 +295,35 @@ private Q_SLOTS:
         auto repeat = get(m_orthanc.node(), {m_manyStudy, "", ""}, store.toStdString());
         QVERIFY2(repeat.ok(), repeat.ok() ? "" : repeat.error().message.c_str());
         QCOMPARE(int(repeat->files.size()), kManyImages - kept);
+        QCOMPARE(countFiles(store), kManyImages);
+    }
+
+    // A full disk, made real for one instance: its .partial file is a link to /dev/full, where
+    // every write fails with ENOSPC. The retrieve stops naming the file and the full disk, leaves
+    // no partial file, keeps what arrived, and a retrieve with room completes the study.
+    void fullDiskStopsTheRetrieveAndKeepsWhatArrived()
+    {
+        if (!QFile::exists("/dev/full")) {
+            QSKIP("no /dev/full on this system");
+        }
+        const QString store = m_scratch.filePath("store-full");
+        const fs::path blocked =
+            *instancePath(store.toStdString(), m_manyStudy, m_manySeries, m_manyInstances[5]);
+        const fs::path partial = blocked.string() + ".partial";
+        fs::create_directories(blocked.parent_path());
+        fs::create_symlink("/dev/full", partial);
+        auto full = get(m_orthanc.node(), {m_manyStudy, "", ""}, store.toStdString());
+        QVERIFY(!full.ok());
+        const QString message = QString::fromStdString(full.error().message);
+        QVERIFY2(message.contains(QString::fromStdString(blocked.string())) &&
+                     message.contains("the disk is full") && message.contains("retrieve again"),
+                 qPrintable(message));
+        QVERIFY(!fs::exists(fs::symlink_status(partial)));
+        const int kept = countFiles(store);
+        QVERIFY2(kept < kManyImages, qPrintable(QString::number(kept)));
+
+        auto repeat = get(m_orthanc.node(), {m_manyStudy, "", ""}, store.toStdString());
+        QVERIFY2(repeat.ok(), repeat.ok() ? "" : repeat.error().message.c_str());
         QCOMPARE(countFiles(store), kManyImages);
     }
 
