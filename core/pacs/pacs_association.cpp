@@ -149,11 +149,15 @@ Error networkError(const PacsNode &node, const std::string &what, const OFCondit
             "PACS " + describe(node) + ": " + what + " failed (" + condition.text() + ")"};
 }
 
-namespace {
-
-Result<TlsLayer> tlsLayer(const TlsSettings &settings)
+Result<TlsLayer> tlsLayer(const TlsSettings &settings, TlsRole role)
 {
-    auto layer = std::make_unique<DcmTLSTransportLayer>(NET_REQUESTOR, nullptr, OFTrue);
+    if (role == TlsRole::Acceptor && settings.certificate.empty()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "TLS: a C-MOVE over TLS needs our certificate and key (the PACS connects "
+                         "to CXR Studio to deliver the images); retrieve with C-GET otherwise");
+    }
+    auto layer = std::make_unique<DcmTLSTransportLayer>(
+        role == TlsRole::Acceptor ? NET_ACCEPTOR : NET_REQUESTOR, nullptr, OFTrue);
     const auto problem = [](const std::string &what, const OFCondition &condition) {
         return makeError(ErrorCode::InvalidArgument,
                          "TLS: " + what + " (" + condition.text() + ")");
@@ -192,8 +196,6 @@ Result<TlsLayer> tlsLayer(const TlsSettings &settings)
     return TlsLayer(std::move(layer));
 }
 
-} // namespace
-
 Status negotiate(Scu &scu, const PacsNode &node, TlsLayer &tls)
 {
     if (auto checked = checkNode(node); !checked) {
@@ -203,7 +205,7 @@ Status negotiate(Scu &scu, const PacsNode &node, TlsLayer &tls)
         return networkError(node, "starting the network", started);
     }
     if (node.tls.enabled) {
-        auto layer = tlsLayer(node.tls);
+        auto layer = tlsLayer(node.tls, TlsRole::Requestor);
         if (!layer) {
             return layer.error();
         }

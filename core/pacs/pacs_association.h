@@ -53,6 +53,12 @@ void configure(DcmSCU &scu, const PacsNode &node);
 // declare it before the DcmSCU so that it outlives the association.
 using TlsLayer = std::unique_ptr<DcmTransportLayer>;
 
+// DICOM TLS (BCP 195) as settings say: for our associations to the PACS (requestor), or for the
+// associations the PACS opens to deliver a C-MOVE (acceptor, which needs our certificate).
+// Errors name the file or the setting.
+enum class TlsRole { Requestor, Acceptor };
+Result<TlsLayer> tlsLayer(const TlsSettings &settings, TlsRole role);
+
 // initNetwork, TLS when the node asks for it (into tls), and negotiateAssociation, with a
 // message naming the node and what went wrong.
 Status negotiate(Scu &scu, const PacsNode &node, TlsLayer &tls);

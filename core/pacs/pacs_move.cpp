@@ -121,7 +121,9 @@ private:
     bool m_cancelSent = false;
 };
 
-Status startReceiver(StorageReceiver &receiver, const PacsNode &node, int port)
+// The receiver speaks TLS when the node does: a PACS that is reached over TLS delivers over TLS
+// (tls keeps the layer for as long as the receiver listens).
+Status startReceiver(StorageReceiver &receiver, const PacsNode &node, int port, TlsLayer &tls)
 {
     if (port < 1 || port > 65535) {
         return makeError(ErrorCode::InvalidArgument,
@@ -136,6 +138,14 @@ Status startReceiver(StorageReceiver &receiver, const PacsNode &node, int port)
     receiver.setDIMSETimeout(Uint32(node.timeoutSeconds));
     receiver.setMaxReceivePDULength(ASC_MAXIMUMPDUSIZE);
     addStorageContexts(receiver);
+    if (node.tls.enabled) {
+        auto layer = tlsLayer(node.tls, TlsRole::Acceptor);
+        if (!layer) {
+            return layer.error();
+        }
+        tls = std::move(*layer);
+        receiver.getConfig().setTransportLayer(tls.get());
+    }
     const OFCondition opened = receiver.openListenPort();
     if (opened.bad()) {
         return makeError(ErrorCode::Network, "cannot listen on port " + std::to_string(port) +
@@ -157,9 +167,10 @@ Result<RetrieveReport> move(const PacsNode &node, const RetrieveRequest &request
     if (auto checked = checkNode(node); !checked) {
         return checked.error();
     }
-    quietDcmtkLog(); // the receiver starts before the association is set up
+    quietDcmtkLog();      // the receiver starts before the association is set up
+    TlsLayer receiverTls; // outlives the receiver's associations
     StorageReceiver receiver(store, observer);
-    if (auto started = startReceiver(receiver, node, receivePort); !started) {
+    if (auto started = startReceiver(receiver, node, receivePort, receiverTls); !started) {
         return started.error();
     }
     std::thread listening([&receiver] { receiver.acceptAssociations(); });

@@ -63,7 +63,7 @@ public:
   "StorageDirectory": "%1", "IndexDirectory": "%1",
   "HttpServerEnabled": false, "RemoteAccessAllowed": false,
   "DicomServerEnabled": true, "DicomAet": "%2", "DicomPort": %3, "DicomCheckCalledAet": true,
-  "DicomModalities": { "cxr": [ "%4", "127.0.0.1", %5 ] },
+  "DicomModalities": { "cxr": { "AET": "%4", "Host": "127.0.0.1", "Port": %5%7 } },
   "DicomAlwaysAllowEcho": true, "DicomAlwaysAllowStore": true,
   "UnknownSopClassAccepted": true, "StorageCompression": false,
   "Plugins": [], "DeidentifyLogs": true, "LimitFindResults": 0, "LimitFindInstances": 0%6
@@ -72,7 +72,11 @@ public:
                                    .arg(m_dicomPort)
                                    .arg(QString(kClientAeTitle))
                                    .arg(m_clientPort)
-                                   .arg(tlsConfiguration());
+                                   .arg(tlsConfiguration())
+                                   // a C-MOVE is delivered over TLS when the PACS speaks TLS
+                                   .arg(m_tls.serverCertificate.isEmpty()
+                                            ? QString()
+                                            : QStringLiteral(R"(, "UseDicomTls": true)"));
         QFile file(m_folder.filePath(QStringLiteral("orthanc.json")));
         if (!file.open(QIODevice::WriteOnly) || file.write(config.toUtf8()) < 0) {
             return QStringLiteral("cannot write the Orthanc configuration");

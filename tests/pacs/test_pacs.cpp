@@ -370,7 +370,7 @@ private Q_SLOTS:
 
     // DICOM TLS against an Orthanc that speaks only TLS and requires our certificate:
     // self-signed certificates made by openssl for the test.
-    void tlsEchoSendFindAndGet()
+    void tlsEchoSendFindGetAndMove()
     {
         if (QStandardPaths::findExecutable("openssl").isEmpty()) {
             QSKIP("openssl not installed");
@@ -402,6 +402,21 @@ private Q_SLOTS:
                        m_scratch.filePath("store-tls").toStdString());
         QVERIFY2(got.ok(), got.ok() ? "" : got.error().message.c_str());
         QCOMPARE(got->files.size(), std::size_t(1));
+        // C-MOVE: the PACS delivers over TLS to our receiver, which presents our certificate
+        // and requires the PACS's.
+        auto moved = move(node, {studies->matches[0].studyInstanceUid, "", ""},
+                          m_scratch.filePath("store-tls-move").toStdString(), secure.clientPort());
+        QVERIFY2(moved.ok(), moved.ok() ? "" : moved.error().message.c_str());
+        QCOMPARE(moved->files.size(), std::size_t(1));
+        PacsNode anonymous = node; // no certificate of ours: the PACS could not deliver
+        anonymous.tls.certificate.clear();
+        anonymous.tls.privateKey.clear();
+        auto refusedMove =
+            move(anonymous, {studies->matches[0].studyInstanceUid, "", ""},
+                 m_scratch.filePath("store-tls-move-2").toStdString(), secure.clientPort());
+        QVERIFY(!refusedMove.ok());
+        QVERIFY2(QString::fromStdString(refusedMove.error().message).contains("our certificate"),
+                 refusedMove.error().message.c_str());
 
         PacsNode plain = node; // the same port without TLS: no association
         plain.tls = {};
