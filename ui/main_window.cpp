@@ -98,12 +98,12 @@ MainWindow::MainWindow(QWidget *parent)
         showPage(AugmentPageIndex);
     });
     connect(m_pacsPage, &PacsPage::openImageRequested, this, &MainWindow::openImageInViewer);
-    // A retrieved study or series goes to the Viewer's batch, with the Viewer's model and map.
-    connect(m_pacsPage, &PacsPage::predictFolderRequested, this,
-            [this](const QString &folder, const QString &results) {
+    // Retrieved studies and series go to the Viewer's batch, with the Viewer's model and map.
+    connect(m_pacsPage, &PacsPage::predictFoldersRequested, this,
+            [this](const QStringList &folders, const QString &results) {
                 showPage(ViewerPageIndex);
                 BatchExplainDialog *batch = m_viewerPage->openBatchDialog();
-                batch->setFolderInput(folder);
+                batch->setFolderInputs(folders);
                 batch->setOutputFolder(results);
                 batch->start();
             });

@@ -88,12 +88,48 @@ private Q_SLOTS:
         QVERIFY(open.first().first().toString().startsWith(m_store.path()));
         QVERIFY(QFile::exists(open.first().first().toString()));
 
-        QSignalSpy predict(&page, &PacsPage::predictFolderRequested);
+        QSignalSpy predict(&page, &PacsPage::predictFoldersRequested);
         results->setCurrentItem(study);
         page.predictSelection();
         waitForIdle(page);
         QCOMPARE(predict.count(), 1);
-        QVERIFY(QDir(predict.first().first().toString()).exists());
+        const QStringList folders = predict.first().first().toStringList();
+        QCOMPARE(folders.size(), 1);
+        QVERIFY(QDir(folders.front()).exists());
+    }
+
+    // "Predict and explain" on several rows: each study retrieved, a series whose study is also
+    // selected only once, and one batch over all their folders.
+    void predictsSeveralStudiesAtOnce()
+    {
+        PacsPage page;
+        page.setNodes({{QStringLiteral("Test PACS"), m_orthanc.node()}}, false);
+        page.setStoreFolder(m_store.path());
+        page.search(); // every study
+        waitForIdle(page);
+        QTreeWidget *results = page.results();
+        QCOMPARE(results->topLevelItemCount(), 2);
+        QTreeWidgetItem *first = results->topLevelItem(0);
+        first->setExpanded(true);
+        waitForIdle(page);
+        QCOMPARE(first->childCount(), 1);
+        results->clearSelection();
+        first->setSelected(true);
+        first->child(0)->setSelected(true);
+        results->topLevelItem(1)->setSelected(true);
+        QSignalSpy predict(&page, &PacsPage::predictFoldersRequested);
+        page.predictSelection();
+        waitForIdle(page);
+        QCOMPARE(predict.count(), 1);
+        const QStringList folders = predict.first().first().toStringList();
+        QCOMPARE(folders.size(), 2);
+        for (const QString &folder : folders) {
+            QVERIFY2(!QDir(folder)
+                          .entryList(QDir::Files | QDir::AllDirs | QDir::NoDotAndDotDot)
+                          .isEmpty(),
+                     qPrintable(folder));
+        }
+        QVERIFY(predict.first().last().toString().contains("pacs-results/selection-"));
     }
 
     void wrongAeTitleIsShown()

@@ -17,6 +17,7 @@
 #include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLineEdit>
 #include <QListView>
 #include <QSettings>
 #include <QSignalSpy>
@@ -261,6 +262,36 @@ private Q_SLOTS:
         QVERIFY(opened.wait(10000));
         QCOMPARE(opened.first().first().toString(),
                  grid->index(0, 0).data(Qt::ToolTipRole).toString());
+    }
+
+    // Several folders in one batch (a PACS selection): all their images; an edit of the field
+    // goes back to one folder.
+    void batchOverSeveralFolders()
+    {
+        ViewerPage page;
+        page.show();
+        QVERIFY(explained(page, m_model, demoImage("PNEUMONIA")));
+        BatchExplainDialog *dialog = page.openBatchDialog();
+        QTemporaryDir out;
+        const QString normal = test::demoDataset() + "/test/NORMAL";
+        const QString pneumonia = test::demoDataset() + "/test/PNEUMONIA";
+        dialog->setFolderInputs({normal, pneumonia});
+        dialog->setOutputFolder(out.filePath("both"));
+        QSignalSpy finished(dialog, &BatchExplainDialog::finished);
+        dialog->start();
+        QVERIFY(finished.wait(60000));
+        const int both = QDir(normal).entryList(QDir::Files).size() +
+                         QDir(pneumonia).entryList(QDir::Files).size();
+        QVERIFY2(dialog->statusText().startsWith(QString("%1 images").arg(both)),
+                 qPrintable(dialog->statusText()));
+        dialog->setFolderInputs({normal, pneumonia});
+        dialog->findChild<QLineEdit *>("folderInput")->setText(normal); // typed over
+        dialog->setOutputFolder(out.filePath("one"));
+        dialog->start();
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(dialog->statusText().startsWith(
+                     QString("%1 images").arg(QDir(normal).entryList(QDir::Files).size())),
+                 qPrintable(dialog->statusText()));
     }
 
     void badModelsAndImagesAreReported()

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ui/pacs/pacs_page.h"
 
-#include "core/imaging/file_sniffer.h"
 #include "core/imaging/image_loader.h"
 #include "core/imaging/thumbnail.h"
 #include "core/pacs/local_store.h"
@@ -9,8 +8,10 @@
 #include "ui/common/image_conversion.h"
 #include "ui/common/polled_progress.h"
 #include "ui/pacs/pacs_node_dialog.h"
+#include "ui/pacs/pacs_result_rows.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QDir>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -29,19 +30,6 @@ namespace cxr::ui {
 
 namespace {
 
-// What a result row holds besides its columns.
-enum Role { LevelRole = Qt::UserRole, StudyRole, SeriesRole, LoadedRole };
-enum Column {
-    PatientColumn,
-    PatientIdColumn,
-    DateColumn,
-    ModalityColumn,
-    DescriptionColumn,
-    AccessionColumn,
-    ImagesColumn
-};
-constexpr int kStudyLevel = 0;
-constexpr int kSeriesLevel = 1;
 constexpr int kThumbnailSide = 64;
 // Matches shown at most; a larger answer is cut with C-CANCEL and the status says so.
 constexpr std::size_t kMaxMatches = 500;
@@ -49,56 +37,6 @@ constexpr std::size_t kMaxMatches = 500;
 QString text(const std::string &value)
 {
     return QString::fromStdString(value);
-}
-
-QString formatDate(const std::string &date)
-{
-    return date.size() == 8
-               ? text(date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 2))
-               : text(date);
-}
-
-// DICOM's "FAMILY^GIVEN^MIDDLE" as "FAMILY, GIVEN MIDDLE".
-QString personName(const std::string &dicom)
-{
-    QStringList parts = text(dicom).split(QLatin1Char('^'));
-    while (!parts.isEmpty() && parts.back().trimmed().isEmpty()) {
-        parts.removeLast();
-    }
-    if (parts.size() < 2) {
-        return parts.join(QString());
-    }
-    const QString family = parts.takeFirst();
-    return family + QStringLiteral(", ") + parts.join(QLatin1Char(' ')).simplified();
-}
-
-QTreeWidgetItem *studyItem(const pacs::QueryMatch &m)
-{
-    auto *item = new QTreeWidgetItem(
-        {personName(m.patientName), text(m.patientId), formatDate(m.studyDate),
-         text(m.modalitiesInStudy).replace(QLatin1Char('\\'), QStringLiteral(", ")),
-         text(m.studyDescription), text(m.accessionNumber),
-         m.relatedInstances >= 0 ? QString::number(m.relatedInstances) : QString()});
-    item->setData(0, LevelRole, kStudyLevel);
-    item->setData(0, StudyRole, text(m.studyInstanceUid));
-    item->setChildIndicatorPolicy(QTreeWidgetItem::ShowIndicator); // series come when opened
-    return item;
-}
-
-// The first file among files that decodes as an image (a study may hold reports and plans).
-QString firstImage(const std::vector<std::filesystem::path> &files)
-{
-    std::vector<std::filesystem::path> sorted = files;
-    std::sort(sorted.begin(), sorted.end());
-    for (const auto &file : sorted) {
-        imaging::ImageHeaderInfo info;
-        const auto format = imaging::sniffFormat(file);
-        if (format != imaging::FileFormat::Unknown &&
-            imaging::imageHeaderProblem(file, format, info).empty()) {
-            return QString::fromStdString(file.string());
-        }
-    }
-    return {};
 }
 
 } // namespace
@@ -145,7 +83,7 @@ PacsPage::PacsPage(QWidget *parent)
     m_results->setHeaderLabels({tr("Patient"), tr("Patient ID"), tr("Date"), tr("Modality"),
                                 tr("Description"), tr("Accession"), tr("Images")});
     m_results->setIconSize(QSize(kThumbnailSide, kThumbnailSide));
-    m_results->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_results->setSelectionMode(QAbstractItemView::ExtendedSelection); // several to predict
     m_results->header()->setSectionResizeMode(DescriptionColumn, QHeaderView::Stretch);
     m_status->setWordWrap(true);
     m_cancel->setEnabled(false);
@@ -384,7 +322,7 @@ void PacsPage::search()
         },
         [this, found] {
             for (const auto &match : found->matches) {
-                m_results->addTopLevelItem(studyItem(match));
+                m_results->addTopLevelItem(studyRow(match));
             }
             for (int column = 0; column < m_results->columnCount(); ++column) {
                 if (column != DescriptionColumn) {
@@ -428,15 +366,7 @@ void PacsPage::loadSeries(QTreeWidgetItem *study)
                 }
                 study->setData(0, LoadedRole, true);
                 for (const auto &m : found->matches) {
-                    auto *series = new QTreeWidgetItem(
-                        {tr("Series %1").arg(text(m.seriesNumber)), QString(), QString(),
-                         text(m.modality), text(m.seriesDescription), QString(),
-                         m.relatedInstances >= 0 ? QString::number(m.relatedInstances)
-                                                 : QString()});
-                    series->setData(0, LevelRole, kSeriesLevel);
-                    series->setData(0, StudyRole, studyUid);
-                    series->setData(0, SeriesRole, text(m.seriesInstanceUid));
-                    study->addChild(series);
+                    study->addChild(seriesRow(m, studyUid));
                 }
                 study->setExpanded(true);
             }
@@ -492,63 +422,80 @@ void PacsPage::fetchThumbnail(QTreeWidgetItem *series)
         });
 }
 
-void PacsPage::retrieveSelection(std::function<void(const QString &, const QString &)> then)
+void PacsPage::retrieveSelection(const QList<QTreeWidgetItem *> &items,
+                                 std::function<void(const Retrieved &)> then)
 {
     const auto node = currentNode();
-    QTreeWidgetItem *item = m_results->currentItem();
-    if (!node || item == nullptr) {
+    const std::vector<pacs::RetrieveRequest> requests = retrieveRequests(items);
+    if (!node || requests.empty()) {
         return setStatus(tr("Select a study or a series first."), true);
     }
-    pacs::RetrieveRequest request;
-    request.studyInstanceUid = item->data(0, StudyRole).toString().toStdString();
-    request.seriesInstanceUid = item->data(0, SeriesRole).toString().toStdString();
-    auto folderPath = pacs::storeFolder(m_store.toStdString(), request.studyInstanceUid,
+    auto retrieved = std::make_shared<Retrieved>();
+    for (const pacs::RetrieveRequest &request : requests) {
+        auto folder = pacs::storeFolder(m_store.toStdString(), request.studyInstanceUid,
                                         request.seriesInstanceUid);
-    if (!folderPath) {
-        return setStatus(text(folderPath.error().message), true);
+        if (!folder) {
+            return setStatus(text(folder.error().message), true);
+        }
+        retrieved->folders << QString::fromStdString(folder->string());
     }
-    const QString folder = QString::fromStdString(folderPath->string());
-    auto files = std::make_shared<std::vector<std::filesystem::path>>();
     runInBackground(
-        tr("Retrieving"),
-        [node = *node, request, store = m_store.toStdString(), folder,
-         files](PolledProgress &progress) -> Status {
-            auto got = pacs::get(node, request, store, &progress);
-            if (!got) {
-                return got.error();
+        requests.size() == 1 ? tr("Retrieving")
+                             : tr("Retrieving %n selections", nullptr, int(requests.size())),
+        [node = *node, requests, store = m_store.toStdString(),
+         retrieved](PolledProgress &progress) -> Status {
+            for (const pacs::RetrieveRequest &request : requests) {
+                if (auto got = pacs::get(node, request, store, &progress); !got) {
+                    return got.error();
+                }
             }
             // Instances kept from an earlier retrieve count too.
-            std::error_code error;
-            for (const auto &entry :
-                 std::filesystem::recursive_directory_iterator(folder.toStdString(), error)) {
-                if (entry.is_regular_file(error) && entry.path().extension() == ".dcm") {
-                    files->push_back(entry.path());
+            for (const QString &folder : retrieved->folders) {
+                std::error_code error;
+                for (const auto &entry :
+                     std::filesystem::recursive_directory_iterator(folder.toStdString(), error)) {
+                    if (entry.is_regular_file(error) && entry.path().extension() == ".dcm") {
+                        retrieved->files.push_back(entry.path());
+                    }
                 }
             }
             return Ok{};
         },
-        [this, files, folder, then = std::move(then)] {
-            setStatus(tr("%n instances in the local store.", nullptr, int(files->size())));
-            then(firstImage(*files), folder);
+        [this, retrieved, then = std::move(then)] {
+            setStatus(
+                tr("%n instances in the local store.", nullptr, int(retrieved->files.size())));
+            then(*retrieved);
         });
 }
 
 void PacsPage::openSelectionInViewer()
 {
-    retrieveSelection([this](const QString &image, const QString &) {
-        if (image.isEmpty()) {
-            return setStatus(tr("The selection holds no image the Viewer can show."), true);
-        }
-        Q_EMIT openImageRequested(image);
-    });
+    QTreeWidgetItem *current = m_results->currentItem();
+    retrieveSelection(current ? QList<QTreeWidgetItem *>{current} : QList<QTreeWidgetItem *>{},
+                      [this](const Retrieved &retrieved) {
+                          const QString image = firstImage(retrieved.files);
+                          if (image.isEmpty()) {
+                              return setStatus(
+                                  tr("The selection holds no image the Viewer can show."), true);
+                          }
+                          Q_EMIT openImageRequested(image);
+                      });
 }
 
 void PacsPage::predictSelection()
 {
-    retrieveSelection([this](const QString &, const QString &folder) {
-        const QString results = QDir(m_store).filePath(QStringLiteral("../pacs-results/")) +
-                                QDir(m_store).relativeFilePath(folder);
-        Q_EMIT predictFolderRequested(folder, QDir::cleanPath(results));
+    retrieveSelection(m_results->selectedItems(), [this](const Retrieved &retrieved) {
+        // Results beside the store, in a folder named as the one selection's store folder, or
+        // dated for several.
+        const QDir store(m_store);
+        const QString name =
+            retrieved.folders.size() == 1
+                ? store.relativeFilePath(retrieved.folders.front())
+                : QStringLiteral("selection-") +
+                      QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+        const QString results = QDir::cleanPath(store.filePath(QStringLiteral("../pacs-results/")) +
+                                                QLatin1Char('/') + name);
+        Q_EMIT predictFoldersRequested(retrieved.folders, results);
     });
 }
 

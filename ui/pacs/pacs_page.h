@@ -5,8 +5,10 @@
 #include "ui/pacs/pacs_nodes.h"
 
 #include <QFutureWatcher>
+#include <QStringList>
 #include <QWidget>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,10 +28,11 @@ struct PolledProgress;
 
 // The PACS page: the nodes (add, edit, remove, echo), a query form, the matching studies with
 // their series (queried when a study is opened, a thumbnail retrieved when a series is
-// selected), "Open in Viewer" (retrieve, then show) and "Predict and explain" (retrieve, then
-// the Viewer's batch). Every network call runs on a worker thread with progress and cancel.
-// Patient names and IDs show here, because picking the right study needs them; they are not
-// logged or written anywhere but the retrieved DICOM files themselves.
+// selected), "Open in Viewer" (retrieve, then show) and "Predict and explain" (retrieve every
+// selected study and series, then the Viewer's batch over them). Every network call runs on a
+// worker thread with progress and cancel. Patient names and IDs show here, because picking the
+// right study needs them; they are not logged or written anywhere but the retrieved DICOM files
+// themselves.
 class PacsPage : public QWidget {
     Q_OBJECT
 public:
@@ -55,8 +58,9 @@ public:
 
 Q_SIGNALS:
     void openImageRequested(const QString &path);
-    // A retrieved study or series to predict and explain: the folder, and one for the results.
-    void predictFolderRequested(const QString &folder, const QString &resultsFolder);
+    // The retrieved studies and series to predict and explain: their folders in the local
+    // store, and a folder for the results.
+    void predictFoldersRequested(const QStringList &folders, const QString &resultsFolder);
     // A network call ended (with success or not); statusText() says how.
     void operationFinished();
 
@@ -71,8 +75,15 @@ private:
     void removeNode();
     void loadSeries(QTreeWidgetItem *study);
     void fetchThumbnail(QTreeWidgetItem *series);
-    // Retrieves the selected study or series; then(path of its first image, its folder).
-    void retrieveSelection(std::function<void(const QString &, const QString &)> then);
+    // What a retrieve of rows brought: each study's or series' folder in the local store, and
+    // the files in them (those kept from an earlier retrieve too).
+    struct Retrieved {
+        QStringList folders;
+        std::vector<std::filesystem::path> files;
+    };
+    // Retrieves the studies and series of items one after the other, then calls then.
+    void retrieveSelection(const QList<QTreeWidgetItem *> &items,
+                           std::function<void(const Retrieved &)> then);
     void setStatus(const QString &text, bool problem = false);
 
     PacsNodes m_nodes;

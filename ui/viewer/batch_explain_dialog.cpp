@@ -69,6 +69,7 @@ BatchExplainDialog::BatchExplainDialog(QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(m_fromFolder,
                  withBrowseButton(m_folder, PathKind::Folder, tr("Folder of images"), this));
+    m_folder->setObjectName(QStringLiteral("folderInput")); // for tests and accessibility
     form->addRow(m_fromDataset, datasetRow);
     form->addRow(tr("Results folder"),
                  withBrowseButton(m_output, PathKind::Folder, tr("Results folder"), this));
@@ -110,8 +111,17 @@ void BatchExplainDialog::setJobTemplate(const pipeline::BatchExplainJob &job)
 }
 void BatchExplainDialog::setFolderInput(const QString &folder)
 {
+    setFolderInputs({folder});
+}
+void BatchExplainDialog::setFolderInputs(const QStringList &folders)
+{
     m_fromFolder->setChecked(true);
-    m_folder->setText(folder);
+    m_folders = folders.size() > 1 ? folders : QStringList();
+    m_foldersLabel = folders.size() > 1
+                         ? tr("%1 folders: %2; …").arg(folders.size()).arg(folders.front())
+                         : QString();
+    m_folder->setText(folders.size() > 1 ? m_foldersLabel : folders.value(0));
+    m_folder->setToolTip(folders.join(QLatin1Char('\n')));
 }
 void BatchExplainDialog::setDatasetInput(const QString &dataset, const QString &split)
 {
@@ -153,7 +163,12 @@ void BatchExplainDialog::start()
         job.inputs.clear();
     } else {
         job.dataset.clear();
-        job.inputs = {m_folder->text().trimmed().toStdString()};
+        job.inputs.clear();
+        const bool several = !m_folders.isEmpty() && m_folder->text() == m_foldersLabel;
+        for (const QString &folder :
+             several ? m_folders : QStringList{m_folder->text().trimmed()}) {
+            job.inputs.push_back(folder.toStdString());
+        }
     }
     m_state = std::make_shared<PolledProgress>();
     m_state->started.start();

@@ -5,6 +5,7 @@
 
 #include <QDialog>
 #include <QFutureWatcher>
+#include <QStringList>
 
 #include <memory>
 
@@ -36,6 +37,8 @@ public:
     // The model and map settings the batch uses (the Viewer's).
     void setJobTemplate(const pipeline::BatchExplainJob &job);
     void setFolderInput(const QString &folder);
+    // Several folders in one batch (a PACS selection); the field names the first and the count.
+    void setFolderInputs(const QStringList &folders);
     void setDatasetInput(const QString &dataset, const QString &split);
     void setOutputFolder(const QString &folder);
     void start();
@@ -60,6 +63,8 @@ private:
     QRadioButton *m_fromFolder;
     QRadioButton *m_fromDataset;
     QLineEdit *m_folder;
+    QStringList m_folders; // set by setFolderInputs, used while the field shows m_foldersLabel
+    QString m_foldersLabel;
     QLineEdit *m_dataset;
     QLineEdit *m_split;
     QLineEdit *m_output;
