@@ -264,8 +264,8 @@ private Q_SLOTS:
                  grid->index(0, 0).data(Qt::ToolTipRole).toString());
     }
 
-    // Several folders in one batch (a PACS selection): all their images; an edit of the field
-    // goes back to one folder.
+    // Several folders in one batch (a PACS selection): all their images, a CT among them marked
+    // as unlike the training images on its tile; an edit of the field goes back to one folder.
     void batchOverSeveralFolders()
     {
         ViewerPage page;
@@ -275,15 +275,26 @@ private Q_SLOTS:
         QTemporaryDir out;
         const QString normal = test::demoDataset() + "/test/NORMAL";
         const QString pneumonia = test::demoDataset() + "/test/PNEUMONIA";
-        dialog->setFolderInputs({normal, pneumonia});
+        const QString ct = out.filePath("ct");
+        QVERIFY(QDir().mkpath(ct) && QFile::copy(test::dicomFile("CT_small.dcm"), ct + "/ct.dcm"));
+        dialog->setFolderInputs({normal, pneumonia, ct});
         dialog->setOutputFolder(out.filePath("both"));
         QSignalSpy finished(dialog, &BatchExplainDialog::finished);
         dialog->start();
         QVERIFY(finished.wait(60000));
-        const int both = QDir(normal).entryList(QDir::Files).size() +
-                         QDir(pneumonia).entryList(QDir::Files).size();
-        QVERIFY2(dialog->statusText().startsWith(QString("%1 images").arg(both)),
+        const int all = QDir(normal).entryList(QDir::Files).size() +
+                        QDir(pneumonia).entryList(QDir::Files).size() + 1;
+        QVERIFY2(dialog->statusText().startsWith(QString("%1 images").arg(all)) &&
+                     dialog->statusText().contains("unlike the images the model was trained on"),
                  qPrintable(dialog->statusText()));
+        const QAbstractItemModel *grid = dialog->grid()->model();
+        bool ctMarked = false;
+        for (int i = 0; i < grid->rowCount(); ++i) {
+            ctMarked = ctMarked ||
+                       (grid->index(i, 0).data(Qt::ToolTipRole).toString().endsWith("ct.dcm") &&
+                        grid->index(i, 0).data().toString().contains("unlike"));
+        }
+        QVERIFY(ctMarked);
         dialog->setFolderInputs({normal, pneumonia});
         dialog->findChild<QLineEdit *>("folderInput")->setText(normal); // typed over
         dialog->setOutputFolder(out.filePath("one"));

@@ -251,7 +251,9 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
                      });
     const QDir folder(QString::fromStdString(result.outputFolder.string()));
     QVector<ThumbnailModel::Tile> tiles;
+    int outside = 0;
     for (const pipeline::BatchRow *row : rows) {
+        outside += row->ood ? 1 : 0;
         QString caption = tr("%1 · %2")
                               .arg(row->probability, 0, 'f', 3)
                               .arg(QString::fromStdString(row->predictedClass));
@@ -261,6 +263,10 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
         if (row->flat) {
             caption += tr(" · flat map");
         }
+        // As prominent as the prediction it qualifies (the Viewer says the same of one image).
+        if (row->ood) {
+            caption += tr(" · ⚠ unlike the training images");
+        }
         // The overlay is what the tile shows; the image is what a double-click opens.
         const QString file = QString::fromStdString(row->file);
         tiles.append(
@@ -269,14 +275,17 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
     }
     m_tiles->setImages(tiles);
     m_status->setText(
-        tr("%1 images by model %2 in %3%4%5")
+        tr("%1 images by model %2 in %3%4%5%6")
             .arg(result.rows.size())
             .arg(QString::fromStdString(result.modelName),
                  QString::fromStdString(result.outputFolder.string()))
             .arg(failed ? tr("; %1 could not be read (see predictions.csv)").arg(failed)
                         : QString())
             .arg(result.resumed ? tr("; %1 kept from the earlier run").arg(result.resumed)
-                                : QString()));
+                                : QString())
+            .arg(outside ? tr("; %1 unlike the images the model was trained on (ood column)")
+                               .arg(outside)
+                         : QString()));
 }
 
 } // namespace cxr::ui
