@@ -3,7 +3,7 @@
 #   - nothing under core/ includes a Qt header or links a Qt target;
 #   - nothing under ui/, app/ or core/pipeline includes a LibTorch header (only core/ml may);
 #   - core/ml includes no OpenCV, DCMTK or Qt header, and links none of them;
-#   - core/imaging and core/data include no LibTorch header.
+#   - core/imaging, core/data and core/tuning include no LibTorch header.
 # Run: cmake -DSOURCE_DIR=<repo> -P tests/architecture_check.cmake
 set(violations "")
 
@@ -44,6 +44,7 @@ scan_sources(ui "${torch_include}" "ui must not include LibTorch")
 scan_sources(app "${torch_include}" "app must not include LibTorch")
 scan_sources(core/imaging "${torch_include}" "core/imaging must not include LibTorch")
 scan_sources(core/data "${torch_include}" "core/data must not include LibTorch")
+scan_sources(core/tuning "${torch_include}" "core/tuning must not include LibTorch")
 scan_sources(core/pipeline "${torch_include}" "core/pipeline uses only torch-free facades")
 scan_sources(core/ml "${cv_dcmtk_include}" "core/ml builds with LibTorch alone")
 scan_cmake(core/ml "opencv|OpenCV|DCMTK|Qt6" "core/ml links LibTorch only")
