@@ -74,5 +74,6 @@ Action addCalibrateCommand(CLI::App &app);
 Action addEnsembleCommand(CLI::App &app);
 Action addDevicesCommand(CLI::App &app);
 Action addPacsCommand(CLI::App &app);
+Action addTuneCommand(CLI::App &app);
 
 } // namespace cxr::cli

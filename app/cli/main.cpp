@@ -35,6 +35,7 @@ int main(int argc, char **argv)
     add(cxr::cli::addDevicesCommand);
     add(cxr::cli::addConvertCommand);
     add(cxr::cli::addPacsCommand);
+    add(cxr::cli::addTuneCommand);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

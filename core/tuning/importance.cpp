@@ -28,14 +28,18 @@ std::vector<int> groupsOf(const ParamSpec &spec, const std::vector<std::string> 
         order.emplace_back(std::strtod(values[i].c_str(), nullptr), i);
     }
     std::sort(order.begin(), order.end());
-    const int bins = std::min<int>(kNumericBins, int(values.size()));
+    // About three trials a bin, so that a bin's mean means something.
+    const int bins = std::clamp(int(values.size()) / 3, 2, kNumericBins);
     for (std::size_t rank = 0; rank < order.size(); ++rank) {
         groups[order[rank].second] = int(rank * std::size_t(bins) / order.size());
     }
     return groups;
 }
 
-double etaSquared(const std::vector<double> &y, const std::vector<int> &groups)
+// Epsilon squared: eta squared less what k groups explain by chance among n trials
+// ((k - 1) times the within-group mean square), so that a handful of trials does not make
+// every parameter look decisive. NaN when there are no more trials than groups.
+double epsilonSquared(const std::vector<double> &y, const std::vector<int> &groups)
 {
     double mean = 0;
     for (double v : y) {
@@ -49,6 +53,10 @@ double etaSquared(const std::vector<double> &y, const std::vector<int> &groups)
         sums[groups[i]].first += y[i];
         sums[groups[i]].second += 1;
     }
+    const std::size_t k = sums.size();
+    if (y.size() <= k || k < 2) {
+        return std::nan("");
+    }
     if (total <= 0) {
         return 0;
     }
@@ -57,7 +65,8 @@ double etaSquared(const std::vector<double> &y, const std::vector<int> &groups)
         const double groupMean = sum.first / sum.second;
         between += sum.second * (groupMean - mean) * (groupMean - mean);
     }
-    return std::clamp(between / total, 0.0, 1.0);
+    const double withinMeanSquare = (total - between) / double(y.size() - k);
+    return std::clamp((between - double(k - 1) * withinMeanSquare) / total, 0.0, 1.0);
 }
 
 } // namespace
@@ -77,15 +86,16 @@ std::vector<ParamImportance> parameterImportance(const SearchSpace &space,
                 values.push_back(value);
             }
         }
-        ParamImportance importance{spec.name, 0, int(y.size())};
+        ParamImportance importance{spec.name, std::nan(""), int(y.size())};
         if (y.size() >= 2) {
-            importance.share = etaSquared(y, groupsOf(spec, values));
+            importance.share = epsilonSquared(y, groupsOf(spec, values));
         }
         out.push_back(importance);
     }
     std::stable_sort(
-        out.begin(), out.end(),
-        [](const ParamImportance &a, const ParamImportance &b) { return a.share > b.share; });
+        out.begin(), out.end(), [](const ParamImportance &a, const ParamImportance &b) {
+            return std::isnan(b.share) ? !std::isnan(a.share) : a.share > b.share; // NaN last
+        });
     return out;
 }
 

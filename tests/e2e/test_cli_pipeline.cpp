@@ -388,6 +388,44 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(m_dir.filePath("jpeg-sr.dcm")));
     }
 
+    // cxr tune: a bad space is refused naming the field, a parameter that is no train option
+    // before anything trains; a small study writes its trials as run folders and reports.
+    void tuneRunsAndReports()
+    {
+        const QString badRange = m_dir.filePath("bad-range.json");
+        QVERIFY(test::writeFile(badRange, R"({"lr": {"log_uniform": [0.1, 0.001]}})"));
+        const Outcome refused = runCli({"tune", test::demoDataset(), "--out",
+                                        m_dir.filePath("study-bad"), "--space", badRange});
+        QVERIFY2(refused.exitCode == 1 && refused.err.contains("lr: log_uniform needs"),
+                 qPrintable(refused.err));
+        const QString misspelt = m_dir.filePath("misspelt.json");
+        QVERIFY(test::writeFile(misspelt, R"({"learning-rate": {"log_uniform": [1e-4, 1e-2]}})"));
+        const Outcome unknown = runCli({"tune", test::demoDataset(), "--out",
+                                        m_dir.filePath("study-bad"), "--space", misspelt});
+        QVERIFY2(unknown.exitCode == 1 && unknown.err.contains("--learning-rate"),
+                 qPrintable(unknown.err));
+        QVERIFY(!QFile::exists(m_dir.filePath("study-bad/trial-001")));
+
+        const QString study = m_dir.filePath("study");
+        const Outcome tuned =
+            runCli({"tune", test::demoDataset(), "--out", study, "--trials", "2", "--epochs", "1",
+                    "--sampler", "random", "--", "--input-size", "64", "--device", "cpu"});
+        QVERIFY2(tuned.exitCode == 0 && tuned.out.contains("Best: trial"), qPrintable(tuned.err));
+        QVERIFY(QFile::exists(study + "/trial-002/model/model.json"));
+        QFile csv(study + "/study.csv");
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(QString(csv.readAll()).count('\n'), 3);
+        const Outcome report = runCli({"tune", "--report", study, "--json"});
+        QVERIFY2(report.exitCode == 0, qPrintable(report.err));
+        const QJsonObject j = QJsonDocument::fromJson(report.out.toUtf8()).object();
+        QCOMPARE(j["trials"].toInt(), 2);
+        QCOMPARE(j["test_split_read"].toBool(true), false);
+        QVERIFY(j["best"].toObject()["params"].toObject().contains("lr"));
+        const Outcome resumed = runCli({"tune", "--resume", study});
+        QVERIFY2(resumed.exitCode == 0 && !resumed.out.contains("Trial 1 of"),
+                 qPrintable(resumed.out)); // nothing left to run
+    }
+
     // A letterboxed model explains a non-square DICOM: the overlay keeps the image's size.
     void letterboxModelExplainsNonSquareImage()
     {

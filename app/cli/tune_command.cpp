@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+// `cxr tune`: a hyper-parameter study of many trials, each an ordinary run folder; resumable,
+// and reported with the best trial and the parameters that mattered.
+#include "commands.h"
+#include "terminal_progress.h"
+#include "train_options.h"
+
+#include "core/common/json_text.h"
+#include "core/pipeline/tuning_study.h"
+#include "core/tuning/importance.h"
+#include "core/tuning/pruner.h"
+#include "core/tuning/sampler.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+namespace cxr::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using tuning::Trial;
+using tuning::TrialState;
+
+struct TuneOptions {
+    std::string dataset;
+    std::string out;
+    std::string space;
+    int trials = 20;
+    int epochs = 10;
+    std::string sampler = "tpe";
+    std::string pruner = "median";
+    std::string metric = "val_auc";
+    std::uint64_t seed = 42;
+    std::string resume;
+    std::string report;
+    bool json = false;
+    std::vector<std::string> train; // after --: the train options every trial gets
+};
+
+// Without --space: learning rate, weight decay, batch size and augmentation, and the depth and
+// width of custom-cnn (docs/cli.md).
+tuning::SearchSpace defaultSpace(const std::vector<std::string> &train)
+{
+    std::string json = R"({
+      "lr": { "log_uniform": [1e-4, 3e-3] },
+      "weight-decay": { "log_uniform": [1e-6, 1e-3] },
+      "batch": { "choice": [16, 32, 64] },
+      "augment": { "choice": ["none", "thesis", "conservative"] })";
+    bool customCnn = false;
+    for (std::size_t i = 0; i < train.size(); ++i) {
+        customCnn = customCnn || train[i] == "--model=custom-cnn" ||
+                    (train[i] == "--model" && i + 1 < train.size() && train[i + 1] == "custom-cnn");
+    }
+    if (customCnn) {
+        json += R"(, "custom-blocks": { "int": [3, 5] },
+              "custom-filters": { "choice": [16, 32, 64] })";
+    }
+    return *tuning::parseSearchSpace(json + "}", "default space");
+}
+
+std::string describeValues(const tuning::Assignment &values);
+
+// A trial's job: `cxr train` with the study's options, then the trial's values.
+Result<pipeline::TrainJob> trialJob(const tuning::StudySettings &settings,
+                                    const tuning::Assignment &values)
+{
+    std::vector<std::string> arguments = settings.trainArguments;
+    for (const auto &[name, value] : values) {
+        arguments.push_back("--" + name + "=" + value);
+    }
+    auto job = trainJobFromArguments(arguments);
+    if (!job) {
+        return makeError(ErrorCode::InvalidArgument, "a trial's train options (" +
+                                                         describeValues(values) +
+                                                         "): " + job.error().message);
+    }
+    return job;
+}
+
+std::string describeValues(const tuning::Assignment &values)
+{
+    std::string text;
+    for (const auto &[name, value] : values) {
+        text += (text.empty() ? "" : " ") + name + "=" + value;
+    }
+    return text;
+}
+
+std::string objectiveText(const tuning::StudySettings &settings, double score)
+{
+    if (!std::isfinite(score)) {
+        return "-";
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4f", tuning::objectiveValue(settings.objective, score));
+    return text;
+}
+
+// Each trial as it starts and ends, each epoch as a line, progress on the bar.
+class TunePrinter : public pipeline::TuningObserver {
+public:
+    explicit TunePrinter(const tuning::StudySettings &settings) : m_settings(settings) {}
+    void progress(std::int64_t done, std::int64_t total) override { m_bar.progress(done, total); }
+    void stage(const std::string &what) override { m_bar.stage(what); }
+    void batchFinished(const ml::BatchReport &report) override { m_bar.batchFinished(report); }
+    bool isCancelled() const override { return m_bar.isCancelled(); }
+    void epochFinished(const ml::EpochMetrics &m) override
+    {
+        m_bar.finishLine();
+        std::printf("  epoch %3d  val loss %.4f  auc %.4f  (%.1f s)\n", m.epoch, m.valLoss,
+                    m.valAuc, m.seconds);
+        std::fflush(stdout);
+    }
+    void trialStarted(const Trial &trial, int planned) override
+    {
+        m_bar.finishLine();
+        std::printf("Trial %d of %d: %s\n", trial.number, planned,
+                    describeValues(trial.params).c_str());
+        std::fflush(stdout);
+    }
+    void trialFinished(const Trial &trial) override
+    {
+        m_bar.finishLine();
+        std::printf("Trial %d %s after %zu epochs: %s %s%s\n", trial.number,
+                    tuning::trialStateName(trial.state), trial.scores.size(),
+                    tuning::objectiveName(m_settings.objective),
+                    objectiveText(m_settings, trial.bestScore()).c_str(),
+                    trial.error.empty() ? "" : (" (" + trial.error + ")").c_str());
+        std::fflush(stdout);
+    }
+    void finishLine() { m_bar.finishLine(); }
+
+private:
+    const tuning::StudySettings &m_settings;
+    TerminalProgress m_bar;
+};
+
+int printReport(const fs::path &studyDir, bool json)
+{
+    auto study = tuning::readStudy(studyDir);
+    if (!study) {
+        return reportError(study.error());
+    }
+    const tuning::StudySettings &s = study->settings;
+    const auto best = tuning::bestTrial(*study);
+    const auto importance = tuning::parameterImportance(s.space, study->trials);
+    std::size_t epochs = 0;
+    int counts[4] = {0, 0, 0, 0};
+    for (const Trial &trial : study->trials) {
+        epochs += trial.scores.size();
+        ++counts[int(trial.state)];
+    }
+    if (json) {
+        nlohmann::json j = {{"study", studyDir.string()},
+                            {"objective", tuning::objectiveName(s.objective)},
+                            {"sampler", s.sampler},
+                            {"pruner", s.pruner},
+                            {"trials", study->trials.size()},
+                            {"complete", counts[int(TrialState::Complete)]},
+                            {"pruned", counts[int(TrialState::Pruned)]},
+                            {"failed", counts[int(TrialState::Failed)]},
+                            {"epochs_run", epochs},
+                            {"test_split_read", false}};
+        if (best) {
+            const Trial &t = study->trials[*best];
+            nlohmann::json params = nlohmann::json::object();
+            for (const auto &[name, value] : t.params) {
+                params[name] = value;
+            }
+            j["best"] = {{"trial", t.number},
+                         {"value", tuning::objectiveValue(s.objective, t.bestScore())},
+                         {"run", tuning::trialRunDir(studyDir, t.number).string()},
+                         {"params", params}};
+        }
+        for (const auto &p : importance) {
+            j["importance"].push_back(
+                {{"param", p.name},
+                 {"share", std::isnan(p.share) ? nlohmann::json() : nlohmann::json(p.share)},
+                 {"trials", p.trials}});
+        }
+        std::printf("%s\n", jsonText(j, 2).c_str());
+        return int(kSuccess);
+    }
+    std::printf("%s\n", tuning::studyCsv(*study).c_str());
+    std::printf("%zu trials (%d complete, %d pruned, %d failed), %zu epochs in all; the test "
+                "split was never read.\n",
+                study->trials.size(), counts[int(TrialState::Complete)],
+                counts[int(TrialState::Pruned)], counts[int(TrialState::Failed)], epochs);
+    if (best) {
+        const Trial &t = study->trials[*best];
+        std::printf("Best: trial %d, %s %s, %s\n  run folder %s\n", t.number,
+                    tuning::objectiveName(s.objective), objectiveText(s, t.bestScore()).c_str(),
+                    describeValues(t.params).c_str(),
+                    tuning::trialRunDir(studyDir, t.number).string().c_str());
+    }
+    std::printf("Parameter importance (share of the objective's variance each explains alone):\n");
+    for (const auto &p : importance) {
+        if (std::isnan(p.share)) {
+            std::printf("  %-20s   too few finished trials (%d)\n", p.name.c_str(), p.trials);
+        } else {
+            std::printf("  %-20s %5.1f%%  (%d trials)\n", p.name.c_str(), 100 * p.share, p.trials);
+        }
+    }
+    return int(kSuccess);
+}
+
+} // namespace
+
+Action addTuneCommand(CLI::App &app)
+{
+    auto o = std::make_shared<TuneOptions>();
+    CLI::App *command = app.add_subcommand(
+        "tune",
+        "A hyper-parameter study: TRIALS runs of `cxr train` with values drawn from a search\n"
+        "space, poor ones stopped early, all under --out STUDY (study.csv, trial-NNN/ run\n"
+        "folders). Train options after -- apply to every trial. The test split is never read.\n"
+        "  cxr tune DATASET --out STUDY [--space SPACE.json] [--trials 20] [-- --model ...]\n"
+        "  cxr tune --resume STUDY        cxr tune --report STUDY [--json]");
+    command->add_option("dataset", o->dataset, "dataset folder or manifest");
+    command->add_option("train", o->train, "after --: train options for every trial");
+    command->add_option("--out", o->out, "study folder to create");
+    command->add_option("--space", o->space,
+                        "search space (JSON, see docs/cli.md); default: learning rate, weight "
+                        "decay, batch size, augmentation (and custom-cnn depth and width)");
+    command->add_option("--trials", o->trials, "trials to run")
+        ->check(CLI::Range(1, 10000))
+        ->capture_default_str();
+    command->add_option("--epochs", o->epochs, "epochs of a trial that is not stopped early")
+        ->check(CLI::Range(1, 10000))
+        ->capture_default_str();
+    command->add_option("--sampler", o->sampler, "random, grid or tpe")->capture_default_str();
+    command->add_option("--pruner", o->pruner, "none, median or asha")->capture_default_str();
+    command->add_option("--metric", o->metric, "val_auc or val_loss")->capture_default_str();
+    command->add_option("--seed", o->seed, "the sampler's seed (trials also get --seed)")
+        ->capture_default_str();
+    command->add_option("--resume", o->resume, "continue this study where it stopped");
+    command->add_option("--report", o->report, "print this study's trials, best and importance");
+    command->add_flag("--json", o->json, "with --report: as JSON");
+    return [o]() -> int {
+        if (!o->report.empty()) {
+            return printReport(o->report, o->json);
+        }
+        pipeline::TuningJob job;
+        job.resume = !o->resume.empty();
+        job.studyDir = job.resume ? o->resume : o->out;
+        if (!job.resume) {
+            if (o->dataset.empty() || o->out.empty()) {
+                return reportError(makeError(
+                    ErrorCode::InvalidArgument,
+                    "cxr tune needs a dataset and --out STUDY (or --resume / --report STUDY)"));
+            }
+            tuning::StudySettings &s = job.settings;
+            s.dataset = o->dataset;
+            s.sampler = o->sampler;
+            s.pruner = o->pruner;
+            s.trials = o->trials;
+            s.seed = o->seed;
+            if (o->metric != "val_auc" && o->metric != "val_loss") {
+                return reportError(
+                    makeError(ErrorCode::InvalidArgument,
+                              "--metric " + o->metric + ": use val_auc or val_loss"));
+            }
+            s.objective =
+                o->metric == "val_auc" ? tuning::Objective::ValAuc : tuning::Objective::ValLoss;
+            s.trainArguments = {"--epochs=" + std::to_string(o->epochs)};
+            s.trainArguments.insert(s.trainArguments.end(), o->train.begin(), o->train.end());
+            if (o->space.empty()) {
+                s.space = defaultSpace(o->train);
+            } else {
+                auto space = tuning::readSearchSpace(o->space);
+                if (!space) {
+                    return reportError(space.error());
+                }
+                s.space = std::move(*space);
+            }
+            if (auto sampler = tuning::makeSampler(s.sampler, s.space, s.seed); !sampler) {
+                return reportError(sampler.error());
+            }
+            if (auto pruner = tuning::makePruner(s.pruner); !pruner) {
+                return reportError(pruner.error());
+            }
+        }
+        if (!job.resume) {
+            // Every parameter must be a train option: the first trial's values are parsed now,
+            // so that a misspelt name fails before anything trains, not hours later.
+            auto sampler =
+                tuning::makeSampler(job.settings.sampler, job.settings.space, job.settings.seed);
+            if (auto parsed = trialJob(job.settings, (*sampler)->sample(1, {})); !parsed) {
+                return reportError(parsed.error());
+            }
+        }
+        auto study = job.resume
+                         ? tuning::readStudy(job.studyDir)
+                         : Result<tuning::StudyRecord>(tuning::StudyRecord{job.settings, {}});
+        if (!study) {
+            return reportError(study.error());
+        }
+        TunePrinter printer(study->settings);
+        auto result = pipeline::runTuningStudy(job, trialJob, &printer);
+        printer.finishLine();
+        if (!result) {
+            if (result.error().code == ErrorCode::Cancelled) {
+                std::fprintf(stderr, "cxr: %s; cxr tune --resume %s continues\n",
+                             result.error().message.c_str(), job.studyDir.string().c_str());
+                return int(kCancelled);
+            }
+            return reportError(result.error());
+        }
+        std::printf("\n");
+        return printReport(job.studyDir, false);
+    };
+}
+
+} // namespace cxr::cli
