@@ -7,7 +7,6 @@
 #include "core/pacs/pacs_client.h"
 #include "ui/common/image_conversion.h"
 #include "ui/common/polled_progress.h"
-#include "ui/pacs/pacs_node_dialog.h"
 #include "ui/pacs/pacs_result_rows.h"
 
 #include <QComboBox>
@@ -18,7 +17,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTimer>
@@ -136,77 +134,9 @@ PacsPage::~PacsPage()
     m_watcher.waitForFinished(); // bounded by the node's timeout
 }
 
-void PacsPage::setNodes(const PacsNodes &nodes, bool save)
-{
-    m_nodes = nodes;
-    if (save) {
-        savePacsNodes(m_nodes);
-    }
-    refreshNodes(m_node->currentText());
-}
-
-void PacsPage::refreshNodes(const QString &select)
-{
-    m_node->clear();
-    for (const auto &[name, node] : m_nodes) {
-        m_node->addItem(
-            name + QStringLiteral("  (") + text(pacs::describe(node)) + QStringLiteral(")"), name);
-    }
-    const int index = m_node->findData(select);
-    m_node->setCurrentIndex(index >= 0 ? index : 0);
-    if (m_nodes.empty()) {
-        setStatus(tr("Add a PACS node to query: its host, port and AE title."));
-    }
-}
-
-std::optional<pacs::PacsNode> PacsPage::currentNode() const
-{
-    const auto found = m_nodes.find(m_node->currentData().toString());
-    return found == m_nodes.end() ? std::nullopt : std::optional<pacs::PacsNode>(found->second);
-}
-
 void PacsPage::setStoreFolder(const QString &folder)
 {
     m_store = folder;
-}
-
-void PacsPage::addNode()
-{
-    PacsNodeDialog dialog(this);
-    if (dialog.exec() == QDialog::Accepted) {
-        m_nodes[dialog.name()] = dialog.node();
-        savePacsNodes(m_nodes);
-        refreshNodes(dialog.name());
-    }
-}
-
-void PacsPage::editNode()
-{
-    const auto node = currentNode();
-    if (!node) {
-        return addNode();
-    }
-    const QString old = m_node->currentData().toString();
-    PacsNodeDialog dialog(this);
-    dialog.setNode(old, *node);
-    if (dialog.exec() == QDialog::Accepted) {
-        m_nodes.erase(old);
-        m_nodes[dialog.name()] = dialog.node();
-        savePacsNodes(m_nodes);
-        refreshNodes(dialog.name());
-    }
-}
-
-void PacsPage::removeNode()
-{
-    const QString name = m_node->currentData().toString();
-    if (!name.isEmpty() &&
-        QMessageBox::question(this, tr("Remove PACS node"), tr("Remove the node %1?").arg(name)) ==
-            QMessageBox::Yes) {
-        m_nodes.erase(name);
-        savePacsNodes(m_nodes);
-        refreshNodes({});
-    }
 }
 
 bool PacsPage::isBusy() const
