@@ -59,11 +59,7 @@ Status resolveTarget(ExplainOptions &o)
         o.request.target = found->second;
         return Ok{};
     }
-    auto modelDir = ml::findModelDir(o.model);
-    if (!modelDir) {
-        return modelDir.error();
-    }
-    auto card = ml::readModelCard(*modelDir / "model.json");
+    auto card = ml::readRunModelCard(o.model);
     if (!card) {
         return card.error();
     }

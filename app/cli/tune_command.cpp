@@ -259,13 +259,13 @@ Action addTuneCommand(CLI::App &app)
             s.pruner = o->pruner;
             s.trials = o->trials;
             s.seed = o->seed;
-            if (o->metric != "val_auc" && o->metric != "val_loss") {
+            const auto objective = tuning::parseObjective(o->metric);
+            if (!objective) {
                 return reportError(
                     makeError(ErrorCode::InvalidArgument,
                               "--metric " + o->metric + ": use val_auc or val_loss"));
             }
-            s.objective =
-                o->metric == "val_auc" ? tuning::Objective::ValAuc : tuning::Objective::ValLoss;
+            s.objective = *objective;
             s.trainArguments = {"--epochs=" + std::to_string(o->epochs)};
             s.trainArguments.insert(s.trainArguments.end(), o->train.begin(), o->train.end());
             if (o->space.empty()) {

@@ -5,6 +5,8 @@
 // loss. Shared by the trainer (core/ml) and the dataset page, which shows the class mix one
 // epoch will have. Standard library only.
 
+#include "core/common/enum_names.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -26,35 +28,25 @@ enum class BalanceMethod {
     ClassWeightedLoss, // every image once; the loss weighs class c by N / (K * n_c)
 };
 
-inline const std::vector<std::pair<BalanceMethod, const char *>> &balanceMethodNames()
+inline constexpr EnumNames<BalanceMethod, 4> kBalanceMethodNames{
+    {{BalanceMethod::None, "none"},
+     {BalanceMethod::Oversample, "oversample"},
+     {BalanceMethod::WeightedSampling, "weighted-sampling"},
+     {BalanceMethod::ClassWeightedLoss, "weighted-loss"}}};
+
+inline const EnumNames<BalanceMethod, 4> &balanceMethodNames()
 {
-    static const std::vector<std::pair<BalanceMethod, const char *>> names = {
-        {BalanceMethod::None, "none"},
-        {BalanceMethod::Oversample, "oversample"},
-        {BalanceMethod::WeightedSampling, "weighted-sampling"},
-        {BalanceMethod::ClassWeightedLoss, "weighted-loss"},
-    };
-    return names;
+    return kBalanceMethodNames;
 }
 
 inline const char *balanceMethodName(BalanceMethod method)
 {
-    for (const auto &[value, name] : balanceMethodNames()) {
-        if (value == method) {
-            return name;
-        }
-    }
-    return "none";
+    return nameOf(kBalanceMethodNames, method);
 }
 
 inline std::optional<BalanceMethod> parseBalanceMethod(const std::string &name)
 {
-    for (const auto &[value, text] : balanceMethodNames()) {
-        if (name == text) {
-            return value;
-        }
-    }
-    return std::nullopt;
+    return valueNamed(kBalanceMethodNames, name);
 }
 
 // Images per class among labels (0 .. classCount - 1; other labels are not counted).

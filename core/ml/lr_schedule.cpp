@@ -6,34 +6,14 @@
 
 namespace cxr::ml {
 
-const std::vector<std::pair<ScheduleKind, const char *>> &scheduleNames()
-{
-    static const std::vector<std::pair<ScheduleKind, const char *>> names = {
-        {ScheduleKind::Constant, "constant"},  {ScheduleKind::Plateau, "plateau"},
-        {ScheduleKind::Step, "step"},          {ScheduleKind::CosineWarmup, "cosine"},
-        {ScheduleKind::OneCycle, "one-cycle"},
-    };
-    return names;
-}
-
 const char *scheduleName(ScheduleKind kind)
 {
-    for (const auto &[value, name] : scheduleNames()) {
-        if (value == kind) {
-            return name;
-        }
-    }
-    return "constant";
+    return nameOf(kScheduleNames, kind);
 }
 
 std::optional<ScheduleKind> parseSchedule(const std::string &name)
 {
-    for (const auto &[value, text] : scheduleNames()) {
-        if (name == text) {
-            return value;
-        }
-    }
-    return std::nullopt;
+    return valueNamed(kScheduleNames, name);
 }
 
 std::string validateSchedule(const ScheduleSettings &s)

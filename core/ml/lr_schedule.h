@@ -4,6 +4,8 @@
 // Learning-rate schedules as plain, serialisable state (no LibTorch), so that a resumed run
 // continues exactly where the interrupted one stopped.
 
+#include "core/common/enum_names.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,7 +32,11 @@ struct ScheduleSettings {
     int warmupEpochs = 1; // cosine
 };
 
-const std::vector<std::pair<ScheduleKind, const char *>> &scheduleNames();
+inline constexpr EnumNames<ScheduleKind, 5> kScheduleNames{{{ScheduleKind::Constant, "constant"},
+                                                            {ScheduleKind::Plateau, "plateau"},
+                                                            {ScheduleKind::Step, "step"},
+                                                            {ScheduleKind::CosineWarmup, "cosine"},
+                                                            {ScheduleKind::OneCycle, "one-cycle"}}};
 const char *scheduleName(ScheduleKind kind);
 std::optional<ScheduleKind> parseSchedule(const std::string &name);
 

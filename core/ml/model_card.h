@@ -88,6 +88,13 @@ struct ModelCard {
     std::string approvalNote;
 };
 
+// A model folder's card: MODEL_DIR/model.json. The one place that names the file; a run's is
+// RunPaths::modelCard(), and readRunModelCard (run_folder.h) finds and reads it from a run.
+inline std::filesystem::path modelCardPath(const std::filesystem::path &modelDir)
+{
+    return modelDir / "model.json";
+}
+
 Status writeModelCard(const std::filesystem::path &file, const ModelCard &card);
 // Errors name the file: missing, not JSON, missing fields, or a value no model can have (an
 // unknown format, a threshold outside [0, 1], a temperature outside [0.05, 20]).

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/torch_precision.h"
 
+#include "core/common/enum_names.h"
+
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
@@ -17,30 +19,23 @@
 
 namespace cxr::ml {
 
+namespace {
+
+constexpr EnumNames<Precision, 4> kPrecisionNames{{{Precision::Auto, "auto"},
+                                                   {Precision::Float32, "fp32"},
+                                                   {Precision::BFloat16, "bf16"},
+                                                   {Precision::Float16, "fp16"}}};
+
+} // namespace
+
 const char *precisionName(Precision precision)
 {
-    switch (precision) {
-    case Precision::Float32:
-        return "fp32";
-    case Precision::BFloat16:
-        return "bf16";
-    case Precision::Float16:
-        return "fp16";
-    case Precision::Auto:
-        break;
-    }
-    return "auto";
+    return nameOf(kPrecisionNames, precision);
 }
 
 std::optional<Precision> parsePrecision(const std::string &name)
 {
-    for (Precision p :
-         {Precision::Auto, Precision::Float32, Precision::BFloat16, Precision::Float16}) {
-        if (name == precisionName(p)) {
-            return p;
-        }
-    }
-    return std::nullopt;
+    return valueNamed(kPrecisionNames, name);
 }
 
 Precision effectivePrecision(Precision requested, const torch::Device &device)

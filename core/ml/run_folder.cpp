@@ -3,6 +3,7 @@
 #include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
+#include "core/common/enum_names.h"
 #include "core/common/text.h"
 #include "core/common/version.h"
 #include "core/ml/json_fields.h"
@@ -283,17 +284,11 @@ std::vector<StepRecord> readStepsCsv(const RunPaths &paths, std::int64_t lastSte
 
 const char *runStateName(RunState state)
 {
-    switch (state) {
-    case RunState::Finished:
-        return "finished";
-    case RunState::Stopped:
-        return "stopped";
-    case RunState::Failed:
-        return "failed";
-    case RunState::Running:
-        break;
-    }
-    return "running";
+    static constexpr EnumNames<RunState, 4> kNames{{{RunState::Running, "running"},
+                                                    {RunState::Finished, "finished"},
+                                                    {RunState::Stopped, "stopped"},
+                                                    {RunState::Failed, "failed"}}};
+    return nameOf(kNames, state);
 }
 
 Status writeRunStatus(const RunPaths &paths, RunState state, const std::string &message)
@@ -395,12 +390,21 @@ Result<fs::path> findModelDir(const fs::path &runOrModel)
                          runOrModel.string() + ": no such run or model folder");
     }
     for (const fs::path &candidate : {runOrModel / "model", runOrModel}) {
-        if (fs::is_regular_file(candidate / "model.json", error)) {
+        if (fs::is_regular_file(modelCardPath(candidate), error)) {
             return candidate;
         }
     }
     return makeError(ErrorCode::NotFound,
                      runOrModel.string() + ": not a run folder (no model/model.json inside)");
+}
+
+Result<ModelCard> readRunModelCard(const fs::path &runOrModel)
+{
+    auto modelDir = findModelDir(runOrModel);
+    if (!modelDir) {
+        return modelDir.error();
+    }
+    return readModelCard(modelCardPath(*modelDir));
 }
 
 } // namespace cxr::ml

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/common/result.h"
+#include "core/ml/model_card.h"
 #include "core/ml/trainer.h"
 
 #include <cstdint>
@@ -33,7 +34,7 @@ struct RunPaths {
     std::filesystem::path lastCheckpoint() const { return checkpoints() / "last.pt"; }
     std::filesystem::path modelDir() const { return root / "model"; }
     std::filesystem::path weights() const { return modelDir() / "weights.pt"; }
-    std::filesystem::path modelCard() const { return modelDir() / "model.json"; }
+    std::filesystem::path modelCard() const { return modelCardPath(modelDir()); }
 };
 
 enum class ExistingRun { Refuse, Overwrite };
@@ -86,5 +87,9 @@ std::vector<RunInfo> listRuns(const std::filesystem::path &runsFolder);
 // Accepts a run folder or its model/ folder and returns the model folder, or an error naming
 // what is missing.
 Result<std::filesystem::path> findModelDir(const std::filesystem::path &runOrModel);
+
+// The model card of a run folder or a model folder (findModelDir, then readModelCard): the one
+// way to read the card of what the user chose. Errors name the folder or the file.
+Result<ModelCard> readRunModelCard(const std::filesystem::path &runOrModel);
 
 } // namespace cxr::ml

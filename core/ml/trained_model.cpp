@@ -14,7 +14,7 @@ Result<ModelFolder> openModelFolder(const std::filesystem::path &runOrModel)
     if (!dir) {
         return dir.error();
     }
-    auto card = readModelCard(*dir / "model.json");
+    auto card = readModelCard(modelCardPath(*dir));
     if (!card) {
         return card.error();
     }

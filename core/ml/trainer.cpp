@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/trainer.h"
 
+#include "core/common/enum_names.h"
 #include "core/common/text.h"
 #include "core/common/version.h"
 #include "core/ml/device.h"
@@ -131,27 +132,21 @@ std::string validateSettings(const TrainSettings &s)
     return {};
 }
 
+namespace {
+
+constexpr EnumNames<OptimizerKind, 3> kOptimizerNames{
+    {{OptimizerKind::Adam, "adam"}, {OptimizerKind::AdamW, "adamw"}, {OptimizerKind::Sgd, "sgd"}}};
+
+} // namespace
+
 const char *optimizerName(OptimizerKind kind)
 {
-    switch (kind) {
-    case OptimizerKind::AdamW:
-        return "adamw";
-    case OptimizerKind::Sgd:
-        return "sgd";
-    case OptimizerKind::Adam:
-        break;
-    }
-    return "adam";
+    return nameOf(kOptimizerNames, kind);
 }
 
 std::optional<OptimizerKind> parseOptimizer(const std::string &name)
 {
-    for (OptimizerKind kind : {OptimizerKind::Adam, OptimizerKind::AdamW, OptimizerKind::Sgd}) {
-        if (name == optimizerName(kind)) {
-            return kind;
-        }
-    }
-    return std::nullopt;
+    return valueNamed(kOptimizerNames, name);
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // C-FIND through a DcmSCU whose response handler converts each match as it arrives, so that a
 // query with thousands of matches can stop at a limit or on cancel (C-CANCEL) instead of
 // collecting them all first.
+#include "core/common/enum_names.h"
 #include "core/pacs/pacs_association.h"
 #include "core/pacs/pacs_client.h"
 
@@ -134,19 +135,19 @@ private:
 
 } // namespace
 
+namespace {
+
+// The Query/Retrieve Level values of PS3.4 C.6.
+constexpr EnumNames<QueryLevel, 4> kLevelNames{{{QueryLevel::Study, "STUDY"},
+                                                {QueryLevel::Patient, "PATIENT"},
+                                                {QueryLevel::Series, "SERIES"},
+                                                {QueryLevel::Image, "IMAGE"}}};
+
+} // namespace
+
 const char *levelName(QueryLevel level)
 {
-    switch (level) {
-    case QueryLevel::Patient:
-        return "PATIENT";
-    case QueryLevel::Study:
-        return "STUDY";
-    case QueryLevel::Series:
-        return "SERIES";
-    case QueryLevel::Image:
-        return "IMAGE";
-    }
-    return "STUDY";
+    return nameOf(kLevelNames, level);
 }
 
 Result<QueryLevel> parseLevel(const std::string &name)
@@ -154,11 +155,8 @@ Result<QueryLevel> parseLevel(const std::string &name)
     std::string upper = name;
     std::transform(upper.begin(), upper.end(), upper.begin(),
                    [](unsigned char c) { return char(std::toupper(c)); });
-    for (QueryLevel level :
-         {QueryLevel::Patient, QueryLevel::Study, QueryLevel::Series, QueryLevel::Image}) {
-        if (upper == levelName(level)) {
-            return level;
-        }
+    if (const auto level = valueNamed(kLevelNames, upper)) {
+        return *level;
     }
     return makeError(ErrorCode::InvalidArgument,
                      "unknown query level '" + name + "' (patient, study, series or image)");

@@ -48,7 +48,7 @@ Status chooseOnDataset(const EnsembleJob &job, const fs::path &modelDir, ml::Mod
                            job.split + " of " + index.root.filename().string(),
                            int(positive.size()), at.sensitivity, at.specificity};
     card.validationMetrics = {{"auc", at.rocAuc}, {"accuracy", at.accuracy}};
-    return ml::writeModelCard(modelDir / "model.json", card);
+    return ml::writeModelCard(ml::modelCardPath(modelDir), card);
 }
 
 } // namespace
@@ -112,7 +112,7 @@ Result<ml::ModelCard> makeEnsemble(const EnsembleJob &job, ProgressObserver *obs
                                                      ": cannot create the folder (" +
                                                      error.message() + ")");
     }
-    if (auto written = ml::writeModelCard(modelDir / "model.json", card); !written) {
+    if (auto written = ml::writeModelCard(ml::modelCardPath(modelDir), card); !written) {
         return written.error();
     }
     if (!job.dataset.empty()) {

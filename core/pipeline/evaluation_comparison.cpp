@@ -2,6 +2,7 @@
 #include "core/pipeline/evaluation_comparison.h"
 
 #include "core/ml/model_card.h"
+#include "core/ml/run_folder.h"
 #include "core/pipeline/evaluation_job.h"
 
 #include <nlohmann/json.hpp>
@@ -21,7 +22,7 @@ constexpr int kMaxSavedBootstrapSamples = 100000;
 // The class names a run's model card or a baseline's card declares.
 Result<std::vector<std::string>> classNamesOf(const fs::path &folder)
 {
-    const fs::path cardFile = folder / "model" / "model.json";
+    const fs::path cardFile = ml::RunPaths{folder}.modelCard();
     std::error_code error;
     if (fs::exists(cardFile, error)) {
         auto card = ml::readModelCard(cardFile);

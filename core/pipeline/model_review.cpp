@@ -37,14 +37,14 @@ Status writeReviews(const fs::path &file, const std::vector<HeatmapReview> &revi
 // Changes the card of the model in runOrModel.
 template <typename Change> Status updateCard(const fs::path &modelDir, Change change)
 {
-    auto card = ml::readModelCard(modelDir / "model.json");
+    auto card = ml::readModelCard(ml::modelCardPath(modelDir));
     if (!card) {
         return card.error();
     }
     if (auto refused = change(*card); !refused) {
         return refused;
     }
-    return ml::writeModelCard(modelDir / "model.json", *card);
+    return ml::writeModelCard(ml::modelCardPath(modelDir), *card);
 }
 
 } // namespace

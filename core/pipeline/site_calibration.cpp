@@ -129,7 +129,7 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job,
     if (auto copied = copyModelFolder(classifier->modelDir(), modelDir, card); !copied) {
         return copied.error();
     }
-    if (auto written = ml::writeModelCard(modelDir / "model.json", result.card); !written) {
+    if (auto written = ml::writeModelCard(ml::modelCardPath(modelDir), result.card); !written) {
         return written.error();
     }
     if (std::find(index.splits.begin(), index.splits.end(), job.evaluateSplit) !=

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/tuning/search_space.h"
 
+#include "core/common/enum_names.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -16,19 +18,14 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-const std::pair<const char *, ParamKind> kKindNames[] = {{"uniform", ParamKind::Uniform},
-                                                         {"log_uniform", ParamKind::LogUniform},
-                                                         {"int", ParamKind::Integer},
-                                                         {"choice", ParamKind::Categorical}};
+constexpr EnumNames<ParamKind, 4> kKindNames{{{ParamKind::Uniform, "uniform"},
+                                              {ParamKind::LogUniform, "log_uniform"},
+                                              {ParamKind::Integer, "int"},
+                                              {ParamKind::Categorical, "choice"}}};
 
 const char *kindName(ParamKind kind)
 {
-    for (const auto &[name, value] : kKindNames) {
-        if (value == kind) {
-            return name;
-        }
-    }
-    return "uniform";
+    return nameOf(kKindNames, kind);
 }
 
 // A JSON scalar as the option's text: strings as they are, numbers as numberText writes them.
@@ -117,7 +114,7 @@ Result<ParamSpec> parseParam(const std::string &name, const Json &body, const Se
     ParamSpec spec;
     spec.name = name;
     int kinds = 0;
-    for (const auto &[kindText, kind] : kKindNames) {
+    for (const auto &[kind, kindText] : kKindNames) {
         if (!body.contains(kindText)) {
             continue;
         }
@@ -150,7 +147,7 @@ Result<ParamSpec> parseParam(const std::string &name, const Json &body, const Se
         const bool known =
             key == "when" ||
             std::any_of(std::begin(kKindNames), std::end(kKindNames),
-                        [&key = key](const auto &kind) { return key == kind.first; });
+                        [&key = key](const auto &kind) { return key == kind.second; });
         if (!known) {
             return makeError(ErrorCode::InvalidArgument, where + ": unknown key \"" + key + "\"");
         }

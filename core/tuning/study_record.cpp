@@ -21,17 +21,6 @@ namespace {
 
 constexpr int kStudyFormat = 1;
 
-TrialState stateNamed(const std::string &name)
-{
-    for (TrialState state :
-         {TrialState::Running, TrialState::Complete, TrialState::Pruned, TrialState::Failed}) {
-        if (name == trialStateName(state)) {
-            return state;
-        }
-    }
-    return TrialState::Failed;
-}
-
 Json trialJson(const Trial &trial)
 {
     Json params = Json::object();
@@ -51,7 +40,7 @@ Trial trialFrom(const Json &j)
 {
     Trial trial;
     trial.number = j.at("number").get<int>();
-    trial.state = stateNamed(j.at("state").get<std::string>());
+    trial.state = parseTrialState(j.at("state").get<std::string>()).value_or(TrialState::Failed);
     for (const auto &[name, value] : j.at("params").items()) {
         trial.params.emplace_back(name, value.get<std::string>());
     }
@@ -128,9 +117,11 @@ Result<StudyRecord> readStudy(const fs::path &studyDir)
         s.dataset = root.at("dataset").get<std::string>();
         s.sampler = root.at("sampler").get<std::string>();
         s.pruner = root.at("pruner").get<std::string>();
-        s.objective = root.at("objective").get<std::string>() == objectiveName(Objective::ValLoss)
-                          ? Objective::ValLoss
-                          : Objective::ValAuc;
+        const auto objective = parseObjective(root.at("objective").get<std::string>());
+        if (!objective) {
+            return makeError(ErrorCode::Corrupt, file.string() + ": unknown objective");
+        }
+        s.objective = *objective;
         s.trials = root.at("trials_planned").get<int>();
         s.seed = root.at("seed").get<std::uint64_t>();
         s.trainArguments = root.at("train_arguments").get<std::vector<std::string>>();

@@ -1,29 +1,42 @@
 // SPDX-License-Identifier: MIT
 #include "core/tuning/trial.h"
 
+#include "core/common/enum_names.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace cxr::tuning {
 
+namespace {
+
+constexpr EnumNames<TrialState, 4> kTrialStateNames{{{TrialState::Running, "running"},
+                                                     {TrialState::Complete, "complete"},
+                                                     {TrialState::Pruned, "pruned"},
+                                                     {TrialState::Failed, "failed"}}};
+constexpr EnumNames<Objective, 2> kObjectiveNames{
+    {{Objective::ValAuc, "val_auc"}, {Objective::ValLoss, "val_loss"}}};
+
+} // namespace
+
 const char *trialStateName(TrialState state)
 {
-    switch (state) {
-    case TrialState::Complete:
-        return "complete";
-    case TrialState::Pruned:
-        return "pruned";
-    case TrialState::Failed:
-        return "failed";
-    case TrialState::Running:
-        break;
-    }
-    return "running";
+    return nameOf(kTrialStateNames, state);
+}
+
+std::optional<TrialState> parseTrialState(const std::string &name)
+{
+    return valueNamed(kTrialStateNames, name);
 }
 
 const char *objectiveName(Objective objective)
 {
-    return objective == Objective::ValAuc ? "val_auc" : "val_loss";
+    return nameOf(kObjectiveNames, objective);
+}
+
+std::optional<Objective> parseObjective(const std::string &name)
+{
+    return valueNamed(kObjectiveNames, name);
 }
 
 double Trial::bestScore(int epochs) const

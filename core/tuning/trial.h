@@ -6,6 +6,7 @@
 #include "core/tuning/search_space.h"
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,10 +14,12 @@ namespace cxr::tuning {
 
 enum class TrialState { Running, Complete, Pruned, Failed };
 const char *trialStateName(TrialState state); // "running", "complete", "pruned", "failed"
+std::optional<TrialState> parseTrialState(const std::string &name);
 
 // What a study optimises, from each epoch's validation metrics.
 enum class Objective { ValAuc, ValLoss };
 const char *objectiveName(Objective objective); // "val_auc", "val_loss"
+std::optional<Objective> parseObjective(const std::string &name);
 
 struct Trial {
     int number = 0; // 1-based

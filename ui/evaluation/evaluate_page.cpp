@@ -478,7 +478,7 @@ bool EvaluatePage::evaluate(bool reuseSaved)
             outcome.message = QString::fromStdString(modelDir.error().message);
             return outcome;
         }
-        auto card = ml::readModelCard(*modelDir / "model.json");
+        auto card = ml::readModelCard(ml::modelCardPath(*modelDir));
         if (!card) {
             outcome.message = QString::fromStdString(card.error().message);
             return outcome;
@@ -710,7 +710,7 @@ bool EvaluatePage::saveThresholdToModelCard()
         m_status->setText(QString::fromStdString(modelDir.error().message));
         return false;
     }
-    const auto file = *modelDir / "model.json";
+    const auto file = ml::modelCardPath(*modelDir);
     auto card = ml::readModelCard(file);
     if (!card) {
         m_status->setText(QString::fromStdString(card.error().message));

@@ -333,7 +333,7 @@ Status writeEvaluationReport(const QString &pdfPath, const EvaluationReportInput
     if (!modelDir) {
         return modelDir.error();
     }
-    auto card = ml::readModelCard(*modelDir / "model.json");
+    auto card = ml::readModelCard(ml::modelCardPath(*modelDir));
     if (!card) {
         return card.error();
     }

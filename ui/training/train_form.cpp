@@ -96,7 +96,7 @@ TrainForm::TrainForm(QWidget *parent)
     m_weightDecay->setDecimals(6);
     m_weightDecay->setRange(0, 0.5);
     m_weightDecay->setSingleStep(0.0001);
-    for (const auto &[kind, name] : ml::scheduleNames()) {
+    for (const auto &[kind, name] : ml::kScheduleNames) {
         m_schedule->addItem(QString::fromLatin1(name), QString::fromLatin1(name));
     }
     m_epochs->setRange(1, 10000);

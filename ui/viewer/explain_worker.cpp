@@ -75,9 +75,9 @@ ExplainWorker::Outcome ExplainWorker::compute(State &state, const Request &reque
     outcome.request = request;
     auto modelDir = ml::findModelDir(request.model.toStdString());
     const QDateTime cardModified =
-        modelDir
-            ? QFileInfo(QString::fromStdString((*modelDir / "model.json").string())).lastModified()
-            : QDateTime();
+        modelDir ? QFileInfo(QString::fromStdString((ml::modelCardPath(*modelDir)).string()))
+                       .lastModified()
+                 : QDateTime();
     if (!state.classifier || state.modelPath != request.model ||
         state.cardModified != cardModified) {
         state.classifier.reset();

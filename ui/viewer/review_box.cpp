@@ -109,9 +109,7 @@ bool ReviewBox::saveReview(bool onLungs, const QString &note)
 
 bool ReviewBox::approve(const QString &note)
 {
-    auto modelDir = ml::findModelDir(m_model.toStdString());
-    auto card = modelDir ? ml::readModelCard(*modelDir / "model.json")
-                         : Result<ml::ModelCard>(modelDir.error());
+    auto card = ml::readRunModelCard(m_model.toStdString());
     if (!card) {
         m_summary->setText(QString::fromStdString(card.error().message));
         return false;
@@ -141,10 +139,8 @@ bool ReviewBox::approve(const QString &note)
 void ReviewBox::refresh()
 {
     const bool haveModel = !m_model.isEmpty();
-    auto modelDir = haveModel ? ml::findModelDir(m_model.toStdString())
-                              : Result<std::filesystem::path>(Error{});
     auto card =
-        modelDir ? ml::readModelCard(*modelDir / "model.json") : Result<ml::ModelCard>(Error{});
+        haveModel ? ml::readRunModelCard(m_model.toStdString()) : Result<ml::ModelCard>(Error{});
     m_save->setEnabled(card.ok() && !m_image.isEmpty());
     m_onLungs->setEnabled(m_save->isEnabled());
     m_elsewhere->setEnabled(m_save->isEnabled());
