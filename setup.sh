@@ -89,6 +89,8 @@ run_headless_demo() {
     "$cxr" evaluate "$run" resources/demo --split test
     # Prediction and Grad-CAM for every test image: predictions.csv and overlays/ in one pass.
     "$cxr" explain "$run" --dataset resources/demo --split test --out-dir "$run/explained"
+    # Into the hospital: a loopback Orthanc, the study retrieved, the results stored back.
+    tools/demo_pacs.sh "$cxr" "$run" "$run"
 }
 
 # The fuzz targets (tests/fuzz) in their own build folder: clang's libFuzzer with ASan and
