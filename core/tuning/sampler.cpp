@@ -11,8 +11,10 @@ namespace cxr::tuning {
 
 namespace {
 
-constexpr int kGridPoints = 5;         // across a continuous range
-constexpr int kTpeStartupTrials = 8;   // random trials before the estimator takes over
+constexpr int kGridPoints = 5; // across a continuous range
+// Random trials before the estimator takes over, pruned ones included: with a pruner most
+// trials stop early, and counting complete ones only would keep TPE from ever starting.
+constexpr int kTpeStartupTrials = 8;
 constexpr double kTpeGoodShare = 0.25; // of the finished trials, those that fit l(x)
 constexpr int kTpeCandidates = 24;     // drawn from l(x); the one with the best l/g wins
 
@@ -190,7 +192,7 @@ public:
                 pruned.push_back(&trial);
             }
         }
-        if (int(finished.size()) < kTpeStartupTrials) {
+        if (int(finished.size() + pruned.size()) < kTpeStartupTrials || finished.empty()) {
             return m_random.sample(number, history);
         }
         std::stable_sort(finished.begin(), finished.end(), [](const Trial *a, const Trial *b) {

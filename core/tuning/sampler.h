@@ -6,9 +6,9 @@
 //   - random: each parameter drawn independently (log-uniform on a log scale);
 //   - grid: every combination of each parameter's grid values (choices, whole numbers of a
 //     short int range, five points across a range, on a log scale for log_uniform), in order;
-//   - tpe: the Tree-structured Parzen Estimator (Bergstra et al., 2011): after a few random
-//     trials, values where a density fitted to the best quarter of the finished trials is high
-//     compared with one fitted to the rest.
+//   - tpe: the Tree-structured Parzen Estimator (Bergstra et al., 2011): after 8 random trials
+//     (complete or pruned), values where a density fitted to the best quarter of the complete
+//     trials is high compared with one fitted to the rest and the pruned ones.
 
 #include "core/tuning/search_space.h"
 #include "core/tuning/trial.h"

@@ -166,6 +166,23 @@ private Q_SLOTS:
         QCOMPARE(run("tpe"), tpe); // the same trials again
     }
 
+    // Pruned trials count towards TPE's random start: with a pruner most trials stop early.
+    void tpeStartsAfterEightTrialsPrunedOnesIncluded()
+    {
+        auto tpe = makeSampler("tpe", space(), 5);
+        auto random = makeSampler("random", space(), 5);
+        std::vector<Trial> history;
+        for (int n = 1; n <= 8; ++n) {
+            Trial trial = trialWith(n, {n <= 2 ? 0.9 : 0.5},
+                                    n <= 2 ? TrialState::Complete : TrialState::Pruned);
+            trial.params = (*random)->sample(n, {});
+            history.push_back(trial);
+        }
+        QCOMPARE((*tpe)->sample(8, {history.begin(), history.begin() + 7}),
+                 (*random)->sample(8, {}));
+        QVERIFY((*tpe)->sample(9, history) != (*random)->sample(9, history));
+    }
+
     void medianPrunerStopsAPoorTrial()
     {
         auto pruner = makePruner("median");
