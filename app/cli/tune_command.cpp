@@ -277,19 +277,16 @@ Action addTuneCommand(CLI::App &app)
                 }
                 s.space = std::move(*space);
             }
-            if (auto sampler = tuning::makeSampler(s.sampler, s.space, s.seed); !sampler) {
+            auto sampler = tuning::makeSampler(s.sampler, s.space, s.seed);
+            if (!sampler) {
                 return reportError(sampler.error());
             }
             if (auto pruner = tuning::makePruner(s.pruner); !pruner) {
                 return reportError(pruner.error());
             }
-        }
-        if (!job.resume) {
             // Every parameter must be a train option: the first trial's values are parsed now,
             // so that a misspelt name fails before anything trains, not hours later.
-            auto sampler =
-                tuning::makeSampler(job.settings.sampler, job.settings.space, job.settings.seed);
-            if (auto parsed = trialJob(job.settings, (*sampler)->sample(1, {})); !parsed) {
+            if (auto parsed = trialJob(s, (*sampler)->sample(1, {})); !parsed) {
                 return reportError(parsed.error());
             }
         }
