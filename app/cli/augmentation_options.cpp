@@ -27,8 +27,8 @@ void addAugmentationOptions(CLI::App *command, AugmentationOptions &options,
 
 Result<AugmentationSettings> AugmentationOptions::settings() const
 {
-    AugmentationSettings settings;
-    if (!augmentationPreset(preset, settings)) {
+    AugmentationSettings settings = base.value_or(AugmentationSettings{});
+    if (!base && !augmentationPreset(preset, settings)) {
         return makeError(ErrorCode::InvalidArgument,
                          "unknown augmentation preset '" + preset +
                              "' (choose one of: " + joined(augmentationPresetNames()) + ")");

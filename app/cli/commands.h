@@ -33,7 +33,10 @@ void addCacheOptions(CLI::App *command, CacheOptions &options);
 struct AugmentationOptions {
     std::string preset = "none";
     std::vector<std::string> overrides;
-    // The preset with the overrides applied, validated; errors name the bad option.
+    // Settings to apply the overrides to instead of the preset's (a trial's base settings when
+    // its options name no preset).
+    std::optional<AugmentationSettings> base;
+    // The preset (or base) with the overrides applied, validated; errors name the bad option.
     Result<AugmentationSettings> settings() const;
 };
 void addAugmentationOptions(CLI::App *command, AugmentationOptions &options,

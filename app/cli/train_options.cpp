@@ -2,6 +2,7 @@
 #include "train_options.h"
 
 #include "core/common/text.h"
+#include "core/ml/calibration.h"
 #include "core/ml/model_spec.h"
 #include "core/ml/training_recipe.h"
 
@@ -215,10 +216,22 @@ Status applyTrainOptions(TrainOptions &o, const CLI::App &command)
     return Ok{};
 }
 
-Result<pipeline::TrainJob> trainJobFromArguments(const std::vector<std::string> &arguments)
+Result<pipeline::TrainJob> trainJobFromArguments(const pipeline::TrainJob &base,
+                                                 const std::vector<std::string> &arguments)
 {
     CLI::App parser("cxr train");
     TrainOptions options;
+    // The options that hold names rather than the settings themselves start from base's, so
+    // that leaving them out keeps base's choice.
+    const ml::TrainSettings &b = base.settings;
+    options.job = base;
+    options.balance = balanceMethodName(b.balance);
+    options.optimisation.optimizer = ml::optimizerName(b.optimizer.kind);
+    options.optimisation.schedule = ml::scheduleName(b.schedule.kind);
+    options.optimisation.earlyStopMetric = b.earlyStopping.onAuc ? "auc" : "loss";
+    options.optimisation.precision = ml::precisionName(b.precision);
+    options.selectBy = b.selectByAuc ? "auc" : "loss";
+    options.operatingPoint = ml::operatingPointSpec(b.operatingPoint);
     addTrainOptions(&parser, options);
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend()); // as CLI11 takes them
     try {
@@ -226,12 +239,19 @@ Result<pipeline::TrainJob> trainJobFromArguments(const std::vector<std::string> 
     } catch (const CLI::ParseError &e) {
         return makeError(ErrorCode::InvalidArgument, e.what());
     }
+    if (parser.count("--augment") == 0) {
+        options.augmentation.base = b.augmentation;
+    }
     if (auto applied = applyTrainOptions(options, parser); !applied) {
         return applied.error();
     }
-    options.job.cacheDir = options.cache.folder();
-    options.job.badImages =
-        options.skipBadImages ? pipeline::BadImages::Skip : pipeline::BadImages::Refuse;
+    if (parser.count("--cache-dir") > 0 || parser.count("--no-cache") > 0 ||
+        base.cacheDir.empty()) {
+        options.job.cacheDir = options.cache.folder();
+    }
+    if (options.skipBadImages) {
+        options.job.badImages = pipeline::BadImages::Skip;
+    }
     return options.job;
 }
 

@@ -42,7 +42,9 @@ void addTrainOptions(CLI::App *command, TrainOptions &options);
 Status applyTrainOptions(TrainOptions &options, const CLI::App &command);
 
 // The job `cxr train ARGUMENTS` would run, without running it (dataset and run folder left to
-// the caller). Errors name the option: "--lr abc: ...".
-Result<pipeline::TrainJob> trainJobFromArguments(const std::vector<std::string> &arguments);
+// the caller), starting from base instead of the defaults: what the arguments leave out keeps
+// base's value. Errors name the option: "--lr abc: ...".
+Result<pipeline::TrainJob> trainJobFromArguments(const pipeline::TrainJob &base,
+                                                 const std::vector<std::string> &arguments);
 
 } // namespace cxr::cli

@@ -3,7 +3,7 @@
 // and reported with the best trial and the parameters that mattered.
 #include "commands.h"
 #include "terminal_progress.h"
-#include "train_options.h"
+#include "trial_job.h"
 
 #include "core/common/json_text.h"
 #include "core/pipeline/tuning_study.h"
@@ -41,55 +41,6 @@ struct TuneOptions {
     std::vector<std::string> train; // after --: the train options every trial gets
 };
 
-// Without --space: learning rate, weight decay, batch size and augmentation, and the depth and
-// width of custom-cnn (docs/cli.md).
-tuning::SearchSpace defaultSpace(const std::vector<std::string> &train)
-{
-    std::string json = R"({
-      "lr": { "log_uniform": [1e-4, 3e-3] },
-      "weight-decay": { "log_uniform": [1e-6, 1e-3] },
-      "batch": { "choice": [16, 32, 64] },
-      "augment": { "choice": ["none", "thesis", "conservative"] })";
-    bool customCnn = false;
-    for (std::size_t i = 0; i < train.size(); ++i) {
-        customCnn = customCnn || train[i] == "--model=custom-cnn" ||
-                    (train[i] == "--model" && i + 1 < train.size() && train[i + 1] == "custom-cnn");
-    }
-    if (customCnn) {
-        json += R"(, "custom-blocks": { "int": [3, 5] },
-              "custom-filters": { "choice": [16, 32, 64] })";
-    }
-    return *tuning::parseSearchSpace(json + "}", "default space");
-}
-
-std::string describeValues(const tuning::Assignment &values);
-
-// A trial's job: `cxr train` with the study's options, then the trial's values.
-Result<pipeline::TrainJob> trialJob(const tuning::StudySettings &settings,
-                                    const tuning::Assignment &values)
-{
-    std::vector<std::string> arguments = settings.trainArguments;
-    for (const auto &[name, value] : values) {
-        arguments.push_back("--" + name + "=" + value);
-    }
-    auto job = trainJobFromArguments(arguments);
-    if (!job) {
-        return makeError(ErrorCode::InvalidArgument, "a trial's train options (" +
-                                                         describeValues(values) +
-                                                         "): " + job.error().message);
-    }
-    return job;
-}
-
-std::string describeValues(const tuning::Assignment &values)
-{
-    std::string text;
-    for (const auto &[name, value] : values) {
-        text += (text.empty() ? "" : " ") + name + "=" + value;
-    }
-    return text;
-}
-
 std::string objectiveText(const tuning::StudySettings &settings, double score)
 {
     if (!std::isfinite(score)) {
@@ -119,7 +70,7 @@ public:
     {
         m_bar.finishLine();
         std::printf("Trial %d of %d: %s\n", trial.number, planned,
-                    describeValues(trial.params).c_str());
+                    describeTrialValues(trial.params).c_str());
         std::fflush(stdout);
     }
     void trialFinished(const Trial &trial) override
@@ -194,7 +145,7 @@ int printReport(const fs::path &studyDir, bool json)
         const Trial &t = study->trials[*best];
         std::printf("Best: trial %d, %s %s, %s\n  run folder %s\n", t.number,
                     tuning::objectiveName(s.objective), objectiveText(s, t.bestScore()).c_str(),
-                    describeValues(t.params).c_str(),
+                    describeTrialValues(t.params).c_str(),
                     tuning::trialRunDir(studyDir, t.number).string().c_str());
     }
     std::printf("Parameter importance (share of the objective's variance each explains alone):\n");
@@ -206,6 +157,17 @@ int printReport(const fs::path &studyDir, bool json)
         }
     }
     return int(kSuccess);
+}
+
+// Whether the train options choose custom-cnn (the default space then adds its depth and width).
+bool isCustomCnn(const std::vector<std::string> &train)
+{
+    bool customCnn = false;
+    for (std::size_t i = 0; i < train.size(); ++i) {
+        customCnn = customCnn || train[i] == "--model=custom-cnn" ||
+                    (train[i] == "--model" && i + 1 < train.size() && train[i + 1] == "custom-cnn");
+    }
+    return customCnn;
 }
 
 } // namespace
@@ -269,7 +231,7 @@ Action addTuneCommand(CLI::App &app)
             s.trainArguments = {"--epochs=" + std::to_string(o->epochs)};
             s.trainArguments.insert(s.trainArguments.end(), o->train.begin(), o->train.end());
             if (o->space.empty()) {
-                s.space = defaultSpace(o->train);
+                s.space = tuning::defaultSearchSpace(isCustomCnn(o->train));
             } else {
                 auto space = tuning::readSearchSpace(o->space);
                 if (!space) {
@@ -286,7 +248,7 @@ Action addTuneCommand(CLI::App &app)
             }
             // Every parameter must be a train option: the first trial's values are parsed now,
             // so that a misspelt name fails before anything trains, not hours later.
-            if (auto parsed = trialJob(s, (*sampler)->sample(1, {})); !parsed) {
+            if (auto parsed = makeTrialJob(s, (*sampler)->sample(1, {})); !parsed) {
                 return reportError(parsed.error());
             }
         }
@@ -297,7 +259,7 @@ Action addTuneCommand(CLI::App &app)
             return reportError(study.error());
         }
         TunePrinter printer(study->settings);
-        auto result = pipeline::runTuningStudy(job, trialJob, &printer);
+        auto result = pipeline::runTuningStudy(job, makeTrialJob, &printer);
         printer.finishLine();
         if (!result) {
             if (result.error().code == ErrorCode::Cancelled) {

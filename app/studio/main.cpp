@@ -2,9 +2,11 @@
 // `cxr-studio`: the desktop workstation. Wiring only: build the window, hand it the command line.
 #include "core/common/allocator_tuning.h"
 #include "core/common/version.h"
+#include "trial_job.h"
 #include "ui/augment/augment_page.h"
 #include "ui/dataset/dataset_page.h"
 #include "ui/main_window.h"
+#include "ui/training/train_page.h"
 #include "ui/viewer/explain_panel.h"
 #include "ui/viewer/viewer_page.h"
 
@@ -110,6 +112,9 @@ int main(int argc, char **argv)
     parser.process(app);
 
     cxr::ui::MainWindow window;
+    // A study trial is made by `cxr train`'s own options, so that the GUI and `cxr tune` run the
+    // same trials and resume each other's studies.
+    window.trainPage()->setTrialJobMaker(cxr::cli::makeTrialJob);
     window.show();
     if (parser.isSet(selfCheckOption)) {
         const QStringList paths = parser.positionalArguments();

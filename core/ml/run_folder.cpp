@@ -57,12 +57,14 @@ Status prepareRunFolder(const fs::path &root, ExistingRun existing)
     return Ok{};
 }
 
-Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::string &device)
+namespace {
+
+// The settings as config.json holds them (the run's own fields, such as when it was created,
+// are added by writeRunConfig).
+nlohmann::json settingsJson(const TrainSettings &s)
 {
-    const nlohmann::json config = {
+    return {
         {"format", "cxr-studio-run/1"},
-        {"created", utcTimestamp()},
-        {"code_version", kVersionString},
         {"dataset", {{"path", pathJson(s.datasetPath)}, {"hash", s.datasetHash}}},
         {"model",
          {{"architecture", s.model.architecture},
@@ -112,23 +114,16 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::
         {"channels_last", s.channelsLast},
         {"checkpoint_minutes", s.checkpointMinutes},
         {"log_every_steps", s.logEverySteps},
-        {"device", device},
         {"test_split_used", false},
     };
-    return writeFileAtomically(paths.config(), jsonText(config, 2) + "\n");
 }
 
-Result<TrainSettings> readRunConfig(const RunPaths &paths)
+// Errors name source.
+Result<TrainSettings> settingsFromJson(const std::string &text, const std::string &file)
 {
-    const std::string file = paths.config().string();
-    std::ifstream in(paths.config());
-    if (!in) {
-        return makeError(ErrorCode::NotFound,
-                         paths.root.string() + ": not a run folder (no config.json)");
-    }
     try {
-        const nlohmann::json j = nlohmann::json::parse(in);
-        if (j.value("format", "") != "cxr-studio-run/1") {
+        const nlohmann::json j = nlohmann::json::parse(text);
+        if (!j.is_object() || j.value("format", "") != "cxr-studio-run/1") {
             return makeError(ErrorCode::Incompatible,
                              file + ": not a CXR Studio run configuration");
         }
@@ -193,8 +188,7 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         // Runs from before operating points kept the threshold at 0.5.
         auto rule = parseOperatingPoint(j.value("operating_point", "fixed:0.5"));
         if (!rule) {
-            return makeError(ErrorCode::Corrupt,
-                             paths.config().string() + ": " + rule.error().message);
+            return makeError(ErrorCode::Corrupt, file + ": " + rule.error().message);
         }
         s.operatingPoint = *rule;
         if (j.contains("population_ages")) {
@@ -206,6 +200,39 @@ Result<TrainSettings> readRunConfig(const RunPaths &paths)
         return makeError(ErrorCode::Corrupt,
                          file + ": not a valid run configuration (" + e.what() + ")");
     }
+}
+
+} // namespace
+
+Status writeRunConfig(const RunPaths &paths, const TrainSettings &s, const std::string &device)
+{
+    nlohmann::json config = settingsJson(s);
+    config["created"] = utcTimestamp();
+    config["code_version"] = kVersionString;
+    config["device"] = device;
+    return writeFileAtomically(paths.config(), jsonText(config, 2) + "\n");
+}
+
+Result<TrainSettings> readRunConfig(const RunPaths &paths)
+{
+    std::ifstream in(paths.config(), std::ios::binary);
+    if (!in) {
+        return makeError(ErrorCode::NotFound,
+                         paths.root.string() + ": not a run folder (no config.json)");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return settingsFromJson(text.str(), paths.config().string());
+}
+
+std::string trainSettingsText(const TrainSettings &settings)
+{
+    return jsonText(settingsJson(settings), 2);
+}
+
+Result<TrainSettings> parseTrainSettings(const std::string &text, const std::string &source)
+{
+    return settingsFromJson(text, source);
 }
 
 Status writeMetricsCsv(const RunPaths &paths, const TrainSummary &summary)

@@ -47,6 +47,10 @@ Status writeRunConfig(const RunPaths &paths, const TrainSettings &settings,
                       const std::string &device);
 // The settings a run was started with, from its config.json: what --resume continues with.
 Result<TrainSettings> readRunConfig(const RunPaths &paths);
+// The same settings as JSON text on their own (a study keeps the settings its trials share);
+// parseTrainSettings reads them back, naming source in its errors.
+std::string trainSettingsText(const TrainSettings &settings);
+Result<TrainSettings> parseTrainSettings(const std::string &text, const std::string &source);
 Status writeMetricsCsv(const RunPaths &paths, const TrainSummary &summary);
 // The epochs of metrics.csv; an error names the file when it is missing or malformed.
 Result<std::vector<EpochMetrics>> readMetricsCsv(const RunPaths &paths);

@@ -38,7 +38,9 @@ std::vector<int> groupsOf(const ParamSpec &spec, const std::vector<std::string> 
 
 // Epsilon squared: eta squared less what k groups explain by chance among n trials
 // ((k - 1) times the within-group mean square), so that a handful of trials does not make
-// every parameter look decisive. NaN when there are no more trials than groups.
+// every parameter look decisive. NaN with fewer than three trials beyond one a group: with
+// three trials, two groups always split them, and any parameter that separates the worst trial
+// from the other two "explains" all of the variance.
 double epsilonSquared(const std::vector<double> &y, const std::vector<int> &groups)
 {
     double mean = 0;
@@ -54,7 +56,7 @@ double epsilonSquared(const std::vector<double> &y, const std::vector<int> &grou
         sums[groups[i]].second += 1;
     }
     const std::size_t k = sums.size();
-    if (y.size() <= k || k < 2) {
+    if (y.size() < k + 3 || k < 2) {
         return std::nan("");
     }
     if (total <= 0) {

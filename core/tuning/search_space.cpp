@@ -241,4 +241,23 @@ std::string numberText(double value, ParamKind kind)
     return text;
 }
 
+Result<SearchSpace> checkSearchSpace(const SearchSpace &space, const std::string &source)
+{
+    return parseSearchSpace(searchSpaceJson(space), source);
+}
+
+SearchSpace defaultSearchSpace(bool customCnn)
+{
+    std::string json = R"({
+      "lr": { "log_uniform": [1e-4, 3e-3] },
+      "weight-decay": { "log_uniform": [1e-6, 1e-3] },
+      "batch": { "choice": [16, 32, 64] },
+      "augment": { "choice": ["none", "thesis", "conservative"] })";
+    if (customCnn) {
+        json += R"(, "custom-blocks": { "int": [3, 5] },
+              "custom-filters": { "choice": [16, 32, 64] })";
+    }
+    return *parseSearchSpace(json + "}", "default space");
+}
+
 } // namespace cxr::tuning

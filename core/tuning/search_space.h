@@ -52,6 +52,15 @@ Result<SearchSpace> readSearchSpace(const std::filesystem::path &file);
 // The space written back in the file's format (a study keeps the space it ran).
 std::string searchSpaceJson(const SearchSpace &space);
 
+// A space built in code (the Tune tab's table) checked by the same rules as a file: errors as
+// parseSearchSpace's.
+Result<SearchSpace> checkSearchSpace(const SearchSpace &space, const std::string &source);
+
+// The space `cxr tune` searches without --space (docs/cli.md), and the Tune tab starts from:
+// learning rate, weight decay, batch size and augmentation preset, and for custom-cnn its depth
+// and width.
+SearchSpace defaultSearchSpace(bool customCnn);
+
 // Whether spec is drawn, given the values drawn before it.
 bool isActive(const ParamSpec &spec, const Assignment &before);
 

@@ -78,18 +78,26 @@ Status writeStudy(const fs::path &studyDir, const StudyRecord &study)
     for (const Trial &trial : study.trials) {
         trials.push_back(trialJson(trial));
     }
-    const Json root = {{"format", kStudyFormat},
-                       {"created_with", std::string("CXR Studio ") + kVersionString},
-                       {"dataset", s.dataset},
-                       {"test_split_read", false}, // trials train on train and val only
-                       {"sampler", s.sampler},
-                       {"pruner", s.pruner},
-                       {"objective", objectiveName(s.objective)},
-                       {"trials_planned", s.trials},
-                       {"seed", s.seed},
-                       {"train_arguments", s.trainArguments},
-                       {"space", Json::parse(searchSpaceJson(s.space))},
-                       {"trials", trials}};
+    Json root = {{"format", kStudyFormat},
+                 {"created_with", std::string("CXR Studio ") + kVersionString},
+                 {"dataset", s.dataset},
+                 {"test_split_read", false}, // trials train on train and val only
+                 {"sampler", s.sampler},
+                 {"pruner", s.pruner},
+                 {"objective", objectiveName(s.objective)},
+                 {"trials_planned", s.trials},
+                 {"seed", s.seed},
+                 {"train_arguments", s.trainArguments},
+                 {"space", Json::parse(searchSpaceJson(s.space))},
+                 {"trials", trials}};
+    if (!s.baseSettings.empty()) {
+        Json base = Json::parse(s.baseSettings, nullptr, false);
+        if (base.is_discarded()) {
+            return makeError(ErrorCode::InvalidArgument,
+                             (studyDir / "study.json").string() + ": base settings are not JSON");
+        }
+        root["base_settings"] = std::move(base);
+    }
     if (auto written = writeFileAtomically(studyDir / "study.json", root.dump(2) + "\n");
         !written) {
         return written;
@@ -125,6 +133,9 @@ Result<StudyRecord> readStudy(const fs::path &studyDir)
         s.trials = root.at("trials_planned").get<int>();
         s.seed = root.at("seed").get<std::uint64_t>();
         s.trainArguments = root.at("train_arguments").get<std::vector<std::string>>();
+        if (root.contains("base_settings")) {
+            s.baseSettings = root.at("base_settings").dump(2);
+        }
         auto space = parseSearchSpace(root.at("space").dump(), file.string() + " (space)");
         if (!space) {
             return space.error();

@@ -28,6 +28,9 @@ struct StudySettings {
     // The train options every trial gets before its own values, as `cxr train` takes them
     // ("--epochs", "6", "--model", "custom-cnn").
     std::vector<std::string> trainArguments;
+    // The settings every trial starts from, before trainArguments, as JSON text (the Train
+    // page's form when the GUI starts a study); empty: `cxr train`'s defaults.
+    std::string baseSettings;
 };
 
 struct StudyRecord {

@@ -230,6 +230,23 @@ private Q_SLOTS:
         QVERIFY(importance.back().share < 0.2);
     }
 
+    void importanceWaitsForEnoughTrials()
+    {
+        // Three trials: two bins always split them, so every parameter that separates the worst
+        // from the other two would explain it all. Too few to tell, not 100%.
+        auto sampler = makeSampler("random", space(), 11);
+        std::vector<Trial> trials;
+        for (int n = 1; n <= 3; ++n) {
+            Trial trial = trialWith(n, {});
+            trial.params = (*sampler)->sample(n, trials);
+            trial.scores = {objective(trial.params)};
+            trials.push_back(trial);
+        }
+        for (const auto &p : parameterImportance(space(), trials)) {
+            QVERIFY2(std::isnan(p.share), p.name.c_str());
+        }
+    }
+
     void studyRecordRoundTrips()
     {
         QTemporaryDir dir;
@@ -242,6 +259,7 @@ private Q_SLOTS:
         study.settings.trials = 9;
         study.settings.seed = 5;
         study.settings.trainArguments = {"--epochs", "3"};
+        study.settings.baseSettings = "{\n  \"batch_size\": 8\n}";
         Trial done = trialWith(1, {-0.40, -0.35});
         done.params = {{"lr", "0.001"}, {"optimizer", "adam"}};
         done.seconds = 12.5;
@@ -251,6 +269,7 @@ private Q_SLOTS:
         auto read = readStudy(dir.path().toStdString());
         QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
         QCOMPARE(read->settings.trainArguments, study.settings.trainArguments);
+        QCOMPARE(read->settings.baseSettings, study.settings.baseSettings);
         QCOMPARE(read->settings.seed, std::uint64_t(5));
         QVERIFY(read->settings.objective == Objective::ValLoss);
         QCOMPARE(read->trials.size(), std::size_t(2));

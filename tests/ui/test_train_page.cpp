@@ -59,6 +59,19 @@ private Q_SLOTS:
         QVERIFY(m_runs.isValid());
     }
 
+    // A study's trial values and past runs' rates come back exactly (a fixed six decimals
+    // rounded a weight decay of 2.3e-6 to 2e-6).
+    void ratesKeepTheirSignificantDigits()
+    {
+        TrainPage page;
+        ml::TrainSettings settings = page.form()->job().settings;
+        settings.learningRate = 0.000538687;
+        settings.optimizer.weightDecay = 2.3e-6;
+        page.form()->setFromRun(settings);
+        QCOMPARE(page.form()->job().settings.learningRate, 0.000538687);
+        QCOMPARE(page.form()->job().settings.optimizer.weightDecay, 2.3e-6);
+    }
+
     void invalidSettingsBlockStartWithAReason()
     {
         TrainPage page;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/training/train_form.h"
 
+#include "ui/common/scientific_spin_box.h"
+
 #include "core/common/augmentation_settings.h"
 #include "core/common/class_balance.h"
 #include "core/data/dataset_scanner.h"
@@ -47,6 +49,14 @@ QDoubleSpinBox *decimalSpin(double low, double high, double step, int decimals)
     return spin;
 }
 
+QDoubleSpinBox *rateSpin(double low, double high, double step)
+{
+    auto *spin = new ScientificSpinBox;
+    spin->setRange(low, high);
+    spin->setSingleStep(step);
+    return spin;
+}
+
 QSpinBox *integerSpin(int low, int high)
 {
     auto *spin = new QSpinBox;
@@ -61,7 +71,7 @@ TrainForm::TrainForm(QWidget *parent)
       m_runName(new QLineEdit), m_model(new QComboBox), m_inputSize(new QSpinBox),
       m_channels(new QComboBox), m_pretrained(new QLineEdit),
       m_freezeFeatures(new QCheckBox(tr("Train the head only"))), m_optimizer(new QComboBox),
-      m_learningRate(new QDoubleSpinBox), m_weightDecay(new QDoubleSpinBox),
+      m_learningRate(rateSpin(0.000001, 1, 0.0001)), m_weightDecay(rateSpin(0, 0.5, 0.0001)),
       m_schedule(new QComboBox), m_epochs(new QSpinBox), m_batch(new QSpinBox),
       m_earlyStop(new QSpinBox), m_balance(new QComboBox), m_augmentation(new QComboBox),
       m_device(new QComboBox), m_precision(new QComboBox), m_seed(new QSpinBox),
@@ -71,7 +81,7 @@ TrainForm::TrainForm(QWidget *parent)
       m_operatingPoint(new QComboBox), m_checkpointMinutes(new QDoubleSpinBox),
       m_momentum(decimalSpin(0, 0.99, 0.01, 3)), m_nesterov(new QCheckBox(tr("Nesterov momentum"))),
       m_plateauFactor(decimalSpin(0.01, 0.99, 0.05, 2)), m_plateauPatience(integerSpin(0, 100)),
-      m_plateauCooldown(integerSpin(0, 100)), m_minLr(decimalSpin(0, 0.1, 0.000001, 7)),
+      m_plateauCooldown(integerSpin(0, 100)), m_minLr(rateSpin(0, 0.1, 0.000001)),
       m_stepEpochs(integerSpin(1, 1000)), m_stepGamma(decimalSpin(0.01, 0.99, 0.05, 2)),
       m_warmupEpochs(integerSpin(0, 100)), m_splitCheckLabel(new QLabel)
 {
@@ -90,12 +100,6 @@ TrainForm::TrainForm(QWidget *parent)
     m_optimizer->addItem(tr("Adam (thesis)"), QStringLiteral("adam"));
     m_optimizer->addItem(tr("AdamW"), QStringLiteral("adamw"));
     m_optimizer->addItem(tr("SGD with momentum"), QStringLiteral("sgd"));
-    m_learningRate->setDecimals(6);
-    m_learningRate->setRange(0.000001, 1);
-    m_learningRate->setSingleStep(0.0001);
-    m_weightDecay->setDecimals(6);
-    m_weightDecay->setRange(0, 0.5);
-    m_weightDecay->setSingleStep(0.0001);
     for (const auto &[kind, name] : ml::kScheduleNames) {
         m_schedule->addItem(QString::fromLatin1(name), QString::fromLatin1(name));
     }

@@ -5,6 +5,7 @@
 #include "ui/training/train_form.h"
 #include "ui/training/training_curves.h"
 #include "ui/training/training_session.h"
+#include "ui/training/tune_panel.h"
 
 #include <QCheckBox>
 #include <QDir>
@@ -17,6 +18,7 @@
 #include <QScrollArea>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace cxr::ui {
@@ -36,7 +38,8 @@ const QColor kOverlayColours[] = {QColor(214, 39, 40), QColor(44, 160, 44),   QC
 
 TrainPage::TrainPage(QWidget *parent)
     : QWidget(parent), m_form(new TrainForm), m_session(new TrainingSession(this)),
-      m_curves(new TrainingCurves), m_history(new RunHistory), m_problem(new QLabel),
+      m_curves(new TrainingCurves), m_history(new RunHistory),
+      m_tune(new TunePanel(m_form, m_session)), m_tabs(new QTabWidget), m_problem(new QLabel),
       m_status(new QLabel), m_progress(new QProgressBar), m_start(new QPushButton(tr("Start"))),
       m_pause(new QPushButton(tr("Pause"))), m_stop(new QPushButton(tr("Stop after epoch"))),
       m_abort(new QPushButton(tr("Abort"))), m_logScale(new QCheckBox(tr("Log scale"))),
@@ -94,9 +97,13 @@ TrainPage::TrainPage(QWidget *parent)
     right->setStretchFactor(1, 1);
     right->setSizes({560, 300});
 
+    m_tabs->addTab(right, tr("Run"));
+    m_tabs->addTab(m_tune, tr("Tune"));
+    m_tabs->setTabToolTip(1, tr("A hyper-parameter study over the form's fields"));
+
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(left);
-    splitter->addWidget(right);
+    splitter->addWidget(m_tabs);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({450, 900});
     auto *layout = new QHBoxLayout(this);
@@ -145,6 +152,28 @@ TrainPage::TrainPage(QWidget *parent)
         m_foldPrefix = tr("Fold %1 of %2 · ").arg(fold).arg(folds);
         m_status->setText(m_foldPrefix);
     });
+    connect(m_session, &TrainingSession::trialStarted, this, [this](int trial, int planned) {
+        m_curves->clear(); // each trial is a run of its own
+        m_lastStep = 0;
+        m_foldPrefix = tr("Trial %1 of %2 · ").arg(trial).arg(planned);
+        m_status->setText(m_foldPrefix);
+    });
+    connect(m_tune, &TunePanel::studyStarted, this, [this] {
+        m_curves->clear();
+        m_foldPrefix.clear();
+        m_history->setActiveRun(QString());
+        updateControls();
+    });
+    connect(m_tune, &TunePanel::trainWithSettings, this,
+            [this](const ml::TrainSettings &settings, int trial) {
+                m_form->setFromRun(settings);
+                m_form->suggestRunName();
+                m_tabs->setCurrentIndex(0);
+                m_status->setText(tr("The form holds the settings of the study's best trial "
+                                     "(%1). Press Start for a final run on the train split.")
+                                      .arg(trial));
+                validate();
+            });
     connect(m_history, &RunHistory::selectionChanged, this, &TrainPage::showSelectedRuns);
     connect(m_history, &RunHistory::resumeRequested, this, &TrainPage::resumeRun);
     connect(m_history, &RunHistory::trainLikeRequested, this, [this](const ml::RunInfo &run) {
@@ -163,6 +192,11 @@ TrainPage::~TrainPage()
     // the widgets it reports to go away, keeps the order plain.
     m_session->abort();
     m_session->wait(-1);
+}
+
+void TrainPage::setTrialJobMaker(pipeline::TrialJobMaker maker)
+{
+    m_tune->setTrialJobMaker(std::move(maker));
 }
 
 void TrainPage::setDataset(const QString &path)

@@ -3,6 +3,7 @@
 
 #include "core/ml/run_folder.h"
 #include "core/pipeline/training_job.h"
+#include "core/pipeline/tuning_study.h"
 
 #include <QWidget>
 
@@ -11,6 +12,7 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSlider;
+class QTabWidget;
 
 namespace cxr::ui {
 
@@ -18,6 +20,7 @@ class RunHistory;
 class TrainForm;
 class TrainingCurves;
 class TrainingSession;
+class TunePanel;
 
 // The Train page: set up a run (form, validated in place), start, pause, resume, stop after
 // the epoch, or abort it, watch its curves and progress live, and browse, compare, resume or
@@ -32,6 +35,11 @@ public:
     TrainingCurves *curves() const { return m_curves; }
     RunHistory *history() const { return m_history; }
     TrainingSession *session() const { return m_session; }
+    TunePanel *tunePanel() const { return m_tune; }
+    QTabWidget *tabs() const { return m_tabs; }
+    // How the Tune tab makes a trial's job from a study (cxr-studio hands it `cxr train`'s own
+    // option parser); without one the Tune tab cannot start a study.
+    void setTrialJobMaker(pipeline::TrialJobMaker maker);
     QPushButton *startButton() const { return m_start; }
     QPushButton *pauseButton() const { return m_pause; }
     QPushButton *stopButton() const { return m_stop; }
@@ -67,6 +75,8 @@ private:
     TrainingSession *m_session;
     TrainingCurves *m_curves;
     RunHistory *m_history;
+    TunePanel *m_tune;
+    QTabWidget *m_tabs;
     QLabel *m_problem;
     QLabel *m_status;
     QProgressBar *m_progress;
@@ -78,7 +88,7 @@ private:
     QSlider *m_smoothing;
     std::int64_t m_lastStep = 0;
     QString m_stage;
-    QString m_foldPrefix; // "Fold 2 of 5 · " while cross-validating
+    QString m_foldPrefix; // "Fold 2 of 5 · " while cross-validating, "Trial 3 of 20 · " tuning
     ml::BatchReport m_lastReport;
 };
 

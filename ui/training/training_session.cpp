@@ -13,7 +13,7 @@ namespace cxr::ui {
 
 // Lives as long as the job's thread needs it (shared with the thread's function); reaches the
 // session only through queued calls, which Qt drops once the session is gone.
-class TrainingSession::Observer : public ml::TrainObserver {
+class TrainingSession::Observer : public pipeline::TuningObserver {
 public:
     explicit Observer(TrainingSession *session) : m_session(session) {}
 
@@ -43,6 +43,18 @@ public:
     void epochFinished(const ml::EpochMetrics &metrics) override
     {
         post([metrics](TrainingSession *s) { Q_EMIT s->epochFinished(metrics); });
+    }
+
+    void trialStarted(const tuning::Trial &trial, int planned) override
+    {
+        post([number = trial.number, planned](TrainingSession *s) {
+            Q_EMIT s->trialStarted(number, planned);
+        });
+    }
+
+    void trialFinished(const tuning::Trial &trial) override
+    {
+        post([number = trial.number](TrainingSession *s) { Q_EMIT s->trialFinished(number); });
     }
 
     // Called by the trainer before every batch: a paused run waits here.
@@ -190,6 +202,27 @@ bool TrainingSession::startCrossValidation(const pipeline::CrossValidationJob &j
                       .arg(result->pooledRocAuc, 0, 'f', 3)
                       .arg(QString::fromStdString(result->summaryFile.string())));
     });
+}
+
+bool TrainingSession::startTuning(const pipeline::TuningJob &job,
+                                  pipeline::TrialJobMaker makeTrialJob)
+{
+    return launch(
+        QString::fromStdString(job.studyDir.string()),
+        [job, makeTrialJob = std::move(makeTrialJob)](Observer &observer) {
+            auto result = pipeline::runTuningStudy(job, makeTrialJob, &observer);
+            if (!result) {
+                return std::make_pair(false, QString::fromStdString(result.error().message));
+            }
+            const auto &trials = result->study.trials;
+            const bool stopped =
+                !trials.empty() && trials.back().state == tuning::TrialState::Running;
+            return std::make_pair(
+                true, stopped ? QObject::tr("Study stopped after trial %1's epoch; "
+                                            "Resume study continues it.")
+                                    .arg(trials.back().number)
+                              : QObject::tr("Study finished: %1 trials.").arg(trials.size()));
+        });
 }
 
 void TrainingSession::pause()

@@ -4,6 +4,7 @@
 #include "core/ml/trainer.h"
 #include "core/pipeline/cross_validation.h"
 #include "core/pipeline/training_job.h"
+#include "core/pipeline/tuning_study.h"
 
 #include <QMetaType>
 #include <QObject>
@@ -33,6 +34,9 @@ public:
     // K runs over patient folds under job.train.runDir (cxr train --folds); the controls act on
     // the fold that trains, and starting the same job again continues where it stopped.
     bool startCrossValidation(const pipeline::CrossValidationJob &job);
+    // A hyper-parameter study in job.studyDir, its trials made by makeTrialJob; the controls
+    // act on the trial that trains, and every way of stopping leaves the study resumable.
+    bool startTuning(const pipeline::TuningJob &job, pipeline::TrialJobMaker makeTrialJob);
     void pause();
     void resume();
     void stopAfterEpoch();
@@ -50,7 +54,9 @@ Q_SIGNALS:
     void stepFinished(const cxr::ml::BatchReport &report);
     void epochFinished(const cxr::ml::EpochMetrics &metrics);
     void pausedChanged(bool paused);
-    void foldStarted(int fold, int folds); // cross-validation: the next fold begins
+    void foldStarted(int fold, int folds);     // cross-validation: the next fold begins
+    void trialStarted(int trial, int planned); // a study: the next trial begins (1-based)
+    void trialFinished(int trial);             // complete, pruned or failed: in study.json
     // After the job ends, however it ended; message says how (or why it failed).
     void finished(bool succeeded, const QString &message);
 
