@@ -35,6 +35,7 @@ struct TuneOptions {
     std::string pruner = "median";
     std::string metric = "val_auc";
     std::uint64_t seed = 42;
+    int parallel = 1;
     std::string resume;
     std::string report;
     bool json = false;
@@ -59,11 +60,11 @@ public:
     void stage(const std::string &what) override { m_bar.stage(what); }
     void batchFinished(const ml::BatchReport &report) override { m_bar.batchFinished(report); }
     bool isCancelled() const override { return m_bar.isCancelled(); }
-    void epochFinished(const ml::EpochMetrics &m) override
+    void trialEpochFinished(const Trial &trial, const ml::EpochMetrics &m) override
     {
         m_bar.finishLine();
-        std::printf("  epoch %3d  val loss %.4f  auc %.4f  (%.1f s)\n", m.epoch, m.valLoss,
-                    m.valAuc, m.seconds);
+        std::printf("  trial %3d  epoch %3d  val loss %.4f  auc %.4f  (%.1f s)\n", trial.number,
+                    m.epoch, m.valLoss, m.valAuc, m.seconds);
         std::fflush(stdout);
     }
     void trialStarted(const Trial &trial, int planned) override
@@ -180,7 +181,8 @@ Action addTuneCommand(CLI::App &app)
         "A hyper-parameter study: TRIALS runs of `cxr train` with values drawn from a search\n"
         "space, poor ones stopped early, all under --out STUDY (study.csv, trial-NNN/ run\n"
         "folders). Train options after -- apply to every trial. The test split is never read.\n"
-        "  cxr tune DATASET --out STUDY [--space SPACE.json] [--trials 20] [-- --model ...]\n"
+        "  cxr tune DATASET --out STUDY [--space SPACE.json] [--trials 20] [--parallel K]\n"
+        "           [-- --model ...]\n"
         "  cxr tune --resume STUDY        cxr tune --report STUDY [--json]");
     command->add_option("dataset", o->dataset, "dataset folder or manifest");
     command->add_option("train", o->train, "after --: train options for every trial");
@@ -199,6 +201,12 @@ Action addTuneCommand(CLI::App &app)
     command->add_option("--metric", o->metric, "val_auc or val_loss")->capture_default_str();
     command->add_option("--seed", o->seed, "the sampler's seed (trials also get --seed)")
         ->capture_default_str();
+    command
+        ->add_option("--parallel", o->parallel,
+                     "trials trained at once, one per GPU when there are several (TPE's trials "
+                     "then depend on which finish first)")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
     command->add_option("--resume", o->resume, "continue this study where it stopped");
     command->add_option("--report", o->report, "print this study's trials, best and importance");
     command->add_flag("--json", o->json, "with --report: as JSON");
@@ -207,6 +215,7 @@ Action addTuneCommand(CLI::App &app)
             return printReport(o->report, o->json);
         }
         pipeline::TuningJob job;
+        job.parallel = o->parallel;
         job.resume = !o->resume.empty();
         job.studyDir = job.resume ? o->resume : o->out;
         if (!job.resume) {

@@ -28,6 +28,12 @@ using TrialJobMaker = std::function<Result<TrainJob>(const tuning::StudySettings
 class TuningObserver : public ml::TrainObserver {
 public:
     virtual void trialStarted(const tuning::Trial &trial, int planned) {}
+    // An epoch of trial ended (its score is in trial.scores); by default passed on to
+    // epochFinished. Trials training at once each report their own.
+    virtual void trialEpochFinished(const tuning::Trial &trial, const ml::EpochMetrics &metrics)
+    {
+        epochFinished(metrics);
+    }
     virtual void trialFinished(const tuning::Trial &trial) {}
 };
 
@@ -35,6 +41,12 @@ struct TuningJob {
     std::filesystem::path studyDir;
     tuning::StudySettings settings; // a new study's; a resumed one keeps its own
     bool resume = false;
+    // Trials trained at once, each on its own thread (and its own GPU when there are several,
+    // round robin, unless the trials are set to the CPU). The sampler draws a new trial while
+    // others still train, so TPE's trials then depend on which finished first; random and
+    // grid trials do not. LibTorch's random generator is the process's, so trials trained at
+    // once do not start from the weights a lone run with their seed would.
+    int parallel = 1;
 };
 
 struct TuningResult {

@@ -74,6 +74,23 @@ private:
     bool m_cancel = false;
 };
 
+// Counts the trials training at the same moment; cancels once epochs have ended when told to.
+class ConcurrencyWatch : public pipeline::TuningObserver {
+public:
+    explicit ConcurrencyWatch(int cancelAfterEpochs = 0) : m_cancelAfter(cancelAfterEpochs) {}
+    void trialStarted(const Trial &, int) override { m_most = std::max(m_most, ++m_running); }
+    void trialFinished(const Trial &) override { --m_running; }
+    void trialEpochFinished(const Trial &, const ml::EpochMetrics &) override { ++m_epochs; }
+    bool isCancelled() const override { return m_cancelAfter > 0 && m_epochs >= m_cancelAfter; }
+    int most() const { return m_most; }
+
+private:
+    int m_cancelAfter;
+    int m_running = 0;
+    int m_most = 0;
+    int m_epochs = 0;
+};
+
 } // namespace
 
 class TestTuningStudy : public QObject {
@@ -120,6 +137,49 @@ private Q_SLOTS:
         QVERIFY(read.ok());
         QCOMPARE(read->trials.size(), std::size_t(trials));
         QVERIFY(bestTrial(*read).has_value());
+    }
+
+    // --parallel 2: two trials train at once, a random study draws the trials a lone one
+    // would, and a study cancelled with two trials unfinished resumes both.
+    void parallelTrialsRunAtOnceAndResume()
+    {
+        const StudySettings s = settings("random", 4);
+        auto lone = run(m_dir.filePath("lone"), s);
+        QVERIFY2(lone.ok(), lone.ok() ? "" : lone.error().message.c_str());
+
+        pipeline::TuningJob job{m_dir.filePath("parallel").toStdString(), s, false};
+        job.parallel = 2;
+        ConcurrencyWatch watch;
+        auto together = pipeline::runTuningStudy(job, demoTrials(cache(), 1), &watch);
+        QVERIFY2(together.ok(), together.ok() ? "" : together.error().message.c_str());
+        QCOMPARE(watch.most(), 2);
+        QCOMPARE(together->trialsRun, 4);
+        QCOMPARE(valuesOf(together->study), valuesOf(lone->study));
+        for (const Trial &trial : together->study.trials) {
+            QVERIFY(trial.state == TrialState::Complete);
+        }
+        auto read = readStudy(job.studyDir);
+        QVERIFY(read.ok());
+        QCOMPARE(read->trials.size(), std::size_t(4));
+
+        pipeline::TuningJob cancelled{m_dir.filePath("parallel-cancel").toStdString(), s, false};
+        cancelled.parallel = 2;
+        ConcurrencyWatch cancelling(1); // after the first epoch of either trial
+        auto stopped = pipeline::runTuningStudy(cancelled, demoTrials(cache(), 2), &cancelling);
+        QVERIFY(!stopped.ok());
+        QCOMPARE(int(stopped.error().code), int(ErrorCode::Cancelled));
+        auto halfway = readStudy(cancelled.studyDir);
+        QVERIFY(halfway.ok());
+        QVERIFY(halfway->trials.size() < 4);
+        cancelled.resume = true;
+        auto resumed = pipeline::runTuningStudy(cancelled, demoTrials(cache(), 2));
+        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        QCOMPARE(resumed->study.trials.size(), std::size_t(4));
+        for (const Trial &trial : resumed->study.trials) {
+            QVERIFY(trial.state == TrialState::Complete);
+            QCOMPARE(trial.scores.size(), std::size_t(2));
+        }
+        QCOMPARE(valuesOf(resumed->study), valuesOf(lone->study));
     }
 
     // A study whose first trial scored an AUC of 0.99 at every epoch: ASHA stops the next at
