@@ -72,6 +72,30 @@ private Q_SLOTS:
         QCOMPARE(page.form()->job().settings.optimizer.weightDecay, 2.3e-6);
     }
 
+    // The form's fields come back in a new session, through the run configuration's JSON.
+    void fieldsAreRememberedBetweenSessions()
+    {
+        ml::TrainSettings chosen;
+        {
+            TrainPage page;
+            setUpShortRun(page.form(), m_runs.path(), "remembered", 3);
+            chosen = page.form()->job().settings;
+            chosen.learningRate = 0.000321;
+            chosen.optimizer.kind = ml::OptimizerKind::Sgd;
+            chosen.optimizer.momentum = 0.85;
+            chosen.labelSmoothing = 0.1;
+            page.form()->setFromRun(chosen);
+            page.form()->setDataset(test::demoDataset());
+            chosen = page.form()->job().settings;
+            page.form()->remember();
+        }
+        TrainPage again;
+        const ml::TrainSettings restored = again.form()->job().settings;
+        QCOMPARE(ml::trainSettingsText(restored), ml::trainSettingsText(chosen));
+        QCOMPARE(again.form()->job().datasetDir.string(), test::demoDataset().toStdString());
+        QCOMPARE(again.form()->runsFolder(), m_runs.path());
+    }
+
     void invalidSettingsBlockStartWithAReason()
     {
         TrainPage page;

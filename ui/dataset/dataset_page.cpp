@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/dataset/dataset_page.h"
 
+#include "ui/common/settings_keys.h"
+
 #include "core/common/allocator_tuning.h"
 #include "core/common/progress.h"
 #include "core/data/dataset_scanner.h"
@@ -73,7 +75,7 @@ DatasetPage::DatasetPage(QWidget *parent)
                            QString::fromLatin1(name));
     }
     m_balance->setCurrentIndex(
-        std::max(0, m_balance->findData(QSettings().value("training/balance", "none"))));
+        std::max(0, m_balance->findData(QSettings().value(kBalanceSettingKey, "none"))));
     balanceRow->addWidget(m_balance, 1);
     leftLayout->addLayout(balanceRow);
     m_epochMix->setWordWrap(true);
@@ -131,7 +133,7 @@ DatasetPage::DatasetPage(QWidget *parent)
             &DatasetPage::onScanFinished);
     connect(m_progressTimer, &QTimer::timeout, this, &DatasetPage::updateProgress);
     connect(m_balance, &QComboBox::currentIndexChanged, this, [this] {
-        QSettings().setValue("training/balance", m_balance->currentData());
+        QSettings().setValue(kBalanceSettingKey, m_balance->currentData());
         showEpochMix();
     });
     connect(m_splitFilter, &QComboBox::currentIndexChanged, this, &DatasetPage::applyFilter);

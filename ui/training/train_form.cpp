@@ -2,6 +2,7 @@
 #include "ui/training/train_form.h"
 
 #include "ui/common/scientific_spin_box.h"
+#include "ui/common/settings_keys.h"
 
 #include "core/common/augmentation_settings.h"
 #include "core/common/class_balance.h"
@@ -11,6 +12,7 @@
 #include "core/data/tensor_cache.h"
 #include "core/ml/device.h"
 #include "core/ml/lr_schedule.h"
+#include "core/ml/run_folder.h"
 #include "core/ml/training_recipe.h"
 #include "ui/common/path_field.h"
 
@@ -517,109 +519,42 @@ void TrainForm::suggestRunName()
                        QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
 }
 
+// The form's settings are remembered as the run configuration's own JSON (one mapping,
+// settings() and setFromRun, instead of a key per field); the dataset and runs folder beside it.
 void TrainForm::remember() const
 {
     QSettings settings;
     settings.beginGroup(QStringLiteral("train"));
     settings.setValue(QStringLiteral("dataset"), m_dataset->text());
     settings.setValue(QStringLiteral("runsFolder"), m_runsFolder->text());
-    settings.setValue(QStringLiteral("model"), m_model->currentText());
-    settings.setValue(QStringLiteral("inputSize"), m_inputSize->value());
-    settings.setValue(QStringLiteral("channels"), m_channels->currentData());
-    settings.setValue(QStringLiteral("pretrained"), m_pretrained->text());
-    settings.setValue(QStringLiteral("freezeFeatures"), m_freezeFeatures->isChecked());
-    settings.setValue(QStringLiteral("optimizer"), m_optimizer->currentData());
-    settings.setValue(QStringLiteral("learningRate"), m_learningRate->value());
-    settings.setValue(QStringLiteral("weightDecay"), m_weightDecay->value());
-    settings.setValue(QStringLiteral("schedule"), m_schedule->currentData());
-    settings.setValue(QStringLiteral("epochs"), m_epochs->value());
-    settings.setValue(QStringLiteral("batch"), m_batch->value());
-    settings.setValue(QStringLiteral("earlyStop"), m_earlyStop->value());
-    settings.setValue(QStringLiteral("augmentation"), m_augmentation->currentData());
-    settings.setValue(QStringLiteral("device"), m_device->currentData());
-    settings.setValue(QStringLiteral("precision"), m_precision->currentData());
-    settings.setValue(QStringLiteral("seed"), m_seed->value());
-    settings.setValue(QStringLiteral("deterministic"), m_deterministic->isChecked());
-    settings.setValue(QStringLiteral("checkpointMinutes"), m_checkpointMinutes->value());
-    settings.setValue(QStringLiteral("momentum"), m_momentum->value());
-    settings.setValue(QStringLiteral("nesterov"), m_nesterov->isChecked());
-    settings.setValue(QStringLiteral("plateauFactor"), m_plateauFactor->value());
-    settings.setValue(QStringLiteral("plateauPatience"), m_plateauPatience->value());
-    settings.setValue(QStringLiteral("plateauCooldown"), m_plateauCooldown->value());
-    settings.setValue(QStringLiteral("minLr"), m_minLr->value());
-    settings.setValue(QStringLiteral("stepEpochs"), m_stepEpochs->value());
-    settings.setValue(QStringLiteral("stepGamma"), m_stepGamma->value());
-    settings.setValue(QStringLiteral("warmupEpochs"), m_warmupEpochs->value());
-    settings.setValue(QStringLiteral("labelSmoothing"), m_labelSmoothing->value());
-    settings.setValue(QStringLiteral("weightAverage"), m_weightAverage->value());
-    settings.setValue(QStringLiteral("mixup"), m_mixup->value());
-    settings.setValue(QStringLiteral("selectBy"), m_selectBy->currentData());
-    settings.setValue(QStringLiteral("operatingPoint"), m_operatingPoint->currentData());
+    settings.setValue(QStringLiteral("settings"),
+                      QString::fromStdString(ml::trainSettingsText(this->settings())));
     settings.endGroup();
-    // Shared with the Dataset page's balancing choice.
-    settings.setValue(QStringLiteral("training/balance"), m_balance->currentData());
+    settings.setValue(kBalanceSettingKey, m_balance->currentData());
 }
 
 void TrainForm::restore()
 {
-    const ml::TrainSettings defaults;
     QSettings settings;
-    auto choose = [](QComboBox *combo, const QVariant &value) {
-        const int index = combo->findData(value);
-        combo->setCurrentIndex(index >= 0 ? index : 0);
-    };
     settings.beginGroup(QStringLiteral("train"));
-    m_dataset->setText(settings.value(QStringLiteral("dataset")).toString());
-    m_runsFolder->setText(
-        settings.value(QStringLiteral("runsFolder"), defaultRunsFolder()).toString());
-    m_model->setCurrentText(
-        settings.value(QStringLiteral("model"), QStringLiteral("small-cnn")).toString());
-    m_inputSize->setValue(
-        settings.value(QStringLiteral("inputSize"), defaults.model.inputSize).toInt());
-    choose(m_channels, settings.value(QStringLiteral("channels"), 1));
-    m_pretrained->setText(settings.value(QStringLiteral("pretrained")).toString());
-    m_freezeFeatures->setChecked(settings.value(QStringLiteral("freezeFeatures"), false).toBool());
-    choose(m_optimizer, settings.value(QStringLiteral("optimizer"), QStringLiteral("adam")));
-    m_learningRate->setValue(
-        settings.value(QStringLiteral("learningRate"), defaults.learningRate).toDouble());
-    m_weightDecay->setValue(settings.value(QStringLiteral("weightDecay"), 0.0).toDouble());
-    choose(m_schedule, settings.value(QStringLiteral("schedule"), QStringLiteral("plateau")));
-    m_epochs->setValue(settings.value(QStringLiteral("epochs"), defaults.epochs).toInt());
-    m_batch->setValue(settings.value(QStringLiteral("batch"), defaults.batchSize).toInt());
-    m_earlyStop->setValue(settings.value(QStringLiteral("earlyStop"), 0).toInt());
-    choose(m_augmentation,
-           settings.value(QStringLiteral("augmentation"), QStringLiteral("thesis")));
-    choose(m_device, settings.value(QStringLiteral("device"), QStringLiteral("auto")));
-    choose(m_precision, settings.value(QStringLiteral("precision"), QStringLiteral("auto")));
-    m_seed->setValue(settings.value(QStringLiteral("seed"), int(defaults.seed)).toInt());
-    m_deterministic->setChecked(settings.value(QStringLiteral("deterministic"), false).toBool());
-    m_checkpointMinutes->setValue(
-        settings.value(QStringLiteral("checkpointMinutes"), defaults.checkpointMinutes).toDouble());
-    m_momentum->setValue(
-        settings.value(QStringLiteral("momentum"), defaults.optimizer.momentum).toDouble());
-    m_nesterov->setChecked(settings.value(QStringLiteral("nesterov"), false).toBool());
-    const ml::ScheduleSettings schedule;
-    m_plateauFactor->setValue(
-        settings.value(QStringLiteral("plateauFactor"), schedule.factor).toDouble());
-    m_plateauPatience->setValue(
-        settings.value(QStringLiteral("plateauPatience"), schedule.patience).toInt());
-    m_plateauCooldown->setValue(
-        settings.value(QStringLiteral("plateauCooldown"), schedule.cooldown).toInt());
-    m_minLr->setValue(settings.value(QStringLiteral("minLr"), schedule.minLr).toDouble());
-    m_stepEpochs->setValue(
-        settings.value(QStringLiteral("stepEpochs"), schedule.stepEpochs).toInt());
-    m_stepGamma->setValue(settings.value(QStringLiteral("stepGamma"), schedule.gamma).toDouble());
-    m_warmupEpochs->setValue(
-        settings.value(QStringLiteral("warmupEpochs"), schedule.warmupEpochs).toInt());
-    m_labelSmoothing->setValue(settings.value(QStringLiteral("labelSmoothing"), 0.0).toDouble());
-    m_weightAverage->setValue(settings.value(QStringLiteral("weightAverage"), 0.0).toDouble());
-    m_mixup->setValue(settings.value(QStringLiteral("mixup"), 0.0).toDouble());
-    choose(m_selectBy, settings.value(QStringLiteral("selectBy"), QStringLiteral("loss")));
-    choose(m_operatingPoint,
-           settings.value(QStringLiteral("operatingPoint"), QStringLiteral("sensitivity:0.95")));
-    const bool firstTime = !settings.contains(QStringLiteral("model"));
+    const QString dataset = settings.value(QStringLiteral("dataset")).toString();
+    const QString runsFolder =
+        settings.value(QStringLiteral("runsFolder"), defaultRunsFolder()).toString();
+    // Missing (a first start) or unreadable: the recommended recipe.
+    auto remembered = ml::parseTrainSettings(
+        settings.value(QStringLiteral("settings")).toString().toStdString(), "remembered form");
     settings.endGroup();
-    choose(m_balance, settings.value(QStringLiteral("training/balance"), QStringLiteral("none")));
+    const bool firstTime = !remembered;
+    if (remembered) {
+        setFromRun(*remembered);
+    }
+    m_dataset->setText(dataset);
+    m_runsFolder->setText(runsFolder);
+    // The Dataset page may have changed the balancing since.
+    const int balance = m_balance->findData(settings.value(kBalanceSettingKey));
+    if (balance >= 0) {
+        m_balance->setCurrentIndex(balance);
+    }
     if (firstTime) {
         applyRecipe(QStringLiteral("recommended")); // the default for real work
     }
