@@ -48,8 +48,7 @@ Precision effectivePrecision(Precision requested, const torch::Device &device)
 
 AutocastScope::AutocastScope(Precision precision, const torch::Device &device)
 {
-    if (!device.is_cuda() ||
-        (precision != Precision::BFloat16 && precision != Precision::Float16)) {
+    if (!device.is_cuda() || !isMixedPrecision(precision)) {
         return;
     }
     const at::ScalarType dtype = precision == Precision::BFloat16 ? at::kBFloat16 : at::kHalf;

@@ -80,8 +80,7 @@ std::string validateSettings(const TrainSettings &s)
     if (s.freezeFeatures && s.pretrainedWeights.empty()) {
         return "freezing the feature extractor needs pretrained weights to keep";
     }
-    if (s.device == "cpu" &&
-        (s.precision == Precision::BFloat16 || s.precision == Precision::Float16)) {
+    if (s.device == "cpu" && isMixedPrecision(s.precision)) {
         return std::string("mixed precision (") + precisionName(s.precision) +
                ") runs on CUDA only: use precision auto or fp32 on the CPU";
     }

@@ -841,8 +841,7 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
     if (!device) {
         return device.error();
     }
-    if (*device == "cpu" &&
-        (settings.precision == Precision::BFloat16 || settings.precision == Precision::Float16)) {
+    if (*device == "cpu" && isMixedPrecision(settings.precision)) {
         return makeError(ErrorCode::Unsupported,
                          std::string("mixed precision (") + precisionName(settings.precision) +
                              ") runs on CUDA only and this run is on the CPU: use precision "

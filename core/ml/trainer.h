@@ -39,6 +39,11 @@ enum class Precision {
     Float16,  // CUDA; with dynamic loss scaling
 };
 const char *precisionName(Precision precision); // "auto", "fp32", "bf16", "fp16"
+// bf16 or fp16: autocast on CUDA, and refused on the CPU (settings checks, the form, the trainer).
+inline bool isMixedPrecision(Precision precision)
+{
+    return precision == Precision::BFloat16 || precision == Precision::Float16;
+}
 std::optional<Precision> parsePrecision(const std::string &name);
 
 // Stop when the validation metric has not improved for patience epochs (0: never stop early).

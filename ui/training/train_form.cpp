@@ -403,8 +403,7 @@ QString TrainForm::problem() const
         return tr("Pretrained weights: %1 is not a file.").arg(pretrained);
     }
     const ml::TrainSettings s = settings();
-    if (s.device == "cpu" &&
-        (s.precision == ml::Precision::BFloat16 || s.precision == ml::Precision::Float16)) {
+    if (s.device == "cpu" && ml::isMixedPrecision(s.precision)) {
         return tr(
             "Precision: mixed precision runs on a GPU only; choose automatic or fp32 for the CPU.");
     }
