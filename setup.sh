@@ -31,7 +31,7 @@ packages=(
     cmake ninja-build g++ git ccache
     qt6-base-dev qt6-base-dev-tools libgl-dev
     libqcustomplot-dev libqcustomplot2.1-qt6
-    libtorch-dev libopencv-dev libdcmtk-dev libjpeg-dev libpng-dev libopenjp2-7-dev
+    libtorch-dev libgloo-dev libopencv-dev libdcmtk-dev libjpeg-dev libpng-dev libopenjp2-7-dev
     dcmtk libopenjp2-tools orthanc dicom3tools
     nlohmann-json3-dev libcli11-dev
     dpkg-dev patchelf desktop-file-utils appstream debootstrap

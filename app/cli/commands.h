@@ -60,6 +60,9 @@ Status parseOptionalOperatingPoint(const std::string &text,
 
 // Each add* registers one subcommand on app and returns the action to run when it is chosen.
 using Action = std::function<int()>;
+// The arguments `cxr` was started with (argv[1..]), kept by main() for commands that parse them
+// again on top of other defaults (`cxr train --settings`).
+const std::vector<std::string> &commandLine();
 Action addScanCommand(CLI::App &app);
 Action addTrainCommand(CLI::App &app);
 Action addEvaluateCommand(CLI::App &app);

@@ -5,8 +5,26 @@
 #include "core/common/allocator_tuning.h"
 #include "core/common/version.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace {
+std::vector<std::string> &storedCommandLine()
+{
+    static std::vector<std::string> arguments;
+    return arguments;
+}
+} // namespace
+
+const std::vector<std::string> &cxr::cli::commandLine()
+{
+    return storedCommandLine();
+}
+
 int main(int argc, char **argv)
 {
+    storedCommandLine().assign(argv + std::min(argc, 1), argv + argc);
     cxr::tuneAllocatorForLargeBuffers();
     CLI::App app{"CXR Studio command line: chest X-ray datasets, training, evaluation and Grad-CAM",
                  "cxr"};

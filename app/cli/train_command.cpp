@@ -6,14 +6,21 @@
 
 #include "core/common/json_text.h"
 #include "core/common/text.h"
+#include "core/ml/distributed_launch.h"
+#include "core/ml/process_group.h"
+#include "core/ml/run_folder.h"
 #include "core/pipeline/cross_validation.h"
 #include "core/pipeline/training_job.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace cxr::cli {
 
@@ -23,9 +30,35 @@ namespace {
 // instead, for scripts.
 class TrainPrinter : public TerminalProgress {
 public:
-    explicit TrainPrinter(bool json) : m_json(json) {}
+    // steps: also a JSON line per step, at most twice a second (--json-steps); rank: the
+    // process's rank in a data-parallel run, whose ranks other than 0 print steps only.
+    TrainPrinter(bool json, bool steps, int rank) : m_json(json), m_steps(steps), m_rank(rank) {}
+    void batchFinished(const ml::BatchReport &report) override
+    {
+        TerminalProgress::batchFinished(report);
+        const auto now = std::chrono::steady_clock::now();
+        if (!m_steps || (now - m_lastStepLine < std::chrono::milliseconds(500) &&
+                         report.step < report.totalSteps)) {
+            return;
+        }
+        m_lastStepLine = now;
+        const nlohmann::json line = {{"event", "step"},
+                                     {"rank", m_rank},
+                                     {"epoch", report.epoch},
+                                     {"step", report.step},
+                                     {"total_steps", report.totalSteps},
+                                     {"loss", report.loss},
+                                     {"lr", report.learningRate},
+                                     {"images_per_second", report.imagesPerSecond},
+                                     {"eta_seconds", report.etaSeconds}};
+        std::printf("%s\n", jsonText(line).c_str());
+        std::fflush(stdout);
+    }
     void epochFinished(const ml::EpochMetrics &m) override
     {
+        if (m_rank != 0) {
+            return; // rank 0 reports the run
+        }
         finishLine();
         if (m_json) {
             const nlohmann::json line = {
@@ -51,6 +84,9 @@ public:
 
 private:
     bool m_json;
+    bool m_steps;
+    int m_rank;
+    std::chrono::steady_clock::time_point m_lastStepLine;
 };
 
 // `cxr train --folds K`: the same settings trained K times over patient folds.
@@ -71,6 +107,75 @@ int crossValidate(const TrainOptions &options, TrainPrinter &progress)
     }
     printCrossValidation(*result);
     return int(kSuccess);
+}
+
+// `--settings FILE`: the training settings of FILE (a run's config.json, or what the Train page
+// saves), with the options given on the command line over them.
+Status applySettingsFile(TrainOptions &options, const std::string &file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        return makeError(ErrorCode::NotFound, file + ": cannot be read");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto settings = ml::parseTrainSettings(text.str(), file);
+    if (!settings) {
+        return settings.error();
+    }
+    // The train command's own arguments, parsed again over the file's settings.
+    const std::vector<std::string> &all = commandLine();
+    const auto train = std::find(all.begin(), all.end(), "train");
+    const std::vector<std::string> arguments(train == all.end() ? all.end() : train + 1, all.end());
+    pipeline::TrainJob base = options.job;
+    base.settings = *settings;
+    base.cacheDir.clear();
+    auto job = trainJobFromArguments(base, arguments);
+    if (!job) {
+        return job.error();
+    }
+    options.job = *job;
+    return Ok{};
+}
+
+// Started by torchrun or srun as one rank of several: meets the others before any work, so that
+// a rank that cannot start stops them all. Empty for an ordinary, single-process run.
+Result<std::shared_ptr<const ml::ProcessGroup>> joinLaunchedGroup(const TrainOptions &options)
+{
+    auto launch = ml::distributedLaunchFromEnvironment();
+    if (!launch) {
+        return launch.error();
+    }
+    if (!*launch) {
+        return std::shared_ptr<const ml::ProcessGroup>();
+    }
+    if (options.folds > 0) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "--folds trains its folds one after another in one process; start it "
+                         "without torchrun or srun (" +
+                             ml::describeLaunch(**launch) + ")");
+    }
+    auto group = ml::ProcessGroup::join(**launch, std::chrono::seconds(options.rankTimeoutSeconds));
+    if (!group) {
+        return group.error();
+    }
+    return std::shared_ptr<const ml::ProcessGroup>(*group);
+}
+
+// The end of a data-parallel run on rank 0: how fast each rank went.
+void printRankThroughput(const ml::TrainSummary &summary)
+{
+    if (summary.rankImagesPerSecond.size() < 2) {
+        return;
+    }
+    std::string rates;
+    double total = 0;
+    for (double rate : summary.rankImagesPerSecond) {
+        rates += (rates.empty() ? "" : ", ") + std::to_string(int(std::lround(rate)));
+        total += rate;
+    }
+    std::printf("%zu ranks: %s images/s (%.0f in all)\n", summary.rankImagesPerSecond.size(),
+                rates.c_str(), total);
 }
 
 } // namespace
@@ -94,7 +199,10 @@ Action addTrainCommand(CLI::App &app)
                 makeError(ErrorCode::InvalidArgument,
                           "cxr train needs a dataset and --out RUN (or --resume RUN)"));
         }
-        if (auto applied = applyTrainOptions(*options, *command); !applied) {
+        if (auto applied = options->settingsFile.empty()
+                               ? applyTrainOptions(*options, *command)
+                               : applySettingsFile(*options, options->settingsFile);
+            !applied) {
             return reportError(applied.error());
         }
         options->job.datasetDir = options->dataset;
@@ -106,7 +214,13 @@ Action addTrainCommand(CLI::App &app)
         options->job.cacheDir = options->cache.folder();
         options->job.badImages =
             options->skipBadImages ? pipeline::BadImages::Skip : pipeline::BadImages::Refuse;
-        TrainPrinter progress(options->json);
+        auto group = joinLaunchedGroup(*options);
+        if (!group) {
+            return reportError(group.error());
+        }
+        options->job.group = *group;
+        const int rank = *group ? (*group)->rank() : 0;
+        TrainPrinter progress(options->json || options->jsonSteps, options->jsonSteps, rank);
         if (options->folds > 0) {
             return crossValidate(*options, progress);
         }
@@ -115,6 +229,9 @@ Action addTrainCommand(CLI::App &app)
         if (!result) {
             return reportError(result.error());
         }
+        if (rank != 0) { // rank 0 reports the run
+            return int(kSuccess);
+        }
         for (const auto &problem : result->skipped) {
             std::fprintf(stderr, "skipped: %s: %s\n", oneLine(problem.path.string()).c_str(),
                          oneLine(problem.reason).c_str());
@@ -122,7 +239,7 @@ Action addTrainCommand(CLI::App &app)
         const ml::TrainSummary &summary = result->summary;
         const ml::EpochMetrics &best = summary.epochs.at(std::size_t(summary.bestEpoch - 1));
         const std::string runDir = options->job.runDir.string();
-        if (options->json) {
+        if (options->json || options->jsonSteps) {
             const nlohmann::json line = {{"event", "finished"},
                                          {"run", runDir},
                                          {"best_epoch", summary.bestEpoch},
@@ -133,6 +250,8 @@ Action addTrainCommand(CLI::App &app)
                                          {"resumed_after_epoch", summary.resumedAfterEpoch},
                                          {"device", summary.device},
                                          {"precision", summary.precision},
+                                         {"world_size", result->settings.worldSize},
+                                         {"rank_images_per_second", summary.rankImagesPerSecond},
                                          {"notes", summary.notes}};
             std::printf("%s\n", jsonText(line).c_str());
             return int(kSuccess);
@@ -140,6 +259,7 @@ Action addTrainCommand(CLI::App &app)
         for (const std::string &note : summary.notes) {
             std::printf("%s\n", note.c_str());
         }
+        printRankThroughput(summary);
         if (summary.resumedAfterEpoch > 0) {
             std::printf("resumed after epoch %d\n", summary.resumedAfterEpoch);
         }

@@ -149,6 +149,21 @@ void addTrainOptions(CLI::App *command, TrainOptions &options)
         ->add_option("--fold-seed", options.foldSeed,
                      "with --folds: how patients are dealt to folds")
         ->capture_default_str();
+    command->add_flag("--sync-batch-norm", s.syncBatchNorm,
+                      "data-parallel runs: average batch norm's running statistics over the "
+                      "ranks after every epoch (otherwise rank 0's are kept)");
+    command
+        ->add_option("--rank-timeout", options.rankTimeoutSeconds,
+                     "data-parallel runs: seconds a rank waits for the others (to start, to "
+                     "finish a step or validation) before it stops with an error")
+        ->check(CLI::Range(10, 86400))
+        ->capture_default_str();
+    command->add_flag("--json-steps", options.jsonSteps,
+                      "--json, and a line per training step (at most two a second; every rank "
+                      "of a data-parallel run prints its own), for programs that draw curves");
+    command->add_option("--settings", options.settingsFile,
+                        "start from the settings in this file (a run's config.json, or the Train "
+                        "page's); options given here override them");
     command->add_flag("--overwrite", options.job.overwrite, "replace an existing run folder");
     addCacheOptions(command, options.cache);
     command->add_flag("--skip-bad-images", options.skipBadImages,

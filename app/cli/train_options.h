@@ -32,6 +32,9 @@ struct TrainOptions {
     std::string selectBy = "loss";
     int folds = 0; // > 0: cross-validation over that many patient folds
     std::uint64_t foldSeed = 42;
+    std::string settingsFile;      // `cxr train --settings FILE`
+    bool jsonSteps = false;        // `cxr train --json-steps`
+    int rankTimeoutSeconds = 1800; // data-parallel runs: how long a rank waits for the others
 };
 
 // Registers every `cxr train` option on command, writing into options.

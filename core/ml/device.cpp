@@ -16,6 +16,10 @@
 #include <cctype>
 #include <thread>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 namespace cxr::ml {
 
 namespace {
@@ -85,9 +89,31 @@ std::vector<ComputeDevice> listComputeDevices()
     return devices;
 }
 
-void useAllCpuCores()
+namespace {
+
+// The cores this process may run on: fewer than the machine's when taskset, a container or a
+// batch scheduler (SLURM binds each task to its cores) says so.
+int coresAllowed()
 {
-    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    const int online = int(std::max(1u, std::thread::hardware_concurrency()));
+#ifdef __linux__
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+        return std::clamp(CPU_COUNT(&allowed), 1, online);
+    }
+#endif
+    return online;
+}
+
+} // namespace
+
+void useAllCpuCores(int processesOnMachine)
+{
+    const int online = int(std::max(1u, std::thread::hardware_concurrency()));
+    const int allowed = coresAllowed();
+    // Processes bound to their own cores use them all; unbound ones split the machine.
+    const int cores =
+        allowed < online ? allowed : std::max(1, online / std::max(1, processesOnMachine));
     if (torch::get_num_threads() != cores) {
         torch::set_num_threads(cores);
     }

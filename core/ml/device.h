@@ -27,8 +27,9 @@ struct ComputeDevice {
 // memory (the name is generic when LibTorch was built without the CUDA headers at hand).
 std::vector<ComputeDevice> listComputeDevices();
 
-// LibTorch starts with one intra-op thread on some systems; use every core for CPU work.
+// LibTorch starts with one intra-op thread on some systems; use every core for CPU work, or a
+// share of them when processes (the ranks of a data-parallel run) on this machine work at once.
 // Idempotent; called by the trainer and the classifier before heavy work.
-void useAllCpuCores();
+void useAllCpuCores(int processesOnMachine = 1);
 
 } // namespace cxr::ml

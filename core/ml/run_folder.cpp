@@ -114,6 +114,7 @@ nlohmann::json settingsJson(const TrainSettings &s)
         {"channels_last", s.channelsLast},
         {"checkpoint_minutes", s.checkpointMinutes},
         {"log_every_steps", s.logEverySteps},
+        {"distributed", {{"world_size", s.worldSize}, {"sync_batch_norm", s.syncBatchNorm}}},
         {"test_split_used", false},
     };
 }
@@ -181,6 +182,10 @@ Result<TrainSettings> settingsFromJson(const std::string &text, const std::strin
         s.channelsLast = j.value("channels_last", true);
         s.checkpointMinutes = j.value("checkpoint_minutes", 10.0);
         s.logEverySteps = j.value("log_every_steps", 10);
+        if (j.contains("distributed")) {
+            s.worldSize = j.at("distributed").value("world_size", 1);
+            s.syncBatchNorm = j.at("distributed").value("sync_batch_norm", false);
+        }
         if (j.contains("augmentation")) {
             s.augmentation = j.at("augmentation").get<AugmentationSettings>();
         }

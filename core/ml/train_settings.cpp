@@ -29,6 +29,10 @@ std::string validateSettings(const TrainSettings &s)
     if (s.epochs < 1 || s.epochs > 10000) {
         return "epochs must be between 1 and 10000 (got " + std::to_string(s.epochs) + ")";
     }
+    if (s.worldSize < 1 || s.worldSize > 65536) {
+        return "the number of ranks must be between 1 and 65536 (got " +
+               std::to_string(s.worldSize) + ")";
+    }
     if (s.batchSize < 1 || s.batchSize > 4096) {
         return "batch size must be between 1 and 4096 (got " + std::to_string(s.batchSize) + ")";
     }

@@ -13,6 +13,7 @@
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_archive.h"
 #include "core/ml/torch_batch_augmentation.h"
+#include "core/ml/torch_data_parallel.h"
 #include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
@@ -143,7 +144,7 @@ constexpr std::int64_t kCheckpointFormat = 3; // 3 added mid-epoch progress and 
 class TrainingRun {
 public:
     TrainingRun(const TrainSettings &settings, const fs::path &runDir, torch::Device device,
-                TrainObserver *observer)
+                TrainObserver *observer, const ProcessGroup *group)
         : m_settings(settings), m_paths{runDir}, m_device(device), m_observer(observer),
           m_net(makeClassifierNet(settings.model)),
           m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL),
@@ -155,6 +156,9 @@ public:
         useDeviceLayout();
         m_optimizer = makeOptimizer(settings, m_net->parameters());
         m_average = WeightAverage(settings.emaDecay);
+        if (group) {
+            m_parallel.emplace(*group, settings.syncBatchNorm);
+        }
     }
 
     Result<TrainSummary> run(const ImageArrays &train, const ImageArrays &val, TrainStart start)
@@ -179,8 +183,7 @@ public:
         m_classWeights =
             torch::tensor(std::vector<float>(weights.begin(), weights.end())).to(m_device);
         const std::int64_t perEpoch = epochSampleCount(counts, m_settings.balance);
-        const std::int64_t batchesPerEpoch =
-            (perEpoch + m_settings.batchSize - 1) / m_settings.batchSize;
+        const std::int64_t batchesPerEpoch = (perEpoch + stepImages() - 1) / stepImages();
         m_totalBatches = batchesPerEpoch * m_settings.epochs;
         m_schedule.emplace(m_settings.schedule, m_settings.learningRate, m_settings.epochs,
                            batchesPerEpoch);
@@ -222,6 +225,13 @@ public:
             resumeWithin = std::move(*loaded);
             m_stepLog = readStepsCsv(m_paths, m_batchesDone);
             summary.resumedAfterEpoch = int(summary.epochs.size());
+        }
+        if (m_parallel) {
+            if (auto started = m_parallel->start(*m_net); !started) {
+                return started.error();
+            }
+        }
+        if (start == TrainStart::Resume && writes()) {
             // The logs as of the checkpoint: a crash after it and before metrics.csv (written
             // next) left that an epoch behind, and after the last epoch nothing writes it again.
             if (auto written = writeStepsCsv(m_paths, m_stepLog); !written) {
@@ -245,16 +255,12 @@ public:
             if (!trained) {
                 return trained.error();
             }
-            const Totals validated =
-                m_average.applied(*m_net, [&] { return evaluate(valImages, valLabels); });
-
             EpochMetrics m;
             m.epoch = epoch;
-            m.trainLoss = trained->meanLoss();
-            m.trainAccuracy = trained->accuracy();
-            m.valLoss = validated.meanLoss();
-            m.valAccuracy = validated.accuracy();
-            m.valAuc = classCount == 2 ? rocAuc(validated.labels, validated.scores) : std::nan("");
+            if (auto measured = measureEpoch(*trained, valImages, valLabels, classCount, m);
+                !measured) {
+                return measured.error();
+            }
             m.learningRate = trained->lastRate;
             m.augmentationSeconds = trained->augmentationSeconds;
             m.seconds =
@@ -276,15 +282,18 @@ public:
                 m_bestValLoss = m.valLoss;
                 m_bestSelection = std::isnan(selection) ? -INFINITY : selection;
                 summary.bestEpoch = epoch;
-                if (auto saved = m_average.applied(*m_net, [&] { return saveModel(m); }); !saved) {
+                if (auto saved = writes() ? m_average.applied(*m_net, [&] { return saveModel(m); })
+                                          : Status(Ok{});
+                    !saved) {
                     return saved.error();
                 }
             }
             const bool stop = updateEarlyStopping(m);
-            if (auto saved = saveCheckpoint(EpochProgress{}); !saved) {
+            if (auto saved = writes() ? saveCheckpoint(EpochProgress{}) : Status(Ok{}); !saved) {
                 return saved.error();
             }
-            if (auto written = writeMetricsCsv(m_paths, summary); !written) {
+            if (auto written = writes() ? writeMetricsCsv(m_paths, summary) : Status(Ok{});
+                !written) {
                 return written.error();
             }
             if (m_observer) {
@@ -299,7 +308,7 @@ public:
                 break;
             }
         }
-        if (summary.bestEpoch > 0) {
+        if (summary.bestEpoch > 0 && writes()) {
             auto finalised =
                 finaliseModel(m_paths, {trainImages, trainLabels, valImages, valLabels},
                               m_settings.operatingPoint, m_settings.seed, m_device, m_observer);
@@ -317,6 +326,72 @@ public:
     }
 
 private:
+    // Images in one optimiser step, over all ranks.
+    std::int64_t stepImages() const
+    {
+        return std::int64_t(m_settings.batchSize) * (m_parallel ? m_parallel->size() : 1);
+    }
+
+    // Rank 0 alone writes the run folder (always true without a process group).
+    bool writes() const { return !m_parallel || m_parallel->writes(); }
+
+    // The images of the epoch's order this process trains in the step starting at start.
+    std::pair<std::int64_t, std::int64_t> shareOfStep(std::int64_t start, std::int64_t visits) const
+    {
+        if (m_parallel) {
+            return m_parallel->share(start, visits, m_settings.batchSize);
+        }
+        return {start, std::min(visits, start + m_settings.batchSize)};
+    }
+
+    // The epoch's training figures (over every rank) and validation figures into m. Rank 0
+    // validates and the others take its figures, so that every rank decides alike.
+    Status measureEpoch(Totals &trained, const torch::Tensor &valImages,
+                        const torch::Tensor &valLabels, int classCount, EpochMetrics &m)
+    {
+        std::vector<double> validation{0, 0, 0};
+        if (m_parallel) {
+            const double elapsed =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - m_sessionStart)
+                    .count();
+            auto rates =
+                m_parallel->gather(elapsed > 0 ? double(m_imagesThisSession) / elapsed : 0.0);
+            if (!rates) {
+                return rates.error();
+            }
+            m_summary.rankImagesPerSecond = *rates;
+            std::vector<double> totals{trained.lossSum, double(trained.correct),
+                                       double(trained.seen)};
+            if (auto summed = m_parallel->sum(totals); !summed) {
+                return summed;
+            }
+            trained.lossSum = totals[0];
+            trained.correct = std::int64_t(totals[1]);
+            trained.seen = std::int64_t(totals[2]);
+            if (auto synced = m_parallel->syncBuffers(*m_net); !synced) {
+                return synced;
+            }
+        }
+        if (writes()) {
+            const Totals validated =
+                m_average.applied(*m_net, [&] { return evaluate(valImages, valLabels); });
+            validation = {validated.meanLoss(), validated.accuracy(),
+                          classCount == 2 ? rocAuc(validated.labels, validated.scores)
+                                          : std::nan("")};
+        }
+        if (m_parallel) {
+            if (auto shared = m_parallel->fromFirstRank(validation); !shared) {
+                return shared;
+            }
+        }
+        m.trainLoss = trained.meanLoss();
+        m.trainAccuracy = trained.accuracy();
+        m.valLoss = validation[0];
+        m.valAccuracy = validation[1];
+        m.valAuc = validation[2];
+        return Ok{};
+    }
+
     // True when the run should stop: the watched metric has not improved for patience epochs.
     bool updateEarlyStopping(const EpochMetrics &m)
     {
@@ -340,6 +415,14 @@ private:
     {
         const auto epochStarted = std::chrono::steady_clock::now();
         m_net->train();
+        if (m_parallel) {
+            // Each rank draws its own augmentations and dropout masks, from seeds that a
+            // resume at this epoch's start sets again (distributed runs resume at epoch ends).
+            const std::uint64_t seed = m_parallel->epochSeed(m_settings.seed, epoch);
+            m_augmentRandom.seed(seed);
+            m_augmentRandomAtStep = m_augmentRandom;
+            torch::manual_seed(seed);
+        }
         // A fresh, seeded order every epoch (with the balancing method's repeats): reproducible
         // runs without repeating batches, and the same order after a resume.
         std::mt19937_64 shuffler(m_settings.seed * 1000003ULL + std::uint64_t(epoch));
@@ -352,9 +435,14 @@ private:
         // The next batch is gathered, moved to the device and augmented on a worker thread
         // while the current one trains, so the device does not wait for data. One batch is
         // prepared at a time, in order, so the augmentation draws stay reproducible.
-        auto prepare = [this, &images, &labels, &orderTensor, augment](std::int64_t start) {
+        auto prepare = [this, &images, &labels, &orderTensor, augment, visits](std::int64_t start) {
             PreparedBatch batch;
-            const auto index = orderTensor.slice(0, start, start + m_settings.batchSize);
+            const auto [first, last] = shareOfStep(start, visits);
+            if (first == last) { // a rank past the end of the epoch's last step
+                batch.augmentRandomAfter = m_augmentRandom;
+                return batch;
+            }
+            const auto index = orderTensor.slice(0, first, last);
             batch.images = toModelInput(upload(images.index_select(0, index), m_device));
             if (augment) {
                 const auto augmentStarted = std::chrono::steady_clock::now();
@@ -386,10 +474,10 @@ private:
             return batch;
         };
         Totals totals = std::move(resumeWithin.totals);
-        const std::int64_t firstStart = resumeWithin.batches * m_settings.batchSize;
+        const std::int64_t firstStart = resumeWithin.batches * stepImages();
         auto progressAfter = [&](std::int64_t start) {
             return EpochProgress{
-                start / m_settings.batchSize, totals,
+                start / stepImages(), totals,
                 resumeWithin.seconds +
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStarted)
                         .count()};
@@ -408,15 +496,20 @@ private:
             }
         };
         std::future<PreparedBatch> next = std::async(std::launch::async, prepare, firstStart);
-        for (std::int64_t start = firstStart; start < visits; start += m_settings.batchSize) {
+        for (std::int64_t start = firstStart; start < visits; start += stepImages()) {
             PreparedBatch batch = next.get();
-            if (start + m_settings.batchSize < visits) {
-                next = std::async(std::launch::async, prepare, start + m_settings.batchSize);
+            if (start + stepImages() < visits) {
+                next = std::async(std::launch::async, prepare, start + stepImages());
             }
             if (cancelled(m_observer)) {
                 std::string message = "training cancelled in epoch " + std::to_string(epoch);
                 settle();
-                if (m_batchesDone > 0) {
+                if (m_parallel) {
+                    // Rank 0's figures for part of an epoch lack the other ranks': a
+                    // data-parallel run resumes at the epoch's start.
+                    message +=
+                        "; resuming continues from the start of epoch " + std::to_string(epoch);
+                } else if (m_batchesDone > 0) {
                     // The batch in hand has not trained: the checkpoint is of the one before.
                     if (auto saved = saveCheckpoint(progressAfter(start)); !saved) {
                         return saved.error();
@@ -433,19 +526,32 @@ private:
             totals.lastRate = rate;
             totals.augmentationSeconds += batch.augmentationSeconds;
             const torch::Tensor &x = batch.images;
+            const std::int64_t images = x.defined() ? x.size(0) : 0;
             m_optimizer->zero_grad();
             BatchOutcome outcome;
-            {
-                AutocastScope autocast(m_precision, m_device);
-                const torch::Tensor logits = m_net->forward(x).to(torch::kFloat32);
-                outcome = batch.partnerLabels.defined()
-                              ? mixedLossAndCorrect(logits, batch.labels, batch.partnerLabels,
-                                                    batch.mixWeight, m_classWeights,
-                                                    m_settings.labelSmoothing)
-                              : lossAndCorrect(logits, batch.labels, m_classWeights,
-                                               m_settings.labelSmoothing);
+            if (images > 0) {
+                {
+                    AutocastScope autocast(m_precision, m_device);
+                    const torch::Tensor logits = m_net->forward(x).to(torch::kFloat32);
+                    outcome = batch.partnerLabels.defined()
+                                  ? mixedLossAndCorrect(logits, batch.labels, batch.partnerLabels,
+                                                        batch.mixWeight, m_classWeights,
+                                                        m_settings.labelSmoothing)
+                                  : lossAndCorrect(logits, batch.labels, m_classWeights,
+                                                   m_settings.labelSmoothing);
+                }
+                torch::Tensor scaled = m_scaler.scaled(outcome.loss);
+                if (m_parallel) {
+                    scaled = scaled *
+                             m_parallel->lossWeight(images, start, visits, m_settings.batchSize);
+                }
+                scaled.backward();
             }
-            m_scaler.scaled(outcome.loss).backward();
+            if (m_parallel) {
+                if (auto averaged = m_parallel->averageGradients(); !averaged) {
+                    return averaged.error();
+                }
+            }
             const bool finite = m_scaler.unscale(m_net->parameters());
             if (finite) {
                 if (m_settings.gradientClipNorm > 0) {
@@ -458,16 +564,17 @@ private:
             m_scaler.update(finite);
             m_augmentRandomAtStep = batch.augmentRandomAfter;
             ++m_batchesDone;
-            m_imagesThisSession += x.size(0);
+            m_imagesThisSession += images;
             ++m_stepsThisSession;
             settle(); // the step before this one, done or nearly so by now
-            pending = PendingStep{
-                outcome.loss.detach(), outcome.correct, x.size(0), epoch, m_batchesDone, rate};
-            const bool lastOfEpoch = start + m_settings.batchSize >= visits;
+            if (images > 0) {
+                pending = PendingStep{
+                    outcome.loss.detach(), outcome.correct, images, epoch, m_batchesDone, rate};
+            }
+            const bool lastOfEpoch = start + stepImages() >= visits;
             if (!lastOfEpoch && checkpointDue()) {
                 settle();
-                if (auto saved = saveCheckpoint(progressAfter(start + m_settings.batchSize));
-                    !saved) {
+                if (auto saved = saveCheckpoint(progressAfter(start + stepImages())); !saved) {
                     return saved.error();
                 }
             }
@@ -505,9 +612,12 @@ private:
         m_observer->batchFinished(report);
     }
 
+    // Within an epoch on time (rank 0's clock alone would not tell the other ranks, whose
+    // share of the epoch's figures the checkpoint would lack: distributed runs checkpoint at
+    // epoch ends).
     bool checkpointDue() const
     {
-        return m_settings.checkpointMinutes > 0 &&
+        return !m_parallel && m_settings.checkpointMinutes > 0 &&
                std::chrono::duration<double>(std::chrono::steady_clock::now() - m_lastCheckpointAt)
                        .count() >= m_settings.checkpointMinutes * 60.0;
     }
@@ -760,7 +870,8 @@ private:
     double m_bestValLoss = INFINITY;
     double m_bestSelection = -INFINITY; // the kept epoch's -loss or AUC (selectByAuc)
     WeightAverage m_average;
-    double m_bestScore = -INFINITY; // early stopping's metric, higher is better
+    std::optional<DataParallel> m_parallel; // one rank of a data-parallel run
+    double m_bestScore = -INFINITY;         // early stopping's metric, higher is better
     int m_epochsWithoutGain = 0;
 };
 
@@ -816,16 +927,27 @@ namespace {
 Result<TrainSummary> trainOnDevice(const ImageArrays &train, const ImageArrays &val,
                                    const TrainSettings &settings, const RunPaths &paths,
                                    const torch::Device &device, TrainObserver *observer,
-                                   TrainStart start);
+                                   TrainStart start, const ProcessGroup *group);
 } // namespace
 
 Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays &val,
                                      const TrainSettings &settings, const fs::path &runDir,
-                                     TrainObserver *observer, TrainStart start)
+                                     TrainObserver *observer, TrainStart start,
+                                     const ProcessGroup *group)
 {
     if (const std::string problem = validateSettings(settings); !problem.empty()) {
         return makeError(ErrorCode::InvalidArgument, problem);
     }
+    const int ranks = group ? group->size() : 1;
+    if (settings.worldSize != ranks) {
+        return makeError(ErrorCode::Incompatible,
+                         runDir.string() + ": the run trains as " +
+                             std::to_string(settings.worldSize) + " rank(s) and " +
+                             std::to_string(ranks) +
+                             " started; start (or resume) it with WORLD_SIZE=" +
+                             std::to_string(settings.worldSize));
+    }
+    const bool writes = !group || group->writes();
     if (settings.model.classNames.size() < 2) {
         return makeError(ErrorCode::InvalidDataset,
                          "training needs at least two classes (found " +
@@ -847,7 +969,8 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
                              ") runs on CUDA only and this run is on the CPU: use precision "
                              "auto or fp32");
     }
-    useAllCpuCores();
+    // Ranks on one machine share its cores.
+    useAllCpuCores(group ? group->launch().localWorldSize : 1);
     torch::manual_seed(settings.seed);
     if (settings.deterministic && *device != "cpu") {
         // cuBLAS is deterministic only with a fixed workspace; the variable is read when its
@@ -864,7 +987,9 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
     torch::globalContext().setDeterministicCuDNN(settings.deterministic);
     torch::globalContext().setBenchmarkCuDNN(!settings.deterministic);
     const RunPaths paths{runDir};
-    removeInterruptedWrites(paths);
+    if (writes) {
+        removeInterruptedWrites(paths);
+    }
     bool restarted = false;
     if (start == TrainStart::Resume) {
         if (!fs::is_regular_file(paths.lastCheckpoint())) {
@@ -874,12 +999,19 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
             start = TrainStart::Fresh;
             restarted = true;
         }
-    } else if (auto written = writeRunConfig(paths, settings, *device); !written) {
+    } else if (auto written = writes ? writeRunConfig(paths, settings, *device) : Status(Ok{});
+               !written) {
         return written.error();
     }
-    writeRunStatus(paths, RunState::Running, "training on " + *device);
+    if (!writes) {
+        return trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start,
+                             group);
+    }
+    writeRunStatus(paths, RunState::Running,
+                   "training on " + *device +
+                       (group ? " as " + std::to_string(ranks) + " ranks" : std::string()));
     auto finished =
-        trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start);
+        trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start, group);
     if (finished && restarted) {
         finished->notes.insert(finished->notes.begin(),
                                "no checkpoint to resume from (stopped before its first): trained "
@@ -905,10 +1037,10 @@ namespace {
 Result<TrainSummary> trainOnDevice(const ImageArrays &train, const ImageArrays &val,
                                    const TrainSettings &settings, const RunPaths &paths,
                                    const torch::Device &device, TrainObserver *observer,
-                                   TrainStart start)
+                                   TrainStart start, const ProcessGroup *group)
 {
     try {
-        TrainingRun run(settings, paths.root, device, observer);
+        TrainingRun run(settings, paths.root, device, observer, group);
         return run.run(train, val, start);
     } catch (const c10::Error &e) {
         if (std::string(e.what_without_backtrace()).find("out of memory") != std::string::npos) {

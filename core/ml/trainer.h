@@ -18,6 +18,8 @@
 
 namespace cxr::ml {
 
+class ProcessGroup;
+
 enum class OptimizerKind { Adam, AdamW, Sgd };
 
 struct OptimizerSettings {
@@ -102,6 +104,14 @@ struct TrainSettings {
     // that a DICOM of an older patient is flagged. -1: not stated.
     double populationMinAgeYears = -1;
     double populationMaxAgeYears = -1;
+    // Data-parallel training (process_group.h): this many processes share every step, each with
+    // batchSize images of its own, so a step sees batchSize x worldSize images. Recorded, so
+    // that a resume uses as many ranks. 1: one process.
+    int worldSize = 1;
+    // Average batch norm's running statistics over the ranks after every epoch; otherwise rank
+    // 0's are kept, as DistributedDataParallel does. Within a step each rank normalises by its
+    // own batch either way.
+    bool syncBatchNorm = false;
     std::string datasetPath; // recorded in config.json
     std::string datasetHash; // fingerprint of the file list, recorded in config.json
 };
@@ -157,6 +167,8 @@ struct TrainSummary {
     bool stoppedByUser = false;     // after an epoch, at the observer's request; resumable
     int resumedAfterEpoch = 0;      // 0 for a run that started from scratch
     std::vector<std::string> notes; // what the run did that its caller should say (imports)
+    // Data-parallel runs: each rank's images per second in the last epoch, rank 0 first.
+    std::vector<double> rankImagesPerSecond;
 };
 
 enum class TrainStart {
@@ -175,10 +187,14 @@ enum class TrainStart {
 // same next epochs as an uninterrupted run, also from a checkpoint taken within an epoch. A
 // cancelled run returns ErrorCode::Cancelled after writing its checkpoint. The test split never
 // reaches this function; the run records that.
-Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays &val,
-                                     const TrainSettings &settings,
-                                     const std::filesystem::path &runDir,
-                                     TrainObserver *observer = nullptr,
-                                     TrainStart start = TrainStart::Fresh);
+// With a process group of settings.worldSize ranks, every rank calls this with the same data
+// and settings: rank 0's weights are broadcast, each rank trains on its share of every step's
+// images (the epoch's order is the same on all), gradients are averaged over the ranks, rank 0
+// validates and alone writes runDir. Checkpoints are then taken at epoch ends only; a resume
+// needs the same number of ranks.
+Result<TrainSummary>
+trainClassifier(const ImageArrays &train, const ImageArrays &val, const TrainSettings &settings,
+                const std::filesystem::path &runDir, TrainObserver *observer = nullptr,
+                TrainStart start = TrainStart::Fresh, const ProcessGroup *group = nullptr);
 
 } // namespace cxr::ml

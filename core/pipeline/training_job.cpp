@@ -4,6 +4,7 @@
 #include "core/data/dataset_scanner.h"
 #include "core/data/tensor_cache.h"
 #include "core/ml/device.h"
+#include "core/ml/process_group.h"
 #include "core/ml/run_folder.h"
 #include "core/pipeline/input_spec.h"
 
@@ -41,6 +42,17 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
         }
     }
     ml::TrainSettings settings = job.settings;
+    const bool writes = !job.group || job.group->writes();
+    if (!job.resume) {
+        settings.worldSize = job.group ? job.group->size() : 1;
+    }
+    if (job.group && (settings.device == "auto" || settings.device == "cuda")) {
+        // One GPU per rank on each machine, as torchrun's LOCAL_RANK intends.
+        auto device = ml::resolveDevice(settings.device);
+        if (device && device->rfind("cuda", 0) == 0) {
+            settings.device = "cuda:" + std::to_string(job.group->launch().localRank);
+        }
+    }
     if (const std::string problem = ml::validateSettings(settings); !problem.empty()) {
         return makeError(ErrorCode::InvalidArgument, problem);
     }
@@ -103,7 +115,9 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     result.trainImages = std::int64_t(train->count());
     result.valImages = std::int64_t(val->count());
 
-    if (job.resume) {
+    if (!writes) {
+        // Rank 0 prepares the folder and records the run; this rank only trains.
+    } else if (job.resume) {
         if (job.resumeEpochs > 0) { // the config records the new length of the run
             auto device = ml::resolveDevice(settings.device);
             if (!device) {
@@ -121,7 +135,8 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
         return prepared.error();
     }
     auto summary = ml::trainClassifier(*train, *val, settings, job.runDir, observer,
-                                       job.resume ? ml::TrainStart::Resume : ml::TrainStart::Fresh);
+                                       job.resume ? ml::TrainStart::Resume : ml::TrainStart::Fresh,
+                                       job.group.get());
     if (!summary) {
         return summary.error();
     }

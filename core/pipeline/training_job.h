@@ -6,6 +6,7 @@
 #include "core/ml/trainer.h"
 
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 namespace cxr::pipeline {
@@ -24,6 +25,9 @@ struct TrainJob {
     // extends the run to that many epochs.
     bool resume = false;
     int resumeEpochs = 0;
+    // One rank of a data-parallel run (ml::ProcessGroup::join): every rank runs the same job;
+    // rank 0 alone prepares and writes runDir. Empty: one process.
+    std::shared_ptr<const ml::ProcessGroup> group;
 };
 
 struct TrainJobResult {

@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QFile>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -174,6 +175,45 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(m_runs.filePath("cv/fold-2/model/model.json")));
         page.form()->setFolds(0);
         QCOMPARE(page.form()->folds(), 0);
+    }
+
+    // Data-parallel from the page: two `cxr train` processes as ranks of one run, rank 0's
+    // steps on the curves, each rank's speed in the status line, the run history's Ranks.
+    void trainsAsTwoProcesses()
+    {
+        qputenv("CXR_CLI", CXR_CLI_PATH);
+        TrainPage page;
+        setUpShortRun(page.form(), m_runs.path(), "two-ranks", 2);
+        page.form()->setProcesses(2);
+        page.form()->setFolds(2);
+        QVERIFY2(page.problemText().contains("Data-parallel"), qPrintable(page.problemText()));
+        page.form()->setFolds(0);
+        QVERIFY2(page.problemText().isEmpty(), qPrintable(page.problemText()));
+        QSignalSpy finished(&page, &TrainPage::trainingFinished);
+        QSignalSpy redraws(page.curves(), &TrainingCurves::replotted);
+        QString perRank;
+        connect(page.curves(), &TrainingCurves::replotted, this, [&] {
+            if (page.statusText().contains("per rank")) {
+                perRank = page.statusText();
+            }
+        });
+        QVERIFY(page.start());
+        QVERIFY(page.isTraining());
+        QVERIFY(finished.wait(180000));
+        QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+        QVERIFY(redraws.count() > 0);
+        QVERIFY2(finished.at(0).at(1).toString().contains("as 2 processes: best epoch"),
+                 qPrintable(finished.at(0).at(1).toString()));
+        QVERIFY2(
+            QRegularExpression("\\d+ images/s \\(per rank \\d+, \\d+\\)").match(perRank).hasMatch(),
+            qPrintable(perRank));
+        const ml::RunInfo run = runInfo(m_runs.filePath("two-ranks"));
+        QCOMPARE(run.settings.worldSize, 2);
+        QCOMPARE(run.settings.model.architecture, std::string("small-cnn")); // the form's
+        QCOMPARE(run.settings.model.inputSize, 64);
+        QCOMPARE(int(run.epochs.size()), 2);
+        QCOMPARE(run.state, ml::RunState::Finished);
+        page.form()->setProcesses(1);
     }
 
     void trainsLiveThenPausesStopsAndResumes()

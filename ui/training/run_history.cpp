@@ -31,6 +31,7 @@ enum Column {
     Auc,
     Status,
     Duration,
+    Ranks, // processes of a data-parallel run; 1 otherwise
     ColumnCount
 };
 
@@ -84,7 +85,7 @@ RunHistory::RunHistory(QWidget *parent)
 {
     m_table->setHorizontalHeaderLabels({tr("Started"), tr("Run"), tr("Model"), tr("Dataset"),
                                         tr("Epochs"), tr("Best val loss"), tr("Val accuracy"),
-                                        tr("Val AUC"), tr("Status"), tr("Duration")});
+                                        tr("Val AUC"), tr("Status"), tr("Duration"), tr("Ranks")});
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
@@ -199,6 +200,7 @@ void RunHistory::refresh()
             metrics ? number(metrics->valAuc, 3) : QStringLiteral("–"),
             statusText(run),
             duration(run.seconds()),
+            QString::number(run.settings.worldSize),
         };
         for (int column = 0; column < ColumnCount; ++column) {
             auto *item = new QTableWidgetItem(cells[column]);

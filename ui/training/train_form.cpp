@@ -164,6 +164,15 @@ TrainForm::TrainForm(QWidget *parent)
     m_folds->setToolTip(
         tr("Cross-validate the settings: one run per fold, each trained on the other "
            "folds' patients and evaluated on its own, then the mean and spread"));
+    m_processes = new QSpinBox;
+    m_processes->setObjectName(QStringLiteral("processes"));
+    m_processes->setRange(1, 64);
+    m_processes->setSpecialValueText(tr("1: in this window"));
+    m_processes->setSuffix(tr(" processes"));
+    m_processes->setToolTip(
+        tr("Data-parallel training: this many cxr processes on this machine train the run "
+           "together, each with the batch size above (one GPU each on CUDA: set it to the "
+           "number of GPUs). On the CPU they share its cores."));
     m_checkpointMinutes->setRange(0, 1440);
     m_checkpointMinutes->setSuffix(tr(" min"));
     m_checkpointMinutes->setSpecialValueText(tr("epoch ends only"));
@@ -231,6 +240,7 @@ TrainForm::TrainForm(QWidget *parent)
     form->addRow(QString(), m_deterministic);
     form->addRow(tr("Checkpoint every"), m_checkpointMinutes);
     form->addRow(tr("Cross-validation"), m_folds);
+    form->addRow(tr("Data-parallel"), m_processes);
 
     // Names for tests and for style sheets.
     const std::pair<QWidget *, const char *> names[] = {{m_dataset, "dataset"},
@@ -278,7 +288,7 @@ TrainForm::TrainForm(QWidget *parent)
         connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, notify);
     }
     for (QSpinBox *spin : {m_inputSize, m_epochs, m_batch, m_earlyStop, m_seed, m_plateauPatience,
-                           m_plateauCooldown, m_stepEpochs, m_warmupEpochs, m_folds}) {
+                           m_plateauCooldown, m_stepEpochs, m_warmupEpochs, m_folds, m_processes}) {
         connect(spin, qOverload<int>(&QSpinBox::valueChanged), this, notify);
     }
     for (QDoubleSpinBox *spin :
@@ -375,6 +385,16 @@ void TrainForm::setFolds(int folds)
     m_folds->setValue(std::max(1, folds));
 }
 
+int TrainForm::processes() const
+{
+    return m_processes->value();
+}
+
+void TrainForm::setProcesses(int processes)
+{
+    m_processes->setValue(std::max(1, processes));
+}
+
 QString TrainForm::problem() const
 {
     const QString dataset = m_dataset->text().trimmed();
@@ -411,6 +431,10 @@ QString TrainForm::problem() const
         QString text = QString::fromStdString(reason);
         text[0] = text[0].toUpper();
         return text + QLatin1Char('.');
+    }
+    if (processes() > 1 && folds() > 0) {
+        return tr("Data-parallel: cross-validation trains its folds in one process; set one "
+                  "of the two back.");
     }
     return {};
 }

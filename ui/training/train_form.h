@@ -30,6 +30,10 @@ public:
     // Cross-validation folds asked for; 0: one run (the usual case).
     int folds() const;
     void setFolds(int folds); // 0 or 1: off
+    // Processes of a data-parallel run on this machine (one GPU each on CUDA); 1: one, in
+    // this window.
+    int processes() const;
+    void setProcesses(int processes);
     // Empty when the job can start; otherwise one sentence naming the field.
     QString problem() const;
 
@@ -98,7 +102,8 @@ private:
     QComboBox *m_selectBy;           // loss or auc
     QComboBox *m_operatingPoint;     // how the threshold is chosen on validation
     QDoubleSpinBox *m_checkpointMinutes;
-    QSpinBox *m_folds; // 1 shows "Off"
+    QSpinBox *m_folds;     // 1 shows "Off"
+    QSpinBox *m_processes; // 1: in this window
     QDoubleSpinBox *m_momentum;
     QCheckBox *m_nesterov;
     QDoubleSpinBox *m_plateauFactor;

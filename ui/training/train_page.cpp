@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ui/training/train_page.h"
 
+#include "ui/training/rank_processes.h"
 #include "ui/training/run_history.h"
 #include "ui/training/train_form.h"
 #include "ui/training/training_curves.h"
@@ -38,7 +39,7 @@ const QColor kOverlayColours[] = {QColor(214, 39, 40), QColor(44, 160, 44),   QC
 
 TrainPage::TrainPage(QWidget *parent)
     : QWidget(parent), m_form(new TrainForm), m_session(new TrainingSession(this)),
-      m_curves(new TrainingCurves), m_history(new RunHistory),
+      m_ranks(new RankProcesses(this)), m_curves(new TrainingCurves), m_history(new RunHistory),
       m_tune(new TunePanel(m_form, m_session)), m_tabs(new QTabWidget), m_problem(new QLabel),
       m_status(new QLabel), m_progress(new QProgressBar), m_start(new QPushButton(tr("Start"))),
       m_pause(new QPushButton(tr("Pause"))), m_stop(new QPushButton(tr("Stop after epoch"))),
@@ -122,6 +123,7 @@ TrainPage::TrainPage(QWidget *parent)
     });
     connect(m_abort, &QPushButton::clicked, this, [this] {
         m_session->abort();
+        m_ranks->abort();
         m_status->setText(tr("Aborting after the current step…"));
         m_abort->setEnabled(false);
     });
@@ -133,6 +135,18 @@ TrainPage::TrainPage(QWidget *parent)
         m_stage = m_foldPrefix + stage;
         m_status->setText(m_stage);
     });
+    connect(m_ranks, &RankProcesses::stageChanged, this, [this](const QString &stage) {
+        m_stage = stage;
+        m_status->setText(m_stage);
+    });
+    connect(m_ranks, &RankProcesses::stepFinished, this, &TrainPage::onStep);
+    connect(m_ranks, &RankProcesses::epochFinished, this, &TrainPage::onEpoch);
+    connect(m_ranks, &RankProcesses::rankSpeed, this, [this](int rank, double imagesPerSecond) {
+        if (std::size_t(rank) < m_rankSpeeds.size()) {
+            m_rankSpeeds[std::size_t(rank)] = imagesPerSecond;
+        }
+    });
+    connect(m_ranks, &RankProcesses::finished, this, &TrainPage::onFinished);
     connect(m_session, &TrainingSession::progressChanged, this, [this](qint64 done, qint64 total) {
         m_progress->setRange(0, 1000);
         m_progress->setValue(total > 0 ? int(1000 * done / total) : 0);
@@ -216,11 +230,12 @@ QString TrainPage::statusText() const
 
 bool TrainPage::isTraining() const
 {
-    return m_session->isRunning();
+    return m_session->isRunning() || m_ranks->isRunning();
 }
 
 bool TrainPage::stopForShutdown(int timeoutMs)
 {
+    m_ranks->abort();
     m_session->abort();
     return m_session->wait(timeoutMs);
 }
@@ -240,8 +255,10 @@ void TrainPage::updateControls()
 {
     const bool running = isTraining();
     m_start->setEnabled(!running && m_problem->text().isEmpty());
-    m_pause->setEnabled(running);
-    m_stop->setEnabled(running);
+    // Pause and stop after the epoch act on one process; a run of several is aborted (rank 0
+    // keeps a checkpoint of the step reached).
+    m_pause->setEnabled(running && !m_ranks->isRunning());
+    m_stop->setEnabled(running && !m_ranks->isRunning());
     m_abort->setEnabled(running);
     m_form->setEnabled(!running);
     if (!running) {
@@ -272,7 +289,25 @@ bool TrainPage::start()
         updateControls();
         return true;
     }
+    if (m_form->processes() > 1) {
+        return launchRanks(job, m_form->processes());
+    }
     return launch(job, tr("Starting %1…"));
+}
+
+bool TrainPage::launchRanks(const pipeline::TrainJob &job, int ranks)
+{
+    m_lastStep = 0;
+    QString error;
+    if (!m_ranks->start(job, ranks, &error)) {
+        m_status->setText(tr("Training did not start: %1").arg(error));
+        return false;
+    }
+    m_rankSpeeds.assign(std::size_t(ranks), 0.0);
+    m_ranksTrained = true;
+    m_history->setActiveRun(m_ranks->runDir());
+    updateControls();
+    return true;
 }
 
 bool TrainPage::resumeRun(const ml::RunInfo &run)
@@ -286,6 +321,9 @@ bool TrainPage::resumeRun(const ml::RunInfo &run)
     job.cacheDir = m_form->job().cacheDir;
     const ml::RunPaths paths{run.folder};
     m_curves->showRun(run, ml::readStepsCsv(paths));
+    if (run.settings.worldSize > 1) { // with as many processes as it started with
+        return launchRanks(job, run.settings.worldSize);
+    }
     return launch(job, tr("Resuming %1…"));
 }
 
@@ -312,11 +350,23 @@ void TrainPage::onStep(const ml::BatchReport &report)
     if (m_session->isPaused()) {
         return;
     }
-    QString text = tr("%1 · step %2 of %3 · %4 images/s · ETA %5")
+    double imagesPerSecond = report.imagesPerSecond;
+    QString perRank;
+    if (m_ranks->isRunning()) { // the run's speed is the ranks' together
+        QStringList speeds;
+        imagesPerSecond = 0;
+        for (double speed : m_rankSpeeds) {
+            speeds << QString::number(speed, 'f', 0);
+            imagesPerSecond += speed;
+        }
+        perRank = tr(" (per rank %1)").arg(speeds.join(QStringLiteral(", ")));
+    }
+    QString text = tr("%1 · step %2 of %3 · %4 images/s%5 · ETA %6")
                        .arg(m_stage)
                        .arg(report.step)
                        .arg(report.totalSteps)
-                       .arg(report.imagesPerSecond, 0, 'f', 0)
+                       .arg(imagesPerSecond, 0, 'f', 0)
+                       .arg(perRank)
                        .arg(clock(report.etaSeconds));
     if (report.deviceMemoryMiB > 0) {
         text += tr(" · GPU memory %1 GB (peak %2 GB)")
@@ -334,13 +384,15 @@ void TrainPage::onEpoch(const ml::EpochMetrics &metrics)
 
 void TrainPage::onFinished(bool succeeded, const QString &message)
 {
+    const QString runDir = m_ranksTrained ? m_ranks->runDir() : m_session->runDir();
+    m_ranksTrained = false;
     m_session->wait(-1); // the thread is past its last report
     m_status->setText(succeeded ? message : tr("Training stopped: %1").arg(message));
     m_history->setActiveRun(QString());
     {
         // Keep the live curves (every step) rather than redraw the run from its files.
         const QSignalBlocker keepCurves(m_history);
-        m_history->selectRun(m_session->runDir());
+        m_history->selectRun(runDir);
     }
     m_form->suggestRunName(); // the finished run's name is taken
     validate();

@@ -7,6 +7,8 @@
 
 #include <QWidget>
 
+#include <vector>
+
 class QCheckBox;
 class QLabel;
 class QProgressBar;
@@ -16,6 +18,7 @@ class QTabWidget;
 
 namespace cxr::ui {
 
+class RankProcesses;
 class RunHistory;
 class TrainForm;
 class TrainingCurves;
@@ -68,11 +71,16 @@ private:
     void onStep(const ml::BatchReport &report);
     void onEpoch(const ml::EpochMetrics &metrics);
     void onFinished(bool succeeded, const QString &message);
+    // The run as N `cxr train` processes (the form's Processes field).
+    bool launchRanks(const pipeline::TrainJob &job, int ranks);
     void showSelectedRuns();
     void exportCurves();
 
     TrainForm *m_form;
     TrainingSession *m_session;
+    RankProcesses *m_ranks;           // a data-parallel run of several processes
+    std::vector<double> m_rankSpeeds; // images/s of each rank, while m_ranks trains
+    bool m_ranksTrained = false;      // the run that finishes next is m_ranks's
     TrainingCurves *m_curves;
     RunHistory *m_history;
     TunePanel *m_tune;

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/process_group.h"
+
+#include "core/ml/torch_c10d.h"
+#include "core/ml/torch_errors.h"
+#include "core/ml/torch_process_group.h"
+
+#ifdef CXR_HAVE_GLOO
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+#include <cstdlib>
+
+namespace cxr::ml {
+
+ProcessGroup::ProcessGroup(DistributedLaunch launch, std::chrono::seconds timeout,
+                           std::unique_ptr<Impl> impl)
+    : m_launch(std::move(launch)), m_timeout(timeout), m_impl(std::move(impl))
+{}
+
+ProcessGroup::~ProcessGroup() = default;
+
+std::string ProcessGroup::who() const
+{
+    return "rank " + std::to_string(rank()) + " of " + std::to_string(size());
+}
+
+bool processGroupsAvailable()
+{
+#ifdef CXR_HAVE_GLOO
+    return true;
+#else
+    return false;
+#endif
+}
+
+#ifdef CXR_HAVE_GLOO
+
+namespace {
+
+bool isLoopback(const std::string &address)
+{
+    return address == "localhost" || address.rfind("127.", 0) == 0 || address == "::1";
+}
+
+// The network interface Gloo's connections use: GLOO_SOCKET_IFNAME when set (as in PyTorch),
+// loopback when every rank meets on this machine, otherwise the address this host's name
+// resolves to.
+std::shared_ptr<::gloo::transport::Device> glooDevice(const DistributedLaunch &launch)
+{
+    if (const char *interface = std::getenv("GLOO_SOCKET_IFNAME"); interface && *interface) {
+        return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+    }
+    if (isLoopback(launch.masterAddress)) {
+        return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+    }
+    return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+Status collectiveFailed(const ProcessGroup &group, const char *what, const std::exception &e)
+{
+    return makeError(ErrorCode::Network,
+                     group.who() + ": " + what + " failed, so another rank has stopped or " +
+                         "cannot be reached (its own output says why): " + errorSummary(e, 200));
+}
+
+Status waitFor(const ProcessGroup &group, const char *what,
+               const c10::intrusive_ptr<c10d::Work> &work)
+{
+    try {
+        work->wait(std::chrono::duration_cast<std::chrono::milliseconds>(group.timeout()));
+        return Ok{};
+    } catch (const std::exception &e) {
+        return collectiveFailed(group, what, e);
+    }
+}
+
+} // namespace
+
+Result<std::shared_ptr<ProcessGroup>> ProcessGroup::join(const DistributedLaunch &launch,
+                                                         std::chrono::seconds timeout)
+{
+    const std::string rendezvous = launch.masterAddress + ":" + std::to_string(launch.masterPort);
+    try {
+        c10d::TCPStoreOptions options;
+        options.port = std::uint16_t(launch.masterPort);
+        options.isServer = launch.rank == 0 && !launch.agentStore;
+        // Every rank counts itself in; the server waits until all have.
+        options.numWorkers = std::size_t(launch.worldSize);
+        options.waitWorkers = true;
+        options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+        auto tcp = c10::make_intrusive<c10d::TCPStore>(launch.masterAddress, options);
+        // The agent's store also holds torchrun's own keys, and a restarted attempt must not
+        // read the last attempt's: one prefix per attempt.
+        auto store = c10::make_intrusive<c10d::PrefixStore>(
+            "cxr/attempt_" + std::to_string(launch.restartCount), tcp);
+        auto groupOptions = c10d::ProcessGroupGloo::Options::create(options.timeout);
+        groupOptions->devices.push_back(glooDevice(launch));
+        groupOptions->threads = 2;
+        auto impl = std::make_unique<Impl>();
+        impl->store = store;
+        impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, launch.rank,
+                                                                  launch.worldSize, groupOptions);
+        return std::shared_ptr<ProcessGroup>(new ProcessGroup(launch, timeout, std::move(impl)));
+    } catch (const std::exception &e) {
+        return makeError(ErrorCode::Network,
+                         "rank " + std::to_string(launch.rank) + " of " +
+                             std::to_string(launch.worldSize) +
+                             " could not join the other ranks at " + rendezvous + " within " +
+                             std::to_string(timeout.count()) + " s: " + errorSummary(e, 200));
+    }
+}
+
+Status broadcastFromFirstRank(const ProcessGroup &group, const std::vector<at::Tensor> &tensors)
+{
+    for (const at::Tensor &tensor : tensors) {
+        std::vector<at::Tensor> one{tensor};
+        try {
+            if (auto waited = waitFor(group, "broadcast", group.impl().group->broadcast(one));
+                !waited) {
+                return waited;
+            }
+        } catch (const std::exception &e) {
+            return collectiveFailed(group, "broadcast", e);
+        }
+    }
+    return Ok{};
+}
+
+Status sumOverRanks(const ProcessGroup &group, const at::Tensor &tensor)
+{
+    std::vector<at::Tensor> one{tensor};
+    try {
+        return waitFor(group, "sum over ranks", group.impl().group->allreduce(one));
+    } catch (const std::exception &e) {
+        return collectiveFailed(group, "sum over ranks", e);
+    }
+}
+
+#else // a LibTorch without Gloo
+
+Result<std::shared_ptr<ProcessGroup>> ProcessGroup::join(const DistributedLaunch &launch,
+                                                         std::chrono::seconds)
+{
+    return makeError(ErrorCode::Unsupported,
+                     describeLaunch(launch) +
+                         ": this build of CXR Studio has no process groups (its LibTorch was "
+                         "found without Gloo's headers); train with one process");
+}
+
+Status broadcastFromFirstRank(const ProcessGroup &, const std::vector<at::Tensor> &)
+{
+    return makeError(ErrorCode::Unsupported, "no process groups in this build");
+}
+
+Status sumOverRanks(const ProcessGroup &, const at::Tensor &)
+{
+    return makeError(ErrorCode::Unsupported, "no process groups in this build");
+}
+
+#endif
+
+} // namespace cxr::ml
