@@ -13,6 +13,7 @@
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_archive.h"
 #include "core/ml/torch_batch_augmentation.h"
+#include "core/ml/torch_checkpoint.h"
 #include "core/ml/torch_data_parallel.h"
 #include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
@@ -34,18 +35,6 @@ namespace cxr::ml {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Totals {
-    double lossSum = 0;
-    std::int64_t correct = 0;
-    std::int64_t seen = 0;
-    double augmentationSeconds = 0;
-    double lastRate = 0;
-    std::vector<int> labels;   // validation only: for the AUC
-    std::vector<float> scores; // validation only: P(class 1) of a binary model
-    double meanLoss() const { return seen ? lossSum / double(seen) : 0; }
-    double accuracy() const { return seen ? double(correct) / double(seen) : 0; }
-};
 
 std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainSettings &s,
                                                        const std::vector<torch::Tensor> &parameters)
@@ -71,40 +60,6 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainSettings &s,
         torch::optim::AdamOptions(s.learningRate).betas({0.9, 0.999}).weight_decay(o.weightDecay));
 }
 
-// The epoch history as a [E, 9] double tensor, for the checkpoint, and back.
-torch::Tensor historyTensor(const std::vector<EpochMetrics> &epochs)
-{
-    std::vector<double> values;
-    for (const EpochMetrics &m : epochs) {
-        values.insert(values.end(),
-                      {double(m.epoch), m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy,
-                       m.valAuc, m.learningRate, m.seconds, m.augmentationSeconds});
-    }
-    return torch::tensor(values, torch::kFloat64).view({-1, 9});
-}
-
-std::vector<EpochMetrics> historyFrom(const torch::Tensor &tensor)
-{
-    std::vector<EpochMetrics> epochs;
-    // Archives load onto the training device; the rows are read on the host.
-    const torch::Tensor rows = tensor.to(torch::kCPU, torch::kFloat64).contiguous();
-    const double *v = rows.data_ptr<double>();
-    for (std::int64_t r = 0; r < rows.size(0); ++r, v += 9) {
-        EpochMetrics m;
-        m.epoch = int(v[0]);
-        m.trainLoss = v[1];
-        m.trainAccuracy = v[2];
-        m.valLoss = v[3];
-        m.valAccuracy = v[4];
-        m.valAuc = v[5];
-        m.learningRate = v[6];
-        m.seconds = v[7];
-        m.augmentationSeconds = v[8];
-        epochs.push_back(m);
-    }
-    return epochs;
-}
-
 struct PreparedBatch {
     torch::Tensor images; // model input on the device, augmented
     torch::Tensor labels;
@@ -127,18 +82,9 @@ struct PendingStep {
     double learningRate = 0;
 };
 
-// How far an unfinished epoch got: saved in mid-epoch checkpoints, restored on resume.
-struct EpochProgress {
-    std::int64_t batches = 0; // finished batches of the epoch; 0 at an epoch boundary
-    Totals totals;
-    double seconds = 0; // spent on the epoch before the checkpoint
-};
-
 // Datasets up to this size (8-bit pixels, training and validation together) are copied to a
 // CUDA device once instead of batch by batch.
 constexpr std::int64_t kDeviceResidentBytes = std::int64_t(2) << 30;
-
-constexpr std::int64_t kCheckpointFormat = 3; // 3 added mid-epoch progress and the CUDA generator
 
 // Everything one training run keeps between epochs, and saves in its checkpoint.
 class TrainingRun {
@@ -346,7 +292,7 @@ private:
 
     // The epoch's training figures (over every rank) and validation figures into m. Rank 0
     // validates and the others take its figures, so that every rank decides alike.
-    Status measureEpoch(Totals &trained, const torch::Tensor &valImages,
+    Status measureEpoch(RunningTotals &trained, const torch::Tensor &valImages,
                         const torch::Tensor &valLabels, int classCount, EpochMetrics &m)
     {
         std::vector<double> validation{0, 0, 0};
@@ -373,7 +319,7 @@ private:
             }
         }
         if (writes()) {
-            const Totals validated =
+            const RunningTotals validated =
                 m_average.applied(*m_net, [&] { return evaluate(valImages, valLabels); });
             validation = {validated.meanLoss(), validated.accuracy(),
                           classCount == 2 ? rocAuc(validated.labels, validated.scores)
@@ -410,8 +356,8 @@ private:
     }
 
     // Trains one epoch, from its start or from where a mid-epoch checkpoint left it.
-    Result<Totals> trainEpoch(const torch::Tensor &images, const torch::Tensor &labels, int epoch,
-                              EpochProgress resumeWithin)
+    Result<RunningTotals> trainEpoch(const torch::Tensor &images, const torch::Tensor &labels,
+                                     int epoch, EpochProgress resumeWithin)
     {
         const auto epochStarted = std::chrono::steady_clock::now();
         m_net->train();
@@ -473,7 +419,7 @@ private:
             batch.labels = upload(hostLabels, m_device);
             return batch;
         };
-        Totals totals = std::move(resumeWithin.totals);
+        RunningTotals totals = std::move(resumeWithin.totals);
         const std::int64_t firstStart = resumeWithin.batches * stepImages();
         auto progressAfter = [&](std::int64_t start) {
             return EpochProgress{
@@ -631,11 +577,11 @@ private:
         }
     }
 
-    Totals evaluate(const torch::Tensor &images, const torch::Tensor &labels)
+    RunningTotals evaluate(const torch::Tensor &images, const torch::Tensor &labels)
     {
         torch::NoGradGuard noGrad;
         m_net->eval();
-        Totals totals;
+        RunningTotals totals;
         for (std::int64_t start = 0; start < images.size(0); start += m_settings.batchSize) {
             auto x =
                 toModelInput(images.slice(0, start, start + m_settings.batchSize).to(m_device));
@@ -668,143 +614,56 @@ private:
     // archive, written atomically.
     Status saveCheckpoint(const EpochProgress &progress)
     {
-        const TrainSummary &summary = m_summary;
-        torch::serialize::OutputArchive archive;
-        torch::serialize::OutputArchive model;
-        m_net->save(model);
-        archive.write("model", model);
-        torch::serialize::OutputArchive optimizer;
-        m_optimizer->save(optimizer);
-        archive.write("optimizer", optimizer);
-        archive.write("format", torch::tensor(kCheckpointFormat));
-        archive.write("epoch", torch::tensor(std::int64_t(summary.epochs.size())));
-        archive.write("step", torch::tensor(m_batchesDone));
-        archive.write("history", historyTensor(summary.epochs));
-        archive.write("best", torch::tensor({double(summary.bestEpoch), m_bestValLoss, m_bestScore,
-                                             double(m_epochsWithoutGain)},
-                                            torch::kFloat64));
-        const LearningRateSchedule::State schedule = m_schedule->state();
-        archive.write("schedule",
-                      torch::tensor({schedule.plateauRate, schedule.bestLoss,
-                                     double(schedule.badEpochs), double(schedule.cooldownLeft)},
-                                    torch::kFloat64));
-        const Totals &t = progress.totals;
-        archive.write(
-            "progress",
-            torch::tensor({double(progress.batches), t.lossSum, double(t.correct), double(t.seen),
-                           t.augmentationSeconds, t.lastRate, progress.seconds},
-                          torch::kFloat64));
-        archive.write("loss_scale", torch::tensor(m_scaler.state(), torch::kFloat64));
-        archive.write("best_selection", torch::tensor(m_bestSelection, torch::kFloat64));
-        m_average.save(archive);
-        // Random generators: augmentation draws here (as of the last trained batch), dropout in
-        // LibTorch's generator of the training device.
+        TrainingCheckpoint c;
+        c.step = m_batchesDone;
+        c.history = m_summary.epochs;
+        c.bestEpoch = m_summary.bestEpoch;
+        c.bestValLoss = m_bestValLoss;
+        c.bestSelection = m_bestSelection;
+        c.earlyStoppingBest = m_bestScore;
+        c.epochsWithoutGain = m_epochsWithoutGain;
+        c.schedule = m_schedule->state();
+        c.progress = progress;
+        c.lossScale = m_scaler.state();
+        // The augmentation draws as of the last trained batch (the next one is drawn ahead).
         std::ostringstream augmentState;
         augmentState << m_augmentRandomAtStep;
-        archive.write("rng_augmentation", c10::IValue(augmentState.str()));
-        archive.write("rng_cpu", torch::globalContext().defaultGenerator(torch::kCPU).get_state());
-        if (m_device.is_cuda()) {
-            archive.write("rng_cuda",
-                          torch::globalContext().defaultGenerator(m_device).get_state());
-        }
+        c.augmentationRandom = augmentState.str();
         m_lastCheckpointAt = std::chrono::steady_clock::now();
         // The step log first: a crash between the two leaves rows after the checkpoint, which a
         // resume drops, never a checkpoint without its rows.
         if (auto written = writeStepsCsv(m_paths, m_stepLog); !written) {
             return written;
         }
-        return saveArchiveAtomically(archive, m_paths.lastCheckpoint(), "checkpoint");
+        return writeCheckpoint(m_paths.lastCheckpoint(), c, modules(), m_device);
     }
 
     // Restores the run from checkpoints/last.pt; returns how far its unfinished epoch got.
     Result<EpochProgress> loadCheckpoint()
     {
-        TrainSummary &summary = m_summary;
-        const std::string file = m_paths.lastCheckpoint().string();
-        EpochProgress progress;
-        try {
-            torch::serialize::InputArchive archive;
-            archive.load_from(file, m_device);
-            torch::Tensor format;
-            if (!archive.try_read("format", format) || format.item<std::int64_t>() < 2 ||
-                format.item<std::int64_t>() > kCheckpointFormat) {
-                return makeError(
-                    ErrorCode::Incompatible,
-                    file + ": checkpoint from another CXR Studio version; it cannot be resumed");
-            }
-            torch::serialize::InputArchive model;
-            archive.read("model", model);
-            m_net->load(model);
-            useDeviceLayout();
-            torch::serialize::InputArchive optimizer;
-            archive.read("optimizer", optimizer);
-            m_optimizer->load(optimizer);
-            torch::Tensor step;
-            torch::Tensor history;
-            torch::Tensor best;
-            torch::Tensor schedule;
-            torch::Tensor cpuState;
-            archive.read("step", step);
-            archive.read("history", history);
-            archive.read("best", best);
-            archive.read("schedule", schedule);
-            archive.read("rng_cpu", cpuState);
-            m_batchesDone = step.item<std::int64_t>();
-            summary.epochs = historyFrom(history);
-            best = best.to(torch::kCPU);
-            summary.bestEpoch = int(best[0].item<double>());
-            m_bestValLoss = best[1].item<double>();
-            m_bestScore = best[2].item<double>();
-            m_epochsWithoutGain = int(best[3].item<double>());
-            schedule = schedule.to(torch::kCPU);
-            m_schedule->restore({schedule[0].item<double>(), schedule[1].item<double>(),
-                                 int(schedule[2].item<double>()), int(schedule[3].item<double>())});
-            c10::IValue augmentState;
-            archive.read("rng_augmentation", augmentState);
-            std::istringstream(augmentState.toStringRef()) >> m_augmentRandom;
-            m_augmentRandomAtStep = m_augmentRandom;
-            at::Generator cpuGenerator = torch::globalContext().defaultGenerator(torch::kCPU);
-            cpuGenerator.set_state(cpuState.to(torch::kCPU));
-            torch::Tensor cudaState;
-            if (m_device.is_cuda() && archive.try_read("rng_cuda", cudaState)) {
-                at::Generator cudaGenerator = torch::globalContext().defaultGenerator(m_device);
-                cudaGenerator.set_state(cudaState.to(torch::kCPU));
-            }
-            torch::Tensor selection;
-            // Checkpoints before selection by AUC kept the validation loss alone.
-            m_bestSelection = archive.try_read("best_selection", selection)
-                                  ? selection.item<double>()
-                                  : -m_bestValLoss;
-            if (auto restored = m_average.load(archive, *m_net); !restored) {
-                return restored.error();
-            }
-            torch::Tensor scale;
-            if (archive.try_read("loss_scale", scale)) {
-                scale = scale.to(torch::kCPU).contiguous();
-                m_scaler.restore(
-                    {scale.data_ptr<double>(), scale.data_ptr<double>() + scale.numel()});
-            }
-            torch::Tensor saved;
-            if (archive.try_read("progress", saved)) {
-                saved = saved.to(torch::kCPU).contiguous();
-                const double *v = saved.data_ptr<double>();
-                progress.batches = std::int64_t(v[0]);
-                progress.totals.lossSum = v[1];
-                progress.totals.correct = std::int64_t(v[2]);
-                progress.totals.seen = std::int64_t(v[3]);
-                progress.totals.augmentationSeconds = v[4];
-                progress.totals.lastRate = v[5];
-                progress.seconds = v[6];
-            }
-        } catch (const std::exception &e) {
-            return makeError(ErrorCode::Corrupt, file + ": not a usable checkpoint of this run (" +
-                                                     errorSummary(e, 160) + ")");
+        auto loaded = readCheckpoint(m_paths.lastCheckpoint(), modules(), m_device);
+        if (!loaded) {
+            return loaded.error();
         }
-        if (summary.epochs.empty() && progress.batches == 0) {
-            return makeError(ErrorCode::Corrupt, file + ": checkpoint holds no finished step");
+        useDeviceLayout();
+        TrainingCheckpoint &c = *loaded;
+        m_batchesDone = c.step;
+        m_summary.epochs = std::move(c.history);
+        m_summary.bestEpoch = c.bestEpoch;
+        m_bestValLoss = c.bestValLoss;
+        m_bestSelection = c.bestSelection;
+        m_bestScore = c.earlyStoppingBest;
+        m_epochsWithoutGain = c.epochsWithoutGain;
+        m_schedule->restore(c.schedule);
+        if (!c.lossScale.empty()) {
+            m_scaler.restore(c.lossScale);
         }
-        return progress;
+        std::istringstream(c.augmentationRandom) >> m_augmentRandom;
+        m_augmentRandomAtStep = m_augmentRandom;
+        return std::move(c.progress);
     }
+
+    CheckpointModules modules() { return {*m_net, *m_optimizer, m_average}; }
 
     Status saveModel(const EpochMetrics &m)
     {
