@@ -142,10 +142,10 @@ case "$mode" in
         start=$SECONDS
         ctest --test-dir "$build_dir" --output-on-failure --timeout 1200
         echo "setup: tests finished in $((SECONDS - start)) s" >&2
-        # The fuzz smoke run: every kept crash input, then each target for a minute; the
-        # weights target only replays (it finds a known LibTorch crash, tests/fuzz/known).
+        # The fuzz smoke run: every kept crash input, then each target for a minute
+        # (CXR_FUZZ_REPLAY_ONLY="fuzz_NAME ..." replays a target's inputs without fuzzing it).
         if [ "${CXR_FUZZ_SECONDS:-60}" != 0 ]; then
-            CXR_FUZZ_REPLAY_ONLY="${CXR_FUZZ_REPLAY_ONLY-fuzz_checkpoint}" run_fuzz "${CXR_FUZZ_SECONDS:-60}"
+            run_fuzz "${CXR_FUZZ_SECONDS:-60}"
         fi
         ;;
     package)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "core/ml/archive_integrity.h"
 #include "core/ml/torch_archive.h"
 #include "core/ml/torch_checkpoint.h"
 #include "core/ml/torch_errors.h"
@@ -111,6 +112,9 @@ Result<TrainingCheckpoint> readCheckpoint(const std::filesystem::path &path,
                                           CheckpointModules modules, const torch::Device &device)
 {
     const std::string file = path.string();
+    if (auto whole = checkArchiveIntegrity(path, "a checkpoint"); !whole) {
+        return whole.error();
+    }
     TrainingCheckpoint c;
     try {
         torch::serialize::InputArchive archive;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/state_dict.h"
+#include "core/ml/archive_integrity.h"
 
 #include "core/common/atomic_file.h"
 #include "core/ml/torch_errors.h"
@@ -147,6 +148,9 @@ Result<std::map<std::string, torch::Tensor>> readStateDict(const fs::path &file)
 {
     if (!std::ifstream(file, std::ios::binary)) {
         return makeError(ErrorCode::NotFound, file.string() + ": file not found");
+    }
+    if (auto whole = checkArchiveIntegrity(file, "a state_dict saved by torch.save"); !whole) {
+        return whole.error();
     }
     c10::IValue loaded;
     try {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/trained_model.h"
+#include "core/ml/archive_integrity.h"
 
 #include "core/ml/file_digest.h"
 #include "core/ml/run_folder.h"
@@ -37,6 +38,10 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
                              weights.string() + ": the weights changed since the model card was "
                                                 "written (SHA-256 differs); refusing to use them");
         }
+    }
+    // Cards without a digest (older versions) leave only this between damage and LibTorch.
+    if (auto whole = checkArchiveIntegrity(weights, "model weights"); !whole) {
+        return whole.error();
     }
     try {
         ClassifierNet net = makeClassifierNet(card.spec);

@@ -518,7 +518,20 @@ private Q_SLOTS:
         card.erase("ood");
         writeJson(model / "model.json", card);
         const QString regressions = test::sourcePath("tests/fuzz/regressions/checkpoint/");
-        fs::copy_file((regressions + "archive-with-unknown-type-name.pt").toStdString(),
+        // Damaged records: refused on their CRC-32 before LibTorch reads them (LibTorch's own
+        // zip reader does not check it, and its TorchScript compiler crashed on damaged source).
+        for (const char *name :
+             {"archive-with-unknown-type-name.pt", "pickle-type-string-crashes-libtorch.pt"}) {
+            fs::copy_file((regressions + name).toStdString(), model / "weights.pt",
+                          fs::copy_options::overwrite_existing);
+            auto opened = ml::Classifier::open(model, "cpu");
+            QVERIFY(!opened.ok());
+            const QString message = QString::fromStdString(opened.error().message);
+            QVERIFY2(message.contains("weights.pt: damaged (the data of "), qPrintable(message));
+        }
+        // The same damage with its CRCs made to match: LibTorch's reader refuses it, and the
+        // error names the file.
+        fs::copy_file((regressions + "archive-with-unknown-type-name-crc-valid.pt").toStdString(),
                       model / "weights.pt", fs::copy_options::overwrite_existing);
         auto opened = ml::Classifier::open(model, "cpu");
         QVERIFY(!opened.ok());
@@ -536,9 +549,9 @@ private Q_SLOTS:
             qPrintable(message));
 
         // A pickle that gives a string 1.8 GB it does not hold: refused before LibTorch allocates
-        // it.
+        // it (its records rewritten with matching CRCs, so that the archive check lets it by).
         const fs::path longString =
-            (regressions + "state-dict-pickle-string-length-2gib.pt").toStdString();
+            (regressions + "state-dict-pickle-string-length-2gib-crc-valid.pt").toStdString();
         sums = ml::stateDictSums(longString);
         QVERIFY(!sums.ok());
         message = QString::fromStdString(sums.error().message);

@@ -7,10 +7,11 @@
 //
 // A weights.pt holds TorchScript source (code/...), which LibTorch 1.13 compiles while loading,
 // and its compiler crashes on some damaged source (a SEGV in ScriptTypeParser, found by this
-// target; not ours to fix). CXR Studio's defence is the weights' SHA-256 in the model card,
-// checked before LibTorch reads the file; a target with that check would refuse every input.
-// So this target keeps the source as CXR Studio writes it for the card's model and fuzzes the
-// rest: inputs whose code/ records differ are given to the state_dict reader only.
+// target; not ours to fix). CXR Studio's defences are the records' CRC-32, checked before
+// LibTorch reads an archive (archive_integrity.h), and the weights' SHA-256 in the model card; a
+// target with the digest would refuse every input. This target keeps the source as CXR Studio
+// writes it for the card's model and fuzzes the rest: inputs whose code/ records differ are
+// given to the state_dict reader only.
 #include "core/ml/models.h"
 #include "core/ml/state_dict.h"
 #include "core/ml/torch_includes.h"

@@ -101,8 +101,8 @@ for target in "${targets[@]}"; do
         result="regression fails (see $work/logs/$target.replay.log)"
         failed=1
     fi
-    # CXR_FUZZ_REPLAY_ONLY: targets whose regressions are replayed but which do not fuzz (one
-    # that keeps finding a known third-party crash, tests/fuzz/known/README.md).
+    # CXR_FUZZ_REPLAY_ONLY: targets whose regressions are replayed but which do not fuzz (for a
+    # target that keeps finding a third-party crash not yet guarded against).
     if [[ " ${CXR_FUZZ_REPLAY_ONLY:-} " == *" $target "* ]]; then
         printf '%-20s %7s %11s %8s %7s %7s %8s  %s\n' "$name" 0 "${#kept[@]}" - - - - \
             "$([ "$result" = ok ] && echo "regressions replayed, not fuzzed" || echo "$result")" | tee -a "$report"

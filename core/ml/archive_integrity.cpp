@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+#include "core/ml/archive_integrity.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <vector>
+
+#ifdef CXR_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+namespace cxr::ml {
+
+namespace {
+
+constexpr std::uint32_t kEndOfDirectory = 0x06054b50;
+constexpr std::uint32_t kZip64Locator = 0x07064b50;
+constexpr std::uint32_t kZip64EndOfDirectory = 0x06064b50;
+constexpr std::uint32_t kDirectoryEntry = 0x02014b50;
+constexpr std::uint32_t kLocalHeader = 0x04034b50;
+
+std::uint64_t little(const unsigned char *bytes, int count)
+{
+    std::uint64_t value = 0;
+    for (int i = count - 1; i >= 0; --i) {
+        value = value << 8 | bytes[i];
+    }
+    return value;
+}
+
+// CRC-32 (ISO-HDLC, as zip uses), continued from crc over data.
+std::uint32_t crcUpdate(std::uint32_t crc, const unsigned char *data, std::size_t size)
+{
+#ifdef CXR_HAVE_ZLIB
+    return std::uint32_t(::crc32(uLong(crc), data, uInt(size))); // several times faster
+#else
+    static const std::array<std::uint32_t, 256> table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t n = 0; n < 256; ++n) {
+            std::uint32_t c = n;
+            for (int k = 0; k < 8; ++k) {
+                c = (c & 1) ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+            }
+            t[n] = c;
+        }
+        return t;
+    }();
+    crc = ~crc;
+    for (std::size_t i = 0; i < size; ++i) {
+        crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    }
+    return ~crc;
+#endif
+}
+
+class ArchiveReader {
+public:
+    explicit ArchiveReader(const std::filesystem::path &file) : m_in(file, std::ios::binary)
+    {
+        m_in.seekg(0, std::ios::end);
+        m_size = m_in ? std::uint64_t(m_in.tellg()) : 0;
+    }
+    bool open() const { return bool(m_in); }
+    std::uint64_t size() const { return m_size; }
+    // count bytes at offset, or false when the file ends first.
+    bool read(std::uint64_t offset, std::uint64_t count, std::vector<unsigned char> &bytes)
+    {
+        if (offset > m_size || count > m_size - offset) {
+            return false;
+        }
+        bytes.resize(std::size_t(count));
+        m_in.clear();
+        m_in.seekg(std::streamoff(offset));
+        return bool(m_in.read(reinterpret_cast<char *>(bytes.data()), std::streamsize(count)));
+    }
+    // The CRC-32 of count bytes at offset, read in blocks.
+    bool crcOf(std::uint64_t offset, std::uint64_t count, std::uint32_t &crc)
+    {
+        std::vector<unsigned char> block;
+        crc = 0;
+        for (std::uint64_t done = 0; done < count;) {
+            const std::uint64_t step = std::min<std::uint64_t>(count - done, 1 << 20);
+            if (!read(offset + done, step, block)) {
+                return false;
+            }
+            crc = crcUpdate(crc, block.data(), block.size());
+            done += step;
+        }
+        return true;
+    }
+
+#ifdef CXR_HAVE_ZLIB
+    // The CRC-32 of a deflated record's inflated bytes; false when it does not inflate to
+    // exactly expectedSize bytes (damage, or a record that claims less than it holds).
+    bool inflatedCrcOf(std::uint64_t offset, std::uint64_t count, std::uint64_t expectedSize,
+                       std::uint32_t &crc)
+    {
+        z_stream stream{};
+        if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) { // raw deflate, as zip stores it
+            return false;
+        }
+        std::vector<unsigned char> block;
+        std::vector<unsigned char> out(1 << 16);
+        std::uint64_t produced = 0;
+        crc = 0;
+        int status = Z_OK;
+        for (std::uint64_t done = 0; done < count && status == Z_OK;) {
+            const std::uint64_t step = std::min<std::uint64_t>(count - done, 1 << 20);
+            if (!read(offset + done, step, block)) {
+                inflateEnd(&stream);
+                return false;
+            }
+            done += step;
+            stream.next_in = block.data();
+            stream.avail_in = uInt(block.size());
+            while (stream.avail_in > 0 && status == Z_OK) {
+                stream.next_out = out.data();
+                stream.avail_out = uInt(out.size());
+                status = inflate(&stream, Z_NO_FLUSH);
+                const std::size_t got = out.size() - stream.avail_out;
+                produced += got;
+                if (produced > expectedSize || (status != Z_OK && status != Z_STREAM_END)) {
+                    inflateEnd(&stream);
+                    return false;
+                }
+                crc = crcUpdate(crc, out.data(), got);
+            }
+        }
+        inflateEnd(&stream);
+        return status == Z_STREAM_END && produced == expectedSize;
+    }
+#endif
+
+private:
+    std::ifstream m_in;
+    std::uint64_t m_size = 0;
+};
+
+struct Directory {
+    std::uint64_t entries = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+};
+
+// The central directory, from the end-of-directory record (zip64's when the sizes need it).
+std::optional<Directory> findDirectory(ArchiveReader &reader)
+{
+    const std::uint64_t tail = std::min<std::uint64_t>(reader.size(), 22 + 0xFFFF);
+    std::vector<unsigned char> bytes;
+    if (tail < 22 || !reader.read(reader.size() - tail, tail, bytes)) {
+        return std::nullopt;
+    }
+    for (std::size_t at = bytes.size() - 22 + 1; at-- > 0;) {
+        if (little(&bytes[at], 4) != kEndOfDirectory) {
+            continue;
+        }
+        Directory d{little(&bytes[at + 10], 2), little(&bytes[at + 16], 4),
+                    little(&bytes[at + 12], 4)};
+        const std::uint64_t end = reader.size() - tail + at;
+        if ((d.entries == 0xFFFF || d.offset == 0xFFFFFFFF || d.size == 0xFFFFFFFF) && end >= 20) {
+            std::vector<unsigned char> locator;
+            std::vector<unsigned char> record;
+            if (!reader.read(end - 20, 20, locator) || little(locator.data(), 4) != kZip64Locator ||
+                !reader.read(little(&locator[8], 8), 56, record) ||
+                little(record.data(), 4) != kZip64EndOfDirectory) {
+                return std::nullopt;
+            }
+            d = {little(&record[32], 8), little(&record[48], 8), little(&record[40], 8)};
+        }
+        return d;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+Status checkArchiveIntegrity(const std::filesystem::path &file, const std::string &kind)
+{
+    auto damaged = [&](const std::string &why) {
+        return makeError(ErrorCode::Corrupt, file.string() + ": damaged (" + why + ")");
+    };
+    ArchiveReader reader(file);
+    if (!reader.open()) {
+        return makeError(ErrorCode::NotReadable, file.string() + ": cannot be read");
+    }
+    const std::optional<Directory> directory = findDirectory(reader);
+    if (!directory || directory->entries == 0) {
+        return makeError(ErrorCode::Corrupt,
+                         file.string() + ": not " + kind +
+                             " (not a zip archive as LibTorch writes, or its directory is lost)");
+    }
+    std::vector<unsigned char> entries;
+    if (directory->size > reader.size() ||
+        !reader.read(directory->offset, directory->size, entries)) {
+        return damaged("its directory lies outside the file");
+    }
+    std::set<std::string> names;
+    std::vector<unsigned char> local;
+    std::size_t at = 0;
+    for (std::uint64_t n = 0; n < directory->entries; ++n) {
+        if (at + 46 > entries.size() || little(&entries[at], 4) != kDirectoryEntry) {
+            return damaged("directory entry " + std::to_string(n + 1) + " is malformed");
+        }
+        const unsigned char *e = &entries[at];
+        const std::uint64_t method = little(e + 10, 2);
+        const auto expected = std::uint32_t(little(e + 16, 4));
+        std::uint64_t stored = little(e + 20, 4);
+        std::uint64_t uncompressed = little(e + 24, 4);
+        std::uint64_t headerOffset = little(e + 42, 4);
+        const std::size_t nameLength = little(e + 28, 2);
+        const std::size_t extraLength = little(e + 30, 2);
+        const std::size_t commentLength = little(e + 32, 2);
+        if (at + 46 + nameLength + extraLength + commentLength > entries.size()) {
+            return damaged("directory entry " + std::to_string(n + 1) + " is malformed");
+        }
+        const std::string name(reinterpret_cast<const char *>(e + 46), nameLength);
+        // Zip64: the 8-byte sizes and offset stand in an extra field, in this order, for the
+        // fields that hold 0xFFFFFFFF.
+        for (std::size_t x = 46 + nameLength; x + 4 <= 46 + nameLength + extraLength;) {
+            const std::uint64_t id = little(e + x, 2);
+            const std::size_t length = little(e + x + 2, 2);
+            std::size_t field = x + 4;
+            if (id == 0x0001) {
+                const std::size_t end = std::min(x + 4 + length, 46 + nameLength + extraLength);
+                auto next = [&](std::uint64_t &value) {
+                    if (value == 0xFFFFFFFF && field + 8 <= end) {
+                        value = little(e + field, 8);
+                        field += 8;
+                    }
+                };
+                next(uncompressed);
+                next(stored);
+                next(headerOffset);
+            }
+            x += 4 + length;
+        }
+        at += 46 + nameLength + extraLength + commentLength;
+        if (!names.insert(name).second) {
+            return damaged("it lists " + name + " twice");
+        }
+        if (method != 0 && method != 8) {
+            return damaged(name + " is compressed in a way LibTorch does not write");
+        }
+        if (!reader.read(headerOffset, 30, local) || little(local.data(), 4) != kLocalHeader) {
+            return damaged(name + " has no record at its offset");
+        }
+        const std::uint64_t dataOffset =
+            headerOffset + 30 + little(&local[26], 2) + little(&local[28], 2);
+        std::uint32_t crc = 0;
+        if (method == 8) { // deflated: LibTorch compresses its TorchScript source
+#ifdef CXR_HAVE_ZLIB
+            if (!reader.inflatedCrcOf(dataOffset, stored, uncompressed, crc)) {
+                return damaged("the data of " + name + " does not inflate to its size");
+            }
+#else
+            continue; // built without zlib: LibTorch's own reader checks what it can
+#endif
+        } else if (!reader.crcOf(dataOffset, stored, crc)) {
+            return damaged(name + " runs past the end of the file");
+        }
+        if (crc != expected) {
+            return damaged("the data of " + name + " does not match its CRC-32");
+        }
+    }
+    return Ok{};
+}
+
+} // namespace cxr::ml
