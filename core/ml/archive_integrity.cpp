@@ -117,10 +117,16 @@ public:
             done += step;
             stream.next_in = block.data();
             stream.avail_in = uInt(block.size());
-            while (stream.avail_in > 0 && status == Z_OK) {
+            // Until this block is used up and inflate has nothing more to give for it (a full
+            // output buffer may leave output pending).
+            do {
                 stream.next_out = out.data();
                 stream.avail_out = uInt(out.size());
                 status = inflate(&stream, Z_NO_FLUSH);
+                if (status == Z_BUF_ERROR && stream.avail_in == 0) {
+                    status = Z_OK; // needs the next block
+                    break;
+                }
                 const std::size_t got = out.size() - stream.avail_out;
                 produced += got;
                 if (produced > expectedSize || (status != Z_OK && status != Z_STREAM_END)) {
@@ -128,7 +134,7 @@ public:
                     return false;
                 }
                 crc = crcUpdate(crc, out.data(), got);
-            }
+            } while (status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0));
         }
         inflateEnd(&stream);
         return status == Z_STREAM_END && produced == expectedSize;
@@ -138,6 +144,16 @@ public:
 private:
     std::ifstream m_in;
     std::uint64_t m_size = 0;
+};
+
+struct Record {
+    std::string name;
+    std::uint64_t method = 0; // 0 stored, 8 deflated
+    std::uint32_t crc = 0;
+    std::uint64_t stored = 0;       // bytes in the file
+    std::uint64_t uncompressed = 0; // bytes once inflated
+    std::uint64_t headerOffset = 0;
+    std::uint64_t dataOffset = 0;
 };
 
 struct Directory {
@@ -199,6 +215,7 @@ Status checkArchiveIntegrity(const std::filesystem::path &file, const std::strin
         return damaged("its directory lies outside the file");
     }
     std::set<std::string> names;
+    std::vector<Record> records;
     std::vector<unsigned char> local;
     std::size_t at = 0;
     for (std::uint64_t n = 0; n < directory->entries; ++n) {
@@ -250,20 +267,35 @@ Status checkArchiveIntegrity(const std::filesystem::path &file, const std::strin
         }
         const std::uint64_t dataOffset =
             headerOffset + 30 + little(&local[26], 2) + little(&local[28], 2);
+        records.push_back({name, method, expected, stored, uncompressed, headerOffset, dataOffset});
+    }
+    // Records side by side and before the directory: a crafted directory could otherwise point
+    // many entries at one record and make the check read (or inflate) it over and over.
+    std::sort(records.begin(), records.end(),
+              [](const Record &a, const Record &b) { return a.headerOffset < b.headerOffset; });
+    for (std::size_t k = 0; k < records.size(); ++k) {
+        const std::uint64_t end = records[k].dataOffset + records[k].stored;
+        const std::uint64_t limit =
+            k + 1 < records.size() ? records[k + 1].headerOffset : directory->offset;
+        if (records[k].stored > reader.size() || end > limit) {
+            return damaged(records[k].name + " overlaps the next record or the directory");
+        }
+    }
+    for (const Record &record : records) {
         std::uint32_t crc = 0;
-        if (method == 8) { // deflated: LibTorch compresses its TorchScript source
+        if (record.method == 8) { // deflated: LibTorch compresses its TorchScript source
 #ifdef CXR_HAVE_ZLIB
-            if (!reader.inflatedCrcOf(dataOffset, stored, uncompressed, crc)) {
-                return damaged("the data of " + name + " does not inflate to its size");
+            if (!reader.inflatedCrcOf(record.dataOffset, record.stored, record.uncompressed, crc)) {
+                return damaged("the data of " + record.name + " does not inflate to its size");
             }
 #else
             continue; // built without zlib: LibTorch's own reader checks what it can
 #endif
-        } else if (!reader.crcOf(dataOffset, stored, crc)) {
-            return damaged(name + " runs past the end of the file");
+        } else if (!reader.crcOf(record.dataOffset, record.stored, crc)) {
+            return damaged(record.name + " runs past the end of the file");
         }
-        if (crc != expected) {
-            return damaged("the data of " + name + " does not match its CRC-32");
+        if (crc != record.crc) {
+            return damaged("the data of " + record.name + " does not match its CRC-32");
         }
     }
     return Ok{};

@@ -11,6 +11,8 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 
+#include <ATen/ATen.h>
+
 #include <cstdlib>
 
 namespace cxr::ml {
@@ -25,6 +27,11 @@ ProcessGroup::~ProcessGroup() = default;
 std::string ProcessGroup::who() const
 {
     return "rank " + std::to_string(rank()) + " of " + std::to_string(size());
+}
+
+Status ProcessGroup::barrier() const
+{
+    return sumOverRanks(*this, at::zeros({1}));
 }
 
 bool processGroupsAvailable()

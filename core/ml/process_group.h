@@ -34,6 +34,8 @@ public:
     std::chrono::seconds timeout() const { return m_timeout; }
     // "rank 1 of 2": the start of every message about the group.
     std::string who() const;
+    // Returns when every rank has called it (or with an error naming this rank when one stops).
+    Status barrier() const;
 
     struct Impl; // LibTorch's objects (torch_process_group.h)
     Impl &impl() const { return *m_impl; }

@@ -46,8 +46,9 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     if (!job.resume) {
         settings.worldSize = job.group ? job.group->size() : 1;
     }
-    if (job.group && (settings.device == "auto" || settings.device == "cuda")) {
-        // One GPU per rank on each machine, as torchrun's LOCAL_RANK intends.
+    if (job.group && (settings.device == "auto" || settings.device.rfind("cuda", 0) == 0)) {
+        // One GPU per rank on each machine, as torchrun's LOCAL_RANK intends (also when a
+        // resumed run's config recorded rank 0's cuda:0).
         auto device = ml::resolveDevice(settings.device);
         if (device && device->rfind("cuda", 0) == 0) {
             settings.device = "cuda:" + std::to_string(job.group->launch().localRank);
@@ -92,6 +93,20 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     result.skipped = index->problems;
     const imaging::ModelInputSpec spec = inputSpecFor(settings.model);
     data::LoadReport report;
+    // Ranks on one machine share the tensor cache: the machine's first rank builds it while the
+    // others wait, then they map it (rather than all decoding into the same file at once).
+    const bool waitsForCache =
+        job.group && !job.cacheDir.empty() && job.group->launch().localRank != 0;
+    const bool buildsCacheForOthers =
+        job.group && !job.cacheDir.empty() && job.group->launch().localRank == 0;
+    if (waitsForCache) {
+        if (observer) {
+            observer->stage("Waiting for the first rank on this machine to cache the images");
+        }
+        if (auto waited = job.group->barrier(); !waited) {
+            return waited.error();
+        }
+    }
     if (observer) {
         observer->stage("Decoding training images");
     }
@@ -105,6 +120,11 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     auto val = data::loadSplitCached(*index, "val", spec, job.cacheDir, report, observer);
     if (!val) {
         return val.error();
+    }
+    if (buildsCacheForOthers) {
+        if (auto cached = job.group->barrier(); !cached) {
+            return cached.error();
+        }
     }
     if (!report.failures.empty()) {
         if (job.badImages == BadImages::Refuse) {

@@ -7,6 +7,7 @@
 #include "core/common/json_text.h"
 #include "core/imaging/image_loader.h"
 #include "core/imaging/model_input.h"
+#include "core/ml/archive_integrity.h"
 #include "core/ml/classifier.h"
 #include "core/ml/file_digest.h"
 #include "core/ml/model_card.h"
@@ -31,12 +32,79 @@
 
 #include <nlohmann/json.hpp>
 
+#include <zlib.h>
+
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 
 using namespace cxr;
 
 namespace {
+
+// A zip archive of one record, deflated as LibTorch deflates its source; directoryEntries
+// entries (with different names) all point at it, as only a crafted file would.
+std::string zipOfOneRecord(const std::string &content, std::uint32_t crc, int directoryEntries)
+{
+    std::string deflated(compressBound(uLong(content.size())) + 64, '\0');
+    z_stream stream{};
+    deflateInit2(&stream, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(content.data()));
+    stream.avail_in = uInt(content.size());
+    stream.next_out = reinterpret_cast<Bytef *>(deflated.data());
+    stream.avail_out = uInt(deflated.size());
+    deflate(&stream, Z_FINISH);
+    deflated.resize(stream.total_out);
+    deflateEnd(&stream);
+    auto put = [](std::string &out, std::uint64_t value, int bytes) {
+        for (int i = 0; i < bytes; ++i) {
+            out.push_back(char((value >> (8 * i)) & 0xFF));
+        }
+    };
+    const std::string name = "archive/code/big.py";
+    std::string zip;
+    put(zip, 0x04034b50, 4);
+    put(zip, 20, 2);
+    put(zip, 0, 2);
+    put(zip, 8, 2); // deflated
+    put(zip, 0, 4);
+    put(zip, crc, 4);
+    put(zip, deflated.size(), 4);
+    put(zip, content.size(), 4);
+    put(zip, name.size(), 2);
+    put(zip, 0, 2);
+    zip += name + deflated;
+    const std::size_t directoryOffset = zip.size();
+    for (int k = 0; k < directoryEntries; ++k) {
+        const std::string entryName = k == 0 ? name : name + std::to_string(k);
+        put(zip, 0x02014b50, 4);
+        put(zip, 20, 2);
+        put(zip, 20, 2);
+        put(zip, 0, 2);
+        put(zip, 8, 2);
+        put(zip, 0, 4);
+        put(zip, crc, 4);
+        put(zip, deflated.size(), 4);
+        put(zip, content.size(), 4);
+        put(zip, entryName.size(), 2);
+        put(zip, 0, 2);
+        put(zip, 0, 2);
+        put(zip, 0, 2);
+        put(zip, 0, 2);
+        put(zip, 0, 4);
+        put(zip, 0, 4); // every entry at the one record
+        zip += entryName;
+    }
+    const std::size_t directorySize = zip.size() - directoryOffset;
+    put(zip, 0x06054b50, 4);
+    put(zip, 0, 4);
+    put(zip, directoryEntries, 2);
+    put(zip, directoryEntries, 2);
+    put(zip, directorySize, 4);
+    put(zip, directoryOffset, 4);
+    put(zip, 0, 2);
+    return zip;
+}
 
 namespace fs = std::filesystem;
 
@@ -510,6 +578,42 @@ private Q_SLOTS:
     // Found by fuzz_checkpoint (the inputs are its kept regressions): a damaged weights.pt made
     // LibTorch throw a TorchScript parser error that loadTrainedNet did not catch, which ended
     // the process; a damaged state_dict made LibTorch's in-memory reader read past its buffer.
+    // LibTorch's zip reader skips CRC checks; ours reads every record, inflating deflated
+    // ones past zlib's output buffer, and refuses records a crafted directory names twice.
+    void archivesAreCheckedRecordByRecord()
+    {
+        const std::string content(300000, 'x'); // inflates to several output buffers
+        const std::uint32_t crc = std::uint32_t(
+            crc32(0, reinterpret_cast<const Bytef *>(content.data()), uInt(content.size())));
+        const fs::path file = fs::path(m_dir.filePath("archive.pt").toStdString());
+        auto write = [&](const std::string &bytes) {
+            std::ofstream(file, std::ios::binary) << bytes;
+        };
+        write(zipOfOneRecord(content, crc, 1));
+        auto checked = ml::checkArchiveIntegrity(file, "a checkpoint");
+        QVERIFY2(checked.ok(), checked.ok() ? "" : checked.error().message.c_str());
+
+        write(zipOfOneRecord(content, crc ^ 1, 1));
+        checked = ml::checkArchiveIntegrity(file, "a checkpoint");
+        QVERIFY(!checked.ok());
+        QVERIFY2(
+            QString::fromStdString(checked.error().message).endsWith("does not match its CRC-32)"),
+            checked.error().message.c_str());
+
+        write(zipOfOneRecord(content, crc, 3));
+        checked = ml::checkArchiveIntegrity(file, "a checkpoint");
+        QVERIFY(!checked.ok());
+        QVERIFY2(checked.error().message.find("overlaps") != std::string::npos,
+                 checked.error().message.c_str());
+
+        write("not a zip at all");
+        checked = ml::checkArchiveIntegrity(file, "a checkpoint");
+        QVERIFY(!checked.ok());
+        QVERIFY2(checked.error().message.find("archive.pt: not a checkpoint (") !=
+                     std::string::npos,
+                 checked.error().message.c_str());
+    }
+
     void damagedWeightsFilesAreErrors()
     {
         const fs::path model = copyModel(m_run, m_dir.filePath("damaged"));
@@ -527,7 +631,7 @@ private Q_SLOTS:
             auto opened = ml::Classifier::open(model, "cpu");
             QVERIFY(!opened.ok());
             const QString message = QString::fromStdString(opened.error().message);
-            QVERIFY2(message.contains("weights.pt: damaged (the data of "), qPrintable(message));
+            QVERIFY2(message.contains("weights.pt: damaged ("), qPrintable(message));
         }
         // The same damage with its CRCs made to match: LibTorch's reader refuses it, and the
         // error names the file.

@@ -145,7 +145,7 @@ void RankProcesses::abort()
 {
     for (QProcess *process : m_processes) {
 #ifdef Q_OS_UNIX
-        // As Ctrl+C: rank 0 checkpoints the step it reached; the others stop with it.
+        // As Ctrl+C: every rank stops; the run resumes from the start of this epoch.
         if (process->processId() > 0) {
             ::kill(pid_t(process->processId()), SIGINT);
         }
@@ -230,6 +230,14 @@ void RankProcesses::processEnded()
             }
         }
         --m_running;
+        if (process->exitStatus() != QProcess::NormalExit || process->exitCode() != 0) {
+            // The others would wait for it until --rank-timeout (rank 0 serves the rendezvous).
+            for (QProcess *other : m_processes) {
+                if (other->state() != QProcess::NotRunning) {
+                    other->terminate();
+                }
+            }
+        }
     }
     if (m_running > 0) {
         return;

@@ -19,8 +19,8 @@ namespace cxr::ui {
 // group on this machine (loopback rendezvous; one GPU each on CUDA), as torchrun would start
 // them. The form's settings travel in a file (`--settings`); the ranks' `--json-steps` lines
 // become the same signals a TrainingSession sends, plus each rank's speed. Abort interrupts
-// every rank (rank 0 checkpoints the step reached, as Ctrl+C does); pause and stop after the
-// epoch are a single process's, not offered here.
+// every rank, and a rank that fails stops the others; the run resumes from the start of the
+// epoch it was in. Pause and stop after the epoch are a single process's, not offered here.
 class RankProcesses : public QObject {
     Q_OBJECT
 public:

@@ -255,8 +255,8 @@ void TrainPage::updateControls()
 {
     const bool running = isTraining();
     m_start->setEnabled(!running && m_problem->text().isEmpty());
-    // Pause and stop after the epoch act on one process; a run of several is aborted (rank 0
-    // keeps a checkpoint of the step reached).
+    // Pause and stop after the epoch act on one process; a run of several is aborted, and
+    // resumes from the start of the epoch it was in.
     m_pause->setEnabled(running && !m_ranks->isRunning());
     m_stop->setEnabled(running && !m_ranks->isRunning());
     m_abort->setEnabled(running);
