@@ -226,6 +226,12 @@ Action addTrainCommand(CLI::App &app)
         }
         auto result = pipeline::runTrainJob(options->job, &progress);
         progress.finishLine();
+        if (!result && result.error().code == ErrorCode::Network && progress.isCancelled()) {
+            // Ctrl+C reached the ranks at different steps: this one was waiting for a rank
+            // that had already stopped. It was cancelled all the same.
+            return reportError(
+                makeError(ErrorCode::Cancelled, "training cancelled; " + result.error().message));
+        }
         if (!result) {
             return reportError(result.error());
         }
