@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `cxr`: the command-line front of CXR Studio. Wiring only: each subcommand lives in its own file.
 #include "commands.h"
+#include "training_runtime.h"
 
 #include "core/common/allocator_tuning.h"
 #include "core/common/version.h"
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
     }
     for (auto &[command, action] : actions) {
         if (command->parsed()) {
+            cxr::cli::setUpDefaultRuntime();
             return action();
         }
     }

@@ -3,6 +3,7 @@
 #include "cross_validation_table.h"
 #include "terminal_progress.h"
 #include "train_options.h"
+#include "training_runtime.h"
 
 #include "core/common/json_text.h"
 #include "core/common/text.h"
@@ -219,6 +220,7 @@ Action addTrainCommand(CLI::App &app)
             return reportError(group.error());
         }
         options->job.group = *group;
+        setUpRuntimeFor(options->job);
         const int rank = *group ? (*group)->rank() : 0;
         TrainPrinter progress(options->json || options->jsonSteps, options->jsonSteps, rank);
         if (options->folds > 0) {

@@ -3,6 +3,7 @@
 // and reported with the best trial and the parameters that mattered.
 #include "commands.h"
 #include "terminal_progress.h"
+#include "training_runtime.h"
 #include "trial_job.h"
 
 #include "core/common/json_text.h"
@@ -266,6 +267,11 @@ Action addTuneCommand(CLI::App &app)
                          : Result<tuning::StudyRecord>(tuning::StudyRecord{job.settings, {}});
         if (!study) {
             return reportError(study.error());
+        }
+        // Trials share their study's train options, so the first one's settings say whether the
+        // study needs deterministic algorithms.
+        if (auto probe = makeTrialJob(study->settings, {})) {
+            setUpRuntimeFor(*probe);
         }
         TunePrinter printer(study->settings);
         auto result = pipeline::runTuningStudy(job, makeTrialJob, &printer);

@@ -2,6 +2,7 @@
 // `cxr-studio`: the desktop workstation. Wiring only: build the window, hand it the command line.
 #include "core/common/allocator_tuning.h"
 #include "core/common/version.h"
+#include "core/ml/runtime_setup.h"
 #include "trial_job.h"
 #include "ui/augment/augment_page.h"
 #include "ui/dataset/dataset_page.h"
@@ -79,6 +80,11 @@ private:
 int main(int argc, char **argv)
 {
     cxr::tuneAllocatorForLargeBuffers();
+    // Deterministic for the whole session: the GUI predicts, explains and trains at once, and
+    // LibTorch's determinism flags are process-wide, so they are set once, here. A prediction
+    // then repeats to the last digit, and a run that asks for determinism gets it; a run that
+    // does not forgoes cuDNN's autotuning.
+    cxr::ml::setUpRuntime({/*processesOnMachine=*/1, /*deterministic=*/true});
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("CXR Studio"));
     QApplication::setOrganizationName(QStringLiteral("CXR Studio"));

@@ -2,6 +2,7 @@
 #include "core/ml/batch_augmentation.h"
 
 #include "core/ml/device.h"
+#include "core/ml/runtime_setup.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_includes.h"
@@ -362,7 +363,7 @@ Result<std::vector<float>> augmentImages(const ImageArrays &images,
     if (!target) {
         return target.error();
     }
-    useAllCpuCores();
+    prepareRuntimeForInference();
     const torch::Tensor batch = toModelInput(imagesTensor(images).to(torch::Device(*target)));
     const torch::Tensor result = augmentBatch(batch, draws).to(torch::kCPU).contiguous();
     return std::vector<float>(result.data_ptr<float>(), result.data_ptr<float>() + result.numel());

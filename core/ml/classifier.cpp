@@ -4,6 +4,7 @@
 #include "core/ml/classifier_impl.h"
 #include "core/ml/device.h"
 #include "core/ml/file_digest.h"
+#include "core/ml/runtime_setup.h"
 #include "core/ml/trained_model.h"
 
 namespace cxr::ml {
@@ -60,7 +61,7 @@ Result<Classifier> Classifier::open(const fs::path &runOrModelDir, const std::st
     if (!resolved) {
         return resolved.error();
     }
-    useAllCpuCores();
+    prepareRuntimeForInference();
     auto impl = std::make_unique<Impl>();
     impl->card = std::move(folder->card);
     impl->modelDir = std::move(folder->dir);

@@ -29,7 +29,7 @@ std::vector<ComputeDevice> listComputeDevices();
 
 // LibTorch starts with one intra-op thread on some systems; use every core for CPU work, or a
 // share of them when processes (the ranks of a data-parallel run) on this machine work at once.
-// Idempotent; called by the trainer and the classifier before heavy work.
+// Idempotent; applications call it through setUpRuntime (runtime_setup.h).
 void useAllCpuCores(int processesOnMachine = 1);
 
 } // namespace cxr::ml

@@ -10,6 +10,7 @@
 #include "core/ml/model_finalisation.h"
 #include "core/ml/models.h"
 #include "core/ml/run_folder.h"
+#include "core/ml/runtime_setup.h"
 #include "core/ml/tensor_batches.h"
 #include "core/ml/torch_archive.h"
 #include "core/ml/torch_batch_augmentation.h"
@@ -829,22 +830,14 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
                              "auto or fp32");
     }
     // Ranks on one machine share its cores.
-    useAllCpuCores(group ? group->launch().localWorldSize : 1);
-    torch::manual_seed(settings.seed);
-    if (settings.deterministic && *device != "cpu") {
-        // cuBLAS is deterministic only with a fixed workspace; the variable is read when its
-        // first handle is made, so a process that used cuBLAS before keeps its setting.
-#ifdef _WIN32
-        if (!std::getenv("CUBLAS_WORKSPACE_CONFIG")) {
-            _putenv_s("CUBLAS_WORKSPACE_CONFIG", ":4096:8");
-        }
-#else
-        setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
-#endif
+    if (auto runtime = prepareRuntimeForRun(settings.deterministic,
+                                            group ? group->launch().localWorldSize : 1);
+        !runtime) {
+        return runtime.error();
     }
-    torch::globalContext().setDeterministicAlgorithms(settings.deterministic, /*warn_only=*/true);
-    torch::globalContext().setDeterministicCuDNN(settings.deterministic);
-    torch::globalContext().setBenchmarkCuDNN(!settings.deterministic);
+    // The run's own seed: only training draws from LibTorch's default generator (dropout, the
+    // first weights), so seeding it changes no other job's result.
+    torch::manual_seed(settings.seed);
     const RunPaths paths{runDir};
     if (writes) {
         removeInterruptedWrites(paths);
