@@ -4,7 +4,7 @@
 // The CPU augmentation engine: the preview's renderer and `cxr augment`. The settings, limits,
 // presets and draws are shared with the LibTorch batch engine in core/common.
 
-#include "core/common/augmentation_settings.h"
+#include "core/augment/augmentation_draw.h"
 
 #include <opencv2/core/mat.hpp>
 

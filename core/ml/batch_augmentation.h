@@ -4,7 +4,7 @@
 // The batch augmentation engine's plain-type entry point (no LibTorch header), for tests,
 // benchmarks and tools. Training calls the tensor version in torch_batch_augmentation.h.
 
-#include "core/common/augmentation_settings.h"
+#include "core/augment/augmentation_draw.h"
 #include "core/common/image_arrays.h"
 #include "core/common/result.h"
 

@@ -4,7 +4,7 @@
 // Internal to core/ml: settings that both the model card and the run config store, written and
 // read the same way (nlohmann-json's to_json/from_json, found by argument-dependent lookup).
 
-#include "core/common/augmentation_settings.h"
+#include "core/augment/augmentation_settings.h"
 #include "core/ml/model_spec.h"
 
 #include <nlohmann/json.hpp>

@@ -3,7 +3,7 @@
 
 // Internal to core/ml: the batch augmentation engine on tensors.
 
-#include "core/common/augmentation_settings.h"
+#include "core/augment/augmentation_draw.h"
 
 #include <torch/types.h>
 

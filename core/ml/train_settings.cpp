@@ -3,7 +3,7 @@
 // the CLI check settings without the trainer's weight.
 #include "core/ml/trainer.h"
 
-#include "core/common/augmentation_settings.h"
+#include "core/augment/augmentation_settings.h"
 #include "core/common/enum_names.h"
 #include "core/common/text.h"
 #include "core/ml/device.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/common/augmentation_settings.h"
-#include "core/common/class_balance.h"
+#include "core/augment/augmentation_settings.h"
+#include "core/augment/class_balance.h"
 #include "core/common/image_arrays.h"
 #include "core/common/progress.h"
 #include "core/common/result.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Class balancing: the epoch order each method produces and the class mix the dataset page
 // shows for it, on Kermany's training counts (1,341 NORMAL, 3,875 PNEUMONIA).
-#include "core/common/class_balance.h"
+#include "core/augment/class_balance.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/common/augmentation_settings.h"
+#include "core/augment/augmentation_settings.h"
 #include "core/imaging/model_input.h"
 
 #include <QImage>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/common/class_balance.h"
+#include "core/augment/class_balance.h"
 #include "core/common/result.h"
 #include "core/data/dataset_index.h"
 

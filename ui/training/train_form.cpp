@@ -4,8 +4,8 @@
 #include "ui/common/scientific_spin_box.h"
 #include "ui/common/settings_keys.h"
 
-#include "core/common/augmentation_settings.h"
-#include "core/common/class_balance.h"
+#include "core/augment/augmentation_settings.h"
+#include "core/augment/class_balance.h"
 #include "core/data/dataset_scanner.h"
 #include "core/data/dataset_statistics.h"
 #include "core/data/leakage_check.h"

@@ -6,7 +6,7 @@
 //   gpu_checks WORK_DIR
 #include "gpu_support.h"
 
-#include "core/common/augmentation_settings.h"
+#include "core/augment/augmentation_draw.h"
 #include "core/ml/classifier.h"
 #include "core/ml/device.h"
 #include "core/ml/run_folder.h"

@@ -1,56 +1,27 @@
 // SPDX-License-Identifier: MIT
-#pragma once
-
-// Class balancing for training: which images one epoch visits, and the class weights of the
-// loss. Shared by the trainer (core/ml) and the dataset page, which shows the class mix one
-// epoch will have. Standard library only.
-
-#include "core/common/enum_names.h"
+#include "core/augment/class_balance.h"
 
 #include <algorithm>
-#include <cstddef>
-#include <cstdint>
 #include <numeric>
-#include <optional>
-#include <random>
-#include <string>
-#include <vector>
 
 namespace cxr {
 
-enum class BalanceMethod {
-    None,              // every training image once per epoch
-    Oversample,        // minority classes drawn again (with replacement, fresh every epoch)
-                       // until each class has as many images as the largest; with augmentation
-                       // on, every repeat is a new random variant (the thesis's method, done
-                       // fresh each epoch instead of once on disk)
-    WeightedSampling,  // as many draws as images, each class equally likely
-    ClassWeightedLoss, // every image once; the loss weighs class c by N / (K * n_c)
-};
-
-inline constexpr EnumNames<BalanceMethod, 4> kBalanceMethodNames{
-    {{BalanceMethod::None, "none"},
-     {BalanceMethod::Oversample, "oversample"},
-     {BalanceMethod::WeightedSampling, "weighted-sampling"},
-     {BalanceMethod::ClassWeightedLoss, "weighted-loss"}}};
-
-inline const EnumNames<BalanceMethod, 4> &balanceMethodNames()
+const EnumNames<BalanceMethod, 4> &balanceMethodNames()
 {
     return kBalanceMethodNames;
 }
 
-inline const char *balanceMethodName(BalanceMethod method)
+const char *balanceMethodName(BalanceMethod method)
 {
     return nameOf(kBalanceMethodNames, method);
 }
 
-inline std::optional<BalanceMethod> parseBalanceMethod(const std::string &name)
+std::optional<BalanceMethod> parseBalanceMethod(const std::string &name)
 {
     return valueNamed(kBalanceMethodNames, name);
 }
 
-// Images per class among labels (0 .. classCount - 1; other labels are not counted).
-inline std::vector<std::int64_t> classCounts(const std::vector<int> &labels, int classCount)
+std::vector<std::int64_t> classCounts(const std::vector<int> &labels, int classCount)
 {
     std::vector<std::int64_t> counts(std::size_t(std::max(classCount, 0)), 0);
     for (int label : labels) {
@@ -61,9 +32,7 @@ inline std::vector<std::int64_t> classCounts(const std::vector<int> &labels, int
     return counts;
 }
 
-// The expected number of images of each class that one epoch visits.
-inline std::vector<double> epochClassMix(const std::vector<std::int64_t> &counts,
-                                         BalanceMethod method)
+std::vector<double> epochClassMix(const std::vector<std::int64_t> &counts, BalanceMethod method)
 {
     std::vector<double> mix(counts.begin(), counts.end());
     const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t(0));
@@ -85,8 +54,7 @@ inline std::vector<double> epochClassMix(const std::vector<std::int64_t> &counts
     return mix;
 }
 
-// How many images one epoch visits: what epochSampleOrder returns the size of.
-inline std::int64_t epochSampleCount(const std::vector<std::int64_t> &counts, BalanceMethod method)
+std::int64_t epochSampleCount(const std::vector<std::int64_t> &counts, BalanceMethod method)
 {
     const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t(0));
     if (method != BalanceMethod::Oversample) {
@@ -101,10 +69,7 @@ inline std::int64_t epochSampleCount(const std::vector<std::int64_t> &counts, Ba
     return largest * present;
 }
 
-// The loss weight of each class: N / (K * n_c) for ClassWeightedLoss (a balanced set gets 1
-// everywhere), otherwise 1.
-inline std::vector<double> lossClassWeights(const std::vector<std::int64_t> &counts,
-                                            BalanceMethod method)
+std::vector<double> lossClassWeights(const std::vector<std::int64_t> &counts, BalanceMethod method)
 {
     std::vector<double> weights(counts.size(), 1.0);
     if (method != BalanceMethod::ClassWeightedLoss) {
@@ -119,10 +84,8 @@ inline std::vector<double> lossClassWeights(const std::vector<std::int64_t> &cou
     return weights;
 }
 
-// The training images one epoch visits, in visiting order (indices into labels; an image may
-// appear more than once). Deterministic for a given random state.
-inline std::vector<std::int64_t> epochSampleOrder(const std::vector<int> &labels, int classCount,
-                                                  BalanceMethod method, std::mt19937_64 &random)
+std::vector<std::int64_t> epochSampleOrder(const std::vector<int> &labels, int classCount,
+                                           BalanceMethod method, std::mt19937_64 &random)
 {
     std::vector<std::vector<std::int64_t>> byClass(std::size_t(std::max(classCount, 0)));
     for (std::size_t i = 0; i < labels.size(); ++i) {
