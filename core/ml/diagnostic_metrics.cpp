@@ -267,4 +267,21 @@ std::vector<CalibrationBin> calibrationCurve(const std::vector<int> &labels,
     return result;
 }
 
+std::vector<std::size_t> confusionCellMembers(const std::vector<int> &labels,
+                                              const std::vector<float> &probabilities,
+                                              double threshold, int trueClass, int calledClass)
+{
+    std::vector<std::size_t> members;
+    for (std::size_t i = 0; i < labels.size() && i < probabilities.size(); ++i) {
+        if (labels[i] == trueClass && (probabilities[i] >= threshold ? 1 : 0) == calledClass) {
+            members.push_back(i);
+        }
+    }
+    std::stable_sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
+        return calledClass == 1 ? probabilities[a] > probabilities[b]
+                                : probabilities[a] < probabilities[b];
+    });
+    return members;
+}
+
 } // namespace cxr::ml

@@ -108,4 +108,11 @@ std::vector<CalibrationBin> calibrationCurve(const std::vector<int> &labels,
                                              const std::vector<float> &probabilities,
                                              int bins = 10);
 
+// The images of one confusion-matrix cell (trueClass: the row, calledClass: the column, called
+// positive at or above the threshold), most confident first: the highest probabilities among
+// those called positive, the lowest among those called negative. Indices into the labels.
+std::vector<std::size_t> confusionCellMembers(const std::vector<int> &labels,
+                                              const std::vector<float> &probabilities,
+                                              double threshold, int trueClass, int calledClass);
+
 } // namespace cxr::ml

@@ -439,4 +439,22 @@ Result<ModelCard> readRunModelCard(const fs::path &runOrModel)
     return readModelCard(modelCardPath(*modelDir));
 }
 
+Result<fs::path> saveRunModelThreshold(const fs::path &runOrModel, double threshold)
+{
+    auto modelDir = findModelDir(runOrModel);
+    if (!modelDir) {
+        return modelDir.error();
+    }
+    const fs::path file = modelCardPath(*modelDir);
+    auto card = readModelCard(file);
+    if (!card) {
+        return card.error();
+    }
+    card->spec.threshold = threshold;
+    if (auto written = writeModelCard(file, *card); !written) {
+        return written.error();
+    }
+    return file;
+}
+
 } // namespace cxr::ml

@@ -96,4 +96,9 @@ Result<std::filesystem::path> findModelDir(const std::filesystem::path &runOrMod
 // way to read the card of what the user chose. Errors name the folder or the file.
 Result<ModelCard> readRunModelCard(const std::filesystem::path &runOrModel);
 
+// Stores the threshold at which the model calls an image positive in the card of a run or model
+// folder (atomically); returns the card's path.
+Result<std::filesystem::path> saveRunModelThreshold(const std::filesystem::path &runOrModel,
+                                                    double threshold);
+
 } // namespace cxr::ml

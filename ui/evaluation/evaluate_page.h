@@ -4,6 +4,7 @@
 #include "core/ml/diagnostic_metrics.h"
 #include "core/ml/model_card.h"
 #include "core/pipeline/evaluation_job.h"
+#include "ui/evaluation/evaluation_outcome.h"
 
 #include <QFutureWatcher>
 #include <QTimer>
@@ -13,10 +14,9 @@
 
 class QCheckBox;
 class QComboBox;
-class QCPItemStraightLine;
-class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QListView;
 class QTabWidget;
@@ -26,13 +26,14 @@ class QTableWidget;
 
 namespace cxr::ui {
 
+class CellGallery;
+class DiagnosticTables;
 class EnsembleDialog;
-class SiteCalibrationDialog;
-
-struct PolledProgress;
+class EvaluationPlots;
 class RobustnessTable;
 class RunComparison;
-class ThumbnailModel;
+class SiteCalibrationDialog;
+struct PolledProgress;
 
 // The Evaluate page: a run's model on a dataset split (the locked test split by default),
 // evaluated off the UI thread; every diagnostic metric with its 95% bootstrap interval, the
@@ -70,13 +71,13 @@ public:
     EnsembleDialog *openEnsembleDialog();
     SiteCalibrationDialog *openSiteCalibrationDialog();
     int robustnessRows() const;
-    QTableWidget *metricsTable() const { return m_metrics; }
-    QTableWidget *confusionTable() const { return m_confusion; }
+    QTableWidget *metricsTable() const;
+    QTableWidget *confusionTable() const;
     // The images of one confusion-matrix cell (row: true class, column: called class) at the
     // current threshold, most confident first, as thumbnails in the "Cell images" tab.
     void showConfusionCell(int row, int column);
     QStringList cellImages() const;
-    QListView *cellView() const { return m_cellView; }
+    QListView *cellView() const;
     // The run, dataset and split of the result shown (the fields before any result).
     QString run() const;
     QString evaluatedDataset() const;
@@ -97,32 +98,15 @@ Q_SIGNALS:
     void openInViewer(const QString &run, const QString &image);
 
 private:
-    struct Outcome {
-        bool ok = false;
-        bool cancelled = false;
-        QString message;
-        QString run; // what was evaluated: the fields may change afterwards
-        QString dataset;
-        QString split;
-        std::vector<int> labels;
-        std::vector<float> probabilities;
-        QStringList files; // absolute
-        QString modelName;
-        QStringList classNames;
-        double modelThreshold = 0.5;
-        ml::LogitCalibration calibration; // the card's: raw probabilities are recovered with it
-        int oodFlagged = -1; // images the guard flagged; -1: unknown (no guard, or reopened)
-        std::vector<pipeline::StressRow> stress; // the robustness report, when asked for
-        bool reused = false;
-        bool tta = false; // test-time augmented predictions
-    };
-    QString trustText(const Outcome &outcome) const;
+    QLayout *buildSetupRows();
+    QLayout *buildThresholdRow();
+    void connectJobs();
+    void exportReportAs();
     void onEvaluated();
+    void onReportWritten();
     void refreshMetrics();   // values, matrix and plot markers: instant
     void refreshIntervals(); // the bootstrap: after the slider rests, on a worker
     void onIntervalsReady();
-    void drawCurves();
-    void drawCalibrationAndHistogram();
     ml::LogitCalibration m_modelCalibration; // of the evaluated model's card
     QLineEdit *m_run;
     QLineEdit *m_dataset;
@@ -133,29 +117,20 @@ private:
     QSlider *m_slider;
     QDoubleSpinBox *m_thresholdBox;
     QDoubleSpinBox *m_target;
-    QTableWidget *m_metrics;
-    QTableWidget *m_confusion;
-    QCustomPlot *m_roc;
-    QCustomPlot *m_pr;
-    QCustomPlot *m_calibration;
-    QCustomPlot *m_histogram;
-    QCPItemStraightLine *m_histogramThreshold = nullptr;
     QTabWidget *m_plots;
-    QLabel *m_cellLabel;
-    QListView *m_cellView;
-    ThumbnailModel *m_cellTiles;
+    DiagnosticTables *m_tables;
+    EvaluationPlots *m_curves;
+    CellGallery *m_cells;
     RunComparison *m_comparison;
     QCheckBox *m_stress; // also the robustness report
     QCheckBox *m_tta;    // test-time augmentation
     RobustnessTable *m_robustness;
-    int m_cellRow = -1;
-    int m_cellColumn = -1;
     QStringList m_files;
     QString m_runsFolder;
     QString m_evaluatedRun;
     QString m_evaluatedDataset;
     QString m_evaluatedSplit;
-    QFutureWatcher<Outcome> m_job;
+    QFutureWatcher<EvaluationOutcome> m_job;
     std::shared_ptr<PolledProgress> m_progress; // of the evaluation in flight
     QTimer m_progressTimer;
     QPushButton *m_cancel;
