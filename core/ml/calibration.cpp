@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace cxr::ml {
 
@@ -223,42 +224,49 @@ Result<OperatingPointRule> parseOperatingPoint(const std::string &text)
                               value};
 }
 
+namespace {
+
+// A rule's two spellings: as typed (--operating-point, model cards) and as read in reports.
+struct RuleSpellings {
+    const char *spec;
+    const char *name;
+};
+
+RuleSpellings spellingsOf(OperatingPointRule::Kind kind)
+{
+    switch (kind) {
+    case OperatingPointRule::Kind::Fixed:
+        return {"fixed:%g", "fixed threshold %g"};
+    case OperatingPointRule::Kind::Sensitivity:
+        return {"sensitivity:%g", "sensitivity>=%g"};
+    case OperatingPointRule::Kind::Specificity:
+        return {"specificity:%g", "specificity>=%g"};
+    case OperatingPointRule::Kind::Youden:
+        break;
+    }
+    return {"youden", "Youden's J"};
+}
+
+std::string spelled(const char *format, double value)
+{
+    if (!std::strchr(format, '%')) {
+        return format;
+    }
+    char text[64];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
+} // namespace
+
 std::string operatingPointName(const OperatingPointRule &rule)
 {
-    char text[64];
-    switch (rule.kind) {
-    case OperatingPointRule::Kind::Fixed:
-        std::snprintf(text, sizeof text, "fixed threshold %g", rule.value);
-        break;
-    case OperatingPointRule::Kind::Sensitivity:
-        std::snprintf(text, sizeof text, "sensitivity>=%g", rule.value);
-        break;
-    case OperatingPointRule::Kind::Specificity:
-        std::snprintf(text, sizeof text, "specificity>=%g", rule.value);
-        break;
-    case OperatingPointRule::Kind::Youden:
-        return "Youden's J";
-    }
-    return text;
+    return spelled(spellingsOf(rule.kind).name, rule.value);
 }
 
 std::string operatingPointSpec(const OperatingPointRule &rule)
 {
-    char text[64];
-    switch (rule.kind) {
-    case OperatingPointRule::Kind::Fixed:
-        std::snprintf(text, sizeof text, "fixed:%g", rule.value);
-        break;
-    case OperatingPointRule::Kind::Sensitivity:
-        std::snprintf(text, sizeof text, "sensitivity:%g", rule.value);
-        break;
-    case OperatingPointRule::Kind::Specificity:
-        std::snprintf(text, sizeof text, "specificity:%g", rule.value);
-        break;
-    case OperatingPointRule::Kind::Youden:
-        return "youden";
-    }
-    return text;
+    return spelled(spellingsOf(rule.kind).spec, rule.value);
 }
 
 Result<double> chooseThreshold(const OperatingPointRule &rule, const std::vector<int> &labels,

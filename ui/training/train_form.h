@@ -62,6 +62,13 @@ Q_SIGNALS:
     void previewAugmentation(const QString &preset);
 
 private:
+    // train_form_widgets.cpp: the widgets, their rows and connections.
+    void fillChoices();
+    void fillDeviceChoices();
+    void configureFields();
+    void layOutRows();
+    void nameFields();
+    void connectFields();
     ml::TrainSettings settings() const;
     void restore();
     void showRelevantRows();

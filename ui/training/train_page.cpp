@@ -46,6 +46,25 @@ TrainPage::TrainPage(QWidget *parent)
       m_abort(new QPushButton(tr("Abort"))), m_logScale(new QCheckBox(tr("Log scale"))),
       m_smoothing(new QSlider(Qt::Horizontal))
 {
+    setUpWidgets();
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    splitter->addWidget(buildFormPane());
+    splitter->addWidget(buildRunTabs());
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({450, 900});
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(splitter);
+    connectButtons();
+    connectSessions();
+    connectTuningAndHistory();
+    m_history->setRunsFolder(m_form->runsFolder());
+    m_status->setText(tr("Set up a run and press Start. Past runs are listed below."));
+    validate();
+}
+
+void TrainPage::setUpWidgets()
+{
     m_problem->setWordWrap(true);
     m_problem->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_status->setWordWrap(true);
@@ -60,7 +79,11 @@ TrainPage::TrainPage(QWidget *parent)
     m_smoothing->setValue(90);
     m_smoothing->setMaximumWidth(120);
     m_smoothing->setToolTip(tr("Smoothing of the training loss (exponential moving average)"));
+}
 
+// The form in a scroll area, what blocks a start, and the run's buttons.
+QWidget *TrainPage::buildFormPane()
+{
     auto *scroll = new QScrollArea;
     scroll->setWidget(m_form);
     scroll->setWidgetResizable(true);
@@ -76,8 +99,14 @@ TrainPage::TrainPage(QWidget *parent)
     leftLayout->addWidget(scroll, 1);
     leftLayout->addWidget(m_problem);
     leftLayout->addLayout(buttons);
+    return left;
+}
 
+// The "Run" tab (live curves over the run history) and the "Tune" tab.
+QWidget *TrainPage::buildRunTabs()
+{
     auto *exportButton = new QPushButton(tr("Export…"));
+    connect(exportButton, &QPushButton::clicked, this, &TrainPage::exportCurves);
     exportButton->setToolTip(tr("Save the curves as PNG or PDF, or their points as CSV"));
     auto *toolbar = new QHBoxLayout;
     toolbar->addWidget(m_progress, 1);
@@ -101,16 +130,11 @@ TrainPage::TrainPage(QWidget *parent)
     m_tabs->addTab(right, tr("Run"));
     m_tabs->addTab(m_tune, tr("Tune"));
     m_tabs->setTabToolTip(1, tr("A hyper-parameter study over the form's fields"));
+    return m_tabs;
+}
 
-    auto *splitter = new QSplitter(Qt::Horizontal);
-    splitter->addWidget(left);
-    splitter->addWidget(m_tabs);
-    splitter->setStretchFactor(1, 1);
-    splitter->setSizes({450, 900});
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(splitter);
-
+void TrainPage::connectButtons()
+{
     connect(m_form, &TrainForm::changed, this, &TrainPage::validate);
     connect(m_form, &TrainForm::previewAugmentation, this, &TrainPage::previewAugmentation);
     connect(m_start, &QPushButton::clicked, this, &TrainPage::start);
@@ -130,7 +154,11 @@ TrainPage::TrainPage(QWidget *parent)
     connect(m_logScale, &QCheckBox::toggled, m_curves, &TrainingCurves::setLogScale);
     connect(m_smoothing, &QSlider::valueChanged, this,
             [this](int value) { m_curves->setSmoothing(value / 100.0); });
-    connect(exportButton, &QPushButton::clicked, this, &TrainPage::exportCurves);
+}
+
+// A run in this process (the session) or as rank processes: both report alike.
+void TrainPage::connectSessions()
+{
     connect(m_session, &TrainingSession::stageChanged, this, [this](const QString &stage) {
         m_stage = m_foldPrefix + stage;
         m_status->setText(m_stage);
@@ -172,6 +200,10 @@ TrainPage::TrainPage(QWidget *parent)
         m_foldPrefix = tr("Trial %1 of %2 · ").arg(trial).arg(planned);
         m_status->setText(m_foldPrefix);
     });
+}
+
+void TrainPage::connectTuningAndHistory()
+{
     connect(m_tune, &TunePanel::studyStarted, this, [this] {
         m_curves->clear();
         m_foldPrefix.clear();
@@ -194,10 +226,6 @@ TrainPage::TrainPage(QWidget *parent)
         m_form->setFromRun(run.settings);
         validate();
     });
-
-    m_history->setRunsFolder(m_form->runsFolder());
-    m_status->setText(tr("Set up a run and press Start. Past runs are listed below."));
-    validate();
 }
 
 TrainPage::~TrainPage()

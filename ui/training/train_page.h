@@ -64,6 +64,12 @@ Q_SIGNALS:
     void trainingFinished(bool succeeded, const QString &message);
 
 private:
+    void setUpWidgets();
+    QWidget *buildFormPane();
+    QWidget *buildRunTabs();
+    void connectButtons();
+    void connectSessions();
+    void connectTuningAndHistory();
     // Starts job on the session and shows it as the active run; status holds %1 for its folder.
     bool launch(const pipeline::TrainJob &job, const QString &status);
     void validate();

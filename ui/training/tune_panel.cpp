@@ -65,6 +65,23 @@ TunePanel::TunePanel(TrainForm *form, TrainingSession *session, QWidget *parent)
       m_trainBest(new QPushButton(tr("Train with the best settings"))), m_trials(new QTableWidget),
       m_plots(new TunePlots)
 {
+    setUpFields();
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(buildSetupPane());
+    splitter->addWidget(buildResultsPane());
+    splitter->setSizes({430, 470});
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(splitter);
+
+    connectSetUp();
+    connectStudy();
+    suggestStudyFolder();
+    refresh();
+}
+
+void TunePanel::setUpFields()
+{
     m_trialCount->setRange(1, 10000);
     m_trialCount->setValue(20);
     m_epochs->setRange(1, 1000);
@@ -93,9 +110,16 @@ TunePanel::TunePanel(TrainForm *form, TrainingSession *session, QWidget *parent)
            "split, validated, calibrated and thresholded on the validation split as usual"));
     m_cancel->setToolTip(tr("Stop the study now, after a checkpoint of the running trial; "
                             "Resume study continues it"));
+}
 
+// The search space beside the budget and the study's buttons, above the problem and status.
+QWidget *TunePanel::buildSetupPane()
+{
     auto *defaults = new QPushButton(tr("Default space"));
     defaults->setToolTip(tr("The space cxr tune searches without --space"));
+    connect(defaults, &QPushButton::clicked, this, [this] {
+        m_space->resetToDefault(m_form->job().settings.model.architecture == "custom-cnn");
+    });
     auto *spaceBox = new QGroupBox(tr("Search space: tick a field of the form and give its range"));
     auto *spaceLayout = new QVBoxLayout(spaceBox);
     spaceLayout->addWidget(m_space);
@@ -131,6 +155,12 @@ TunePanel::TunePanel(TrainForm *form, TrainingSession *session, QWidget *parent)
     setupLayout->addWidget(m_problem);
     setupLayout->addWidget(m_status);
 
+    return setup;
+}
+
+// The trials table beside the plots.
+QWidget *TunePanel::buildResultsPane()
+{
     m_trials->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_trials->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_trials->verticalHeader()->hide();
@@ -138,17 +168,12 @@ TunePanel::TunePanel(TrainForm *form, TrainingSession *session, QWidget *parent)
     results->addWidget(m_trials);
     results->addWidget(m_plots);
     results->setSizes({560, 440});
-    auto *splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(setup);
-    splitter->addWidget(results);
-    splitter->setSizes({430, 470});
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(splitter);
+    return results;
+}
 
-    connect(defaults, &QPushButton::clicked, this, [this] {
-        m_space->resetToDefault(m_form->job().settings.model.architecture == "custom-cnn");
-    });
+// Changes to the space, the form and the study folder.
+void TunePanel::connectSetUp()
+{
     // A problem shown by a start that failed stays until the set-up changes.
     auto clearProblem = [this] {
         m_problem->clear();
@@ -166,6 +191,11 @@ TunePanel::TunePanel(TrainForm *form, TrainingSession *session, QWidget *parent)
         clearProblem();
         refresh();
     });
+}
+
+// The study's buttons and the session that runs its trials.
+void TunePanel::connectStudy()
+{
     connect(m_start, &QPushButton::clicked, this, &TunePanel::startStudy);
     connect(m_resume, &QPushButton::clicked, this, &TunePanel::resumeStudy);
     connect(m_pause, &QPushButton::clicked, this,
@@ -204,8 +234,6 @@ TunePanel::TunePanel(TrainForm *form, TrainingSession *session, QWidget *parent)
                 m_status->setText(succeeded ? message : tr("Study stopped: %1").arg(message));
                 refresh();
             });
-    suggestStudyFolder();
-    refresh();
 }
 
 QString TunePanel::problemText() const

@@ -67,6 +67,11 @@ Q_SIGNALS:
     void studyStarted();
 
 private:
+    void setUpFields();
+    QWidget *buildSetupPane();
+    QWidget *buildResultsPane();
+    void connectSetUp();
+    void connectStudy();
     // The study a new start would run, or an error naming what is wrong.
     Result<tuning::StudySettings> newStudySettings() const;
     bool launch(const pipeline::TuningJob &job, const QString &status);

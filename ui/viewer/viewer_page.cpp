@@ -8,6 +8,7 @@
 #include "ui/pacs/pacs_result_sender.h"
 #include "ui/viewer/batch_explain_dialog.h"
 #include "ui/viewer/explain_panel.h"
+#include "ui/viewer/image_metadata_text.h"
 #include "ui/viewer/image_view.h"
 #include "ui/viewer/overlay_controls.h"
 
@@ -431,71 +432,8 @@ void ViewerPage::showMetadata()
         m_metadata->clear();
         return;
     }
-    const imaging::ImageMetadata &m = m_image->meta;
-    auto row = [](const QString &name, const QString &value) {
-        return value.isEmpty() ? QString()
-                               : QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
-                                     .arg(name, value.toHtmlEscaped());
-    };
-    QString html = QStringLiteral("<table cellspacing='4'>");
-    html += row(tr("Format"), QString::fromLatin1(imaging::formatName(m.format)));
-    html += row(tr("Size"), QStringLiteral("%1 × %2 px").arg(m.width).arg(m.height));
-    if (m.originalWidth != m.width) {
-        html += row(tr("Stored size"),
-                    QStringLiteral("%1 × %2 px").arg(m.originalWidth).arg(m.originalHeight));
-    }
-    html += row(tr("Bits stored"), QString::number(m.bitsStored));
-    html += row(tr("Photometric"), QString::fromStdString(m.photometric));
-    html += row(tr("Modality"), QString::fromStdString(m.modality));
-    html += row(tr("Body part"), QString::fromStdString(m.bodyPart));
-    html += row(tr("View"), QString::fromStdString(m.viewPosition));
-    if (m.pixelSpacingRowMm > 0) {
-        html +=
-            row(tr("Pixel spacing"),
-                QStringLiteral("%1 × %2 mm").arg(m.pixelSpacingRowMm).arg(m.pixelSpacingColumnMm));
-    }
-    html += row(tr("Transfer syntax"), QString::fromStdString(m.transferSyntax));
-    if (m.frameCount > 1) {
-        html += row(tr("Frame"), QStringLiteral("%1 of %2").arg(m.frame + 1).arg(m.frameCount));
-    }
-    for (const imaging::WindowPreset &w : m.windows) {
-        html += row(tr("Window in file"),
-                    QStringLiteral("%1 / %2 %3")
-                        .arg(number(w.center), number(w.width), QString::fromStdString(w.name)));
-    }
-    if (!m_image->values.empty()) {
-        html += row(tr("Window shown"),
-                    QStringLiteral("%1 / %2").arg(number(m_window.center), number(m_window.width)));
-    }
-    if (m.format == imaging::FileFormat::Dicom) {
-        if (m_showPatient->isChecked()) {
-            html += row(tr("Patient name"), QString::fromStdString(m_image->patient.name));
-            html += row(tr("Patient ID"), QString::fromStdString(m_image->patient.id));
-            html += row(tr("Birth date"), QString::fromStdString(m_image->patient.birthDate));
-        } else {
-            html += row(tr("Patient"), tr("hidden"));
-        }
-    }
-    html += QStringLiteral("</table><p><b>%1</b></p><ol>").arg(tr("Display steps, in order"));
-    if (m_image->appliedSteps.empty()) {
-        html += QStringLiteral("<li>%1</li>").arg(tr("none: pixels shown as stored"));
-    }
-    for (const std::string &step : m_image->appliedSteps) {
-        html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(step).toHtmlEscaped());
-    }
-    const bool changedWindow =
-        !m_image->values.empty() &&
-        (m_window.center != m_image->window.center || m_window.width != m_image->window.width);
-    if (changedWindow) {
-        html += QStringLiteral("<li>%1</li>")
-                    .arg(tr("window set in the viewer: %1 / %2")
-                             .arg(number(m_window.center), number(m_window.width)));
-    }
-    if (isInverted() != (m_image->polarity == imaging::Polarity::Inverted)) {
-        html += QStringLiteral("<li>%1</li>").arg(tr("inverted in the viewer"));
-    }
-    html += QStringLiteral("</ol>");
-    m_metadata->setText(html);
+    m_metadata->setText(
+        imageMetadataHtml(*m_image, {m_window, isInverted(), m_showPatient->isChecked()}));
 }
 
 void ViewerPage::dragEnterEvent(QDragEnterEvent *event)
