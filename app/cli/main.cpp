@@ -7,6 +7,8 @@
 #include "core/common/version.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,9 @@ const std::vector<std::string> &cxr::cli::commandLine()
     return storedCommandLine();
 }
 
-int main(int argc, char **argv)
+namespace {
+
+int run(int argc, char **argv)
 {
     storedCommandLine().assign(argv + std::min(argc, 1), argv + argc);
     cxr::tuneAllocatorForLargeBuffers();
@@ -68,4 +72,20 @@ int main(int argc, char **argv)
         }
     }
     return cxr::cli::kUsage;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // A command reports its own errors; what escapes it (memory exhausted, a library's
+    // exception) still ends the program with a message and the failure status (1).
+    try {
+        return run(argc, argv);
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "cxr: internal error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "cxr: internal error\n");
+    }
+    return cxr::cli::kFailure;
 }

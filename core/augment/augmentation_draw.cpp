@@ -117,8 +117,8 @@ void colourMatrix(const AugmentationDraw &d, double matrix[9])
     const double rotate[9] = {
         1, 0, 0, 0, std::cos(angle), -std::sin(angle), 0, std::sin(angle), std::cos(angle)};
     auto multiply = [](const double *a, const double *b, double *out) {
-        for (int r = 0; r < 3; ++r) {
-            for (int c = 0; c < 3; ++c) {
+        for (std::size_t r = 0; r < 3; ++r) {
+            for (std::size_t c = 0; c < 3; ++c) {
                 out[r * 3 + c] =
                     a[r * 3] * b[c] + a[r * 3 + 1] * b[3 + c] + a[r * 3 + 2] * b[6 + c];
             }

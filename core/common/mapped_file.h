@@ -83,8 +83,9 @@ private:
     }
     void close()
     {
-        if (m_data)
+        if (m_data) {
             munmap(m_data, m_size);
+        }
     }
 #endif
     void *m_data = nullptr;

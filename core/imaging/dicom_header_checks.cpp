@@ -168,13 +168,14 @@ bool jpegBitDepthScanHangs(const Uint8 *data, std::uint64_t length)
             marker != 0xFFCC) {
             return false; // a frame header: the scan has its answer
         }
-        if (marker >= 0xFFD0 && marker <= 0xFFD9) {
-            offset += 2; // RSTn, SOI, EOI
+        const bool standalone = (marker >= 0xFFD0 && marker <= 0xFFD9) || // RSTn, SOI, EOI
+                                (data[offset] == 0xFF && data[offset + 1] > 2 &&
+                                 data[offset + 1] <= 0xBF); // reserved markers
+        if (standalone) {
+            offset += 2;
         } else if (marker == 0xFFC4 || marker == 0xFFC8 || marker == 0xFFCC ||
                    (marker >= 0xFFDA && marker <= 0xFFFE)) {
             offset += segment;
-        } else if (data[offset] == 0xFF && data[offset + 1] > 2 && data[offset + 1] <= 0xBF) {
-            offset += 2; // reserved markers
         } else {
             return false; // not a marker: the scan gives up
         }

@@ -185,7 +185,9 @@ torch::Tensor gaussianBlurred(const torch::Tensor &batch, const std::vector<doub
                 sum += weights.back();
             }
             for (int k = -own; k <= own; ++k) {
-                kernel[std::size_t(radius + k)] = float(weights[std::size_t(own + k)] / sum);
+                const int tap = radius + k;
+                const int weight = own + k;
+                kernel[std::size_t(tap)] = float(weights[std::size_t(weight)] / sum);
             }
         } else {
             kernel[std::size_t(radius)] = 1.0f;
@@ -207,6 +209,7 @@ torch::Tensor gaussianBlurred(const torch::Tensor &batch, const std::vector<doub
 torch::Tensor blurred(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
 {
     std::vector<double> sigmas;
+    sigmas.reserve(draws.size());
     for (const AugmentationDraw &draw : draws) {
         sigmas.push_back(draw.blurs() ? draw.blurSigma : 0);
     }
@@ -217,6 +220,7 @@ torch::Tensor blurred(const torch::Tensor &batch, const std::vector<Augmentation
 torch::Tensor sharpened(const torch::Tensor &batch, const std::vector<AugmentationDraw> &draws)
 {
     std::vector<double> sigmas;
+    sigmas.reserve(draws.size());
     for (const AugmentationDraw &draw : draws) {
         sigmas.push_back(draw.sharpens() ? kSharpenSigma : 0);
     }

@@ -78,10 +78,10 @@ struct Classifier::Impl {
         float highest = 0;
         for (int y = 0; y < cam.height; ++y) {
             for (int x = 0; x < cam.width; ++x) {
-                float &value = cam.values[std::size_t(y * cam.width + x)];
-                value =
-                    (value + mirrored->values[std::size_t(y * cam.width + (cam.width - 1 - x))]) /
-                    2;
+                float &value = cam.values[std::size_t(y) * std::size_t(cam.width) + std::size_t(x)];
+                value = (value + mirrored->values[std::size_t(y) * std::size_t(cam.width) +
+                                                  std::size_t(cam.width - 1 - x)]) /
+                        2;
                 highest = std::max(highest, value);
             }
         }

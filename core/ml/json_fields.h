@@ -53,6 +53,7 @@ inline std::string intFieldProblem(const nlohmann::json &j,
 }
 
 // Every parameter by its key ("rotation.max_degrees"); reading ignores keys it does not know.
+// NOLINTNEXTLINE(readability-identifier-naming): the name nlohmann-json looks up
 inline void to_json(nlohmann::json &j, const AugmentationSettings &settings)
 {
     j = nlohmann::json::object();
@@ -63,6 +64,7 @@ inline void to_json(nlohmann::json &j, const AugmentationSettings &settings)
     }
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name nlohmann-json looks up
 inline void from_json(const nlohmann::json &j, AugmentationSettings &settings)
 {
     for (const auto &[key, value] : j.items()) {
@@ -74,6 +76,7 @@ inline void from_json(const nlohmann::json &j, AugmentationSettings &settings)
 
 namespace ml {
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name nlohmann-json looks up
 inline void to_json(nlohmann::json &j, const CustomCnnOptions &o)
 {
     j = {{"blocks", o.blocks},
@@ -83,6 +86,7 @@ inline void to_json(nlohmann::json &j, const CustomCnnOptions &o)
          {"batch_norm", o.batchNorm}};
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name nlohmann-json looks up
 inline void from_json(const nlohmann::json &j, CustomCnnOptions &o)
 {
     o.blocks = j.at("blocks").get<int>();

@@ -60,7 +60,7 @@ Status writePdf(const QString &file, const QString &pdfPath, const EvaluationRep
         return makeError(ErrorCode::WriteFailed, pdfPath.toStdString() + ": cannot write the PDF");
     }
     PageFlow flow(writer, painter);
-    const Status written = writeSections(flow, input, card, runFolder, observer);
+    Status written = writeSections(flow, input, card, runFolder, observer);
     if (!painter.end() && written) {
         return makeError(ErrorCode::WriteFailed,
                          pdfPath.toStdString() + ": the PDF could not be finished");

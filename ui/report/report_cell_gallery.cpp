@@ -17,7 +17,7 @@ struct Gallery {
     const EvaluationReportInput &input;
     const ml::ModelSpec &spec;
     ml::Classifier &classifier;
-    ProgressObserver *observer;
+    ProgressObserver *observer = nullptr;
     pipeline::CamDisplay display;
     int done = 0;
 };
@@ -68,7 +68,8 @@ Status addCell(Gallery &gallery, int row, int column, const QStringList &classes
         }
         drawExample(gallery, members[k], column, QRectF(k * (tile + 12), rowTop, tile, tile));
         if (gallery.observer) {
-            gallery.observer->progress(++gallery.done, 4 * input.gradCamExamplesPerCell);
+            gallery.observer->progress(++gallery.done,
+                                       4 * std::int64_t(input.gradCamExamplesPerCell));
         }
     }
     return Ok{};

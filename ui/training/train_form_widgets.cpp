@@ -103,7 +103,6 @@ void TrainForm::fillDeviceChoices()
 void TrainForm::configureFields()
 {
     m_seed->setRange(0, 1'000'000'000);
-    m_folds = new QSpinBox;
     m_folds->setObjectName(QStringLiteral("folds"));
     m_folds->setRange(1, 20);
     m_folds->setSpecialValueText(tr("Off: one run"));
@@ -111,7 +110,6 @@ void TrainForm::configureFields()
     m_folds->setToolTip(
         tr("Cross-validate the settings: one run per fold, each trained on the other "
            "folds' patients and evaluated on its own, then the mean and spread"));
-    m_processes = new QSpinBox;
     m_processes->setObjectName(QStringLiteral("processes"));
     m_processes->setRange(1, 64);
     m_processes->setSpecialValueText(tr("1: in this window"));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ui/training/train_page.h"
 
+#include "ui/common/clock_text.h"
 #include "ui/training/rank_processes.h"
 #include "ui/training/run_history.h"
 #include "ui/training/train_form.h"
@@ -25,12 +26,6 @@
 namespace cxr::ui {
 
 namespace {
-
-QString clock(double seconds)
-{
-    const int total = int(seconds + 0.5);
-    return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
-}
 
 const QColor kOverlayColours[] = {QColor(214, 39, 40), QColor(44, 160, 44),   QColor(148, 103, 189),
                                   QColor(140, 86, 75), QColor(227, 119, 194), QColor(23, 190, 207)};
@@ -395,7 +390,7 @@ void TrainPage::onStep(const ml::BatchReport &report)
                        .arg(report.totalSteps)
                        .arg(imagesPerSecond, 0, 'f', 0)
                        .arg(perRank)
-                       .arg(clock(report.etaSeconds));
+                       .arg(clockText(report.etaSeconds));
     if (report.deviceMemoryMiB > 0) {
         text += tr(" · GPU memory %1 GB (peak %2 GB)")
                     .arg(report.deviceMemoryMiB / 1024.0, 0, 'f', 1)

@@ -4,6 +4,7 @@
 #include "core/ml/run_folder.h"
 #include "core/tuning/pruner.h"
 #include "core/tuning/sampler.h"
+#include "ui/common/clock_text.h"
 #include "ui/common/path_field.h"
 #include "ui/training/train_form.h"
 #include "ui/training/training_session.h"
@@ -45,12 +46,6 @@ QString objectiveText(const tuning::StudyRecord &study, const tuning::Trial &tri
     return std::isfinite(score)
                ? QString::number(tuning::objectiveValue(study.settings.objective, score), 'f', 4)
                : QStringLiteral("–");
-}
-
-QString durationText(double seconds)
-{
-    const int total = int(seconds + 0.5);
-    return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
 }
 
 } // namespace
@@ -426,7 +421,7 @@ void TunePanel::showTrials()
                              objectiveText(m_study, trial),
                              bestEpoch ? QString::number(bestEpoch) : QStringLiteral("–"),
                              QString::number(trial.scores.size()),
-                             durationText(trial.seconds)};
+                             clockText(trial.seconds)};
         for (const auto &spec : params) {
             cells << QString::fromStdString(tuning::valueOf(trial.params, spec.name));
         }

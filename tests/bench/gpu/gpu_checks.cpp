@@ -30,14 +30,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int g_failures = 0;
-std::string g_device = "cuda"; // "cpu" for a smoke test of this program without a GPU
+int failures = 0;
+std::string checkDevice = "cuda"; // "cpu" for a smoke test of this program without a GPU
 
 void check(bool ok, const std::string &what)
 {
     std::printf("%s  %s\n", ok ? "PASS" : "FAIL", what.c_str());
     std::fflush(stdout);
-    g_failures += ok ? 0 : 1;
+    failures += ok ? 0 : 1;
 }
 
 class Recorder : public ml::TrainObserver {
@@ -61,7 +61,7 @@ ml::TrainSettings smallRun(ml::Precision precision)
     s.model.classNames = {"none", "disc"};
     s.epochs = 3;
     s.batchSize = 32;
-    s.device = g_device;
+    s.device = checkDevice;
     s.precision = precision;
     s.checkpointMinutes = 0;
     augmentationPreset("thesis", s.augmentation);
@@ -87,6 +87,7 @@ void augmentationMatchesCpu()
     every.jpegMaxQuality = 90;
     std::mt19937_64 random(11);
     std::vector<AugmentationDraw> draws;
+    draws.reserve(16);
     for (int i = 0; i < 16; ++i) {
         draws.push_back(drawAugmentation(every, random));
     }
@@ -215,9 +216,9 @@ int main(int argc, char **argv)
             return 0;
         }
         // A smoke test of the checks' own logic: the resume check is meaningful on the CPU too.
-        g_device = "cpu";
+        checkDevice = "cpu";
         deterministicResumeOnCuda(work);
-        return g_failures == 0 ? 0 : 1;
+        return failures == 0 ? 0 : 1;
     }
     // The Train page lists each GPU by name with its memory.
     const std::vector<ml::ComputeDevice> devices = ml::listComputeDevices();
@@ -231,6 +232,6 @@ int main(int argc, char **argv)
     mixedPrecisionTrains(work, ml::Precision::BFloat16);
     mixedPrecisionTrains(work, ml::Precision::Float16);
     deterministicResumeOnCuda(work);
-    std::printf("%d check(s) failed\n", g_failures);
-    return g_failures == 0 ? 0 : 1;
+    std::printf("%d check(s) failed\n", failures);
+    return failures == 0 ? 0 : 1;
 }
