@@ -5,7 +5,8 @@
 #   - nothing under core/ reaches a Qt header or links a Qt target;
 #   - nothing outside core/ml reaches a LibTorch header (ui/, app/, core/pipeline use facades);
 #   - core/ml reaches no OpenCV, DCMTK or Qt header, and links none of them;
-#   - a core/ml header that reaches LibTorch is named torch_*.h or says "Internal to core/ml".
+#   - a core/ml header that reaches LibTorch is named torch_*.h or says "Internal to core/ml";
+#   - no source file under core/, ui/ or app/ is longer than 500 lines.
 # Run: cmake -DSOURCE_DIR=<repo> -P tests/architecture_check.cmake
 set(violations "")
 
@@ -109,6 +110,17 @@ foreach(file IN LISTS sources)
                     "named torch_*.h or says \"Internal to core/ml\": ${torch_${id}}")
             endif()
         endif()
+    endif()
+endforeach()
+
+# Files of one purpose stay short enough to read in one sitting.
+set(max_lines 500)
+foreach(file IN LISTS sources)
+    file(READ "${SOURCE_DIR}/${file}" text)
+    string(REGEX MATCHALL "\n" newlines "${text}")
+    list(LENGTH newlines count)
+    if(count GREATER max_lines)
+        string(APPEND violations "\n  ${file}: ${count} lines, more than ${max_lines}: split it")
     endif()
 endforeach()
 

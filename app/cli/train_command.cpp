@@ -179,6 +179,56 @@ void printRankThroughput(const ml::TrainSummary &summary)
                 rates.c_str(), total);
 }
 
+// Rank 0's report of a finished run: skipped images, notes, throughput and the best epoch, or
+// one JSON line.
+int reportTrainResult(const TrainOptions &options, const pipeline::TrainJobResult &result)
+{
+    for (const auto &problem : result.skipped) {
+        std::fprintf(stderr, "skipped: %s: %s\n", oneLine(problem.path.string()).c_str(),
+                     oneLine(problem.reason).c_str());
+    }
+    const ml::TrainSummary &summary = result.summary;
+    const ml::EpochMetrics &best = summary.epochs.at(std::size_t(summary.bestEpoch - 1));
+    const std::string runDir = options.job.runDir.string();
+    if (options.json || options.jsonSteps) {
+        const nlohmann::json line = {{"event", "finished"},
+                                     {"run", runDir},
+                                     {"best_epoch", summary.bestEpoch},
+                                     {"best_val_loss", best.valLoss},
+                                     {"best_val_accuracy", best.valAccuracy},
+                                     {"epochs", summary.epochs.size()},
+                                     {"stopped_early", summary.stoppedEarly},
+                                     {"resumed_after_epoch", summary.resumedAfterEpoch},
+                                     {"device", summary.device},
+                                     {"precision", summary.precision},
+                                     {"world_size", result.settings.worldSize},
+                                     {"rank_images_per_second", summary.rankImagesPerSecond},
+                                     {"notes", summary.notes}};
+        std::printf("%s\n", jsonText(line).c_str());
+        return int(kSuccess);
+    }
+    for (const std::string &note : summary.notes) {
+        std::printf("%s\n", note.c_str());
+    }
+    printRankThroughput(summary);
+    if (summary.resumedAfterEpoch > 0) {
+        std::printf("resumed after epoch %d\n", summary.resumedAfterEpoch);
+    }
+    if (summary.stoppedEarly) {
+        std::printf("stopped early after epoch %zu: no better validation %s for %d epochs\n",
+                    summary.epochs.size(), result.settings.earlyStopping.onAuc ? "AUC" : "loss",
+                    result.settings.earlyStopping.patience);
+    }
+    std::printf("trained %s on %lld images (%lld validation) on %s in %s\n",
+                result.settings.model.architecture.c_str(),
+                static_cast<long long>(result.trainImages),
+                static_cast<long long>(result.valImages), summary.device.c_str(),
+                summary.precision.c_str());
+    std::printf("best epoch %d: val loss %.4f, val accuracy %.3f; run folder %s\n",
+                summary.bestEpoch, best.valLoss, best.valAccuracy, runDir.c_str());
+    return int(kSuccess);
+}
+
 } // namespace
 
 Action addTrainCommand(CLI::App &app)
@@ -240,51 +290,7 @@ Action addTrainCommand(CLI::App &app)
         if (rank != 0) { // rank 0 reports the run
             return int(kSuccess);
         }
-        for (const auto &problem : result->skipped) {
-            std::fprintf(stderr, "skipped: %s: %s\n", oneLine(problem.path.string()).c_str(),
-                         oneLine(problem.reason).c_str());
-        }
-        const ml::TrainSummary &summary = result->summary;
-        const ml::EpochMetrics &best = summary.epochs.at(std::size_t(summary.bestEpoch - 1));
-        const std::string runDir = options->job.runDir.string();
-        if (options->json || options->jsonSteps) {
-            const nlohmann::json line = {{"event", "finished"},
-                                         {"run", runDir},
-                                         {"best_epoch", summary.bestEpoch},
-                                         {"best_val_loss", best.valLoss},
-                                         {"best_val_accuracy", best.valAccuracy},
-                                         {"epochs", summary.epochs.size()},
-                                         {"stopped_early", summary.stoppedEarly},
-                                         {"resumed_after_epoch", summary.resumedAfterEpoch},
-                                         {"device", summary.device},
-                                         {"precision", summary.precision},
-                                         {"world_size", result->settings.worldSize},
-                                         {"rank_images_per_second", summary.rankImagesPerSecond},
-                                         {"notes", summary.notes}};
-            std::printf("%s\n", jsonText(line).c_str());
-            return int(kSuccess);
-        }
-        for (const std::string &note : summary.notes) {
-            std::printf("%s\n", note.c_str());
-        }
-        printRankThroughput(summary);
-        if (summary.resumedAfterEpoch > 0) {
-            std::printf("resumed after epoch %d\n", summary.resumedAfterEpoch);
-        }
-        if (summary.stoppedEarly) {
-            std::printf("stopped early after epoch %zu: no better validation %s for %d epochs\n",
-                        summary.epochs.size(),
-                        result->settings.earlyStopping.onAuc ? "AUC" : "loss",
-                        result->settings.earlyStopping.patience);
-        }
-        std::printf("trained %s on %lld images (%lld validation) on %s in %s\n",
-                    result->settings.model.architecture.c_str(),
-                    static_cast<long long>(result->trainImages),
-                    static_cast<long long>(result->valImages), summary.device.c_str(),
-                    summary.precision.c_str());
-        std::printf("best epoch %d: val loss %.4f, val accuracy %.3f; run folder %s\n",
-                    summary.bestEpoch, best.valLoss, best.valAccuracy, runDir.c_str());
-        return int(kSuccess);
+        return reportTrainResult(*options, *result);
     };
 }
 

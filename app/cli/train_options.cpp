@@ -48,9 +48,11 @@ const std::vector<RecipeField> &recipeFields()
 
 } // namespace
 
-void addTrainOptions(CLI::App *command, TrainOptions &options)
+namespace {
+
+// The dataset, the run folder (new or resumed) and --json.
+void addRunFolderOptions(CLI::App *command, TrainOptions &options)
 {
-    ml::TrainSettings &s = options.job.settings;
     command->add_option("dataset", options.dataset,
                         "dataset folder with train/ and val/, or a manifest (with --resume: "
                         "optional, the recorded dataset by default)");
@@ -60,6 +62,12 @@ void addTrainOptions(CLI::App *command, TrainOptions &options)
                                        "its recorded settings (--epochs extends it)");
     out->excludes(resume);
     command->add_flag("--json", options.json, "one JSON object per finished epoch on stdout");
+}
+
+// The network, its input and the basics of training it.
+void addModelOptions(CLI::App *command, TrainOptions &options)
+{
+    ml::TrainSettings &s = options.job.settings;
     command
         ->add_option("--model", s.model.architecture,
                      "architecture: " + joined(ml::knownArchitectures()))
@@ -98,8 +106,12 @@ void addTrainOptions(CLI::App *command, TrainOptions &options)
                         "(see docs/cli.md for saving ImageNet weights)");
     command->add_flag("--freeze-features", s.freezeFeatures,
                       "with --pretrained: train the head only, keeping the feature extractor");
-    addOptimisationOptions(command, options.optimisation, s);
-    addAugmentationOptions(command, options.augmentation, "--augment");
+}
+
+// Balancing, the operating point, recipes and what guards against overfitting.
+void addGeneralisationOptions(CLI::App *command, TrainOptions &options)
+{
+    ml::TrainSettings &s = options.job.settings;
     std::vector<std::string> balances;
     for (const auto &[method, name] : balanceMethodNames()) {
         balances.push_back(name);
@@ -140,6 +152,12 @@ void addTrainOptions(CLI::App *command, TrainOptions &options)
     command->add_option("--population-ages", options.populationAges,
                         "MIN-MAX: the training patients' ages in years (Kermany: 1-5), recorded so "
                         "that a DICOM of a patient outside them is flagged");
+}
+
+// Cross-validation, data-parallel ranks, progress for programs, settings files and the cache.
+void addRunModeOptions(CLI::App *command, TrainOptions &options)
+{
+    ml::TrainSettings &s = options.job.settings;
     command
         ->add_option("--folds", options.folds,
                      "cross-validate instead: K runs (2-20) under --out FOLDER, each on all "
@@ -168,6 +186,19 @@ void addTrainOptions(CLI::App *command, TrainOptions &options)
     addCacheOptions(command, options.cache);
     command->add_flag("--skip-bad-images", options.skipBadImages,
                       "train without images that fail to decode (listed) instead of stopping");
+}
+
+} // namespace
+
+void addTrainOptions(CLI::App *command, TrainOptions &options)
+{
+    addRunFolderOptions(command, options);
+    addModelOptions(command, options);
+    ml::TrainSettings &s = options.job.settings;
+    addOptimisationOptions(command, options.optimisation, s);
+    addAugmentationOptions(command, options.augmentation, "--augment");
+    addGeneralisationOptions(command, options);
+    addRunModeOptions(command, options);
 }
 
 Status applyTrainOptions(TrainOptions &o, const CLI::App &command)

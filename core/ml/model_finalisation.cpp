@@ -62,6 +62,114 @@ std::string formatted(const char *format, double a, double b = 0, double c = 0, 
 
 } // namespace
 
+namespace {
+
+// 1. Temperature (and a binary model's bias) on validation; returns the validation images'
+// calibrated probabilities (a binary model's), for the operating point.
+std::vector<float> calibrate(const NetOutputs &val, const std::vector<int> &valLabels,
+                             int logitCount, ModelCard &card, std::vector<std::string> &notes)
+{
+    const LogitCalibration fitted = fitCalibration(val.logits, logitCount, valLabels);
+    CalibrationRecord &calibration = card.calibration;
+    calibration.temperature = fitted.temperature;
+    calibration.bias = fitted.bias;
+    calibration.fittedOn = "validation";
+    calibration.images = int(valLabels.size());
+    calibration.fittedAt = utcTimestamp();
+    const std::string fittedOn =
+        formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
+        calibration.describe();
+    std::vector<float> calibrated;
+    if (logitCount != 1) {
+        notes.push_back(fittedOn);
+        return calibrated;
+    }
+    std::vector<float> raw;
+    for (float logit : val.logits) {
+        raw.push_back(float(calibratedProbability(logit)));
+        calibrated.push_back(float(calibratedProbability(logit, fitted)));
+    }
+    calibration.eceBefore = expectedCalibrationError(valLabels, raw);
+    calibration.eceAfter = expectedCalibrationError(valLabels, calibrated);
+    notes.push_back(fittedOn + formatted(", expected calibration error %.3f before, %.3f after",
+                                         calibration.eceBefore, calibration.eceAfter));
+    return calibrated;
+}
+
+// 2. The operating point of a binary model, by the run's rule on validation.
+void chooseOperatingPoint(const OperatingPointRule &rule, const std::vector<int> &valLabels,
+                          const std::vector<float> &calibrated, ModelCard &card,
+                          std::vector<std::string> &notes)
+{
+    auto threshold = chooseThreshold(rule, valLabels, calibrated);
+    if (!threshold) {
+        notes.push_back("threshold left at " + formatted("%.2f", card.spec.threshold) + ": " +
+                        threshold.error().message);
+        return;
+    }
+    card.spec.threshold = *threshold;
+    const DiagnosticMetrics at = computeDiagnosticMetrics(valLabels, calibrated, *threshold);
+    card.operatingPoint = {operatingPointSpec(rule), "validation", int(valLabels.size()),
+                           at.sensitivity, at.specificity};
+    notes.push_back("threshold " + formatted("%.3f", *threshold) + " for " +
+                    operatingPointName(rule) + " on validation (sensitivity " +
+                    formatted("%.3f, specificity %.3f)", at.sensitivity, at.specificity));
+}
+
+// 3. The out-of-distribution reference: training images as the model saw them, without
+// augmentation; a seeded sample keeps the cost bounded on large sets. Its threshold lets
+// kOodValidationPassRate of the validation images pass.
+Status fitGuard(ClassifierNetImpl &net, const FinalisationData &data, const NetOutputs &val,
+                std::uint64_t seed, const torch::Device &device, const RunPaths &paths,
+                ModelCard &card, std::vector<std::string> &notes)
+{
+    std::vector<std::int64_t> order(std::size_t(data.trainImages.size(0)));
+    std::iota(order.begin(), order.end(), std::int64_t(0));
+    std::mt19937_64 random(seed ^ 0x00D0D0D0ULL);
+    std::shuffle(order.begin(), order.end(), random);
+    order.resize(std::min<std::size_t>(order.size(), std::size_t(kOodReferenceImages)));
+    std::sort(order.begin(), order.end()); // memory order: cheaper gathers
+    const torch::Tensor picked = torch::tensor(order, torch::kInt64);
+    const torch::Tensor trainImages =
+        data.trainImages.index_select(0, picked.to(data.trainImages.device()));
+    const torch::Tensor trainLabels = data.trainLabels.to(torch::kCPU).index_select(0, picked);
+    const NetOutputs train = runNet(net, trainImages, device);
+    const int classCount = int(card.spec.classNames.size());
+    auto reference = fitOodReference(train.pooled, trainLabels, classCount);
+    if (!reference) {
+        return reference.error();
+    }
+    const torch::Tensor valScores = oodScores(*reference, val.pooled).contiguous();
+    std::vector<double> sorted(valScores.data_ptr<double>(),
+                               valScores.data_ptr<double>() + valScores.numel());
+    std::sort(sorted.begin(), sorted.end());
+    const auto passIndex =
+        std::min(sorted.size() - 1,
+                 std::size_t(std::ceil(kOodValidationPassRate * double(sorted.size()))) - 1);
+    const double threshold = sorted[passIndex];
+    const auto flagged = std::count_if(sorted.begin(), sorted.end(),
+                                       [threshold](double s) { return s > threshold; });
+    const std::filesystem::path oodFile = paths.modelDir() / "ood.pt";
+    if (auto saved = saveOodReference(*reference, oodFile); !saved) {
+        return saved.error();
+    }
+    auto digest = sha256OfFile(oodFile);
+    if (!digest) {
+        return digest.error();
+    }
+    const double flaggedShare = double(flagged) / double(sorted.size());
+    card.ood = {"mahalanobis",     "ood.pt",           *digest,     threshold,
+                int(order.size()), int(sorted.size()), flaggedShare};
+    notes.push_back(formatted("out-of-distribution guard fitted on %.0f training images: "
+                              "threshold %.3f, %.1f%% of validation images flagged (shrinkage "
+                              "%.2f)",
+                              double(order.size()), threshold, 100.0 * flaggedShare,
+                              reference->shrinkage));
+    return Ok{};
+}
+
+} // namespace
+
 Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const FinalisationData &data,
                                                const OperatingPointRule &rule, std::uint64_t seed,
                                                const torch::Device &device,
@@ -92,102 +200,14 @@ Result<std::vector<std::string>> finaliseModel(const RunPaths &paths, const Fina
                                      "on a validation image; it cannot be used");
             }
         }
-
-        // 1. Temperature (and a binary model's bias) on validation.
-        const LogitCalibration fitted = fitCalibration(val.logits, logitCount, valLabels);
-        CalibrationRecord &calibration = card->calibration;
-        calibration.temperature = fitted.temperature;
-        calibration.bias = fitted.bias;
-        calibration.fittedOn = "validation";
-        calibration.images = int(valLabels.size());
-        calibration.fittedAt = utcTimestamp();
-        std::vector<float> calibrated;
+        const std::vector<float> calibrated = calibrate(val, valLabels, logitCount, *card, notes);
         if (logitCount == 1) {
-            std::vector<float> raw;
-            for (float logit : val.logits) {
-                raw.push_back(float(calibratedProbability(logit)));
-                calibrated.push_back(float(calibratedProbability(logit, fitted)));
-            }
-            calibration.eceBefore = expectedCalibrationError(valLabels, raw);
-            calibration.eceAfter = expectedCalibrationError(valLabels, calibrated);
-            notes.push_back(
-                formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
-                calibration.describe() +
-                formatted(", expected calibration error %.3f before, %.3f after",
-                          calibration.eceBefore, calibration.eceAfter));
-        } else {
-            notes.push_back(
-                formatted("calibrated on %.0f validation images: ", double(valLabels.size())) +
-                calibration.describe());
+            chooseOperatingPoint(rule, valLabels, calibrated, *card, notes);
         }
-
-        // 2. The operating point (binary models).
-        if (logitCount == 1) {
-            auto threshold = chooseThreshold(rule, valLabels, calibrated);
-            if (threshold) {
-                card->spec.threshold = *threshold;
-                const DiagnosticMetrics at =
-                    computeDiagnosticMetrics(valLabels, calibrated, *threshold);
-                card->operatingPoint = {operatingPointSpec(rule), "validation",
-                                        int(valLabels.size()), at.sensitivity, at.specificity};
-                notes.push_back(
-                    "threshold " + formatted("%.3f", *threshold) + " for " +
-                    operatingPointName(rule) + " on validation (sensitivity " +
-                    formatted("%.3f, specificity %.3f)", at.sensitivity, at.specificity));
-            } else {
-                notes.push_back("threshold left at " + formatted("%.2f", card->spec.threshold) +
-                                ": " + threshold.error().message);
-            }
+        if (auto guarded = fitGuard(**net, data, val, seed, device, paths, *card, notes);
+            !guarded) {
+            return guarded.error();
         }
-
-        // 3. The out-of-distribution reference: training images as the model saw them, without
-        // augmentation; a seeded sample keeps the cost bounded on large sets.
-        std::vector<std::int64_t> order(std::size_t(data.trainImages.size(0)));
-        std::iota(order.begin(), order.end(), std::int64_t(0));
-        std::mt19937_64 random(seed ^ 0x00D0D0D0ULL);
-        std::shuffle(order.begin(), order.end(), random);
-        order.resize(std::min<std::size_t>(order.size(), std::size_t(kOodReferenceImages)));
-        std::sort(order.begin(), order.end()); // memory order: cheaper gathers
-        const torch::Tensor picked = torch::tensor(order, torch::kInt64);
-        const torch::Tensor trainImages =
-            data.trainImages.index_select(0, picked.to(data.trainImages.device()));
-        const torch::Tensor trainLabels = data.trainLabels.to(torch::kCPU).index_select(0, picked);
-        const NetOutputs train = runNet(**net, trainImages, device);
-        const int classCount = int(card->spec.classNames.size());
-        auto reference = fitOodReference(train.pooled, trainLabels, classCount);
-        if (!reference) {
-            return reference.error();
-        }
-        const torch::Tensor valScores = oodScores(*reference, val.pooled).contiguous();
-        std::vector<double> sorted(valScores.data_ptr<double>(),
-                                   valScores.data_ptr<double>() + valScores.numel());
-        std::sort(sorted.begin(), sorted.end());
-        const auto passIndex =
-            std::min(sorted.size() - 1,
-                     std::size_t(std::ceil(kOodValidationPassRate * double(sorted.size()))) - 1);
-        const double threshold = sorted[passIndex];
-        const auto flagged = std::count_if(sorted.begin(), sorted.end(),
-                                           [threshold](double s) { return s > threshold; });
-        const std::filesystem::path oodFile = paths.modelDir() / "ood.pt";
-        if (auto saved = saveOodReference(*reference, oodFile); !saved) {
-            return saved.error();
-        }
-        auto digest = sha256OfFile(oodFile);
-        if (!digest) {
-            return digest.error();
-        }
-        card->ood = {"mahalanobis",
-                     "ood.pt",
-                     *digest,
-                     threshold,
-                     int(order.size()),
-                     int(sorted.size()),
-                     double(flagged) / double(sorted.size())};
-        notes.push_back(
-            formatted("out-of-distribution guard fitted on %.0f training images: threshold "
-                      "%.3f, %.1f%% of validation images flagged (shrinkage %.2f)",
-                      double(order.size()), threshold,
-                      100.0 * double(flagged) / double(sorted.size()), reference->shrinkage));
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Internal,
                          "calibrating the trained model failed: " + errorSummary(e));

@@ -14,7 +14,11 @@
 
 namespace cxr::ml {
 
-std::string validateSettings(const TrainSettings &s)
+namespace {
+
+// Each check below returns its first problem, or "" when there is none.
+
+std::string populationProblem(const TrainSettings &s)
 {
     const bool ageStated = s.populationMinAgeYears >= 0 || s.populationMaxAgeYears >= 0;
     if (ageStated &&
@@ -22,22 +26,14 @@ std::string validateSettings(const TrainSettings &s)
           s.populationMaxAgeYears <= 150)) {
         return "population ages must be a range MIN-MAX of years between 0 and 150";
     }
+    return {};
+}
+
+std::string modelProblem(const TrainSettings &s)
+{
     if (!isKnownArchitecture(s.model.architecture)) {
         return "unknown model '" + s.model.architecture +
                "' (choose one of: " + joined(knownArchitectures()) + ")";
-    }
-    if (s.epochs < 1 || s.epochs > 10000) {
-        return "epochs must be between 1 and 10000 (got " + std::to_string(s.epochs) + ")";
-    }
-    if (s.worldSize < 1 || s.worldSize > 65536) {
-        return "the number of ranks must be between 1 and 65536 (got " +
-               std::to_string(s.worldSize) + ")";
-    }
-    if (s.batchSize < 1 || s.batchSize > 4096) {
-        return "batch size must be between 1 and 4096 (got " + std::to_string(s.batchSize) + ")";
-    }
-    if (!(s.learningRate > 0 && s.learningRate <= 1)) {
-        return "learning rate must be in (0, 1] (got " + std::to_string(s.learningRate) + ")";
     }
     if (s.model.inputSize < 32 || s.model.inputSize > 1024) {
         return "input size must be between 32 and 1024 pixels (got " +
@@ -59,8 +55,24 @@ std::string validateSettings(const TrainSettings &s)
     if (!isKnownResize(s.model.resize)) {
         return "unknown resize '" + s.model.resize + "': use squash or letterbox";
     }
-    if (!isValidDeviceName(s.device)) {
-        return "unknown device '" + s.device + "': use auto, cpu or cuda";
+    return {};
+}
+
+// Epochs, ranks, batch and learning rate; augmentation, schedule and optimiser.
+std::string optimisationProblem(const TrainSettings &s)
+{
+    if (s.epochs < 1 || s.epochs > 10000) {
+        return "epochs must be between 1 and 10000 (got " + std::to_string(s.epochs) + ")";
+    }
+    if (s.worldSize < 1 || s.worldSize > 65536) {
+        return "the number of ranks must be between 1 and 65536 (got " +
+               std::to_string(s.worldSize) + ")";
+    }
+    if (s.batchSize < 1 || s.batchSize > 4096) {
+        return "batch size must be between 1 and 4096 (got " + std::to_string(s.batchSize) + ")";
+    }
+    if (!(s.learningRate > 0 && s.learningRate <= 1)) {
+        return "learning rate must be in (0, 1] (got " + std::to_string(s.learningRate) + ")";
     }
     if (std::string problem = validateAugmentation(s.augmentation); !problem.empty()) {
         return "augmentation: " + problem;
@@ -84,6 +96,15 @@ std::string validateSettings(const TrainSettings &s)
     if (s.freezeFeatures && s.pretrainedWeights.empty()) {
         return "freezing the feature extractor needs pretrained weights to keep";
     }
+    return {};
+}
+
+// Where and how the run executes and what it records.
+std::string runProblem(const TrainSettings &s)
+{
+    if (!isValidDeviceName(s.device)) {
+        return "unknown device '" + s.device + "': use auto, cpu or cuda";
+    }
     if (s.device == "cpu" && isMixedPrecision(s.precision)) {
         return std::string("mixed precision (") + precisionName(s.precision) +
                ") runs on CUDA only: use precision auto or fp32 on the CPU";
@@ -97,6 +118,12 @@ std::string validateSettings(const TrainSettings &s)
     if (s.earlyStopping.patience < 0) {
         return "early-stopping patience must not be negative";
     }
+    return {};
+}
+
+// Label smoothing, mixup, the weights' average and how the kept epoch is chosen.
+std::string lossAndSelectionProblem(const TrainSettings &s)
+{
     if (!(s.labelSmoothing >= 0 && s.labelSmoothing < 0.5)) {
         return "label smoothing must be in [0, 0.5)";
     }
@@ -111,6 +138,19 @@ std::string validateSettings(const TrainSettings &s)
     }
     if (s.earlyStopping.onAuc && s.model.classNames.size() > 2) {
         return "early stopping on AUC needs a binary model; stop on validation loss instead";
+    }
+    return {};
+}
+
+} // namespace
+
+std::string validateSettings(const TrainSettings &s)
+{
+    for (auto check : {populationProblem, modelProblem, optimisationProblem, runProblem,
+                       lossAndSelectionProblem}) {
+        if (std::string problem = check(s); !problem.empty()) {
+            return problem;
+        }
     }
     return {};
 }

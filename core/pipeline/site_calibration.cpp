@@ -42,6 +42,75 @@ Status copyModelFolder(const fs::path &from, const fs::path &to, const ml::Model
     return Ok{};
 }
 
+// The sample's probabilities after the new calibration (fitted here, recorded in the card);
+// an ensemble's members keep their own, and only its threshold is refitted.
+std::vector<float> recalibrate(const ml::ModelCard &card, const ml::Predictions &predictions,
+                               const std::vector<int> &labels, const std::string &source,
+                               ml::ModelCard &newCard)
+{
+    if (card.isEnsemble()) {
+        return predictions.positiveProbabilities();
+    }
+    const ml::LogitCalibration fitted = ml::fitCalibration(predictions.logits, 1, labels);
+    std::vector<float> before;
+    std::vector<float> after;
+    for (float logit : predictions.logits) {
+        before.push_back(float(ml::calibratedProbability(logit, card.calibration.logits())));
+        after.push_back(float(ml::calibratedProbability(logit, fitted)));
+    }
+    newCard.calibration = {fitted.temperature,
+                           fitted.bias,
+                           source,
+                           int(labels.size()),
+                           ml::expectedCalibrationError(labels, before),
+                           ml::expectedCalibrationError(labels, after),
+                           utcTimestamp()};
+    return after;
+}
+
+// The threshold by the job's rule, else the card's recorded rule, else sensitivity 0.95.
+Status refitThreshold(const SiteCalibrationJob &job, const ml::ModelCard &card,
+                      const std::vector<int> &labels, const std::vector<float> &after,
+                      const std::string &source, const data::DatasetIndex &index,
+                      ml::ModelCard &newCard)
+{
+    ml::OperatingPointRule rule{ml::OperatingPointRule::Kind::Sensitivity, 0.95};
+    if (job.operatingPoint) {
+        rule = *job.operatingPoint;
+    } else if (auto recorded = ml::parseOperatingPoint(card.operatingPoint.rule);
+               recorded && !card.operatingPoint.rule.empty()) {
+        rule = *recorded;
+    }
+    auto threshold = ml::chooseThreshold(rule, labels, after);
+    if (!threshold) {
+        return Error{threshold.error().code,
+                     index.root.string() + ": " + threshold.error().message};
+    }
+    const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(labels, after, *threshold);
+    newCard.spec.threshold = *threshold;
+    newCard.operatingPoint = {ml::operatingPointSpec(rule), source, int(labels.size()),
+                              at.sensitivity, at.specificity};
+    return Ok{};
+}
+
+// Laid out like a run (OUT/model/), so that evaluations land in OUT/evaluations/ and every
+// command that takes a run takes it.
+Status writeCalibratedModel(const SiteCalibrationJob &job, const ml::Classifier &classifier,
+                            const ml::ModelCard &newCard)
+{
+    std::error_code error;
+    if (fs::exists(job.out, error) && !fs::is_empty(job.out, error)) {
+        return makeError(ErrorCode::InvalidArgument,
+                         job.out.string() + ": exists and is not empty; choose a new folder");
+    }
+    const fs::path modelDir = job.out / "model";
+    if (auto copied = copyModelFolder(classifier.modelDir(), modelDir, classifier.card());
+        !copied) {
+        return copied;
+    }
+    return ml::writeModelCard(ml::modelCardPath(modelDir), newCard);
+}
+
 } // namespace
 
 Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job,
@@ -74,7 +143,6 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job,
     if (!predictions) {
         return predictions.error();
     }
-
     SiteCalibrationResult result;
     result.previousCalibration = card.calibration;
     result.previousThreshold = card.spec.threshold;
@@ -82,54 +150,13 @@ Result<SiteCalibrationResult> runSiteCalibration(const SiteCalibrationJob &job,
     const std::vector<int> &labels = split->images.labels;
     const std::string source =
         "site sample " + index.root.filename().string() + " (" + job.fitSplit + ")";
-    std::vector<float> after;
-    if (card.isEnsemble()) {
-        // Each member applies its own calibration; the ensemble's threshold alone is refitted.
-        after = predictions->positiveProbabilities();
-    } else {
-        const ml::LogitCalibration fitted = ml::fitCalibration(predictions->logits, 1, labels);
-        std::vector<float> before;
-        for (float logit : predictions->logits) {
-            before.push_back(float(ml::calibratedProbability(logit, card.calibration.logits())));
-            after.push_back(float(ml::calibratedProbability(logit, fitted)));
-        }
-        result.card.calibration = {fitted.temperature,
-                                   fitted.bias,
-                                   source,
-                                   int(labels.size()),
-                                   ml::expectedCalibrationError(labels, before),
-                                   ml::expectedCalibrationError(labels, after),
-                                   utcTimestamp()};
+    const std::vector<float> after = recalibrate(card, *predictions, labels, source, result.card);
+    if (auto refitted = refitThreshold(job, card, labels, after, source, index, result.card);
+        !refitted) {
+        return refitted.error();
     }
-    ml::OperatingPointRule rule{ml::OperatingPointRule::Kind::Sensitivity, 0.95};
-    if (job.operatingPoint) {
-        rule = *job.operatingPoint;
-    } else if (auto recorded = ml::parseOperatingPoint(card.operatingPoint.rule);
-               recorded && !card.operatingPoint.rule.empty()) {
-        rule = *recorded;
-    }
-    auto threshold = ml::chooseThreshold(rule, labels, after);
-    if (!threshold) {
-        return Error{threshold.error().code,
-                     index.root.string() + ": " + threshold.error().message};
-    }
-    const ml::DiagnosticMetrics at = ml::computeDiagnosticMetrics(labels, after, *threshold);
-    result.card.spec.threshold = *threshold;
-    result.card.operatingPoint = {ml::operatingPointSpec(rule), source, int(labels.size()),
-                                  at.sensitivity, at.specificity};
     result.card.name = card.name + " [site-calibrated on " + index.root.filename().string() + "]";
-    std::error_code error;
-    if (fs::exists(job.out, error) && !fs::is_empty(job.out, error)) {
-        return makeError(ErrorCode::InvalidArgument,
-                         job.out.string() + ": exists and is not empty; choose a new folder");
-    }
-    // Laid out like a run (OUT/model/), so that evaluations land in OUT/evaluations/ and every
-    // command that takes a run takes it.
-    const fs::path modelDir = job.out / "model";
-    if (auto copied = copyModelFolder(classifier->modelDir(), modelDir, card); !copied) {
-        return copied.error();
-    }
-    if (auto written = ml::writeModelCard(ml::modelCardPath(modelDir), result.card); !written) {
+    if (auto written = writeCalibratedModel(job, *classifier, result.card); !written) {
         return written.error();
     }
     if (std::find(index.splits.begin(), index.splits.end(), job.evaluateSplit) !=

@@ -23,11 +23,10 @@ Error describeBadImages(const std::vector<data::DatasetProblem> &failures)
                      message + "; fix or remove them, or skip them with --skip-bad-images");
 }
 
-} // namespace
-
-Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *observer)
+// The job's settings: a resumed run's from its config.json (with a new length, if given), the
+// world size of a fresh run, and each rank's own GPU.
+Result<ml::TrainSettings> settingsFor(TrainJob &job)
 {
-    TrainJob job = jobIn;
     if (job.resume) {
         auto recorded = ml::readRunConfig(ml::RunPaths{job.runDir});
         if (!recorded) {
@@ -42,7 +41,6 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
         }
     }
     ml::TrainSettings settings = job.settings;
-    const bool writes = !job.group || job.group->writes();
     if (!job.resume) {
         settings.worldSize = job.group ? job.group->size() : 1;
     }
@@ -57,6 +55,14 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     if (const std::string problem = ml::validateSettings(settings); !problem.empty()) {
         return makeError(ErrorCode::InvalidArgument, problem);
     }
+    return settings;
+}
+
+// The dataset, which must have train and val splits, two classes, and (for a resumed run) the
+// files and classes it started with; the settings learn its classes and fingerprint.
+Result<data::DatasetIndex> scanFor(const TrainJob &job, ml::TrainSettings &settings,
+                                   ml::TrainObserver *observer)
+{
     if (observer) {
         observer->stage("Scanning " + job.datasetDir.string());
     }
@@ -87,18 +93,25 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     settings.model.classNames = index->classes;
     settings.datasetPath = (index->manifest.empty() ? index->root : index->manifest).string();
     settings.datasetHash = index->fingerprint();
+    return index;
+}
 
-    TrainJobResult result;
-    result.classNames = index->classes;
-    result.skipped = index->problems;
+struct DecodedSplits {
+    ImageArrays train;
+    ImageArrays val;
+};
+
+// Train and val at the model's input, from the tensor cache or decoded into it. Ranks on one
+// machine share the cache: the machine's first rank builds it while the others wait, then they
+// map it (rather than all decoding into the same file at once).
+Result<DecodedSplits> decodeSplits(const TrainJob &job, const data::DatasetIndex &index,
+                                   const ml::TrainSettings &settings, TrainJobResult &result,
+                                   ml::TrainObserver *observer)
+{
     const imaging::ModelInputSpec spec = inputSpecFor(settings.model);
     data::LoadReport report;
-    // Ranks on one machine share the tensor cache: the machine's first rank builds it while the
-    // others wait, then they map it (rather than all decoding into the same file at once).
-    const bool waitsForCache =
-        job.group && !job.cacheDir.empty() && job.group->launch().localRank != 0;
-    const bool buildsCacheForOthers =
-        job.group && !job.cacheDir.empty() && job.group->launch().localRank == 0;
+    const bool sharesCache = job.group && !job.cacheDir.empty();
+    const bool waitsForCache = sharesCache && job.group->launch().localRank != 0;
     if (waitsForCache) {
         if (observer) {
             observer->stage("Waiting for the first rank on this machine to cache the images");
@@ -110,18 +123,18 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
     if (observer) {
         observer->stage("Decoding training images");
     }
-    auto train = data::loadSplitCached(*index, "train", spec, job.cacheDir, report, observer);
+    auto train = data::loadSplitCached(index, "train", spec, job.cacheDir, report, observer);
     if (!train) {
         return train.error();
     }
     if (observer) {
         observer->stage("Decoding validation images");
     }
-    auto val = data::loadSplitCached(*index, "val", spec, job.cacheDir, report, observer);
+    auto val = data::loadSplitCached(index, "val", spec, job.cacheDir, report, observer);
     if (!val) {
         return val.error();
     }
-    if (buildsCacheForOthers) {
+    if (sharesCache && !waitsForCache) { // the cache is built: the others may map it
         if (auto cached = job.group->barrier(); !cached) {
             return cached.error();
         }
@@ -132,36 +145,63 @@ Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *obs
         }
         result.skipped.insert(result.skipped.end(), report.failures.begin(), report.failures.end());
     }
-    result.trainImages = std::int64_t(train->count());
-    result.valImages = std::int64_t(val->count());
+    return DecodedSplits{std::move(*train), std::move(*val)};
+}
 
-    if (!writes) {
-        // Rank 0 prepares the folder and records the run; this rank only trains.
-    } else if (job.resume) {
-        if (job.resumeEpochs > 0) { // the config records the new length of the run
-            auto device = ml::resolveDevice(settings.device);
-            if (!device) {
-                return device.error();
-            }
-            if (auto written = ml::writeRunConfig(ml::RunPaths{job.runDir}, settings, *device);
-                !written) {
-                return written.error();
-            }
-        }
-    } else if (auto prepared =
-                   ml::prepareRunFolder(job.runDir, job.overwrite ? ml::ExistingRun::Overwrite
-                                                                  : ml::ExistingRun::Refuse);
-               !prepared) {
+// Rank 0 makes the run folder (a fresh run) or records a resumed run's new length; the other
+// ranks only train.
+Status prepareFolder(const TrainJob &job, const ml::TrainSettings &settings)
+{
+    if (job.group && !job.group->writes()) {
+        return Ok{};
+    }
+    if (!job.resume) {
+        return ml::prepareRunFolder(job.runDir, job.overwrite ? ml::ExistingRun::Overwrite
+                                                              : ml::ExistingRun::Refuse);
+    }
+    if (job.resumeEpochs <= 0) {
+        return Ok{};
+    }
+    auto device = ml::resolveDevice(settings.device);
+    if (!device) {
+        return device.error();
+    }
+    return ml::writeRunConfig(ml::RunPaths{job.runDir}, settings, *device);
+}
+
+} // namespace
+
+Result<TrainJobResult> runTrainJob(const TrainJob &jobIn, ml::TrainObserver *observer)
+{
+    TrainJob job = jobIn;
+    auto settings = settingsFor(job);
+    if (!settings) {
+        return settings.error();
+    }
+    auto index = scanFor(job, *settings, observer);
+    if (!index) {
+        return index.error();
+    }
+    TrainJobResult result;
+    result.classNames = index->classes;
+    result.skipped = index->problems;
+    auto splits = decodeSplits(job, *index, *settings, result, observer);
+    if (!splits) {
+        return splits.error();
+    }
+    result.trainImages = std::int64_t(splits->train.count());
+    result.valImages = std::int64_t(splits->val.count());
+    if (auto prepared = prepareFolder(job, *settings); !prepared) {
         return prepared.error();
     }
-    auto summary = ml::trainClassifier(*train, *val, settings, job.runDir, observer,
+    auto summary = ml::trainClassifier(splits->train, splits->val, *settings, job.runDir, observer,
                                        job.resume ? ml::TrainStart::Resume : ml::TrainStart::Fresh,
                                        job.group.get());
     if (!summary) {
         return summary.error();
     }
     result.summary = std::move(*summary);
-    result.settings = settings;
+    result.settings = *settings;
     return result;
 }
 

@@ -46,6 +46,21 @@ DatasetPage::DatasetPage(QWidget *parent)
       m_grid(new QListView), m_problems(new QListWidget), m_thumbnails(new ThumbnailModel(this)),
       m_progressTimer(new QTimer(this))
 {
+    auto *splitter = new QSplitter;
+    splitter->addWidget(buildSummaryPane());
+    splitter->addWidget(buildImagesPane());
+    splitter->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(buildTopRow());
+    layout->addWidget(splitter, 1);
+
+    connectControls();
+}
+
+// Open buttons, the dataset's path, and the scan's progress with its Cancel button.
+QLayout *DatasetPage::buildTopRow()
+{
     auto *top = new QHBoxLayout;
     top->addWidget(m_openButton);
     top->addWidget(m_openManifestButton);
@@ -56,6 +71,12 @@ DatasetPage::DatasetPage(QWidget *parent)
     m_cancelButton->setVisible(false);
     m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    return top;
+}
+
+// Counts, summary, class balancing and the mix of one epoch, checks, plots and problems.
+QWidget *DatasetPage::buildSummaryPane()
+{
     m_countTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_countTable->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_summaryLabel->setWordWrap(true);
@@ -86,6 +107,12 @@ DatasetPage::DatasetPage(QWidget *parent)
     leftLayout->addWidget(m_problems);
     m_problems->setMaximumHeight(120);
 
+    return left;
+}
+
+// The thumbnail grid with its split and class filters and sort order.
+QWidget *DatasetPage::buildImagesPane()
+{
     m_grid->setViewMode(QListView::IconMode);
     m_grid->setResizeMode(QListView::Adjust);
     m_grid->setMovement(QListView::Static);
@@ -114,15 +141,11 @@ DatasetPage::DatasetPage(QWidget *parent)
     rightLayout->addLayout(filterRow);
     rightLayout->addWidget(m_grid, 1);
 
-    auto *splitter = new QSplitter;
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(1, 2);
+    return right;
+}
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(splitter, 1);
-
+void DatasetPage::connectControls()
+{
     connect(m_openButton, &QPushButton::clicked, this, &DatasetPage::chooseFolder);
     connect(m_cancelButton, &QPushButton::clicked, this, [this] {
         if (m_scanState) {

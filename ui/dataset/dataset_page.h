@@ -15,6 +15,7 @@
 
 class QComboBox;
 class QLabel;
+class QLayout;
 class QListView;
 class QListWidget;
 class QProgressBar;
@@ -57,6 +58,10 @@ Q_SIGNALS:
     void imageActivated(const QString &path);
 
 private:
+    QLayout *buildTopRow();
+    QWidget *buildSummaryPane();
+    QWidget *buildImagesPane();
+    void connectControls();
     struct ScanOutcome {
         std::optional<data::DatasetIndex> index;
         QString error;

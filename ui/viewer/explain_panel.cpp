@@ -62,6 +62,21 @@ ExplainPanel::ExplainPanel(QWidget *parent)
       m_batch(new QPushButton(tr("Batch: predict and explain a folder…"))),
       m_sendToPacs(new QPushButton(tr("Send result to PACS…"))), m_sendStatus(new QLabel)
 {
+    setUpWidgets();
+    layOut();
+    connectControls();
+    const QString remembered = QSettings().value(kModelKey).toString();
+    if (!remembered.isEmpty() && ml::findModelDir(remembered.toStdString())) {
+        setModel(remembered);
+    } else {
+        m_predictionLabel->setText(tr("Choose a model to see its prediction."));
+    }
+}
+
+// The prediction in large type, the out-of-distribution banner as prominent, and each
+// control's choices and tooltip.
+void ExplainPanel::setUpWidgets()
+{
     m_model->setPlaceholderText(tr("No model chosen"));
     // Run names are long: the list shrinks with the panel rather than widening it.
     m_model->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
@@ -97,7 +112,10 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     m_faithfulnessButton->setToolTip(tr("The probability of the explained class with the map's "
                                         "top 20% replaced by the image's mean, and with only that "
                                         "region kept"));
+}
 
+void ExplainPanel::layOut()
+{
     auto *modelRow = new QHBoxLayout;
     modelRow->addWidget(m_model, 1);
     modelRow->addWidget(m_chooseModel);
@@ -130,7 +148,10 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     m_sendToPacs->setEnabled(false);
     m_sendToPacs->setToolTip(tr("Store the prediction of this DICOM image, as a structured report "
                                 "and the overlay, in its study on a PACS (research use only)"));
+}
 
+void ExplainPanel::connectControls()
+{
     connect(&m_worker, &ExplainWorker::finished, this, &ExplainPanel::onOutcome);
     connect(m_model, &QComboBox::activated, this,
             [this](int index) { setModel(m_model->itemData(index).toString()); });
@@ -144,13 +165,6 @@ ExplainPanel::ExplainPanel(QWidget *parent)
     connect(m_batch, &QPushButton::clicked, this, &ExplainPanel::batchRequested);
     connect(m_sendToPacs, &QPushButton::clicked, this, &ExplainPanel::sendToPacsRequested);
     connect(m_review, &ReviewBox::cardChanged, this, [this] { request(); }); // reload the card
-
-    const QString remembered = QSettings().value(kModelKey).toString();
-    if (!remembered.isEmpty() && ml::findModelDir(remembered.toStdString())) {
-        setModel(remembered);
-    } else {
-        m_predictionLabel->setText(tr("Choose a model to see its prediction."));
-    }
 }
 
 void ExplainPanel::setRunsFolder(const QString &folder)

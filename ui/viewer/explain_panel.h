@@ -72,6 +72,9 @@ Q_SIGNALS:
     void sendToPacsRequested();
 
 private:
+    void setUpWidgets();
+    void layOut();
+    void connectControls();
     void chooseModelFolder();
     void request(bool faithfulness = false);
     void onOutcome();
