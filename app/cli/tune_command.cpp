@@ -172,6 +172,50 @@ bool isCustomCnn(const std::vector<std::string> &train)
     return customCnn;
 }
 
+// A new study's settings from the options. Every parameter must be a train option: the first
+// trial's values are parsed now, so that a misspelt name fails before anything trains, not
+// hours later.
+Status newStudySettings(const TuneOptions &o, tuning::StudySettings &s)
+{
+    if (o.dataset.empty() || o.out.empty()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "cxr tune needs a dataset and --out STUDY (or --resume / --report STUDY)");
+    }
+    s.dataset = o.dataset;
+    s.sampler = o.sampler;
+    s.pruner = o.pruner;
+    s.trials = o.trials;
+    s.seed = o.seed;
+    const auto objective = tuning::parseObjective(o.metric);
+    if (!objective) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "--metric " + o.metric + ": use val_auc or val_loss");
+    }
+    s.objective = *objective;
+    s.trainArguments = {"--epochs=" + std::to_string(o.epochs)};
+    s.trainArguments.insert(s.trainArguments.end(), o.train.begin(), o.train.end());
+    if (o.space.empty()) {
+        s.space = tuning::defaultSearchSpace(isCustomCnn(o.train));
+    } else {
+        auto space = tuning::readSearchSpace(o.space);
+        if (!space) {
+            return space.error();
+        }
+        s.space = std::move(*space);
+    }
+    auto sampler = tuning::makeSampler(s.sampler, s.space, s.seed);
+    if (!sampler) {
+        return sampler.error();
+    }
+    if (auto pruner = tuning::makePruner(s.pruner); !pruner) {
+        return pruner.error();
+    }
+    if (auto parsed = makeTrialJob(s, (*sampler)->sample(1, {})); !parsed) {
+        return parsed.error();
+    }
+    return Ok{};
+}
+
 } // namespace
 
 Action addTuneCommand(CLI::App &app)
@@ -220,46 +264,8 @@ Action addTuneCommand(CLI::App &app)
         job.resume = !o->resume.empty();
         job.studyDir = job.resume ? o->resume : o->out;
         if (!job.resume) {
-            if (o->dataset.empty() || o->out.empty()) {
-                return reportError(makeError(
-                    ErrorCode::InvalidArgument,
-                    "cxr tune needs a dataset and --out STUDY (or --resume / --report STUDY)"));
-            }
-            tuning::StudySettings &s = job.settings;
-            s.dataset = o->dataset;
-            s.sampler = o->sampler;
-            s.pruner = o->pruner;
-            s.trials = o->trials;
-            s.seed = o->seed;
-            const auto objective = tuning::parseObjective(o->metric);
-            if (!objective) {
-                return reportError(
-                    makeError(ErrorCode::InvalidArgument,
-                              "--metric " + o->metric + ": use val_auc or val_loss"));
-            }
-            s.objective = *objective;
-            s.trainArguments = {"--epochs=" + std::to_string(o->epochs)};
-            s.trainArguments.insert(s.trainArguments.end(), o->train.begin(), o->train.end());
-            if (o->space.empty()) {
-                s.space = tuning::defaultSearchSpace(isCustomCnn(o->train));
-            } else {
-                auto space = tuning::readSearchSpace(o->space);
-                if (!space) {
-                    return reportError(space.error());
-                }
-                s.space = std::move(*space);
-            }
-            auto sampler = tuning::makeSampler(s.sampler, s.space, s.seed);
-            if (!sampler) {
-                return reportError(sampler.error());
-            }
-            if (auto pruner = tuning::makePruner(s.pruner); !pruner) {
-                return reportError(pruner.error());
-            }
-            // Every parameter must be a train option: the first trial's values are parsed now,
-            // so that a misspelt name fails before anything trains, not hours later.
-            if (auto parsed = makeTrialJob(s, (*sampler)->sample(1, {})); !parsed) {
-                return reportError(parsed.error());
+            if (auto made = newStudySettings(*o, job.settings); !made) {
+                return reportError(made.error());
             }
         }
         auto study = job.resume

@@ -49,6 +49,20 @@ PacsPage::PacsPage(QWidget *parent)
       m_cancel(new QPushButton(tr("Cancel"))), m_progress(new QProgressBar), m_status(new QLabel),
       m_timer(new QTimer(this))
 {
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(buildNodeRow());
+    layout->addWidget(buildQueryForm());
+    layout->addWidget(m_results, 1);
+    layout->addLayout(buildResultActions());
+    layout->addWidget(m_status);
+
+    connectControls();
+    setNodes(loadPacsNodes(), false);
+}
+
+// The PACS to talk to, its editing buttons and Echo.
+QLayout *PacsPage::buildNodeRow()
+{
     auto *add = new QPushButton(tr("Add…"));
     auto *edit = new QPushButton(tr("Edit…"));
     auto *remove = new QPushButton(tr("Remove"));
@@ -59,6 +73,14 @@ PacsPage::PacsPage(QWidget *parent)
         nodeRow->addWidget(button);
     }
 
+    connect(add, &QPushButton::clicked, this, &PacsPage::addNode);
+    connect(edit, &QPushButton::clicked, this, &PacsPage::editNode);
+    connect(remove, &QPushButton::clicked, this, &PacsPage::removeNode);
+    return nodeRow;
+}
+
+QWidget *PacsPage::buildQueryForm()
+{
     m_patientName->setPlaceholderText(tr("e.g. DOE^J*"));
     m_dateFrom->setPlaceholderText(tr("YYYYMMDD"));
     m_dateTo->setPlaceholderText(tr("YYYYMMDD"));
@@ -78,6 +100,12 @@ PacsPage::PacsPage(QWidget *parent)
     queryBox->setLayout(query);
     queryBox->setMaximumWidth(640); // a form, not a banner across a wide screen
 
+    return queryBox;
+}
+
+// The results' columns, and the actions on the selected studies with their progress.
+QLayout *PacsPage::buildResultActions()
+{
     m_results->setHeaderLabels({tr("Patient"), tr("Patient ID"), tr("Date"), tr("Modality"),
                                 tr("Description"), tr("Accession"), tr("Images")});
     m_results->setIconSize(QSize(kThumbnailSide, kThumbnailSide));
@@ -96,16 +124,11 @@ PacsPage::PacsPage(QWidget *parent)
     actions->addWidget(m_progress, 1);
     actions->addWidget(m_cancel);
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(nodeRow);
-    layout->addWidget(queryBox);
-    layout->addWidget(m_results, 1);
-    layout->addLayout(actions);
-    layout->addWidget(m_status);
+    return actions;
+}
 
-    connect(add, &QPushButton::clicked, this, &PacsPage::addNode);
-    connect(edit, &QPushButton::clicked, this, &PacsPage::editNode);
-    connect(remove, &QPushButton::clicked, this, &PacsPage::removeNode);
+void PacsPage::connectControls()
+{
     connect(m_echo, &QPushButton::clicked, this, &PacsPage::echoCurrentNode);
     connect(m_search, &QPushButton::clicked, this, &PacsPage::search);
     for (QLineEdit *field :
@@ -125,7 +148,6 @@ PacsPage::PacsPage(QWidget *parent)
     connect(m_timer, &QTimer::timeout, this, &PacsPage::updateProgress);
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &PacsPage::onFinished);
     m_timer->setInterval(200);
-    setNodes(loadPacsNodes(), false);
 }
 
 PacsPage::~PacsPage()

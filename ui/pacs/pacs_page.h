@@ -15,6 +15,7 @@
 
 class QComboBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
@@ -65,6 +66,10 @@ Q_SIGNALS:
     void operationFinished();
 
 private:
+    QLayout *buildNodeRow();
+    QWidget *buildQueryForm();
+    QLayout *buildResultActions();
+    void connectControls();
     using Work = std::function<Status(PolledProgress &)>;
     void runInBackground(const QString &what, Work work, std::function<void()> onSuccess);
     void onFinished();

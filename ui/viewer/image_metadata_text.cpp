@@ -3,14 +3,11 @@
 
 #include <QObject>
 
+#include <opencv2/core.hpp>
+
 namespace cxr::ui {
 
 namespace {
-
-QString number(double value)
-{
-    return QString::number(value, 'g', 6);
-}
 
 QString row(const QString &name, const QString &value)
 {
@@ -20,6 +17,11 @@ QString row(const QString &name, const QString &value)
 }
 
 } // namespace
+
+QString valueText(double value)
+{
+    return QString::number(value, 'g', 6);
+}
 
 QString imageMetadataHtml(const imaging::Image &image, const ImageShown &shown)
 {
@@ -47,14 +49,14 @@ QString imageMetadataHtml(const imaging::Image &image, const ImageShown &shown)
                     QStringLiteral("%1 of %2").arg(m.frame + 1).arg(m.frameCount));
     }
     for (const imaging::WindowPreset &w : m.windows) {
-        html += row(QObject::tr("Window in file"),
-                    QStringLiteral("%1 / %2 %3")
-                        .arg(number(w.center), number(w.width), QString::fromStdString(w.name)));
+        html += row(QObject::tr("Window in file"), QStringLiteral("%1 / %2 %3")
+                                                       .arg(valueText(w.center), valueText(w.width),
+                                                            QString::fromStdString(w.name)));
     }
     if (!image.values.empty()) {
-        html += row(
-            QObject::tr("Window shown"),
-            QStringLiteral("%1 / %2").arg(number(shown.window.center), number(shown.window.width)));
+        html += row(QObject::tr("Window shown"),
+                    QStringLiteral("%1 / %2").arg(valueText(shown.window.center),
+                                                  valueText(shown.window.width)));
     }
     if (m.format == imaging::FileFormat::Dicom) {
         if (shown.patientIdentifiers) {
@@ -79,13 +81,26 @@ QString imageMetadataHtml(const imaging::Image &image, const ImageShown &shown)
     if (changedWindow) {
         html += QStringLiteral("<li>%1</li>")
                     .arg(QObject::tr("window set in the viewer: %1 / %2")
-                             .arg(number(shown.window.center), number(shown.window.width)));
+                             .arg(valueText(shown.window.center), valueText(shown.window.width)));
     }
     if (shown.inverted != (image.polarity == imaging::Polarity::Inverted)) {
         html += QStringLiteral("<li>%1</li>").arg(QObject::tr("inverted in the viewer"));
     }
     html += QStringLiteral("</ol>");
     return html;
+}
+
+QString pixelValueText(const imaging::Image &image, QPoint pixel)
+{
+    if (image.values.empty()) {
+        const cv::Vec3b bgr = image.display.at<cv::Vec3b>(pixel.y(), pixel.x());
+        return QStringLiteral("R %1 G %2 B %3").arg(bgr[2]).arg(bgr[1]).arg(bgr[0]);
+    }
+    QString value = valueText(image.values.at<float>(pixel.y(), pixel.x()));
+    if (!image.meta.rescaleType.empty()) {
+        value += QLatin1Char(' ') + QString::fromStdString(image.meta.rescaleType);
+    }
+    return value;
 }
 
 } // namespace cxr::ui

@@ -4,9 +4,13 @@
 #include "core/imaging/display_window.h"
 #include "core/imaging/image.h"
 
+#include <QPoint>
 #include <QString>
 
 namespace cxr::ui {
+
+// A value or window figure as the Viewer prints it: six significant digits.
+QString valueText(double value);
 
 // How the Viewer shows an image now, beside what the file said.
 struct ImageShown {
@@ -19,5 +23,9 @@ struct ImageShown {
 // patient (or "hidden"), then the display steps in the order they were applied, including the
 // window and inversion the user changed in the viewer.
 QString imageMetadataHtml(const imaging::Image &image, const ImageShown &shown);
+
+// The image's value at a pixel inside it: the modality value with its unit (HU for CT) when the
+// file has one, otherwise the displayed RGB.
+QString pixelValueText(const imaging::Image &image, QPoint pixel);
 
 } // namespace cxr::ui

@@ -41,11 +41,6 @@ namespace {
 constexpr int kMaxRecentFiles = 10;
 const QString kRecentKey = QStringLiteral("viewer/recentFiles");
 
-QString number(double value)
-{
-    return QString::number(value, 'g', 6);
-}
-
 const QString kImageFilter =
     QObject::tr("Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.dcm *.dicom);;All files (*)");
 
@@ -71,6 +66,26 @@ ViewerPage::ViewerPage(QWidget *parent)
     m_presets->setMinimumContentsLength(22);
     m_frame->setMinimum(1);
 
+    auto *centre = new QVBoxLayout;
+    centre->addWidget(m_titleLabel);
+    centre->addWidget(m_view, 1);
+    centre->addWidget(m_pixelLabel);
+    auto *body = new QHBoxLayout;
+    body->addLayout(centre, 1);
+    body->addWidget(buildSidePanel());
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(buildToolbar());
+    layout->addLayout(body, 1);
+
+    connectControls();
+    rebuildRecentMenu();
+    rebuildPresets();
+}
+
+// Open, recent files, fit, window presets, invert and the frame of a multi-frame file.
+QLayout *ViewerPage::buildToolbar()
+{
     auto *toolbar = new QHBoxLayout;
     toolbar->addWidget(m_openButton);
     toolbar->addWidget(m_recentButton);
@@ -83,6 +98,12 @@ ViewerPage::ViewerPage(QWidget *parent)
     toolbar->addWidget(m_frame);
     toolbar->addStretch();
 
+    return toolbar;
+}
+
+// The explain panel above the image's metadata, scrolled as one.
+QWidget *ViewerPage::buildSidePanel()
+{
     m_metadata->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_metadata->setWordWrap(true);
     m_metadata->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -101,18 +122,11 @@ ViewerPage::ViewerPage(QWidget *parent)
     side->setMinimumWidth(360);
     side->setMaximumWidth(440);
 
-    auto *centre = new QVBoxLayout;
-    centre->addWidget(m_titleLabel);
-    centre->addWidget(m_view, 1);
-    centre->addWidget(m_pixelLabel);
-    auto *body = new QHBoxLayout;
-    body->addLayout(centre, 1);
-    body->addWidget(side);
+    return side;
+}
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(toolbar);
-    layout->addLayout(body, 1);
-
+void ViewerPage::connectControls()
+{
     m_renderTimer->setSingleShot(true);
     m_renderTimer->setInterval(16);
     connect(m_renderTimer, &QTimer::timeout, this, &ViewerPage::render);
@@ -139,8 +153,6 @@ ViewerPage::ViewerPage(QWidget *parent)
     connect(m_explain, &ExplainPanel::sendToPacsRequested, this, [this] { sendResultToPacs(); });
     connect(m_resultSender, &PacsResultSender::finished, this,
             [this](bool, const QString &message) { m_explain->setSendStatus(message); });
-    rebuildRecentMenu();
-    rebuildPresets();
 }
 
 void ViewerPage::setRunsFolder(const QString &folder)
@@ -301,8 +313,8 @@ void ViewerPage::rebuildPresets()
         return;
     }
     auto add = [this](const QString &name, imaging::DisplayWindow window) {
-        m_presets->addItem(
-            QStringLiteral("%1  (%2 / %3)").arg(name, number(window.center), number(window.width)));
+        m_presets->addItem(QStringLiteral("%1  (%2 / %3)")
+                               .arg(name, valueText(window.center), valueText(window.width)));
         m_presetWindows.push_back(window);
     };
     add(tr("As loaded"), m_image->window);
@@ -364,7 +376,7 @@ void ViewerPage::onWindowDragged(QPoint delta)
     m_window.center -= delta.y() * step;
     m_presets->setCurrentIndex(-1);
     m_presets->setPlaceholderText(
-        tr("Custom (%1 / %2)").arg(number(m_window.center), number(m_window.width)));
+        tr("Custom (%1 / %2)").arg(valueText(m_window.center), valueText(m_window.width)));
     m_renderTimer->start();
 }
 
@@ -398,16 +410,7 @@ QString ViewerPage::describePixel(QPoint pixel) const
         pixel.y() >= m_image->display.rows) {
         return QString();
     }
-    QString value;
-    if (!m_image->values.empty()) {
-        value = number(m_image->values.at<float>(pixel.y(), pixel.x()));
-        if (!m_image->meta.rescaleType.empty()) {
-            value += QLatin1Char(' ') + QString::fromStdString(m_image->meta.rescaleType);
-        }
-    } else {
-        const cv::Vec3b bgr = m_image->display.at<cv::Vec3b>(pixel.y(), pixel.x());
-        value = QStringLiteral("R %1 G %2 B %3").arg(bgr[2]).arg(bgr[1]).arg(bgr[0]);
-    }
+    const QString value = pixelValueText(*m_image, pixel);
     const QString map =
         m_explain->describeMapAt(pixel, cv::Size(m_image->display.cols, m_image->display.rows));
     return tr("x %1, y %2: %3").arg(pixel.x()).arg(pixel.y()).arg(value) +

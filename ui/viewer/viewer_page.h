@@ -13,6 +13,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLayout;
 class QPushButton;
 class QSpinBox;
 class QTimer;
@@ -76,6 +77,9 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
+    QLayout *buildToolbar();
+    QWidget *buildSidePanel();
+    void connectControls();
     struct LoadOutcome {
         std::optional<imaging::Image> image;
         QString error;
