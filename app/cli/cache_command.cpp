@@ -21,6 +21,44 @@ struct CacheCommandOptions {
     CacheOptions cache;
 };
 
+// One split into the cache: decoded, or read when the cache is up to date. Returns how many
+// of its files could not be used (each printed as a problem), or an error when the cache
+// cannot be written.
+Result<int> cacheSplit(const data::DatasetIndex &index, const std::string &split,
+                       const CacheCommandOptions &options, const std::filesystem::path &folder,
+                       TerminalProgress &progress)
+{
+    int failures = 0;
+    progress.stage("Caching " + split);
+    data::LoadReport report;
+    data::CacheOutcome outcome;
+    const auto start = std::chrono::steady_clock::now();
+    auto arrays =
+        data::loadSplitCached(index, split, options.spec, folder, report, &progress, &outcome);
+    progress.finishLine();
+    if (!arrays) {
+        return arrays.error();
+    }
+    if (!outcome.hit && !outcome.written && report.failures.empty()) {
+        return makeError(ErrorCode::WriteFailed,
+                         outcome.file.string() +
+                             ": cannot write the cache (folder not writable or disk full?)");
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (const auto &failure : report.failures) {
+        std::fprintf(stderr, "problem: %s: %s\n", oneLine(failure.path.string()).c_str(),
+                     oneLine(failure.reason).c_str());
+        ++failures;
+    }
+    std::printf("%-8s %6zu images  %s in %.2f s  %s\n", split.c_str(), arrays->count(),
+                outcome.hit       ? "up to date, read"
+                : outcome.written ? "decoded and cached"
+                                  : "decoded, NOT cached (see problems)",
+                seconds, outcome.file.string().c_str());
+    return failures;
+}
+
 } // namespace
 
 Action addCacheCommand(CLI::App &app)
@@ -72,34 +110,11 @@ Action addCacheCommand(CLI::App &app)
             ++failures;
         }
         for (const std::string &split : index->splits) {
-            progress.stage("Caching " + split);
-            data::LoadReport report;
-            data::CacheOutcome outcome;
-            const auto start = std::chrono::steady_clock::now();
-            auto arrays = data::loadSplitCached(*index, split, options->spec, folder, report,
-                                                &progress, &outcome);
-            progress.finishLine();
-            if (!arrays) {
-                return reportError(arrays.error());
+            auto failed = cacheSplit(*index, split, *options, folder, progress);
+            if (!failed) {
+                return reportError(failed.error());
             }
-            if (!outcome.hit && !outcome.written && report.failures.empty()) {
-                return reportError(
-                    makeError(ErrorCode::WriteFailed,
-                              outcome.file.string() +
-                                  ": cannot write the cache (folder not writable or disk full?)"));
-            }
-            const double seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            for (const auto &failure : report.failures) {
-                std::fprintf(stderr, "problem: %s: %s\n", oneLine(failure.path.string()).c_str(),
-                             oneLine(failure.reason).c_str());
-                ++failures;
-            }
-            std::printf("%-8s %6zu images  %s in %.2f s  %s\n", split.c_str(), arrays->count(),
-                        outcome.hit       ? "up to date, read"
-                        : outcome.written ? "decoded and cached"
-                                          : "decoded, NOT cached (see problems)",
-                        seconds, outcome.file.string().c_str());
+            failures += *failed;
         }
         return failures == 0 ? kSuccess : kProblemsFound;
     };

@@ -43,100 +43,114 @@ Status checkReportWritable(const std::string &file)
     return Ok{};
 }
 
-} // namespace
+struct EvaluateOptions {
+    pipeline::EvaluationJob job;
+    bool json = false;
+    CacheOptions cache;
+    std::string threshold = "model";
+    std::string reportFile;
+    bool reportPredictions = false;
+};
 
-Action addEvaluateCommand(CLI::App &app)
+void addEvaluateOptions(CLI::App *command, EvaluateOptions &o)
 {
-    auto job = std::make_shared<pipeline::EvaluationJob>();
-    auto json = std::make_shared<bool>(false);
-    auto cache = std::make_shared<CacheOptions>();
-    CLI::App *command = app.add_subcommand(
-        "evaluate", "Evaluate a trained run on a dataset split (default: test) and print the\n"
-                    "diagnostic metrics with 95% bootstrap intervals and the confusion matrix.");
-    command->add_option("run", job->run, "run folder (or its model/ folder)")->required();
-    command->add_option("dataset", job->datasetDir, "dataset folder")->required();
-    command->add_option("--split", job->split, "split to evaluate")->capture_default_str();
-    command->add_option("--device", job->device, "auto, cpu or cuda")->capture_default_str();
-    command->add_flag("--tta", job->tta,
+    command->add_option("run", o.job.run, "run folder (or its model/ folder)")->required();
+    command->add_option("dataset", o.job.datasetDir, "dataset folder")->required();
+    command->add_option("--split", o.job.split, "split to evaluate")->capture_default_str();
+    command->add_option("--device", o.job.device, "auto, cpu or cuda")->capture_default_str();
+    command->add_flag("--tta", o.job.tta,
                       "test-time augmentation (mirror image and a rescaled crop)");
-    auto threshold = std::make_shared<std::string>("model");
     command
-        ->add_option("--threshold", *threshold,
+        ->add_option("--threshold", o.threshold,
                      "decision threshold: a probability, 'model' (the model card's) or 'youden' "
                      "(Youden's J on this split)")
         ->capture_default_str();
     command
-        ->add_option("--bootstrap", job->bootstrap.samples,
+        ->add_option("--bootstrap", o.job.bootstrap.samples,
                      "bootstrap resamples for the 95% intervals")
         ->capture_default_str();
-    command->add_option("--seed", job->bootstrap.seed, "bootstrap seed")->capture_default_str();
-    command->add_flag("--json", *json, "print metrics.json instead of the table");
-    auto reportFile = std::make_shared<std::string>();
+    command->add_option("--seed", o.job.bootstrap.seed, "bootstrap seed")->capture_default_str();
+    command->add_flag("--json", o.json, "print metrics.json instead of the table");
     command->add_option(
-        "--report", *reportFile,
+        "--report", o.reportFile,
         "also write a PDF report (metrics, curves, confusion matrix, Grad-CAM examples) "
         "with the metrics JSON beside it");
-    auto reportPredictions = std::make_shared<bool>(false);
     command->add_flag(
-        "--report-with-predictions", *reportPredictions,
+        "--report-with-predictions", o.reportPredictions,
         "also copy the predictions CSV beside the report (its file names may carry patient ids)");
     command->add_flag(
-        "--stress", job->stress,
+        "--stress", o.job.stress,
         "also the robustness report: the metrics under contrast, gamma, blur, noise, JPEG, "
         "resolution, rotation and border-crop shifts (saved as stress.json)");
-    addCacheOptions(command, *cache);
-    return [job, json, cache, threshold, reportFile, reportPredictions]() -> int {
-        job->cacheDir = cache->folder();
-        if (*threshold == "youden") {
-            job->youdenThreshold = true;
-        } else if (*threshold != "model") {
-            char *end = nullptr;
-            const double value = std::strtod(threshold->c_str(), &end);
-            if (end == threshold->c_str() || *end != '\0' || !(value >= 0 && value <= 1)) {
-                return reportError(
-                    makeError(ErrorCode::InvalidArgument,
-                              "--threshold " + *threshold +
-                                  ": use a probability between 0 and 1, model or youden"));
-            }
-            job->threshold = value;
+    addCacheOptions(command, o.cache);
+}
+
+// The threshold and bootstrap options into the job, and a report file that can be written:
+// checked before the evaluation, so that a report that cannot be written fails the command
+// before minutes of work and a printed result.
+Status applyEvaluateOptions(EvaluateOptions &o)
+{
+    o.job.cacheDir = o.cache.folder();
+    if (o.threshold == "youden") {
+        o.job.youdenThreshold = true;
+    } else if (o.threshold != "model") {
+        char *end = nullptr;
+        const double value = std::strtod(o.threshold.c_str(), &end);
+        if (end == o.threshold.c_str() || *end != '\0' || !(value >= 0 && value <= 1)) {
+            return makeError(ErrorCode::InvalidArgument,
+                             "--threshold " + o.threshold +
+                                 ": use a probability between 0 and 1, model or youden");
         }
-        if (job->bootstrap.samples < 0 || job->bootstrap.samples > 100000) {
-            return reportError(
-                makeError(ErrorCode::InvalidArgument, "--bootstrap must be between 0 and 100000"));
+        o.job.threshold = value;
+    }
+    if (o.job.bootstrap.samples < 0 || o.job.bootstrap.samples > 100000) {
+        return makeError(ErrorCode::InvalidArgument, "--bootstrap must be between 0 and 100000");
+    }
+    return o.reportFile.empty() ? Status(Ok{}) : checkReportWritable(o.reportFile);
+}
+
+int runEvaluateCommand(EvaluateOptions &o)
+{
+    if (auto applied = applyEvaluateOptions(o); !applied) {
+        return reportError(applied.error());
+    }
+    TerminalProgress progress;
+    auto result = pipeline::runEvaluation(o.job, &progress);
+    progress.finishLine();
+    if (!result) {
+        return reportError(result.error());
+    }
+    if (o.json) {
+        std::ifstream in(result->outputFolder / "metrics.json");
+        std::cout << in.rdbuf();
+    } else {
+        printMetrics(*result);
+        if (!result->stress.empty()) {
+            printStressTable(result->stress);
         }
-        if (!reportFile->empty()) {
-            // Before the evaluation, not after its table: a report that cannot be written fails
-            // the command, and should fail it before minutes of work and a printed result.
-            if (auto writable = checkReportWritable(*reportFile); !writable) {
-                return reportError(writable.error());
-            }
+    }
+    if (!o.reportFile.empty()) {
+        if (auto written = writePdfReport(o.job, *result, o.reportFile, o.reportPredictions);
+            !written) {
+            return reportError(written.error());
         }
-        TerminalProgress progress;
-        auto result = pipeline::runEvaluation(*job, &progress);
-        progress.finishLine();
-        if (!result) {
-            return reportError(result.error());
+        if (!o.json) {
+            std::printf("Report written to %s\n", o.reportFile.c_str());
         }
-        if (*json) {
-            std::ifstream in(result->outputFolder / "metrics.json");
-            std::cout << in.rdbuf();
-        } else {
-            printMetrics(*result);
-            if (!result->stress.empty()) {
-                printStressTable(result->stress);
-            }
-        }
-        if (!reportFile->empty()) {
-            if (auto written = writePdfReport(*job, *result, *reportFile, *reportPredictions);
-                !written) {
-                return reportError(written.error());
-            }
-            if (!*json) {
-                std::printf("Report written to %s\n", reportFile->c_str());
-            }
-        }
-        return int(kSuccess);
-    };
+    }
+    return int(kSuccess);
+}
+
+} // namespace
+
+Action addEvaluateCommand(CLI::App &app)
+{
+    auto options = std::make_shared<EvaluateOptions>();
+    CLI::App *command = app.add_subcommand(
+        "evaluate", "Evaluate a trained run on a dataset split (default: test) and print the\n"
+                    "diagnostic metrics with 95% bootstrap intervals and the confusion matrix.");
+    addEvaluateOptions(command, *options);
+    return [options]() -> int { return runEvaluateCommand(*options); };
 }
 
 } // namespace cxr::cli

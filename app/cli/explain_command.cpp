@@ -237,6 +237,39 @@ int runBatch(ExplainOptions &o)
     return failed ? int(kProblemsFound) : int(kSuccess);
 }
 
+// How the map is made and drawn: method, target, layer, colours, opacity, contours and scale.
+void addMapOptions(CLI::App *command, ExplainOptions &options)
+{
+    const std::map<std::string, ml::CamMethod> methods = {
+        {"gradcam", ml::CamMethod::GradCam},
+        {"gradcam++", ml::CamMethod::GradCamPlusPlus},
+        {"eigencam", ml::CamMethod::EigenCam}};
+    command->add_option("--method", options.request.method, "gradcam, gradcam++ or eigencam")
+        ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case));
+    command->add_option("--target", options.target, "predicted, positive, negative or a class name")
+        ->capture_default_str();
+    command->add_option(
+        "--layer", options.request.layerName,
+        "layer to explain (default: the last block; an unknown name lists the model's layers)");
+    const std::map<std::string, imaging::Colormap> colormaps = {
+        {"jet", imaging::Colormap::Jet},
+        {"inferno", imaging::Colormap::Inferno},
+        {"viridis", imaging::Colormap::Viridis}};
+    command->add_option("--colormap", options.display.style.colormap, "jet, inferno or viridis")
+        ->transform(CLI::CheckedTransformer(colormaps, CLI::ignore_case));
+    command->add_option("--opacity", options.display.style.opacity, "heatmap opacity 0..1")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    command
+        ->add_option("--hide-below", options.display.style.threshold,
+                     "do not draw map values below this (0..1 of the colour scale)")
+        ->check(CLI::Range(0.0, 1.0));
+    command->add_flag("--contours", options.contours, "draw iso-lines instead of a filled map");
+    command
+        ->add_option("--scale", options.scale, "colour scale: per-image, absolute or absolute:MAX")
+        ->capture_default_str();
+}
+
 } // namespace
 
 Action addExplainCommand(CLI::App &app)
@@ -256,33 +289,7 @@ Action addExplainCommand(CLI::App &app)
     command->add_option("--dataset", o->dataset,
                         "explain a dataset split instead of images (with --out-dir)");
     command->add_option("--split", o->split, "the dataset split")->capture_default_str();
-    const std::map<std::string, ml::CamMethod> methods = {
-        {"gradcam", ml::CamMethod::GradCam},
-        {"gradcam++", ml::CamMethod::GradCamPlusPlus},
-        {"eigencam", ml::CamMethod::EigenCam}};
-    command->add_option("--method", o->request.method, "gradcam, gradcam++ or eigencam")
-        ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case));
-    command->add_option("--target", o->target, "predicted, positive, negative or a class name")
-        ->capture_default_str();
-    command->add_option(
-        "--layer", o->request.layerName,
-        "layer to explain (default: the last block; an unknown name lists the model's layers)");
-    const std::map<std::string, imaging::Colormap> colormaps = {
-        {"jet", imaging::Colormap::Jet},
-        {"inferno", imaging::Colormap::Inferno},
-        {"viridis", imaging::Colormap::Viridis}};
-    command->add_option("--colormap", o->display.style.colormap, "jet, inferno or viridis")
-        ->transform(CLI::CheckedTransformer(colormaps, CLI::ignore_case));
-    command->add_option("--opacity", o->display.style.opacity, "heatmap opacity 0..1")
-        ->check(CLI::Range(0.0, 1.0))
-        ->capture_default_str();
-    command
-        ->add_option("--hide-below", o->display.style.threshold,
-                     "do not draw map values below this (0..1 of the colour scale)")
-        ->check(CLI::Range(0.0, 1.0));
-    command->add_flag("--contours", o->contours, "draw iso-lines instead of a filled map");
-    command->add_option("--scale", o->scale, "colour scale: per-image, absolute or absolute:MAX")
-        ->capture_default_str();
+    addMapOptions(command, *o);
     command->add_flag(
         "--faithfulness", o->faithfulness,
         "also measure the confidence drop with the top region removed and kept (one image)");

@@ -17,6 +17,37 @@ namespace cxr::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// One prediction as a JSON object of the --json array.
+nlohmann::json predictionJson(const fs::path &image, const pipeline::ImagePrediction &p)
+{
+    return {{"file", pathJson(image.string())},
+            {"model", p.modelName},
+            {"prediction", pipeline::describePrediction(p)},
+            {"predicted_class", p.predictedClass},
+            {"probability", p.probability},
+            {"threshold", p.threshold},
+            {"class_names", p.classNames},
+            {"class_probabilities", p.classProbabilities},
+            {"ood", p.ood.outside},
+            {"ood_score", p.ood.score ? nlohmann::json(*p.ood.score) : nlohmann::json()},
+            {"ood_reason", p.ood.reason()}};
+}
+
+// One prediction as a line, after its out-of-distribution warning, as prominent as the
+// prediction it qualifies.
+void printPrediction(const fs::path &image, const pipeline::ImagePrediction &p)
+{
+    if (p.ood.outside) {
+        std::printf("%s: %s\n", image.string().c_str(), pipeline::describeOod(p.ood).c_str());
+    }
+    std::printf("%s: %s by model %s\n", image.string().c_str(),
+                pipeline::describePrediction(p).c_str(), p.modelName.c_str());
+}
+
+} // namespace
+
 Action addPredictCommand(CLI::App &app)
 {
     auto model = std::make_shared<fs::path>();
@@ -66,26 +97,9 @@ Action addPredictCommand(CLI::App &app)
                 continue;
             }
             if (*json) {
-                all.push_back(
-                    {{"file", pathJson(image.string())},
-                     {"model", p->modelName},
-                     {"prediction", pipeline::describePrediction(*p)},
-                     {"predicted_class", p->predictedClass},
-                     {"probability", p->probability},
-                     {"threshold", p->threshold},
-                     {"class_names", p->classNames},
-                     {"class_probabilities", p->classProbabilities},
-                     {"ood", p->ood.outside},
-                     {"ood_score", p->ood.score ? nlohmann::json(*p->ood.score) : nlohmann::json()},
-                     {"ood_reason", p->ood.reason()}});
+                all.push_back(predictionJson(image, *p));
             } else {
-                // The warning first, as prominent as the prediction it qualifies.
-                if (p->ood.outside) {
-                    std::printf("%s: %s\n", image.string().c_str(),
-                                pipeline::describeOod(p->ood).c_str());
-                }
-                std::printf("%s: %s by model %s\n", image.string().c_str(),
-                            pipeline::describePrediction(*p).c_str(), p->modelName.c_str());
+                printPrediction(image, *p);
             }
             if (dicom->wanted()) {
                 if (auto done = writeOrSendDicomResults(image, *p, classifier->card(), *dicom);

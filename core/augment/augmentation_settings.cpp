@@ -5,10 +5,14 @@
 
 namespace cxr {
 
-const std::vector<AugmentationTransform> &augmentationTransforms()
+namespace {
+
+using S = AugmentationSettings;
+
+// Geometry: flips, zoom/crop, rotation and translation.
+std::vector<AugmentationTransform> geometryTransforms()
 {
-    using S = AugmentationSettings;
-    static const std::vector<AugmentationTransform> transforms = {
+    return {
         {"hflip",
          "Horizontal flip",
          "",
@@ -41,6 +45,13 @@ const std::vector<AugmentationTransform> &augmentationTransforms()
          false,
          {{"translation.p", "probability", &S::translationProbability, 0, 1, 0.05, ""},
           {"translation.max", "max shift", &S::translationMaxFraction, 0, 0.25, 0.01, "× side"}}},
+    };
+}
+
+// Intensity and colour: brightness, contrast, gamma, saturation and hue.
+std::vector<AugmentationTransform> intensityTransforms()
+{
+    return {
         {"brightness",
          "Brightness",
          "",
@@ -72,6 +83,13 @@ const std::vector<AugmentationTransform> &augmentationTransforms()
          true,
          {{"hue.p", "probability", &S::hueProbability, 0, 1, 0.05, ""},
           {"hue.max_degrees", "max shift", &S::hueMaxDegrees, 0, 180, 1, "°"}}},
+    };
+}
+
+// Detector and archive: noise, blur, sharpening, a lower resolution and JPEG re-encoding.
+std::vector<AugmentationTransform> acquisitionTransforms()
+{
+    return {
         {"noise",
          "Gaussian noise",
          "",
@@ -105,6 +123,19 @@ const std::vector<AugmentationTransform> &augmentationTransforms()
           {"jpeg.min_quality", "min quality", &S::jpegMinQuality, 10, 100, 1, ""},
           {"jpeg.max_quality", "max quality", &S::jpegMaxQuality, 10, 100, 1, ""}}},
     };
+}
+
+} // namespace
+
+const std::vector<AugmentationTransform> &augmentationTransforms()
+{
+    static const std::vector<AugmentationTransform> transforms = [] {
+        std::vector<AugmentationTransform> all = geometryTransforms();
+        for (auto part : {intensityTransforms(), acquisitionTransforms()}) {
+            all.insert(all.end(), part.begin(), part.end());
+        }
+        return all;
+    }();
     return transforms;
 }
 

@@ -198,6 +198,130 @@ void sortSplits(std::vector<std::string> &splits)
     });
 }
 
+namespace {
+
+using ClassFolders = std::vector<std::pair<std::string, fs::path>>; // (split, class folder)
+using FilesByClass =
+    std::map<std::pair<std::string, std::string>, std::vector<fs::path::string_type>>;
+
+// The (split, class folder) pairs to walk: split/class/ folders, or class/ folders alone. A
+// class name reaches model cards, reports and JSON, which hold UTF-8 text only.
+ClassFolders findClassFolders(DatasetIndex &index)
+{
+    const std::vector<fs::path> top = subfolders(index.root, index.problems);
+    const bool hasSplits = std::any_of(top.begin(), top.end(), [](const fs::path &p) {
+        return !canonicalSplit(p.filename().string()).empty();
+    });
+    index.layout = hasSplits ? DatasetLayout::SplitClass : DatasetLayout::ClassOnly;
+    ClassFolders classFolders;
+    for (const fs::path &folder : top) {
+        if (!hasSplits) {
+            classFolders.emplace_back("all", folder);
+            continue;
+        }
+        const std::string split = canonicalSplit(folder.filename().string());
+        if (split.empty()) {
+            index.problems.push_back(
+                {folder, "folder ignored: not a split name (expected train, val or test)"});
+            continue;
+        }
+        for (const fs::path &classFolder : subfolders(folder, index.problems)) {
+            classFolders.emplace_back(split, classFolder);
+        }
+    }
+    classFolders.erase(
+        std::remove_if(classFolders.begin(), classFolders.end(),
+                       [&](const auto &entry) {
+                           if (isValidUtf8(entry.second.filename().string())) {
+                               return false;
+                           }
+                           index.problems.push_back({entry.second, kClassNameNotUtf8});
+                           return true;
+                       }),
+        classFolders.end());
+    return classFolders;
+}
+
+// Class folders are walked in parallel (the walk is most of a names-only scan), each into its
+// own list; cancelling stops before the next folder. Folders of one split and class name
+// (train/NORMAL, TRAIN/NORMAL) are merged.
+Result<FilesByClass> walkClassFolders(const ClassFolders &classFolders, DatasetIndex &index,
+                                      ProgressObserver *observer)
+{
+    std::vector<std::vector<fs::path::string_type>> found(classFolders.size());
+    std::vector<std::vector<DatasetProblem>> walkProblems(classFolders.size());
+    const bool finished = parallelFor(
+        classFolders.size(),
+        [&](std::size_t i) {
+            walkClassFolder(classFolders[i].second, found[i], walkProblems[i]);
+            std::sort(found[i].begin(), found[i].end());
+            std::sort(
+                walkProblems[i].begin(), walkProblems[i].end(),
+                [](const DatasetProblem &a, const DatasetProblem &b) { return a.path < b.path; });
+        },
+        observer);
+    if (!finished) {
+        return makeError(ErrorCode::Cancelled, "scan of " + index.root.string() + " cancelled");
+    }
+    FilesByClass pending;
+    for (std::size_t i = 0; i < classFolders.size(); ++i) {
+        index.problems.insert(index.problems.end(),
+                              std::make_move_iterator(walkProblems[i].begin()),
+                              std::make_move_iterator(walkProblems[i].end()));
+        if (!found[i].empty()) {
+            auto &bucket =
+                pending[{classFolders[i].first, classFolders[i].second.filename().string()}];
+            bucket.insert(bucket.end(), std::make_move_iterator(found[i].begin()),
+                          std::make_move_iterator(found[i].end()));
+        }
+    }
+    return pending;
+}
+
+// Classes are the class folders that hold at least one usable image, sorted by name; the files
+// follow in split, class and path order.
+void indexFiles(FilesByClass &pending, DatasetIndex &index)
+{
+    for (const auto &[key, files] : pending) {
+        if (std::find(index.classes.begin(), index.classes.end(), key.second) ==
+            index.classes.end()) {
+            index.classes.push_back(key.second);
+        }
+        if (std::find(index.splits.begin(), index.splits.end(), key.first) == index.splits.end()) {
+            index.splits.push_back(key.first);
+        }
+    }
+    std::sort(index.classes.begin(), index.classes.end());
+    sortSplits(index.splits);
+    std::size_t total = 0;
+    for (const auto &[key, paths] : pending) {
+        total += paths.size();
+    }
+    index.files.reserve(total);
+    for (const std::string &split : index.splits) {
+        for (std::size_t label = 0; label < index.classes.size(); ++label) {
+            auto bucket = pending.find({split, index.classes[label]});
+            if (bucket == pending.end()) {
+                continue;
+            }
+            auto &paths = bucket->second;
+            if (!std::is_sorted(paths.begin(), paths.end())) { // merged folders
+                std::sort(paths.begin(), paths.end());
+            }
+            for (fs::path::string_type &path : paths) {
+                DatasetFile file;
+                file.path = FilePath(std::move(path));
+                file.split = split;
+                file.label = int(label);
+                file.patient = patientIdFromFileName(file.path.fileNameString());
+                index.files.push_back(std::move(file));
+            }
+        }
+    }
+}
+
+} // namespace
+
 Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *observer,
                                  ScanOptions options)
 {
@@ -218,117 +342,15 @@ Result<DatasetIndex> scanDataset(const fs::path &rootIn, ProgressObserver *obser
     }
     DatasetIndex index;
     index.root = root;
-    const std::vector<fs::path> top = subfolders(root, index.problems);
-    const bool hasSplits = std::any_of(top.begin(), top.end(), [](const fs::path &p) {
-        return !canonicalSplit(p.filename().string()).empty();
-    });
-    index.layout = hasSplits ? DatasetLayout::SplitClass : DatasetLayout::ClassOnly;
-
-    // (split, class folder) pairs to walk.
-    std::vector<std::pair<std::string, fs::path>> classFolders;
-    if (hasSplits) {
-        for (const fs::path &splitFolder : top) {
-            const std::string split = canonicalSplit(splitFolder.filename().string());
-            if (split.empty()) {
-                index.problems.push_back({splitFolder, "folder ignored: not a split name "
-                                                       "(expected train, val or test)"});
-                continue;
-            }
-            for (const fs::path &classFolder : subfolders(splitFolder, index.problems)) {
-                classFolders.emplace_back(split, classFolder);
-            }
-        }
-    } else {
-        for (const fs::path &classFolder : top) {
-            classFolders.emplace_back("all", classFolder);
-        }
+    const ClassFolders classFolders = findClassFolders(index);
+    auto pending = walkClassFolders(classFolders, index, observer);
+    if (!pending) {
+        return pending.error();
     }
-    // A class name reaches model cards, reports and JSON, which hold UTF-8 text only.
-    classFolders.erase(
-        std::remove_if(classFolders.begin(), classFolders.end(),
-                       [&](const auto &entry) {
-                           if (isValidUtf8(entry.second.filename().string())) {
-                               return false;
-                           }
-                           index.problems.push_back({entry.second, kClassNameNotUtf8});
-                           return true;
-                       }),
-        classFolders.end());
-
-    // Class folders are walked in parallel (the walk is most of a names-only scan), each into
-    // its own list; cancelling stops before the next folder.
-    std::vector<std::vector<fs::path::string_type>> found(classFolders.size());
-    std::vector<std::vector<DatasetProblem>> walkProblems(classFolders.size());
-    const bool finished = parallelFor(
-        classFolders.size(),
-        [&](std::size_t i) {
-            walkClassFolder(classFolders[i].second, found[i], walkProblems[i]);
-            std::sort(found[i].begin(), found[i].end());
-            std::sort(
-                walkProblems[i].begin(), walkProblems[i].end(),
-                [](const DatasetProblem &a, const DatasetProblem &b) { return a.path < b.path; });
-        },
-        observer);
-    if (!finished) {
-        return makeError(ErrorCode::Cancelled, "scan of " + root.string() + " cancelled");
-    }
-    std::map<std::pair<std::string, std::string>, std::vector<fs::path::string_type>> pending;
-    for (std::size_t i = 0; i < classFolders.size(); ++i) {
-        index.problems.insert(index.problems.end(),
-                              std::make_move_iterator(walkProblems[i].begin()),
-                              std::make_move_iterator(walkProblems[i].end()));
-        if (!found[i].empty()) {
-            auto &bucket =
-                pending[{classFolders[i].first, classFolders[i].second.filename().string()}];
-            bucket.insert(bucket.end(), std::make_move_iterator(found[i].begin()),
-                          std::make_move_iterator(found[i].end()));
-        }
-    }
-
-    // Classes are the class folders that hold at least one usable image, sorted by name.
-    std::vector<std::string> classes;
-    std::vector<std::string> splits;
-    for (const auto &[key, files] : pending) {
-        if (std::find(classes.begin(), classes.end(), key.second) == classes.end()) {
-            classes.push_back(key.second);
-        }
-        if (std::find(splits.begin(), splits.end(), key.first) == splits.end()) {
-            splits.push_back(key.first);
-        }
-    }
-    if (classes.empty()) {
+    if (pending->empty()) {
         return noClassFoldersError(root);
     }
-    std::sort(classes.begin(), classes.end());
-    sortSplits(splits);
-    index.classes = classes;
-    index.splits = splits;
-    std::size_t total = 0;
-    for (const auto &[key, paths] : pending) {
-        total += paths.size();
-    }
-    index.files.reserve(total);
-    for (const std::string &split : splits) {
-        for (std::size_t label = 0; label < classes.size(); ++label) {
-            auto bucket = pending.find({split, classes[label]});
-            if (bucket == pending.end()) {
-                continue;
-            }
-            auto &paths = bucket->second;
-            // Folders with the same class name (train/NORMAL, TRAIN/NORMAL) were merged.
-            if (!std::is_sorted(paths.begin(), paths.end())) {
-                std::sort(paths.begin(), paths.end());
-            }
-            for (fs::path::string_type &path : paths) {
-                DatasetFile file;
-                file.path = FilePath(std::move(path));
-                file.split = split;
-                file.label = int(label);
-                file.patient = patientIdFromFileName(file.path.fileNameString());
-                index.files.push_back(std::move(file));
-            }
-        }
-    }
+    indexFiles(*pending, index);
     if (options.inspectFiles) {
         return inspectDataset(std::move(index), observer);
     }

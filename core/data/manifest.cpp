@@ -17,12 +17,18 @@ namespace cxr::data {
 
 namespace fs = std::filesystem;
 
-Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observer)
+namespace {
+
+struct ManifestColumns {
+    int path = -1;
+    int label = -1;
+    int split = -1;   // optional
+    int patient = -1; // optional
+};
+
+// The header row: path and label columns (split and patient optional), each named once.
+Result<ManifestColumns> readHeader(std::istream &in, const fs::path &csv)
 {
-    std::ifstream in(csv);
-    if (!in) {
-        return makeError(ErrorCode::NotReadable, csv.string() + ": cannot open manifest");
-    }
     std::string line;
     if (!std::getline(in, line)) {
         return makeError(ErrorCode::InvalidDataset, csv.string() + ": manifest is empty");
@@ -47,102 +53,91 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
         const auto it = std::find(header.begin(), header.end(), name);
         return it == header.end() ? -1 : int(it - header.begin());
     };
-    const int pathColumn = column("path");
-    const int labelColumn = column("label");
-    const int splitColumn = column("split");
-    const int patientColumn = column("patient");
-    if (pathColumn < 0 || labelColumn < 0) {
+    const ManifestColumns columns{column("path"), column("label"), column("split"),
+                                  column("patient")};
+    if (columns.path < 0 || columns.label < 0) {
         return makeError(ErrorCode::InvalidDataset,
                          csv.string() + ": manifest needs a header row with path and label "
                                         "columns (path,label[,split][,patient])");
     }
+    return columns;
+}
 
-    DatasetIndex index;
-    index.root = csv.parent_path();
-    index.manifest = csv;
-    index.layout = DatasetLayout::Manifest;
+// What the rows so far have found: the files by class, the splits in order of appearance, and
+// the row that listed each file (a file listed twice would count twice, and in two splits it
+// would be the same image on both sides, so later rows naming it are problems).
+struct ManifestRows {
     std::map<std::string, std::vector<DatasetFile>> byClass;
     std::vector<std::string> splits;
-    // The row that listed each file: a file listed twice would count twice (in two splits it
-    // would be the same image on both sides), so later rows naming it are problems.
     std::map<fs::path::string_type, int> rowOfFile;
-    int row = 1;
-    while (std::getline(in, line)) {
-        ++row;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) {
-            continue;
-        }
-        if (cancelled(observer)) {
-            return makeError(ErrorCode::Cancelled, "scan of " + csv.string() + " cancelled");
-        }
-        const std::vector<std::string> fields = splitCsvLine(line);
-        auto field = [&fields](int at) {
-            return at >= 0 && std::size_t(at) < fields.size() ? fields[std::size_t(at)]
-                                                              : std::string();
-        };
-        const std::string rowName = csv.filename().string() + " row " + std::to_string(row);
-        fs::path path = field(pathColumn);
-        if (path.empty()) {
-            index.problems.push_back({csv, rowName + ": no path"});
-            continue;
-        }
-        // The system opens the path up to its first NUL byte, so the file read would not be
-        // the one the row names (found by fuzzing).
-        if (path.native().find('\0') != fs::path::string_type::npos) {
-            index.problems.push_back({csv, rowName + ": path holds a NUL byte"});
-            continue;
-        }
-        // Absolute paths are normalised too: "<dir>/img/./a.png" and "img/a.png" are one file
-        // (found by fuzzing: the first was kept as written, listed the file twice and came back
-        // from writeManifest under the other name).
-        path = (path.is_relative() ? index.root / path : path).lexically_normal();
-        const std::string label = field(labelColumn);
-        if (label.empty()) {
-            index.problems.push_back({path, rowName + ": no label"});
-            continue;
-        }
-        if (!isValidUtf8(label) || !isValidUtf8(field(splitColumn))) {
-            index.problems.push_back({path, rowName + ": " + kClassNameNotUtf8});
-            continue;
-        }
-        if (const auto [first, added] = rowOfFile.emplace(path.native(), row); !added) {
-            index.problems.push_back(
-                {path, rowName + ": lists the same file as row " + std::to_string(first->second)});
-            continue;
-        }
-        DatasetFile file;
-        if (std::string problem = inspectImageFile(path, file); !problem.empty()) {
-            index.problems.push_back({path, rowName + ": " + problem});
-            continue;
-        }
-        file.path = path;
-        file.split = field(splitColumn).empty() ? "all" : field(splitColumn);
-        file.patient = field(patientColumn).empty()
-                           ? patientIdFromFileName(path.filename().string())
-                           : field(patientColumn);
-        if (std::find(splits.begin(), splits.end(), file.split) == splits.end()) {
-            splits.push_back(file.split);
-        }
-        byClass[label].push_back(std::move(file));
-        if (observer && row % 256 == 0) {
-            observer->progress(row, 0);
-        }
+};
+
+// One row: its file, inspected, goes to its class; a row that cannot be used becomes a problem
+// of the index naming the row.
+void readRow(const std::string &line, int row, const ManifestColumns &columns, const fs::path &csv,
+             DatasetIndex &index, ManifestRows &rows)
+{
+    const std::vector<std::string> fields = splitCsvLine(line);
+    auto field = [&fields](int at) {
+        return at >= 0 && std::size_t(at) < fields.size() ? fields[std::size_t(at)] : std::string();
+    };
+    const std::string rowName = csv.filename().string() + " row " + std::to_string(row);
+    fs::path path = field(columns.path);
+    if (path.empty()) {
+        index.problems.push_back({csv, rowName + ": no path"});
+        return;
     }
-    if (byClass.empty()) {
-        return makeError(ErrorCode::InvalidDataset,
-                         csv.string() + ": manifest lists no usable image");
+    // The system opens the path up to its first NUL byte, so the file read would not be the
+    // one the row names (found by fuzzing).
+    if (path.native().find('\0') != fs::path::string_type::npos) {
+        index.problems.push_back({csv, rowName + ": path holds a NUL byte"});
+        return;
     }
-    sortSplits(splits);
-    index.splits = splits;
-    for (auto &[label, files] : byClass) {
+    // Absolute paths are normalised too: "<dir>/img/./a.png" and "img/a.png" are one file
+    // (found by fuzzing: the first was kept as written, listed the file twice and came back
+    // from writeManifest under the other name).
+    path = (path.is_relative() ? index.root / path : path).lexically_normal();
+    const std::string label = field(columns.label);
+    if (label.empty()) {
+        index.problems.push_back({path, rowName + ": no label"});
+        return;
+    }
+    if (!isValidUtf8(label) || !isValidUtf8(field(columns.split))) {
+        index.problems.push_back({path, rowName + ": " + kClassNameNotUtf8});
+        return;
+    }
+    if (const auto [first, added] = rows.rowOfFile.emplace(path.native(), row); !added) {
+        index.problems.push_back(
+            {path, rowName + ": lists the same file as row " + std::to_string(first->second)});
+        return;
+    }
+    DatasetFile file;
+    if (std::string problem = inspectImageFile(path, file); !problem.empty()) {
+        index.problems.push_back({path, rowName + ": " + problem});
+        return;
+    }
+    file.path = path;
+    file.split = field(columns.split).empty() ? "all" : field(columns.split);
+    file.patient = field(columns.patient).empty() ? patientIdFromFileName(path.filename().string())
+                                                  : field(columns.patient);
+    if (std::find(rows.splits.begin(), rows.splits.end(), file.split) == rows.splits.end()) {
+        rows.splits.push_back(file.split);
+    }
+    rows.byClass[label].push_back(std::move(file));
+}
+
+// The files in the order of a folder scan: split, then class, then path.
+void arrangeFiles(ManifestRows &rows, DatasetIndex &index)
+{
+    sortSplits(rows.splits);
+    index.splits = rows.splits;
+    for (auto &[label, files] : rows.byClass) {
         index.classes.push_back(label);
     }
-    index.filesInspected = true; // each row's file was checked above
-    // Same order as a folder scan: split, then class, then path.
     for (const std::string &split : index.splits) {
         for (std::size_t label = 0; label < index.classes.size(); ++label) {
             std::vector<DatasetFile> selected; // moved, not copied: one copy per file in all
-            for (DatasetFile &file : byClass[index.classes[label]]) {
+            for (DatasetFile &file : rows.byClass[index.classes[label]]) {
                 if (file.split == split) {
                     selected.push_back(std::move(file));
                     selected.back().label = int(label);
@@ -153,6 +148,46 @@ Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observe
                                std::make_move_iterator(selected.end()));
         }
     }
+}
+
+} // namespace
+
+Result<DatasetIndex> scanManifest(const fs::path &csv, ProgressObserver *observer)
+{
+    std::ifstream in(csv);
+    if (!in) {
+        return makeError(ErrorCode::NotReadable, csv.string() + ": cannot open manifest");
+    }
+    auto columns = readHeader(in, csv);
+    if (!columns) {
+        return columns.error();
+    }
+    DatasetIndex index;
+    index.root = csv.parent_path();
+    index.manifest = csv;
+    index.layout = DatasetLayout::Manifest;
+    ManifestRows rows;
+    std::string line;
+    int row = 1;
+    while (std::getline(in, line)) {
+        ++row;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+            continue;
+        }
+        if (cancelled(observer)) {
+            return makeError(ErrorCode::Cancelled, "scan of " + csv.string() + " cancelled");
+        }
+        readRow(line, row, *columns, csv, index, rows);
+        if (observer && row % 256 == 0) {
+            observer->progress(row, 0);
+        }
+    }
+    if (rows.byClass.empty()) {
+        return makeError(ErrorCode::InvalidDataset,
+                         csv.string() + ": manifest lists no usable image");
+    }
+    arrangeFiles(rows, index);
+    index.filesInspected = true; // each row's file was checked above
     return index;
 }
 

@@ -163,6 +163,26 @@ bool isReversible(opj_codec_t *codec)
 
 } // namespace
 
+namespace {
+
+// The decoded samples into out, in the width of the layout's BitsAllocated.
+void copyAllSamples(const opj_image_t &image, const PixelLayout &layout, void *out)
+{
+    switch (layout.bitsAllocated) {
+    case 8:
+        copySamples<std::uint8_t>(image, layout, out);
+        break;
+    case 16:
+        copySamples<std::uint16_t>(image, layout, out);
+        break;
+    default:
+        copySamples<std::uint32_t>(image, layout, out);
+        break;
+    }
+}
+
+} // namespace
+
 Result<Jpeg2000Info> decodeJpeg2000(const std::uint8_t *data, std::size_t size,
                                     const PixelLayout &layout, void *out, int threads)
 {
@@ -227,17 +247,7 @@ Result<Jpeg2000Info> decodeJpeg2000(const std::uint8_t *data, std::size_t size,
             return makeError(ErrorCode::Corrupt, "JPEG 2000 codestream decoded no samples");
         }
     }
-    switch (layout.bitsAllocated) {
-    case 8:
-        copySamples<std::uint8_t>(*image, layout, out);
-        break;
-    case 16:
-        copySamples<std::uint16_t>(*image, layout, out);
-        break;
-    default:
-        copySamples<std::uint32_t>(*image, layout, out);
-        break;
-    }
+    copyAllSamples(*image, layout, out);
     Jpeg2000Info info;
     info.precision = int(image->comps[0].prec);
     info.isSigned = image->comps[0].sgnd != 0;

@@ -59,18 +59,11 @@ void limitOpenCvDecodeSize()
     });
 }
 
-} // namespace
-
-Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const LoadOptions &options)
+// What the header says, checked before decoding (size limits, a JPEG's end marker, BMP
+// data); returns the JPEG reduction factor for options.reduceTo (1: full size).
+Result<int> checkRasterHeader(const fs::path &path, FileFormat format, const LoadOptions &options,
+                              Image &image)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return fileError(ErrorCode::NotReadable, path, "cannot open file (permissions?)");
-    }
-    const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
-                                           std::istreambuf_iterator<char>());
-    Image image;
-    image.meta.format = format;
     int factor = 1;
     if (format == FileFormat::Jpeg) {
         const JpegHeader size = readJpegHeader(path);
@@ -97,6 +90,13 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
             return fileError(checked.error().code, path, checked.error().message);
         }
     }
+    return factor;
+}
+
+// The file's bytes decoded: libjpeg (at 1/factor) and libpng directly, the rest by OpenCV.
+Result<cv::Mat> decodeRaster(const std::vector<unsigned char> &bytes, const fs::path &path,
+                             FileFormat format, int factor)
+{
     cv::Mat decoded;
     if (format == FileFormat::Jpeg) {
         // Grey JPEGs (most radiographs) decode straight to one channel, colour ones to BGR.
@@ -124,19 +124,13 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
                          std::string("cannot decode ") + formatName(format) +
                              " data (corrupt or unsupported variant)");
     }
-    if (image.meta.originalWidth == 0) {
-        image.meta.originalWidth = decoded.cols;
-        image.meta.originalHeight = decoded.rows;
-    }
-    if (auto checked = checkImageSize(path, decoded.cols, decoded.rows); !checked) {
-        return checked.error();
-    }
-    if (factor > 1) {
-        image.appliedSteps.push_back("decoded at 1/" + std::to_string(factor) + " size");
-    }
-    image.meta.bitsStored = decoded.depth() == CV_16U ? 16 : 8;
+    return decoded;
+}
 
-    // To the display form: 8-bit, grey or BGR.
+// To the display form: 8-bit, grey or BGR. Grey values above 8 bits are kept (as float) and
+// shown through a min-max window; 16-bit colour is scaled down.
+void toDisplayForm(cv::Mat &decoded, const LoadOptions &options, Image &image)
+{
     if (decoded.channels() == 4) {
         cv::cvtColor(decoded, decoded, cv::COLOR_BGRA2BGR);
     } else if (decoded.channels() == 2) {
@@ -164,6 +158,42 @@ Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const Loa
         decoded.convertTo(decoded, CV_8U, 1.0 / 257.0); // 16-bit colour: keep the full range
         image.appliedSteps.push_back("16-bit colour scaled to 8 bits");
     }
+}
+
+} // namespace
+
+Result<Image> loadRasterImage(const fs::path &path, FileFormat format, const LoadOptions &options)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return fileError(ErrorCode::NotReadable, path, "cannot open file (permissions?)");
+    }
+    const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                           std::istreambuf_iterator<char>());
+    Image image;
+    image.meta.format = format;
+    auto factor = checkRasterHeader(path, format, options, image);
+    if (!factor) {
+        return factor.error();
+    }
+    auto decodedOrError = decodeRaster(bytes, path, format, *factor);
+    if (!decodedOrError) {
+        return decodedOrError.error();
+    }
+    cv::Mat decoded = std::move(*decodedOrError);
+    if (image.meta.originalWidth == 0) {
+        image.meta.originalWidth = decoded.cols;
+        image.meta.originalHeight = decoded.rows;
+    }
+    if (auto checked = checkImageSize(path, decoded.cols, decoded.rows); !checked) {
+        return checked.error();
+    }
+    if (*factor > 1) {
+        image.appliedSteps.push_back("decoded at 1/" + std::to_string(*factor) + " size");
+    }
+    image.meta.bitsStored = decoded.depth() == CV_16U ? 16 : 8;
+
+    toDisplayForm(decoded, options, image);
     image.display = decoded;
     image.meta.width = decoded.cols;
     image.meta.height = decoded.rows;

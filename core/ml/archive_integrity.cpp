@@ -192,13 +192,133 @@ std::optional<Directory> findDirectory(ArchiveReader &reader)
     return std::nullopt;
 }
 
+Error damagedArchive(const std::filesystem::path &file, const std::string &why)
+{
+    return makeError(ErrorCode::Corrupt, file.string() + ": damaged (" + why + ")");
+}
+
+// Zip64: the 8-byte sizes and offset stand in an extra field, in this order, for the fields
+// that hold 0xFFFFFFFF. extra points at the entry's extra fields.
+void applyZip64Extra(const unsigned char *extra, std::size_t extraLength, Record &record)
+{
+    for (std::size_t x = 0; x + 4 <= extraLength;) {
+        const std::uint64_t id = little(extra + x, 2);
+        const std::size_t length = little(extra + x + 2, 2);
+        std::size_t field = x + 4;
+        if (id == 0x0001) {
+            const std::size_t end = std::min(x + 4 + length, extraLength);
+            auto next = [&](std::uint64_t &value) {
+                if (value == 0xFFFFFFFF && field + 8 <= end) {
+                    value = little(extra + field, 8);
+                    field += 8;
+                }
+            };
+            next(record.uncompressed);
+            next(record.stored);
+            next(record.headerOffset);
+        }
+        x += 4 + length;
+    }
+}
+
+// Every directory entry as a record: a name given once, a method LibTorch writes, and a local
+// header at its offset.
+Result<std::vector<Record>> readRecords(ArchiveReader &reader, const Directory &directory,
+                                        const std::vector<unsigned char> &entries,
+                                        const std::filesystem::path &file)
+{
+    std::set<std::string> names;
+    std::vector<Record> records;
+    std::vector<unsigned char> local;
+    std::size_t at = 0;
+    for (std::uint64_t n = 0; n < directory.entries; ++n) {
+        const std::string malformed = "directory entry " + std::to_string(n + 1) + " is malformed";
+        if (at + 46 > entries.size() || little(&entries[at], 4) != kDirectoryEntry) {
+            return damagedArchive(file, malformed);
+        }
+        const unsigned char *e = &entries[at];
+        Record record;
+        record.method = little(e + 10, 2);
+        record.crc = std::uint32_t(little(e + 16, 4));
+        record.stored = little(e + 20, 4);
+        record.uncompressed = little(e + 24, 4);
+        record.headerOffset = little(e + 42, 4);
+        const std::size_t nameLength = little(e + 28, 2);
+        const std::size_t extraLength = little(e + 30, 2);
+        const std::size_t commentLength = little(e + 32, 2);
+        if (at + 46 + nameLength + extraLength + commentLength > entries.size()) {
+            return damagedArchive(file, malformed);
+        }
+        record.name.assign(reinterpret_cast<const char *>(e + 46), nameLength);
+        applyZip64Extra(e + 46 + nameLength, extraLength, record);
+        at += 46 + nameLength + extraLength + commentLength;
+        if (!names.insert(record.name).second) {
+            return damagedArchive(file, "it lists " + record.name + " twice");
+        }
+        if (record.method != 0 && record.method != 8) {
+            return damagedArchive(file,
+                                  record.name + " is compressed in a way LibTorch does not write");
+        }
+        if (!reader.read(record.headerOffset, 30, local) ||
+            little(local.data(), 4) != kLocalHeader) {
+            return damagedArchive(file, record.name + " has no record at its offset");
+        }
+        record.dataOffset =
+            record.headerOffset + 30 + little(&local[26], 2) + little(&local[28], 2);
+        records.push_back(std::move(record));
+    }
+    return records;
+}
+
+// Records side by side and before the directory: a crafted directory could otherwise point many
+// entries at one record and make the check read (or inflate) it over and over.
+Status checkLayout(std::vector<Record> &records, const Directory &directory,
+                   const ArchiveReader &reader, const std::filesystem::path &file)
+{
+    std::sort(records.begin(), records.end(),
+              [](const Record &a, const Record &b) { return a.headerOffset < b.headerOffset; });
+    for (std::size_t k = 0; k < records.size(); ++k) {
+        const std::uint64_t end = records[k].dataOffset + records[k].stored;
+        const std::uint64_t limit =
+            k + 1 < records.size() ? records[k + 1].headerOffset : directory.offset;
+        if (records[k].stored > reader.size() || end > limit) {
+            return damagedArchive(file,
+                                  records[k].name + " overlaps the next record or the directory");
+        }
+    }
+    return Ok{};
+}
+
+// Each record's data against its CRC-32, inflated first when deflated.
+Status checkData(const std::vector<Record> &records, ArchiveReader &reader,
+                 const std::filesystem::path &file)
+{
+    for (const Record &record : records) {
+        std::uint32_t crc = 0;
+        if (record.method == 8) { // deflated: LibTorch compresses its TorchScript source
+#ifdef CXR_HAVE_ZLIB
+            if (!reader.inflatedCrcOf(record.dataOffset, record.stored, record.uncompressed, crc)) {
+                return damagedArchive(file, "the data of " + record.name +
+                                                " does not inflate to its size");
+            }
+#else
+            continue; // built without zlib: LibTorch's own reader checks what it can
+#endif
+        } else if (!reader.crcOf(record.dataOffset, record.stored, crc)) {
+            return damagedArchive(file, record.name + " runs past the end of the file");
+        }
+        if (crc != record.crc) {
+            return damagedArchive(file,
+                                  "the data of " + record.name + " does not match its CRC-32");
+        }
+    }
+    return Ok{};
+}
+
 } // namespace
 
 Status checkArchiveIntegrity(const std::filesystem::path &file, const std::string &kind)
 {
-    auto damaged = [&](const std::string &why) {
-        return makeError(ErrorCode::Corrupt, file.string() + ": damaged (" + why + ")");
-    };
     ArchiveReader reader(file);
     if (!reader.open()) {
         return makeError(ErrorCode::NotReadable, file.string() + ": cannot be read");
@@ -212,93 +332,16 @@ Status checkArchiveIntegrity(const std::filesystem::path &file, const std::strin
     std::vector<unsigned char> entries;
     if (directory->size > reader.size() ||
         !reader.read(directory->offset, directory->size, entries)) {
-        return damaged("its directory lies outside the file");
+        return damagedArchive(file, "its directory lies outside the file");
     }
-    std::set<std::string> names;
-    std::vector<Record> records;
-    std::vector<unsigned char> local;
-    std::size_t at = 0;
-    for (std::uint64_t n = 0; n < directory->entries; ++n) {
-        if (at + 46 > entries.size() || little(&entries[at], 4) != kDirectoryEntry) {
-            return damaged("directory entry " + std::to_string(n + 1) + " is malformed");
-        }
-        const unsigned char *e = &entries[at];
-        const std::uint64_t method = little(e + 10, 2);
-        const auto expected = std::uint32_t(little(e + 16, 4));
-        std::uint64_t stored = little(e + 20, 4);
-        std::uint64_t uncompressed = little(e + 24, 4);
-        std::uint64_t headerOffset = little(e + 42, 4);
-        const std::size_t nameLength = little(e + 28, 2);
-        const std::size_t extraLength = little(e + 30, 2);
-        const std::size_t commentLength = little(e + 32, 2);
-        if (at + 46 + nameLength + extraLength + commentLength > entries.size()) {
-            return damaged("directory entry " + std::to_string(n + 1) + " is malformed");
-        }
-        const std::string name(reinterpret_cast<const char *>(e + 46), nameLength);
-        // Zip64: the 8-byte sizes and offset stand in an extra field, in this order, for the
-        // fields that hold 0xFFFFFFFF.
-        for (std::size_t x = 46 + nameLength; x + 4 <= 46 + nameLength + extraLength;) {
-            const std::uint64_t id = little(e + x, 2);
-            const std::size_t length = little(e + x + 2, 2);
-            std::size_t field = x + 4;
-            if (id == 0x0001) {
-                const std::size_t end = std::min(x + 4 + length, 46 + nameLength + extraLength);
-                auto next = [&](std::uint64_t &value) {
-                    if (value == 0xFFFFFFFF && field + 8 <= end) {
-                        value = little(e + field, 8);
-                        field += 8;
-                    }
-                };
-                next(uncompressed);
-                next(stored);
-                next(headerOffset);
-            }
-            x += 4 + length;
-        }
-        at += 46 + nameLength + extraLength + commentLength;
-        if (!names.insert(name).second) {
-            return damaged("it lists " + name + " twice");
-        }
-        if (method != 0 && method != 8) {
-            return damaged(name + " is compressed in a way LibTorch does not write");
-        }
-        if (!reader.read(headerOffset, 30, local) || little(local.data(), 4) != kLocalHeader) {
-            return damaged(name + " has no record at its offset");
-        }
-        const std::uint64_t dataOffset =
-            headerOffset + 30 + little(&local[26], 2) + little(&local[28], 2);
-        records.push_back({name, method, expected, stored, uncompressed, headerOffset, dataOffset});
+    auto records = readRecords(reader, *directory, entries, file);
+    if (!records) {
+        return records.error();
     }
-    // Records side by side and before the directory: a crafted directory could otherwise point
-    // many entries at one record and make the check read (or inflate) it over and over.
-    std::sort(records.begin(), records.end(),
-              [](const Record &a, const Record &b) { return a.headerOffset < b.headerOffset; });
-    for (std::size_t k = 0; k < records.size(); ++k) {
-        const std::uint64_t end = records[k].dataOffset + records[k].stored;
-        const std::uint64_t limit =
-            k + 1 < records.size() ? records[k + 1].headerOffset : directory->offset;
-        if (records[k].stored > reader.size() || end > limit) {
-            return damaged(records[k].name + " overlaps the next record or the directory");
-        }
+    if (auto laidOut = checkLayout(*records, *directory, reader, file); !laidOut) {
+        return laidOut;
     }
-    for (const Record &record : records) {
-        std::uint32_t crc = 0;
-        if (record.method == 8) { // deflated: LibTorch compresses its TorchScript source
-#ifdef CXR_HAVE_ZLIB
-            if (!reader.inflatedCrcOf(record.dataOffset, record.stored, record.uncompressed, crc)) {
-                return damaged("the data of " + record.name + " does not inflate to its size");
-            }
-#else
-            continue; // built without zlib: LibTorch's own reader checks what it can
-#endif
-        } else if (!reader.crcOf(record.dataOffset, record.stored, crc)) {
-            return damaged(record.name + " runs past the end of the file");
-        }
-        if (crc != record.crc) {
-            return damaged("the data of " + record.name + " does not match its CRC-32");
-        }
-    }
-    return Ok{};
+    return checkData(*records, reader, file);
 }
 
 } // namespace cxr::ml

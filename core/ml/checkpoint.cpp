@@ -108,6 +108,50 @@ Status writeCheckpoint(const std::filesystem::path &file, const TrainingCheckpoi
     return saveArchiveAtomically(archive, file, "checkpoint");
 }
 
+namespace {
+
+// The random generators as the checkpoint left them: the augmentation's (returned, as text),
+// LibTorch's CPU generator, and the device's when the run is on CUDA.
+std::string restoreGenerators(torch::serialize::InputArchive &archive, const torch::Device &device)
+{
+    c10::IValue augmentState;
+    archive.read("rng_augmentation", augmentState);
+    torch::Tensor cpuState;
+    archive.read("rng_cpu", cpuState);
+    at::Generator cpuGenerator = torch::globalContext().defaultGenerator(torch::kCPU);
+    cpuGenerator.set_state(cpuState.to(torch::kCPU));
+    torch::Tensor cudaState;
+    if (device.is_cuda() && archive.try_read("rng_cuda", cudaState)) {
+        at::Generator cudaGenerator = torch::globalContext().defaultGenerator(device);
+        cudaGenerator.set_state(cudaState.to(torch::kCPU));
+    }
+    return augmentState.toStringRef();
+}
+
+// How far an unfinished epoch got (format 3); none in older checkpoints.
+EpochProgress readProgress(torch::serialize::InputArchive &archive)
+{
+    EpochProgress progress;
+    torch::Tensor saved;
+    if (archive.try_read("progress", saved)) { // format 3
+        const std::vector<double> v = valuesOf(saved);
+        if (v.size() != 7) {
+            throw std::runtime_error("progress holds " + std::to_string(v.size()) +
+                                     " values, not 7");
+        }
+        progress.batches = std::int64_t(v[0]);
+        progress.totals.lossSum = v[1];
+        progress.totals.correct = std::int64_t(v[2]);
+        progress.totals.seen = std::int64_t(v[3]);
+        progress.totals.augmentationSeconds = v[4];
+        progress.totals.lastRate = v[5];
+        progress.seconds = v[6];
+    }
+    return progress;
+}
+
+} // namespace
+
 Result<TrainingCheckpoint> readCheckpoint(const std::filesystem::path &path,
                                           CheckpointModules modules, const torch::Device &device)
 {
@@ -145,18 +189,7 @@ Result<TrainingCheckpoint> readCheckpoint(const std::filesystem::path &path,
         c.epochsWithoutGain = int(best[3]);
         const std::vector<double> schedule = readValues(archive, "schedule", 4);
         c.schedule = {schedule[0], schedule[1], int(schedule[2]), int(schedule[3])};
-        c10::IValue augmentState;
-        archive.read("rng_augmentation", augmentState);
-        c.augmentationRandom = augmentState.toStringRef();
-        torch::Tensor cpuState;
-        archive.read("rng_cpu", cpuState);
-        at::Generator cpuGenerator = torch::globalContext().defaultGenerator(torch::kCPU);
-        cpuGenerator.set_state(cpuState.to(torch::kCPU));
-        torch::Tensor cudaState;
-        if (device.is_cuda() && archive.try_read("rng_cuda", cudaState)) {
-            at::Generator cudaGenerator = torch::globalContext().defaultGenerator(device);
-            cudaGenerator.set_state(cudaState.to(torch::kCPU));
-        }
+        c.augmentationRandom = restoreGenerators(archive, device);
         torch::Tensor selection;
         // Checkpoints before selection by AUC kept the validation loss alone.
         c.bestSelection = archive.try_read("best_selection", selection) ? selection.item<double>()
@@ -168,21 +201,7 @@ Result<TrainingCheckpoint> readCheckpoint(const std::filesystem::path &path,
         if (archive.try_read("loss_scale", scale)) {
             c.lossScale = valuesOf(scale);
         }
-        torch::Tensor saved;
-        if (archive.try_read("progress", saved)) { // format 3
-            const std::vector<double> v = valuesOf(saved);
-            if (v.size() != 7) {
-                throw std::runtime_error("progress holds " + std::to_string(v.size()) +
-                                         " values, not 7");
-            }
-            c.progress.batches = std::int64_t(v[0]);
-            c.progress.totals.lossSum = v[1];
-            c.progress.totals.correct = std::int64_t(v[2]);
-            c.progress.totals.seen = std::int64_t(v[3]);
-            c.progress.totals.augmentationSeconds = v[4];
-            c.progress.totals.lastRate = v[5];
-            c.progress.seconds = v[6];
-        }
+        c.progress = readProgress(archive);
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Corrupt, file + ": not a usable checkpoint of this run (" +
                                                  errorSummary(e, 160) + ")");

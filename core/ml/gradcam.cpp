@@ -92,10 +92,11 @@ torch::Tensor gradientWeightedMap(const torch::Tensor &activations, const torch:
 
 } // namespace
 
-Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
-                          const CamRequest &request, torch::Tensor *featureMapOut)
+namespace {
+
+// The stage the map explains: by name, by index, or the last.
+Result<std::size_t> camLayer(const std::vector<std::string> &layers, const CamRequest &request)
 {
-    const std::vector<std::string> layers = net.stageNames();
     std::size_t layer = request.layer < 0 ? layers.size() - 1 : std::size_t(request.layer);
     if (!request.layerName.empty()) {
         layer = std::size_t(std::find(layers.begin(), layers.end(), request.layerName) -
@@ -116,6 +117,48 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
                                                          std::to_string(layers.size()) +
                                                          " layers to explain");
     }
+    return layer;
+}
+
+// The map at the input's size, scaled to [0, 1] into cam; a map with no positive evidence stays
+// all zero and says so instead of dividing by zero.
+void finishMap(torch::Tensor map, const torch::Tensor &input, CamMap &cam)
+{
+    torch::NoGradGuard noGrad;
+    map = torch::relu(map.to(torch::kFloat32));
+    map = F::interpolate(map, F::InterpolateFuncOptions()
+                                  .size(std::vector<std::int64_t>{input.size(2), input.size(3)})
+                                  .mode(torch::kBilinear)
+                                  .align_corners(false));
+    map = map.squeeze().to(torch::kCPU).contiguous();
+    map.masked_fill_(map.isnan(), 0); // a model that overflowed: no evidence, not a NaN picture
+
+    // Min-max to [0, 1].
+    cam.rawLow = map.min().item<double>();
+    cam.rawHigh = map.max().item<double>();
+    if (cam.rawHigh - cam.rawLow < 1e-12 * std::max(1.0, std::abs(cam.rawHigh)) ||
+        cam.rawHigh <= 0) {
+        map = torch::zeros_like(map);
+        cam.flat = true;
+    } else {
+        map = (map - cam.rawLow) / (cam.rawHigh - cam.rawLow);
+    }
+    cam.height = int(map.size(0));
+    cam.width = int(map.size(1));
+    cam.values.assign(map.data_ptr<float>(), map.data_ptr<float>() + map.numel());
+}
+
+} // namespace
+
+Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
+                          const CamRequest &request, torch::Tensor *featureMapOut)
+{
+    const std::vector<std::string> layers = net.stageNames();
+    auto chosen = camLayer(layers, request);
+    if (!chosen) {
+        return chosen.error();
+    }
+    const std::size_t layer = *chosen;
     net.eval();
     torch::Tensor activations = input;
     {
@@ -165,29 +208,7 @@ Result<CamMap> computeCam(ClassifierNetImpl &net, const torch::Tensor &input,
         map = eigenCam(activations);
     }
 
-    torch::NoGradGuard noGrad;
-    map = torch::relu(map.to(torch::kFloat32));
-    map = F::interpolate(map, F::InterpolateFuncOptions()
-                                  .size(std::vector<std::int64_t>{input.size(2), input.size(3)})
-                                  .mode(torch::kBilinear)
-                                  .align_corners(false));
-    map = map.squeeze().to(torch::kCPU).contiguous();
-    map.masked_fill_(map.isnan(), 0); // a model that overflowed: no evidence, not a NaN picture
-
-    // Min-max to [0, 1]; a map with no positive evidence stays all zero and says so instead of
-    // dividing by zero.
-    cam.rawLow = map.min().item<double>();
-    cam.rawHigh = map.max().item<double>();
-    if (cam.rawHigh - cam.rawLow < 1e-12 * std::max(1.0, std::abs(cam.rawHigh)) ||
-        cam.rawHigh <= 0) {
-        map = torch::zeros_like(map);
-        cam.flat = true;
-    } else {
-        map = (map - cam.rawLow) / (cam.rawHigh - cam.rawLow);
-    }
-    cam.height = int(map.size(0));
-    cam.width = int(map.size(1));
-    cam.values.assign(map.data_ptr<float>(), map.data_ptr<float>() + map.numel());
+    finishMap(map, input, cam);
     return cam;
 }
 

@@ -23,36 +23,11 @@ std::string CalibrationRecord::describe() const
     return logits().describe();
 }
 
-Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
+namespace {
+
+// The calibration, operating point and out-of-distribution guard, each when the card has one.
+void addRecords(const ModelCard &card, json &j)
 {
-    const ModelSpec &s = card.spec;
-    json j = {
-        {"format", kModelCardFormat},
-        {"name", card.name},
-        {"created_with", card.createdWith},
-        {"trained_on", pathJson(card.trainedOn)},
-        {"best_epoch", card.bestEpoch},
-        {"saw_test_split", card.sawTestSplit},
-        {"validation_metrics", card.validationMetrics},
-        {"architecture", s.architecture},
-        {"input",
-         {{"size", s.inputSize},
-          {"channels", s.channels},
-          {"resize", s.resize},
-          {"interpolation", s.interpolation},
-          {"normalisation", s.normalisation}}},
-        {"class_names", s.classNames},
-        {"threshold", s.threshold},
-        {"weights", "weights.pt"},
-        {"review",
-         {{"reviewed", card.review.reviewed},
-          {"on_lungs", card.review.onLungs},
-          {"elsewhere", card.review.elsewhere}}},
-        {"approved_for_use", card.approvedForUse},
-    };
-    if (!card.weightsSha256.empty()) {
-        j["weights_sha256"] = card.weightsSha256;
-    }
     const CalibrationRecord &c = card.calibration;
     if (!c.fittedOn.empty() || c.temperature != 1 || c.bias != 0) {
         // "temperature" alone keeps the cards of multi-class models, and of older versions,
@@ -86,6 +61,41 @@ Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
                     {"validation_images", d.validationImages},
                     {"validation_flagged", d.validationFlagged}};
     }
+}
+
+} // namespace
+
+Status writeModelCard(const std::filesystem::path &file, const ModelCard &card)
+{
+    const ModelSpec &s = card.spec;
+    json j = {
+        {"format", kModelCardFormat},
+        {"name", card.name},
+        {"created_with", card.createdWith},
+        {"trained_on", pathJson(card.trainedOn)},
+        {"best_epoch", card.bestEpoch},
+        {"saw_test_split", card.sawTestSplit},
+        {"validation_metrics", card.validationMetrics},
+        {"architecture", s.architecture},
+        {"input",
+         {{"size", s.inputSize},
+          {"channels", s.channels},
+          {"resize", s.resize},
+          {"interpolation", s.interpolation},
+          {"normalisation", s.normalisation}}},
+        {"class_names", s.classNames},
+        {"threshold", s.threshold},
+        {"weights", "weights.pt"},
+        {"review",
+         {{"reviewed", card.review.reviewed},
+          {"on_lungs", card.review.onLungs},
+          {"elsewhere", card.review.elsewhere}}},
+        {"approved_for_use", card.approvedForUse},
+    };
+    if (!card.weightsSha256.empty()) {
+        j["weights_sha256"] = card.weightsSha256;
+    }
+    addRecords(card, j);
     if (card.isEnsemble()) {
         j["ensemble"] = {{"members", card.ensembleMembers},
                          {"weights_sha256", card.ensembleMemberSha256}};

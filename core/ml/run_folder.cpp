@@ -119,6 +119,43 @@ nlohmann::json settingsJson(const TrainSettings &s)
     };
 }
 
+// The network and its input, as config.json's "model" records them.
+void readModel(const nlohmann::json &model, ModelSpec &spec)
+{
+    spec.architecture = model.at("architecture").get<std::string>();
+    spec.inputSize = model.at("input_size").get<int>();
+    spec.channels = model.at("channels").get<int>();
+    spec.resize = model.value("resize", "squash");
+    spec.classNames = model.at("class_names").get<std::vector<std::string>>();
+    if (model.contains("custom_cnn")) {
+        spec.custom = model.at("custom_cnn").get<CustomCnnOptions>();
+    }
+}
+
+// The optimiser and the learning-rate schedule.
+void readOptimisation(const nlohmann::json &j, TrainSettings &s)
+{
+    const nlohmann::json &optimizer = j.at("optimizer");
+    s.learningRate = optimizer.at("lr").get<double>();
+    s.optimizer.kind =
+        parseOptimizer(optimizer.value("name", "adam")).value_or(OptimizerKind::Adam);
+    s.optimizer.weightDecay = optimizer.value("weight_decay", 0.0);
+    s.optimizer.momentum = optimizer.value("momentum", 0.9);
+    s.optimizer.nesterov = optimizer.value("nesterov", false);
+    if (j.contains("schedule")) {
+        const nlohmann::json &schedule = j.at("schedule");
+        s.schedule.kind =
+            parseSchedule(schedule.value("name", "constant")).value_or(ScheduleKind::Constant);
+        s.schedule.factor = schedule.value("factor", 0.1);
+        s.schedule.patience = schedule.value("patience", 3);
+        s.schedule.cooldown = schedule.value("cooldown", 0);
+        s.schedule.minLr = schedule.value("min_lr", 1e-6);
+        s.schedule.stepEpochs = schedule.value("step_epochs", 10);
+        s.schedule.gamma = schedule.value("gamma", 0.1);
+        s.schedule.warmupEpochs = schedule.value("warmup_epochs", 1);
+    }
+}
+
 // Errors name source.
 Result<TrainSettings> settingsFromJson(const std::string &text, const std::string &file)
 {
@@ -132,34 +169,8 @@ Result<TrainSettings> settingsFromJson(const std::string &text, const std::strin
         s.datasetPath =
             j.at("dataset").contains("path") ? pathFromJson(j.at("dataset").at("path")) : "";
         s.datasetHash = j.at("dataset").value("hash", "");
-        const nlohmann::json &model = j.at("model");
-        s.model.architecture = model.at("architecture").get<std::string>();
-        s.model.inputSize = model.at("input_size").get<int>();
-        s.model.channels = model.at("channels").get<int>();
-        s.model.resize = model.value("resize", "squash");
-        s.model.classNames = model.at("class_names").get<std::vector<std::string>>();
-        if (model.contains("custom_cnn")) {
-            s.model.custom = model.at("custom_cnn").get<CustomCnnOptions>();
-        }
-        const nlohmann::json &optimizer = j.at("optimizer");
-        s.learningRate = optimizer.at("lr").get<double>();
-        s.optimizer.kind =
-            parseOptimizer(optimizer.value("name", "adam")).value_or(OptimizerKind::Adam);
-        s.optimizer.weightDecay = optimizer.value("weight_decay", 0.0);
-        s.optimizer.momentum = optimizer.value("momentum", 0.9);
-        s.optimizer.nesterov = optimizer.value("nesterov", false);
-        if (j.contains("schedule")) {
-            const nlohmann::json &schedule = j.at("schedule");
-            s.schedule.kind =
-                parseSchedule(schedule.value("name", "constant")).value_or(ScheduleKind::Constant);
-            s.schedule.factor = schedule.value("factor", 0.1);
-            s.schedule.patience = schedule.value("patience", 3);
-            s.schedule.cooldown = schedule.value("cooldown", 0);
-            s.schedule.minLr = schedule.value("min_lr", 1e-6);
-            s.schedule.stepEpochs = schedule.value("step_epochs", 10);
-            s.schedule.gamma = schedule.value("gamma", 0.1);
-            s.schedule.warmupEpochs = schedule.value("warmup_epochs", 1);
-        }
+        readModel(j.at("model"), s.model);
+        readOptimisation(j, s);
         if (j.contains("early_stopping")) {
             s.earlyStopping.patience = j.at("early_stopping").value("patience", 0);
             s.earlyStopping.onAuc = j.at("early_stopping").value("metric", "val_loss") == "val_auc";

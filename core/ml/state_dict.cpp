@@ -32,86 +32,98 @@ std::vector<std::pair<std::string, torch::Tensor>> namedTensors(ClassifierNetImp
 
 namespace {
 
+// What follows a pickle opcode of the protocols torch.save writes.
+struct OpcodeArguments {
+    enum Kind { None, Fixed, Counted, Lines, Stop, Unknown } kind = None;
+    std::size_t bytes = 0; // Fixed: argument bytes; Counted: bytes of the count before the data
+};
+
+OpcodeArguments argumentsOf(unsigned char op)
+{
+    switch (op) {
+    case '}':
+    case ']':
+    case ')':
+    case '(':
+    case 't':
+    case 0x85:
+    case 0x86:
+    case 0x87:
+    case 'u':
+    case 's':
+    case 'e':
+    case 'a':
+    case 'R':
+    case 'b':
+    case 'N':
+    case 0x88:
+    case 0x89:
+    case 'Q':
+    case '0':
+    case '1':
+    case '2':
+    case 0x81:
+    case 0x94:
+        return {OpcodeArguments::None, 0};
+    case '.':
+        return {OpcodeArguments::Stop, 0};
+    case 0x80:
+    case 'q':
+    case 'h':
+    case 'K':
+        return {OpcodeArguments::Fixed, 1};
+    case 'M':
+        return {OpcodeArguments::Fixed, 2};
+    case 'r':
+    case 'j':
+    case 'J':
+        return {OpcodeArguments::Fixed, 4};
+    case 'G':
+    case 0x95:
+        return {OpcodeArguments::Fixed, 8};
+    case 'U':
+    case 'C':
+    case 0x8c:
+    case 0x8a:
+        return {OpcodeArguments::Counted, 1};
+    case 'X':
+    case 'B':
+    case 'T':
+        return {OpcodeArguments::Counted, 4};
+    case 0x8d:
+    case 0x8e:
+        return {OpcodeArguments::Counted, 8};
+    case 'c': // GLOBAL: module and name, each ending in a newline
+        return {OpcodeArguments::Lines, 2};
+    default:
+        return {OpcodeArguments::Unknown, 0};
+    }
+}
+
 // True when a pickle gives a string or bytes object more bytes than the pickle holds. LibTorch
 // 1.13's unpickler allocates and zero-fills such a length (up to 4 GiB; found by
 // fuzz_checkpoint) before it finds the data missing. Walks the opcodes of the protocols
 // torch.save writes; at an opcode it does not know it stops and leaves the rest to LibTorch.
 bool pickleClaimsMoreThanItHolds(const unsigned char *data, std::size_t size)
 {
-    auto little = [&](std::size_t at, int bytes) {
+    auto little = [&](std::size_t at, std::size_t bytes) {
         std::uint64_t value = 0;
-        for (int i = bytes - 1; i >= 0; --i) {
-            value = value << 8 | data[at + std::size_t(i)];
+        for (std::size_t i = bytes; i-- > 0;) {
+            value = value << 8 | data[at + i];
         }
         return value;
     };
     std::size_t at = 0;
     while (at < size) {
-        const unsigned char op = data[at++];
-        std::size_t fixed = 0; // argument bytes
-        int lengthBytes = 0;   // a length of this many bytes, then that many bytes
-        switch (op) {
-        case '}':
-        case ']':
-        case ')':
-        case '(':
-        case 't':
-        case 0x85:
-        case 0x86:
-        case 0x87:
-        case 'u':
-        case 's':
-        case 'e':
-        case 'a':
-        case 'R':
-        case 'b':
-        case 'N':
-        case 0x88:
-        case 0x89:
-        case 'Q':
-        case '0':
-        case '1':
-        case '2':
-        case 0x81:
-        case 0x94:
+        const OpcodeArguments arguments = argumentsOf(data[at++]);
+        switch (arguments.kind) {
+        case OpcodeArguments::Stop:
+        case OpcodeArguments::Unknown:
+            return false;
+        case OpcodeArguments::None:
             break;
-        case '.':
-            return false; // STOP
-        case 0x80:
-        case 'q':
-        case 'h':
-        case 'K':
-            fixed = 1;
-            break;
-        case 'M':
-            fixed = 2;
-            break;
-        case 'r':
-        case 'j':
-        case 'J':
-            fixed = 4;
-            break;
-        case 'G':
-        case 0x95:
-            fixed = 8;
-            break;
-        case 'U':
-        case 'C':
-        case 0x8c:
-        case 0x8a:
-            lengthBytes = 1;
-            break;
-        case 'X':
-        case 'B':
-        case 'T':
-            lengthBytes = 4;
-            break;
-        case 0x8d:
-        case 0x8e:
-            lengthBytes = 8;
-            break;
-        case 'c': // GLOBAL: module and name, each ending in a newline
-            for (int line = 0; line < 2; ++line) {
+        case OpcodeArguments::Lines:
+            for (std::size_t line = 0; line < arguments.bytes; ++line) {
                 while (at < size && data[at] != '\n') {
                     ++at;
                 }
@@ -121,23 +133,24 @@ bool pickleClaimsMoreThanItHolds(const unsigned char *data, std::size_t size)
                 ++at;
             }
             break;
-        default:
-            return false;
-        }
-        if (lengthBytes > 0) {
-            if (size - at < std::size_t(lengthBytes)) {
+        case OpcodeArguments::Fixed:
+            if (size - at < arguments.bytes) {
+                return false;
+            }
+            at += arguments.bytes;
+            break;
+        case OpcodeArguments::Counted: {
+            if (size - at < arguments.bytes) {
                 return false; // cut short: LibTorch says so without allocating
             }
-            const std::uint64_t length = little(at, lengthBytes);
-            at += std::size_t(lengthBytes);
+            const std::uint64_t length = little(at, arguments.bytes);
+            at += arguments.bytes;
             if (length > size - at) {
                 return true;
             }
             at += std::size_t(length);
-        } else if (size - at < fixed) {
-            return false;
-        } else {
-            at += fixed;
+            break;
+        }
         }
     }
     return false;

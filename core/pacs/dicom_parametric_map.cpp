@@ -79,55 +79,12 @@ FGRealWorldValueMapping realWorldMapping(const FloatMap &map)
     return mapping;
 }
 
-} // namespace
-
-Status writeParametricMap(const fs::path &sourcePath, const AiFinding &finding, const FloatMap &map,
-                          const fs::path &out)
+// The functional groups every frame shares: spacing, orientation, anatomy, frame type, the
+// identity value transformation, the derivation from the source image, and the real-world
+// value mapping.
+Status addSharedGroups(DPMParametricMapIOD &pmap, DcmDataset &sourceData, const AiFinding &finding,
+                       const FloatMap &map, const fs::path &out)
 {
-    ResultSource source;
-    if (auto read = readResultSource(sourcePath, source); !read) {
-        return read;
-    }
-    if (map.width <= 0 || map.height <= 0 || map.width > 65535 || map.height > 65535 ||
-        map.values.size() != std::size_t(map.width) * std::size_t(map.height)) {
-        return makeError(ErrorCode::InvalidArgument,
-                         out.string() + ": the map is empty or damaged");
-    }
-    DcmDataset &sourceData = *source.file.getDataset();
-    const std::string size = std::to_string(map.width) + "x" + std::to_string(map.height);
-    const std::string sourceSize =
-        stringValue(sourceData, DCM_Columns) + "x" + stringValue(sourceData, DCM_Rows);
-    if (size != sourceSize) {
-        return makeError(ErrorCode::InvalidArgument,
-                         out.string() + ": the map is " + size + " pixels but the source image " +
-                             sourceSize + "; a parametric map lies on the source's grid");
-    }
-    const std::string modality = stringValue(sourceData, DCM_Modality);
-    const IODEnhGeneralEquipmentModule::EquipmentInfo equipment(
-        "CXR Studio", finding.modelName.substr(0, 64).c_str(), "1",
-        finding.algorithmVersion.c_str());
-    const ContentIdentificationMacro content("1", "CAM", kResearchUseOnly, "");
-    auto created = DPMParametricMapIOD::create<IODFloatingPointImagePixelModule>(
-        modality.empty() ? "OT" : modality.c_str(), kMapSeriesNumber, "1", Uint16(map.height),
-        Uint16(map.width), equipment, content, "VOLUME", "NONE", DPMTypes::CQ_RESEARCH);
-    if (const OFCondition *failed = OFget<OFCondition>(&created)) {
-        return buildError(out, "create", *failed);
-    }
-    DPMParametricMapIOD &pmap = *OFget<DPMParametricMapIOD>(&created);
-    // The patient and study are copied into the written dataset as for the SR and the SC (an
-    // import into the IOD would also take over a source's malformed values and refuse to write).
-    char uid[100];
-    pmap.getFrameOfReference().setFrameOfReferenceUID(
-        dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
-    pmap.getSeries().setSeriesDescription(kResultSeriesDescription);
-    pmap.getIODGeneralEquipmentModule().setManufacturer("CXR Studio");
-    pmap.getGeneralImage().setContentDate(todayText().c_str());
-    pmap.getGeneralImage().setContentTime(nowText().c_str());
-
-    pmap.getIODMultiframeDimensionModule().addDimensionIndex(
-        DCM_ImagePositionPatient, dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT),
-        DCM_PlanePositionSequence, "Image plane");
-
     FGPixelMeasures measures;
     measures.setPixelSpacing(pixelSpacingOf(sourceData).c_str());
     measures.setSliceThickness("1");
@@ -168,6 +125,12 @@ Status writeParametricMap(const fs::path &sourcePath, const AiFinding &finding, 
         return buildError(out, "real world value mapping", added);
     }
 
+    return Ok{};
+}
+
+// The map's one frame of float values.
+Status addMapFrame(DPMParametricMapIOD &pmap, const FloatMap &map, const fs::path &out)
+{
     FGPlanePosPatient position;
     position.setImagePositionPatient("0", "0", "0");
     FGFrameContent frameContent;
@@ -184,6 +147,73 @@ Status writeParametricMap(const fs::path &sourcePath, const AiFinding &finding, 
         return buildError(out, "frame", added);
     }
 
+    return Ok{};
+}
+
+// The source must be the map's grid: a parametric map lies on it.
+Status checkMapFitsSource(const FloatMap &map, DcmDataset &sourceData, const fs::path &out)
+{
+    if (map.width <= 0 || map.height <= 0 || map.width > 65535 || map.height > 65535 ||
+        map.values.size() != std::size_t(map.width) * std::size_t(map.height)) {
+        return makeError(ErrorCode::InvalidArgument,
+                         out.string() + ": the map is empty or damaged");
+    }
+    const std::string size = std::to_string(map.width) + "x" + std::to_string(map.height);
+    const std::string sourceSize =
+        stringValue(sourceData, DCM_Columns) + "x" + stringValue(sourceData, DCM_Rows);
+    if (size != sourceSize) {
+        return makeError(ErrorCode::InvalidArgument,
+                         out.string() + ": the map is " + size + " pixels but the source image " +
+                             sourceSize + "; a parametric map lies on the source's grid");
+    }
+    return Ok{};
+}
+
+} // namespace
+
+Status writeParametricMap(const fs::path &sourcePath, const AiFinding &finding, const FloatMap &map,
+                          const fs::path &out)
+{
+    ResultSource source;
+    if (auto read = readResultSource(sourcePath, source); !read) {
+        return read;
+    }
+    DcmDataset &sourceData = *source.file.getDataset();
+    if (auto fits = checkMapFitsSource(map, sourceData, out); !fits) {
+        return fits;
+    }
+    const std::string modality = stringValue(sourceData, DCM_Modality);
+    const IODEnhGeneralEquipmentModule::EquipmentInfo equipment(
+        "CXR Studio", finding.modelName.substr(0, 64).c_str(), "1",
+        finding.algorithmVersion.c_str());
+    const ContentIdentificationMacro content("1", "CAM", kResearchUseOnly, "");
+    auto created = DPMParametricMapIOD::create<IODFloatingPointImagePixelModule>(
+        modality.empty() ? "OT" : modality.c_str(), kMapSeriesNumber, "1", Uint16(map.height),
+        Uint16(map.width), equipment, content, "VOLUME", "NONE", DPMTypes::CQ_RESEARCH);
+    if (const OFCondition *failed = OFget<OFCondition>(&created)) {
+        return buildError(out, "create", *failed);
+    }
+    DPMParametricMapIOD &pmap = *OFget<DPMParametricMapIOD>(&created);
+    // The patient and study are copied into the written dataset as for the SR and the SC (an
+    // import into the IOD would also take over a source's malformed values and refuse to write).
+    char uid[100];
+    pmap.getFrameOfReference().setFrameOfReferenceUID(
+        dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
+    pmap.getSeries().setSeriesDescription(kResultSeriesDescription);
+    pmap.getIODGeneralEquipmentModule().setManufacturer("CXR Studio");
+    pmap.getGeneralImage().setContentDate(todayText().c_str());
+    pmap.getGeneralImage().setContentTime(nowText().c_str());
+
+    pmap.getIODMultiframeDimensionModule().addDimensionIndex(
+        DCM_ImagePositionPatient, dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT),
+        DCM_PlanePositionSequence, "Image plane");
+
+    if (auto added = addSharedGroups(pmap, sourceData, finding, map, out); !added) {
+        return added;
+    }
+    if (auto added = addMapFrame(pmap, map, out); !added) {
+        return added;
+    }
     IODReferences references;
     references.add(new IODImageReference(
         stringValue(sourceData, DCM_PatientID).c_str(), source.studyUid.c_str(),

@@ -209,6 +209,73 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
     return result;
 }
 
+namespace {
+
+// The rows an interrupted earlier run of the same batch finished, by file; a batch.json of
+// other settings means another batch, which this one must not overwrite.
+Result<std::map<std::string, BatchRow>> finishedRows(const BatchExplainJob &job,
+                                                     const nlohmann::json &settings)
+{
+    std::map<std::string, BatchRow> done;
+    std::ifstream previous(job.outputFolder / "batch.json");
+    if (!previous) {
+        return done;
+    }
+    const auto earlier = nlohmann::json::parse(previous, nullptr, false);
+    if (earlier != settings) {
+        return makeError(ErrorCode::InvalidArgument, job.outputFolder.string() +
+                                                         " holds a batch made with other settings "
+                                                         "(model, method, target, layer or overlay "
+                                                         "style); choose another output folder");
+    }
+    if (auto earlierRows = readBatchResults(job.outputFolder)) {
+        for (BatchRow &row : earlierRows->rows) {
+            if (row.error.empty()) {
+                done.emplace(row.file, std::move(row));
+            }
+        }
+    }
+    return done;
+}
+
+// One image predicted and explained, its overlay written when asked for. A failed prediction
+// or overlay is the row's error; a failed write (a full disk) stops the batch.
+Result<BatchRow> explainOne(const BatchExplainJob &job, ml::Classifier &classifier,
+                            const Input &input, std::size_t index)
+{
+    BatchRow row;
+    row.file = input.file.string();
+    row.label = input.label;
+    auto prediction = predictImage(classifier, input.file, &job.request);
+    if (!prediction) {
+        row.error = prediction.error().message;
+        return row;
+    }
+    row.probability = prediction->probability;
+    row.predictedClass = prediction->predictedClass;
+    row.explainedClass = prediction->cam->explainedClass;
+    row.flat = prediction->cam->flat;
+    row.ood = prediction->ood.outside;
+    row.oodScore = prediction->ood.score;
+    row.oodReason = prediction->ood.reason();
+    if (!job.writeOverlays) {
+        return row;
+    }
+    auto overlay = overlayForFile(input.file, *prediction, classifier.card().spec, job.display,
+                                  job.overlayMaxSide);
+    const std::string name = overlayName(index, input.file);
+    if (!overlay) {
+        row.error = overlay.error().message;
+    } else if (auto written = imaging::writeImage(job.outputFolder / name, *overlay); !written) {
+        return written.error();
+    } else {
+        row.overlay = name;
+    }
+    return row;
+}
+
+} // namespace
+
 Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressObserver *observer)
 {
     auto classifier = ml::Classifier::open(job.model, job.device);
@@ -221,30 +288,17 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
         return inputs.error();
     }
     const nlohmann::json settings = batchSettings(job, *classifier);
-    const fs::path settingsFile = job.outputFolder / "batch.json";
-    std::map<std::string, BatchRow> done; // an interrupted earlier run of the same batch
-    if (std::ifstream previous(settingsFile); previous) {
-        const auto earlier = nlohmann::json::parse(previous, nullptr, false);
-        if (earlier != settings) {
-            return makeError(ErrorCode::InvalidArgument,
-                             job.outputFolder.string() + " holds a batch made with other settings "
-                                                         "(model, method, target, layer or overlay "
-                                                         "style); choose another output folder");
-        }
-        if (auto earlierRows = readBatchResults(job.outputFolder)) {
-            for (BatchRow &row : earlierRows->rows) {
-                if (row.error.empty()) {
-                    done.emplace(row.file, std::move(row));
-                }
-            }
-        }
+    auto done = finishedRows(job, settings);
+    if (!done) {
+        return done.error();
     }
     std::error_code error;
     fs::create_directories(job.outputFolder / "overlays", error);
-    if (auto written = writeFileAtomically(settingsFile, jsonText(settings, 2) + "\n"); !written) {
+    if (auto written =
+            writeFileAtomically(job.outputFolder / "batch.json", jsonText(settings, 2) + "\n");
+        !written) {
         return written.error();
     }
-
     BatchExplainResult result;
     result.outputFolder = job.outputFolder;
     result.modelName = classifier->card().name;
@@ -252,7 +306,6 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
     const auto save = [&]() {
         return writeFileAtomically(job.outputFolder / "predictions.csv", rowsCsv(result.rows));
     };
-    const ml::ModelSpec &spec = classifier->card().spec;
     const auto total = std::int64_t(inputs->size());
     for (std::size_t i = 0; i < inputs->size(); ++i) {
         const Input &input = (*inputs)[i];
@@ -262,43 +315,19 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
                              "cancelled after " + std::to_string(result.rows.size()) + " of " +
                                  std::to_string(total) + " images; run it again to continue");
         }
-        if (auto found = done.find(input.file.string());
-            found != done.end() && (found->second.overlay.empty() ||
-                                    fs::exists(job.outputFolder / found->second.overlay))) {
+        if (auto found = done->find(input.file.string());
+            found != done->end() && (found->second.overlay.empty() ||
+                                     fs::exists(job.outputFolder / found->second.overlay))) {
             result.rows.push_back(found->second);
             ++result.resumed;
             continue;
         }
-        BatchRow row;
-        row.file = input.file.string();
-        row.label = input.label;
-        auto prediction = predictImage(*classifier, input.file, &job.request);
-        if (!prediction) {
-            row.error = prediction.error().message;
-        } else {
-            row.probability = prediction->probability;
-            row.predictedClass = prediction->predictedClass;
-            row.explainedClass = prediction->cam->explainedClass;
-            row.flat = prediction->cam->flat;
-            row.ood = prediction->ood.outside;
-            row.oodScore = prediction->ood.score;
-            row.oodReason = prediction->ood.reason();
-            if (job.writeOverlays) {
-                auto overlay =
-                    overlayForFile(input.file, *prediction, spec, job.display, job.overlayMaxSide);
-                const std::string name = overlayName(i, input.file);
-                if (!overlay) {
-                    row.error = overlay.error().message;
-                } else if (auto written = imaging::writeImage(job.outputFolder / name, *overlay);
-                           !written) {
-                    save();
-                    return written.error(); // a full disk stops the batch; what was done is kept
-                } else {
-                    row.overlay = name;
-                }
-            }
+        auto row = explainOne(job, *classifier, input, i);
+        if (!row) {
+            save();
+            return row.error(); // what was done is kept
         }
-        result.rows.push_back(std::move(row));
+        result.rows.push_back(std::move(*row));
         if (result.rows.size() % kSaveEvery == 0) {
             save();
         }

@@ -134,6 +134,77 @@ std::string baselineName(BaselineMethod method, int imageSize)
            " pixels)";
 }
 
+namespace {
+
+struct BaselineData {
+    ImageArrays train;
+    ImageArrays evaluated;
+};
+
+// The training and evaluated splits at the baseline's small grey size; the training split
+// needs images of both classes.
+Result<BaselineData> loadBaselineData(const BaselineJob &job, const data::DatasetIndex &index,
+                                      ProgressObserver *observer)
+{
+    imaging::ModelInputSpec spec;
+    spec.size = job.imageSize;
+    spec.channels = 1;
+    data::LoadReport report;
+    if (observer) {
+        observer->stage("Decoding " + job.trainSplit + " images");
+    }
+    auto train = data::loadSplit(index, job.trainSplit, spec, report, observer);
+    if (!train) {
+        return train.error();
+    }
+    if (observer) {
+        observer->stage("Decoding " + job.split + " images");
+    }
+    auto evaluated = data::loadSplit(index, job.split, spec, report, observer);
+    if (!evaluated) {
+        return evaluated.error();
+    }
+    if (!report.failures.empty()) {
+        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " +
+                                                 report.failures.front().reason);
+    }
+    if (std::count(train->labels.begin(), train->labels.end(), 1) == 0 ||
+        std::count(train->labels.begin(), train->labels.end(), 0) == 0) {
+        return makeError(ErrorCode::InvalidDataset, index.root.string() + ": the " +
+                                                        job.trainSplit +
+                                                        " split needs images of both classes");
+    }
+    return BaselineData{std::move(*train), std::move(*evaluated)};
+}
+
+// baseline.json (what was trained, how, on what) and the evaluation beside it.
+Status saveBaseline(const BaselineJob &job, const data::DatasetIndex &index,
+                    const EvaluationResult &result)
+{
+    const nlohmann::json card = {
+        {"format", "cxr-studio-baseline/1"},
+        {"name", result.modelName},
+        {"method", job.method == BaselineMethod::RandomForest ? "random-forest" : "svm"},
+        {"image_size", job.imageSize},
+        {"trained_on", pathJson(fs::absolute(index.root).string())},
+        {"train_split", job.trainSplit},
+        {"class_names", index.classes},
+        {"seed", job.seed}};
+    std::error_code error;
+    fs::create_directories(job.outputFolder, error);
+    if (auto written =
+            writeFileAtomically(job.outputFolder / "baseline.json", jsonText(card, 2) + "\n");
+        !written) {
+        return written;
+    }
+    if (auto written = writeEvaluation(result, index.root); !written) {
+        return written;
+    }
+    return Ok{};
+}
+
+} // namespace
+
 Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *observer)
 {
     if (job.imageSize < 4 || job.imageSize > 128) {
@@ -149,46 +220,24 @@ Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *o
                          index->root.string() + ": the baselines are binary; this dataset has " +
                              std::to_string(index->classes.size()) + " classes");
     }
-    imaging::ModelInputSpec spec;
-    spec.size = job.imageSize;
-    spec.channels = 1;
-    data::LoadReport report;
-    if (observer) {
-        observer->stage("Decoding " + job.trainSplit + " images");
+    auto data = loadBaselineData(job, *index, observer);
+    if (!data) {
+        return data.error();
     }
-    auto train = data::loadSplit(*index, job.trainSplit, spec, report, observer);
-    if (!train) {
-        return train.error();
-    }
-    if (observer) {
-        observer->stage("Decoding " + job.split + " images");
-    }
-    auto evaluated = data::loadSplit(*index, job.split, spec, report, observer);
-    if (!evaluated) {
-        return evaluated.error();
-    }
-    if (!report.failures.empty()) {
-        return makeError(ErrorCode::Corrupt, report.failures.front().path.string() + ": " +
-                                                 report.failures.front().reason);
-    }
-    if (std::count(train->labels.begin(), train->labels.end(), 1) == 0 ||
-        std::count(train->labels.begin(), train->labels.end(), 0) == 0) {
-        return makeError(ErrorCode::InvalidDataset, index->root.string() + ": the " +
-                                                        job.trainSplit +
-                                                        " split needs images of both classes");
-    }
+    const ImageArrays &trainArrays = data->train;
+    const ImageArrays &evaluatedArrays = data->evaluated;
     if (observer) {
         observer->stage("Training the " + baselineName(job.method, job.imageSize));
     }
-    const cv::Mat trainX = featureRows(*train);
-    const cv::Mat trainY(train->labels, true);
-    const cv::Mat testX = featureRows(*evaluated);
+    const cv::Mat trainX = featureRows(trainArrays);
+    const cv::Mat trainY(trainArrays.labels, true);
+    const cv::Mat testX = featureRows(evaluatedArrays);
     cv::theRNG().state = job.seed; // the forest's bootstrap samples and feature draws
     std::vector<float> probabilities;
     try {
         probabilities = job.method == BaselineMethod::RandomForest
                             ? forestProbabilities(trainX, trainY, testX)
-                            : svmProbabilities(trainX, trainY, train->labels, testX);
+                            : svmProbabilities(trainX, trainY, trainArrays.labels, testX);
     } catch (const cv::Exception &e) {
         return makeError(ErrorCode::Internal, "training the " +
                                                   baselineName(job.method, job.imageSize) +
@@ -200,30 +249,14 @@ Result<EvaluationResult> runBaseline(const BaselineJob &job, ProgressObserver *o
     result.classNames = index->classes;
     result.split = job.split;
     result.thresholdSource = "fixed 0.5";
-    result.metrics = ml::computeBinaryMetrics(evaluated->labels, probabilities, 0.5);
-    result.report = ml::diagnosticReport(evaluated->labels, probabilities, 0.5, job.bootstrap);
-    result.labels = evaluated->labels;
-    result.files.assign(evaluated->paths.begin(), evaluated->paths.end());
+    result.metrics = ml::computeBinaryMetrics(evaluatedArrays.labels, probabilities, 0.5);
+    result.report = ml::diagnosticReport(evaluatedArrays.labels, probabilities, 0.5, job.bootstrap);
+    result.labels = evaluatedArrays.labels;
+    result.files.assign(evaluatedArrays.paths.begin(), evaluatedArrays.paths.end());
     result.probabilities = std::move(probabilities);
     result.outputFolder = job.outputFolder / "evaluations" / job.split;
-    const nlohmann::json card = {
-        {"format", "cxr-studio-baseline/1"},
-        {"name", result.modelName},
-        {"method", job.method == BaselineMethod::RandomForest ? "random-forest" : "svm"},
-        {"image_size", job.imageSize},
-        {"trained_on", pathJson(fs::absolute(index->root).string())},
-        {"train_split", job.trainSplit},
-        {"class_names", index->classes},
-        {"seed", job.seed}};
-    std::error_code error;
-    fs::create_directories(job.outputFolder, error);
-    if (auto written =
-            writeFileAtomically(job.outputFolder / "baseline.json", jsonText(card, 2) + "\n");
-        !written) {
-        return written.error();
-    }
-    if (auto written = writeEvaluation(result, index->root); !written) {
-        return written.error();
+    if (auto saved = saveBaseline(job, *index, result); !saved) {
+        return saved.error();
     }
     return result;
 }

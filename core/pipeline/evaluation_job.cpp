@@ -21,16 +21,31 @@ namespace cxr::pipeline {
 
 namespace fs = std::filesystem;
 
-Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRoot)
+namespace {
+
+// Undefined values (a zero denominator) are null.
+nlohmann::json number(double value)
 {
-    const fs::path &folder = result.outputFolder;
-    std::error_code error;
-    fs::create_directories(folder, error);
-    if (error) {
-        return makeError(ErrorCode::WriteFailed, folder.string() + ": cannot create folder");
+    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+}
+
+// Every diagnostic metric with its bootstrap interval.
+nlohmann::json metricsWithIntervals(const ml::DiagnosticReport &report)
+{
+    nlohmann::json values = nlohmann::json::object();
+    const auto &definitions = ml::diagnosticMetricDefinitions();
+    for (std::size_t d = 0; d < definitions.size(); ++d) {
+        values[definitions[d].key] = {{"value", number(report.metrics.*(definitions[d].member))},
+                                      {"ci_low", number(report.intervals[d].low)},
+                                      {"ci_high", number(report.intervals[d].high)}};
     }
-    // Paths relative to the dataset: file names may carry patient ids, but no other identifier
-    // is written.
+    return values;
+}
+
+// Paths relative to the dataset: file names may carry patient ids, but no other identifier is
+// written.
+std::string predictionsCsv(const EvaluationResult &result, const fs::path &datasetRoot)
+{
     std::ostringstream csv;
     csv << "file,label,probability\n";
     for (std::size_t i = 0; i < result.labels.size(); ++i) {
@@ -39,10 +54,13 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
         csv << fs::path(result.files[i]).lexically_relative(datasetRoot).generic_string() << ','
             << result.classNames[std::size_t(result.labels[i])] << ',' << probability << '\n';
     }
-    if (auto written = writeFileAtomically(folder / "predictions.csv", csv.str()); !written) {
-        return written;
-    }
+    return csv.str();
+}
+
+nlohmann::json metricsJson(const EvaluationResult &result)
+{
     const ml::BinaryMetrics &m = result.metrics;
+    const ml::DiagnosticReport &report = result.report;
     nlohmann::json metrics = {
         {"model", result.modelName},
         {"split", result.split},
@@ -60,22 +78,9 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
           {"tn", m.counts.trueNegative},
           {"fn", m.counts.falseNegative}}},
     };
-    // Every metric with its bootstrap interval; undefined values (a zero denominator) are null.
-    const ml::DiagnosticReport &report = result.report;
-    auto number = [](double value) {
-        return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
-    };
-    nlohmann::json diagnostic = nlohmann::json::object();
-    const auto &definitions = ml::diagnosticMetricDefinitions();
-    for (std::size_t d = 0; d < definitions.size(); ++d) {
-        diagnostic[definitions[d].key] = {
-            {"value", number(report.metrics.*(definitions[d].member))},
-            {"ci_low", number(report.intervals[d].low)},
-            {"ci_high", number(report.intervals[d].high)}};
-    }
     metrics["threshold_source"] = result.thresholdSource;
     metrics["test_time_augmentation"] = result.tta;
-    metrics["metrics"] = diagnostic;
+    metrics["metrics"] = metricsWithIntervals(report);
     metrics["prevalence"] = number(report.prevalence);
     metrics["majority_baseline_accuracy"] = number(report.majorityBaseline);
     metrics["calibration"] = {{"temperature", result.calibration.temperature},
@@ -88,29 +93,45 @@ Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRo
                             {"seed", report.bootstrap.seed},
                             {"confidence", report.bootstrap.confidence},
                             {"method", "percentile"}};
-    if (auto written = writeFileAtomically(folder / "metrics.json", jsonText(metrics, 2) + "\n");
+    return metrics;
+}
+
+nlohmann::json stressJson(const EvaluationResult &result)
+{
+    nlohmann::json rows = nlohmann::json::array();
+    for (const StressRow &row : result.stress) {
+        rows.push_back({{"shift", row.shift}, {"metrics", metricsWithIntervals(row.report)}});
+    }
+    return {{"model", result.modelName},
+            {"split", result.split},
+            {"threshold", result.report.threshold},
+            {"shifts", rows}};
+}
+
+} // namespace
+
+Status writeEvaluation(const EvaluationResult &result, const fs::path &datasetRoot)
+{
+    const fs::path &folder = result.outputFolder;
+    std::error_code error;
+    fs::create_directories(folder, error);
+    if (error) {
+        return makeError(ErrorCode::WriteFailed, folder.string() + ": cannot create folder");
+    }
+    if (auto written =
+            writeFileAtomically(folder / "predictions.csv", predictionsCsv(result, datasetRoot));
+        !written) {
+        return written;
+    }
+    if (auto written =
+            writeFileAtomically(folder / "metrics.json", jsonText(metricsJson(result), 2) + "\n");
         !written) {
         return written;
     }
     if (result.stress.empty()) {
         return Ok{};
     }
-    nlohmann::json rows = nlohmann::json::array();
-    for (const StressRow &row : result.stress) {
-        nlohmann::json values = nlohmann::json::object();
-        for (std::size_t d = 0; d < definitions.size(); ++d) {
-            values[definitions[d].key] = {
-                {"value", number(row.report.metrics.*(definitions[d].member))},
-                {"ci_low", number(row.report.intervals[d].low)},
-                {"ci_high", number(row.report.intervals[d].high)}};
-        }
-        rows.push_back({{"shift", row.shift}, {"metrics", values}});
-    }
-    const nlohmann::json stress = {{"model", result.modelName},
-                                   {"split", result.split},
-                                   {"threshold", result.report.threshold},
-                                   {"shifts", rows}};
-    return writeFileAtomically(folder / "stress.json", jsonText(stress, 2) + "\n");
+    return writeFileAtomically(folder / "stress.json", jsonText(stressJson(result), 2) + "\n");
 }
 
 Result<EvaluationResult> runEvaluation(const EvaluationJob &job, ProgressObserver *observer)

@@ -280,7 +280,44 @@ void DatasetPage::showDataset()
 {
     const data::DatasetIndex &index = *m_index;
     m_pathLabel->setText(QString::fromStdString(index.root.string()));
+    showCounts(index);
+    // Sizes, formats, problems and checks need the opened files: shown once inspected.
+    const bool inspected = index.filesInspected;
+    m_summaryLabel->setText(
+        inspected
+            ? tr("%n images in %1 classes; %2 problem files.", nullptr, int(index.files.size()))
+                  .arg(int(index.classes.size()))
+                  .arg(index.problems.size())
+            : tr("%n files in %1 classes; checking each file…", nullptr, int(index.files.size()))
+                  .arg(int(index.classes.size())));
+    showEpochMix();
+    m_plots->setVisible(inspected);
+    m_checks->setVisible(inspected);
+    if (inspected) {
+        m_plots->showDataset(index);
+        m_checks->showDataset(m_index);
+    }
 
+    m_problems->clear();
+    for (const auto &problem : index.problems) {
+        m_problems->addItem(QStringLiteral("%1: %2").arg(
+            QString::fromStdString(problem.path.string()), QString::fromStdString(problem.reason)));
+    }
+
+    // Keep the grid's filters and scroll position when the checked index replaces the listing.
+    const int scrolled = m_grid->verticalScrollBar()->value();
+    fillFilters(index);
+    applyFilter();
+    if (inspected && scrolled > 0) {
+        QTimer::singleShot(0, m_grid, [grid = m_grid, scrolled] {
+            grid->verticalScrollBar()->setValue(scrolled);
+        });
+    }
+}
+
+// Images per split and class, with the totals.
+void DatasetPage::showCounts(const data::DatasetIndex &index)
+{
     const int classCount = int(index.classes.size());
     m_countTable->clear();
     m_countTable->setRowCount(int(index.splits.size()));
@@ -312,34 +349,13 @@ void DatasetPage::showDataset()
         height += m_countTable->rowHeight(r);
     }
     m_countTable->setFixedHeight(height);
+}
 
-    // Sizes, formats, problems and checks need the opened files: shown once inspected.
-    const bool inspected = index.filesInspected;
-    m_summaryLabel->setText(
-        inspected
-            ? tr("%n images in %1 classes; %2 problem files.", nullptr, int(index.files.size()))
-                  .arg(classCount)
-                  .arg(index.problems.size())
-            : tr("%n files in %1 classes; checking each file…", nullptr, int(index.files.size()))
-                  .arg(classCount));
-    showEpochMix();
-    m_plots->setVisible(inspected);
-    m_checks->setVisible(inspected);
-    if (inspected) {
-        m_plots->showDataset(index);
-        m_checks->showDataset(m_index);
-    }
-
-    m_problems->clear();
-    for (const auto &problem : index.problems) {
-        m_problems->addItem(QStringLiteral("%1: %2").arg(
-            QString::fromStdString(problem.path.string()), QString::fromStdString(problem.reason)));
-    }
-
-    // Keep the grid's filters and scroll position when the checked index replaces the listing.
+// The split and class filters of the grid, keeping the choices shown where they still exist.
+void DatasetPage::fillFilters(const data::DatasetIndex &index)
+{
     const QVariant splitShown = m_splitFilter->currentData();
     const QVariant classShown = m_classFilter->currentData();
-    const int scrolled = m_grid->verticalScrollBar()->value();
     const QSignalBlocker splitBlocker(m_splitFilter);
     const QSignalBlocker classBlocker(m_classFilter);
     m_splitFilter->clear();
@@ -358,12 +374,6 @@ void DatasetPage::showDataset()
     }
     m_splitFilter->setCurrentIndex(std::max(0, m_splitFilter->findData(splitShown)));
     m_classFilter->setCurrentIndex(std::max(0, m_classFilter->findData(classShown)));
-    applyFilter();
-    if (inspected && scrolled > 0) {
-        QTimer::singleShot(0, m_grid, [grid = m_grid, scrolled] {
-            grid->verticalScrollBar()->setValue(scrolled);
-        });
-    }
 }
 
 BalanceMethod DatasetPage::balanceMethod() const

@@ -58,6 +58,8 @@ Q_SIGNALS:
     void imageActivated(const QString &path);
 
 private:
+    void showCounts(const data::DatasetIndex &index);
+    void fillFilters(const data::DatasetIndex &index);
     QLayout *buildTopRow();
     QWidget *buildSummaryPane();
     QWidget *buildImagesPane();

@@ -260,6 +260,19 @@ void TunePlots::drawParallel()
         graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
         graph->setName(tr("trial %1").arg(trial.number));
     }
+    labelParallelAxes(plot, low, high, higherIsBetter);
+    plot->xAxis->setLabel(QString());
+    plot->yAxis->setRange(-0.12, 1.12);
+    plot->yAxis->setLabel(tr("Position in range (log for log scales)"));
+    plot->replot();
+}
+
+// One axis per parameter and one for the objective, each labelled with what its ends (0 and 1)
+// stand for; low and high are the objective's range, negated when lower is better.
+void TunePlots::labelParallelAxes(QCustomPlot *plot, double low, double high,
+                                  bool higherIsBetter) const
+{
+    const auto &params = m_study.settings.space.params;
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     for (std::size_t i = 0; i < params.size(); ++i) {
         ticker->addTick(double(i), QString::fromStdString(params[i].name));
@@ -295,10 +308,6 @@ void TunePlots::drawParallel()
     const double shownLow = higherIsBetter ? low : -low;
     endLabel(double(params.size()), 1.0, QString::number(shownHigh, 'f', 3));
     endLabel(double(params.size()), 0.0, QString::number(shownLow, 'f', 3));
-    plot->xAxis->setLabel(QString());
-    plot->yAxis->setRange(-0.12, 1.12);
-    plot->yAxis->setLabel(tr("Position in range (log for log scales)"));
-    plot->replot();
 }
 
 void TunePlots::drawScatter()

@@ -29,6 +29,7 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
 
 private:
+    void labelParallelAxes(QCustomPlot *plot, double low, double high, bool higherIsBetter) const;
     void drawBestSoFar();
     void drawParallel();
     void drawScatter();
