@@ -39,7 +39,9 @@ Result<ClassifierNet> loadTrainedNet(const std::filesystem::path &modelDir, cons
                                                 "written (SHA-256 differs); refusing to use them");
         }
     }
-    // Cards without a digest (older versions) leave only this between damage and LibTorch.
+    // Also when the digest matched: a card and its weights can be crafted together, and a
+    // crafted archive must be refused here, not crash LibTorch's reader. Cards without a digest
+    // (older versions) leave only this between damage and LibTorch.
     if (auto whole = checkArchiveIntegrity(weights, "model weights"); !whole) {
         return whole.error();
     }

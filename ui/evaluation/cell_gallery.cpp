@@ -51,11 +51,12 @@ bool CellGallery::showCell(int row, int column, const Evaluation &evaluation)
                       double(probabilities[i])});
     }
     m_tiles->setImages(tiles);
-    m_label->setText(tr("True %1, called %2 at threshold %3: %4 images, most confident first. "
+    const QString count = tiles.size() == 1 ? tr("1 image") : tr("%1 images").arg(tiles.size());
+    m_label->setText(tr("True %1, called %2 at threshold %3: %4, most confident first. "
                         "Double-click one to open it in the Viewer with its Grad-CAM.")
                          .arg(evaluation.classNames.value(row), evaluation.classNames.value(column))
                          .arg(evaluation.threshold, 0, 'f', 3)
-                         .arg(tiles.size()));
+                         .arg(count));
     return true;
 }
 
