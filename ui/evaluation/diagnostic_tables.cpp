@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/evaluation/diagnostic_tables.h"
 
+#include "ui/common/metric_text.h"
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
@@ -9,11 +11,6 @@
 #include <cmath>
 
 namespace cxr::ui {
-
-QString metricText(double value, int decimals)
-{
-    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
-}
 
 DiagnosticTables::DiagnosticTables(QWidget *parent)
     : QWidget(parent), m_metrics(new QTableWidget(0, 3)), m_confusion(new QTableWidget(2, 2))

@@ -33,7 +33,4 @@ private:
     QTableWidget *m_confusion;
 };
 
-// A metric's value for a table: three decimals, a dash when it is undefined.
-QString metricText(double value, int decimals = 3);
-
 } // namespace cxr::ui

@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ui/report/page_flow.h"
 
-#include <cmath>
-
 namespace cxr::ui {
-
-QString reportNumber(double value, int decimals)
-{
-    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
-}
 
 double PageFlow::take(double height)
 {

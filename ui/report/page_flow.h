@@ -10,9 +10,6 @@
 
 namespace cxr::ui {
 
-// A figure as the report prints it: fixed decimals, a dash when it is undefined.
-QString reportNumber(double value, int decimals = 3);
-
 // A top-to-bottom page layout on a QPdfWriter: headings, text, tables and pictures, with page
 // breaks where the next block does not fit.
 class PageFlow {

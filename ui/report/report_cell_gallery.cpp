@@ -5,6 +5,7 @@
 #include "core/ml/diagnostic_metrics.h"
 #include "core/pipeline/explain_job.h"
 #include "ui/common/image_conversion.h"
+#include "ui/common/metric_text.h"
 
 #include <algorithm>
 
@@ -42,7 +43,7 @@ void drawExample(Gallery &gallery, std::size_t index, int calledClass, const QRe
                                              Qt::SmoothTransformation));
     painter.drawText(
         QRectF(target.left(), target.bottom() + 2, target.width(), 26), Qt::AlignCenter,
-        QObject::tr("p %1%2").arg(reportNumber(gallery.input.probabilities[index]),
+        QObject::tr("p %1%2").arg(metricText(gallery.input.probabilities[index]),
                                   prediction->cam->flat ? QObject::tr(", flat map") : QString()));
 }
 

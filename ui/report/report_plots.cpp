@@ -2,6 +2,7 @@
 #include "ui/report/report_plots.h"
 
 #include "core/ml/run_folder.h"
+#include "ui/common/metric_text.h"
 
 #include <QPainterPath>
 
@@ -82,14 +83,14 @@ void addCurvePlots(PageFlow &flow, const EvaluationReportInput &input,
 {
     const double plotWidth = flow.width() / 2;
     const double plotHeight = plotWidth * 0.8;
-    Series roc{QObject::tr("ROC, AUC %1").arg(reportNumber(report.metrics.rocAuc)),
+    Series roc{QObject::tr("ROC, AUC %1").arg(metricText(report.metrics.rocAuc)),
                QColor(31, 119, 180),
                {},
                false};
     for (const ml::CurvePoint &point : ml::rocCurve(input.labels, input.probabilities)) {
         roc.points.emplace_back(point.x, point.y);
     }
-    Series pr{QObject::tr("AP %1").arg(reportNumber(report.metrics.prAuc)),
+    Series pr{QObject::tr("AP %1").arg(metricText(report.metrics.prAuc)),
               QColor(31, 119, 180),
               {},
               false};

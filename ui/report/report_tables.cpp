@@ -3,6 +3,7 @@
 
 #include "core/data/dataset_scanner.h"
 #include "core/ml/calibration.h"
+#include "ui/common/metric_text.h"
 #include "ui/report/report_plots.h"
 
 #include <QFileInfo>
@@ -90,7 +91,7 @@ void addDatasetSection(PageFlow &flow, const EvaluationReportInput &input,
     flow.paragraph(QObject::tr("%1, evaluated on the %2 split (%3 images, prevalence of %4 %5).")
                        .arg(QFileInfo(input.dataset).fileName(), input.split)
                        .arg(input.labels.size())
-                       .arg(classes.value(1), reportNumber(report.prevalence)));
+                       .arg(classes.value(1), metricText(report.prevalence)));
     std::vector<double> countWidths(std::size_t(counts.front().size()),
                                     1.0 / std::max<int>(1, counts.front().size()));
     flow.table(counts, countWidths);
@@ -100,22 +101,21 @@ void addMetricsSection(PageFlow &flow, const EvaluationReportInput &input,
                        const ml::DiagnosticReport &report, const QStringList &classes)
 {
     flow.heading(QObject::tr("Metrics at threshold %1 (%2)")
-                     .arg(reportNumber(input.threshold, 4), input.thresholdSource));
+                     .arg(metricText(input.threshold, 4), input.thresholdSource));
     std::vector<QStringList> metricRows{
         {QObject::tr("metric"), QObject::tr("value"), QObject::tr("95% bootstrap interval")}};
     const auto &definitions = ml::diagnosticMetricDefinitions();
     for (std::size_t d = 0; d < definitions.size(); ++d) {
         const ml::ConfidenceInterval &ci = report.intervals[d];
-        metricRows.push_back(
-            {QString::fromLatin1(definitions[d].label),
-             reportNumber(report.metrics.*(definitions[d].member)),
-             std::isfinite(ci.low)
-                 ? QStringLiteral("%1 – %2").arg(reportNumber(ci.low), reportNumber(ci.high))
-                 : QStringLiteral("–")});
+        metricRows.push_back({QString::fromLatin1(definitions[d].label),
+                              metricText(report.metrics.*(definitions[d].member)),
+                              std::isfinite(ci.low) ? QStringLiteral("%1 – %2").arg(
+                                                          metricText(ci.low), metricText(ci.high))
+                                                    : QStringLiteral("–")});
     }
-    metricRows.push_back({QObject::tr("Prevalence"), reportNumber(report.prevalence), QString()});
+    metricRows.push_back({QObject::tr("Prevalence"), metricText(report.prevalence), QString()});
     metricRows.push_back({QObject::tr("Majority-class baseline accuracy"),
-                          reportNumber(report.majorityBaseline), QString()});
+                          metricText(report.majorityBaseline), QString()});
     flow.table(metricRows, {0.45, 0.2, 0.35});
 
     flow.heading(QObject::tr("Confusion matrix (rows: true class)"));
@@ -147,16 +147,15 @@ void addTrustSection(PageFlow &flow, const ml::ModelCard &card, const Evaluation
     rows.push_back(
         {QObject::tr("card threshold"),
          point.rule.empty()
-             ? QObject::tr("%1, set by hand").arg(reportNumber(card.spec.threshold, 3))
+             ? QObject::tr("%1, set by hand").arg(metricText(card.spec.threshold, 3))
              : QObject::tr("%1 for %2")
-                   .arg(reportNumber(card.spec.threshold, 3), QString::fromStdString(point.rule))});
+                   .arg(metricText(card.spec.threshold, 3), QString::fromStdString(point.rule))});
     if (!point.rule.empty()) {
-        rows.push_back(
-            {QObject::tr("chosen on"),
-             QObject::tr("%1 %2 images: sensitivity %3, specificity %4")
-                 .arg(point.images)
-                 .arg(QString::fromStdString(point.chosenOn), reportNumber(point.sensitivity),
-                      reportNumber(point.specificity))});
+        rows.push_back({QObject::tr("chosen on"),
+                        QObject::tr("%1 %2 images: sensitivity %3, specificity %4")
+                            .arg(point.images)
+                            .arg(QString::fromStdString(point.chosenOn),
+                                 metricText(point.sensitivity), metricText(point.specificity))});
     }
     if (calibration.fittedOn.empty()) {
         rows.push_back({QObject::tr("calibration"), QObject::tr("none")});
@@ -169,13 +168,13 @@ void addTrustSection(PageFlow &flow, const ml::ModelCard &card, const Evaluation
         rows.push_back(
             {QObject::tr("calibration error there"),
              QObject::tr("%1 before, %2 after")
-                 .arg(reportNumber(calibration.eceBefore), reportNumber(calibration.eceAfter))});
+                 .arg(metricText(calibration.eceBefore), metricText(calibration.eceAfter))});
     }
     rows.push_back(
         {QObject::tr("calibration error here"),
          QObject::tr("%1 uncalibrated, %2 calibrated")
-             .arg(reportNumber(ml::expectedCalibrationError(input.labels, raw)),
-                  reportNumber(ml::expectedCalibrationError(input.labels, input.probabilities)))});
+             .arg(metricText(ml::expectedCalibrationError(input.labels, raw)),
+                  metricText(ml::expectedCalibrationError(input.labels, input.probabilities)))});
     rows.push_back({QObject::tr("out-of-distribution guard"),
                     card.ood.method.empty() ? QObject::tr("none (the model predates it)")
                     : input.oodFlagged < 0
@@ -190,9 +189,8 @@ void addTrustSection(PageFlow &flow, const ml::ModelCard &card, const Evaluation
         rows.push_back(
             {QObject::tr("validation → here"),
              QObject::tr("accuracy %1 → %2, ROC AUC %3 → %4")
-                 .arg(reportNumber(validationAccuracy->second),
-                      reportNumber(report.metrics.accuracy), reportNumber(validationAuc->second),
-                      reportNumber(report.metrics.rocAuc))});
+                 .arg(metricText(validationAccuracy->second), metricText(report.metrics.accuracy),
+                      metricText(validationAuc->second), metricText(report.metrics.rocAuc))});
     }
     flow.table(rows, {0.3, 0.7});
     flow.paragraph(

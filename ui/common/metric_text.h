@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+
+namespace cxr::ui {
+
+// A metric as the Evaluate page and the PDF report print it: fixed decimals, a dash when it is
+// undefined (a zero denominator).
+QString metricText(double value, int decimals = 3);
+
+} // namespace cxr::ui
