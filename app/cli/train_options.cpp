@@ -168,8 +168,9 @@ void addRunModeOptions(CLI::App *command, TrainOptions &options)
                      "with --folds: how patients are dealt to folds")
         ->capture_default_str();
     command->add_flag("--sync-batch-norm", s.syncBatchNorm,
-                      "data-parallel runs: average batch norm's running statistics over the "
-                      "ranks after every epoch (otherwise rank 0's are kept)");
+                      "data-parallel runs: batch norm normalises with the statistics of all "
+                      "ranks' images of each step, as one process at the whole batch would "
+                      "(otherwise each rank's own; rank 0's running statistics are kept)");
     command
         ->add_option("--rank-timeout", options.rankTimeoutSeconds,
                      "data-parallel runs: seconds a rank waits for the others (to start, to "

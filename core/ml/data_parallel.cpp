@@ -7,8 +7,8 @@
 
 namespace cxr::ml {
 
-DataParallel::DataParallel(const ProcessGroup &group, bool averageBatchNorm)
-    : m_group(group), m_averageBatchNorm(averageBatchNorm)
+DataParallel::DataParallel(const ProcessGroup &group, bool syncBatchNorm)
+    : m_group(group), m_syncBatchNorm(syncBatchNorm)
 {}
 
 Status DataParallel::start(torch::nn::Module &net)
@@ -48,21 +48,11 @@ double DataParallel::lossWeight(std::int64_t mine, std::int64_t start, std::int6
 
 Status DataParallel::syncBuffers(torch::nn::Module &net)
 {
+    // Without synchronised batch norm each rank's running statistics saw only its own images;
+    // rank 0's stand for all, as in PyTorch's DistributedDataParallel. With it they are equal
+    // already, and the broadcast keeps them so bit for bit.
     torch::NoGradGuard noGrad;
-    std::vector<torch::Tensor> buffers = net.buffers();
-    if (!m_averageBatchNorm) {
-        return broadcastFromFirstRank(m_group, buffers);
-    }
-    for (torch::Tensor &buffer : buffers) {
-        if (!buffer.is_floating_point()) {
-            continue; // batch counts are equal on every rank
-        }
-        if (auto summed = sumOverRanks(m_group, buffer); !summed) {
-            return summed;
-        }
-        buffer.div_(double(size()));
-    }
-    return Ok{};
+    return broadcastFromFirstRank(m_group, net.buffers());
 }
 
 Status DataParallel::sum(std::vector<double> &values)

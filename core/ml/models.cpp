@@ -2,6 +2,7 @@
 #include "core/ml/models.h"
 
 #include "core/ml/sequential_range.h"
+#include "core/ml/torch_batch_norm.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/zoo_imagenet.h"
 
@@ -19,7 +20,7 @@ void appendConvBlock(nn::Sequential &body, int inChannels, int outChannels, int 
     body->push_back(nn::Conv2d(
         nn::Conv2dOptions(inChannels, outChannels, kernel).padding(kernel / 2).bias(!batchNorm)));
     if (batchNorm) {
-        body->push_back(nn::BatchNorm2d(outChannels));
+        body->push_back(SyncBatchNorm2d(outChannels));
     }
     body->push_back(nn::ReLU());
     body->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));

@@ -22,7 +22,9 @@ namespace cxr::ml {
 
 class DataParallel {
 public:
-    DataParallel(const ProcessGroup &group, bool averageBatchNorm);
+    // syncBatchNorm: batch norm normalises with the statistics of the whole step's images over
+    // the ranks (BatchNormSync) instead of each rank's own.
+    DataParallel(const ProcessGroup &group, bool syncBatchNorm);
 
     int rank() const { return m_group.rank(); }
     int size() const { return m_group.size(); }
@@ -43,7 +45,9 @@ public:
     double lossWeight(std::int64_t mine, std::int64_t start, std::int64_t visits,
                       std::int64_t batch) const;
 
-    // Batch norm's running statistics made equal: averaged, or rank 0's.
+    // The group a step's batch norm layers share their statistics over; null when they do not.
+    const ProcessGroup *batchNormGroup() const { return m_syncBatchNorm ? &m_group : nullptr; }
+    // Batch norm's running statistics made rank 0's on every rank (already equal when synced).
     Status syncBuffers(torch::nn::Module &net);
     // Sums over the ranks, in place.
     Status sum(std::vector<double> &values);
@@ -58,7 +62,7 @@ public:
 
 private:
     const ProcessGroup &m_group;
-    const bool m_averageBatchNorm;
+    const bool m_syncBatchNorm;
     std::unique_ptr<GradientBuckets> m_gradients;
 };
 

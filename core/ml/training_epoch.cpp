@@ -6,6 +6,7 @@
 #include "core/ml/device.h"
 #include "core/ml/mixup.h"
 #include "core/ml/torch_batch_augmentation.h"
+#include "core/ml/torch_batch_norm.h"
 #include "core/ml/training_run.h"
 
 #include <algorithm>
@@ -130,27 +131,23 @@ Status TrainingRun::trainStep(EpochState &state, const PreparedBatch &batch, std
     }
     state.totals.lastRate = rate;
     state.totals.augmentationSeconds += batch.augmentationSeconds;
-    const torch::Tensor &x = batch.images;
-    const std::int64_t images = x.defined() ? x.size(0) : 0;
+    const std::int64_t images = batch.images.defined() ? batch.images.size(0) : 0;
     m_optimizer->zero_grad();
     BatchOutcome outcome;
-    if (images > 0) {
-        {
-            AutocastScope autocast(m_precision, m_device);
-            const torch::Tensor logits = m_net->forward(x).to(torch::kFloat32);
-            outcome = batch.partnerLabels.defined()
-                          ? mixedLossAndCorrect(logits, batch.labels, batch.partnerLabels,
-                                                batch.mixWeight, m_classWeights,
-                                                m_settings.labelSmoothing)
-                          : lossAndCorrect(logits, batch.labels, m_classWeights,
-                                           m_settings.labelSmoothing);
+    const ProcessGroup *batchNormGroup = m_parallel ? m_parallel->batchNormGroup() : nullptr;
+    try {
+        BatchNormSync syncedBatchNorm(batchNormGroup);
+        if (images > 0) {
+            outcome = forwardAndBackward(
+                batch, m_parallel ? m_parallel->lossWeight(images, start, state.visits,
+                                                           m_settings.batchSize)
+                                  : 1.0);
+        } else if (batchNormGroup != nullptr) {
+            // The other ranks' batch norm layers wait for this rank's sums, forward and back.
+            forwardAndBackwardNothing();
         }
-        torch::Tensor scaled = m_scaler.scaled(outcome.loss);
-        if (m_parallel) {
-            scaled =
-                scaled * m_parallel->lossWeight(images, start, state.visits, m_settings.batchSize);
-        }
-        scaled.backward();
+    } catch (const RanksLost &lost) {
+        return lost.error;
     }
     if (m_parallel) {
         if (auto averaged = m_parallel->averageGradients(); !averaged) {
@@ -176,6 +173,42 @@ Status TrainingRun::trainStep(EpochState &state, const PreparedBatch &batch, std
                                     state.epoch,           m_batchesDone,   rate};
     }
     return Ok{};
+}
+
+// The step's loss, its backward pass scaled by lossWeight (this rank's share of a
+// data-parallel step) and by the precision's loss scale.
+BatchOutcome TrainingRun::forwardAndBackward(const PreparedBatch &batch, double lossWeight)
+{
+    BatchOutcome outcome;
+    {
+        AutocastScope autocast(m_precision, m_device);
+        const torch::Tensor logits = m_net->forward(batch.images).to(torch::kFloat32);
+        outcome =
+            batch.partnerLabels.defined()
+                ? mixedLossAndCorrect(logits, batch.labels, batch.partnerLabels, batch.mixWeight,
+                                      m_classWeights, m_settings.labelSmoothing)
+                : lossAndCorrect(logits, batch.labels, m_classWeights, m_settings.labelSmoothing);
+    }
+    (m_scaler.scaled(outcome.loss) * lossWeight).backward();
+    return outcome;
+}
+
+// A forward and backward pass over no images: what a rank past the end of an epoch's last step
+// does when batch norm is synchronised, so that it sums its (empty) share with the others.
+void TrainingRun::forwardAndBackwardNothing()
+{
+    const ModelSpec &model = m_settings.model;
+    torch::Tensor none =
+        torch::zeros({0, model.channels, model.inputSize, model.inputSize}, m_device);
+    if (m_useChannelsLast) {
+        none = none.contiguous(torch::MemoryFormat::ChannelsLast);
+    }
+    torch::Tensor output;
+    {
+        AutocastScope autocast(m_precision, m_device);
+        output = m_net->forward(none);
+    }
+    (output.sum() * 0.0).backward();
 }
 
 // Stops the epoch at the step starting at start, whose batch has not trained; always returns

@@ -114,6 +114,8 @@ private:
     PreparedBatch prepareBatch(const torch::Tensor &images, const torch::Tensor &labels,
                                const EpochState &state, std::int64_t start);
     Status trainStep(EpochState &state, const PreparedBatch &batch, std::int64_t start);
+    BatchOutcome forwardAndBackward(const PreparedBatch &batch, double lossWeight);
+    void forwardAndBackwardNothing();
     Status cancelEpoch(EpochState &state, std::int64_t start);
     void settle(EpochState &state);
     EpochProgress progressAfter(const EpochState &state, std::int64_t start) const;

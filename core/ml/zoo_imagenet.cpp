@@ -4,6 +4,7 @@
 #include "core/ml/zoo_imagenet.h"
 
 #include "core/ml/sequential_range.h"
+#include "core/ml/torch_batch_norm.h"
 #include "core/ml/torch_includes.h"
 
 namespace cxr::ml {
@@ -107,7 +108,7 @@ private:
 
 nn::Sequential downsample(int in, int out, int stride)
 {
-    return nn::Sequential(conv(in, out, 1, stride, 0, false), nn::BatchNorm2d(out));
+    return nn::Sequential(conv(in, out, 1, stride, 0, false), SyncBatchNorm2d(out));
 }
 
 class BasicBlockImpl : public nn::Module {
@@ -115,9 +116,9 @@ public:
     static constexpr int kExpansion = 1;
     BasicBlockImpl(int in, int planes, int stride)
         : conv1(register_module("conv1", conv(in, planes, 3, stride, 1, false))),
-          bn1(register_module("bn1", nn::BatchNorm2d(planes))),
+          bn1(register_module("bn1", SyncBatchNorm2d(planes))),
           conv2(register_module("conv2", conv(planes, planes, 3, 1, 1, false))),
-          bn2(register_module("bn2", nn::BatchNorm2d(planes)))
+          bn2(register_module("bn2", SyncBatchNorm2d(planes)))
     {
         if (stride != 1 || in != planes) {
             shortcut = register_module("downsample", downsample(in, planes, stride));
@@ -130,9 +131,9 @@ public:
         return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
     }
     nn::Conv2d conv1;
-    nn::BatchNorm2d bn1;
+    SyncBatchNorm2d bn1;
     nn::Conv2d conv2;
-    nn::BatchNorm2d bn2;
+    SyncBatchNorm2d bn2;
     nn::Sequential shortcut{nullptr};
 };
 
@@ -141,11 +142,11 @@ public:
     static constexpr int kExpansion = 4;
     BottleneckImpl(int in, int planes, int stride)
         : conv1(register_module("conv1", conv(in, planes, 1, 1, 0, false))),
-          bn1(register_module("bn1", nn::BatchNorm2d(planes))),
+          bn1(register_module("bn1", SyncBatchNorm2d(planes))),
           conv2(register_module("conv2", conv(planes, planes, 3, stride, 1, false))),
-          bn2(register_module("bn2", nn::BatchNorm2d(planes))),
+          bn2(register_module("bn2", SyncBatchNorm2d(planes))),
           conv3(register_module("conv3", conv(planes, planes * kExpansion, 1, 1, 0, false))),
-          bn3(register_module("bn3", nn::BatchNorm2d(planes * kExpansion)))
+          bn3(register_module("bn3", SyncBatchNorm2d(planes * kExpansion)))
     {
         if (stride != 1 || in != planes * kExpansion) {
             shortcut = register_module("downsample", downsample(in, planes * kExpansion, stride));
@@ -159,11 +160,11 @@ public:
         return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
     }
     nn::Conv2d conv1;
-    nn::BatchNorm2d bn1;
+    SyncBatchNorm2d bn1;
     nn::Conv2d conv2;
-    nn::BatchNorm2d bn2;
+    SyncBatchNorm2d bn2;
     nn::Conv2d conv3;
-    nn::BatchNorm2d bn3;
+    SyncBatchNorm2d bn3;
     nn::Sequential shortcut{nullptr};
 };
 
@@ -172,7 +173,7 @@ public:
     ResNetImpl(int channels, int logits, std::array<int, 4> blocks)
     {
         m_conv1 = register_module("conv1", conv(channels, 64, 7, 2, 3, false));
-        m_bn1 = register_module("bn1", nn::BatchNorm2d(64));
+        m_bn1 = register_module("bn1", SyncBatchNorm2d(64));
         int in = 64;
         const int planes[4] = {64, 128, 256, 512};
         for (int stage = 0; stage < 4; ++stage) {
@@ -212,7 +213,7 @@ public:
 
 private:
     nn::Conv2d m_conv1{nullptr};
-    nn::BatchNorm2d m_bn1{nullptr};
+    SyncBatchNorm2d m_bn1{nullptr};
     std::array<nn::Sequential, 4> m_layers{nn::Sequential{nullptr}, nn::Sequential{nullptr},
                                            nn::Sequential{nullptr}, nn::Sequential{nullptr}};
     nn::Linear m_fc{nullptr};
@@ -223,9 +224,9 @@ private:
 class DenseLayerImpl : public nn::Module {
 public:
     DenseLayerImpl(int in, int growth, int bottleneck)
-        : norm1(register_module("norm1", nn::BatchNorm2d(in))),
+        : norm1(register_module("norm1", SyncBatchNorm2d(in))),
           conv1(register_module("conv1", conv(in, bottleneck * growth, 1, 1, 0, false))),
-          norm2(register_module("norm2", nn::BatchNorm2d(bottleneck * growth))),
+          norm2(register_module("norm2", SyncBatchNorm2d(bottleneck * growth))),
           conv2(register_module("conv2", conv(bottleneck * growth, growth, 3, 1, 1, false)))
     {}
     torch::Tensor forward(const torch::Tensor &x)
@@ -233,9 +234,9 @@ public:
         auto out = conv1->forward(torch::relu(norm1->forward(x)));
         return conv2->forward(torch::relu(norm2->forward(out)));
     }
-    nn::BatchNorm2d norm1;
+    SyncBatchNorm2d norm1;
     nn::Conv2d conv1;
-    nn::BatchNorm2d norm2;
+    SyncBatchNorm2d norm2;
     nn::Conv2d conv2;
 };
 
@@ -265,14 +266,14 @@ private:
 class TransitionImpl : public nn::Module {
 public:
     TransitionImpl(int in, int out)
-        : norm(register_module("norm", nn::BatchNorm2d(in))),
+        : norm(register_module("norm", SyncBatchNorm2d(in))),
           conv(register_module("conv", ml::conv(in, out, 1, 1, 0, false)))
     {}
     torch::Tensor forward(const torch::Tensor &x)
     {
         return torch::avg_pool2d(conv->forward(torch::relu(norm->forward(x))), 2, 2);
     }
-    nn::BatchNorm2d norm;
+    SyncBatchNorm2d norm;
     nn::Conv2d conv;
 };
 
@@ -282,7 +283,7 @@ public:
     explicit DenseFeaturesImpl(int channels)
     {
         conv0 = register_module("conv0", conv(channels, 64, 7, 2, 3, false));
-        norm0 = register_module("norm0", nn::BatchNorm2d(64));
+        norm0 = register_module("norm0", SyncBatchNorm2d(64));
         int features = 64;
         const int layers[4] = {6, 12, 24, 16};
         for (int b = 0; b < 4; ++b) {
@@ -297,7 +298,7 @@ public:
                 features /= 2;
             }
         }
-        norm5 = register_module("norm5", nn::BatchNorm2d(features));
+        norm5 = register_module("norm5", SyncBatchNorm2d(features));
         outChannels = features;
     }
     torch::Tensor forward(const torch::Tensor &input)
@@ -319,10 +320,10 @@ public:
         return b < transitions.size() ? transitions[b]->forward(x) : norm5->forward(x);
     }
     nn::Conv2d conv0{nullptr};
-    nn::BatchNorm2d norm0{nullptr};
+    SyncBatchNorm2d norm0{nullptr};
     std::vector<std::shared_ptr<DenseBlockImpl>> blocks;
     std::vector<std::shared_ptr<TransitionImpl>> transitions;
-    nn::BatchNorm2d norm5{nullptr};
+    SyncBatchNorm2d norm5{nullptr};
     int outChannels = 0;
 };
 

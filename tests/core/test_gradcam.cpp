@@ -6,6 +6,7 @@
 #include "core/imaging/model_input.h"
 #include "core/ml/gradcam.h"
 #include "core/ml/models.h"
+#include "core/ml/torch_batch_norm.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/trained_model.h"
 #include "core/pipeline/input_spec.h"
@@ -310,7 +311,7 @@ private Q_SLOTS:
                 // ReLUs), small random biases, batch norms' scale 1 and shift 0.
                 const bool batchNorm = (*net)
                                            ->named_modules()[prefix.substr(0, prefix.size() - 1)]
-                                           ->as<nn::BatchNorm2d>() != nullptr;
+                                           ->as<ml::SyncBatchNorm2d>() != nullptr;
                 if (parameter.value().dim() > 1) {
                     nn::init::kaiming_normal_(parameter.value());
                 } else if (batchNorm) {

@@ -11,6 +11,7 @@
 #include "ui/training/training_curves.h"
 #include "ui/training/training_session.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -188,7 +189,12 @@ private Q_SLOTS:
         const QString runsFolder = m_runs.filePath("data-parallel");
         QVERIFY(QDir().mkpath(runsFolder));
         setUpShortRun(page.form(), runsFolder, "two-ranks", 2);
+        // Synchronised batch norm is offered only with more than one process.
+        auto *syncBatchNorm = page.form()->findChild<QCheckBox *>("syncBatchNorm");
+        QVERIFY(syncBatchNorm && syncBatchNorm->isHidden());
         page.form()->setProcesses(2);
+        QVERIFY(!syncBatchNorm->isHidden());
+        syncBatchNorm->setChecked(true);
         page.form()->setFolds(2);
         QVERIFY2(page.problemText().contains("Data-parallel"), qPrintable(page.problemText()));
         page.form()->setFolds(0);
@@ -217,7 +223,9 @@ private Q_SLOTS:
         QCOMPARE(run.settings.model.inputSize, 64);
         QCOMPARE(int(run.epochs.size()), 2);
         QCOMPARE(run.state, ml::RunState::Finished);
+        QVERIFY(run.settings.syncBatchNorm);
         page.form()->setProcesses(1);
+        QVERIFY(syncBatchNorm->isHidden());
     }
 
     void trainsLiveThenPausesStopsAndResumes()

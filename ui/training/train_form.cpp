@@ -81,8 +81,9 @@ TrainForm::TrainForm(QWidget *parent)
       m_labelSmoothing(decimalSpin(0, 0.45, 0.01, 2)), m_mixup(decimalSpin(0, 4, 0.05, 2)),
       m_weightAverage(decimalSpin(0, 0.9999, 0.0005, 4)), m_selectBy(new QComboBox),
       m_operatingPoint(new QComboBox), m_checkpointMinutes(new QDoubleSpinBox),
-      m_folds(new QSpinBox), m_processes(new QSpinBox), m_momentum(decimalSpin(0, 0.99, 0.01, 3)),
-      m_nesterov(new QCheckBox(tr("Nesterov momentum"))),
+      m_folds(new QSpinBox), m_processes(new QSpinBox),
+      m_syncBatchNorm(new QCheckBox(tr("Batch norm over all processes' images"))),
+      m_momentum(decimalSpin(0, 0.99, 0.01, 3)), m_nesterov(new QCheckBox(tr("Nesterov momentum"))),
       m_plateauFactor(decimalSpin(0.01, 0.99, 0.05, 2)), m_plateauPatience(integerSpin(0, 100)),
       m_plateauCooldown(integerSpin(0, 100)), m_minLr(rateSpin(0, 0.1, 0.000001)),
       m_stepEpochs(integerSpin(1, 1000)), m_stepGamma(decimalSpin(0.01, 0.99, 0.05, 2)),
@@ -132,6 +133,7 @@ ml::TrainSettings TrainForm::settings() const
                       .value_or(ml::Precision::Auto);
     s.seed = std::uint64_t(m_seed->value());
     s.deterministic = m_deterministic->isChecked();
+    s.syncBatchNorm = m_syncBatchNorm->isChecked();
     s.checkpointMinutes = m_checkpointMinutes->value();
     // Every step in steps.csv, so that a past run's curves redraw as finely as they were
     // watched (about 40 bytes a step).
@@ -316,6 +318,7 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
         m_precision->findData(QString::fromLatin1(ml::precisionName(s.precision))));
     m_seed->setValue(int(s.seed));
     m_deterministic->setChecked(s.deterministic);
+    m_syncBatchNorm->setChecked(s.syncBatchNorm);
     m_checkpointMinutes->setValue(s.checkpointMinutes);
     m_labelSmoothing->setValue(s.labelSmoothing);
     m_weightAverage->setValue(s.emaDecay);
@@ -384,24 +387,6 @@ void TrainForm::restore()
 } // namespace cxr::ui
 
 namespace cxr::ui {
-
-void TrainForm::showRelevantRows()
-{
-    const QString optimizer = m_optimizer->currentData().toString();
-    const QString schedule = m_schedule->currentData().toString();
-    const bool plateau = schedule == QLatin1String("plateau");
-    const bool cosine = schedule == QLatin1String("cosine");
-    m_layout->setRowVisible(m_momentum, optimizer == QLatin1String("sgd"));
-    m_layout->setRowVisible(m_nesterov, optimizer == QLatin1String("sgd"));
-    for (QWidget *field :
-         std::initializer_list<QWidget *>{m_plateauFactor, m_plateauPatience, m_plateauCooldown}) {
-        m_layout->setRowVisible(field, plateau);
-    }
-    m_layout->setRowVisible(m_stepEpochs, schedule == QLatin1String("step"));
-    m_layout->setRowVisible(m_stepGamma, schedule == QLatin1String("step"));
-    m_layout->setRowVisible(m_warmupEpochs, cosine);
-    m_layout->setRowVisible(m_minLr, plateau || cosine);
-}
 
 QString TrainForm::splitCheck() const
 {

@@ -109,8 +109,9 @@ private:
     QComboBox *m_selectBy;           // loss or auc
     QComboBox *m_operatingPoint;     // how the threshold is chosen on validation
     QDoubleSpinBox *m_checkpointMinutes;
-    QSpinBox *m_folds;     // 1 shows "Off"
-    QSpinBox *m_processes; // 1: in this window
+    QSpinBox *m_folds;          // 1 shows "Off"
+    QSpinBox *m_processes;      // 1: in this window
+    QCheckBox *m_syncBatchNorm; // data-parallel: batch norm over every process's images
     QDoubleSpinBox *m_momentum;
     QCheckBox *m_nesterov;
     QDoubleSpinBox *m_plateauFactor;

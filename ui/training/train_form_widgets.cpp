@@ -118,6 +118,11 @@ void TrainForm::configureFields()
         tr("Data-parallel training: this many cxr processes on this machine train the run "
            "together, each with the batch size above (one GPU each on CUDA: set it to the "
            "number of GPUs). On the CPU they share its cores."));
+    m_syncBatchNorm->setObjectName(QStringLiteral("syncBatchNorm"));
+    m_syncBatchNorm->setToolTip(
+        tr("Batch norm normalises with the statistics of every process's images of a step, "
+           "as one process at the whole batch would. Costs two exchanges per batch norm layer "
+           "and step; worth it when each process's batch is small."));
     m_checkpointMinutes->setRange(0, 1440);
     m_checkpointMinutes->setSuffix(tr(" min"));
     m_checkpointMinutes->setSpecialValueText(tr("epoch ends only"));
@@ -189,6 +194,7 @@ void TrainForm::layOutRows()
     form->addRow(tr("Checkpoint every"), m_checkpointMinutes);
     form->addRow(tr("Cross-validation"), m_folds);
     form->addRow(tr("Data-parallel"), m_processes);
+    form->addRow(QString(), m_syncBatchNorm);
 }
 
 // Names for tests and for style sheets.
@@ -218,6 +224,25 @@ void TrainForm::nameFields()
 
 // Recipes fill the form; the optimiser and schedule show their own rows; the dataset is
 // checked when its field rests; every field's change is announced.
+void TrainForm::showRelevantRows()
+{
+    const QString optimizer = m_optimizer->currentData().toString();
+    const QString schedule = m_schedule->currentData().toString();
+    const bool plateau = schedule == QLatin1String("plateau");
+    const bool cosine = schedule == QLatin1String("cosine");
+    m_layout->setRowVisible(m_momentum, optimizer == QLatin1String("sgd"));
+    m_layout->setRowVisible(m_nesterov, optimizer == QLatin1String("sgd"));
+    for (QWidget *field :
+         std::initializer_list<QWidget *>{m_plateauFactor, m_plateauPatience, m_plateauCooldown}) {
+        m_layout->setRowVisible(field, plateau);
+    }
+    m_layout->setRowVisible(m_stepEpochs, schedule == QLatin1String("step"));
+    m_layout->setRowVisible(m_stepGamma, schedule == QLatin1String("step"));
+    m_layout->setRowVisible(m_warmupEpochs, cosine);
+    m_layout->setRowVisible(m_minLr, plateau || cosine);
+    m_layout->setRowVisible(m_syncBatchNorm, m_processes->value() > 1);
+}
+
 void TrainForm::connectFields()
 {
     connect(m_recipe, &QComboBox::activated, this,
@@ -225,6 +250,8 @@ void TrainForm::connectFields()
     connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this,
             &TrainForm::showRelevantRows);
     connect(m_schedule, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            &TrainForm::showRelevantRows);
+    connect(m_processes, qOverload<int>(&QSpinBox::valueChanged), this,
             &TrainForm::showRelevantRows);
     // The split check runs when the dataset field rests for a moment, on a worker thread.
     m_scanDelay.setSingleShot(true);
@@ -250,7 +277,7 @@ void TrainForm::connectFields()
           m_stepGamma, m_labelSmoothing, m_weightAverage, m_mixup}) {
         connect(spin, qOverload<double>(&QDoubleSpinBox::valueChanged), this, notify);
     }
-    for (QCheckBox *box : {m_freezeFeatures, m_deterministic, m_nesterov}) {
+    for (QCheckBox *box : {m_freezeFeatures, m_deterministic, m_nesterov, m_syncBatchNorm}) {
         connect(box, &QCheckBox::toggled, this, notify);
     }
 }
