@@ -7,6 +7,7 @@
 #include "core/augment/class_balance.h"
 #include "core/ml/device.h"
 #include "core/ml/lr_schedule.h"
+#include "core/ml/training_recipe.h"
 #include "ui/common/path_field.h"
 
 #include <QCheckBox>
@@ -54,10 +55,18 @@ void TrainForm::fillChoices()
         m_augmentation->addItem(QString::fromStdString(preset), QString::fromStdString(preset));
     }
     m_recipe->addItem(tr("Custom"), QString());
-    m_recipe->addItem(tr("Recommended for the CPU (small-cnn, 192 px, 16 epochs)"),
-                      QStringLiteral("recommended"));
-    m_recipe->addItem(tr("Recommended for a GPU (ResNet-18, 224 px, 40 epochs)"),
-                      QStringLiteral("recommended-gpu"));
+    // Named with what each recipe trains, read from the recipe itself.
+    const std::pair<const char *, QString> recipes[] = {
+        {"recommended", tr("Recommended for the CPU")},
+        {"recommended-gpu", tr("Recommended for a GPU")}};
+    for (const auto &[name, title] : recipes) {
+        const auto recipe = ml::trainingRecipe(name, ml::TrainSettings{});
+        m_recipe->addItem(tr("%1 (%2, %3 px, %4 epochs)")
+                              .arg(title, QString::fromStdString(recipe->model.architecture))
+                              .arg(recipe->model.inputSize)
+                              .arg(recipe->epochs),
+                          QString::fromLatin1(name));
+    }
     m_recipe->setToolTip(
         tr("Fills the form with settings chosen on validation and the robustness report "
            "(docs/benchmarks.md); change any field afterwards"));
