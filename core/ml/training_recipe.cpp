@@ -16,7 +16,7 @@ std::optional<TrainSettings> trainingRecipe(const std::string &name, const Train
     TrainSettings s = base;
     const bool gpu = name == "recommended-gpu";
     // The network: the small CNN fits the CPU budget; ResNet-18 where a GPU makes it cheap.
-    // On the CPU, the full 224 px and 30 epochs (about 30 minutes on 2 cores) raised every
+    // On the CPU, the full 224 px and 30 epochs (about 40 minutes on 2 cores) raised every
     // held-out figure of the patient folds over 192 px and 16 epochs (docs/benchmarks.md).
     s.model.architecture = gpu ? "resnet18" : "small-cnn";
     s.model.inputSize = 224;
