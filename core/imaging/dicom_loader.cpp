@@ -50,13 +50,32 @@ void registerDicomCodecs()
     });
 }
 
+// A file in explicit VR may store a text element as UN (unknown VR), as some converters do for
+// Modality. Its bytes are still the text, which DCMTK would print as hex ("52\54\44...") and
+// the guard would then quote to the user.
+std::string unknownVrText(DcmElement &element)
+{
+    Uint8 *bytes = nullptr;
+    if (element.getUint8Array(bytes).bad() || bytes == nullptr) {
+        return {};
+    }
+    std::string text(reinterpret_cast<const char *>(bytes), element.getLength());
+    const auto padding = text.find_last_not_of(std::string(" \0", 2));
+    text.erase(padding == std::string::npos ? 0 : padding + 1);
+    return text;
+}
+
 std::string stringTag(DcmDataset &data, const DcmTagKey &tag)
 {
-    OFString value;
-    if (data.findAndGetOFStringArray(tag, value).good()) {
-        return value.c_str();
+    DcmElement *element = nullptr;
+    if (data.findAndGetElement(tag, element).bad() || element == nullptr) {
+        return {};
     }
-    return {};
+    if (element->ident() == EVR_UN) {
+        return unknownVrText(*element);
+    }
+    OFString value;
+    return element->getOFStringArray(value).good() ? value.c_str() : std::string();
 }
 
 double doubleTag(DcmDataset &data, const DcmTagKey &tag, unsigned long position = 0)

@@ -21,6 +21,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcvrobow.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <png.h>
@@ -173,8 +174,8 @@ bool writeTestPng(const QString &path, int colourType, int bitDepth, bool interl
                     (maxValue + 1);
                 const int sample = x * channels + c;
                 if (bitDepth == 16) {
-                    rows[y][std::size_t(sample * 2)] = png_byte(value >> 8);
-                    rows[y][std::size_t(sample * 2 + 1)] = png_byte(value & 0xFF);
+                    rows[y][std::size_t(sample) * 2] = png_byte(value >> 8);
+                    rows[y][std::size_t(sample) * 2 + 1] = png_byte(value & 0xFF);
                 } else if (bitDepth == 8) {
                     rows[y][std::size_t(sample)] = png_byte(value);
                 } else { // packed, first pixel in the high bits
@@ -186,6 +187,7 @@ bool writeTestPng(const QString &path, int colourType, int bitDepth, bool interl
         }
     }
     std::vector<png_bytep> pointers;
+    pointers.reserve(rows.size());
     for (auto &row : rows) {
         pointers.push_back(row.data());
     }
@@ -240,6 +242,16 @@ QString editedDicom(const QTemporaryDir &dir, const QString &source, const QStri
         done = data.putAndInsertString(DCM_NumberOfFrames, "2");
     } else if (edit == "NumberOfFrames -3") {
         done = data.putAndInsertString(DCM_NumberOfFrames, "-3");
+    } else if (edit == "Modality stored as UN") {
+        // What some converters write for a known text element: explicit VR "UN", padded.
+        auto *modality = new DcmOtherByteOtherWord(DcmTag(DCM_Modality, EVR_UN));
+        const Uint8 text[] = {'D', 'X', ' ', ' '};
+        done = modality->putUint8Array(text, sizeof text);
+        if (done.good()) {
+            done = data.insert(modality, true);
+        } else {
+            delete modality;
+        }
     } else if (edit == "unknown transfer syntax") {
         done = meta.putAndInsertString(DCM_TransferSyntaxUID, "1.2.3.4.5.6.7");
     } else if (edit == "empty transfer syntax") {
@@ -247,7 +259,7 @@ QString editedDicom(const QTemporaryDir &dir, const QString &source, const QStri
     } else {
         return {};
     }
-    const QString path = dir.filePath(QString(edit).replace(' ', '_') + ".dcm");
+    QString path = dir.filePath(QString(edit).replace(' ', '_') + ".dcm");
     // EWM_dontUpdateMeta keeps our meta header: DCMTK would otherwise rewrite the transfer
     // syntax UID to the one it writes in.
     if (done.bad() || file.saveFile(path.toStdString().c_str(), EXS_Unknown, EET_UndefinedLength,
@@ -616,6 +628,17 @@ private Q_SLOTS:
         QVERIFY2(message.startsWith(path + ": "), qPrintable(message));
         QVERIFY2(message.contains(expected), qPrintable(message));
         QVERIFY2(!message.contains('\n'), qPrintable(message));
+    }
+
+    // The guard quotes Modality to the user: an element stored with VR UN must read as text.
+    void readsTextElementsStoredAsUnknownVr()
+    {
+        QTemporaryDir dir;
+        const QString path = editedDicom(dir, "MR_small.dcm", "Modality stored as UN");
+        QVERIFY2(!path.isEmpty(), "could not write the edited copy");
+        auto image = loadImage(path.toStdString());
+        QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
+        QCOMPARE(QString::fromStdString(image->meta.modality), QString("DX"));
     }
 
     // Our modality LUT -> VOI -> polarity rendering against DCMTK's dcm2pnm, run once to make
@@ -1069,12 +1092,12 @@ private Q_SLOTS:
                 base.at<std::uint8_t>(y, x) = std::uint8_t(40 + x + y / 2);
             }
         }
-        std::vector<float> map(12 * 16);
+        std::vector<float> map(std::size_t(12) * 16);
         for (int y = 0; y < 12; ++y) {
             for (int x = 0; x < 16; ++x) { // a bump centred right of the middle, 0 to 1
                 const double dx = (x - 10.0) / 5.0;
                 const double dy = (y - 5.0) / 4.0;
-                map[std::size_t(y * 16 + x)] = float(std::exp(-(dx * dx + dy * dy)));
+                map[std::size_t(y) * 16 + std::size_t(x)] = float(std::exp(-(dx * dx + dy * dy)));
             }
         }
         HeatmapStyle style;
@@ -1109,7 +1132,7 @@ private Q_SLOTS:
         QCOMPARE(none.at<cv::Vec3b>(2, 2), cv::Vec3b(100, 100, 100));
         const cv::Mat full =
             renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 1.0});
-        const cv::Vec3b top = full.at<cv::Vec3b>(1, 1);
+        const cv::Vec3b &top = full.at<cv::Vec3b>(1, 1);
         QVERIFY2(top[2] > 100 && top[0] < 50, "jet's maximum is dark red"); // BGR
         const cv::Mat half =
             renderHeatmapOverlay(base, hot, 4, 4, HeatmapStyle{Colormap::Jet, 0.5});
