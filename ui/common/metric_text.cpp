@@ -10,4 +10,10 @@ QString metricText(double value, int decimals)
     return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
 }
 
+QString intervalText(double low, double high)
+{
+    return std::isfinite(low) ? QStringLiteral("%1 – %2").arg(metricText(low), metricText(high))
+                              : QStringLiteral("–");
+}
+
 } // namespace cxr::ui

@@ -8,8 +8,6 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#include <cmath>
-
 namespace cxr::ui {
 
 DiagnosticTables::DiagnosticTables(QWidget *parent)
@@ -81,9 +79,7 @@ void DiagnosticTables::showIntervals(const ml::DiagnosticReport &report)
     const auto &definitions = ml::diagnosticMetricDefinitions();
     for (std::size_t d = 0; d < definitions.size() && d < report.intervals.size(); ++d) {
         const ml::ConfidenceInterval &ci = report.intervals[d];
-        m_metrics->item(int(d), 2)->setText(
-            std::isfinite(ci.low) ? tr("%1 – %2").arg(metricText(ci.low), metricText(ci.high))
-                                  : QStringLiteral("–"));
+        m_metrics->item(int(d), 2)->setText(intervalText(ci.low, ci.high));
     }
 }
 

@@ -9,7 +9,6 @@
 #include <QFileInfo>
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 
 namespace cxr::ui {
@@ -109,9 +108,7 @@ void addMetricsSection(PageFlow &flow, const EvaluationReportInput &input,
         const ml::ConfidenceInterval &ci = report.intervals[d];
         metricRows.push_back({QString::fromLatin1(definitions[d].label),
                               metricText(report.metrics.*(definitions[d].member)),
-                              std::isfinite(ci.low) ? QStringLiteral("%1 – %2").arg(
-                                                          metricText(ci.low), metricText(ci.high))
-                                                    : QStringLiteral("–")});
+                              intervalText(ci.low, ci.high)});
     }
     metricRows.push_back({QObject::tr("Prevalence"), metricText(report.prevalence), QString()});
     metricRows.push_back({QObject::tr("Majority-class baseline accuracy"),
