@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // End to end: the `cxr` executable on the demo data, as a user runs it, and its bad-input paths.
+#include "tests/common/cli_process.h"
 #include "tests/common/dicom_attribute.h"
 #include "tests/common/orthanc_server.h"
 #include "tests/common/test_files.h"
@@ -28,27 +29,8 @@ using namespace cxr;
 
 namespace {
 
-struct Outcome {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Outcome runCli(const QStringList &arguments, int timeoutMs = 600000)
-{
-    QProcess process;
-    process.start(QStringLiteral(CXR_CLI_PATH), arguments);
-    Outcome outcome;
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        outcome.err = QStringLiteral("timed out");
-        return outcome;
-    }
-    outcome.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    outcome.out = QString::fromUtf8(process.readAllStandardOutput());
-    outcome.err = QString::fromUtf8(process.readAllStandardError());
-    return outcome;
-}
+using Outcome = test::CliOutcome;
+using test::runCli;
 
 QString firstDemoImage()
 {

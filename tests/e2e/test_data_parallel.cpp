@@ -2,6 +2,7 @@
 // Data-parallel training: `cxr train` started as two ranks of a Gloo process group on loopback,
 // as torchrun would start it, against one process at twice the batch; resume; a lost rank.
 #include "core/ml/distributed_launch.h"
+#include "tests/common/cli_process.h"
 #include "tests/common/test_paths.h"
 
 #include <QElapsedTimer>
@@ -22,11 +23,7 @@ using namespace cxr;
 
 namespace {
 
-struct Outcome {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Outcome = test::CliOutcome;
 
 // A port nobody listens on now (the kernel's choice), for one rendezvous.
 int freePort()
@@ -62,21 +59,6 @@ std::unique_ptr<QProcess> startRank(int rank, int ranks, int port, const QString
     return process;
 }
 
-Outcome finish(QProcess &process, int timeoutMs = 240000)
-{
-    Outcome outcome;
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        outcome.err = QStringLiteral("timed out");
-        return outcome;
-    }
-    outcome.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    outcome.out = QString::fromUtf8(process.readAllStandardOutput());
-    outcome.err = QString::fromUtf8(process.readAllStandardError());
-    return outcome;
-}
-
 // Every rank of one `cxr` command; rank 0's outcome first.
 std::vector<Outcome> runRanks(int ranks, const QStringList &arguments)
 {
@@ -89,7 +71,7 @@ std::vector<Outcome> runRanks(int ranks, const QStringList &arguments)
     std::vector<Outcome> outcomes;
     outcomes.reserve(processes.size());
     for (auto &process : processes) {
-        outcomes.push_back(finish(*process));
+        outcomes.push_back(test::finishCli(*process, 240000));
     }
     return outcomes;
 }
@@ -369,7 +351,7 @@ private Q_SLOTS:
         second->waitForFinished();
         QElapsedTimer stopping;
         stopping.start();
-        const Outcome survivor = finish(*first, 60000);
+        const Outcome survivor = test::finishCli(*first, 60000);
         QVERIFY2(stopping.elapsed() < 30000, "the surviving rank took over 30 s to stop");
         QCOMPARE(survivor.exitCode, 1);
         const QString message = errorLine(survivor);
@@ -385,7 +367,7 @@ private Q_SLOTS:
         auto lonely = startRank(1, 2, freePort(), arguments);
         QElapsedTimer waited;
         waited.start();
-        const Outcome outcome = finish(*lonely, 60000);
+        const Outcome outcome = test::finishCli(*lonely, 60000);
         QVERIFY2(waited.elapsed() < 40000, "waited far past --rank-timeout 10");
         QCOMPARE(outcome.exitCode, 1);
         QVERIFY2(errorLine(outcome).contains("could not join"), qPrintable(outcome.err));
