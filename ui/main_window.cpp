@@ -100,11 +100,13 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_pacsPage, &PacsPage::openImageRequested, this, &MainWindow::openImageInViewer);
     // Retrieved studies and series go to the Viewer's batch, with the Viewer's model and map.
     connect(m_pacsPage, &PacsPage::predictFoldersRequested, this,
-            [this](const QStringList &folders, const QString &results) {
+            [this](const QStringList &folders, const QString &results,
+                   const std::optional<pacs::PacsNode> &sendTo) {
                 showPage(ViewerPageIndex);
                 BatchExplainDialog *batch = m_viewerPage->openBatchDialog();
                 batch->setFolderInputs(folders);
                 batch->setOutputFolder(results);
+                batch->setSendNode(sendTo, sendTo.has_value());
                 batch->start();
             });
     createMenus();

@@ -71,7 +71,8 @@ void addDicomResultOptions(CLI::App *command, DicomResultOptions &options)
         command
             ->add_flag("--send", options.send,
                        "store the report, the capture and the map on the PACS given by --host, "
-                       "--port and --called-aet (C-STORE), into the source's study")
+                       "--port and --called-aet (C-STORE), into the source's study; in a "
+                       "`cxr explain` batch, those of each DICOM image")
             ->group(group);
     addNodeOptions(command, options.node, false);
     for (const char *name : {"--host", "--port", "--called-aet"}) {
@@ -79,16 +80,24 @@ void addDicomResultOptions(CLI::App *command, DicomResultOptions &options)
     }
 }
 
-Status checkDicomResultOptions(const DicomResultOptions &options, std::size_t imageCount)
+Status checkDicomResultOptions(const DicomResultOptions &options, std::size_t imageCount,
+                               bool batchSends)
 {
     if (!options.wanted()) {
         return Ok{};
     }
-    if (imageCount != 1) {
-        return makeError(
-            ErrorCode::InvalidArgument,
-            "--dicom-sr, --dicom-sc, --dicom-pmap and --send take one image" +
-                (imageCount > 1 ? " (got " + std::to_string(imageCount) + ")" : std::string()));
+    const bool keepsFiles = !options.keep.structuredReport.empty() ||
+                            !options.keep.secondaryCapture.empty() ||
+                            !options.keep.parametricMap.empty();
+    if (imageCount != 1 && (keepsFiles || !batchSends)) {
+        const std::string got =
+            imageCount > 1 ? " (got " + std::to_string(imageCount) + ")" : std::string();
+        return makeError(ErrorCode::InvalidArgument,
+                         batchSends ? "--dicom-sr, --dicom-sc and --dicom-pmap take one image" +
+                                          got + "; a batch stores its results with --send alone"
+                                    : "--dicom-sr, --dicom-sc, --dicom-pmap and --send take one "
+                                      "image" +
+                                          got);
     }
     return options.send ? pacs::checkNode(options.node) : Status(Ok{});
 }

@@ -2,7 +2,8 @@
 #pragma once
 
 // The options that write a prediction back as DICOM (`cxr predict` and `cxr explain` on one
-// DICOM image) and store it on a PACS, and the PACS node options `cxr pacs` shares with them.
+// DICOM image) and store it on a PACS (also each image of a `cxr explain` batch), and the PACS node
+// options `cxr pacs` shares with them.
 
 #include "core/pacs/pacs_node.h"
 #include "core/pipeline/dicom_result_export.h"
@@ -33,7 +34,10 @@ void addDicomResultOptions(CLI::App *command, DicomResultOptions &options);
 
 // Usage errors found before any work: results asked for more than one image, --send without a
 // node. imageCount: the images the command will predict, 0 for several not counted yet.
-Status checkDicomResultOptions(const DicomResultOptions &options, std::size_t imageCount);
+// batchSends: the command sends each image's results itself (`cxr explain --out-dir`), so
+// --send alone takes any number of images.
+Status checkDicomResultOptions(const DicomResultOptions &options, std::size_t imageCount,
+                               bool batchSends = false);
 
 // Writes the files asked for and, with --send, stores the results on the node; says on stderr
 // what was written and stored. Errors name the file or the node.

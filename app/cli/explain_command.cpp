@@ -206,6 +206,9 @@ int runBatch(ExplainOptions &o)
     job.writeOverlays = !o.noOverlays;
     job.device = o.device;
     job.tta = o.tta;
+    if (o.dicom.send) {
+        job.sendTo = o.dicom.node;
+    }
     TerminalProgress progress;
     progress.stage("Explaining images");
     auto result = pipeline::runBatchExplain(job, &progress);
@@ -216,12 +219,18 @@ int runBatch(ExplainOptions &o)
     int failed = 0;
     int positive = 0;
     int outside = 0;
+    int stored = 0;
+    int notSent = 0;
     for (const pipeline::BatchRow &row : result->rows) {
         failed += row.error.empty() ? 0 : 1;
         positive += row.error.empty() && row.probability >= result->threshold ? 1 : 0;
         outside += row.error.empty() && row.ood ? 1 : 0;
+        stored += row.pacs == pipeline::kStoredOnPacs ? 1 : 0;
         if (!row.error.empty()) {
             std::fprintf(stderr, "cxr: %s\n", oneLine(row.error).c_str());
+        } else if (!row.pacs.empty() && row.pacs != pipeline::kStoredOnPacs) {
+            ++notSent;
+            std::fprintf(stderr, "cxr: %s: %s\n", row.file.c_str(), oneLine(row.pacs).c_str());
         }
     }
     std::printf(
@@ -233,8 +242,12 @@ int runBatch(ExplainOptions &o)
     if (outside > 0) {
         std::printf("%d images are outside what the model was trained on (ood column)\n", outside);
     }
+    if (job.sendTo) {
+        std::printf("%d results stored on %s, %d not sent (pacs column)\n", stored,
+                    pacs::describe(*job.sendTo).c_str(), notSent);
+    }
     std::printf("Predictions in %s\n", (o.outDir / "predictions.csv").string().c_str());
-    return failed ? int(kProblemsFound) : int(kSuccess);
+    return failed || notSent ? int(kProblemsFound) : int(kSuccess);
 }
 
 // How the map is made and drawn: method, target, layer, colours, opacity, contours and scale.
@@ -312,17 +325,18 @@ Action addExplainCommand(CLI::App &app)
             o->contours ? imaging::HeatmapMode::Contours : imaging::HeatmapMode::Filled;
         const bool single =
             o->dataset.empty() && o->images.size() == 1 && !fs::is_directory(o->images.front());
-        if (auto usable = checkDicomResultOptions(o->dicom, single ? 1 : 0); !usable) {
-            return reportError(usable.error());
-        }
-        if (single && !o->out.empty()) {
-            return runSingle(*o);
-        }
-        if (o->outDir.empty()) {
+        const bool batch = !single || o->out.empty(); // predictions.csv into --out-dir
+        if (batch && o->outDir.empty()) {
             return reportError(
                 makeError(ErrorCode::InvalidArgument,
                           single ? "give --out FILE.png for one image (or --out-dir DIR)"
                                  : "give --out-dir DIR for several images, a folder or a dataset"));
+        }
+        if (auto usable = checkDicomResultOptions(o->dicom, batch ? 0 : 1, batch); !usable) {
+            return reportError(usable.error());
+        }
+        if (!batch) {
+            return runSingle(*o);
         }
         if (o->images.empty() && o->dataset.empty()) {
             return reportError(

@@ -40,7 +40,20 @@ Status readResultSource(const fs::path &path, ResultSource &source)
                                  ", so a result cannot be placed in its study");
         }
     }
+    if (stringValue(data, DCM_SeriesDescription) == kResultSeriesDescription) {
+        return makeError(ErrorCode::Unsupported, path.string() + ": is a CXR Studio result (" +
+                                                     kResultSeriesDescription +
+                                                     "), not an image to report on");
+    }
     return Ok{};
+}
+
+bool isResultOfOurs(const fs::path &file)
+{
+    quietDcmtkLog();
+    DcmFileFormat header;
+    return header.loadFile(file.string().c_str(), EXS_Unknown, EGL_noChange, 4096).good() &&
+           stringValue(*header.getDataset(), DCM_SeriesDescription) == kResultSeriesDescription;
 }
 
 void copyPatientAndStudy(DcmDataset &from, DcmDataset &to)

@@ -49,8 +49,14 @@ struct FloatMap {
     std::vector<float> values;
 };
 
+// A DICOM file that CXR Studio wrote as a result (its series description says so): a batch over
+// a study retrieved from the PACS meets them, and a result about one would be about our own
+// overlay. False for anything else, a file that is not DICOM included.
+bool isResultOfOurs(const std::filesystem::path &file);
+
 // The source's Study and SOP Instance UIDs (and its SOP Class UID) must be there: without them
-// a result cannot be placed beside it, and the error says so, naming the file.
+// a result cannot be placed beside it, and the error says so, naming the file. A result of
+// ours is refused as a source.
 Status writeStructuredReport(const std::filesystem::path &source, const AiFinding &finding,
                              const std::filesystem::path &out);
 Status writeSecondaryCapture(const std::filesystem::path &source, const AiFinding &finding,

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "core/pipeline/batch_explain_job.h"
-#include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
 #include "core/common/csv.h"
+#include "core/common/json_text.h"
 #include "core/common/text.h"
 #include "core/data/dataset_scanner.h"
 #include "core/imaging/file_sniffer.h"
 #include "core/imaging/image_writer.h"
+#include "core/pacs/dicom_results.h"
+#include "core/pipeline/dicom_result_export.h"
 #include "core/pipeline/explain_job.h"
 
 #include <nlohmann/json.hpp>
@@ -96,7 +98,7 @@ std::string rowsCsv(const std::vector<BatchRow> &rows)
 {
     std::ostringstream csv;
     csv << "file,label,probability,predicted,explained_class,flat,overlay,error,ood,ood_score,ood_"
-           "reason\n";
+           "reason,pacs\n";
     for (const BatchRow &row : rows) {
         char probability[32];
         std::snprintf(probability, sizeof probability, "%.6f", row.probability);
@@ -108,7 +110,7 @@ std::string rowsCsv(const std::vector<BatchRow> &rows)
             << (row.error.empty() ? probability : "") << ',' << csvField(row.predictedClass) << ','
             << row.explainedClass << ',' << (row.flat ? 1 : 0) << ',' << csvField(row.overlay)
             << ',' << csvField(row.error) << ',' << (row.ood ? 1 : 0) << ',' << oodScore << ','
-            << csvField(row.oodReason) << '\n';
+            << csvField(row.oodReason) << ',' << csvField(row.pacs) << '\n';
     }
     return csv.str();
 }
@@ -177,11 +179,11 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
     while (std::getline(in, line)) {
         ++lineNumber;
         const std::vector<std::string> fields = splitCsvLine(line);
-        // 8 fields before the out-of-distribution columns were added, 11 since.
-        if (fields.size() != 8 && fields.size() != 11) {
+        // 8 fields before the out-of-distribution columns were added, 11 before the PACS one.
+        if (fields.size() != 8 && fields.size() != 11 && fields.size() != 12) {
             return makeError(ErrorCode::Corrupt,
                              csvFile.string() + ": line " + std::to_string(lineNumber) + " has " +
-                                 std::to_string(fields.size()) + " fields, not 11");
+                                 std::to_string(fields.size()) + " fields, not 12");
         }
         BatchRow row;
         row.file = fields[0];
@@ -204,6 +206,9 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
                                                      " has a bad number");
         }
         row.flat = fields[5] == "1";
+        if (fields.size() == 12) {
+            row.pacs = fields[11];
+        }
         result.rows.push_back(std::move(row));
     }
     return result;
@@ -238,10 +243,62 @@ Result<std::map<std::string, BatchRow>> finishedRows(const BatchExplainJob &job,
     return done;
 }
 
-// One image predicted and explained, its overlay written when asked for. A failed prediction
-// or overlay is the row's error; a failed write (a full disk) stops the batch.
+bool isDicomFile(const fs::path &file)
+{
+    return imaging::sniffFormat(file) == imaging::FileFormat::Dicom;
+}
+
+// A DICOM image whose results a batch with a PACS sends; not our own results, which a study
+// retrieved from the PACS may hold.
+bool isSendable(const fs::path &file)
+{
+    return isDicomFile(file) && !pacs::isResultOfOurs(file);
+}
+
+// With a PACS to send to: an image whose results it has not stored yet.
+bool needsSending(const BatchExplainJob &job, const BatchRow &row)
+{
+    return job.sendTo && row.pacs != kStoredOnPacs && isSendable(row.file);
+}
+
+// Sends each DICOM image's results while the PACS answers. Only network failures count towards
+// giving up: a file the PACS refuses says nothing about the next one.
+class ResultSender {
+public:
+    explicit ResultSender(const BatchExplainJob &job) : m_job(job) {}
+
+    // The row's pacs column.
+    std::string send(const fs::path &file, const ImagePrediction &prediction,
+                     const ml::ModelCard &card)
+    {
+        if (!m_job.sendTo || !isSendable(file)) {
+            return {};
+        }
+        if (m_networkFailures >= kSendFailuresInARow) {
+            return "not sent: the last " + std::to_string(m_networkFailures) + " sends failed (" +
+                   m_lastProblem + "); run the batch again to retry";
+        }
+        auto stored = sendDicomResults(file, prediction, card, *m_job.sendTo, {}, m_job.display);
+        if (stored) {
+            m_networkFailures = 0;
+            return kStoredOnPacs;
+        }
+        m_networkFailures = stored.error().code == ErrorCode::Network ? m_networkFailures + 1 : 0;
+        m_lastProblem = stored.error().message;
+        return "not sent: " + m_lastProblem;
+    }
+
+private:
+    const BatchExplainJob &m_job;
+    int m_networkFailures = 0;
+    std::string m_lastProblem;
+};
+
+// One image predicted and explained, its overlay written and its results sent when asked for.
+// A failed prediction or overlay is the row's error, a failed send its pacs column; a failed
+// write (a full disk) stops the batch.
 Result<BatchRow> explainOne(const BatchExplainJob &job, ml::Classifier &classifier,
-                            const Input &input, std::size_t index)
+                            ResultSender &sender, const Input &input, std::size_t index)
 {
     BatchRow row;
     row.file = input.file.string();
@@ -258,6 +315,7 @@ Result<BatchRow> explainOne(const BatchExplainJob &job, ml::Classifier &classifi
     row.ood = prediction->ood.outside;
     row.oodScore = prediction->ood.score;
     row.oodReason = prediction->ood.reason();
+    row.pacs = sender.send(input.file, *prediction, classifier.card());
     if (!job.writeOverlays) {
         return row;
     }
@@ -306,6 +364,7 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
     const auto save = [&]() {
         return writeFileAtomically(job.outputFolder / "predictions.csv", rowsCsv(result.rows));
     };
+    ResultSender sender(job);
     const auto total = std::int64_t(inputs->size());
     for (std::size_t i = 0; i < inputs->size(); ++i) {
         const Input &input = (*inputs)[i];
@@ -316,13 +375,15 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
                                  std::to_string(total) + " images; run it again to continue");
         }
         if (auto found = done->find(input.file.string());
-            found != done->end() && (found->second.overlay.empty() ||
-                                     fs::exists(job.outputFolder / found->second.overlay))) {
+            found != done->end() &&
+            (found->second.overlay.empty() ||
+             fs::exists(job.outputFolder / found->second.overlay)) &&
+            !needsSending(job, found->second)) {
             result.rows.push_back(found->second);
             ++result.resumed;
             continue;
         }
-        auto row = explainOne(job, *classifier, input, i);
+        auto row = explainOne(job, *classifier, sender, input, i);
         if (!row) {
             save();
             return row.error(); // what was done is kept

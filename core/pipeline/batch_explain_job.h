@@ -4,6 +4,7 @@
 #include "core/common/progress.h"
 #include "core/common/result.h"
 #include "core/ml/classifier.h"
+#include "core/pacs/pacs_node.h"
 #include "core/pipeline/cam_rendering.h"
 
 #include <filesystem>
@@ -28,7 +29,14 @@ struct BatchExplainJob {
     int overlayMaxSide = 1024; // overlays are drawn on the image shrunk to this long side
     std::string device = "auto";
     bool tta = false; // test-time augmentation (ml::Classifier::setTestTimeAugmentation)
+    // Store each DICOM image's results there, in its study (sendDicomResults: the report, the
+    // overlay and the map). Other images, and results CXR Studio wrote before
+    // (pacs::isResultOfOurs), are predicted as usual and not sent.
+    std::optional<pacs::PacsNode> sendTo;
 };
+
+// BatchRow::pacs for an image whose results the PACS stored.
+inline constexpr const char *kStoredOnPacs = "stored";
 
 struct BatchRow {
     std::string file;       // absolute path of the image
@@ -42,6 +50,7 @@ struct BatchRow {
     bool ood = false;               // outside what the model was trained on
     std::optional<double> oodScore; // the model's score, when it has a guard
     std::string oodReason;
+    std::string pacs; // with sendTo: kStoredOnPacs or why not; empty when not asked or not DICOM
 };
 
 struct BatchExplainResult {
@@ -53,10 +62,14 @@ struct BatchExplainResult {
 };
 
 // Resumable: predictions.csv is rewritten (atomically) every few images and on cancel, and a
-// second run into the same folder with the same settings skips the images it already has.
+// second run into the same folder with the same settings skips the images it already has
+// (with sendTo, those whose results the PACS stored: the others are predicted and sent again).
+// A failed send is the row's pacs column, not an error; after kSendFailuresInARow failures one
+// after the other, the batch stops trying (a PACS that is down would cost a timeout an image).
 // Unreadable images become rows with an error; the batch goes on. Fails when the model cannot
 // be opened, no image is found, or the folder holds a batch made with other settings.
 // Cancelling returns ErrorCode::Cancelled after saving what was done.
+inline constexpr int kSendFailuresInARow = 3;
 Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job,
                                            ProgressObserver *observer = nullptr);
 

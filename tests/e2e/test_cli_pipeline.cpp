@@ -370,6 +370,75 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(m_dir.filePath("jpeg-sr.dcm")));
     }
 
+    // `cxr explain --out-dir --send`: each DICOM image's results go to the PACS and the pacs
+    // column says so; a JPEG is predicted and not sent. With the PACS down it exits 3 (problems
+    // found) and gives up
+    // after three failures in a row, and a second run sends only what the first did not.
+    void explainBatchSendsEachDicomResult()
+    {
+        if (test::OrthancServer::executable().isEmpty()) {
+            QSKIP("Orthanc is not installed (Debian package orthanc)");
+        }
+        const QString run = m_dir.filePath("run"); // trained by trainEvaluateExplain
+        const QString images = m_dir.filePath("pacs-batch");
+        QVERIFY(QDir().mkpath(images));
+        for (const char *name : {"a.dcm", "b.dcm", "c.dcm", "d.dcm"}) {
+            QVERIFY(QFile::copy(test::dicomFile("chest_cr_mono2.dcm"), images + '/' + name));
+        }
+        QVERIFY(QFile::copy(firstDemoImage(), images + "/e.jpeg"));
+        const QString results = m_dir.filePath("pacs-batch-results");
+        const auto batchTo = [&](const pacs::PacsNode &node) {
+            return runCli({"explain", run, images, "--out-dir", results, "--send", "--host",
+                           QString::fromStdString(node.host), "--port", QString::number(node.port),
+                           "--called-aet", QString::fromStdString(node.calledAeTitle), "--timeout",
+                           "5", "--device", "cpu"});
+        };
+        const auto pacsColumn = [&] {
+            QStringList column;
+            QFile csv(results + "/predictions.csv");
+            if (csv.open(QIODevice::ReadOnly)) {
+                const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n');
+                for (const QString &line : lines.mid(1)) {
+                    if (!line.isEmpty()) {
+                        column << line.section(',', 11); // no commas in these files' fields
+                    }
+                }
+            }
+            return column;
+        };
+
+        test::OrthancServer orthanc;
+        QVERIFY2(orthanc.start().isEmpty(), "Orthanc did not start");
+        pacs::PacsNode down = orthanc.node();
+        down.port = test::freeLoopbackPort(); // nobody listens there
+        const Outcome failed = batchTo(down);
+        QVERIFY2(failed.exitCode == 3 && failed.out.contains("0 results stored"),
+                 qPrintable(failed.out + failed.err));
+        QStringList column = pacsColumn();
+        QCOMPARE(column.size(), 5);
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY2(column[i].startsWith("not sent: "), qPrintable(column[i]));
+        }
+        QVERIFY2(column[3].contains("the last 3 sends failed"), qPrintable(column[3]));
+        QCOMPARE(column[4], QString()); // the JPEG
+
+        const Outcome sent = batchTo(orthanc.node());
+        QVERIFY2(sent.exitCode == 0 && sent.out.contains("4 results stored") &&
+                     sent.out.contains("1 kept from the earlier run"),
+                 qPrintable(sent.out + sent.err));
+        QCOMPARE(pacsColumn(), (QStringList{"stored", "stored", "stored", "stored", ""}));
+        pacs::QueryFilter inStudy;
+        inStudy.studyInstanceUid =
+            test::dicomAttribute(test::dicomFile("chest_cr_mono2.dcm"), DCM_StudyInstanceUID);
+        auto series = pacs::find(orthanc.node(), pacs::QueryLevel::Series, inStudy);
+        QVERIFY(series.ok());
+        QCOMPARE(series->matches.size(), std::size_t(4 * 3)); // report, overlay, map each
+
+        const Outcome again = batchTo(orthanc.node()); // nothing left to send
+        QVERIFY2(again.exitCode == 0 && again.out.contains("5 kept from the earlier run"),
+                 qPrintable(again.out + again.err));
+    }
+
     // cxr tune: a bad space is refused naming the field, a parameter that is no train option
     // before anything trains; a small study writes its trials as run folders and reports.
     void tuneRunsAndReports()

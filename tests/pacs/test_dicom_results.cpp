@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // AI results as DICOM: the structured report, the secondary capture and the parametric map land
 // in the source's study, in a new series, with its patient copied and a reference to the source
-// image; all pass dciodvfy (dicom3tools) without an error; sources without their UIDs are refused.
+// image; all pass dciodvfy (dicom3tools) without an error; sources without their UIDs, and our
+// own results, are refused.
 #include "core/imaging/image_loader.h"
 #include "core/pacs/dicom_results.h"
 #include "tests/common/dicom_attribute.h"
@@ -159,6 +160,9 @@ private Q_SLOTS:
         QVERIFY2(image.ok(), image.ok() ? "" : image.error().message.c_str());
         QCOMPARE(image->meta.width, 320);
         QCOMPARE(image->meta.channels, 3);
+        QVERIFY(isResultOfOurs(out.toStdString()));
+        QVERIFY(!isResultOfOurs(m_source.toStdString()));
+        QVERIFY(!isResultOfOurs(test::sourcePath("README.md").toStdString()));
         if (QStandardPaths::findExecutable("dciodvfy").isEmpty()) {
             QSKIP("dciodvfy (Debian package dicom3tools) not installed");
         }
@@ -212,7 +216,7 @@ private Q_SLOTS:
         QVERIFY2(errors.isEmpty(), qPrintable(errors.join('\n')));
     }
 
-    void sourcesWithoutUidsAreRefused_data()
+    void unsuitableSourcesAreRefused_data()
     {
         QTest::addColumn<QString>("source");
         QTest::addColumn<QString>("expected");
@@ -226,9 +230,12 @@ private Q_SLOTS:
         QVERIFY(file.saveFile(noStudy.toStdString().c_str(), file.getDataset()->getOriginalXfer())
                     .good());
         QTest::newRow("no Study Instance UID") << noStudy << "has no Study Instance UID";
+        // Written by secondaryCapture(): a result about it would be about our own overlay.
+        QTest::newRow("a result of ours")
+            << m_scratch.filePath("capture.dcm") << "is a CXR Studio result";
     }
 
-    void sourcesWithoutUidsAreRefused()
+    void unsuitableSourcesAreRefused()
     {
         QFETCH(QString, source);
         QFETCH(QString, expected);

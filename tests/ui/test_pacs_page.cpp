@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The PACS page against a real PACS (Orthanc, started by the test): echo, a study search,
 // series listed when a study opens, a thumbnail when a series is selected, "Open in Viewer"
-// and "Predict and explain" retrieving first, and a wrong AE title shown as such.
+// and "Predict and explain" retrieving first (and sending the results back when asked), and a
+// wrong AE title shown as such.
 #include "core/pacs/pacs_client.h"
 #include "core/pipeline/training_job.h"
 #include "tests/common/demo_run.h"
@@ -10,9 +11,11 @@
 #include "tests/common/test_paths.h"
 #include "ui/pacs/pacs_page.h"
 #include "ui/pacs/pacs_result_sender.h"
+#include "ui/viewer/batch_explain_dialog.h"
 #include "ui/viewer/explain_panel.h"
 #include "ui/viewer/viewer_page.h"
 
+#include <QCheckBox>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -129,7 +132,7 @@ private Q_SLOTS:
                           .isEmpty(),
                      qPrintable(folder));
         }
-        QVERIFY(predict.first().last().toString().contains("pacs-results/selection-"));
+        QVERIFY(predict.first().at(1).toString().contains("pacs-results/selection-"));
     }
 
     void wrongAeTitleIsShown()
@@ -183,6 +186,70 @@ private Q_SLOTS:
         QVERIFY2(modalities.contains("SR") && modalities.contains("OT") &&
                      modalities.count("CR") == 2,
                  qPrintable(modalities.join(',')));
+    }
+
+    // "Predict and explain" with "Send the results back": the batch stores each DICOM image's
+    // results in its study (three series an image) and says so; unticked, and in the Viewer's
+    // own batch, nothing is sent.
+    void batchSendsTheResultsBack()
+    {
+        QTemporaryDir runs;
+        auto trained = pipeline::runTrainJob(test::demoTrainJob(runs.filePath("run")));
+        QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
+        PacsPage page;
+        page.setNodes({{QStringLiteral("Test PACS"), m_orthanc.node()}}, false);
+        page.setStoreFolder(m_store.path());
+        page.patientIdField()->setText(QString::fromStdString(
+            test::dicomAttribute(test::dicomFile("chest_cr_mono2.dcm"), DCM_PatientID)));
+        page.search();
+        waitForIdle(page);
+        QCOMPARE(page.results()->topLevelItemCount(), 1);
+        page.results()->setCurrentItem(page.results()->topLevelItem(0));
+        QSignalSpy predict(&page, &PacsPage::predictFoldersRequested);
+        page.sendResultsBackBox()->setChecked(false);
+        page.predictSelection();
+        waitForIdle(page);
+        page.sendResultsBackBox()->setChecked(true);
+        page.predictSelection();
+        waitForIdle(page);
+        QCOMPARE(predict.count(), 2);
+        QVERIFY(!predict.at(0).at(2).value<std::optional<pacs::PacsNode>>().has_value());
+        const auto sendTo = predict.at(1).at(2).value<std::optional<pacs::PacsNode>>();
+        QVERIFY(sendTo.has_value());
+        QCOMPARE(sendTo->port, m_orthanc.node().port);
+
+        pacs::QueryFilter inStudy;
+        inStudy.studyInstanceUid =
+            test::dicomAttribute(test::dicomFile("chest_cr_mono2.dcm"), DCM_StudyInstanceUID);
+        auto before = pacs::find(m_orthanc.node(), pacs::QueryLevel::Series, inStudy);
+        QVERIFY(before.ok());
+        ViewerPage viewer; // as the main window hands the selection to the Viewer's batch
+        viewer.explainPanel()->setModel(runs.filePath("run"));
+        BatchExplainDialog *batch = viewer.openBatchDialog();
+        batch->setFolderInputs(predict.at(1).at(0).toStringList());
+        batch->setOutputFolder(runs.filePath("results"));
+        batch->setSendNode(sendTo, true);
+        QSignalSpy finished(batch, &BatchExplainDialog::finished);
+        batch->start();
+        QVERIFY(finished.wait(60000));
+        // The study also holds the Viewer's result from viewerSendsTheResultIntoTheStudy: its
+        // capture is predicted (an image) but not sent, and that is no failure.
+        QVERIFY2(batch->statusText().contains("1 results stored in the PACS") &&
+                     !batch->statusText().contains("not sent"),
+                 qPrintable(batch->statusText()));
+        auto after = pacs::find(m_orthanc.node(), pacs::QueryLevel::Series, inStudy);
+        QVERIFY(after.ok());
+        QCOMPARE(after->matches.size(), before->matches.size() + 3);
+
+        // The Viewer's batch button: the same dialog, no longer sending.
+        Q_EMIT viewer.explainPanel()->batchRequested();
+        batch->setOutputFolder(runs.filePath("results-2"));
+        batch->start();
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(!batch->statusText().contains("PACS"), qPrintable(batch->statusText()));
+        auto unchanged = pacs::find(m_orthanc.node(), pacs::QueryLevel::Series, inStudy);
+        QVERIFY(unchanged.ok());
+        QCOMPARE(unchanged->matches.size(), after->matches.size());
     }
 
     // A PACS that accepts the connection and never answers: the page stays responsive while

@@ -9,6 +9,7 @@
 #include "ui/common/polled_progress.h"
 #include "ui/pacs/pacs_result_rows.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
@@ -19,6 +20,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -46,6 +48,7 @@ PacsPage::PacsPage(QWidget *parent)
       m_accession(new QLineEdit), m_search(new QPushButton(tr("Search"))),
       m_results(new QTreeWidget), m_open(new QPushButton(tr("Open in Viewer"))),
       m_predict(new QPushButton(tr("Predict and explain"))),
+      m_sendBack(new QCheckBox(tr("Send the results back"))),
       m_cancel(new QPushButton(tr("Cancel"))), m_progress(new QProgressBar), m_status(new QLabel),
       m_timer(new QTimer(this))
 {
@@ -117,9 +120,15 @@ QLayout *PacsPage::buildResultActions()
     m_progress->setValue(0);
     m_progress->setTextVisible(false);
 
+    // Off until the user says otherwise: storing objects in a hospital's PACS is for them to
+    // choose. Remembered, like the nodes.
+    m_sendBack->setToolTip(tr("Store each image's result in the PACS, in its study: a structured "
+                              "report, the overlay and the map, marked for research use only"));
+    m_sendBack->setChecked(QSettings().value(QStringLiteral("pacs/sendResultsBack")).toBool());
     auto *actions = new QHBoxLayout;
     actions->addWidget(m_open);
     actions->addWidget(m_predict);
+    actions->addWidget(m_sendBack);
     actions->addStretch(1);
     actions->addWidget(m_progress, 1);
     actions->addWidget(m_cancel);
@@ -137,6 +146,8 @@ void PacsPage::connectControls()
     }
     connect(m_open, &QPushButton::clicked, this, &PacsPage::openSelectionInViewer);
     connect(m_predict, &QPushButton::clicked, this, &PacsPage::predictSelection);
+    connect(m_sendBack, &QCheckBox::toggled, this,
+            [](bool send) { QSettings().setValue(QStringLiteral("pacs/sendResultsBack"), send); });
     connect(m_cancel, &QPushButton::clicked, this, &PacsPage::cancel);
     connect(m_results, &QTreeWidget::itemExpanded, this, &PacsPage::loadSeries);
     connect(m_results, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
@@ -447,7 +458,8 @@ void PacsPage::predictSelection()
                       QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
         const QString results = QDir::cleanPath(store.filePath(QStringLiteral("../pacs-results/")) +
                                                 QLatin1Char('/') + name);
-        Q_EMIT predictFoldersRequested(retrieved.folders, results);
+        Q_EMIT predictFoldersRequested(retrieved.folders, results,
+                                       m_sendBack->isChecked() ? currentNode() : std::nullopt);
     });
 }
 

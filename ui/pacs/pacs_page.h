@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLayout;
@@ -30,7 +31,8 @@ struct PolledProgress;
 // The PACS page: the nodes (add, edit, remove, echo), a query form, the matching studies with
 // their series (queried when a study is opened, a thumbnail retrieved when a series is
 // selected), "Open in Viewer" (retrieve, then show) and "Predict and explain" (retrieve every
-// selected study and series, then the Viewer's batch over them). Every network call runs on a
+// selected study and series, then the Viewer's batch over them, which can store each image's
+// results back in the PACS). Every network call runs on a
 // worker thread with progress and cancel. Patient names and IDs show here, because picking the
 // right study needs them; they are not logged or written anywhere but the retrieved DICOM files
 // themselves.
@@ -55,13 +57,16 @@ public:
 
     QLineEdit *patientIdField() const { return m_patientId; }
     QTreeWidget *results() const { return m_results; }
+    QCheckBox *sendResultsBackBox() const { return m_sendBack; }
     QString statusText() const;
 
 Q_SIGNALS:
     void openImageRequested(const QString &path);
     // The retrieved studies and series to predict and explain: their folders in the local
-    // store, and a folder for the results.
-    void predictFoldersRequested(const QStringList &folders, const QString &resultsFolder);
+    // store, a folder for the results, and the PACS to store each image's results in when
+    // "Send the results back" is ticked (std::nullopt otherwise).
+    void predictFoldersRequested(const QStringList &folders, const QString &resultsFolder,
+                                 const std::optional<pacs::PacsNode> &sendTo);
     // A network call ended (with success or not); statusText() says how.
     void operationFinished();
 
@@ -105,6 +110,7 @@ private:
     QTreeWidget *m_results;
     QPushButton *m_open;
     QPushButton *m_predict;
+    QCheckBox *m_sendBack;
     QPushButton *m_cancel;
     QProgressBar *m_progress;
     QLabel *m_status;

@@ -6,6 +6,7 @@
 #include "ui/dataset/thumbnail_model.h"
 
 #include <QButtonGroup>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
@@ -30,15 +31,38 @@ namespace {
 constexpr int kThumbnailSize = ThumbnailModel::kThumbnailSide;
 constexpr int kImageRole = Qt::ToolTipRole; // the tile's tooltip is the image's path
 
+// What a tile says under its overlay: the probability and class, and any warning.
+QString tileCaption(const pipeline::BatchRow &row)
+{
+    QString caption = BatchExplainDialog::tr("%1 · %2")
+                          .arg(row.probability, 0, 'f', 3)
+                          .arg(QString::fromStdString(row.predictedClass));
+    if (!row.label.empty()) {
+        caption += BatchExplainDialog::tr(" (true %1)").arg(QString::fromStdString(row.label));
+    }
+    if (row.flat) {
+        caption += BatchExplainDialog::tr(" · flat map");
+    }
+    // As prominent as the prediction it qualifies (the Viewer says the same of one image).
+    if (row.ood) {
+        caption += BatchExplainDialog::tr(" · ⚠ unlike the training images");
+    }
+    if (!row.pacs.empty() && row.pacs != pipeline::kStoredOnPacs) {
+        caption += BatchExplainDialog::tr(" · not sent to the PACS");
+    }
+    return caption;
+}
+
 } // namespace
 
 BatchExplainDialog::BatchExplainDialog(QWidget *parent)
     : QDialog(parent), m_fromFolder(new QRadioButton(tr("Folder"))),
       m_fromDataset(new QRadioButton(tr("Dataset split"))), m_folder(new QLineEdit),
       m_dataset(new QLineEdit), m_split(new QLineEdit(QStringLiteral("test"))),
-      m_output(new QLineEdit), m_order(new QComboBox), m_start(new QPushButton(tr("Start"))),
-      m_cancel(new QPushButton(tr("Cancel"))), m_progress(new QProgressBar), m_status(new QLabel),
-      m_grid(new QListView), m_tiles(new ThumbnailModel(this)), m_timer(new QTimer(this))
+      m_output(new QLineEdit), m_send(new QCheckBox), m_order(new QComboBox),
+      m_start(new QPushButton(tr("Start"))), m_cancel(new QPushButton(tr("Cancel"))),
+      m_progress(new QProgressBar), m_status(new QLabel), m_grid(new QListView),
+      m_tiles(new ThumbnailModel(this)), m_timer(new QTimer(this))
 {
     setWindowTitle(tr("Batch prediction and maps"));
     resize(900, 680);
@@ -73,6 +97,8 @@ BatchExplainDialog::BatchExplainDialog(QWidget *parent)
     form->addRow(m_fromDataset, datasetRow);
     form->addRow(tr("Results folder"),
                  withBrowseButton(m_output, PathKind::Folder, tr("Results folder"), this));
+    form->addRow(QString(), m_send);
+    m_send->setVisible(false);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_start);
     buttons->addWidget(m_cancel);
@@ -133,6 +159,17 @@ void BatchExplainDialog::setOutputFolder(const QString &folder)
 {
     m_output->setText(folder);
 }
+void BatchExplainDialog::setSendNode(const std::optional<pacs::PacsNode> &node, bool send)
+{
+    m_sendNode = node;
+    m_send->setVisible(node.has_value());
+    m_send->setChecked(node && send);
+    if (node) {
+        m_send->setText(tr("Store each DICOM image's results in %1 (a report, the overlay and "
+                           "the map, in the image's study)")
+                            .arg(QString::fromStdString(pacs::describe(*node))));
+    }
+}
 bool BatchExplainDialog::isRunning() const
 {
     return m_watcher.isRunning();
@@ -157,6 +194,7 @@ void BatchExplainDialog::start()
         return;
     }
     job.outputFolder = m_output->text().trimmed().toStdString();
+    job.sendTo = m_sendNode && m_send->isChecked() ? m_sendNode : std::nullopt;
     if (m_fromDataset->isChecked()) {
         job.dataset = m_dataset->text().trimmed().toStdString();
         job.split = m_split->text().trimmed().toStdString();
@@ -252,30 +290,28 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
     const QDir folder(QString::fromStdString(result.outputFolder.string()));
     QVector<ThumbnailModel::Tile> tiles;
     int outside = 0;
+    int stored = 0;
+    int notSent = 0;
     for (const pipeline::BatchRow *row : rows) {
         outside += row->ood ? 1 : 0;
-        QString caption = tr("%1 · %2")
-                              .arg(row->probability, 0, 'f', 3)
-                              .arg(QString::fromStdString(row->predictedClass));
-        if (!row->label.empty()) {
-            caption += tr(" (true %1)").arg(QString::fromStdString(row->label));
-        }
-        if (row->flat) {
-            caption += tr(" · flat map");
-        }
-        // As prominent as the prediction it qualifies (the Viewer says the same of one image).
-        if (row->ood) {
-            caption += tr(" · ⚠ unlike the training images");
-        }
+        stored += row->pacs == pipeline::kStoredOnPacs ? 1 : 0;
+        notSent += !row->pacs.empty() && row->pacs != pipeline::kStoredOnPacs ? 1 : 0;
         // The overlay is what the tile shows; the image is what a double-click opens.
         const QString file = QString::fromStdString(row->file);
         tiles.append(
             {row->overlay.empty() ? file : folder.filePath(QString::fromStdString(row->overlay)),
-             caption, file, row->probability});
+             tileCaption(*row), file, row->probability});
     }
     m_tiles->setImages(tiles);
+    const QString sent =
+        stored + notSent > 0
+            ? tr("; %1 results stored in the PACS%2")
+                  .arg(stored)
+                  .arg(notSent ? tr(", %1 not sent (pacs column of predictions.csv)").arg(notSent)
+                               : QString())
+            : QString();
     m_status->setText(
-        tr("%1 images by model %2 in %3%4%5%6")
+        tr("%1 images by model %2 in %3%4%5%6%7")
             .arg(result.rows.size())
             .arg(QString::fromStdString(result.modelName),
                  QString::fromStdString(result.outputFolder.string()))
@@ -285,7 +321,8 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
                                 : QString())
             .arg(outside ? tr("; %1 unlike the images the model was trained on (ood column)")
                                .arg(outside)
-                         : QString()));
+                         : QString())
+            .arg(sent));
 }
 
 } // namespace cxr::ui

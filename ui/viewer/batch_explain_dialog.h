@@ -10,6 +10,7 @@
 #include <memory>
 
 class QButtonGroup;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -41,6 +42,9 @@ public:
     void setFolderInputs(const QStringList &folders);
     void setDatasetInput(const QString &dataset, const QString &split);
     void setOutputFolder(const QString &folder);
+    // A PACS to store each DICOM image's results in (a PACS selection's batch): shows the
+    // "send" check box, ticked as given. std::nullopt hides it: nothing is sent.
+    void setSendNode(const std::optional<pacs::PacsNode> &node, bool send);
     void start();
     void cancel();
     bool isRunning() const;
@@ -68,6 +72,8 @@ private:
     QLineEdit *m_dataset;
     QLineEdit *m_split;
     QLineEdit *m_output;
+    QCheckBox *m_send;
+    std::optional<pacs::PacsNode> m_sendNode;
     QComboBox *m_order;
     QPushButton *m_start;
     QPushButton *m_cancel;

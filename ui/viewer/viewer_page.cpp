@@ -149,7 +149,9 @@ void ViewerPage::connectControls()
         m_pixelLabel->setText(text.isEmpty() ? hint : text);
     });
     connect(m_explain, &ExplainPanel::displayChanged, this, [this] { render(); });
-    connect(m_explain, &ExplainPanel::batchRequested, this, &ViewerPage::openBatchDialog);
+    // The Viewer's own batch sends nothing to a PACS, whatever a PACS selection's batch did.
+    connect(m_explain, &ExplainPanel::batchRequested, this,
+            [this] { openBatchDialog()->setSendNode(std::nullopt, false); });
     connect(m_explain, &ExplainPanel::sendToPacsRequested, this, [this] { sendResultToPacs(); });
     connect(m_resultSender, &PacsResultSender::finished, this,
             [this](bool, const QString &message) { m_explain->setSendStatus(message); });
