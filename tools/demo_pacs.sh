@@ -3,9 +3,9 @@
 # The PACS leg of the demo: a real PACS (Orthanc, Debian package orthanc) started on a free
 # loopback port with a temporary configuration and storage folder, never as a system service;
 # the demo's chest radiograph stored in it; then CXR Studio queries it, retrieves the study,
-# predicts and explains the image with RUN and stores the results back into the study (a
-# structured report, the overlay as a secondary capture and the map as a parametric map), and
-# lists the study's series again to show them. Orthanc is stopped and its folder removed at the
+# predicts and explains its images with RUN as a batch that stores each image's results back
+# into the study (a structured report, the overlay as a secondary capture and the map as a
+# parametric map), and lists the study's series again to show them. Orthanc is stopped and its folder removed at the
 # end, whatever happens.
 #   tools/demo_pacs.sh CXR RUN OUT
 set -euo pipefail
@@ -53,7 +53,7 @@ echo "demo: Orthanc answers on 127.0.0.1:$port (AE title ORTHANC)"
 study=$("$cxr" pacs find "${node[@]}" --json | sed -n 's/.*"study_instance_uid": "\([^"]*\)".*/\1/p' | head -1)
 "$cxr" pacs find "${node[@]}"
 "$cxr" pacs get "${node[@]}" --study "$study" --out "$out/pacs-store"
-retrieved=$(find "$out/pacs-store" -name '*.dcm' | head -1)
-"$cxr" explain "$run" "$retrieved" --out "$out/pacs-overlay.png" --send "${node[@]}"
+# The batch a radiologist runs from the PACS page with "Send the results back" ticked.
+"$cxr" explain "$run" "$out/pacs-store" --out-dir "$out/pacs-results" --send "${node[@]}"
 echo "demo: the study's series now, the results among them:"
 "$cxr" pacs find "${node[@]}" --level series --study "$study"
