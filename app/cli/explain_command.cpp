@@ -242,6 +242,9 @@ int runBatch(ExplainOptions &o)
     if (outside > 0) {
         std::printf("%d images are outside what the model was trained on (ood column)\n", outside);
     }
+    if (result->skippedResults > 0) {
+        std::printf("%d results of CXR Studio's in the folders left out\n", result->skippedResults);
+    }
     if (job.sendTo) {
         std::printf("%d results stored on %s, %d not sent (pacs column)\n", stored,
                     pacs::describe(*job.sendTo).c_str(), notSent);

@@ -33,7 +33,8 @@ struct Input {
     std::string label;
 };
 
-Result<std::vector<Input>> listInputs(const BatchExplainJob &job)
+// The images to predict; skippedResults counts the results of ours left out of folders.
+Result<std::vector<Input>> listInputs(const BatchExplainJob &job, int &skippedResults)
 {
     std::vector<Input> inputs;
     if (!job.dataset.empty()) {
@@ -58,7 +59,16 @@ Result<std::vector<Input>> listInputs(const BatchExplainJob &job)
         return files.error();
     }
     for (const fs::path &file : *files) {
-        inputs.push_back({file, {}});
+        if (pacs::isResultOfOurs(file)) {
+            ++skippedResults;
+        } else {
+            inputs.push_back({file, {}});
+        }
+    }
+    if (inputs.empty()) {
+        return makeError(ErrorCode::NotFound, "no images in " + job.inputs.front().string() +
+                                                  ", only " + std::to_string(skippedResults) +
+                                                  " results of CXR Studio's");
     }
     return inputs;
 }
@@ -341,7 +351,8 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
         return classifier.error();
     }
     classifier->setTestTimeAugmentation(job.tta);
-    auto inputs = listInputs(job);
+    int skippedResults = 0;
+    auto inputs = listInputs(job, skippedResults);
     if (!inputs) {
         return inputs.error();
     }
@@ -361,6 +372,7 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
     result.outputFolder = job.outputFolder;
     result.modelName = classifier->card().name;
     result.threshold = classifier->card().spec.threshold;
+    result.skippedResults = skippedResults;
     const auto save = [&]() {
         return writeFileAtomically(job.outputFolder / "predictions.csv", rowsCsv(result.rows));
     };

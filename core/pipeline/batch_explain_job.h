@@ -59,6 +59,9 @@ struct BatchExplainResult {
     double threshold = 0.5;
     std::vector<BatchRow> rows; // in input order
     int resumed = 0;            // rows kept from an earlier, interrupted run
+    // Results CXR Studio wrote before (pacs::isResultOfOurs) found among the input files and
+    // left out: a study retrieved from the PACS holds them beside its images.
+    int skippedResults = 0;
 };
 
 // Resumable: predictions.csv is rewritten (atomically) every few images and on cancel, and a

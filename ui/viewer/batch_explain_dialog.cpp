@@ -303,13 +303,16 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
              tileCaption(*row), file, row->probability});
     }
     m_tiles->setImages(tiles);
-    const QString sent =
+    QString pacsNotes =
         stored + notSent > 0
             ? tr("; %1 results stored in the PACS%2")
                   .arg(stored)
                   .arg(notSent ? tr(", %1 not sent (pacs column of predictions.csv)").arg(notSent)
                                : QString())
             : QString();
+    if (result.skippedResults > 0) {
+        pacsNotes += tr("; %1 results of CXR Studio's left out").arg(result.skippedResults);
+    }
     m_status->setText(
         tr("%1 images by model %2 in %3%4%5%6%7")
             .arg(result.rows.size())
@@ -322,7 +325,7 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
             .arg(outside ? tr("; %1 unlike the images the model was trained on (ood column)")
                                .arg(outside)
                          : QString())
-            .arg(sent));
+            .arg(pacsNotes));
 }
 
 } // namespace cxr::ui
