@@ -228,7 +228,7 @@ int runBatch(ExplainOptions &o)
         stored += row.pacs == pipeline::kStoredOnPacs ? 1 : 0;
         if (!row.error.empty()) {
             std::fprintf(stderr, "cxr: %s\n", oneLine(row.error).c_str());
-        } else if (!row.pacs.empty() && row.pacs != pipeline::kStoredOnPacs) {
+        } else if (job.sendTo && !row.pacs.empty() && row.pacs != pipeline::kStoredOnPacs) {
             ++notSent;
             std::fprintf(stderr, "cxr: %s: %s\n", row.file.c_str(), oneLine(row.pacs).c_str());
         }

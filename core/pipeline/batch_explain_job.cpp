@@ -33,6 +33,13 @@ struct Input {
     std::string label;
 };
 
+// A DICOM file CXR Studio wrote as a result; the sniff first, so that other images are not
+// parsed as DICOM.
+bool isResultOfOurs(const fs::path &file)
+{
+    return imaging::sniffFormat(file) == imaging::FileFormat::Dicom && pacs::isResultOfOurs(file);
+}
+
 // The images to predict; skippedResults counts the results of ours left out of folders.
 Result<std::vector<Input>> listInputs(const BatchExplainJob &job, int &skippedResults)
 {
@@ -59,7 +66,7 @@ Result<std::vector<Input>> listInputs(const BatchExplainJob &job, int &skippedRe
         return files.error();
     }
     for (const fs::path &file : *files) {
-        if (pacs::isResultOfOurs(file)) {
+        if (isResultOfOurs(file)) {
             ++skippedResults;
         } else {
             inputs.push_back({file, {}});
@@ -253,16 +260,11 @@ Result<std::map<std::string, BatchRow>> finishedRows(const BatchExplainJob &job,
     return done;
 }
 
-bool isDicomFile(const fs::path &file)
-{
-    return imaging::sniffFormat(file) == imaging::FileFormat::Dicom;
-}
-
-// A DICOM image whose results a batch with a PACS sends; not our own results, which a study
-// retrieved from the PACS may hold.
+// A DICOM image whose results a batch with a PACS sends: not a result of ours (a dataset's
+// batch does not leave them out).
 bool isSendable(const fs::path &file)
 {
-    return isDicomFile(file) && !pacs::isResultOfOurs(file);
+    return imaging::sniffFormat(file) == imaging::FileFormat::Dicom && !pacs::isResultOfOurs(file);
 }
 
 // With a PACS to send to: an image whose results it has not stored yet.
