@@ -104,6 +104,12 @@ MainWindow::MainWindow(QWidget *parent)
                    const std::optional<pacs::PacsNode> &sendTo) {
                 showPage(ViewerPageIndex);
                 BatchExplainDialog *batch = m_viewerPage->openBatchDialog();
+                if (batch->isRunning()) { // its folders and PACS stay those it runs with
+                    statusBar()->showMessage(
+                        tr("A batch is running: cancel it or wait for it, then predict the "
+                           "retrieved studies again."));
+                    return;
+                }
                 batch->setFolderInputs(folders);
                 batch->setOutputFolder(results);
                 batch->setSendNode(sendTo, sendTo.has_value());

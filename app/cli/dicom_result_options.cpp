@@ -93,7 +93,8 @@ Status checkDicomResultOptions(const DicomResultOptions &options, std::size_t im
         const std::string got =
             imageCount > 1 ? " (got " + std::to_string(imageCount) + ")" : std::string();
         return makeError(ErrorCode::InvalidArgument,
-                         batchSends ? "--dicom-sr, --dicom-sc and --dicom-pmap take one image" +
+                         batchSends ? "--dicom-sr, --dicom-sc and --dicom-pmap write one image's "
+                                      "results, with --out FILE.png" +
                                           got + "; a batch stores its results with --send alone"
                                     : "--dicom-sr, --dicom-sc, --dicom-pmap and --send take one "
                                       "image" +

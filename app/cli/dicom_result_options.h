@@ -33,7 +33,8 @@ struct DicomResultOptions {
 void addDicomResultOptions(CLI::App *command, DicomResultOptions &options);
 
 // Usage errors found before any work: results asked for more than one image, --send without a
-// node. imageCount: the images the command will predict, 0 for several not counted yet.
+// node. imageCount: the images the command will predict, 0 for a batch (`--out-dir`, any
+// number).
 // batchSends: the command sends each image's results itself (`cxr explain --out-dir`), so
 // --send alone takes any number of images.
 Status checkDicomResultOptions(const DicomResultOptions &options, std::size_t imageCount,

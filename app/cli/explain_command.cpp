@@ -219,17 +219,14 @@ int runBatch(ExplainOptions &o)
     int failed = 0;
     int positive = 0;
     int outside = 0;
-    int stored = 0;
-    int notSent = 0;
     for (const pipeline::BatchRow &row : result->rows) {
         failed += row.error.empty() ? 0 : 1;
         positive += row.error.empty() && row.probability >= result->threshold ? 1 : 0;
         outside += row.error.empty() && row.ood ? 1 : 0;
-        stored += row.pacs == pipeline::kStoredOnPacs ? 1 : 0;
         if (!row.error.empty()) {
             std::fprintf(stderr, "cxr: %s\n", oneLine(row.error).c_str());
-        } else if (job.sendTo && !row.pacs.empty() && row.pacs != pipeline::kStoredOnPacs) {
-            ++notSent;
+        } else if (!result->sentTo.empty() && !row.pacs.empty() &&
+                   row.pacs != pipeline::storedOnPacs(*job.sendTo)) {
             std::fprintf(stderr, "cxr: %s: %s\n", row.file.c_str(), oneLine(row.pacs).c_str());
         }
     }
@@ -245,12 +242,13 @@ int runBatch(ExplainOptions &o)
     if (result->skippedResults > 0) {
         std::printf("%d results of CXR Studio's in the folders left out\n", result->skippedResults);
     }
+    const pipeline::PacsOutcome sent = pipeline::pacsOutcome(*result);
     if (job.sendTo) {
-        std::printf("%d results stored on %s, %d not sent (pacs column)\n", stored,
-                    pacs::describe(*job.sendTo).c_str(), notSent);
+        std::printf("%d results stored on %s (%d by this run), %d not sent (pacs column)\n",
+                    sent.stored, result->sentTo.c_str(), result->sentInThisRun, sent.notSent);
     }
     std::printf("Predictions in %s\n", (o.outDir / "predictions.csv").string().c_str());
-    return failed || notSent ? int(kProblemsFound) : int(kSuccess);
+    return failed || sent.notSent ? int(kProblemsFound) : int(kSuccess);
 }
 
 // How the map is made and drawn: method, target, layer, colours, opacity, contours and scale.

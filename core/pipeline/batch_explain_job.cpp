@@ -73,8 +73,11 @@ Result<std::vector<Input>> listInputs(const BatchExplainJob &job, int &skippedRe
         }
     }
     if (inputs.empty()) {
-        return makeError(ErrorCode::NotFound, "no images in " + job.inputs.front().string() +
-                                                  ", only " + std::to_string(skippedResults) +
+        const std::string where = job.inputs.size() == 1
+                                      ? job.inputs.front().string()
+                                      : std::to_string(job.inputs.size()) + " folders";
+        return makeError(ErrorCode::NotFound, "no images in " + where + ", only " +
+                                                  std::to_string(skippedResults) +
                                                   " results of CXR Studio's");
     }
     return inputs;
@@ -140,6 +143,28 @@ std::string overlayName(std::size_t index, const fs::path &file)
 }
 
 } // namespace
+
+std::string storedOnPacs(const pacs::PacsNode &node)
+{
+    return "stored on " + pacs::describe(node);
+}
+
+PacsOutcome pacsOutcome(const BatchExplainResult &result)
+{
+    PacsOutcome outcome;
+    if (result.sentTo.empty()) {
+        return outcome;
+    }
+    const std::string stored = "stored on " + result.sentTo;
+    for (const BatchRow &row : result.rows) {
+        if (row.pacs == stored) {
+            ++outcome.stored;
+        } else if (row.error.empty() && !row.pacs.empty()) {
+            ++outcome.notSent;
+        }
+    }
+    return outcome;
+}
 
 Result<std::vector<fs::path>> findImages(const std::vector<fs::path> &paths)
 {
@@ -211,7 +236,7 @@ Result<BatchExplainResult> readBatchResults(const fs::path &folder)
         try {
             row.probability = fields[2].empty() ? 0 : std::stod(fields[2]);
             row.explainedClass = std::stoi(fields[4]);
-            if (fields.size() == 11) {
+            if (fields.size() >= 11) {
                 row.ood = fields[8] == "1";
                 row.oodScore =
                     fields[9].empty() ? std::nullopt : std::optional<double>(std::stod(fields[9]));
@@ -270,11 +295,12 @@ bool isSendable(const fs::path &file)
 // With a PACS to send to: an image whose results it has not stored yet.
 bool needsSending(const BatchExplainJob &job, const BatchRow &row)
 {
-    return job.sendTo && row.pacs != kStoredOnPacs && isSendable(row.file);
+    return job.sendTo && row.pacs != storedOnPacs(*job.sendTo) && isSendable(row.file);
 }
 
-// Sends each DICOM image's results while the PACS answers. Only network failures count towards
-// giving up: a file the PACS refuses says nothing about the next one.
+// Sends each DICOM image's results while the PACS answers. Only network failures (an
+// unreachable or refusing PACS) count towards giving up: a source that cannot carry a result
+// says nothing about the next one.
 class ResultSender {
 public:
     explicit ResultSender(const BatchExplainJob &job) : m_job(job) {}
@@ -293,7 +319,7 @@ public:
         auto stored = sendDicomResults(file, prediction, card, *m_job.sendTo, {}, m_job.display);
         if (stored) {
             m_networkFailures = 0;
-            return kStoredOnPacs;
+            return storedOnPacs(*m_job.sendTo);
         }
         m_networkFailures = stored.error().code == ErrorCode::Network ? m_networkFailures + 1 : 0;
         m_lastProblem = stored.error().message;
@@ -306,9 +332,10 @@ private:
     std::string m_lastProblem;
 };
 
-// One image predicted and explained, its overlay written and its results sent when asked for.
-// A failed prediction or overlay is the row's error, a failed send its pacs column; a failed
-// write (a full disk) stops the batch.
+// One image predicted and explained, its overlay written and then its results sent when asked
+// for (a row with an error is done again by the next run, so it must not have sent). A failed
+// prediction or overlay is the row's error, a failed send its pacs column; a failed write (a
+// full disk) stops the batch.
 Result<BatchRow> explainOne(const BatchExplainJob &job, ml::Classifier &classifier,
                             ResultSender &sender, const Input &input, std::size_t index)
 {
@@ -327,8 +354,8 @@ Result<BatchRow> explainOne(const BatchExplainJob &job, ml::Classifier &classifi
     row.ood = prediction->ood.outside;
     row.oodScore = prediction->ood.score;
     row.oodReason = prediction->ood.reason();
-    row.pacs = sender.send(input.file, *prediction, classifier.card());
     if (!job.writeOverlays) {
+        row.pacs = sender.send(input.file, *prediction, classifier.card());
         return row;
     }
     auto overlay = overlayForFile(input.file, *prediction, classifier.card().spec, job.display,
@@ -340,6 +367,7 @@ Result<BatchRow> explainOne(const BatchExplainJob &job, ml::Classifier &classifi
         return written.error();
     } else {
         row.overlay = name;
+        row.pacs = sender.send(input.file, *prediction, classifier.card());
     }
     return row;
 }
@@ -375,6 +403,7 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
     result.modelName = classifier->card().name;
     result.threshold = classifier->card().spec.threshold;
     result.skippedResults = skippedResults;
+    result.sentTo = job.sendTo ? pacs::describe(*job.sendTo) : std::string();
     const auto save = [&]() {
         return writeFileAtomically(job.outputFolder / "predictions.csv", rowsCsv(result.rows));
     };
@@ -402,8 +431,11 @@ Result<BatchExplainResult> runBatchExplain(const BatchExplainJob &job, ProgressO
             save();
             return row.error(); // what was done is kept
         }
+        const bool sent = job.sendTo && row->pacs == storedOnPacs(*job.sendTo);
+        result.sentInThisRun += sent ? 1 : 0;
         result.rows.push_back(std::move(*row));
-        if (result.rows.size() % kSaveEvery == 0) {
+        // After a send at once: an interrupted batch must not send those results again.
+        if (sent || result.rows.size() % kSaveEvery == 0) {
             save();
         }
         if (observer) {

@@ -35,9 +35,6 @@ struct BatchExplainJob {
     std::optional<pacs::PacsNode> sendTo;
 };
 
-// BatchRow::pacs for an image whose results the PACS stored.
-inline constexpr const char *kStoredOnPacs = "stored";
-
 struct BatchRow {
     std::string file;       // absolute path of the image
     std::string label;      // its true class from the dataset; empty for plain folders
@@ -50,8 +47,12 @@ struct BatchRow {
     bool ood = false;               // outside what the model was trained on
     std::optional<double> oodScore; // the model's score, when it has a guard
     std::string oodReason;
-    std::string pacs; // with sendTo: kStoredOnPacs or why not; empty when not asked or not DICOM
+    // With sendTo: storedOnPacs(node), or "not sent: " and why; empty when not asked, or not
+    // DICOM. Naming the PACS lets a run that sends elsewhere tell what is still to send.
+    std::string pacs;
 };
+
+std::string storedOnPacs(const pacs::PacsNode &node); // "stored on AE@host:port"
 
 struct BatchExplainResult {
     std::filesystem::path outputFolder;
@@ -62,13 +63,28 @@ struct BatchExplainResult {
     // Results CXR Studio wrote before (pacs::isResultOfOurs) found among the input files and
     // left out: a study retrieved from the PACS holds them beside its images.
     int skippedResults = 0;
+    std::string sentTo;    // pacs::describe of the PACS this run sent to; empty when none
+    int sentInThisRun = 0; // images whose results this run stored (not kept from earlier)
 };
+
+// What a run that sent results says of them: images whose results are on its PACS, and those
+// whose results are not (the pacs column says why). Zero when the run sent nothing, so that
+// an earlier run's column does not count.
+struct PacsOutcome {
+    int stored = 0;
+    int notSent = 0;
+};
+PacsOutcome pacsOutcome(const BatchExplainResult &result);
 
 // Resumable: predictions.csv is rewritten (atomically) every few images and on cancel, and a
 // second run into the same folder with the same settings skips the images it already has
 // (with sendTo, those whose results the PACS stored: the others are predicted and sent again).
-// A failed send is the row's pacs column, not an error; after kSendFailuresInARow failures one
-// after the other, the batch stops trying (a PACS that is down would cost a timeout an image).
+// Results are sent once the image's overlay is written, and predictions.csv is saved after each
+// send, so that an interrupted batch does not send them twice. A failed send is the row's pacs
+// column, not an error; after kSendFailuresInARow failures one after the other (unreachable,
+// or refusing), the batch stops trying (a PACS that is down would cost a timeout an image). A
+// send the PACS refuses part-way (the report taken, the map refused) is sent whole again by
+// the next run.
 // Unreadable images become rows with an error; the batch goes on. Fails when the model cannot
 // be opened, no image is found, or the folder holds a batch made with other settings.
 // Cancelling returns ErrorCode::Cancelled after saving what was done.

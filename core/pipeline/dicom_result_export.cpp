@@ -176,7 +176,23 @@ Result<int> sendDicomResults(const std::filesystem::path &source, const ImagePre
     }
     auto sent = pacs::send(node, files);
     if (!sent) {
-        return sent.error();
+        // The temporary files are gone by the time anyone reads this: name the objects.
+        Error error = sent.error();
+        const std::pair<std::filesystem::path, const char *> objects[] = {
+            {paths.structuredReport, "the structured report"},
+            {paths.secondaryCapture, "the overlay's secondary capture"},
+            {paths.parametricMap, "the parametric map"}};
+        for (const auto &[path, name] : objects) {
+            const std::string temporary = path.string();
+            if (path.parent_path() != folder->path()) {
+                continue;
+            }
+            for (auto at = error.message.find(temporary); at != std::string::npos;
+                 at = error.message.find(temporary, at)) {
+                error.message.replace(at, temporary.size(), name);
+            }
+        }
+        return error;
     }
     return sent->sent;
 }

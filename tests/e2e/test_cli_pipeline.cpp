@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // End to end: the `cxr` executable on the demo data, as a user runs it, and its bad-input paths.
+#include "core/common/csv.h"
+#include "core/pacs/pacs_node.h"
 #include "tests/common/cli_process.h"
 #include "tests/common/dicom_attribute.h"
 #include "tests/common/orthanc_server.h"
@@ -303,16 +305,20 @@ private Q_SLOTS:
         QVERIFY2(eigen.exitCode == 0 && eigen.out.contains("Eigen-CAM"), qPrintable(eigen.err));
 
         // A batch over a dataset split: predictions.csv and one overlay per image; a second run
-        // with the same settings keeps them.
+        // with the same settings keeps them, every column as it was (the guard's too).
         const QString batch = m_dir.filePath("batch");
         const Outcome batched = runCli({"explain", run, "--dataset", test::demoDataset(), "--split",
                                         "test", "--out-dir", batch, "--device", "cpu"});
         QVERIFY2(batched.exitCode == 0, qPrintable(batched.err));
         QVERIFY(batched.out.startsWith("50 images"));
         QCOMPARE(QDir(batch + "/overlays").entryList(QDir::Files).size(), 50);
+        const QByteArray firstCsv = test::readFile(batch + "/predictions.csv");
+        const auto firstRow = splitCsvLine(firstCsv.split('\n').at(1).toStdString());
+        QVERIFY(firstRow.size() >= 11 && !firstRow[9].empty()); // the guard's score is there
         const Outcome again = runCli({"explain", run, "--dataset", test::demoDataset(), "--out-dir",
                                       batch, "--device", "cpu"});
         QVERIFY2(again.out.contains("50 kept from the earlier run"), qPrintable(again.out));
+        QCOMPARE(test::readFile(batch + "/predictions.csv"), firstCsv);
         const Outcome otherLayer =
             runCli({"explain", run, "--dataset", test::demoDataset(), "--out-dir", batch, "--layer",
                     "block2", "--device", "cpu"});
@@ -361,7 +367,8 @@ private Q_SLOTS:
         const Outcome severalImages =
             runCli({"explain", run, test::sourcePath("tests/data/dicom"), "--out-dir",
                     m_dir.filePath("several"), "--dicom-pmap", map});
-        QVERIFY2(severalImages.exitCode == 1 && severalImages.err.contains("take one image"),
+        QVERIFY2(severalImages.exitCode == 1 &&
+                     severalImages.err.contains("write one image's results"),
                  qPrintable(severalImages.err));
         const Outcome fromJpeg = runCli({"predict", run, firstDemoImage(), "--dicom-sr",
                                          m_dir.filePath("jpeg-sr.dcm"), "--device", "cpu"});
@@ -372,8 +379,8 @@ private Q_SLOTS:
 
     // `cxr explain --out-dir --send`: each DICOM image's results go to the PACS and the pacs
     // column says so; a JPEG is predicted and not sent. With the PACS down it exits 3 (problems
-    // found) and gives up
-    // after three failures in a row, and a second run sends only what the first did not.
+    // found) and gives up after three failures in a row; a second run sends only what the first
+    // did not, and a run without --send says nothing of the PACS.
     void explainBatchSendsEachDicomResult()
     {
         if (test::OrthancServer::executable().isEmpty()) {
@@ -395,13 +402,11 @@ private Q_SLOTS:
         };
         const auto pacsColumn = [&] {
             QStringList column;
-            QFile csv(results + "/predictions.csv");
-            if (csv.open(QIODevice::ReadOnly)) {
-                const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n');
-                for (const QString &line : lines.mid(1)) {
-                    if (!line.isEmpty()) {
-                        column << line.section(',', 11); // no commas in these files' fields
-                    }
+            const QStringList lines =
+                QString::fromUtf8(test::readFile(results + "/predictions.csv")).split('\n');
+            for (const QString &line : lines.mid(1)) {
+                if (!line.isEmpty()) {
+                    column << QString::fromStdString(splitCsvLine(line.toStdString()).back());
                 }
             }
             return column;
@@ -424,9 +429,12 @@ private Q_SLOTS:
 
         const Outcome sent = batchTo(orthanc.node());
         QVERIFY2(sent.exitCode == 0 && sent.out.contains("4 results stored") &&
+                     sent.out.contains("(4 by this run)") &&
                      sent.out.contains("1 kept from the earlier run"),
                  qPrintable(sent.out + sent.err));
-        QCOMPARE(pacsColumn(), (QStringList{"stored", "stored", "stored", "stored", ""}));
+        const QString stored =
+            QString::fromStdString("stored on " + pacs::describe(orthanc.node()));
+        QCOMPARE(pacsColumn(), (QStringList{stored, stored, stored, stored, ""}));
         pacs::QueryFilter inStudy;
         inStudy.studyInstanceUid =
             test::dicomAttribute(test::dicomFile("chest_cr_mono2.dcm"), DCM_StudyInstanceUID);
@@ -435,8 +443,12 @@ private Q_SLOTS:
         QCOMPARE(series->matches.size(), std::size_t(4 * 3)); // report, overlay, map each
 
         const Outcome again = batchTo(orthanc.node()); // nothing left to send
-        QVERIFY2(again.exitCode == 0 && again.out.contains("5 kept from the earlier run"),
+        QVERIFY2(again.exitCode == 0 && again.out.contains("5 kept from the earlier run") &&
+                     again.out.contains("(0 by this run)"),
                  qPrintable(again.out + again.err));
+        const Outcome notSending = runCli({"explain", run, images, "--out-dir", results});
+        QVERIFY2(notSending.exitCode == 0 && !notSending.out.contains("stored"),
+                 qPrintable(notSending.out + notSending.err));
     }
 
     // cxr tune: a bad space is refused naming the field, a parameter that is no train option

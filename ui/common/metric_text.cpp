@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ui/common/metric_text.h"
 
+#include <QCoreApplication>
+
 #include <cmath>
 
 namespace cxr::ui {
@@ -12,7 +14,8 @@ QString metricText(double value, int decimals)
 
 QString intervalText(double low, double high)
 {
-    return std::isfinite(low) ? QStringLiteral("%1 – %2").arg(metricText(low), metricText(high))
+    return std::isfinite(low) ? QCoreApplication::translate("MetricText", "%1 – %2")
+                                    .arg(metricText(low), metricText(high))
                               : QStringLiteral("–");
 }
 

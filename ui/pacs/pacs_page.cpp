@@ -447,7 +447,11 @@ void PacsPage::openSelectionInViewer()
 
 void PacsPage::predictSelection()
 {
-    retrieveSelection(m_results->selectedItems(), [this](const Retrieved &retrieved) {
+    // The PACS the study comes from, as the click found it: the node list stays editable while
+    // the retrieve runs.
+    const std::optional<pacs::PacsNode> sendTo =
+        m_sendBack->isChecked() ? currentNode() : std::nullopt;
+    retrieveSelection(m_results->selectedItems(), [this, sendTo](const Retrieved &retrieved) {
         // Results beside the store, in a folder named as the one selection's store folder, or
         // dated for several.
         const QDir store(m_store);
@@ -458,8 +462,7 @@ void PacsPage::predictSelection()
                       QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
         const QString results = QDir::cleanPath(store.filePath(QStringLiteral("../pacs-results/")) +
                                                 QLatin1Char('/') + name);
-        Q_EMIT predictFoldersRequested(retrieved.folders, results,
-                                       m_sendBack->isChecked() ? currentNode() : std::nullopt);
+        Q_EMIT predictFoldersRequested(retrieved.folders, results, sendTo);
     });
 }
 

@@ -31,8 +31,9 @@ namespace {
 constexpr int kThumbnailSize = ThumbnailModel::kThumbnailSide;
 constexpr int kImageRole = Qt::ToolTipRole; // the tile's tooltip is the image's path
 
-// What a tile says under its overlay: the probability and class, and any warning.
-QString tileCaption(const pipeline::BatchRow &row)
+// What a tile says under its overlay: the probability and class, and any warning. stored: the
+// pacs column of a row whose results this run's PACS holds; empty when the run sent nothing.
+QString tileCaption(const pipeline::BatchRow &row, const std::string &stored)
 {
     QString caption = BatchExplainDialog::tr("%1 · %2")
                           .arg(row.probability, 0, 'f', 3)
@@ -47,7 +48,7 @@ QString tileCaption(const pipeline::BatchRow &row)
     if (row.ood) {
         caption += BatchExplainDialog::tr(" · ⚠ unlike the training images");
     }
-    if (!row.pacs.empty() && row.pacs != pipeline::kStoredOnPacs) {
+    if (!stored.empty() && !row.pacs.empty() && row.pacs != stored) {
         caption += BatchExplainDialog::tr(" · not sent to the PACS");
     }
     return caption;
@@ -290,26 +291,27 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
     const QDir folder(QString::fromStdString(result.outputFolder.string()));
     QVector<ThumbnailModel::Tile> tiles;
     int outside = 0;
-    int stored = 0;
-    int notSent = 0;
+    const std::string stored = result.sentTo.empty() ? std::string() : "stored on " + result.sentTo;
     for (const pipeline::BatchRow *row : rows) {
         outside += row->ood ? 1 : 0;
-        stored += row->pacs == pipeline::kStoredOnPacs ? 1 : 0;
-        notSent += !row->pacs.empty() && row->pacs != pipeline::kStoredOnPacs ? 1 : 0;
         // The overlay is what the tile shows; the image is what a double-click opens.
         const QString file = QString::fromStdString(row->file);
         tiles.append(
             {row->overlay.empty() ? file : folder.filePath(QString::fromStdString(row->overlay)),
-             tileCaption(*row), file, row->probability});
+             tileCaption(*row, stored), file, row->probability});
     }
     m_tiles->setImages(tiles);
+    const pipeline::PacsOutcome sent = pipeline::pacsOutcome(result);
     QString pacsNotes =
-        stored + notSent > 0
-            ? tr("; %1 results stored in the PACS%2")
-                  .arg(stored)
-                  .arg(notSent ? tr(", %1 not sent (pacs column of predictions.csv)").arg(notSent)
-                               : QString())
-            : QString();
+        result.sentTo.empty()
+            ? QString()
+            : tr("; %1 results stored in %2 (%3 by this run)%4")
+                  .arg(sent.stored)
+                  .arg(QString::fromStdString(result.sentTo))
+                  .arg(result.sentInThisRun)
+                  .arg(sent.notSent
+                           ? tr(", %1 not sent (pacs column of predictions.csv)").arg(sent.notSent)
+                           : QString());
     if (result.skippedResults > 0) {
         pacsNotes += tr("; %1 results of CXR Studio's left out").arg(result.skippedResults);
     }

@@ -149,9 +149,14 @@ void ViewerPage::connectControls()
         m_pixelLabel->setText(text.isEmpty() ? hint : text);
     });
     connect(m_explain, &ExplainPanel::displayChanged, this, [this] { render(); });
-    // The Viewer's own batch sends nothing to a PACS, whatever a PACS selection's batch did.
-    connect(m_explain, &ExplainPanel::batchRequested, this,
-            [this] { openBatchDialog()->setSendNode(std::nullopt, false); });
+    // The Viewer's own batch sends nothing to a PACS, whatever a PACS selection's batch did
+    // (one still running keeps its setting).
+    connect(m_explain, &ExplainPanel::batchRequested, this, [this] {
+        BatchExplainDialog *batch = openBatchDialog();
+        if (!batch->isRunning()) {
+            batch->setSendNode(std::nullopt, false);
+        }
+    });
     connect(m_explain, &ExplainPanel::sendToPacsRequested, this, [this] { sendResultToPacs(); });
     connect(m_resultSender, &PacsResultSender::finished, this,
             [this](bool, const QString &message) { m_explain->setSendStatus(message); });
