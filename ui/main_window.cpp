@@ -98,25 +98,27 @@ MainWindow::MainWindow(QWidget *parent)
         showPage(AugmentPageIndex);
     });
     connect(m_pacsPage, &PacsPage::openImageRequested, this, &MainWindow::openImageInViewer);
-    // Retrieved studies and series go to the Viewer's batch, with the Viewer's model and map.
     connect(m_pacsPage, &PacsPage::predictFoldersRequested, this,
-            [this](const QStringList &folders, const QString &results,
-                   const std::optional<pacs::PacsNode> &sendTo) {
-                showPage(ViewerPageIndex);
-                BatchExplainDialog *batch = m_viewerPage->openBatchDialog();
-                if (batch->isRunning()) { // its folders and PACS stay those it runs with
-                    statusBar()->showMessage(
-                        tr("A batch is running: cancel it or wait for it, then predict the "
-                           "retrieved studies again."));
-                    return;
-                }
-                batch->setFolderInputs(folders);
-                batch->setOutputFolder(results);
-                batch->setSendNode(sendTo, sendTo.has_value());
-                batch->start();
-            });
+            &MainWindow::predictRetrievedStudies);
     createMenus();
     statusBar()->showMessage(tr("CXR Studio %1").arg(QString::fromLatin1(kVersionString)));
+}
+
+// Retrieved studies and series go to the Viewer's batch, with the Viewer's model and map.
+void MainWindow::predictRetrievedStudies(const QStringList &folders, const QString &results,
+                                         const std::optional<pacs::PacsNode> &sendTo)
+{
+    showPage(ViewerPageIndex);
+    BatchExplainDialog *batch = m_viewerPage->openBatchDialog();
+    if (batch->isRunning()) { // its folders and PACS stay those it runs with
+        statusBar()->showMessage(tr("A batch is running: cancel it or wait for it, then predict "
+                                    "the retrieved studies again."));
+        return;
+    }
+    batch->setFolderInputs(folders);
+    batch->setOutputFolder(results);
+    batch->setSendNode(sendTo, sendTo.has_value());
+    batch->start();
 }
 
 void MainWindow::createMenus()

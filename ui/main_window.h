@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/pacs/pacs_node.h"
+
 #include <QMainWindow>
+#include <QStringList>
 
 #include <functional>
+#include <optional>
 
 class QListWidget;
 class QStackedWidget;
@@ -58,6 +62,8 @@ protected:
 private:
     void createMenus();
     void openImageInViewer(const QString &path);
+    void predictRetrievedStudies(const QStringList &folders, const QString &results,
+                                 const std::optional<pacs::PacsNode> &sendTo);
 
     QListWidget *m_pageList;
     QStackedWidget *m_pages;
