@@ -231,8 +231,9 @@ int runBatch(ExplainOptions &o)
         }
     }
     std::printf(
-        "%zu images by model %s: %d above the threshold %.2f, %d failed%s\n", result->rows.size(),
-        result->modelName.c_str(), positive, result->threshold, failed,
+        "%zu %s by model %s: %d above the threshold %.2f, %d failed%s\n", result->rows.size(),
+        result->rows.size() == 1 ? "image" : "images", result->modelName.c_str(), positive,
+        result->threshold, failed,
         result->resumed
             ? (" (" + std::to_string(result->resumed) + " kept from the earlier run)").c_str()
             : "");
@@ -244,8 +245,9 @@ int runBatch(ExplainOptions &o)
     }
     const pipeline::PacsOutcome sent = pipeline::pacsOutcome(*result);
     if (job.sendTo) {
-        std::printf("%d results stored on %s (%d by this run), %d not sent (pacs column)\n",
-                    sent.stored, result->sentTo.c_str(), result->sentInThisRun, sent.notSent);
+        std::printf("%d %s stored on %s (%d by this run), %d not sent (pacs column)\n", sent.stored,
+                    sent.stored == 1 ? "result" : "results", result->sentTo.c_str(),
+                    result->sentInThisRun, sent.notSent);
     }
     std::printf("Predictions in %s\n", (o.outDir / "predictions.csv").string().c_str());
     return failed || sent.notSent ? int(kProblemsFound) : int(kSuccess);

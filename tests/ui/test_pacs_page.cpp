@@ -234,8 +234,8 @@ private Q_SLOTS:
         QVERIFY(finished.wait(60000));
         // The study also holds the Viewer's result from viewerSendsTheResultIntoTheStudy: left
         // out, neither predicted nor sent.
-        QVERIFY2(batch->statusText().startsWith("1 images") &&
-                     batch->statusText().contains("1 results stored in ORTHANC@") &&
+        QVERIFY2(batch->statusText().startsWith("1 image by model") &&
+                     batch->statusText().contains("1 result stored in ORTHANC@") &&
                      batch->statusText().contains("3 results of CXR Studio's left out") &&
                      !batch->statusText().contains("not sent"),
                  qPrintable(batch->statusText()));

@@ -301,12 +301,15 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
              tileCaption(*row, stored), file, row->probability});
     }
     m_tiles->setImages(tiles);
+    const auto counted = [](std::size_t n, const QString &one, const QString &many) {
+        return n == 1 ? one : many.arg(n);
+    };
     const pipeline::PacsOutcome sent = pipeline::pacsOutcome(result);
     QString pacsNotes =
         result.sentTo.empty()
             ? QString()
-            : tr("; %1 results stored in %2 (%3 by this run)%4")
-                  .arg(sent.stored)
+            : tr("; %1 stored in %2 (%3 by this run)%4")
+                  .arg(counted(std::size_t(sent.stored), tr("1 result"), tr("%1 results")))
                   .arg(QString::fromStdString(result.sentTo))
                   .arg(result.sentInThisRun)
                   .arg(sent.notSent
@@ -316,8 +319,8 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
         pacsNotes += tr("; %1 results of CXR Studio's left out").arg(result.skippedResults);
     }
     m_status->setText(
-        tr("%1 images by model %2 in %3%4%5%6%7")
-            .arg(result.rows.size())
+        tr("%1 by model %2 in %3%4%5%6%7")
+            .arg(counted(result.rows.size(), tr("1 image"), tr("%1 images")))
             .arg(QString::fromStdString(result.modelName),
                  QString::fromStdString(result.outputFolder.string()))
             .arg(failed ? tr("; %1 could not be read (see predictions.csv)").arg(failed)
