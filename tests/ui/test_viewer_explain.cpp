@@ -167,12 +167,18 @@ private Q_SLOTS:
     {
         ViewerPage page;
         page.show();
-        const bool ok = explained(page, m_model, demoImage("PNEUMONIA", 1));
-        QVERIFY2(ok, qPrintable(page.explainPanel()->statusText()));
         ExplainPanel *panel = page.explainPanel();
-        QVERIFY(panel->faithfulnessText().isEmpty());
-        if (panel->prediction()->cam->flat) {
-            QSKIP("this image's map is flat: nothing to remove");
+        // The first demo image whose map is not flat (a flat map has no region to remove); which
+        // one depends on the few epochs the test model trained.
+        bool flat = true;
+        for (int index = 1; index <= 10 && flat; ++index) {
+            const bool ok = explained(page, m_model, demoImage("PNEUMONIA", index));
+            QVERIFY2(ok, qPrintable(panel->statusText()));
+            QVERIFY(panel->faithfulnessText().isEmpty());
+            flat = panel->prediction()->cam->flat;
+        }
+        if (flat) {
+            QSKIP("the first ten pneumonia images' maps are all flat: nothing to remove");
         }
         panel->measureFaithfulness();
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isBusy() && !panel->faithfulnessText().isEmpty(), 20000);
