@@ -6,7 +6,13 @@
 //
 //   bench_gpu_training --train TRAIN.cache --val VAL.cache [--model vgg16] [--batch 64]
 //       [--precision bf16] [--epochs 3] [--lr 1e-3] [--schedule constant] [--augment thesis]
-//       [--plain-steps 100] [--no-channels-last] [--out RUN_DIR]
+//       [--plain-steps 100] [--no-channels-last] [--out RUN_DIR] [--recipe recommended-gpu]
+//
+// --recipe trains with a named recipe's settings (core/ml/training_recipe.h, as `cxr train
+// --recipe` does; --epochs still overrides its length) on caches of its input size. The run
+// folder's model/ is then calibrated, with its threshold and out-of-distribution guard, like
+// any run's: copied to a machine with the whole application, `cxr evaluate RUN DATASET --split
+// val --stress` gives its validation and robustness figures.
 #include "gpu_support.h"
 
 #include "core/ml/models.h"
@@ -15,6 +21,7 @@
 #include "core/ml/torch_batch_augmentation.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
+#include "core/ml/training_recipe.h"
 
 #include <torch/cuda.h>
 
@@ -33,13 +40,14 @@ struct Options {
     std::string model = "vgg16";
     int batch = 64;
     std::string precision = "bf16";
-    int epochs = 3;
+    int epochs = 0; // 0: the recipe's, or 3 without one
     double lr = 1e-3;
     std::string schedule = "constant";
     std::string augment = "thesis";
     int plainSteps = 100;
     bool channelsLast = true;
     std::string out = "gpu-bench-run";
+    std::string recipe; // empty: the options above
 };
 
 // Times each epoch's training phase, from its start to its last step (validation and the
@@ -191,6 +199,7 @@ Options parse(int argc, char **argv)
     text("--schedule", o.schedule);
     text("--augment", o.augment);
     text("--out", o.out);
+    text("--recipe", o.recipe);
     if (values.count("--batch"))
         o.batch = std::stoi(values["--batch"]);
     if (values.count("--epochs"))
@@ -200,6 +209,43 @@ Options parse(int argc, char **argv)
     if (values.count("--plain-steps"))
         o.plainSteps = std::stoi(values["--plain-steps"]);
     return o;
+}
+
+// The run's settings from the options, or from --recipe on top of them.
+Result<ml::TrainSettings> trainSettings(const Options &o, const ImageArrays &train, bool onCpu)
+{
+    ml::TrainSettings s;
+    s.model.architecture = o.model;
+    s.model.inputSize = train.height;
+    s.model.channels = train.channels;
+    s.model.classNames = {"NORMAL", "PNEUMONIA"};
+    s.epochs = o.epochs > 0 ? o.epochs : 3;
+    s.batchSize = o.batch;
+    s.learningRate = o.lr;
+    s.device = onCpu ? "cpu" : "cuda";
+    s.precision = onCpu ? ml::Precision::Float32
+                        : ml::parsePrecision(o.precision).value_or(ml::Precision::BFloat16);
+    s.channelsLast = o.channelsLast;
+    s.checkpointMinutes = 0;
+    s.schedule.kind = ml::parseSchedule(o.schedule).value_or(ml::ScheduleKind::Constant);
+    s.schedule.warmupEpochs = 1;
+    augmentationPreset(o.augment, s.augmentation);
+    if (o.recipe.empty()) {
+        return s;
+    }
+    auto recipe = ml::trainingRecipe(o.recipe, s);
+    if (!recipe) {
+        return makeError(ErrorCode::InvalidArgument, "unknown recipe " + o.recipe);
+    }
+    if (recipe->model.inputSize != train.height) {
+        return makeError(ErrorCode::InvalidArgument,
+                         o.recipe + " trains at " + std::to_string(recipe->model.inputSize) +
+                             " px; the caches hold " + std::to_string(train.height) + " px");
+    }
+    if (o.epochs > 0) {
+        recipe->epochs = o.epochs;
+    }
+    return *recipe;
 }
 
 } // namespace
@@ -222,27 +268,20 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "%s\n", (!train ? train.error() : val.error()).message.c_str());
         return 2;
     }
-    ml::TrainSettings s;
-    s.model.architecture = o.model;
-    s.model.inputSize = train->height;
-    s.model.channels = train->channels;
-    s.model.classNames = {"NORMAL", "PNEUMONIA"};
-    s.epochs = o.epochs;
-    s.batchSize = o.batch;
-    s.learningRate = o.lr;
-    s.device = onCpu ? "cpu" : "cuda";
-    s.precision = onCpu ? ml::Precision::Float32
-                        : ml::parsePrecision(o.precision).value_or(ml::Precision::BFloat16);
-    s.channelsLast = o.channelsLast;
-    s.checkpointMinutes = 0;
-    s.schedule.kind = ml::parseSchedule(o.schedule).value_or(ml::ScheduleKind::Constant);
-    s.schedule.warmupEpochs = 1;
-    augmentationPreset(o.augment, s.augmentation);
-    std::printf("%s, batch %d, %dx%dx%d, %s, channels-last %s; %zu train / %zu val images\n",
-                o.model.c_str(), o.batch, s.model.channels, s.model.inputSize, s.model.inputSize,
-                o.precision.c_str(), o.channelsLast ? "on" : "off", train->count(), val->count());
+    auto settings = trainSettings(o, *train, onCpu);
+    if (!settings) {
+        std::fprintf(stderr, "%s\n", settings.error().message.c_str());
+        return 2;
+    }
+    const ml::TrainSettings &s = *settings;
+    std::printf("%s%s, batch %d, %d epochs, %dx%dx%d, %s, channels-last %s; %zu train / %zu val "
+                "images\n",
+                s.model.architecture.c_str(),
+                o.recipe.empty() ? "" : (" (" + o.recipe + ")").c_str(), s.batchSize, s.epochs,
+                s.model.channels, s.model.inputSize, s.model.inputSize, o.precision.c_str(),
+                o.channelsLast ? "on" : "off", train->count(), val->count());
 
-    preparationRates(*train, s.augmentation, o.batch, device);
+    preparationRates(*train, s.augmentation, s.batchSize, device);
     const double plainRate = o.plainSteps > 0 ? plainLoopRate(o, s.model, s.precision, device) : 0;
     if (plainRate > 0) {
         std::printf("plain LibTorch loop (batch on the GPU): %.0f images/s\n", plainRate);
@@ -258,7 +297,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "training failed: %s\n", summary.error().message.c_str());
         return 1;
     }
-    std::printf("whole run: %.1f s for %d epochs\n", gpu::secondsSince(started), o.epochs);
+    std::printf("whole run: %.1f s for %d epochs\n", gpu::secondsSince(started), s.epochs);
     // The first epoch includes cuDNN's algorithm search; the fastest later one is steady state.
     double best = timer.trainSeconds.front();
     for (std::size_t e = 1; e < timer.trainSeconds.size(); ++e) {
@@ -276,5 +315,8 @@ int main(int argc, char **argv)
     const ml::EpochMetrics &bestEpoch = summary->epochs.at(std::size_t(summary->bestEpoch - 1));
     std::printf("best epoch %d: val loss %.4f, accuracy %.4f, AUC %.4f\n", bestEpoch.epoch,
                 bestEpoch.valLoss, bestEpoch.valAccuracy, bestEpoch.valAuc);
+    for (const std::string &note : summary->notes) { // calibration, threshold, guard
+        std::printf("%s\n", note.c_str());
+    }
     return 0;
 }
