@@ -189,8 +189,9 @@ Options parse(int argc, char **argv)
         }
     }
     auto text = [&](const char *flag, std::string &into) {
-        if (values.count(flag))
+        if (values.count(flag)) {
             into = values[flag];
+        }
     };
     text("--train", o.train);
     text("--val", o.val);
@@ -200,14 +201,18 @@ Options parse(int argc, char **argv)
     text("--augment", o.augment);
     text("--out", o.out);
     text("--recipe", o.recipe);
-    if (values.count("--batch"))
+    if (values.count("--batch")) {
         o.batch = std::stoi(values["--batch"]);
-    if (values.count("--epochs"))
+    }
+    if (values.count("--epochs")) {
         o.epochs = std::stoi(values["--epochs"]);
-    if (values.count("--lr"))
+    }
+    if (values.count("--lr")) {
         o.lr = std::stod(values["--lr"]);
-    if (values.count("--plain-steps"))
+    }
+    if (values.count("--plain-steps")) {
         o.plainSteps = std::stoi(values["--plain-steps"]);
+    }
     return o;
 }
 
@@ -248,9 +253,7 @@ Result<ml::TrainSettings> trainSettings(const Options &o, const ImageArrays &tra
     return *recipe;
 }
 
-} // namespace
-
-int main(int argc, char **argv)
+int run(int argc, char **argv)
 {
     const Options o = parse(argc, argv);
     // CXR_GPU_BENCH_ON_CPU=1 runs the same steps on the CPU in fp32: a smoke test of this
@@ -319,4 +322,16 @@ int main(int argc, char **argv)
         std::printf("%s\n", note.c_str());
     }
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception &error) { // a bad number in an option, or LibTorch
+        std::fprintf(stderr, "bench_gpu_training: %s\n", error.what());
+        return 1;
+    }
 }
