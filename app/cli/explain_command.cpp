@@ -225,8 +225,7 @@ int runBatch(ExplainOptions &o)
         outside += row.error.empty() && row.ood ? 1 : 0;
         if (!row.error.empty()) {
             std::fprintf(stderr, "cxr: %s\n", oneLine(row.error).c_str());
-        } else if (!result->sentTo.empty() && !row.pacs.empty() &&
-                   row.pacs != pipeline::storedOnPacs(*job.sendTo)) {
+        } else if (pipeline::resultsNotSent(*result, row)) {
             std::fprintf(stderr, "cxr: %s: %s\n", row.file.c_str(), oneLine(row.pacs).c_str());
         }
     }

@@ -142,11 +142,23 @@ std::string overlayName(std::size_t index, const fs::path &file)
     return "overlays/" + std::string(prefix) + file.stem().string() + ".png";
 }
 
+// The pacs column of a row whose results the PACS described so holds.
+std::string storedOn(const std::string &pacsDescription)
+{
+    return "stored on " + pacsDescription;
+}
+
 } // namespace
 
 std::string storedOnPacs(const pacs::PacsNode &node)
 {
-    return "stored on " + pacs::describe(node);
+    return storedOn(pacs::describe(node));
+}
+
+bool resultsNotSent(const BatchExplainResult &result, const BatchRow &row)
+{
+    return !result.sentTo.empty() && row.error.empty() && !row.pacs.empty() &&
+           row.pacs != storedOn(result.sentTo);
 }
 
 PacsOutcome pacsOutcome(const BatchExplainResult &result)
@@ -155,13 +167,10 @@ PacsOutcome pacsOutcome(const BatchExplainResult &result)
     if (result.sentTo.empty()) {
         return outcome;
     }
-    const std::string stored = "stored on " + result.sentTo;
+    const std::string stored = storedOn(result.sentTo);
     for (const BatchRow &row : result.rows) {
-        if (row.pacs == stored) {
-            ++outcome.stored;
-        } else if (row.error.empty() && !row.pacs.empty()) {
-            ++outcome.notSent;
-        }
+        outcome.stored += row.pacs == stored ? 1 : 0;
+        outcome.notSent += resultsNotSent(result, row) ? 1 : 0;
     }
     return outcome;
 }

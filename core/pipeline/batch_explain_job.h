@@ -67,9 +67,12 @@ struct BatchExplainResult {
     int sentInThisRun = 0; // images whose results this run stored (not kept from earlier)
 };
 
+// A row whose results the run's PACS does not hold (its pacs column says why). False when the
+// run sent nothing, so that an earlier run's column does not count, and for rows with an error.
+bool resultsNotSent(const BatchExplainResult &result, const BatchRow &row);
+
 // What a run that sent results says of them: images whose results are on its PACS, and those
-// whose results are not (the pacs column says why). Zero when the run sent nothing, so that
-// an earlier run's column does not count.
+// resultsNotSent. Zero when the run sent nothing.
 struct PacsOutcome {
     int stored = 0;
     int notSent = 0;

@@ -31,9 +31,8 @@ namespace {
 constexpr int kThumbnailSize = ThumbnailModel::kThumbnailSide;
 constexpr int kImageRole = Qt::ToolTipRole; // the tile's tooltip is the image's path
 
-// What a tile says under its overlay: the probability and class, and any warning. stored: the
-// pacs column of a row whose results this run's PACS holds; empty when the run sent nothing.
-QString tileCaption(const pipeline::BatchRow &row, const std::string &stored)
+// What a tile says under its overlay: the probability and class, and any warning.
+QString tileCaption(const pipeline::BatchExplainResult &result, const pipeline::BatchRow &row)
 {
     QString caption = BatchExplainDialog::tr("%1 · %2")
                           .arg(row.probability, 0, 'f', 3)
@@ -48,7 +47,7 @@ QString tileCaption(const pipeline::BatchRow &row, const std::string &stored)
     if (row.ood) {
         caption += BatchExplainDialog::tr(" · ⚠ unlike the training images");
     }
-    if (!stored.empty() && !row.pacs.empty() && row.pacs != stored) {
+    if (pipeline::resultsNotSent(result, row)) {
         caption += BatchExplainDialog::tr(" · not sent to the PACS");
     }
     return caption;
@@ -291,14 +290,13 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
     const QDir folder(QString::fromStdString(result.outputFolder.string()));
     QVector<ThumbnailModel::Tile> tiles;
     int outside = 0;
-    const std::string stored = result.sentTo.empty() ? std::string() : "stored on " + result.sentTo;
     for (const pipeline::BatchRow *row : rows) {
         outside += row->ood ? 1 : 0;
         // The overlay is what the tile shows; the image is what a double-click opens.
         const QString file = QString::fromStdString(row->file);
         tiles.append(
             {row->overlay.empty() ? file : folder.filePath(QString::fromStdString(row->overlay)),
-             tileCaption(*row, stored), file, row->probability});
+             tileCaption(result, *row), file, row->probability});
     }
     m_tiles->setImages(tiles);
     const auto counted = [](std::size_t n, const QString &one, const QString &many) {
