@@ -13,7 +13,10 @@ namespace {
 
 namespace nn = torch::nn;
 
-// conv (same padding) -> [batch norm] -> ReLU -> 2x2 max pool: halves the resolution.
+// conv (same padding) -> [batch norm] -> ReLU -> 2x2 max pool: halves the resolution. The ReLUs
+// here and in the model zoo work in place where nothing else reads their input (the backward
+// passes of convolutions, batch norms and linear layers need their inputs, not their outputs):
+// one activation-sized buffer less to allocate and write per layer.
 void appendConvBlock(nn::Sequential &body, int inChannels, int outChannels, int kernel,
                      bool batchNorm)
 {
@@ -22,7 +25,7 @@ void appendConvBlock(nn::Sequential &body, int inChannels, int outChannels, int 
     if (batchNorm) {
         body->push_back(SyncBatchNorm2d(outChannels));
     }
-    body->push_back(nn::ReLU());
+    body->push_back(nn::ReLU(nn::ReLUOptions(true)));
     body->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
 }
 

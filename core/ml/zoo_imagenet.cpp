@@ -12,6 +12,14 @@ namespace {
 
 namespace nn = torch::nn;
 
+// The zoo's ReLUs work in place, as torchvision's do (why: models.cpp, appendConvBlock).
+const nn::ReLUOptions inPlace(true);
+
+torch::Tensor reluInPlace(const torch::Tensor &x)
+{
+    return x.relu_();
+}
+
 nn::Conv2d conv(int in, int out, int kernel, int stride = 1, int padding = 0, bool bias = true)
 {
     return nn::Conv2d(
@@ -24,15 +32,16 @@ class AlexNetImpl : public ClassifierNetImpl {
 public:
     AlexNetImpl(int channels, int logits)
     {
-        nn::Sequential features(
-            conv(channels, 64, 11, 4, 2), nn::ReLU(),
-            nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)), conv(64, 192, 5, 1, 2), nn::ReLU(),
-            nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)), conv(192, 384, 3, 1, 1), nn::ReLU(),
-            conv(384, 256, 3, 1, 1), nn::ReLU(), conv(256, 256, 3, 1, 1), nn::ReLU(),
-            nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)));
-        nn::Sequential classifier(nn::Dropout(0.5), nn::Linear(256 * 6 * 6, 4096), nn::ReLU(),
-                                  nn::Dropout(0.5), nn::Linear(4096, 4096), nn::ReLU(),
-                                  nn::Linear(4096, logits));
+        nn::Sequential features(conv(channels, 64, 11, 4, 2), nn::ReLU(inPlace),
+                                nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)),
+                                conv(64, 192, 5, 1, 2), nn::ReLU(inPlace),
+                                nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)),
+                                conv(192, 384, 3, 1, 1), nn::ReLU(inPlace), conv(384, 256, 3, 1, 1),
+                                nn::ReLU(inPlace), conv(256, 256, 3, 1, 1), nn::ReLU(inPlace),
+                                nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2)));
+        nn::Sequential classifier(nn::Dropout(0.5), nn::Linear(256 * 6 * 6, 4096),
+                                  nn::ReLU(inPlace), nn::Dropout(0.5), nn::Linear(4096, 4096),
+                                  nn::ReLU(inPlace), nn::Linear(4096, logits));
         m_features = register_module("features", features);
         m_classifier = register_module("classifier", classifier);
     }
@@ -66,12 +75,12 @@ public:
                 continue;
             }
             features->push_back(conv(in, width, 3, 1, 1));
-            features->push_back(nn::ReLU());
+            features->push_back(nn::ReLU(inPlace));
             in = width;
         }
         // Indices as torchvision's classifier, so its 4096x4096 layer keeps its name.
-        nn::Sequential classifier(nn::Linear(512, 4096), nn::ReLU(), nn::Dropout(0.5),
-                                  nn::Linear(4096, 4096), nn::ReLU(), nn::Dropout(0.5),
+        nn::Sequential classifier(nn::Linear(512, 4096), nn::ReLU(inPlace), nn::Dropout(0.5),
+                                  nn::Linear(4096, 4096), nn::ReLU(inPlace), nn::Dropout(0.5),
                                   nn::Linear(4096, logits));
         m_features = register_module("features", features);
         m_classifier = register_module("classifier", classifier);
@@ -126,9 +135,9 @@ public:
     }
     torch::Tensor forward(const torch::Tensor &x)
     {
-        auto out = torch::relu(bn1->forward(conv1->forward(x)));
+        auto out = reluInPlace(bn1->forward(conv1->forward(x)));
         out = bn2->forward(conv2->forward(out));
-        return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
+        return reluInPlace(out + (shortcut ? shortcut->forward(x) : x));
     }
     nn::Conv2d conv1;
     SyncBatchNorm2d bn1;
@@ -154,10 +163,10 @@ public:
     }
     torch::Tensor forward(const torch::Tensor &x)
     {
-        auto out = torch::relu(bn1->forward(conv1->forward(x)));
-        out = torch::relu(bn2->forward(conv2->forward(out)));
+        auto out = reluInPlace(bn1->forward(conv1->forward(x)));
+        out = reluInPlace(bn2->forward(conv2->forward(out)));
         out = bn3->forward(conv3->forward(out));
-        return torch::relu(out + (shortcut ? shortcut->forward(x) : x));
+        return reluInPlace(out + (shortcut ? shortcut->forward(x) : x));
     }
     nn::Conv2d conv1;
     SyncBatchNorm2d bn1;
@@ -202,7 +211,7 @@ public:
     torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
     {
         if (index == 0) {
-            return torch::max_pool2d(torch::relu(m_bn1->forward(m_conv1->forward(x))), 3, 2, 1);
+            return torch::max_pool2d(reluInPlace(m_bn1->forward(m_conv1->forward(x))), 3, 2, 1);
         }
         return m_layers[index - 1]->forward(x);
     }
@@ -231,8 +240,8 @@ public:
     {}
     torch::Tensor forward(const torch::Tensor &x)
     {
-        auto out = conv1->forward(torch::relu(norm1->forward(x)));
-        return conv2->forward(torch::relu(norm2->forward(out)));
+        auto out = conv1->forward(reluInPlace(norm1->forward(x)));
+        return conv2->forward(reluInPlace(norm2->forward(out)));
     }
     SyncBatchNorm2d norm1;
     nn::Conv2d conv1;
@@ -271,7 +280,7 @@ public:
     {}
     torch::Tensor forward(const torch::Tensor &x)
     {
-        return torch::avg_pool2d(conv->forward(torch::relu(norm->forward(x))), 2, 2);
+        return torch::avg_pool2d(conv->forward(reluInPlace(norm->forward(x))), 2, 2);
     }
     SyncBatchNorm2d norm;
     nn::Conv2d conv;
@@ -314,7 +323,7 @@ public:
     torch::Tensor stage(std::size_t b, torch::Tensor x)
     {
         if (b == 0) {
-            x = torch::max_pool2d(torch::relu(norm0->forward(conv0->forward(x))), 3, 2, 1);
+            x = torch::max_pool2d(reluInPlace(norm0->forward(conv0->forward(x))), 3, 2, 1);
         }
         x = blocks[b]->forward(x);
         return b < transitions.size() ? transitions[b]->forward(x) : norm5->forward(x);
