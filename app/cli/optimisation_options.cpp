@@ -57,6 +57,9 @@ void addOptimisationOptions(CLI::App *command, OptimisationOptions &o, ml::Train
         ->capture_default_str();
     command->add_flag("!--no-channels-last", s.channelsLast,
                       "keep convolutions in NCHW layout on CUDA (channels-last is the default)");
+    command->add_flag("!--no-cuda-graphs", s.captureSteps,
+                      "on CUDA, launch every step from the host instead of replaying a captured "
+                      "CUDA graph of it");
     command
         ->add_option("--checkpoint-minutes", s.checkpointMinutes,
                      "also checkpoint within an epoch this often (0: at epoch ends only)")

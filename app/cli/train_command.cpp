@@ -201,6 +201,7 @@ int reportTrainResult(const TrainOptions &options, const pipeline::TrainJobResul
                                      {"resumed_after_epoch", summary.resumedAfterEpoch},
                                      {"device", summary.device},
                                      {"precision", summary.precision},
+                                     {"steps", summary.stepMode},
                                      {"world_size", result.settings.worldSize},
                                      {"rank_images_per_second", summary.rankImagesPerSecond},
                                      {"notes", summary.notes}};
@@ -224,6 +225,9 @@ int reportTrainResult(const TrainOptions &options, const pipeline::TrainJobResul
                 static_cast<long long>(result.trainImages),
                 static_cast<long long>(result.valImages), summary.device.c_str(),
                 summary.precision.c_str());
+    if (summary.device.rfind("cuda", 0) == 0) {
+        std::printf("steps: %s\n", summary.stepMode.c_str());
+    }
     std::printf("best epoch %d: val loss %.4f, val accuracy %.3f; run folder %s\n",
                 summary.bestEpoch, best.valLoss, best.valAccuracy, runDir.c_str());
     return int(kSuccess);

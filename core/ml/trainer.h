@@ -88,6 +88,9 @@ struct TrainSettings {
     // Convolution weights and inputs in channels-last (NHWC) layout on CUDA, where cuDNN's
     // tensor-core kernels want it; ignored on the CPU.
     bool channelsLast = true;
+    // On CUDA, each full batch's step replays a CUDA graph captured once (torch_captured_step.h)
+    // where the run allows it; false: every step eagerly. Not recorded: the same run either way.
+    bool captureSteps = true;
     // Besides the checkpoint after every epoch, one mid-epoch whenever this many minutes have
     // passed since the last (0: epoch ends only), so a crash in a long epoch loses little.
     double checkpointMinutes = 10;
@@ -169,6 +172,8 @@ struct TrainSummary {
     std::vector<std::string> notes; // what the run did that its caller should say (imports)
     // Data-parallel runs: each rank's images per second in the last epoch, rank 0 first.
     std::vector<double> rankImagesPerSecond;
+    // "CUDA graph", or "eager" and why (whyStepsAreNotCaptured).
+    std::string stepMode;
 };
 
 enum class TrainStart {

@@ -24,20 +24,31 @@ Result<RunningTotals> TrainingRun::trainEpoch(const torch::Tensor &images,
     // The next batch is gathered, moved to the device and augmented on a worker thread while
     // the current one trains, so the device does not wait for data. One batch is prepared at a
     // time, in order, so the augmentation draws stay reproducible.
-    const auto prepare = [&](std::int64_t start) {
-        return prepareBatch(images, labels, state, start);
+    // On CUDA it works on a stream of its own (SideStream), after what the training stream had
+    // queued when it was started.
+    const auto prepare = [&](std::int64_t start, const std::shared_ptr<c10::Event> &after) {
+        return prepareBatch(images, labels, state, start, after.get());
     };
-    std::future<PreparedBatch> next = std::async(std::launch::async, prepare, firstStart);
+    std::future<PreparedBatch> next =
+        std::async(std::launch::async, prepare, firstStart, m_sideStream.mark());
     for (std::int64_t start = firstStart; start < state.visits; start += stepImages()) {
         const PreparedBatch batch = next.get();
-        if (start + stepImages() < state.visits) {
-            next = std::async(std::launch::async, prepare, start + stepImages());
+        const bool more = start + stepImages() < state.visits;
+        // A step being captured must have the GPU to itself: its next batch is started after.
+        const bool capturing = m_captured && m_captured->capturesNext();
+        if (more && !capturing) {
+            next =
+                std::async(std::launch::async, prepare, start + stepImages(), m_sideStream.mark());
         }
         if (cancelled(m_observer)) {
             return cancelEpoch(state, start).error();
         }
         if (auto stepped = trainStep(state, batch, start); !stepped) {
             return stepped.error();
+        }
+        if (more && capturing) {
+            next =
+                std::async(std::launch::async, prepare, start + stepImages(), m_sideStream.mark());
         }
         const bool lastOfEpoch = start + stepImages() >= state.visits;
         if (!lastOfEpoch && checkpointDue()) {
@@ -82,8 +93,11 @@ EpochState TrainingRun::startEpoch(const torch::Tensor &images, int epoch,
 // The images of the step starting at start that this process trains, on the device,
 // augmented and mixed. Runs on the worker thread.
 PreparedBatch TrainingRun::prepareBatch(const torch::Tensor &images, const torch::Tensor &labels,
-                                        const EpochState &state, std::int64_t start)
+                                        const EpochState &state, std::int64_t start,
+                                        const c10::Event *after)
 {
+    std::optional<c10::StreamGuard> onSideStream;
+    m_sideStream.enter(onSideStream, after);
     PreparedBatch batch;
     const auto [first, last] = shareOfStep(start, state.visits);
     if (first == last) { // a rank past the end of the epoch's last step
@@ -118,13 +132,16 @@ PreparedBatch TrainingRun::prepareBatch(const torch::Tensor &images, const torch
     }
     batch.augmentRandomAfter = m_augmentRandom;
     batch.labels = upload(hostLabels, m_device);
+    batch.ready = m_sideStream.finish();
     return batch;
 }
 
-// One optimiser step: forward under the run's precision, the loss (weighted by this rank's
-// share of the step), backward, gradients averaged over ranks, clipping, the step.
+// One optimiser step: a replay of the captured step where it can be, else eagerStep.
 Status TrainingRun::trainStep(EpochState &state, const PreparedBatch &batch, std::int64_t start)
 {
+    if (batch.ready) {
+        m_sideStream.handOver(*batch.ready, {batch.images, batch.labels, batch.partnerLabels});
+    }
     const double rate = m_schedule->rateAt(state.epoch, m_batchesDone);
     for (auto &group : m_optimizer->param_groups()) {
         group.options().set_lr(rate);
@@ -132,8 +149,46 @@ Status TrainingRun::trainStep(EpochState &state, const PreparedBatch &batch, std
     state.totals.lastRate = rate;
     state.totals.augmentationSeconds += batch.augmentationSeconds;
     const std::int64_t images = batch.images.defined() ? batch.images.size(0) : 0;
-    m_optimizer->zero_grad();
     BatchOutcome outcome;
+    if (std::optional<BatchOutcome> replayed = replayStep(batch, rate)) {
+        outcome = *replayed;
+    } else if (auto stepped = eagerStep(state, batch, start, outcome); !stepped) {
+        return stepped;
+    }
+    m_augmentRandomAtStep = batch.augmentRandomAfter;
+    ++m_batchesDone;
+    m_imagesThisSession += images;
+    ++m_stepsThisSession;
+    settle(state); // the step before this one, done or nearly so by now
+    if (images > 0) {
+        state.pending = PendingStep{outcome.loss.detach(), outcome.correct, images,
+                                    state.epoch,           m_batchesDone,   rate};
+    }
+    return Ok{};
+}
+
+// The step as a replay of its CUDA graph; nothing where it runs eagerly (no capture for this
+// run, the warm-up steps, a last batch smaller than the others).
+std::optional<BatchOutcome> TrainingRun::replayStep(const PreparedBatch &batch, double rate)
+{
+    if (!m_captured || !batch.images.defined() ||
+        batch.images.size(0) != std::int64_t(m_settings.batchSize)) {
+        return std::nullopt;
+    }
+    std::optional<BatchOutcome> outcome = m_captured->train(batch.images, batch.labels, rate);
+    if (outcome) {
+        m_average.update(*m_net);
+    }
+    return outcome;
+}
+
+// The step launched from the host: forward under the run's precision, the loss (weighted by
+// this rank's share of the step), backward, gradients averaged over ranks, clipping, the step.
+Status TrainingRun::eagerStep(EpochState &state, const PreparedBatch &batch, std::int64_t start,
+                              BatchOutcome &outcome)
+{
+    const std::int64_t images = batch.images.defined() ? batch.images.size(0) : 0;
+    m_optimizer->zero_grad();
     const ProcessGroup *batchNormGroup = m_parallel ? m_parallel->batchNormGroup() : nullptr;
     try {
         BatchNormSync syncedBatchNorm(batchNormGroup);
@@ -161,17 +216,11 @@ Status TrainingRun::trainStep(EpochState &state, const PreparedBatch &batch, std
         }
         m_optimizer->step();
         m_average.update(*m_net);
+        if (m_captured) {
+            m_captured->eagerStepTaken();
+        }
     }
     m_scaler.update(finite);
-    m_augmentRandomAtStep = batch.augmentRandomAfter;
-    ++m_batchesDone;
-    m_imagesThisSession += images;
-    ++m_stepsThisSession;
-    settle(state); // the step before this one, done or nearly so by now
-    if (images > 0) {
-        state.pending = PendingStep{outcome.loss.detach(), outcome.correct, images,
-                                    state.epoch,           m_batchesDone,   rate};
-    }
     return Ok{};
 }
 

@@ -5,6 +5,7 @@
 #include "core/augment/class_balance.h"
 #include "core/ml/metrics.h"
 #include "core/ml/model_finalisation.h"
+#include "core/ml/torch_multi_tensor_adam.h"
 #include "core/ml/torch_state_dict.h"
 
 #include <algorithm>
@@ -19,10 +20,10 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainSettings &s,
     const OptimizerSettings &o = s.optimizer;
     switch (o.kind) {
     case OptimizerKind::AdamW:
-        return std::make_unique<torch::optim::AdamW>(parameters,
-                                                     torch::optim::AdamWOptions(s.learningRate)
-                                                         .betas({0.9, 0.999})
-                                                         .weight_decay(o.weightDecay));
+        return std::make_unique<MultiTensorAdamW>(parameters,
+                                                  torch::optim::AdamWOptions(s.learningRate)
+                                                      .betas({0.9, 0.999})
+                                                      .weight_decay(o.weightDecay));
     case OptimizerKind::Sgd:
         return std::make_unique<torch::optim::SGD>(parameters,
                                                    torch::optim::SGDOptions(s.learningRate)
@@ -32,7 +33,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainSettings &s,
     case OptimizerKind::Adam:
         break;
     }
-    return std::make_unique<torch::optim::Adam>(
+    return std::make_unique<MultiTensorAdam>(
         parameters,
         torch::optim::AdamOptions(s.learningRate).betas({0.9, 0.999}).weight_decay(o.weightDecay));
 }
@@ -46,7 +47,7 @@ TrainingRun::TrainingRun(const TrainSettings &settings, const std::filesystem::p
       m_augmentRandom(settings.seed ^ 0xA5A5A5A5A5A5A5A5ULL),
       m_augmentRandomAtStep(m_augmentRandom),
       m_precision(effectivePrecision(settings.precision, device)),
-      m_scaler(m_precision == Precision::Float16)
+      m_scaler(m_precision == Precision::Float16), m_sideStream(device)
 {
     m_net->to(device);
     useDeviceLayout();
@@ -54,6 +55,17 @@ TrainingRun::TrainingRun(const TrainSettings &settings, const std::filesystem::p
     m_average = WeightAverage(settings.emaDecay);
     if (group) {
         m_parallel.emplace(*group, settings.syncBatchNorm);
+    }
+    const std::string whyEager =
+        whyStepsAreNotCaptured(settings, device, m_precision, group != nullptr);
+    m_summary.stepMode = whyEager.empty() ? "CUDA graph" : "eager (" + whyEager + ")";
+    if (whyEager.empty()) {
+        m_captured = std::make_unique<CapturedStep>(
+            *m_net, *m_optimizer, [this](const torch::Tensor &images, const torch::Tensor &labels) {
+                AutocastScope autocast(m_precision, m_device);
+                const torch::Tensor logits = m_net->forward(images).to(torch::kFloat32);
+                return lossAndCorrect(logits, labels, m_classWeights, m_settings.labelSmoothing);
+            });
     }
 }
 

@@ -10,10 +10,12 @@
 #include "core/ml/models.h"
 #include "core/ml/run_folder.h"
 #include "core/ml/tensor_batches.h"
+#include "core/ml/torch_captured_step.h"
 #include "core/ml/torch_checkpoint.h"
 #include "core/ml/torch_data_parallel.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_precision.h"
+#include "core/ml/torch_side_stream.h"
 #include "core/ml/trainer.h"
 #include "core/ml/training_checkpoint.h"
 #include "core/ml/weight_average.h"
@@ -42,6 +44,8 @@ struct PreparedBatch {
     // The augmentation generator after this batch's draws. Batches are prepared one ahead, so
     // a checkpoint taken after this batch trained must save this, not the generator itself.
     std::mt19937_64 augmentRandomAfter;
+    // On CUDA: recorded on the side stream once the batch is ready there.
+    std::shared_ptr<c10::Event> ready;
 };
 
 // A training step queued on the device whose loss has not been read yet.
@@ -112,8 +116,12 @@ private:
                                      int epoch, EpochProgress resumeWithin);
     EpochState startEpoch(const torch::Tensor &images, int epoch, EpochProgress &resumeWithin);
     PreparedBatch prepareBatch(const torch::Tensor &images, const torch::Tensor &labels,
-                               const EpochState &state, std::int64_t start);
+                               const EpochState &state, std::int64_t start,
+                               const c10::Event *after);
     Status trainStep(EpochState &state, const PreparedBatch &batch, std::int64_t start);
+    std::optional<BatchOutcome> replayStep(const PreparedBatch &batch, double rate);
+    Status eagerStep(EpochState &state, const PreparedBatch &batch, std::int64_t start,
+                     BatchOutcome &outcome);
     BatchOutcome forwardAndBackward(const PreparedBatch &batch, double lossWeight);
     void forwardAndBackwardNothing();
     Status cancelEpoch(EpochState &state, std::int64_t start);
@@ -155,8 +163,10 @@ private:
     double m_bestValLoss = INFINITY;
     double m_bestSelection = -INFINITY; // the kept epoch's -loss or AUC (selectByAuc)
     WeightAverage m_average;
-    std::optional<DataParallel> m_parallel; // one rank of a data-parallel run
-    double m_bestScore = -INFINITY;         // early stopping's metric, higher is better
+    std::optional<DataParallel> m_parallel;   // one rank of a data-parallel run
+    SideStream m_sideStream;                  // where batches are prepared, on CUDA
+    std::unique_ptr<CapturedStep> m_captured; // null where steps run eagerly
+    double m_bestScore = -INFINITY;           // early stopping's metric, higher is better
     int m_epochsWithoutGain = 0;
 };
 
