@@ -6,8 +6,12 @@
 //
 //   bench_gpu_training --train TRAIN.cache --val VAL.cache [--model vgg16] [--batch 64]
 //       [--precision bf16] [--epochs 3] [--lr 1e-3] [--schedule constant] [--augment thesis]
-//       [--plain-steps 100] [--no-channels-last] [--out RUN_DIR] [--recipe recommended-gpu]
+//       [--plain-steps 100] [--no-channels-last] [--no-cuda-graphs] [--out RUN_DIR]
+//       [--recipe recommended-gpu]
 //
+// The trainer replays a captured CUDA graph of each full batch's step where it can
+// (core/ml/torch_captured_step.h); --no-cuda-graphs launches every step eagerly, for the
+// comparison in one session.
 // --recipe trains with a named recipe's settings (core/ml/training_recipe.h, as `cxr train
 // --recipe` does; --epochs still overrides its length) on caches of its input size. The run
 // folder's model/ is then calibrated, with its threshold and out-of-distribution guard, like
@@ -46,6 +50,7 @@ struct Options {
     std::string augment = "thesis";
     int plainSteps = 100;
     bool channelsLast = true;
+    bool cudaGraphs = true;
     std::string out = "gpu-bench-run";
     std::string recipe; // empty: the options above
 };
@@ -184,6 +189,8 @@ Options parse(int argc, char **argv)
         const std::string flag = argv[i];
         if (flag == "--no-channels-last") {
             o.channelsLast = false;
+        } else if (flag == "--no-cuda-graphs") {
+            o.cudaGraphs = false;
         } else if (i + 1 < argc) {
             values[flag] = argv[++i];
         }
@@ -231,6 +238,7 @@ Result<ml::TrainSettings> trainSettings(const Options &o, const ImageArrays &tra
     s.precision = onCpu ? ml::Precision::Float32
                         : ml::parsePrecision(o.precision).value_or(ml::Precision::BFloat16);
     s.channelsLast = o.channelsLast;
+    s.captureSteps = o.cudaGraphs;
     s.checkpointMinutes = 0;
     s.schedule.kind = ml::parseSchedule(o.schedule).value_or(ml::ScheduleKind::Constant);
     s.schedule.warmupEpochs = 1;
@@ -250,6 +258,7 @@ Result<ml::TrainSettings> trainSettings(const Options &o, const ImageArrays &tra
     if (o.epochs > 0) {
         recipe->epochs = o.epochs;
     }
+    recipe->captureSteps = o.cudaGraphs;
     return *recipe;
 }
 
@@ -300,7 +309,8 @@ int run(int argc, char **argv)
         std::fprintf(stderr, "training failed: %s\n", summary.error().message.c_str());
         return 1;
     }
-    std::printf("whole run: %.1f s for %d epochs\n", gpu::secondsSince(started), s.epochs);
+    std::printf("whole run: %.1f s for %d epochs; steps: %s\n", gpu::secondsSince(started),
+                s.epochs, summary->stepMode.c_str());
     // The first epoch includes cuDNN's algorithm search; the fastest later one is steady state.
     double best = timer.trainSeconds.front();
     for (std::size_t e = 1; e < timer.trainSeconds.size(); ++e) {

@@ -186,6 +186,55 @@ void deterministicResumeOnCuda(const fs::path &work)
           "deterministic CUDA run cut in epoch 2 resumes to the same losses (dropout included)");
 }
 
+// 100 steps (7 epochs of 15 full batches and one of 20 images, which steps eagerly) replaying a
+// captured CUDA graph with PyTorch's fused Adam, against the same run stepped eagerly with the
+// multi-tensor Adam: the same losses within what bf16 arithmetic allows.
+void capturedStepsMatchEager(const fs::path &work)
+{
+    const ImageArrays train = gpu::syntheticDiscs(500, 64, 1);
+    const ImageArrays val = gpu::syntheticDiscs(128, 64, 2);
+    ml::TrainSettings s = smallRun(ml::Precision::BFloat16);
+    s.model.architecture = "custom-cnn"; // with batch norm, without dropout's random masks
+    s.model.custom.dropout = 0;
+    s.model.custom.batchNorm = true;
+    s.epochs = 7;
+    s.optimizer.kind = ml::OptimizerKind::AdamW;
+    s.optimizer.weightDecay = 0.01;
+    s.schedule.kind = ml::ScheduleKind::CosineWarmup; // the rate changes between replays
+    auto runWith = [&](bool capture, Recorder &recorder) {
+        s.captureSteps = capture;
+        const fs::path run = work / (capture ? "captured" : "eager");
+        ml::prepareRunFolder(run, ml::ExistingRun::Overwrite);
+        return ml::trainClassifier(train, val, s, run, &recorder);
+    };
+    Recorder eagerSteps;
+    Recorder capturedSteps;
+    auto eager = runWith(false, eagerSteps);
+    auto captured = runWith(true, capturedSteps);
+    if (!eager || !captured) {
+        check(false, "captured and eager runs: " +
+                         (eager ? captured.error().message : eager.error().message));
+        return;
+    }
+    const std::size_t steps = std::min(eagerSteps.reports.size(), capturedSteps.reports.size());
+    double largest = 0;
+    double sum = 0;
+    for (std::size_t i = 0; i < steps; ++i) {
+        const double gap = std::abs(eagerSteps.reports[i].loss - capturedSteps.reports[i].loss);
+        largest = std::max(largest, gap);
+        sum += gap;
+    }
+    const double mean = steps > 0 ? sum / double(steps) : INFINITY;
+    std::printf("      steps: %s / %s; %zu steps, loss gap mean %.5f, largest %.5f\n",
+                eager->stepMode.c_str(), captured->stepMode.c_str(), steps, mean, largest);
+    check(captured->stepMode == "CUDA graph" && eager->stepMode.rfind("eager", 0) == 0 &&
+              steps >= 100 && mean < 0.02 && largest < 0.1 &&
+              captured->epochs.back().valAccuracy > 0.9,
+          "captured CUDA-graph steps give the eager steps' losses over " + std::to_string(steps) +
+              " steps (mean gap " + std::to_string(mean) + ", val accuracy " +
+              std::to_string(captured->epochs.back().valAccuracy) + ")");
+}
+
 } // namespace
 
 #ifdef __linux__
@@ -231,6 +280,7 @@ int main(int argc, char **argv)
     augmentationMatchesCpu();
     mixedPrecisionTrains(work, ml::Precision::BFloat16);
     mixedPrecisionTrains(work, ml::Precision::Float16);
+    capturedStepsMatchEager(work);
     deterministicResumeOnCuda(work);
     std::printf("%d check(s) failed\n", failures);
     return failures == 0 ? 0 : 1;

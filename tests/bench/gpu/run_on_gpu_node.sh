@@ -21,11 +21,11 @@ prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCXR_ML_ONLY=ON \
     -DCMAKE_PREFIX_PATH="$prefix" -DCXR_JSON_INCLUDE_DIR="$data" >"$out/configure.log" 2>&1 ||
     { tail -40 "$out/configure.log"; exit 1; }
-if ! ninja -C "$build" -k 0 gpu_checks bench_gpu_training >"$out/build.log" 2>&1; then
+if ! ninja -C "$build" -k 0 gpu_checks bench_gpu_training bench_optimizer_step >"$out/build.log" 2>&1; then
     grep -E "error|Error" -A4 "$out/build.log" | head -60
     echo "retrying in C++20 (newer LibTorch headers require it)"
     cmake -B "$build" -DCMAKE_CXX_STANDARD=20 >>"$out/configure.log" 2>&1
-    ninja -C "$build" -k 0 gpu_checks bench_gpu_training >"$out/build20.log" 2>&1 ||
+    ninja -C "$build" -k 0 gpu_checks bench_gpu_training bench_optimizer_step >"$out/build20.log" 2>&1 ||
         { grep -E "error|Error" -A4 "$out/build20.log" | head -120; exit 1; }
 fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
@@ -34,13 +34,25 @@ step "tensor caches (Pillow; the node has no OpenCV)"
 python3 $gpu/make_tensor_cache.py "$data/kermany_split.csv" "$data/chest_xray_224" /tmp/cxr-cache-folders --by-folder
 python3 $gpu/make_tensor_cache.py "$data/kermany_split.csv" "$data/chest_xray_224" /tmp/cxr-cache-patients
 
-step "VGG16 in Python PyTorch eager (baseline)"
-python3 $gpu/vgg16_eager.py --batch 64 --steps ${CXR_GPU_EAGER_STEPS:-100} 2>&1 | tee "$out/vgg16_eager.txt"
+step "Python PyTorch baselines: eager and torch.compile (max-autotune with CXR_GPU_MAX_AUTOTUNE=1)"
+python3 $gpu/torch_baselines.py --batch 64 --steps ${CXR_GPU_EAGER_STEPS:-100} \
+    ${CXR_GPU_MAX_AUTOTUNE:+--max-autotune} 2>&1 | tee "$out/torch_baselines.txt"
 
-step "VGG16 in CXR Studio: plain loop and trainer, 5216 Kermany training images"
-"$build/$gpu/bench_gpu_training" --train /tmp/cxr-cache-folders/train.cache \
-    --val /tmp/cxr-cache-folders/val.cache --model vgg16 --batch 64 --precision bf16 \
-    --epochs 3 --plain-steps 100 --out /tmp/cxr-vgg16 2>&1 | tee "$out/vgg16_trainer.txt"
+step "The optimiser step alone: LibTorch's Adam against the multi-tensor Adam"
+"$build/$gpu/bench_optimizer_step" --device cuda 2>&1 | tee "$out/optimizer_step.txt"
+
+step "CXR Studio: plain loop, trainer replaying CUDA graphs, trainer stepping eagerly"
+# 5216 Kermany training images, 3 channels, bf16, batch 64; each model's figures in one process
+# pair, right after the Python ones.
+for model in ${CXR_GPU_MODELS:-vgg16 resnet18 resnet50 densenet121}; do
+    for graphs in on off; do
+        printf -- '-- %s, CUDA graphs %s\n' "$model" "$graphs"
+        "$build/$gpu/bench_gpu_training" --train /tmp/cxr-cache-folders/train.cache \
+            --val /tmp/cxr-cache-folders/val.cache --model "$model" --batch 64 --precision bf16 \
+            --epochs 3 --plain-steps $([ $graphs = on ] && echo 100 || echo 0) \
+            $([ $graphs = off ] && echo --no-cuda-graphs) --out /tmp/cxr-$model 2>&1
+    done
+done | tee "$out/trainer.txt"
 
 step "The recommended-gpu recipe on the patient-carved split (one channel, as cxr train)"
 python3 $gpu/make_tensor_cache.py "$data/kermany_split.csv" "$data/chest_xray_224" \
