@@ -99,11 +99,25 @@ void stepSet(StepSet &set, std::int64_t step, const AdamHyper &h)
     torch::_foreach_addcdiv_(set.parameters, set.averages, denominators, -h.rate / correction1);
 }
 
+// Where the multi-tensor step pays (see the header).
+bool onCuda(const torch::optim::Optimizer &optimizer)
+{
+    for (const auto &group : optimizer.param_groups()) {
+        if (!group.params().empty()) {
+            return group.params().front().is_cuda();
+        }
+    }
+    return false;
+}
+
 // The multi-tensor step for every group of optimizer; false when a group asks for what it does
 // not do (AMSGrad), which LibTorch's own step then does, before anything has changed.
 template <typename ParamState, typename Options>
-bool multiTensorStep(torch::optim::Optimizer &optimizer, bool decoupled)
+bool multiTensorStep(torch::optim::Optimizer &optimizer, bool decoupled, bool onCpu)
 {
+    if (!onCpu && !onCuda(optimizer)) {
+        return false;
+    }
     for (const auto &group : optimizer.param_groups()) {
         if (static_cast<const Options &>(group.options()).amsgrad()) {
             return false;
@@ -165,7 +179,8 @@ torch::Tensor MultiTensorAdam::step(LossClosure closure)
 {
     torch::NoGradGuard noGrad;
     torch::Tensor loss = lossOf(closure);
-    if (!multiTensorStep<torch::optim::AdamParamState, torch::optim::AdamOptions>(*this, false)) {
+    if (!multiTensorStep<torch::optim::AdamParamState, torch::optim::AdamOptions>(*this, false,
+                                                                                  m_onCpu)) {
         torch::optim::Adam::step(nullptr);
     }
     return loss;
@@ -175,7 +190,8 @@ torch::Tensor MultiTensorAdamW::step(LossClosure closure)
 {
     torch::NoGradGuard noGrad;
     torch::Tensor loss = lossOf(closure);
-    if (!multiTensorStep<torch::optim::AdamWParamState, torch::optim::AdamWOptions>(*this, true)) {
+    if (!multiTensorStep<torch::optim::AdamWParamState, torch::optim::AdamWOptions>(*this, true,
+                                                                                    m_onCpu)) {
         torch::optim::AdamW::step(nullptr);
     }
     return loss;

@@ -34,19 +34,25 @@ void WeightAverage::update(torch::nn::Module &net)
     // clinging to the random initialisation for the first few hundred steps.
     ++m_steps;
     const double decay = std::min(m_decay, (1.0 + double(m_steps)) / (10.0 + double(m_steps)));
-    // Multi-tensor kernels: two launches for the whole network rather than two per tensor.
+    // On CUDA, multi-tensor kernels: two launches for the whole network rather than two per
+    // tensor. On the CPU, tensor by tensor, each while it is in cache (torch_multi_tensor_adam.h).
+    const bool multiTensor = !current.empty() && current.front().is_cuda();
     std::vector<torch::Tensor> averages;
     std::vector<torch::Tensor> weights;
     for (std::size_t i = 0; i < current.size(); ++i) {
-        if (torch::isFloatingType(current[i].scalar_type())) {
+        if (!torch::isFloatingType(current[i].scalar_type())) {
+            m_average[i].copy_(current[i]);
+        } else if (multiTensor) {
             averages.push_back(m_average[i]);
             weights.push_back(current[i].detach());
         } else {
-            m_average[i].copy_(current[i]);
+            m_average[i].mul_(decay).add_(current[i].detach(), 1 - decay);
         }
     }
-    torch::_foreach_mul_(averages, decay);
-    torch::_foreach_add_(averages, weights, 1 - decay);
+    if (!averages.empty()) {
+        torch::_foreach_mul_(averages, decay);
+        torch::_foreach_add_(averages, weights, 1 - decay);
+    }
 }
 
 void WeightAverage::swap(torch::nn::Module &net)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The multi-tensor Adam and AdamW steps against LibTorch's own, over 100 steps of a small
-// network: the same weights, with L2 or decoupled decay, a learning rate changed between steps,
-// a parameter that has no gradient for the first steps, and checkpoints moved between the two.
-// LibTorch headers, so Qt's keyword macros are off (QT_NO_KEYWORDS).
+// The multi-tensor Adam and AdamW steps (on the CPU here, where the trainer itself uses
+// LibTorch's loop) against LibTorch's own, over 100 steps of a small network: the same weights,
+// with L2 or decoupled decay, a learning rate changed between steps, a parameter that has no
+// gradient for the first steps, and checkpoints moved between the two. LibTorch headers, so Qt's
+// keyword macros are off (QT_NO_KEYWORDS).
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_multi_tensor_adam.h"
 
@@ -112,6 +113,7 @@ private Q_SLOTS:
         const auto options = torch::optim::AdamOptions(1e-2).weight_decay(weightDecay);
         torch::optim::Adam libtorch(reference->parameters(), options);
         ml::MultiTensorAdam multi(ours->parameters(), options);
+        multi.useOnCpu(true);
         for (int step = 0; step < 100; ++step) {
             trainStep(reference, libtorch, step, freezeUntil);
             trainStep(ours, multi, step, freezeUntil);
@@ -129,6 +131,7 @@ private Q_SLOTS:
         const auto options = torch::optim::AdamWOptions(1e-2).weight_decay(0.05);
         torch::optim::AdamW libtorch(reference->parameters(), options);
         ml::MultiTensorAdamW multi(ours->parameters(), options);
+        multi.useOnCpu(true);
         for (int step = 0; step < 100; ++step) {
             trainStep(reference, libtorch, step);
             trainStep(ours, multi, step);
@@ -144,6 +147,7 @@ private Q_SLOTS:
         const auto options = torch::optim::AdamOptions(1e-2).amsgrad(true);
         torch::optim::Adam libtorch(reference->parameters(), options);
         ml::MultiTensorAdam multi(ours->parameters(), options);
+        multi.useOnCpu(true);
         for (int step = 0; step < 20; ++step) {
             trainStep(reference, libtorch, step);
             trainStep(ours, multi, step);
@@ -158,12 +162,14 @@ private Q_SLOTS:
         const auto options = torch::optim::AdamOptions(1e-2);
         torch::optim::Adam libtorch(reference->parameters(), options);
         ml::MultiTensorAdam multi(ours->parameters(), options);
+        multi.useOnCpu(true);
         for (int step = 0; step < 30; ++step) {
             trainStep(reference, libtorch, step);
             trainStep(ours, multi, step);
         }
         torch::optim::Adam libtorchResumed(ours->parameters(), options);
         ml::MultiTensorAdam multiResumed(reference->parameters(), options);
+        multiResumed.useOnCpu(true);
         moveState(multi, libtorchResumed);
         moveState(libtorch, multiResumed);
         for (int step = 30; step < 60; ++step) {
