@@ -4,6 +4,7 @@
 // 0 when every check passes, 1 when one fails, 0 with "skipped" when LibTorch sees no GPU.
 //
 //   gpu_checks WORK_DIR
+#include "data_parallel_check.h"
 #include "gpu_support.h"
 
 #include "core/augment/augmentation_draw.h"
@@ -235,6 +236,18 @@ void capturedStepsMatchEager(const fs::path &work)
               std::to_string(captured->epochs.back().valAccuracy) + ")");
 }
 
+void dataParallelOnTheDevice(const fs::path &work)
+{
+#ifdef __linux__
+    const std::string device = checkDevice == "cpu" ? "cpu" : "cuda:0";
+    for (const std::string scenario : {"lenet5", "sync-batch-norm"}) {
+        gpu::dataParallelMatchesOneProcess(work, scenario, device, check);
+    }
+#else
+    (void)work;
+#endif
+}
+
 } // namespace
 
 #ifdef __linux__
@@ -256,6 +269,9 @@ int main(int argc, char **argv)
     std::signal(SIGSEGV, printBacktrace);
     std::signal(SIGABRT, printBacktrace);
 #endif
+    if (argc == 5 && std::string(argv[1]) == gpu::kRankFlag) {
+        return gpu::runDataParallelRank(argv[2], argv[3], argv[4]);
+    }
     const fs::path work =
         argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "cxr-gpu-checks";
     fs::create_directories(work);
@@ -267,6 +283,7 @@ int main(int argc, char **argv)
         // A smoke test of the checks' own logic: the resume check is meaningful on the CPU too.
         checkDevice = "cpu";
         deterministicResumeOnCuda(work);
+        dataParallelOnTheDevice(work);
         return failures == 0 ? 0 : 1;
     }
     // The Train page lists each GPU by name with its memory.
@@ -282,6 +299,7 @@ int main(int argc, char **argv)
     mixedPrecisionTrains(work, ml::Precision::Float16);
     capturedStepsMatchEager(work);
     deterministicResumeOnCuda(work);
+    dataParallelOnTheDevice(work);
     std::printf("%d check(s) failed\n", failures);
     return failures == 0 ? 0 : 1;
 }
