@@ -7,6 +7,7 @@
 
 #include "core/common/json_text.h"
 #include "core/common/text.h"
+#include "core/ml/device.h"
 #include "core/ml/distributed_launch.h"
 #include "core/ml/process_group.h"
 #include "core/ml/run_folder.h"
@@ -156,7 +157,11 @@ Result<std::shared_ptr<const ml::ProcessGroup>> joinLaunchedGroup(const TrainOpt
                          "without torchrun or srun (" +
                              ml::describeLaunch(**launch) + ")");
     }
-    auto group = ml::ProcessGroup::join(**launch, std::chrono::seconds(options.rankTimeoutSeconds));
+    // Ranks that train on CUDA may use NCCL (the pipeline gives each cuda:LOCAL_RANK).
+    const auto device = ml::resolveDevice(options.job.settings.device);
+    const bool onCuda = device && device->rfind("cuda", 0) == 0;
+    auto group =
+        ml::ProcessGroup::join(**launch, std::chrono::seconds(options.rankTimeoutSeconds), onCuda);
     if (!group) {
         return group.error();
     }

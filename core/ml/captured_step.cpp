@@ -8,7 +8,8 @@
 
 // CUDA graphs of a whole training step need PyTorch 2's fused Adam with its learning rate and
 // step counts on the device; Debian's CPU LibTorch (1.13) has neither.
-#if defined(CXR_TORCH_CUDA) && TORCH_VERSION_MAJOR >= 2 && __has_include(<ATen/cuda/CUDAGraph.h>)
+#if defined(CXR_TORCH_CUDA) && !defined(CXR_NO_CUDA_GRAPHS) && TORCH_VERSION_MAJOR >= 2 &&         \
+    __has_include(<ATen/cuda/CUDAGraph.h>)
 #define CXR_CUDA_GRAPHS 1
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
@@ -36,7 +37,8 @@ std::string whyStepsAreNotCaptured(const TrainSettings &settings, const torch::D
 #ifndef CXR_CUDA_GRAPHS
     (void)precision;
     (void)dataParallel;
-    return "this LibTorch has no CUDA graphs with a fused Adam (PyTorch 2 or later)";
+    return "this build has no CUDA graphs (they need PyTorch's LibTorch 2 or later, and "
+           "CXR_CUDA_GRAPHS on)";
 #else
     if (dataParallel) {
         return "a data-parallel step exchanges gradients with the other ranks";

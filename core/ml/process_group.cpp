@@ -10,6 +10,10 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
+#ifdef CXR_HAVE_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#include <torch/cuda.h>
+#endif
 
 #include <ATen/ATen.h>
 
@@ -18,8 +22,9 @@
 namespace cxr::ml {
 
 ProcessGroup::ProcessGroup(DistributedLaunch launch, std::chrono::seconds timeout,
-                           std::unique_ptr<Impl> impl)
-    : m_launch(std::move(launch)), m_timeout(timeout), m_impl(std::move(impl))
+                           std::unique_ptr<Impl> impl, std::string transport)
+    : m_launch(std::move(launch)), m_transport(std::move(transport)), m_timeout(timeout),
+      m_impl(std::move(impl))
 {}
 
 ProcessGroup::~ProcessGroup() = default;
@@ -73,6 +78,58 @@ Status collectiveFailed(const ProcessGroup &group, const char *what, const std::
                          "cannot be reached (its own output says why): " + errorSummary(e, 200));
 }
 
+// NCCL for ranks on CUDA with a GPU each (LOCAL_RANK picks it), where this LibTorch has it.
+bool ncclFor(const DistributedLaunch &launch, bool onCuda)
+{
+#ifdef CXR_HAVE_NCCL
+    return onCuda && int(torch::cuda::device_count()) >= launch.localWorldSize;
+#else
+    (void)launch;
+    (void)onCuda;
+    return false;
+#endif
+}
+
+c10::intrusive_ptr<Collectives> glooGroup(const c10::intrusive_ptr<c10d::Store> &store,
+                                          const DistributedLaunch &launch,
+                                          std::chrono::milliseconds timeout)
+{
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    options->devices.push_back(glooDevice(launch));
+    options->threads = 2;
+    return c10::make_intrusive<c10d::ProcessGroupGloo>(store, launch.rank, launch.worldSize,
+                                                       options);
+}
+
+#ifdef CXR_HAVE_NCCL
+c10::intrusive_ptr<Collectives> ncclGroup(const c10::intrusive_ptr<c10d::Store> &store,
+                                          const DistributedLaunch &launch,
+                                          std::chrono::milliseconds timeout)
+{
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    // A collective that waits longer (a rank has died or hangs) is aborted by NCCL's watchdog,
+    // which ends this process with its error instead of a hang.
+    options->timeout = timeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, launch.rank, launch.worldSize,
+                                                       options);
+}
+#endif
+
+// tensor itself where the group takes it, else a copy on the group's device.
+at::Tensor onGroupDevice(const ProcessGroup &group, const at::Tensor &tensor)
+{
+    const at::Device device = group.impl().device;
+    return device.is_cpu() || tensor.device() == device ? tensor : tensor.to(device);
+}
+
+// Copies a collective's result back where it came from (nothing when it worked in place).
+void copyBack(const at::Tensor &result, const at::Tensor &tensor)
+{
+    if (!result.is_same(tensor)) {
+        tensor.copy_(result);
+    }
+}
+
 Status waitFor(const ProcessGroup &group, const char *what,
                const c10::intrusive_ptr<c10d::Work> &work)
 {
@@ -87,7 +144,7 @@ Status waitFor(const ProcessGroup &group, const char *what,
 } // namespace
 
 Result<std::shared_ptr<ProcessGroup>> ProcessGroup::join(const DistributedLaunch &launch,
-                                                         std::chrono::seconds timeout)
+                                                         std::chrono::seconds timeout, bool onCuda)
 {
     const std::string rendezvous = launch.masterAddress + ":" + std::to_string(launch.masterPort);
     try {
@@ -103,14 +160,20 @@ Result<std::shared_ptr<ProcessGroup>> ProcessGroup::join(const DistributedLaunch
         // read the last attempt's: one prefix per attempt.
         auto store = c10::make_intrusive<c10d::PrefixStore>(
             "cxr/attempt_" + std::to_string(launch.restartCount), tcp);
-        auto groupOptions = c10d::ProcessGroupGloo::Options::create(options.timeout);
-        groupOptions->devices.push_back(glooDevice(launch));
-        groupOptions->threads = 2;
         auto impl = std::make_unique<Impl>();
         impl->store = store;
-        impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, launch.rank,
-                                                                  launch.worldSize, groupOptions);
-        return std::shared_ptr<ProcessGroup>(new ProcessGroup(launch, timeout, std::move(impl)));
+        const bool nccl = ncclFor(launch, onCuda);
+#ifdef CXR_HAVE_NCCL
+        if (nccl) {
+            impl->group = ncclGroup(store, launch, options.timeout);
+            impl->device = at::Device(at::kCUDA, at::DeviceIndex(launch.localRank));
+        }
+#endif
+        if (!nccl) {
+            impl->group = glooGroup(store, launch, options.timeout);
+        }
+        return std::shared_ptr<ProcessGroup>(
+            new ProcessGroup(launch, timeout, std::move(impl), nccl ? "nccl" : "gloo"));
     } catch (const std::exception &e) {
         return makeError(ErrorCode::Network,
                          "rank " + std::to_string(launch.rank) + " of " +
@@ -123,12 +186,13 @@ Result<std::shared_ptr<ProcessGroup>> ProcessGroup::join(const DistributedLaunch
 Status broadcastFromFirstRank(const ProcessGroup &group, const std::vector<at::Tensor> &tensors)
 {
     for (const at::Tensor &tensor : tensors) {
-        std::vector<at::Tensor> one{tensor};
+        std::vector<at::Tensor> one{onGroupDevice(group, tensor)};
         try {
             if (auto waited = waitFor(group, "broadcast", group.impl().group->broadcast(one));
                 !waited) {
                 return waited;
             }
+            copyBack(one.front(), tensor);
         } catch (const std::exception &e) {
             return collectiveFailed(group, "broadcast", e);
         }
@@ -138,9 +202,13 @@ Status broadcastFromFirstRank(const ProcessGroup &group, const std::vector<at::T
 
 Status sumOverRanks(const ProcessGroup &group, const at::Tensor &tensor)
 {
-    std::vector<at::Tensor> one{tensor};
+    std::vector<at::Tensor> one{onGroupDevice(group, tensor)};
     try {
-        return waitFor(group, "sum over ranks", group.impl().group->allreduce(one));
+        auto waited = waitFor(group, "sum over ranks", group.impl().group->allreduce(one));
+        if (waited) {
+            copyBack(one.front(), tensor);
+        }
+        return waited;
     } catch (const std::exception &e) {
         return collectiveFailed(group, "sum over ranks", e);
     }
@@ -149,7 +217,7 @@ Status sumOverRanks(const ProcessGroup &group, const at::Tensor &tensor)
 #else // a LibTorch without Gloo
 
 Result<std::shared_ptr<ProcessGroup>> ProcessGroup::join(const DistributedLaunch &launch,
-                                                         std::chrono::seconds)
+                                                         std::chrono::seconds, bool)
 {
     return makeError(ErrorCode::Unsupported,
                      describeLaunch(launch) +

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Membership of a data-parallel training: this process's rank in a c10d process group (Gloo,
-// over TCP; CUDA tensors included). No LibTorch here: the group is opaque outside core/ml, and
-// torch_process_group.h gives core/ml its collectives.
+// Membership of a data-parallel training: this process's rank in a c10d process group. NCCL when
+// the ranks train on CUDA with a GPU each and LibTorch has NCCL (PyTorch's); Gloo over TCP
+// otherwise (CUDA tensors included, so ranks may share a GPU). No LibTorch here: the group is
+// opaque outside core/ml, and torch_process_group.h gives core/ml its collectives.
 
 #include "core/common/result.h"
 #include "core/ml/distributed_launch.h"
@@ -20,8 +21,9 @@ public:
     // does) and connects to each of them. Waits at most timeout for them to arrive; the same
     // timeout then bounds every collective, so a rank that hangs stops the others with an
     // error instead of a hang (a rank that dies closes its connections and stops them at once).
-    static Result<std::shared_ptr<ProcessGroup>> join(const DistributedLaunch &launch,
-                                                      std::chrono::seconds timeout);
+    // onCuda: the ranks train on CUDA (cuda:localRank), which lets NCCL carry the collectives.
+    static Result<std::shared_ptr<ProcessGroup>>
+    join(const DistributedLaunch &launch, std::chrono::seconds timeout, bool onCuda = false);
     ~ProcessGroup();
     ProcessGroup(const ProcessGroup &) = delete;
     ProcessGroup &operator=(const ProcessGroup &) = delete;
@@ -34,6 +36,8 @@ public:
     std::chrono::seconds timeout() const { return m_timeout; }
     // "rank 1 of 2": the start of every message about the group.
     std::string who() const;
+    // "gloo" or "nccl".
+    const std::string &transport() const { return m_transport; }
     // Returns when every rank has called it (or with an error naming this rank when one stops).
     Status barrier() const;
 
@@ -41,10 +45,11 @@ public:
     Impl &impl() const { return *m_impl; }
 
 private:
-    ProcessGroup(DistributedLaunch launch, std::chrono::seconds timeout,
-                 std::unique_ptr<Impl> impl);
+    ProcessGroup(DistributedLaunch launch, std::chrono::seconds timeout, std::unique_ptr<Impl> impl,
+                 std::string transport);
 
     DistributedLaunch m_launch;
+    std::string m_transport;
     std::chrono::seconds m_timeout;
     std::unique_ptr<Impl> m_impl;
 };

@@ -168,7 +168,9 @@ Result<TrainSummary> trainClassifier(const ImageArrays &train, const ImageArrays
     }
     writeRunStatus(paths, RunState::Running,
                    "training on " + *device +
-                       (group ? " as " + std::to_string(ranks) + " ranks" : std::string()));
+                       (group
+                            ? " as " + std::to_string(ranks) + " ranks (" + group->transport() + ")"
+                            : std::string()));
     auto finished =
         trainOnDevice(train, val, settings, paths, torch::Device(*device), observer, start, group);
     if (finished && restarted) {
