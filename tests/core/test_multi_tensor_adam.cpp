@@ -70,6 +70,16 @@ void trainStep(TinyNet &net, torch::optim::Optimizer &optimizer, int step, int f
     optimizer.step();
 }
 
+// Steps [from, to) of two networks, each with its own optimiser, on the same batches.
+void trainBoth(TinyNet &a, torch::optim::Optimizer &optimizerA, TinyNet &b,
+               torch::optim::Optimizer &optimizerB, int from, int to, int freezeUntil = 0)
+{
+    for (int step = from; step < to; ++step) {
+        trainStep(a, optimizerA, step, freezeUntil);
+        trainStep(b, optimizerB, step, freezeUntil);
+    }
+}
+
 double largestDifference(TinyNet &a, TinyNet &b)
 {
     double largest = 0;
@@ -114,10 +124,7 @@ private Q_SLOTS:
         torch::optim::Adam libtorch(reference->parameters(), options);
         ml::MultiTensorAdam multi(ours->parameters(), options);
         multi.useOnCpu(true);
-        for (int step = 0; step < 100; ++step) {
-            trainStep(reference, libtorch, step, freezeUntil);
-            trainStep(ours, multi, step, freezeUntil);
-        }
+        trainBoth(reference, libtorch, ours, multi, 0, 100, freezeUntil);
         QVERIFY2(largestDifference(reference, ours) < 1e-6,
                  std::to_string(largestDifference(reference, ours)).c_str());
         // The weights moved: a step that did nothing would match too.
@@ -132,10 +139,7 @@ private Q_SLOTS:
         torch::optim::AdamW libtorch(reference->parameters(), options);
         ml::MultiTensorAdamW multi(ours->parameters(), options);
         multi.useOnCpu(true);
-        for (int step = 0; step < 100; ++step) {
-            trainStep(reference, libtorch, step);
-            trainStep(ours, multi, step);
-        }
+        trainBoth(reference, libtorch, ours, multi, 0, 100);
         QVERIFY2(largestDifference(reference, ours) < 1e-6,
                  std::to_string(largestDifference(reference, ours)).c_str());
     }
@@ -148,10 +152,7 @@ private Q_SLOTS:
         torch::optim::Adam libtorch(reference->parameters(), options);
         ml::MultiTensorAdam multi(ours->parameters(), options);
         multi.useOnCpu(true);
-        for (int step = 0; step < 20; ++step) {
-            trainStep(reference, libtorch, step);
-            trainStep(ours, multi, step);
-        }
+        trainBoth(reference, libtorch, ours, multi, 0, 20);
         QCOMPARE(largestDifference(reference, ours), 0.0);
     }
 
@@ -163,19 +164,13 @@ private Q_SLOTS:
         torch::optim::Adam libtorch(reference->parameters(), options);
         ml::MultiTensorAdam multi(ours->parameters(), options);
         multi.useOnCpu(true);
-        for (int step = 0; step < 30; ++step) {
-            trainStep(reference, libtorch, step);
-            trainStep(ours, multi, step);
-        }
+        trainBoth(reference, libtorch, ours, multi, 0, 30);
         torch::optim::Adam libtorchResumed(ours->parameters(), options);
         ml::MultiTensorAdam multiResumed(reference->parameters(), options);
         multiResumed.useOnCpu(true);
         moveState(multi, libtorchResumed);
         moveState(libtorch, multiResumed);
-        for (int step = 30; step < 60; ++step) {
-            trainStep(reference, multiResumed, step);
-            trainStep(ours, libtorchResumed, step);
-        }
+        trainBoth(reference, multiResumed, ours, libtorchResumed, 30, 60);
         QVERIFY2(largestDifference(reference, ours) < 1e-6,
                  std::to_string(largestDifference(reference, ours)).c_str());
     }

@@ -8,6 +8,8 @@
 //   bench_gradcam [cpu|cuda] [architectures...]     (default: cpu small-cnn resnet18 vgg16)
 //
 // Builds with LibTorch alone, so it also runs on a GPU node (CXR_ML_ONLY).
+#include "gpu_support.h"
+
 #include "core/common/allocator_tuning.h"
 #include "core/ml/device.h"
 #include "core/ml/gradcam.h"
@@ -62,13 +64,8 @@ int main(int argc, char **argv)
     std::printf("%-10s %12s %12s %8s %12s %12s %12s %12s\n", "model", "fwd+bwd ms", "Grad-CAM ms",
                 "ratio", "forward ms", "early layer", "Grad-CAM++", "Eigen-CAM");
     for (const std::string &architecture : architectures) {
-        ml::ModelSpec spec;
-        spec.architecture = architecture;
-        spec.inputSize = 224;
-        spec.channels = 1;
-        spec.classNames = {"NORMAL", "PNEUMONIA"};
         torch::manual_seed(1);
-        ml::ClassifierNet net = ml::makeClassifierNet(spec);
+        ml::ClassifierNet net = ml::makeClassifierNet(gpu::kermanySpec(architecture, 1));
         net->to(device);
         net->eval();
         const torch::Tensor image = torch::rand({1, 1, 224, 224}).to(device);

@@ -50,13 +50,8 @@ double medianStepMs(torch::optim::Optimizer &optimizer, const torch::Device &dev
 
 void benchModel(const std::string &architecture, const torch::Device &device, int steps)
 {
-    ml::ModelSpec spec;
-    spec.architecture = architecture;
-    spec.channels = 3;
-    spec.inputSize = 224;
-    spec.classNames = {"NORMAL", "PNEUMONIA"};
     torch::manual_seed(1);
-    ml::ClassifierNet net = ml::makeClassifierNet(spec);
+    ml::ClassifierNet net = ml::makeClassifierNet(gpu::kermanySpec(architecture, 3));
     net->to(device);
     std::int64_t values = 0;
     for (torch::Tensor &parameter : net->parameters()) {

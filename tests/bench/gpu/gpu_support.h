@@ -55,6 +55,17 @@ inline ImageArrays syntheticDiscs(int count, int side, std::uint64_t seed)
     return arrays;
 }
 
+// A two-class model of the zoo at 224 px (NORMAL, PNEUMONIA).
+inline ml::ModelSpec kermanySpec(const std::string &architecture, int channels)
+{
+    ml::ModelSpec spec;
+    spec.architecture = architecture;
+    spec.channels = channels;
+    spec.inputSize = 224;
+    spec.classNames = {"NORMAL", "PNEUMONIA"};
+    return spec;
+}
+
 inline double secondsSince(std::chrono::steady_clock::time_point start)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
