@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/ml/torch_captured_step.h"
 
+#include "core/ml/torch_errors.h"
 #include "core/ml/torch_multi_tensor_adam.h"
 
 #include <ATen/autocast_mode.h>
@@ -13,6 +14,7 @@
 #define CXR_CUDA_GRAPHS 1
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #endif
@@ -55,6 +57,10 @@ std::string whyStepsAreNotCaptured(const TrainSettings &settings, const torch::D
     if (settings.mixupAlpha > 0) {
         return "mixup draws a new blend weight on the host every step";
     }
+    if (settings.labelSmoothing > 0 && settings.model.classNames.size() > 2) {
+        // ATen's weighted cross-entropy with smoothing selects by mask, a size the host reads.
+        return "label smoothing with more than two classes waits for the host every step";
+    }
     return {};
 #endif
 }
@@ -69,6 +75,7 @@ struct CapturedStep::Impl {
     ForwardLoss forwardLoss;
     int warmUpLeft = kWarmUpSteps;
     bool countsStale = true;
+    std::string failure; // why the capture failed; the run then steps eagerly
 #ifdef CXR_CUDA_GRAPHS
     std::unique_ptr<at::cuda::CUDAGraph> graph;
     // The graph's fixed inputs and outputs: every replay reads and writes these tensors.
@@ -85,8 +92,10 @@ struct CapturedStep::Impl {
     std::vector<torch::Tensor> steps;   // float step counts on the device, as the fused step wants
     std::vector<std::int64_t *> counts; // the optimiser's own counts, for its checkpoints
 
-    void capture(const torch::Tensor &batchImages, const torch::Tensor &batchLabels,
+    bool capture(const torch::Tensor &batchImages, const torch::Tensor &batchLabels,
                  double rateNow);
+    void captureBody(const std::vector<AdamSlot> &slots,
+                     const std::vector<torch::Tensor> &stepsOfSlots, const AdamHyper &hyper);
     void record(const std::vector<AdamSlot> &slots, const std::vector<torch::Tensor> &stepsOfSlots);
     void fusedStep(const AdamHyper &hyper);
     BatchOutcome replay(const torch::Tensor &batchImages, const torch::Tensor &batchLabels,
@@ -115,6 +124,11 @@ void CapturedStep::eagerStepTaken()
     m_impl->countsStale = true;
 }
 
+const std::string &CapturedStep::failure() const
+{
+    return m_impl->failure;
+}
+
 std::optional<BatchOutcome> CapturedStep::train(const torch::Tensor &images,
                                                 const torch::Tensor &labels, double rate)
 {
@@ -123,8 +137,8 @@ std::optional<BatchOutcome> CapturedStep::train(const torch::Tensor &images,
         return std::nullopt;
     }
 #ifdef CXR_CUDA_GRAPHS
-    if (!m_impl->graph) {
-        m_impl->capture(images, labels, rate);
+    if (!m_impl->failure.empty() || (!m_impl->graph && !m_impl->capture(images, labels, rate))) {
+        return std::nullopt;
     }
     return m_impl->replay(images, labels, rate);
 #else
@@ -137,9 +151,31 @@ std::optional<BatchOutcome> CapturedStep::train(const torch::Tensor &images,
 
 #ifdef CXR_CUDA_GRAPHS
 
+namespace {
+
+// Autocast's cache of bf16 weight copies off while it lives: it would hold tensors of the
+// capture's pool. Restored however the capture ends.
+class AutocastCacheOff {
+public:
+    AutocastCacheOff() : m_was(at::autocast::is_autocast_cache_enabled())
+    {
+        at::autocast::set_autocast_cache_enabled(false);
+    }
+    ~AutocastCacheOff() { at::autocast::set_autocast_cache_enabled(m_was); }
+    AutocastCacheOff(const AutocastCacheOff &) = delete;
+    AutocastCacheOff &operator=(const AutocastCacheOff &) = delete;
+
+private:
+    bool m_was;
+};
+
+} // namespace
+
 // Captures the step on a side stream, as CUDA requires (the legacy default stream cannot be
-// captured). Capturing runs nothing: the first replay trains the batch.
-void CapturedStep::Impl::capture(const torch::Tensor &batchImages, const torch::Tensor &batchLabels,
+// captured). Capturing runs nothing: the first replay trains the batch. False, with failure
+// said, when the step cannot be captured (out of memory for the graph's pool, an operation that
+// waits for the host); the run then steps eagerly, and nothing of the capture is left.
+bool CapturedStep::Impl::capture(const torch::Tensor &batchImages, const torch::Tensor &batchLabels,
                                  double rateNow)
 {
     const std::vector<AdamSlot> slots = adamSlots(optimizer); // creates missing state, eagerly
@@ -159,30 +195,66 @@ void CapturedStep::Impl::capture(const torch::Tensor &batchImages, const torch::
     for (torch::Tensor &parameter : net.parameters()) {
         parameter.mutable_grad() = torch::Tensor();
     }
+    // Blocks cached for eager steps go back to the device, leaving room for the graph's own
+    // pool (as torch.cuda.graph does).
+    c10::cuda::CUDACachingAllocator::emptyCache();
     const c10::cuda::CUDAStream training = c10::cuda::getCurrentCUDAStream(device.index());
     const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, device.index());
     at::cuda::CUDAEvent before;
     before.record(training);
     before.block(side);
-    {
+    try {
         c10::cuda::CUDAStreamGuard onSide(side);
-        // Autocast's cache of bf16 weight copies would hold tensors of the capture's pool.
-        const bool cacheWas = at::autocast::is_autocast_cache_enabled();
-        at::autocast::set_autocast_cache_enabled(false);
+        AutocastCacheOff noCache;
         graph = std::make_unique<at::cuda::CUDAGraph>();
-        graph->capture_begin();
-        const BatchOutcome outcome = forwardLoss(images, labels);
-        outcome.loss.backward();
-        record(slots, stepsOfSlots);
-        fusedStep(hyper);
-        loss = outcome.loss.detach();
-        correct = outcome.correct;
+        // Thread-local: another thread of the application using the GPU meanwhile (the GUI
+        // predicting while it trains) neither breaks the capture nor fails itself.
+        graph->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+        try {
+            captureBody(slots, stepsOfSlots, hyper);
+        } catch (...) {
+            try {
+                graph->capture_end(); // ends the stream's capture, whatever it reports
+            } catch (...) {
+            }
+            throw;
+        }
         graph->capture_end();
-        at::autocast::set_autocast_cache_enabled(cacheWas);
+    } catch (const std::exception &e) {
+        failure = errorSummary(e, 200);
+    }
+    if (failure.empty() && parameters.empty()) {
+        failure = "no parameter gets a gradient";
     }
     at::cuda::CUDAEvent after;
     after.record(side);
     after.block(training);
+    if (!failure.empty()) {
+        graph.reset();
+        parameters.clear();
+        gradients.clear();
+        averages.clear();
+        squareAverages.clear();
+        steps.clear();
+        counts.clear();
+        return false;
+    }
+    return true;
+}
+
+// What the graph holds: forward and loss, backward, the fused optimiser step.
+void CapturedStep::Impl::captureBody(const std::vector<AdamSlot> &slots,
+                                     const std::vector<torch::Tensor> &stepsOfSlots,
+                                     const AdamHyper &hyper)
+{
+    const BatchOutcome outcome = forwardLoss(images, labels);
+    outcome.loss.backward();
+    record(slots, stepsOfSlots);
+    if (!parameters.empty()) {
+        fusedStep(hyper);
+    }
+    loss = outcome.loss.detach();
+    correct = outcome.correct;
 }
 
 // The slots whose parameters got a gradient in the captured backward pass.

@@ -78,8 +78,9 @@ Status collectiveFailed(const ProcessGroup &group, const char *what, const std::
                          "cannot be reached (its own output says why): " + errorSummary(e, 200));
 }
 
-// NCCL for ranks on CUDA with a GPU each (LOCAL_RANK picks it), where this LibTorch has it.
-bool ncclFor(const DistributedLaunch &launch, bool onCuda)
+// Whether this rank could use NCCL: on CUDA with a GPU of its own (LOCAL_RANK picks it), where
+// this LibTorch has NCCL.
+bool ncclPossibleHere(const DistributedLaunch &launch, bool onCuda)
 {
 #ifdef CXR_HAVE_NCCL
     return onCuda && int(torch::cuda::device_count()) >= launch.localWorldSize;
@@ -88,6 +89,20 @@ bool ncclFor(const DistributedLaunch &launch, bool onCuda)
     (void)onCuda;
     return false;
 #endif
+}
+
+// NCCL when every rank can use it. Each says so in the store and reads the others': a rank on a
+// machine with fewer GPUs than ranks would otherwise wait in Gloo for peers waiting in NCCL.
+bool everyRankCanUseNccl(c10d::Store &store, const DistributedLaunch &launch, bool here)
+{
+    store.set("nccl/" + std::to_string(launch.rank),
+              std::vector<std::uint8_t>{std::uint8_t(here ? 1 : 0)});
+    bool all = true;
+    for (int rank = 0; rank < launch.worldSize; ++rank) {
+        const std::vector<std::uint8_t> said = store.get("nccl/" + std::to_string(rank));
+        all = all && !said.empty() && said.front() == 1;
+    }
+    return all;
 }
 
 c10::intrusive_ptr<Collectives> glooGroup(const c10::intrusive_ptr<c10d::Store> &store,
@@ -162,7 +177,7 @@ Result<std::shared_ptr<ProcessGroup>> ProcessGroup::join(const DistributedLaunch
             "cxr/attempt_" + std::to_string(launch.restartCount), tcp);
         auto impl = std::make_unique<Impl>();
         impl->store = store;
-        const bool nccl = ncclFor(launch, onCuda);
+        const bool nccl = everyRankCanUseNccl(*store, launch, ncclPossibleHere(launch, onCuda));
 #ifdef CXR_HAVE_NCCL
         if (nccl) {
             impl->group = ncclGroup(store, launch, options.timeout);

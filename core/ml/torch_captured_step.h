@@ -46,6 +46,8 @@ public:
     // The caller stepped the optimiser eagerly (a last, smaller batch): the graph's copy of the
     // step counts is read again from the optimiser before the next replay.
     void eagerStepTaken();
+    // Why the capture failed (then train returns nothing from here on); empty otherwise.
+    const std::string &failure() const;
 
 private:
     struct Impl;

@@ -117,21 +117,23 @@ PreparedBatch TrainingRun::prepareBatch(const torch::Tensor &images, const torch
             std::chrono::duration<double>(std::chrono::steady_clock::now() - augmentStarted)
                 .count();
     }
-    const torch::Tensor hostLabels = labels.index_select(0, index);
+    // On the labels' device: the host, or the GPU when the dataset is kept there.
+    const torch::Tensor batchLabels = labels.index_select(0, index);
     if (m_settings.mixupAlpha > 0) {
         const MixupDraw mix =
             drawMixup(m_settings.mixupAlpha, std::size_t(index.size(0)), m_augmentRandom);
         const torch::Tensor partner = torch::tensor(mix.partner, torch::kInt64);
         batch.images = batch.images * mix.weight +
                        batch.images.index_select(0, upload(partner, m_device)) * (1 - mix.weight);
-        batch.partnerLabels = upload(hostLabels.index_select(0, partner), m_device);
+        batch.partnerLabels =
+            upload(batchLabels.index_select(0, upload(partner, batchLabels.device())), m_device);
         batch.mixWeight = mix.weight;
     }
     if (m_useChannelsLast) {
         batch.images = batch.images.contiguous(torch::MemoryFormat::ChannelsLast);
     }
     batch.augmentRandomAfter = m_augmentRandom;
-    batch.labels = upload(hostLabels, m_device);
+    batch.labels = upload(batchLabels, m_device);
     batch.ready = m_sideStream.finish();
     return batch;
 }
@@ -178,6 +180,9 @@ std::optional<BatchOutcome> TrainingRun::replayStep(const PreparedBatch &batch, 
     std::optional<BatchOutcome> outcome = m_captured->train(batch.images, batch.labels, rate);
     if (outcome) {
         m_average.update(*m_net);
+    } else if (!m_captured->failure().empty()) {
+        m_summary.stepMode = "eager (the capture failed: " + m_captured->failure() + ")";
+        m_captured.reset();
     }
     return outcome;
 }

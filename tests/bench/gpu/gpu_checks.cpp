@@ -236,6 +236,22 @@ void capturedStepsMatchEager(const fs::path &work)
               std::to_string(captured->epochs.back().valAccuracy) + ")");
 }
 
+// Mixup with the dataset kept on the GPU: the partner labels are gathered there (a host index
+// on device labels was refused once), and the steps run eagerly, saying why.
+void mixupTrainsOnTheDevice(const fs::path &work)
+{
+    ml::TrainSettings s = smallRun(ml::Precision::BFloat16);
+    s.mixupAlpha = 0.4;
+    s.epochs = 1;
+    const fs::path run = work / "mixup";
+    ml::prepareRunFolder(run, ml::ExistingRun::Overwrite);
+    auto result = ml::trainClassifier(gpu::syntheticDiscs(256, 64, 1),
+                                      gpu::syntheticDiscs(64, 64, 2), s, run);
+    check(result && result->stepMode.find("mixup") != std::string::npos,
+          "mixup trains on the device (" + (result ? result->stepMode : result.error().message) +
+              ")");
+}
+
 void dataParallelOnTheDevice(const fs::path &work)
 {
 #ifdef __linux__
@@ -298,6 +314,7 @@ int main(int argc, char **argv)
     mixedPrecisionTrains(work, ml::Precision::BFloat16);
     mixedPrecisionTrains(work, ml::Precision::Float16);
     capturedStepsMatchEager(work);
+    mixupTrainsOnTheDevice(work);
     deterministicResumeOnCuda(work);
     dataParallelOnTheDevice(work);
     std::printf("%d check(s) failed\n", failures);
