@@ -25,8 +25,11 @@ CLASSES = ["NORMAL", "PNEUMONIA"]
 def local_path(path, root):
     name = os.path.basename(os.path.normpath(root))
     marker = "/" + name + "/"
-    cut = path.find(marker)
-    return os.path.join(root, path[cut + len(marker):]) if cut >= 0 else os.path.join(root, path)
+    # Absolute paths of another machine, or paths relative to the manifest's folder
+    # ("chest_xray_224/train/..."), as `cxr split` writes them beside the dataset.
+    full = "/" + path.replace("\\", "/")
+    cut = full.find(marker)
+    return os.path.join(root, full[cut + len(marker):]) if cut >= 0 else os.path.join(root, path)
 
 
 def write_cache(path, rows, root, side, channels):
