@@ -57,10 +57,6 @@ std::string whyStepsAreNotCaptured(const TrainSettings &settings, const torch::D
     if (settings.mixupAlpha > 0) {
         return "mixup draws a new blend weight on the host every step";
     }
-    if (settings.labelSmoothing > 0 && settings.model.classNames.size() > 2) {
-        // ATen's weighted cross-entropy with smoothing selects by mask, a size the host reads.
-        return "label smoothing with more than two classes waits for the host every step";
-    }
     return {};
 #endif
 }

@@ -62,15 +62,38 @@ BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &la
         outcome.loss = torch::binary_cross_entropy_with_logits(scores, targets, weights);
         outcome.correct = (scores.ge(0).to(torch::kInt64) == labels).sum();
     } else {
-        namespace F = torch::nn::functional;
-        auto options = F::CrossEntropyFuncOptions().label_smoothing(labelSmoothing);
-        if (classWeights.defined()) {
-            options.weight(classWeights);
-        }
-        outcome.loss = F::cross_entropy(logits, labels, options);
+        outcome.loss = smoothedCrossEntropy(logits, labels, classWeights, labelSmoothing);
         outcome.correct = (logits.argmax(1) == labels).sum();
     }
     return outcome;
+}
+
+torch::Tensor smoothedCrossEntropy(const torch::Tensor &logits, const torch::Tensor &labels,
+                                   const torch::Tensor &classWeights, double labelSmoothing)
+{
+    namespace F = torch::nn::functional;
+    auto options = F::CrossEntropyFuncOptions();
+    if (classWeights.defined()) {
+        options.weight(classWeights);
+    }
+    torch::Tensor plain = F::cross_entropy(logits, labels, options);
+    if (labelSmoothing == 0) {
+        return plain;
+    }
+    // ATen's formula, (1 - e) * weighted NLL + e / K * the weighted sum of -log p over all
+    // classes, divided by the labels' total weight. ATen finds that total by selecting the
+    // labels with a mask, whose size the host must read: every step would wait for the GPU
+    // (and a CUDA graph could not hold it). Without an ignored label, the total is a sum.
+    const torch::Tensor logProbabilities = torch::log_softmax(logits, 1);
+    const std::int64_t classes = logits.size(1);
+    torch::Tensor smoothed;
+    if (classWeights.defined()) {
+        smoothed = -(logProbabilities * classWeights.view({1, classes})).sum(1).sum() /
+                   classWeights.index_select(0, labels).sum();
+    } else {
+        smoothed = -logProbabilities.sum(1).mean();
+    }
+    return plain * (1 - labelSmoothing) + smoothed * (labelSmoothing / double(classes));
 }
 
 BatchOutcome mixedLossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,

@@ -37,6 +37,11 @@ struct BatchOutcome {
 BatchOutcome lossAndCorrect(const torch::Tensor &logits, const torch::Tensor &labels,
                             const torch::Tensor &classWeights = {}, double labelSmoothing = 0);
 
+// Softmax cross-entropy with optional class weights and label smoothing, as LibTorch's
+// cross_entropy computes it, without reading anything back to the host.
+torch::Tensor smoothedCrossEntropy(const torch::Tensor &logits, const torch::Tensor &labels,
+                                   const torch::Tensor &classWeights, double labelSmoothing);
+
 // Mixup's loss: weight times the loss against labels plus (1 - weight) times the loss against
 // partnerLabels, the labels of the images blended in. An image counts as correct when the
 // model picks the label with the larger share.
