@@ -109,7 +109,7 @@ CapturedStep::~CapturedStep() = default;
 bool CapturedStep::capturesNext() const
 {
 #ifdef CXR_CUDA_GRAPHS
-    return m_impl->warmUpLeft == 0 && !m_impl->graph;
+    return m_impl->warmUpLeft == 0 && !m_impl->graph && m_impl->failure.empty();
 #else
     return false;
 #endif

@@ -258,8 +258,7 @@ Result<ml::TrainSettings> trainSettings(const Options &o, const ImageArrays &tra
     if (o.epochs > 0) {
         recipe->epochs = o.epochs;
     }
-    recipe->captureSteps = o.cudaGraphs;
-    return *recipe;
+    return *recipe; // captureSteps and the device come from s
 }
 
 int run(int argc, char **argv)
