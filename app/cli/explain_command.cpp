@@ -230,22 +230,24 @@ int runBatch(ExplainOptions &o)
         }
     }
     std::printf(
-        "%zu %s by model %s: %d above the threshold %.2f, %d failed%s\n", result->rows.size(),
-        result->rows.size() == 1 ? "image" : "images", result->modelName.c_str(), positive,
-        result->threshold, failed,
+        "%s by model %s: %d above the threshold %.2f, %d failed%s\n",
+        counted(static_cast<long long>(result->rows.size()), "image").c_str(),
+        result->modelName.c_str(), positive, result->threshold, failed,
         result->resumed
             ? (" (" + std::to_string(result->resumed) + " kept from the earlier run)").c_str()
             : "");
     if (outside > 0) {
-        std::printf("%d images are outside what the model was trained on (ood column)\n", outside);
+        std::printf("%s outside what the model was trained on (ood column)\n",
+                    (counted(outside, "image") + (outside == 1 ? " is" : " are")).c_str());
     }
     if (result->skippedResults > 0) {
-        std::printf("%d results of CXR Studio's in the folders left out\n", result->skippedResults);
+        std::printf("%s of CXR Studio's in the folders left out\n",
+                    counted(result->skippedResults, "result").c_str());
     }
     const pipeline::PacsOutcome sent = pipeline::pacsOutcome(*result);
     if (job.sendTo) {
-        std::printf("%d %s stored on %s (%d by this run), %d not sent (pacs column)\n", sent.stored,
-                    sent.stored == 1 ? "result" : "results", result->sentTo.c_str(),
+        std::printf("%s stored on %s (%d by this run), %d not sent (pacs column)\n",
+                    counted(sent.stored, "result").c_str(), result->sentTo.c_str(),
                     result->sentInThisRun, sent.notSent);
     }
     std::printf("Predictions in %s\n", (o.outDir / "predictions.csv").string().c_str());

@@ -20,6 +20,16 @@ inline std::string joined(const std::vector<std::string> &names,
     return text;
 }
 
+// "1 image", "3 images": a count with its noun, for messages. plural defaults to singular + "s".
+inline std::string counted(long long count, const std::string &singular,
+                           const std::string &plural = {})
+{
+    return std::to_string(count) + " " +
+           (count == 1       ? singular
+            : plural.empty() ? singular + "s"
+                             : plural);
+}
+
 // Now as ISO 8601 UTC ("2026-12-03T23:50:00Z"), for run folders, cards and reviews.
 inline std::string utcTimestamp()
 {

@@ -77,8 +77,8 @@ Result<std::vector<Input>> listInputs(const BatchExplainJob &job, int &skippedRe
                                       ? job.inputs.front().string()
                                       : std::to_string(job.inputs.size()) + " folders";
         return makeError(ErrorCode::NotFound, "no images in " + where + ", only " +
-                                                  std::to_string(skippedResults) +
-                                                  " results of CXR Studio's");
+                                                  counted(skippedResults, "result") +
+                                                  " of CXR Studio's");
     }
     return inputs;
 }

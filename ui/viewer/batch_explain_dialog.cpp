@@ -299,7 +299,7 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
              tileCaption(result, *row), file, row->probability});
     }
     m_tiles->setImages(tiles);
-    const auto counted = [](std::size_t n, const QString &one, const QString &many) {
+    const auto countText = [](std::size_t n, const QString &one, const QString &many) {
         return n == 1 ? one : many.arg(n);
     };
     const pipeline::PacsOutcome sent = pipeline::pacsOutcome(result);
@@ -307,18 +307,20 @@ void BatchExplainDialog::fillGrid(const pipeline::BatchExplainResult &result)
         result.sentTo.empty()
             ? QString()
             : tr("; %1 stored in %2 (%3 by this run)%4")
-                  .arg(counted(std::size_t(sent.stored), tr("1 result"), tr("%1 results")))
+                  .arg(countText(std::size_t(sent.stored), tr("1 result"), tr("%1 results")))
                   .arg(QString::fromStdString(result.sentTo))
                   .arg(result.sentInThisRun)
                   .arg(sent.notSent
                            ? tr(", %1 not sent (pacs column of predictions.csv)").arg(sent.notSent)
                            : QString());
     if (result.skippedResults > 0) {
-        pacsNotes += tr("; %1 results of CXR Studio's left out").arg(result.skippedResults);
+        pacsNotes += tr("; %1 of CXR Studio's left out")
+                         .arg(countText(std::size_t(result.skippedResults), tr("1 result"),
+                                        tr("%1 results")));
     }
     m_status->setText(
         tr("%1 by model %2 in %3%4%5%6%7")
-            .arg(counted(result.rows.size(), tr("1 image"), tr("%1 images")))
+            .arg(countText(result.rows.size(), tr("1 image"), tr("%1 images")))
             .arg(QString::fromStdString(result.modelName),
                  QString::fromStdString(result.outputFolder.string()))
             .arg(failed ? tr("; %1 could not be read (see predictions.csv)").arg(failed)
