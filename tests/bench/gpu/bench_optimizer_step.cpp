@@ -11,6 +11,7 @@
 #include "gpu_support.h"
 
 #include "core/ml/models.h"
+#include "core/ml/torch_errors.h"
 #include "core/ml/torch_includes.h"
 #include "core/ml/torch_multi_tensor_adam.h"
 
@@ -71,9 +72,7 @@ void benchModel(const std::string &architecture, const torch::Device &device, in
     std::fflush(stdout);
 }
 
-} // namespace
-
-int main(int argc, char **argv)
+int run(int argc, char **argv)
 {
     std::string deviceName = "cpu";
     std::string models = "vgg16,resnet18,resnet50,densenet121";
@@ -99,4 +98,16 @@ int main(int argc, char **argv)
         benchModel(model, device, steps);
     }
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception &error) { // an unknown device or model, from LibTorch
+        std::fprintf(stderr, "bench_optimizer_step: %s\n", ml::errorSummary(error).c_str());
+        return 1;
+    }
 }
