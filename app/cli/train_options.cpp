@@ -25,6 +25,8 @@ const std::vector<RecipeField> &recipeFields()
     static const std::vector<RecipeField> fields = {
         {{"--model"}, [](const S &f, S &t) { t.model.architecture = f.model.architecture; }},
         {{"--input-size"}, [](const S &f, S &t) { t.model.inputSize = f.model.inputSize; }},
+        {{"--normalisation"},
+         [](const S &f, S &t) { t.model.normalisation = f.model.normalisation; }},
         {{"--epochs"}, [](const S &f, S &t) { t.epochs = f.epochs; }},
         {{"--batch"}, [](const S &f, S &t) { t.batchSize = f.batchSize; }},
         {{"--lr"}, [](const S &f, S &t) { t.learningRate = f.learningRate; }},
@@ -100,6 +102,11 @@ void addModelOptions(CLI::App *command, TrainOptions &options)
     command
         ->add_option("--resize", s.model.resize,
                      "squash (stretch to a square) or letterbox (keep aspect, pad black)")
+        ->capture_default_str();
+    command
+        ->add_option("--normalisation", s.model.normalisation,
+                     "scale01 (levels / 255) or equalise (each image's levels by their rank "
+                     "in the image: exposure and contrast drop out)")
         ->capture_default_str();
     command->add_option("--pretrained", s.pretrainedWeights,
                         "start from these weights: a PyTorch state_dict with torchvision names "

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace cxr::imaging {
@@ -35,6 +36,31 @@ cv::Mat modelInputPicture(const Image &image, const ModelInputSpec &spec)
     cv::Mat resized;
     cv::resize(converted, resized, cv::Size(spec.size, spec.size), 0, 0, cv::INTER_AREA);
     return resized;
+}
+
+std::vector<std::uint8_t> equalisedLevels(const std::vector<std::uint8_t> &chw, int planes)
+{
+    if (planes <= 0 || chw.empty() || chw.size() % std::size_t(planes) != 0) {
+        return chw;
+    }
+    const std::size_t pixels = chw.size() / std::size_t(planes);
+    std::vector<std::uint8_t> out(chw.size());
+    for (std::size_t p = 0; p < std::size_t(planes); ++p) {
+        const auto first = chw.begin() + std::ptrdiff_t(p * pixels);
+        std::array<std::size_t, 256> counts{};
+        std::for_each(first, first + std::ptrdiff_t(pixels), [&](std::uint8_t v) { ++counts[v]; });
+        std::array<std::uint8_t, 256> map{};
+        std::size_t below = 0;
+        for (std::size_t level = 0; level < 256; ++level) {
+            const double midRank = (double(below) + 0.5 * double(counts[level])) / double(pixels);
+            map[level] = std::uint8_t(std::lround(midRank * 255));
+            below += counts[level];
+        }
+        std::transform(first, first + std::ptrdiff_t(pixels),
+                       out.begin() + std::ptrdiff_t(p * pixels),
+                       [&](std::uint8_t v) { return map[v]; });
+    }
+    return out;
 }
 
 cv::Rect contentRect(int imageWidth, int imageHeight, const ModelInputSpec &spec)

@@ -41,6 +41,11 @@ std::vector<std::uint8_t> toModelInputBytes(const Image &image, const ModelInput
 // Step 4 alone: level / 255.
 std::vector<float> scaleModelInput(const std::vector<std::uint8_t> &bytes);
 cv::Mat modelInputPicture(const Image &image, const ModelInputSpec &spec);
+// What the layers of a model whose normalisation is "equalise" see, as 8-bit levels to show:
+// each plane's levels replaced by their mid-rank within the plane (pixels below the level plus
+// half those at it, over all), times 255. The network computes the same on tensors
+// (core/ml/torch_input_equalisation.h); chw holds planes of equal size.
+std::vector<std::uint8_t> equalisedLevels(const std::vector<std::uint8_t> &chw, int planes);
 
 // Where an image of imageWidth x imageHeight lies inside the model input (the whole square for
 // Squash, the centred content for Letterbox), in model-input pixels. Maps heatmaps back.

@@ -246,8 +246,8 @@ std::string specProblem(const ModelSpec &s)
     if (s.interpolation != "area") {
         return "unknown interpolation '" + s.interpolation + "' (area)";
     }
-    if (s.normalisation != "scale01") {
-        return "unknown normalisation '" + s.normalisation + "' (scale01)";
+    if (!isKnownNormalisation(s.normalisation)) {
+        return "unknown normalisation '" + s.normalisation + "' (scale01 or equalise)";
     }
     if (s.architecture == "custom-cnn") {
         return validateCustomCnn(s.custom, s.inputSize);

@@ -21,14 +21,16 @@ struct CustomCnnOptions {
 // Grad-CAM feed it exactly what training fed it.
 struct ModelSpec {
     std::string architecture = "small-cnn";
-    int inputSize = 224;                   // square input side in pixels
-    int channels = 1;                      // 1 (grey) or 3 (grey replicated or RGB)
-    std::string resize = "squash";         // squash or letterbox (see imaging/model_input.h)
-    std::string interpolation = "area";    // resampling used to reach inputSize
-    std::string normalisation = "scale01"; // pixel / 255, nothing else
-    std::vector<std::string> classNames;   // index 1 is the positive class of a binary model
-    double threshold = 0.5;                // probability of class 1 at or above which it is called
-    CustomCnnOptions custom;               // used by "custom-cnn" only
+    int inputSize = 224;                // square input side in pixels
+    int channels = 1;                   // 1 (grey) or 3 (grey replicated or RGB)
+    std::string resize = "squash";      // squash or letterbox (see imaging/model_input.h)
+    std::string interpolation = "area"; // resampling used to reach inputSize
+    // scale01: level / 255, nothing else. equalise: then each image's levels replaced by their
+    // rank within the image (torch_input_equalisation.h), so exposure and contrast drop out.
+    std::string normalisation = "scale01";
+    std::vector<std::string> classNames; // index 1 is the positive class of a binary model
+    double threshold = 0.5;              // probability of class 1 at or above which it is called
+    CustomCnnOptions custom;             // used by "custom-cnn" only
 };
 
 // True when two models take the same input and name the same classes, so that their outputs
@@ -47,6 +49,8 @@ std::string validateCustomCnn(const CustomCnnOptions &options, int inputSize);
 // Architectures the model zoo builds, in the order the GUI lists them.
 std::vector<std::string> knownArchitectures();
 bool isKnownArchitecture(const std::string &name);
-bool isKnownResize(const std::string &name); // squash, letterbox
+bool isKnownResize(const std::string &name);    // squash, letterbox
+std::vector<std::string> knownNormalisations(); // scale01, equalise
+bool isKnownNormalisation(const std::string &name);
 
 } // namespace cxr::ml

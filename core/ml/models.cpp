@@ -6,6 +6,7 @@
 #include "core/ml/torch_includes.h"
 #include "core/ml/zoo_imagenet.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace cxr::ml {
@@ -49,7 +50,10 @@ public:
         m_dropout = register_module("dropout", nn::Dropout(options.dropout));
         m_classifier = register_module("classifier", nn::Linear(inChannels, logits));
     }
-    torch::Tensor features(const torch::Tensor &input) override { return m_body->forward(input); }
+    torch::Tensor computeFeatures(const torch::Tensor &input) override
+    {
+        return m_body->forward(input);
+    }
     std::vector<std::string> stageNames() const override
     {
         std::vector<std::string> names;
@@ -58,7 +62,7 @@ public:
         }
         return names;
     }
-    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    torch::Tensor computeStage(std::size_t index, const torch::Tensor &x) override
     {
         return forwardRange(m_body, index * m_blockLength, (index + 1) * m_blockLength, x);
     }
@@ -89,12 +93,12 @@ public:
         m_fc2 = register_module("fc2", nn::Linear(120, 84));
         m_fc3 = register_module("fc3", nn::Linear(84, logits));
     }
-    torch::Tensor features(const torch::Tensor &input) override
+    torch::Tensor computeFeatures(const torch::Tensor &input) override
     {
-        return stage(1, stage(0, input));
+        return computeStage(1, computeStage(0, input));
     }
     std::vector<std::string> stageNames() const override { return {"conv1", "conv2"}; }
-    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    torch::Tensor computeStage(std::size_t index, const torch::Tensor &x) override
     {
         return index == 0 ? torch::avg_pool2d(torch::relu(m_conv1->forward(x)), 2)
                           : torch::relu(m_conv2->forward(x));
@@ -171,6 +175,17 @@ bool isKnownResize(const std::string &name)
     return name == "squash" || name == "letterbox";
 }
 
+std::vector<std::string> knownNormalisations()
+{
+    return {"scale01", "equalise"};
+}
+
+bool isKnownNormalisation(const std::string &name)
+{
+    const auto names = knownNormalisations();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 bool isHeadTensor(const std::string &architecture, const std::string &name)
 {
     auto startsWith = [&name](const char *prefix) { return name.rfind(prefix, 0) == 0; };
@@ -188,7 +203,9 @@ int logitCount(std::size_t classCount)
     return classCount <= 2 ? 1 : int(classCount);
 }
 
-ClassifierNet makeClassifierNet(const ModelSpec &spec)
+namespace {
+
+ClassifierNet makeLayers(const ModelSpec &spec)
 {
     const int logits = logitCount(spec.classNames.size());
     if (spec.architecture == "small-cnn") {
@@ -206,6 +223,15 @@ ClassifierNet makeClassifierNet(const ModelSpec &spec)
         return net;
     }
     throw std::invalid_argument("unknown architecture " + spec.architecture);
+}
+
+} // namespace
+
+ClassifierNet makeClassifierNet(const ModelSpec &spec)
+{
+    ClassifierNet net = makeLayers(spec);
+    net->setEqualiseInput(spec.normalisation == "equalise");
+    return net;
 }
 
 } // namespace cxr::ml

@@ -126,6 +126,7 @@ void readModel(const nlohmann::json &model, ModelSpec &spec)
     spec.inputSize = model.at("input_size").get<int>();
     spec.channels = model.at("channels").get<int>();
     spec.resize = model.value("resize", "squash");
+    spec.normalisation = model.value("normalisation", "scale01");
     spec.classNames = model.at("class_names").get<std::vector<std::string>>();
     if (model.contains("custom_cnn")) {
         spec.custom = model.at("custom_cnn").get<CustomCnnOptions>();

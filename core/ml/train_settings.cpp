@@ -55,6 +55,10 @@ std::string modelProblem(const TrainSettings &s)
     if (!isKnownResize(s.model.resize)) {
         return "unknown resize '" + s.model.resize + "': use squash or letterbox";
     }
+    if (!isKnownNormalisation(s.model.normalisation)) {
+        return "unknown normalisation '" + s.model.normalisation + "': use " +
+               joined(knownNormalisations(), " or ");
+    }
     return {};
 }
 

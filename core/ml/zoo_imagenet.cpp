@@ -45,7 +45,7 @@ public:
         m_features = register_module("features", features);
         m_classifier = register_module("classifier", classifier);
     }
-    torch::Tensor features(const torch::Tensor &input) override
+    torch::Tensor computeFeatures(const torch::Tensor &input) override
     {
         return m_features->forward(input);
     }
@@ -85,7 +85,7 @@ public:
         m_features = register_module("features", features);
         m_classifier = register_module("classifier", classifier);
     }
-    torch::Tensor features(const torch::Tensor &input) override
+    torch::Tensor computeFeatures(const torch::Tensor &input) override
     {
         return m_features->forward(input);
     }
@@ -97,7 +97,7 @@ public:
         }
         return names;
     }
-    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    torch::Tensor computeStage(std::size_t index, const torch::Tensor &x) override
     {
         return forwardRange(m_features, index == 0 ? 0 : m_blockEnds[index - 1], m_blockEnds[index],
                             x);
@@ -196,11 +196,11 @@ public:
         }
         m_fc = register_module("fc", nn::Linear(in, logits));
     }
-    torch::Tensor features(const torch::Tensor &input) override
+    torch::Tensor computeFeatures(const torch::Tensor &input) override
     {
         auto x = input;
         for (std::size_t index = 0; index <= m_layers.size(); ++index) {
-            x = stage(index, x);
+            x = computeStage(index, x);
         }
         return x;
     }
@@ -208,7 +208,7 @@ public:
     {
         return {"stem", "layer1", "layer2", "layer3", "layer4"};
     }
-    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    torch::Tensor computeStage(std::size_t index, const torch::Tensor &x) override
     {
         if (index == 0) {
             return torch::max_pool2d(reluInPlace(m_bn1->forward(m_conv1->forward(x))), 3, 2, 1);
@@ -344,7 +344,7 @@ public:
         m_classifier = register_module("classifier", nn::Linear(m_features->outChannels, logits));
     }
     // The map after the last batch norm, as CheXNet's Grad-CAM uses it; the ReLU is the head's.
-    torch::Tensor features(const torch::Tensor &input) override
+    torch::Tensor computeFeatures(const torch::Tensor &input) override
     {
         return m_features->forward(input);
     }
@@ -352,7 +352,7 @@ public:
     {
         return {"denseblock1", "denseblock2", "denseblock3", "denseblock4"};
     }
-    torch::Tensor stage(std::size_t index, const torch::Tensor &x) override
+    torch::Tensor computeStage(std::size_t index, const torch::Tensor &x) override
     {
         return m_features->stage(index, x);
     }

@@ -25,9 +25,11 @@ struct ImagePrediction {
     double probability = 0; // of the positive class (class 1)
     double threshold = 0.5; // the model card's decision threshold (binary models)
     std::vector<double> classProbabilities;
-    std::vector<std::uint8_t> modelInput; // CHW 8-bit levels: exactly what the model saw
-    OodVerdict ood;                       // shown as prominently as the prediction
-    std::optional<ml::CamMap> cam;        // when an explanation was asked for
+    // CHW 8-bit levels: exactly what the model was given (before its normalisation, which the
+    // network applies; imaging::equalisedLevels shows what an equalising model's layers see)
+    std::vector<std::uint8_t> modelInput;
+    OodVerdict ood;                // shown as prominently as the prediction
+    std::optional<ml::CamMap> cam; // when an explanation was asked for
 };
 
 // "Pneumonia detected (probability 0.938, threshold 0.50)" or "No pneumonia detected

@@ -38,7 +38,10 @@ public:
         conv->weight.copy_(torch::tensor({2.0f, -1.0f}).view({2, 1, 1, 1}));
         linear->weight.copy_(torch::tensor({1.0f, 3.0f}).view({1, 2}));
     }
-    torch::Tensor features(const torch::Tensor &input) override { return conv->forward(input); }
+    torch::Tensor computeFeatures(const torch::Tensor &input) override
+    {
+        return conv->forward(input);
+    }
     torch::Tensor head(const torch::Tensor &featureMap) override
     {
         return linear->forward(torch::adaptive_avg_pool2d(featureMap, {1, 1}).flatten(1));

@@ -87,6 +87,7 @@ private Q_SLOTS:
             chosen.optimizer.kind = ml::OptimizerKind::Sgd;
             chosen.optimizer.momentum = 0.85;
             chosen.labelSmoothing = 0.1;
+            chosen.model.normalisation = "equalise";
             page.form()->setFromRun(chosen);
             page.form()->setDataset(test::demoDataset());
             chosen = page.form()->job().settings;

@@ -71,7 +71,7 @@ QSpinBox *integerSpin(int low, int high)
 TrainForm::TrainForm(QWidget *parent)
     : QWidget(parent), m_dataset(new QLineEdit), m_runsFolder(new QLineEdit),
       m_runName(new QLineEdit), m_model(new QComboBox), m_inputSize(new QSpinBox),
-      m_channels(new QComboBox), m_pretrained(new QLineEdit),
+      m_channels(new QComboBox), m_inputLevels(new QComboBox), m_pretrained(new QLineEdit),
       m_freezeFeatures(new QCheckBox(tr("Train the head only"))), m_optimizer(new QComboBox),
       m_learningRate(rateSpin(0.000001, 1, 0.0001)), m_weightDecay(rateSpin(0, 0.5, 0.0001)),
       m_schedule(new QComboBox), m_epochs(new QSpinBox), m_batch(new QSpinBox),
@@ -105,6 +105,7 @@ ml::TrainSettings TrainForm::settings() const
     s.model.architecture = m_model->currentText().toStdString();
     s.model.inputSize = m_inputSize->value();
     s.model.channels = m_channels->currentData().toInt();
+    s.model.normalisation = m_inputLevels->currentData().toString().toStdString();
     s.pretrainedWeights = m_pretrained->text().trimmed().toStdString();
     s.freezeFeatures = m_freezeFeatures->isChecked();
     s.optimizer.kind = ml::parseOptimizer(m_optimizer->currentData().toString().toStdString())
@@ -280,6 +281,8 @@ void TrainForm::setFromRun(const ml::TrainSettings &s)
     m_model->setCurrentText(QString::fromStdString(s.model.architecture));
     m_inputSize->setValue(s.model.inputSize);
     m_channels->setCurrentIndex(m_channels->findData(s.model.channels));
+    m_inputLevels->setCurrentIndex(
+        m_inputLevels->findData(QString::fromStdString(s.model.normalisation)));
     m_pretrained->setText(QString::fromStdString(s.pretrainedWeights));
     m_freezeFeatures->setChecked(s.freezeFeatures);
     m_optimizer->setCurrentIndex(

@@ -87,6 +87,7 @@ private:
     QComboBox *m_model;
     QSpinBox *m_inputSize;
     QComboBox *m_channels;
+    QComboBox *m_inputLevels; // ModelSpec::normalisation
     QLineEdit *m_pretrained;
     QCheckBox *m_freezeFeatures;
     QComboBox *m_optimizer;

@@ -38,6 +38,11 @@ void TrainForm::fillChoices()
     m_inputSize->setSuffix(tr(" px"));
     m_channels->addItem(tr("1 (grey)"), 1);
     m_channels->addItem(tr("3 (for ImageNet weights)"), 3);
+    m_inputLevels->addItem(tr("As stored"), QStringLiteral("scale01"));
+    m_inputLevels->addItem(tr("Equalised per image"), QStringLiteral("equalise"));
+    m_inputLevels->setToolTip(
+        tr("Equalised: the network sees each image's grey levels by their rank within the image, "
+           "so a film's exposure, window and contrast make no difference to its prediction"));
     m_optimizer->addItem(tr("Adam (thesis)"), QStringLiteral("adam"));
     m_optimizer->addItem(tr("AdamW"), QStringLiteral("adamw"));
     m_optimizer->addItem(tr("SGD with momentum"), QStringLiteral("sgd"));
@@ -152,8 +157,8 @@ void TrainForm::layOutRows()
     // Long entries (a recipe's description, a GPU's name) would otherwise widen the form past
     // the scroll area, which clips it rather than scroll sideways.
     for (QComboBox *combo :
-         {m_model, m_channels, m_optimizer, m_schedule, m_balance, m_augmentation, m_device,
-          m_precision, m_recipe, m_selectBy, m_operatingPoint}) {
+         {m_model, m_channels, m_inputLevels, m_optimizer, m_schedule, m_balance, m_augmentation,
+          m_device, m_precision, m_recipe, m_selectBy, m_operatingPoint}) {
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         combo->setMinimumContentsLength(12);
     }
@@ -170,6 +175,7 @@ void TrainForm::layOutRows()
     form->addRow(tr("Model"), m_model);
     form->addRow(tr("Input size"), m_inputSize);
     form->addRow(tr("Channels"), m_channels);
+    form->addRow(tr("Grey levels"), m_inputLevels);
     form->addRow(tr("Pretrained weights"),
                  withBrowseButton(m_pretrained, PathKind::File, tr("PyTorch state_dict"), this));
     form->addRow(QString(), m_freezeFeatures);
@@ -215,6 +221,7 @@ void TrainForm::nameFields()
                                                         {m_model, "model"},
                                                         {m_inputSize, "inputSize"},
                                                         {m_channels, "channels"},
+                                                        {m_inputLevels, "inputLevels"},
                                                         {m_pretrained, "pretrained"},
                                                         {m_optimizer, "optimizer"},
                                                         {m_learningRate, "learningRate"},
@@ -273,7 +280,7 @@ void TrainForm::connectFields()
     for (QLineEdit *edit : {m_dataset, m_runsFolder, m_runName, m_pretrained}) {
         connect(edit, &QLineEdit::textChanged, this, notify);
     }
-    for (QComboBox *combo : {m_model, m_channels, m_optimizer, m_schedule, m_balance,
+    for (QComboBox *combo : {m_model, m_channels, m_inputLevels, m_optimizer, m_schedule, m_balance,
                              m_augmentation, m_device, m_precision}) {
         connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, notify);
     }

@@ -49,6 +49,16 @@ cv::Mat modelInputPicture(const std::vector<std::uint8_t> &levels, int channels,
     return bgr;
 }
 
+// The levels the model's first layer sees: equalised for a model that equalises its input, so
+// that the heatmap is laid over the picture the network looked at.
+std::vector<std::uint8_t> layerInput(const pipeline::ImagePrediction &prediction,
+                                     const ml::ModelCard &card)
+{
+    return card.spec.normalisation == "equalise"
+               ? imaging::equalisedLevels(prediction.modelInput, card.spec.channels)
+               : prediction.modelInput;
+}
+
 } // namespace
 
 ExplainPanel::ExplainPanel(QWidget *parent)
@@ -380,8 +390,8 @@ void ExplainPanel::onOutcome()
     m_sendStatus->clear();
     m_faithfulness = outcome.faithfulness;
     m_modelInput = m_prediction && m_card
-                       ? modelInputPicture(m_prediction->modelInput, m_card->spec.channels,
-                                           m_card->spec.inputSize)
+                       ? modelInputPicture(layerInput(*m_prediction, *m_card),
+                                           m_card->spec.channels, m_card->spec.inputSize)
                        : cv::Mat();
     m_predictionLabel->setText(predictionText());
     const QString outside =
