@@ -312,12 +312,14 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
     for (const std::string &name : s.classNames) {
         classes << QString::fromStdString(name);
     }
-    QString text = tr("%1<br>%2, %3 px, %4 channel(s); classes %5; threshold %6")
+    const QString levels =
+        s.normalisation == "equalise" ? tr(", grey levels equalised per image") : QString();
+    QString text = tr("%1<br>%2, %3 px, %4 channel(s)%5; classes %6; threshold %7")
                        .arg(QString::fromStdString(card.name).toHtmlEscaped(),
                             QString::fromStdString(s.architecture))
                        .arg(s.inputSize)
                        .arg(s.channels)
-                       .arg(classes.join(QStringLiteral(", ")).toHtmlEscaped())
+                       .arg(levels, classes.join(QStringLiteral(", ")).toHtmlEscaped())
                        .arg(s.threshold, 0, 'f', 2);
     if (!card.operatingPoint.rule.empty()) {
         text += tr(" (chosen for %1 on %2 %3 images)")
