@@ -270,6 +270,8 @@ private Q_SLOTS:
         QCOMPARE(config["epochs"].toInt(), 1);
         QCOMPARE(config["select_epoch_by"].toString(), QStringLiteral("val_auc"));
         QCOMPARE(config["balance"].toString(), QStringLiteral("weighted-loss"));
+        QCOMPARE(config["model"].toObject()["normalisation"].toString(),
+                 QStringLiteral("equalise"));
         QVERIFY(config["label_smoothing"].toDouble() > 0 &&
                 config["weight_average_decay"].toDouble() > 0);
         // Runs with other inputs cannot form an ensemble; the message names the member.
