@@ -3,6 +3,7 @@
 #include "core/common/json_text.h"
 
 #include "core/common/atomic_file.h"
+#include "core/common/text.h"
 #include "core/ml/json_fields.h"
 
 #include <nlohmann/json.hpp>
@@ -247,7 +248,8 @@ std::string specProblem(const ModelSpec &s)
         return "unknown interpolation '" + s.interpolation + "' (area)";
     }
     if (!isKnownNormalisation(s.normalisation)) {
-        return "unknown normalisation '" + s.normalisation + "' (scale01 or equalise)";
+        return "unknown normalisation '" + s.normalisation + "' (" +
+               joined(knownNormalisations(), " or ") + ")";
     }
     if (s.architecture == "custom-cnn") {
         return validateCustomCnn(s.custom, s.inputSize);
