@@ -18,6 +18,9 @@ torch::Tensor equaliseHistograms(const torch::Tensor &input)
                                      .round_()
                                      .clamp_(0, 255)
                                      .to(torch::kInt64);
+    // Counting by adding ones is exact in float32 (counts stay below 2^24), so the histogram
+    // does not depend on the order in which CUDA's atomic adds land, although LibTorch's
+    // deterministic mode warns about scatter_add_ on CUDA once.
     const auto counts = torch::zeros({planes, 256}, input.options().dtype(torch::kFloat32))
                             .scatter_add_(1, levels, torch::ones_like(levels, torch::kFloat32));
     const torch::Tensor midRanks = (counts.cumsum(1) - counts * 0.5) / double(pixels);

@@ -42,6 +42,13 @@ inline bool sameModelInput(const ModelSpec &a, const ModelSpec &b)
            a.classNames == b.classNames;
 }
 
+// True when the model ranks each image's grey levels before its first layer ("equalise"), so
+// everything that shows the model's input or describes the model says so.
+inline bool equalisesGreyLevels(const ModelSpec &spec)
+{
+    return spec.normalisation == "equalise";
+}
+
 // Empty when the custom CNN options are usable for inputSize, otherwise one line naming the
 // bad option.
 std::string validateCustomCnn(const CustomCnnOptions &options, int inputSize);

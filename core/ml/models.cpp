@@ -230,7 +230,7 @@ ClassifierNet makeLayers(const ModelSpec &spec)
 ClassifierNet makeClassifierNet(const ModelSpec &spec)
 {
     ClassifierNet net = makeLayers(spec);
-    net->setEqualiseInput(spec.normalisation == "equalise");
+    net->setEqualiseInput(equalisesGreyLevels(spec));
     return net;
 }
 

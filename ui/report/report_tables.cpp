@@ -61,13 +61,13 @@ void addModelSection(PageFlow &flow, const ml::ModelCard &card, const QStringLis
         {{QObject::tr("field"), QObject::tr("value")},
          {QObject::tr("name"), QString::fromStdString(card.name)},
          {QObject::tr("architecture"), QString::fromStdString(spec.architecture)},
-         {QObject::tr("input"), QObject::tr("%1 px, %2 channel(s), %3%4")
-                                    .arg(spec.inputSize)
-                                    .arg(spec.channels)
-                                    .arg(QString::fromStdString(spec.resize),
-                                         spec.normalisation == "equalise"
-                                             ? QObject::tr(", grey levels equalised per image")
-                                             : QString())},
+         {QObject::tr("input"),
+          QObject::tr("%1 px, %2 channel(s), %3%4")
+              .arg(spec.inputSize)
+              .arg(spec.channels)
+              .arg(QString::fromStdString(spec.resize),
+                   ml::equalisesGreyLevels(spec) ? QObject::tr(", grey levels equalised per image")
+                                                 : QString())},
          {QObject::tr("classes"), classes.join(QStringLiteral(", "))},
          {QObject::tr("trained on"), QFileInfo(QString::fromStdString(card.trainedOn)).fileName()},
          {QObject::tr("best epoch"), QString::number(card.bestEpoch)},

@@ -54,7 +54,7 @@ cv::Mat modelInputPicture(const std::vector<std::uint8_t> &levels, int channels,
 std::vector<std::uint8_t> layerInput(const pipeline::ImagePrediction &prediction,
                                      const ml::ModelCard &card)
 {
-    return card.spec.normalisation == "equalise"
+    return ml::equalisesGreyLevels(card.spec)
                ? imaging::equalisedLevels(prediction.modelInput, card.spec.channels)
                : prediction.modelInput;
 }
@@ -313,7 +313,7 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
         classes << QString::fromStdString(name);
     }
     const QString levels =
-        s.normalisation == "equalise" ? tr(", grey levels equalised per image") : QString();
+        ml::equalisesGreyLevels(s) ? tr(", grey levels equalised per image") : QString();
     QString text = tr("%1<br>%2, %3 px, %4 channel(s)%5; classes %6; threshold %7")
                        .arg(QString::fromStdString(card.name).toHtmlEscaped(),
                             QString::fromStdString(s.architecture))
