@@ -7,8 +7,8 @@
 //     (calibration.h);
 //  2. the decision threshold chosen on them for the run's operating-point rule (binary models);
 //  3. the out-of-distribution reference fitted on the training images (a seeded sample of at
-//     most kOodReferenceImages, without augmentation) and its threshold set so that 95% of the
-//     validation images pass (ood_guard.h).
+//     most kOodReferenceImages, without augmentation) and its threshold set so that
+//     kOodValidationPassRate of the validation images pass (ood_guard.h).
 // All three are recorded in the model card with the number of images they rest on.
 
 #include "core/common/progress.h"
@@ -25,7 +25,12 @@
 namespace cxr::ml {
 
 constexpr std::int64_t kOodReferenceImages = 4000;
-constexpr double kOodValidationPassRate = 0.95;
+// 97%, not 95%: a quantile of a few hundred validation images is noisy, and at 95% the guard
+// flagged 4.5-7.2% of held-out patients of the same hospital (three patient folds), more than
+// the 5% a radiologist should see for images the model was made for. At 97% it flagged fewer
+// than 5% there, and every non-chest and made image still scored far above the threshold
+// (docs/benchmarks.md, "The guard's threshold").
+constexpr double kOodValidationPassRate = 0.97;
 
 struct FinalisationData {
     torch::Tensor trainImages; // [N, C, H, W] uint8 levels, any device

@@ -17,8 +17,10 @@
 #include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -87,6 +89,13 @@ private Q_SLOTS:
         QVERIFY2(text.contains("detected (probability") && text.contains("threshold 0.50"),
                  qPrintable(text));
         QVERIFY(text.contains(QString::fromStdString(prediction.modelName)));
+        // The card line says how often the guard flags images the model was made for.
+        const auto *card = page.explainPanel()->findChild<QLabel *>(QStringLiteral("modelInfo"));
+        QVERIFY(card);
+        QVERIFY2(card->text().contains(QRegularExpression(
+                     QStringLiteral("guard from \\d+ training images; it flags [0-9.]+% of "
+                                    "\\d+ validation images"))),
+                 qPrintable(card->text()));
         QCOMPARE(prediction.cam->explainedClass,
                  prediction.predictedIndex); // the predicted class by default
         QCOMPARE(page.explainPanel()->layers(),

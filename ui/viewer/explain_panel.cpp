@@ -90,6 +90,7 @@ void ExplainPanel::setUpWidgets()
     m_model->setPlaceholderText(tr("No model chosen"));
     // Run names are long: the list shrinks with the panel rather than widening it.
     m_model->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_modelInfo->setObjectName(QStringLiteral("modelInfo"));
     m_modelInfo->setWordWrap(true);
     m_predictionLabel->setWordWrap(true);
     QFont big = m_predictionLabel->font();
@@ -342,6 +343,12 @@ void ExplainPanel::showCard(const ml::ModelCard &card)
                 ? tr("<br><i>No out-of-distribution guard: retrain to add one</i>")
                 : tr("<br>Out-of-distribution guard from %1 training images")
                       .arg(card.ood.referenceImages);
+    if (!card.ood.method.empty() && card.ood.validationImages > 0) {
+        // What the guard costs on images the model was made for: how often it cries wolf.
+        text += tr("; it flags %1% of %2 validation images")
+                    .arg(100.0 * card.ood.validationFlagged, 0, 'f', 1)
+                    .arg(card.ood.validationImages);
+    }
     text += card.approvedForUse ? tr("<br><b>Approved for use</b>")
                                 : tr("<br><i>Not approved for use: research only</i>");
     m_modelInfo->setText(text);
