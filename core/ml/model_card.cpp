@@ -190,6 +190,11 @@ std::string readOodGuard(const json &d, OodRecord &r)
         r.file.find('/') != std::string::npos || r.file.find('\\') != std::string::npos) {
         return "the out-of-distribution guard is not one this version reads";
     }
+    // The Viewer shows this share as a percentage beside the model: never a nonsense figure.
+    if (!(r.validationFlagged >= 0 && r.validationFlagged <= 1)) {
+        return "the out-of-distribution guard's validation_flagged " +
+               d.at("validation_flagged").dump() + " is outside [0, 1]";
+    }
     return {};
 }
 

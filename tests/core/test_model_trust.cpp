@@ -747,6 +747,11 @@ private Q_SLOTS:
         QTest::newRow("bias 50") << "calibration"
                                  << "{\"method\":\"platt\",\"temperature\":1,\"bias\":50}"
                                  << "bias 50 is outside [-20, 20]";
+        QTest::newRow("guard flags 700%")
+            << "ood"
+            << "{\"method\":\"mahalanobis\",\"file\":\"ood.pt\",\"threshold\":1.2,"
+               "\"validation_flagged\":7}"
+            << "validation_flagged 7 is outside [0, 1]";
         // Found by fuzz_model_card: 3e28 read as an int was undefined behaviour, 1.5 was truncated.
         QTest::newRow("input size 3e28") << "input"
                                          << "{\"size\":3e28,\"channels\":1}"
